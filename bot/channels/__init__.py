@@ -1,0 +1,1 @@
+"""Channel adapters: Telegram, Zalo and the console. Nothing in the domain imports these."""

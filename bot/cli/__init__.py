@@ -1,0 +1,27 @@
+"""The `thidua` command line. Every verb has --help; errors are one clear line and exit 1."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bot.cli.db import db
+from bot.settings import SettingsError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Thi đua Bot: emulation campaigns of industrial-zone boards."""
+
+
+cli.add_command(db)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning a configuration error into one line."""
+    try:
+        cli.main(standalone_mode=True)
+    except SettingsError as exc:
+        click.echo(f"Configuration error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,66 @@
+"""The data model. Importing this package registers every table on `SQLModel.metadata`."""
+
+from bot.models.audit import AuditEntry, ConversationState, ProcessedUpdate
+from bot.models.campaign import Campaign, Deadline, Observance, Phase
+from bot.models.enums import (
+    Channel,
+    DeadlineKind,
+    DeliveryKind,
+    DeliveryStatus,
+    Nominee,
+    Role,
+    SubmissionStatus,
+)
+from bot.models.messaging import Broadcast, Delivery
+from bot.models.organization import (
+    Cluster,
+    Contact,
+    Enterprise,
+    InviteCode,
+    LinkAttempt,
+    Organization,
+    Zone,
+)
+from bot.models.submission import (
+    Attachment,
+    LaunchDocument,
+    Receipt,
+    RegistrationEntry,
+    Submission,
+    YearEndReport,
+)
+from bot.models.types import AwareDateTime, utcnow
+
+__all__ = [
+    "Attachment",
+    "AuditEntry",
+    "AwareDateTime",
+    "Broadcast",
+    "Campaign",
+    "Channel",
+    "Cluster",
+    "Contact",
+    "ConversationState",
+    "Deadline",
+    "DeadlineKind",
+    "Delivery",
+    "DeliveryKind",
+    "DeliveryStatus",
+    "Enterprise",
+    "InviteCode",
+    "LaunchDocument",
+    "LinkAttempt",
+    "Nominee",
+    "Observance",
+    "Organization",
+    "Phase",
+    "ProcessedUpdate",
+    "Receipt",
+    "RegistrationEntry",
+    "Role",
+    "Submission",
+    "SubmissionStatus",
+    "YearEndReport",
+    "Zone",
+    "utcnow",
+]

@@ -1,0 +1,76 @@
+"""A year's (or a period's) campaign, instantiated from a plan template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.models.enums import DeadlineKind
+from bot.models.types import AwareDateTime, utcnow
+
+
+class Campaign(SQLModel, table=True):
+    """An emulation campaign of a board (phong trào thi đua)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    template: str = Field(max_length=64)
+    year: int
+    title: str = Field(max_length=512)
+    theme: str = Field(default="", max_length=2048)
+    document_number: str = Field(default="", max_length=64)
+    starts_on: date
+    ends_on: date
+    # [{"key": "industrial_output", "label": "...", "unit": "tỷ đồng", "value": 540000, ...}]
+    targets: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    # Award targets, e.g. {"flag_enterprises": 5, "merit_collectives": 10, "merit_individuals": 10}
+    award_targets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    active: bool = True
+    launched_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class Phase(SQLModel, table=True):
+    """An emulation phase (đợt thi đua) of a campaign."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    number: int
+    name: str = Field(max_length=255)
+    starts_on: date
+    ends_on: date
+    call: str = Field(default="", max_length=2048)
+    review_name: str = Field(default="", max_length=255)
+
+
+class Observance(SQLModel, table=True):
+    """A commemoration day within a phase; `founded` gives the anniversary number."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    phase_id: int | None = Field(default=None, foreign_key="phase.id")
+    on: date
+    name: str = Field(max_length=512)
+    founded: int | None = None
+
+    @property
+    def years(self) -> int | None:
+        return None if self.founded is None else self.on.year - self.founded
+
+
+class Deadline(SQLModel, table=True):
+    """Something each enterprise must send by a date."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    kind: DeadlineKind = Field(max_length=32)
+    due_on: date
+    # Days before the due date (positive) and working days after it (negative) to remind on.
+    reminder_offsets: list[int] = Field(
+        default_factory=lambda: [14, 7, 3, 1, 0, -1, -3], sa_column=Column(JSON)
+    )

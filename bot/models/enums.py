@@ -1,0 +1,55 @@
+"""Closed vocabularies of the domain, stored as their string values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    ZALO = "zalo"
+    CONSOLE = "console"
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    STAFF = "staff"
+    CLUSTER_LEADER = "cluster_leader"
+    ADMIN = "admin"
+
+
+class DeadlineKind(StrEnum):
+    LAUNCH_DOCUMENT = "launch_document"
+    TITLE_REGISTRATION = "title_registration"
+    YEAR_END_REPORT = "year_end_report"
+    SIX_MONTH_REPORT = "six_month_report"
+
+
+class SubmissionStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+
+
+class Nominee(StrEnum):
+    INDIVIDUAL = "individual"
+    COLLECTIVE = "collective"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+class DeliveryKind(StrEnum):
+    REMINDER = "reminder"
+    OBSERVANCE = "observance"
+    PHASE_NOTICE = "phase_notice"
+    DIGEST = "digest"
+    BROADCAST = "broadcast"
+    LAUNCH = "launch"
+    NOTICE = "notice"

@@ -1,0 +1,92 @@
+"""What enterprises send: one tracked Submission per (campaign, enterprise, kind), its details
+in a kind-specific table, and a Receipt for every time it was submitted (the history).
+
+Keeping the status on one table lets the planner and the progress views find "who has not
+submitted" with a single join, whatever the kind.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.models.enums import DeadlineKind, Nominee, SubmissionStatus
+from bot.models.types import AwareDateTime, utcnow
+
+
+class Submission(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "enterprise_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    kind: DeadlineKind = Field(max_length=32)
+    status: SubmissionStatus = Field(default=SubmissionStatus.DRAFT, max_length=16, index=True)
+    version: int = 0
+    receipt_number: str | None = Field(default=None, max_length=32)
+    submitted_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    submitted_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    review_note: str | None = Field(default=None, max_length=2048)
+    reviewed_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    reviewed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class RegistrationEntry(SQLModel, table=True):
+    """One nominee of a title registration: a person or a collective (unit) and the title."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    nominee: Nominee = Field(max_length=16)
+    full_name: str = Field(default="", max_length=255)
+    position: str = Field(default="", max_length=255)
+    unit_name: str = Field(default="", max_length=255)
+    title_code: str = Field(max_length=64)
+    has_initiative: bool = False
+
+
+class YearEndReport(SQLModel, table=True):
+    """Details of a year-end report submission."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", unique=True)
+    # {"revenue": "123456.5", ...}: decimal strings keyed by the figure's code
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    narrative: str = Field(default="", max_length=8000)
+
+
+class LaunchDocument(SQLModel, table=True):
+    """Details of an enterprise's own launch document (văn bản phát động)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", unique=True)
+    document_number: str = Field(default="", max_length=64)
+    document_date: date | None = None
+
+
+class Attachment(SQLModel, table=True):
+    """A file received in the chat and stored on disk (or its pages as photos on Zalo)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    file_name: str = Field(max_length=255)
+    mime_type: str = Field(default="", max_length=128)
+    size: int = 0
+    path: str = Field(max_length=1024)
+    sha256: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class Receipt(SQLModel, table=True):
+    """Proof of one submission; the snapshot keeps what was submitted that time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, max_length=32)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    version: int
+    submitted_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

@@ -1,0 +1,190 @@
+"""All configuration in one place, read from the environment (and an optional `.env`).
+
+A wrong value must stop start-up with one clear line naming the variable, so
+`load_settings()` turns pydantic's validation report into a `SettingsError` whose
+message is that line; the CLI prints it and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("vi", "en")
+DEFAULT_SQLITE_URL = "sqlite:///data/thidua.db"
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message names the variable."""
+
+
+def _parse_admins(raw: str | list[str] | None) -> list[tuple[str, str]]:
+    if raw is None or raw == "":
+        return []
+    items = raw if isinstance(raw, list) else [p for p in raw.split(",") if p.strip()]
+    admins: list[tuple[str, str]] = []
+    for item in items:
+        channel, sep, user_id = item.strip().partition(":")
+        if not sep or channel not in ("telegram", "zalo", "console") or not user_id.strip():
+            raise ValueError(f"expected channel:user_id (telegram, zalo or console), got {item!r}")
+        admins.append((channel, user_id.strip()))
+    return admins
+
+
+class Settings(BaseSettings):
+    """Process-wide settings. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        DEFAULT_SQLITE_URL, validation_alias=AliasChoices("THIDUA_DATABASE_URL", "database_url")
+    )
+    timezone: str = Field(
+        "Asia/Ho_Chi_Minh", validation_alias=AliasChoices("THIDUA_TIMEZONE", "timezone")
+    )
+    locale: Literal["vi", "en"] = Field(
+        "vi", validation_alias=AliasChoices("THIDUA_LOCALE", "locale")
+    )
+    admins: Annotated[list[tuple[str, str]], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("THIDUA_ADMINS", "admins")
+    )
+    conversation_ttl_hours: int = Field(
+        24,
+        ge=1,
+        validation_alias=AliasChoices("THIDUA_CONVERSATION_TTL_HOURS", "conversation_ttl_hours"),
+    )
+    planning_time: time = Field(
+        time(8, 0), validation_alias=AliasChoices("THIDUA_PLANNING_TIME", "planning_time")
+    )
+    sending_start: time = Field(
+        time(7, 30), validation_alias=AliasChoices("THIDUA_SENDING_START", "sending_start")
+    )
+    sending_end: time = Field(
+        time(17, 30), validation_alias=AliasChoices("THIDUA_SENDING_END", "sending_end")
+    )
+    telegram_rate_per_second: float = Field(
+        25.0,
+        gt=0,
+        validation_alias=AliasChoices("THIDUA_TELEGRAM_RATE", "telegram_rate_per_second"),
+    )
+    zalo_rate_per_second: float = Field(
+        10.0, gt=0, validation_alias=AliasChoices("THIDUA_ZALO_RATE", "zalo_rate_per_second")
+    )
+    files_dir: Path = Field(
+        Path("data/files"), validation_alias=AliasChoices("THIDUA_FILES_DIR", "files_dir")
+    )
+    web_host: str = Field("0.0.0.0", validation_alias=AliasChoices("THIDUA_WEB_HOST", "web_host"))
+    web_port: int = Field(
+        8080, ge=1, le=65535, validation_alias=AliasChoices("THIDUA_WEB_PORT", "web_port")
+    )
+
+    telegram_bot_token: str | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org",
+        validation_alias=AliasChoices("TELEGRAM_API_BASE_URL", "telegram_api_base_url"),
+    )
+    telegram_webhook_url: str | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_WEBHOOK_URL", "telegram_webhook_url")
+    )
+    telegram_webhook_secret: str | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret")
+    )
+    zalo_bot_token: str | None = Field(
+        None, validation_alias=AliasChoices("ZALO_BOT_TOKEN", "zalo_bot_token")
+    )
+    zalo_api_base_url: str = Field(
+        "https://bot-api.zaloplatforms.com",
+        validation_alias=AliasChoices("ZALO_API_BASE_URL", "zalo_api_base_url"),
+    )
+    zalo_webhook_url: str | None = Field(
+        None, validation_alias=AliasChoices("ZALO_WEBHOOK_URL", "zalo_webhook_url")
+    )
+    zalo_webhook_secret: str | None = Field(
+        None, validation_alias=AliasChoices("ZALO_WEBHOOK_SECRET", "zalo_webhook_secret")
+    )
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins(cls, value: str | list[str] | None) -> list[tuple[str, str]]:
+        return _parse_admins(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("expected a sqlite:/// or postgresql:// URL")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator(
+        "telegram_api_base_url", "zalo_api_base_url", "telegram_webhook_url", "zalo_webhook_url"
+    )
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None if value == "" else value
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret(cls, value: str | None) -> str | None:
+        if value is not None and not 8 <= len(value) <= 256:
+            raise ValueError("the Zalo secret token must have 8 to 256 characters")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+_ENV_NAMES = {
+    name: (
+        field.validation_alias.choices[0]
+        if isinstance(field.validation_alias, AliasChoices)
+        else name
+    )
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning the first validation error into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        env = _ENV_NAMES.get(field, field)
+        raise SettingsError(f"{env}: {str(error['msg']).removeprefix('Value error, ')}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return load_settings()
