@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format i18n bench clean
+.PHONY: run test lint format i18n bench clean migration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Regenerate the single initial migration after a model change (nothing is deployed yet).
+migration: $(STAMP)
+	rm -f alembic/versions/0001_initial_schema.py /tmp/thidua-migration.db
+	THIDUA_DATABASE_URL=sqlite:////tmp/thidua-migration.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001
+	$(BIN)/ruff format alembic/versions >/dev/null

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from bot.cli import campaigns, enterprises, reminders, run, staff
 from bot.cli.db import db
 from bot.settings import SettingsError
 
@@ -16,6 +17,9 @@ def cli() -> None:
 
 
 cli.add_command(db)
+for _module in (campaigns, enterprises, run, reminders, staff):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
 def main() -> None:
