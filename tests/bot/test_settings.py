@@ -1,0 +1,76 @@
+"""Settings: defaults, parsing, and one clear line naming the variable on a wrong value."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.settings import SettingsError, get_settings, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in (
+        "THIDUA_DATABASE_URL",
+        "THIDUA_TIMEZONE",
+        "THIDUA_LOCALE",
+        "THIDUA_ADMINS",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_BASE_URL",
+        "ZALO_WEBHOOK_SECRET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    get_settings.cache_clear()
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///data/thidua.db"
+    assert settings.timezone == "Asia/Ho_Chi_Minh"
+    assert settings.locale == "vi"
+    assert settings.admins == []
+    assert settings.telegram_api_base_url == "https://api.telegram.org"
+    assert settings.is_sqlite
+
+
+def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THIDUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    monkeypatch.setenv("THIDUA_ADMINS", "telegram:123, zalo:abc")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/")
+    settings = load_settings()
+    assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    assert settings.admins == [("telegram", "123"), ("zalo", "abc")]
+    assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
+    assert not settings.is_sqlite
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("THIDUA_TIMEZONE", "Mars/Olympus"),
+        ("THIDUA_LOCALE", "fr"),
+        ("THIDUA_ADMINS", "telegram"),
+        ("THIDUA_DATABASE_URL", "mysql://root@localhost/x"),
+        ("TELEGRAM_API_BASE_URL", "ftp://example"),
+        ("ZALO_WEBHOOK_SECRET", "short"),
+    ],
+)
+def test_wrong_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert message.startswith(f"{variable}: ")
+    assert "\n" not in message
+
+
+def test_cli_stops_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THIDUA_TIMEZONE", "Nowhere/Land")
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SettingsError)
+    assert "THIDUA_TIMEZONE" in str(result.exception)
