@@ -13,7 +13,13 @@ from bot.models.types import AwareDateTime, utcnow
 
 
 class Campaign(SQLModel, table=True):
-    """An emulation campaign of a board (phong trào thi đua)."""
+    """An emulation campaign of a board (phong trào thi đua).
+
+    A board runs a template at most once a year (the database refuses a second one, even
+    from two instances at once).
+    """
+
+    __table_args__ = (UniqueConstraint("organization_id", "template", "year"),)
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
@@ -21,6 +27,9 @@ class Campaign(SQLModel, table=True):
     year: int
     title: str = Field(max_length=512)
     theme: str = Field(default="", max_length=2048)
+    # English title and theme for contacts who chose English ("" = use the Vietnamese).
+    title_en: str = Field(default="", max_length=512)
+    theme_en: str = Field(default="", max_length=2048)
     document_number: str = Field(default="", max_length=64)
     starts_on: date
     ends_on: date
@@ -44,6 +53,10 @@ class Phase(SQLModel, table=True):
     ends_on: date
     call: str = Field(default="", max_length=2048)
     review_name: str = Field(default="", max_length=255)
+    # English texts for contacts who chose English ("" = use the Vietnamese).
+    name_en: str = Field(default="", max_length=255)
+    call_en: str = Field(default="", max_length=2048)
+    review_name_en: str = Field(default="", max_length=255)
 
 
 class Observance(SQLModel, table=True):
@@ -54,6 +67,8 @@ class Observance(SQLModel, table=True):
     phase_id: int | None = Field(default=None, foreign_key="phase.id")
     on: date
     name: str = Field(max_length=512)
+    # The English name for contacts who chose English ("" = use the Vietnamese).
+    name_en: str = Field(default="", max_length=512)
     founded: int | None = None
 
     @property
