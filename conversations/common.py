@@ -1,0 +1,169 @@
+"""Helpers shared by the flows: who the contact is, the campaign they work on, /help, names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
+
+from bot.i18n import N_, Translator
+from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
+from bot.services.contacts import is_staff as _is_staff
+from conversations.flow import Ctx
+from conversations.interface import Reply
+
+if TYPE_CHECKING:
+    from conversations.registry import Registry
+
+ITEM_NAMES: dict[DeadlineKind, str] = {
+    DeadlineKind.LAUNCH_DOCUMENT: N_("Launch document"),
+    DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
+    DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
+    DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
+}
+ITEM_COMMANDS: dict[DeadlineKind, str] = {
+    DeadlineKind.LAUNCH_DOCUMENT: "launch",
+    DeadlineKind.TITLE_REGISTRATION: "register",
+    DeadlineKind.YEAR_END_REPORT: "report",
+}
+
+
+def item_name(t: Translator, kind: DeadlineKind | str) -> str:
+    """The item's name in the contact's language."""
+    return t(ITEM_NAMES.get(DeadlineKind(kind), str(kind)))
+
+
+def is_staff(contact: Contact) -> bool:
+    return _is_staff(contact)
+
+
+def is_linked(contact: Contact) -> bool:
+    """An officer who redeemed an invite code and acts for one enterprise."""
+    return contact.role == Role.OFFICER and contact.enterprise_id is not None
+
+
+def enterprise_of(ctx: Ctx) -> Enterprise:
+    """The contact's own enterprise (flows that need it are only reachable once linked)."""
+    enterprise = (
+        ctx.session.get(Enterprise, ctx.contact.enterprise_id)
+        if ctx.contact.enterprise_id is not None
+        else None
+    )
+    if enterprise is None:
+        raise LookupError("contact is not linked to an enterprise")
+    return enterprise
+
+
+def active_campaign(ctx: Ctx) -> Campaign | None:
+    """The campaign of the contact's board running today (the latest-starting one if several)."""
+    organization_id = ctx.contact.organization_id
+    if organization_id is None and ctx.contact.enterprise_id is not None:
+        organization_id = enterprise_of(ctx).organization_id
+    if organization_id is None:
+        return None
+    today = ctx.today
+    return ctx.session.exec(
+        select(Campaign)
+        .where(
+            Campaign.organization_id == organization_id,
+            col(Campaign.active).is_(True),
+            col(Campaign.starts_on) <= today,
+            col(Campaign.ends_on) >= today,
+        )
+        .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
+    ).first()
+
+
+def deadlines(ctx: Ctx, campaign: Campaign) -> list[Deadline]:
+    """The campaign's deadlines, earliest first."""
+    return list(
+        ctx.session.exec(
+            select(Deadline)
+            .where(Deadline.campaign_id == campaign.id)
+            .order_by(col(Deadline.due_on), col(Deadline.id))
+        )
+    )
+
+
+def deadline_for(ctx: Ctx, campaign: Campaign, kind: DeadlineKind) -> Deadline | None:
+    return ctx.session.exec(
+        select(Deadline).where(Deadline.campaign_id == campaign.id, Deadline.kind == kind)
+    ).first()
+
+
+def campaign_title(t: Translator, campaign: Campaign) -> str:
+    return campaign.title_en if t.language == "en" and campaign.title_en else campaign.title
+
+
+def welcome(ctx: Ctx) -> Reply:
+    t = ctx.t
+    if is_staff(ctx.contact):
+        return Reply(t("Hello! You are signed in as the board's staff."))
+    enterprise = enterprise_of(ctx)
+    return Reply(
+        t(
+            "Hello! You are acting for {enterprise} (tax code {tax_code}).",
+            enterprise=enterprise.name,
+            tax_code=enterprise.tax_code,
+        )
+    )
+
+
+COMMAND_SUMMARIES = {
+    "help": N_("what you can do now"),
+    "cancel": N_("stop the current question"),
+    "back": N_("go back to the previous question"),
+    "language": N_("Vietnamese or English"),
+}
+
+
+def help_reply(ctx: Ctx, registry: Registry) -> Reply:
+    """What the contact can do now, with the due dates of the active campaign's items."""
+    t = ctx.t
+    contact = ctx.contact
+    if not is_linked(contact) and not is_staff(contact):
+        return Reply(
+            t(
+                "To start, send the invite code the board's office gave your enterprise "
+                "(for example ABCD-EFGH). Until then I can only take the code.\n"
+                "/language: Vietnamese or English"
+            )
+        )
+    lines = [t("What you can do:")]
+    for flow in registry:
+        if not flow.listed or contact.role not in flow.roles:
+            continue
+        if flow.needs_enterprise and not is_linked(contact):
+            continue
+        lines.append(f"/{flow.command}: {t(flow.summary)}")
+    for name in ("cancel", "back", "help"):
+        lines.append(f"/{name}: {t(COMMAND_SUMMARIES[name])}")
+    if is_linked(contact):
+        campaign = active_campaign(ctx)
+        if campaign is None:
+            lines += ["", t("No campaign of your board is running today.")]
+        else:
+            lines += ["", t("Due dates of {campaign}:", campaign=campaign_title(t, campaign))]
+            for deadline in deadlines(ctx, campaign):
+                verb = ITEM_COMMANDS.get(deadline.kind)
+                suffix = f" (/{verb})" if verb else ""
+                lines.append(f"- {item_name(t, deadline.kind)}: {t.date(deadline.due_on)}{suffix}")
+    return Reply("\n".join(lines))
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_file_name(name: str, limit: int = 120) -> str:
+    """A file name safe on any disk: ASCII letters, digits, dot, dash, underscore."""
+    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = folded.encode("ascii", "ignore").decode()
+    base = _UNSAFE.sub("_", ascii_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._")
+    if not base:
+        base = "file"
+    if len(base) > limit:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: limit - len(ext) - 1] + "." + ext) if dot and len(ext) <= 8 else base[:limit]
+    return base

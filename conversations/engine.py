@@ -1,0 +1,519 @@
+"""The conversation engine: the one entry point every channel calls.
+
+`Engine.handle(incoming, files)` turns one user action into the replies to send:
+
+1. The update is claimed in the ProcessedUpdate table (unique per channel and update key)
+   in the same transaction as its effect, so a redelivered update does nothing and gets no
+   reply, even when two instances receive it at once.
+2. The contact is found or created, and its row is locked for the rest of the transaction
+   (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers anyway), so two messages
+   of one person handled by two instances are applied one after the other.
+3. The conversation state is loaded from the database (dropped if it expired).
+4. Global commands work anywhere: /start, /help, /cancel, /back, /language; other commands
+   start their flow if the contact's role allows it; anything else answers the current step.
+5. The step runs inside a SAVEPOINT: when it raises `Invalid` or a service's domain error,
+   whatever it wrote is rolled back, the user is told what is expected and asked again.
+6. The new state is saved and everything is committed together.
+
+Database work runs in a worker thread (`asyncio.to_thread`); only the file download, which
+is network I/O, runs on the event loop. Any unexpected exception is logged and the user gets
+a polite "something went wrong" reply, never silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import Session, select
+
+from bot.i18n import N_, Translator
+from bot.models import AuditEntry, Contact, ConversationState, ProcessedUpdate, utcnow
+from bot.services.contacts import get_or_create_contact
+from bot.settings import Settings
+from conversations import common
+from conversations.flow import (
+    Again,
+    Answer,
+    Ctx,
+    Finish,
+    Flow,
+    Invalid,
+    Outcome,
+    StagedFile,
+    as_replies,
+)
+from conversations.interface import FileFetcher, Incoming, Reply
+from conversations.registry import Registry, default_registry
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+_OFFERED = "_offered"
+_NUMBERED = "_numbered"
+_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
+GLOBAL_COMMANDS = ("start", "help", "cancel", "back", "language")
+
+
+def explain(exc: BaseException, t: Translator) -> str | None:
+    """The user-facing message of a domain error (anything carrying `msgid` and `params`)."""
+    if isinstance(exc, Invalid):
+        return exc.message
+    for method in ("message", "translate"):
+        render = getattr(exc, method, None)
+        if callable(render):
+            text = render(t)
+            if isinstance(text, str):
+                return text
+    msgid = getattr(exc, "msgid", None)
+    params = getattr(exc, "params", None)
+    if isinstance(msgid, str) and isinstance(params, dict):
+        try:
+            return t(msgid, **params)
+        except (KeyError, IndexError, ValueError):
+            return t(msgid)
+    return None
+
+
+def _is_domain_error(exc: BaseException) -> bool:
+    return isinstance(exc, Invalid) or (
+        isinstance(getattr(exc, "msgid", None), str)
+        and isinstance(getattr(exc, "params", None), dict)
+    )
+
+
+class Engine:
+    """Runs the flows for every channel; safe to run as several instances on one PostgreSQL."""
+
+    def __init__(
+        self,
+        db: SAEngine,
+        settings: Settings,
+        *,
+        registry: Registry | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.registry = registry if registry is not None else default_registry()
+        self.clock = clock
+
+    # ----------------------------------------------------------------- entry point
+    async def handle(self, incoming: Incoming, files: FileFetcher | None = None) -> list[Reply]:
+        """The replies to one user action (empty when the update was already handled)."""
+        staged: StagedFile | None = None
+        file_error: str | None = None
+        try:
+            if incoming.file is not None:
+                staged, file_error = await self._stage(incoming, files)
+            return await asyncio.to_thread(self._handle_sync, incoming, staged, file_error)
+        except Exception:
+            logger.exception("conversation failed for %s:%s", incoming.channel, incoming.user_id)
+            t = Translator(incoming.language_hint or self.settings.locale)
+            return [Reply(t("Sorry, something went wrong on our side. Please try again."))]
+        finally:
+            if staged is not None and staged.path.exists():
+                staged.path.unlink(missing_ok=True)
+
+    async def _stage(
+        self, incoming: Incoming, files: FileFetcher | None
+    ) -> tuple[StagedFile | None, str | None]:
+        """Download the user's file to a temporary place (or say, as an msgid, why not)."""
+        assert incoming.file is not None
+        info = incoming.file
+        if files is None:
+            return None, N_("Files cannot be received on this channel.")
+        if info.size > MAX_FILE_BYTES:
+            return None, N_("The file is larger than 20 MB. Please send a smaller file.")
+        staging = self.settings.files_dir / ".incoming"
+        staging.mkdir(parents=True, exist_ok=True)
+        name = common.safe_file_name(info.file_name or ("photo.jpg" if info.is_photo else "file"))
+        path = staging / f"{uuid.uuid4().hex}-{name}"
+        try:
+            await files.fetch(info, path)
+        except Exception:
+            logger.exception("download of %s failed", info.file_id)
+            path.unlink(missing_ok=True)
+            return None, N_("The file could not be downloaded. Please send it again.")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            path.unlink(missing_ok=True)
+            return None, N_("The file is larger than 20 MB. Please send a smaller file.")
+        mime = info.mime_type or (mimetypes.guess_type(name)[0] or "")
+        return StagedFile(path, name, mime, size, info.is_photo), None
+
+    # ------------------------------------------------------------ the transaction
+    def _handle_sync(
+        self, incoming: Incoming, staged: StagedFile | None, file_error: str | None
+    ) -> list[Reply]:
+        now = self.clock()
+        with Session(self.db, expire_on_commit=False) as session:
+            if not self._claim(session, incoming, now):
+                session.rollback()
+                logger.info("update %s:%s already handled", incoming.channel, incoming.update_key)
+                return []
+            contact = get_or_create_contact(
+                session,
+                incoming.channel,
+                incoming.user_id,
+                incoming.chat_id,
+                incoming.display_name,
+                incoming.language_hint,
+            )
+            contact = session.exec(
+                select(Contact).where(Contact.id == contact.id).with_for_update()
+            ).one()
+            contact_id = contact.id
+            language = contact.language
+            try:
+                ctx = Ctx(
+                    session=session,
+                    contact=contact,
+                    t=Translator(contact.language),
+                    settings=self.settings,
+                    now=now,
+                    channel=incoming.channel,
+                )
+                replies = self._dispatch(
+                    ctx,
+                    incoming,
+                    Answer(
+                        text=(incoming.text or "").strip(),
+                        choice=incoming.choice,
+                        file=staged,
+                        file_error=file_error,
+                    ),
+                )
+                session.commit()
+                return replies
+            except Exception:
+                logger.exception("flow failed for contact %s", contact_id)
+                session.rollback()
+        # The failed attempt changed nothing; remember the update so a redelivery does not
+        # repeat the failure forever, and apologise.
+        self._claim_alone(incoming, now)
+        t = Translator(language)
+        return [Reply(t("Sorry, something went wrong on our side. Please try again."))]
+
+    def _claim(self, session: Session, incoming: Incoming, now: datetime) -> bool:
+        try:
+            with session.begin_nested():
+                session.add(
+                    ProcessedUpdate(
+                        channel=str(incoming.channel), update_key=incoming.update_key[:128], at=now
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def _claim_alone(self, incoming: Incoming, now: datetime) -> None:
+        try:
+            with Session(self.db) as session:
+                self._claim(session, incoming, now)
+                session.commit()
+        except Exception:
+            logger.exception("could not record update %s", incoming.update_key)
+
+    # ------------------------------------------------------------------- routing
+    def _dispatch(self, ctx: Ctx, incoming: Incoming, answer: Answer) -> list[Reply]:
+        t = ctx.t
+        out: list[Reply] = []
+        state, expired = self._load_state(ctx)
+        if expired:
+            out.append(
+                Reply(
+                    t(
+                        "The previous conversation had expired, so it was closed. "
+                        "Anything already saved stays as a draft."
+                    )
+                )
+            )
+        command = _COMMAND.match(answer.text) if answer.choice is None else None
+        if command is not None:
+            name, args = command.group(1).lower(), (command.group(2) or "").strip()
+            return out + self._command(ctx, state, name, args)
+        if state is None:
+            return out + self._idle(ctx, answer)
+        flow = self.registry.get(state.flow)
+        if flow is None or state.step not in flow.steps:
+            self._drop(ctx, state)
+            return out + self._idle(ctx, answer)
+        return out + self._answer(ctx, state, flow, answer)
+
+    def _command(
+        self, ctx: Ctx, state: ConversationState | None, name: str, args: str
+    ) -> list[Reply]:
+        t = ctx.t
+        if name == "cancel":
+            if state is not None:
+                self._drop(ctx, state)
+                return [
+                    Reply(
+                        t(
+                            "Cancelled. Nothing was submitted; drafts stay as they were. "
+                            "Send /help to see what you can do."
+                        )
+                    )
+                ]
+            return [Reply(t("There is nothing to cancel. Send /help to see what you can do."))]
+        if name == "back":
+            return self._back(ctx, state)
+        if name == "help":
+            return [common.help_reply(ctx, self.registry)]
+        if name == "start":
+            if common.is_linked(ctx.contact) or common.is_staff(ctx.contact):
+                if state is not None:
+                    self._drop(ctx, state)
+                return [common.welcome(ctx), common.help_reply(ctx, self.registry)]
+            name = "link"
+        flow = self.registry.get(name)
+        if flow is None:
+            return [
+                Reply(t("Unknown command /{name}. Send /help to see what you can do.", name=name))
+            ]
+        refusal = self._refusal(ctx, flow)
+        if refusal is not None:
+            return [refusal]
+        if state is not None:
+            self._drop(ctx, state)
+        return self._run(ctx, None, flow, lambda: flow.begin(ctx, args))
+
+    def _refusal(self, ctx: Ctx, flow: Flow) -> Reply | None:
+        t = ctx.t
+        if ctx.contact.role not in flow.roles:
+            logger.warning(
+                "contact %s (%s) refused /%s", ctx.contact.id, ctx.contact.role, flow.command
+            )
+            ctx.session.add(
+                AuditEntry(
+                    at=ctx.now,
+                    contact_id=ctx.contact.id,
+                    actor=f"{ctx.contact.channel}:{ctx.contact.user_id}",
+                    action="command.refused",
+                    subject=f"/{flow.command}",
+                    after={"role": str(ctx.contact.role)},
+                )
+            )
+            if common.is_staff(ctx.contact):
+                return Reply(
+                    t(
+                        "/{name} is for enterprise officers; staff accounts are not "
+                        "linked to an enterprise.",
+                        name=flow.command,
+                    )
+                )
+            return Reply(
+                t(
+                    "Sorry, /{name} is only for the board's staff. Send /help to see "
+                    "what you can do.",
+                    name=flow.command,
+                )
+            )
+        if flow.needs_enterprise and not common.is_linked(ctx.contact):
+            return Reply(
+                t(
+                    "First link your enterprise: send the invite code the board gave "
+                    "you (or /start)."
+                )
+            )
+        return None
+
+    def _idle(self, ctx: Ctx, answer: Answer) -> list[Reply]:
+        """A message outside any flow."""
+        t = ctx.t
+        if not common.is_linked(ctx.contact) and not common.is_staff(ctx.contact):
+            link = self.registry.get("link")
+            if link is not None and answer.text:
+                return self._run(ctx, None, link, lambda: link.begin(ctx, answer.text))
+            if link is not None:
+                return self._run(ctx, None, link, lambda: link.begin(ctx, ""))
+        if answer.choice is not None:
+            return [
+                Reply(
+                    t(
+                        "That button belongs to a conversation that has ended. "
+                        "Send /help to see what you can do."
+                    )
+                )
+            ]
+        if answer.file is not None or answer.file_error is not None:
+            return [
+                Reply(
+                    t(
+                        "I was not expecting a file now. To send a report or a launch "
+                        "document, start with /report or /launch."
+                    )
+                )
+            ]
+        return [Reply(t("I did not understand. Send /help to see what you can do."))]
+
+    def _answer(
+        self, ctx: Ctx, state: ConversationState, flow: Flow, answer: Answer
+    ) -> list[Reply]:
+        t = ctx.t
+        step = flow.steps[state.step]
+        ctx.data = dict(state.data)
+        offered: list[str] = list(ctx.data.get(_OFFERED, []))
+        if answer.choice is not None and answer.choice not in offered:
+            return self._reask(
+                ctx,
+                state,
+                flow,
+                [Reply(t("That button belongs to an earlier question. Please answer this one:"))],
+            )
+        if (answer.file is not None or answer.file_error is not None) and not step.accepts_file:
+            return self._reask(
+                ctx,
+                state,
+                flow,
+                [Reply(t("I was not expecting a file here. Please answer this question:"))],
+            )
+        if answer.file_error is not None:
+            return self._reask(ctx, state, flow, [Reply(t(answer.file_error))])
+        if (
+            answer.choice is None
+            and answer.file is None
+            and step.numbered
+            and answer.text.isdigit()
+            and 1 <= int(answer.text) <= len(offered)
+        ):
+            answer = Answer(text=answer.text, choice=offered[int(answer.text) - 1])
+        if answer.choice is None and answer.file is None and not answer.text:
+            return self._reask(ctx, state, flow, [Reply(t("Please type an answer."))])
+        return self._run(ctx, state, flow, lambda: step.handle(ctx, answer))
+
+    # ------------------------------------------------------------ running a step
+    def _run(
+        self,
+        ctx: Ctx,
+        state: ConversationState | None,
+        flow: Flow,
+        action: Callable[[], Outcome],
+    ) -> list[Reply]:
+        """Run `action` in a savepoint and apply its outcome to the state."""
+        if state is None:
+            ctx.data = {}
+        before = dict(ctx.data)
+        try:
+            with ctx.session.begin_nested():
+                outcome = action()
+        except Exception as exc:
+            if not _is_domain_error(exc):
+                raise
+            ctx.data = before
+            message = explain(exc, ctx.t) or ""
+            if state is None:
+                return [Reply(message)]
+            return self._reask(ctx, state, flow, [Reply(message)])
+        return self._apply(ctx, state, flow, outcome)
+
+    def _apply(
+        self, ctx: Ctx, state: ConversationState | None, flow: Flow, outcome: Outcome
+    ) -> list[Reply]:
+        out = list(outcome.replies)
+        if isinstance(outcome, Finish):
+            if state is not None:
+                self._drop(ctx, state)
+            return out
+        if isinstance(outcome, Again):
+            if state is None:
+                return out
+            return self._reask(ctx, state, flow, out)
+        if outcome.step not in flow.steps:
+            raise KeyError(f"flow {flow.command} has no step {outcome.step}")
+        if state is None:
+            assert ctx.contact.id is not None
+            state = ConversationState(
+                contact_id=ctx.contact.id,
+                flow=flow.command,
+                step=outcome.step,
+                history=[],
+                expires_at=self._expiry(ctx),
+            )
+            ctx.session.add(state)
+        else:
+            if outcome.remember and outcome.step != state.step:
+                state.history = [*state.history, state.step][-30:]
+            state.step = outcome.step
+        return self._reask(ctx, state, flow, out)
+
+    def _reask(
+        self, ctx: Ctx, state: ConversationState, flow: Flow, before: list[Reply]
+    ) -> list[Reply]:
+        """Ask the state's current step (after `before`) and save what was offered."""
+        step = flow.steps[state.step]
+        ctx.data = {k: v for k, v in ctx.data.items() if k not in (_OFFERED, _NUMBERED)}
+        prompt = as_replies(step.prompt(ctx))
+        offered = [c.key for r in prompt for c in r.choices]
+        ctx.data[_OFFERED] = offered
+        self._save(ctx, state)
+        return before + prompt
+
+    # -------------------------------------------------------------------- state
+    def _load_state(self, ctx: Ctx) -> tuple[ConversationState | None, bool]:
+        """The contact's live state, and whether an expired one was just dropped."""
+        state = ctx.session.get(ConversationState, ctx.contact.id)
+        if state is None:
+            return None, False
+        if state.expires_at <= ctx.now:
+            self._drop(ctx, state)
+            return None, True
+        ctx.data = dict(state.data)
+        return state, False
+
+    def _expiry(self, ctx: Ctx) -> datetime:
+        return ctx.now + timedelta(hours=self.settings.conversation_ttl_hours)
+
+    def _save(self, ctx: Ctx, state: ConversationState) -> None:
+        state.data = _jsonable(ctx.data)
+        flag_modified(state, "data")
+        state.updated_at = ctx.now
+        state.expires_at = self._expiry(ctx)
+        ctx.session.add(state)
+        ctx.session.flush()
+
+    def _drop(self, ctx: Ctx, state: ConversationState) -> None:
+        ctx.session.delete(state)
+        ctx.session.flush()
+        ctx.data = {}
+
+    def _back(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
+        t = ctx.t
+        if state is None:
+            return [
+                Reply(t("There is no question to go back to. Send /help to see what you can do."))
+            ]
+        flow = self.registry.get(state.flow)
+        if flow is None:
+            self._drop(ctx, state)
+            return [
+                Reply(t("There is no question to go back to. Send /help to see what you can do."))
+            ]
+        history = [s for s in state.history if s in flow.steps]
+        if not history:
+            return self._reask(
+                ctx,
+                state,
+                flow,
+                [Reply(t("This is the first question; there is no previous one. /cancel stops."))],
+            )
+        state.step = history.pop()
+        state.history = history
+        return self._reask(ctx, state, flow, [])
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """State data must survive a JSON round trip; anything else is a programming error."""
+    import json
+
+    return dict(json.loads(json.dumps(data)))

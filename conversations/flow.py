@@ -1,0 +1,148 @@
+"""The building blocks of a conversation: a Flow is a set of named Steps.
+
+Each Step has a `prompt` (the question, with optional choices) and a `handle` function that
+reads the answer and returns an Outcome: go to another step, finish, or ask again. A handler
+that finds the answer unusable raises `Invalid` (or lets a service's `DomainError` through);
+the engine then rolls back anything the handler wrote, explains what is expected in the
+user's language and asks the same step again, so an invalid answer never changes data.
+
+Working data of a flow lives in `Ctx.data` (saved in ConversationState with the step).
+Flows that collect many answers write validated answers straight into the enterprise's
+*draft* (the status shows it as a draft) and only submit on an explicit confirmation, so a
+conversation that expires or is cancelled never leaves anything half-submitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.i18n import Translator
+from bot.models import Contact, Role
+from bot.models.enums import Channel
+from bot.settings import Settings
+from conversations.interface import Choice, Reply
+
+OFFICER_ROLES = frozenset({Role.OFFICER})
+STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER})
+EVERYONE = frozenset(Role)
+
+
+class Invalid(Exception):
+    """The answer does not fit the step; `message` (already translated) says what is expected."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file the user sent, already downloaded to a temporary place under files_dir.
+
+    A step that keeps it moves it to its final place; the engine deletes whatever is left.
+    """
+
+    path: Path
+    file_name: str
+    mime_type: str
+    size: int
+    is_photo: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the user answered: free text, a choice key (button or typed number), or a file."""
+
+    text: str = ""
+    choice: str | None = None
+    file: StagedFile | None = None
+    file_error: str | None = None
+
+
+@dataclass
+class Ctx:
+    """Everything a step may use. Services get `session`; nothing here knows the channel API."""
+
+    session: Session
+    contact: Contact
+    t: Translator
+    settings: Settings
+    now: datetime
+    channel: Channel
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        """Today in the board's time zone (deadlines are local dates)."""
+        return self.now.astimezone(self.settings.tz).date()
+
+
+@dataclass(frozen=True)
+class Goto:
+    """Move to `step` (remembering the current one for /back) and ask its question."""
+
+    step: str
+    replies: tuple[Reply, ...] = ()
+    remember: bool = True
+
+
+@dataclass(frozen=True)
+class Finish:
+    """End the flow; the conversation state is dropped."""
+
+    replies: tuple[Reply, ...] = ()
+
+
+@dataclass(frozen=True)
+class Again:
+    """Stay on the current step and ask it again after `replies` (e.g. after adding a page)."""
+
+    replies: tuple[Reply, ...] = ()
+
+
+Outcome = Goto | Finish | Again
+Prompt = Callable[[Ctx], Reply | list[Reply]]
+Handler = Callable[[Ctx, Answer], Outcome]
+Begin = Callable[[Ctx, str], Outcome]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a flow.
+
+    `numbered=False` stops the engine from reading a typed number as "choice N" (for steps
+    that ask for a figure, where "2" is a value); buttons still work there.
+    """
+
+    prompt: Prompt
+    handle: Handler
+    accepts_file: bool = False
+    numbered: bool = True
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A command and its steps. `begin` runs when the command is typed (with its arguments)."""
+
+    command: str
+    summary: str  # an N_() msgid shown by /help
+    steps: Mapping[str, Step]
+    begin: Begin
+    roles: frozenset[Role] = OFFICER_ROLES
+    needs_enterprise: bool = True
+    listed: bool = True
+
+
+def reply(text: str, choices: list[Choice] | tuple[Choice, ...] = ()) -> Reply:
+    """A Reply with choices given as a list or tuple."""
+    return Reply(text=text, choices=tuple(choices))
+
+
+def as_replies(value: Reply | list[Reply]) -> list[Reply]:
+    return [value] if isinstance(value, Reply) else list(value)

@@ -1,0 +1,97 @@
+"""Start and link: an unknown contact types the invite code the board gave the enterprise.
+
+The wrong tries are counted by `redeem_invite` (at most 5 an hour); the step catches the
+invite error itself instead of raising it, so the try it recorded is committed.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from bot.services.invites import InviteError, redeem_invite
+from conversations import common
+from conversations.flow import (
+    Again,
+    Answer,
+    Ctx,
+    Finish,
+    Flow,
+    Goto,
+    Outcome,
+    Step,
+    reply,
+)
+from conversations.interface import Reply
+
+
+def _ask_code(ctx: Ctx) -> Reply:
+    return reply(ctx.t("Please type your invite code (for example ABCD-EFGH)."))
+
+
+def _redeem(ctx: Ctx, raw: str) -> Outcome:
+    t = ctx.t
+    try:
+        enterprise = redeem_invite(ctx.session, ctx.contact, raw, ctx.now)
+    except InviteError as exc:
+        return Again((reply(exc.message(t)),))
+    from conversations.registry import default_registry
+
+    return Finish(
+        (
+            reply(
+                t(
+                    "Linked. From now on you act for {enterprise} (tax code {tax_code}).",
+                    enterprise=enterprise.name,
+                    tax_code=enterprise.tax_code,
+                )
+            ),
+            common.help_reply(ctx, default_registry()),
+        )
+    )
+
+
+def _code(ctx: Ctx, answer: Answer) -> Outcome:
+    return _redeem(ctx, answer.text)
+
+
+def _begin(ctx: Ctx, args: str) -> Outcome:
+    t = ctx.t
+    if common.is_linked(ctx.contact):
+        enterprise = common.enterprise_of(ctx)
+        return Finish(
+            (
+                reply(
+                    t(
+                        "You are already linked to {enterprise}. To act for another enterprise, "
+                        "please ask the board's office.",
+                        enterprise=enterprise.name,
+                    )
+                ),
+            )
+        )
+    if args:
+        outcome = _redeem(ctx, args)
+        if isinstance(outcome, Again):
+            return Goto("code", outcome.replies)
+        return outcome
+    return Goto(
+        "code",
+        (
+            reply(
+                t(
+                    "Welcome to Thi đua Bot of the industrial-zone management board. I help your "
+                    "enterprise register emulation titles, send its reports and follow its "
+                    "deadlines."
+                )
+            ),
+        ),
+    )
+
+
+FLOW = Flow(
+    command="link",
+    summary=N_("link this chat to your enterprise with an invite code"),
+    steps={"code": Step(prompt=_ask_code, handle=_code)},
+    begin=_begin,
+    needs_enterprise=False,
+    listed=False,
+)
