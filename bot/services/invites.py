@@ -1,0 +1,224 @@
+"""One-time invite codes that link an officer's chat account to an enterprise.
+
+Staff create a code for an enterprise (`thidua invite create`, or /invite in the chat) and hand
+it over by phone, letter or e-mail; the officer types it to the bot. The code is short and
+typable: 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), shown grouped as
+"ABCD-EFGH" and stored without the dash; lower case, spaces and dashes are ignored when typed.
+
+Guessing is capped: at most `MAX_WRONG_TRIES` wrong tries per contact in a rolling
+`ATTEMPT_WINDOW`. Each wrong try is a LinkAttempt row that `redeem_invite` adds and flushes
+*before* raising, so **the caller must commit the session even when an InviteError
+propagates** (catch it inside the unit of work, answer the user, let the commit happen). A
+caller that rolls back on InviteError forgets the try and lets a guesser go on.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select, update
+
+from bot.i18n import N_
+from bot.models import AuditEntry, Contact, Enterprise, InviteCode, LinkAttempt, Role
+from bot.services.contacts import STAFF_ROLES
+from bot.services.errors import DomainError
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+DEFAULT_TTL = timedelta(days=14)
+MAX_WRONG_TRIES = 5
+ATTEMPT_WINDOW = timedelta(hours=1)
+
+
+class InviteError(DomainError):
+    """Redeeming a code failed; the subclass's `msgid` says why (render with `message(t)`)."""
+
+    msgid = N_("This invite code cannot be used.")
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(type(self).msgid, **params)
+
+
+class UnknownCode(InviteError):
+    msgid = N_(
+        "This invite code is not valid. Check it and type it again, e.g. ABCD-EFGH; "
+        "the board's office gives a new one if needed."
+    )
+
+
+class ExpiredCode(InviteError):
+    msgid = N_("This invite code has expired. Please ask the board's office for a new one.")
+
+
+class UsedCode(InviteError):
+    msgid = N_(
+        "This invite code has already been used. Each code links one account; "
+        "please ask the board's office for a new one."
+    )
+
+
+class TooManyAttempts(InviteError):
+    msgid = N_("Too many wrong invite codes. Please try again in {minutes} minutes.")
+
+    def __init__(self, retry_after_minutes: int) -> None:
+        super().__init__(minutes=retry_after_minutes)
+        self.retry_after_minutes = retry_after_minutes
+
+
+class StaffCannotLink(InviteError):
+    msgid = N_(
+        "You are registered as staff of the board, so this account cannot be linked to an "
+        "enterprise. Use another account for the enterprise."
+    )
+
+
+def normalize_code(raw: str) -> str:
+    """The stored form of a typed code: upper case, without spaces or dashes."""
+    return "".join(ch for ch in raw.upper() if ch not in " -\u2010\u2011\u2013\u2014\t")
+
+
+def format_code(code: str) -> str:
+    """A stored code as people read it: "ABCD-EFGH"."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a time-zone-aware datetime")
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def create_invite(
+    session: Session, enterprise: Enterprise, now: datetime, ttl: timedelta = DEFAULT_TTL
+) -> InviteCode:
+    """A fresh one-time code for `enterprise`, valid for `ttl` from `now`.
+
+    Older unused codes of the enterprise stay valid: an enterprise may link several officers
+    (HR and trade union), each with a code of their own.
+    """
+    _require_aware(now)
+    if ttl <= timedelta(0):
+        raise ValueError("ttl must be positive")
+    if enterprise.id is None:
+        session.add(enterprise)
+        session.flush()
+    assert enterprise.id is not None
+    while True:
+        code = _new_code()
+        taken = session.exec(select(InviteCode.id).where(InviteCode.code == code)).first()
+        if taken is None:
+            break
+    invite = InviteCode(
+        code=code, enterprise_id=enterprise.id, expires_at=now + ttl, created_at=now
+    )
+    session.add(invite)
+    session.flush()
+    session.add(
+        AuditEntry(
+            at=now,
+            actor="system",
+            action="invite.create",
+            subject=f"enterprise:{enterprise.id}",
+            after={"code_id": invite.id, "expires_at": invite.expires_at.isoformat()},
+        )
+    )
+    session.flush()
+    return invite
+
+
+def wrong_tries(session: Session, contact: Contact, now: datetime) -> list[datetime]:
+    """When the contact typed a wrong code within the last ATTEMPT_WINDOW, oldest first."""
+    return list(
+        session.exec(
+            select(LinkAttempt.at)
+            .where(LinkAttempt.contact_id == contact.id, LinkAttempt.at > now - ATTEMPT_WINDOW)
+            .order_by(col(LinkAttempt.at))
+        )
+    )
+
+
+def _fail(session: Session, contact: Contact, now: datetime, error: InviteError) -> InviteError:
+    """Record a wrong try (flushed, for the caller to commit) and hand back the error."""
+    assert contact.id is not None
+    session.add(LinkAttempt(contact_id=contact.id, at=now))
+    session.flush()
+    return error
+
+
+def redeem_invite(session: Session, contact: Contact, raw_code: str, now: datetime) -> Enterprise:
+    """Link `contact` to the enterprise of the code typed, as its officer, and spend the code.
+
+    Raises an InviteError subclass; every one except TooManyAttempts and StaffCannotLink
+    records a wrong try first (see the module docstring: commit even on error). Typing the
+    code one has already redeemed again is harmless and returns the same enterprise.
+    """
+    _require_aware(now)
+    if contact.id is None:
+        session.add(contact)
+        session.flush()
+    assert contact.id is not None
+    if contact.role in STAFF_ROLES:
+        raise StaffCannotLink()
+    tries = wrong_tries(session, contact, now)
+    if len(tries) >= MAX_WRONG_TRIES:
+        # The window frees a try when the oldest counted one is an hour old.
+        oldest = tries[len(tries) - MAX_WRONG_TRIES]
+        wait = (oldest + ATTEMPT_WINDOW - now).total_seconds()
+        raise TooManyAttempts(max(1, math.ceil(wait / 60)))
+
+    code = normalize_code(raw_code)
+    invite = None
+    if len(code) == CODE_LENGTH and set(code) <= set(ALPHABET):
+        invite = session.exec(select(InviteCode).where(InviteCode.code == code)).first()
+    if invite is None:
+        raise _fail(session, contact, now, UnknownCode())
+    if invite.used_at is not None:
+        if (
+            invite.used_by_contact_id == contact.id
+            and contact.enterprise_id == invite.enterprise_id
+        ):
+            enterprise = session.get(Enterprise, invite.enterprise_id)
+            assert enterprise is not None
+            return enterprise
+        raise _fail(session, contact, now, UsedCode())
+    if invite.expires_at <= now:
+        raise _fail(session, contact, now, ExpiredCode())
+    enterprise = session.get(Enterprise, invite.enterprise_id)
+    if enterprise is None or not enterprise.active:
+        raise _fail(session, contact, now, UnknownCode())
+
+    # Spend the code with a conditional update: of two simultaneous redemptions one wins.
+    spent = session.execute(
+        update(InviteCode)
+        .where(col(InviteCode.id) == invite.id, col(InviteCode.used_at).is_(None))
+        .values(used_at=now, used_by_contact_id=contact.id)
+    )
+    if getattr(spent, "rowcount", 0) != 1:
+        raise _fail(session, contact, now, UsedCode())
+    session.refresh(invite)
+
+    before = {"enterprise_id": contact.enterprise_id, "role": str(contact.role)}
+    contact.enterprise_id = enterprise.id
+    contact.organization_id = enterprise.organization_id
+    contact.cluster_id = None
+    contact.role = Role.OFFICER
+    session.add(contact)
+    session.add(
+        AuditEntry(
+            at=now,
+            contact_id=contact.id,
+            actor=f"{contact.channel}:{contact.user_id}",
+            action="invite.redeem",
+            subject=f"enterprise:{enterprise.id}",
+            before=before,
+            after={"enterprise_id": enterprise.id, "role": str(Role.OFFICER), "code_id": invite.id},
+        )
+    )
+    session.flush()
+    return enterprise
