@@ -1,0 +1,305 @@
+"""The texts the scheduler sends: reminders, commemoration prompts, phase notices, digests.
+
+Each function takes the recipient's `Translator`, so one planning run writes every message
+in its contact's language. Dates go through `t.date()` (05/12/2024) and counts through
+`t.number()`. Texts stay well under Zalo's 2,000 characters: the digest caps its overdue
+list and points to the export for the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.i18n import N_, Translator
+from bot.models.enums import DeadlineKind, SubmissionStatus
+from bot.services.calendar import holiday_name
+
+# What each deadline asks for, and the chat command that does it.
+ITEM_LABELS: dict[DeadlineKind, str] = {
+    DeadlineKind.LAUNCH_DOCUMENT: N_("your unit's launch document for the emulation movement"),
+    DeadlineKind.TITLE_REGISTRATION: N_("the registration of emulation titles"),
+    DeadlineKind.YEAR_END_REPORT: N_("the year-end emulation summary report"),
+    DeadlineKind.SIX_MONTH_REPORT: N_("the six-month emulation report"),
+}
+ITEM_COMMANDS: dict[DeadlineKind, str] = {
+    DeadlineKind.LAUNCH_DOCUMENT: "/launch",
+    DeadlineKind.TITLE_REGISTRATION: "/register",
+    DeadlineKind.YEAR_END_REPORT: "/report",
+    DeadlineKind.SIX_MONTH_REPORT: "/report",
+}
+# Short names for the staff digest.
+ITEM_SHORT: dict[DeadlineKind, str] = {
+    DeadlineKind.LAUNCH_DOCUMENT: N_("Launch document"),
+    DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
+    DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
+    DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
+}
+
+# The digest lists at most this many overdue enterprises; the export has the rest.
+DIGEST_OVERDUE_LIMIT = 20
+
+
+def item_label(t: Translator, kind: DeadlineKind | str) -> str:
+    return t(ITEM_LABELS[DeadlineKind(kind)])
+
+
+def item_short(t: Translator, kind: DeadlineKind | str) -> str:
+    return t(ITEM_SHORT[DeadlineKind(kind)])
+
+
+def _missing_line(t: Translator, status: SubmissionStatus | str | None, note: str | None) -> str:
+    """What is still missing, from the enterprise's submission status."""
+    if status is None:
+        return t("We have not received anything from your unit yet.")
+    if SubmissionStatus(status) is SubmissionStatus.RETURNED:
+        if note:
+            return t("It was returned to you for correction: {note}", note=note)
+        return t("It was returned to you for correction and has not been sent again.")
+    return t("You have started it, but the draft has not been sent yet.")
+
+
+def _day_off_name(t: Translator, day: date) -> str:
+    name = holiday_name(day, t.language)
+    if name:
+        return name
+    return t("a weekend")
+
+
+def reminder_text(
+    t: Translator,
+    *,
+    campaign_title: str,
+    kind: DeadlineKind | str,
+    due_on: date,
+    send_on: date,
+    offset: int,
+    status: SubmissionStatus | str | None,
+    review_note: str | None = None,
+    overdue_working_days: int = 0,
+) -> str:
+    """A deadline reminder: the item, the due date, what is missing and the command."""
+    item = item_label(t, kind)
+    due = t.date(due_on)
+    if offset < 0:
+        head = t.ngettext(
+            "❗ {item} for “{campaign}” was due on {due} and is {n} working day overdue.",
+            "❗ {item} for “{campaign}” was due on {due} and is {n} working days overdue.",
+            overdue_working_days,
+            item=_capital(item),
+            campaign=campaign_title,
+            due=due,
+        )
+    elif send_on == due_on:
+        head = t(
+            "⏰ Today, {due}, is the deadline for {item} for “{campaign}”.",
+            due=due,
+            item=item,
+            campaign=campaign_title,
+        )
+    elif offset == 0:
+        head = t(
+            "⏰ {item} for “{campaign}” is due on {due}, which is a day off ({day_off}). "
+            "Today is the last working day before the deadline.",
+            item=_capital(item),
+            campaign=campaign_title,
+            due=due,
+            day_off=_day_off_name(t, due_on),
+        )
+    else:
+        head = t.ngettext(
+            "⏰ Reminder: {item} for “{campaign}” is due on {due} ({n} day left).",
+            "⏰ Reminder: {item} for “{campaign}” is due on {due} ({n} days left).",
+            (due_on - send_on).days,
+            item=item,
+            campaign=campaign_title,
+            due=due,
+        )
+    command = ITEM_COMMANDS[DeadlineKind(kind)]
+    action = t("To do it now, send {command} in this chat.", command=command)
+    return "\n".join([head, _missing_line(t, status, review_note), action])
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def anniversary(t: Translator, name: str, years: int | None) -> str:
+    """ "kỷ niệm 80 năm Ngày thành lập Quân đội nhân dân Việt Nam", or just the day's name."""
+    if years is None or years <= 0:
+        return name
+    return t("{years}-year anniversary of {name}", years=years, name=name)
+
+
+def is_round(years: int | None) -> bool:
+    """A round anniversary (năm chẵn): a multiple of five years."""
+    return years is not None and years > 0 and years % 5 == 0
+
+
+def observance_text(
+    t: Translator,
+    *,
+    campaign_title: str,
+    name: str,
+    on: date,
+    years: int | None,
+    call: str,
+) -> str:
+    """The commemoration prompt sent a few working days before the day."""
+    lines = [
+        t(
+            "🇻🇳 On {date} we celebrate the {anniversary}.",
+            date=t.date(on),
+            anniversary=anniversary(t, name, years),
+        )
+        if years
+        else t("🇻🇳 On {date} we celebrate {name}.", date=t.date(on), name=name)
+    ]
+    if is_round(years):
+        lines.append(
+            t(
+                "⭐ This year is a round anniversary ({years} years): "
+                "a special occasion to mark with outstanding achievements.",
+                years=years,
+            )
+        )
+    lines.append(
+        t(
+            "Within “{campaign}”, please organise emulation activities to welcome the day "
+            "and record your unit's achievements for your report.",
+            campaign=campaign_title,
+        )
+    )
+    if call:
+        lines.append(call)
+    return "\n".join(lines)
+
+
+def phase_start_text(
+    t: Translator,
+    *,
+    campaign_title: str,
+    number: int,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    call: str,
+) -> str:
+    lines = [
+        t(
+            "📣 Phase {number} of “{campaign}” ({name}) runs from {start} to {end}.",
+            number=number,
+            campaign=campaign_title,
+            name=name,
+            start=t.date(starts_on),
+            end=t.date(ends_on),
+        )
+    ]
+    if call:
+        lines.append(call)
+    lines.append(t("Send /help to see what your unit has to do and by when."))
+    return "\n".join(lines)
+
+
+def phase_end_text(
+    t: Translator,
+    *,
+    campaign_title: str,
+    number: int,
+    name: str,
+    ends_on: date,
+    review_name: str,
+) -> str:
+    review = review_name or t("the phase review")
+    return "\n".join(
+        [
+            t(
+                "📅 Phase {number} of “{campaign}” ({name}) ends on {end}; {review} follows.",
+                number=number,
+                campaign=campaign_title,
+                name=name,
+                end=t.date(ends_on),
+                review=review,
+            ),
+            t(
+                "Please complete what is due and gather your unit's results "
+                "for the review. Send /status to see where your unit stands."
+            ),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """Counts for one deadline within the recipient's scope."""
+
+    kind: DeadlineKind
+    due_on: date
+    total: int
+    submitted: int
+    accepted: int
+    returned: int
+    draft: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    enterprise: str
+    tax_code: str
+    kind: DeadlineKind
+    due_on: date
+
+
+def digest_text(
+    t: Translator,
+    *,
+    campaign_title: str,
+    on: date,
+    scope: str | None,
+    lines: list[DigestLine],
+    overdue: list[OverdueItem],
+) -> str:
+    """The Monday summary for staff (a cluster leader's covers his cluster)."""
+    out = [t("📊 Weekly summary of “{campaign}”, {date}", campaign=campaign_title, date=t.date(on))]
+    if scope:
+        out.append(t("Cluster: {name}", name=scope))
+    for line in lines:
+        out.append(
+            t(
+                "• {item} (due {due}): {submitted} submitted, {accepted} accepted, "
+                "{returned} returned, {draft} in draft, {missing} not started; "
+                "{total} enterprises.",
+                item=item_short(t, line.kind),
+                due=t.date(line.due_on),
+                submitted=t.number(line.submitted),
+                accepted=t.number(line.accepted),
+                returned=t.number(line.returned),
+                draft=t.number(line.draft),
+                missing=t.number(line.missing),
+                total=t.number(line.total),
+            )
+        )
+    if not overdue:
+        out.append(t("Nothing is overdue."))
+        return "\n".join(out)
+    out.append(t("Overdue ({n}):", n=t.number(len(overdue))))
+    for item in overdue[:DIGEST_OVERDUE_LIMIT]:
+        out.append(
+            t(
+                "• {enterprise} ({tax_code}): {item}, due {due}",
+                enterprise=item.enterprise,
+                tax_code=item.tax_code,
+                item=item_short(t, item.kind),
+                due=t.date(item.due_on),
+            )
+        )
+    rest = len(overdue) - DIGEST_OVERDUE_LIMIT
+    if rest > 0:
+        out.append(
+            t(
+                "…and {n} more: use /missing or `thidua export missing` for the full list.",
+                n=t.number(rest),
+            )
+        )
+    return "\n".join(out)

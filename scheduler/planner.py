@@ -1,0 +1,652 @@
+"""The daily planner: which messages go out on a given local date, written to the outbox.
+
+Planning is set-based. The campaigns, their deadlines, phases and observances are read once
+(a handful of rows); the dates are worked out in Python with the working-day calendar; then
+one joined SELECT per kind of message finds every recipient (contacts × enterprises ×
+submissions), and a single bulk INSERT ... ON CONFLICT (dedupe_key) DO NOTHING writes the
+outbox. The number of statements does not depend on how many enterprises or contacts there
+are.
+
+Every message carries a dedupe key `kind:campaign:item:contact:date` under a unique
+constraint: re-running the planner, or two instances planning the same day at once, never
+plans a message twice. A message is due (`not_before`) at the start of that day's sending
+hours, local time, stored in UTC.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from bot.i18n import Translator
+from bot.models import (
+    Campaign,
+    Cluster,
+    Contact,
+    Deadline,
+    DeadlineKind,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Enterprise,
+    Observance,
+    Phase,
+    Role,
+    Submission,
+    SubmissionStatus,
+    utcnow,
+)
+from bot.services.calendar import (
+    is_working_day,
+    last_working_day_on_or_before,
+    next_working_day_on_or_after,
+    working_days_after,
+    working_days_before,
+    working_days_between,
+)
+from bot.settings import Settings
+from scheduler import messages
+from scheduler.config import SchedulerConfig
+
+NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """One message the planner wants in the outbox."""
+
+    dedupe_key: str
+    kind: DeliveryKind
+    campaign_id: int
+    contact_id: int
+    contact_name: str
+    channel: str
+    language: str
+    enterprise_name: str | None
+    tax_code: str | None
+    subject: str  # the deadline kind, the observance's name, the phase, or "digest"
+    text: str
+    not_before: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = str(self.kind)
+        data["not_before"] = self.not_before.isoformat()
+        return data
+
+
+@dataclass
+class PlanResult:
+    """What a planning run found and what it newly wrote."""
+
+    on: date
+    candidates: int = 0
+    inserted: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def dedupe_key(kind: DeliveryKind, campaign_id: int, item: str, contact_id: int, on: date) -> str:
+    return f"{kind.value}:{campaign_id}:{item}:{contact_id}:{on.isoformat()}"
+
+
+def reminder_date(due_on: date, offset: int) -> date:
+    """The working day a reminder at `offset` goes out on.
+
+    Positive: that many calendar days before the due date, moved back to a working day.
+    Zero: the last working day on or before the due date.
+    Negative: that many working days after the due date.
+    """
+    if offset < 0:
+        return working_days_after(due_on, -offset)
+    return last_working_day_on_or_before(due_on - timedelta(days=offset))
+
+
+def reminder_offset_on(due_on: date, offsets: Iterable[int], on: date) -> int | None:
+    """The offset whose reminder falls on `on`, or None.
+
+    Several offsets can land on the same working day (31/01/2025 is inside Tết, so the 3-day,
+    1-day and due-day reminders all fall on 24/01/2025); only the most urgent one is sent.
+    """
+    matching = [o for o in offsets if reminder_date(due_on, o) == on]
+    if not matching:
+        return None
+    return min(matching, key=lambda o: (o < 0, o))
+
+
+def observance_prompt_date(observance_on: date, working_days: int) -> date:
+    return working_days_before(observance_on, working_days)
+
+
+def phase_start_notice_date(phase: Phase) -> date:
+    return next_working_day_on_or_after(phase.starts_on)
+
+
+def phase_end_notice_date(phase: Phase) -> date:
+    """A week before the phase ends (the six-month or year-end review follows)."""
+    return last_working_day_on_or_before(phase.ends_on - timedelta(days=7))
+
+
+def is_digest_day(on: date) -> bool:
+    """The first working day of the week (Monday, or the next one when Monday is off)."""
+    if not is_working_day(on):
+        return False
+    monday = on - timedelta(days=on.weekday())
+    return not any(is_working_day(monday + timedelta(days=i)) for i in range(on.weekday()))
+
+
+def sending_start_utc(on: date, settings: Settings) -> datetime:
+    local = datetime.combine(on, settings.sending_start, tzinfo=settings.tz)
+    return local.astimezone(UTC)
+
+
+@dataclass
+class _Campaigns:
+    campaigns: dict[int, Campaign]
+    deadlines: list[Deadline]
+    phases: dict[int, Phase]
+    observances: list[Observance]
+
+
+def _load_campaigns(session: Session) -> _Campaigns:
+    campaigns = {
+        c.id: c for c in session.scalars(select(Campaign).where(col(Campaign.active))) if c.id
+    }
+    ids = list(campaigns)
+    if not ids:
+        return _Campaigns({}, [], {}, [])
+    deadlines = list(session.scalars(select(Deadline).where(col(Deadline.campaign_id).in_(ids))))
+    phases = {
+        p.id: p
+        for p in session.scalars(select(Phase).where(col(Phase.campaign_id).in_(ids)))
+        if p.id
+    }
+    observances = list(
+        session.scalars(select(Observance).where(col(Observance.campaign_id).in_(ids)))
+    )
+    return _Campaigns(campaigns, deadlines, phases, observances)
+
+
+def _phase_of(data: _Campaigns, campaign_id: int, on: date) -> Phase | None:
+    for phase in data.phases.values():
+        if phase.campaign_id == campaign_id and phase.starts_on <= on <= phase.ends_on:
+            return phase
+    return None
+
+
+def _officers_query(org_ids: list[int]) -> Any:
+    """Reachable officers linked to an active enterprise of one of the boards."""
+    return (
+        select(
+            col(Contact.id),
+            col(Contact.display_name),
+            col(Contact.channel),
+            col(Contact.language),
+            col(Enterprise.id).label("enterprise_id"),
+            col(Enterprise.name),
+            col(Enterprise.tax_code),
+            col(Enterprise.organization_id),
+        )
+        .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
+        .where(
+            col(Contact.role) == Role.OFFICER,
+            col(Contact.reachable),
+            col(Enterprise.active),
+            col(Enterprise.organization_id).in_(org_ids),
+        )
+        .order_by(col(Enterprise.name), col(Contact.id))
+    )
+
+
+def _plan_reminders(
+    session: Session, data: _Campaigns, on: date, settings: Settings
+) -> list[PlannedMessage]:
+    due: dict[int, tuple[Deadline, int]] = {}
+    for deadline in data.deadlines:
+        offset = reminder_offset_on(deadline.due_on, deadline.reminder_offsets, on)
+        if offset is not None and deadline.id is not None:
+            due[deadline.id] = (deadline, offset)
+    if not due:
+        return []
+    rows = session.execute(
+        select(
+            col(Contact.id),
+            col(Contact.display_name),
+            col(Contact.channel),
+            col(Contact.language),
+            col(Enterprise.name),
+            col(Enterprise.tax_code),
+            col(Deadline.id),
+            col(Submission.status),
+            col(Submission.review_note),
+        )
+        .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
+        .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
+        .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
+        .outerjoin(
+            Submission,
+            and_(
+                col(Submission.campaign_id) == col(Deadline.campaign_id),
+                col(Submission.enterprise_id) == col(Enterprise.id),
+                col(Submission.kind) == col(Deadline.kind),
+            ),
+        )
+        .where(
+            col(Deadline.id).in_(list(due)),
+            col(Contact.role) == Role.OFFICER,
+            col(Contact.reachable),
+            col(Enterprise.active),
+            or_(col(Submission.id).is_(None), col(Submission.status).in_(NOT_SUBMITTED)),
+        )
+        .order_by(col(Enterprise.name), col(Contact.id), col(Deadline.id))
+    ).all()
+    not_before = sending_start_utc(on, settings)
+    overdue_days: dict[int, int] = {
+        deadline_id: working_days_between(deadline.due_on + timedelta(days=1), on)
+        for deadline_id, (deadline, offset) in due.items()
+        if offset < 0
+    }
+    out = []
+    for contact_id, name, channel, language, ent_name, tax_code, deadline_id, status, note in rows:
+        deadline, offset = due[deadline_id]
+        campaign = data.campaigns[deadline.campaign_id]
+        t = Translator(language)
+        text = messages.reminder_text(
+            t,
+            campaign_title=campaign.title,
+            kind=deadline.kind,
+            due_on=deadline.due_on,
+            send_on=on,
+            offset=offset,
+            status=status,
+            review_note=note,
+            overdue_working_days=overdue_days.get(deadline_id, 0),
+        )
+        out.append(
+            PlannedMessage(
+                dedupe_key=dedupe_key(
+                    DeliveryKind.REMINDER, deadline.campaign_id, str(deadline.kind), contact_id, on
+                ),
+                kind=DeliveryKind.REMINDER,
+                campaign_id=deadline.campaign_id,
+                contact_id=contact_id,
+                contact_name=name,
+                channel=str(channel),
+                language=t.language,
+                enterprise_name=ent_name,
+                tax_code=tax_code,
+                subject=str(deadline.kind),
+                text=text,
+                not_before=not_before,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class _Broadcastable:
+    """A message for every officer of a campaign's board: (item, subject, text builder)."""
+
+    kind: DeliveryKind
+    campaign: Campaign
+    item: str
+    subject: str
+    build: Any  # Callable[[Translator], str]
+
+
+def _plan_board_notices(
+    session: Session, data: _Campaigns, on: date, settings: Settings, config: SchedulerConfig
+) -> list[PlannedMessage]:
+    notices: list[_Broadcastable] = []
+    for obs in data.observances:
+        if observance_prompt_date(obs.on, config.observance_prompt_working_days) != on:
+            continue
+        campaign = data.campaigns[obs.campaign_id]
+        phase = data.phases.get(obs.phase_id) if obs.phase_id else None
+        phase = (
+            phase
+            or _phase_of(data, obs.campaign_id, obs.on)
+            or _phase_of(data, obs.campaign_id, on)
+        )
+        call = phase.call if phase else ""
+
+        def build_obs(
+            t: Translator, obs: Observance = obs, campaign: Campaign = campaign, call: str = call
+        ) -> str:
+            return messages.observance_text(
+                t,
+                campaign_title=campaign.title,
+                name=obs.name,
+                on=obs.on,
+                years=obs.years,
+                call=call,
+            )
+
+        notices.append(
+            _Broadcastable(DeliveryKind.OBSERVANCE, campaign, f"obs{obs.id}", obs.name, build_obs)
+        )
+    for phase in data.phases.values():
+        campaign = data.campaigns[phase.campaign_id]
+        if phase_start_notice_date(phase) == on:
+
+            def build_start(t: Translator, p: Phase = phase, c: Campaign = campaign) -> str:
+                return messages.phase_start_text(
+                    t,
+                    campaign_title=c.title,
+                    number=p.number,
+                    name=p.name,
+                    starts_on=p.starts_on,
+                    ends_on=p.ends_on,
+                    call=p.call,
+                )
+
+            notices.append(
+                _Broadcastable(
+                    DeliveryKind.PHASE_NOTICE,
+                    campaign,
+                    f"phase{phase.id}-start",
+                    phase.name,
+                    build_start,
+                )
+            )
+        if phase_end_notice_date(phase) == on:
+
+            def build_end(t: Translator, p: Phase = phase, c: Campaign = campaign) -> str:
+                return messages.phase_end_text(
+                    t,
+                    campaign_title=c.title,
+                    number=p.number,
+                    name=p.name,
+                    ends_on=p.ends_on,
+                    review_name=p.review_name,
+                )
+
+            notices.append(
+                _Broadcastable(
+                    DeliveryKind.PHASE_NOTICE,
+                    campaign,
+                    f"phase{phase.id}-end",
+                    phase.name,
+                    build_end,
+                )
+            )
+    if not notices:
+        return []
+    org_ids = sorted({n.campaign.organization_id for n in notices})
+    officers = session.execute(_officers_query(org_ids)).all()
+    not_before = sending_start_utc(on, settings)
+    texts: dict[tuple[int, str], str] = {}
+    out = []
+    for notice in notices:
+        assert notice.campaign.id is not None
+        for contact_id, name, channel, language, _ent_id, ent_name, tax_code, org_id in officers:
+            if org_id != notice.campaign.organization_id:
+                continue
+            t = Translator(language)
+            cache_key = (id(notice), t.language)
+            if cache_key not in texts:
+                texts[cache_key] = notice.build(t)
+            out.append(
+                PlannedMessage(
+                    dedupe_key=dedupe_key(
+                        notice.kind, notice.campaign.id, notice.item, contact_id, on
+                    ),
+                    kind=notice.kind,
+                    campaign_id=notice.campaign.id,
+                    contact_id=contact_id,
+                    contact_name=name,
+                    channel=str(channel),
+                    language=t.language,
+                    enterprise_name=ent_name,
+                    tax_code=tax_code,
+                    subject=notice.subject,
+                    text=texts[cache_key],
+                    not_before=not_before,
+                )
+            )
+    return out
+
+
+def _plan_digests(
+    session: Session, data: _Campaigns, on: date, settings: Settings
+) -> list[PlannedMessage]:
+    if not is_digest_day(on):
+        return []
+    campaigns = {cid: c for cid, c in data.campaigns.items() if c.starts_on <= on <= c.ends_on}
+    deadlines = [d for d in data.deadlines if d.campaign_id in campaigns]
+    if not deadlines:
+        return []
+    org_ids = sorted({c.organization_id for c in campaigns.values()})
+    deadline_ids = [d.id for d in deadlines]
+    staff = session.execute(
+        select(
+            col(Contact.id),
+            col(Contact.display_name),
+            col(Contact.channel),
+            col(Contact.language),
+            col(Contact.role),
+            col(Contact.organization_id),
+            col(Contact.cluster_id),
+            col(Cluster.name),
+        )
+        .outerjoin(Cluster, col(Cluster.id) == col(Contact.cluster_id))
+        .where(
+            col(Contact.role).in_(STAFF_ROLES),
+            col(Contact.reachable),
+            or_(
+                col(Contact.organization_id).in_(org_ids),
+                and_(col(Contact.role) == Role.ADMIN, col(Contact.organization_id).is_(None)),
+            ),
+        )
+        .order_by(col(Contact.id))
+    ).all()
+    if not staff:
+        return []
+    # Counts per (deadline, cluster, status); a missing submission counts as "missing".
+    joined = (
+        select(col(Deadline.id), col(Enterprise.cluster_id), col(Submission.status), func.count())
+        .select_from(Enterprise)
+        .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
+        .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
+        .outerjoin(
+            Submission,
+            and_(
+                col(Submission.campaign_id) == col(Deadline.campaign_id),
+                col(Submission.enterprise_id) == col(Enterprise.id),
+                col(Submission.kind) == col(Deadline.kind),
+            ),
+        )
+        .where(col(Deadline.id).in_(deadline_ids), col(Enterprise.active))
+        .group_by(col(Deadline.id), col(Enterprise.cluster_id), col(Submission.status))
+    )
+    counts: dict[tuple[int, int | None], dict[str | None, int]] = defaultdict(dict)
+    for deadline_id, cluster_id, status, n in session.execute(joined).all():
+        counts[(deadline_id, cluster_id)][None if status is None else str(status)] = n
+    overdue_ids = [d.id for d in deadlines if d.due_on < on]
+    overdue_rows: list[Any] = []
+    if overdue_ids:
+        overdue_rows = list(
+            session.execute(
+                select(
+                    col(Deadline.id),
+                    col(Enterprise.cluster_id),
+                    col(Enterprise.name),
+                    col(Enterprise.tax_code),
+                )
+                .select_from(Enterprise)
+                .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
+                .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
+                .outerjoin(
+                    Submission,
+                    and_(
+                        col(Submission.campaign_id) == col(Deadline.campaign_id),
+                        col(Submission.enterprise_id) == col(Enterprise.id),
+                        col(Submission.kind) == col(Deadline.kind),
+                    ),
+                )
+                .where(
+                    col(Deadline.id).in_(overdue_ids),
+                    col(Enterprise.active),
+                    or_(col(Submission.id).is_(None), col(Submission.status).in_(NOT_SUBMITTED)),
+                )
+                .order_by(col(Deadline.due_on), col(Enterprise.name))
+            ).all()
+        )
+    by_id = {d.id: d for d in deadlines}
+    not_before = sending_start_utc(on, settings)
+    out = []
+    for contact_id, name, channel, language, role, org_id, cluster_id, cluster_name in staff:
+        leader = role == Role.CLUSTER_LEADER
+        if leader and cluster_id is None:
+            continue  # a cluster leader without a cluster has nothing to see
+        t = Translator(language)
+        for campaign_id, campaign in campaigns.items():
+            if org_id is not None and org_id != campaign.organization_id:
+                continue
+            lines = []
+            for d in deadlines:
+                if d.campaign_id != campaign_id or d.id is None:
+                    continue
+                tally: dict[str | None, int] = defaultdict(int)
+                for (did, cid), per_status in counts.items():
+                    if did == d.id and (not leader or cid == cluster_id):
+                        for status, n in per_status.items():
+                            tally[status] += n
+                lines.append(
+                    messages.DigestLine(
+                        kind=DeadlineKind(d.kind),
+                        due_on=d.due_on,
+                        total=sum(tally.values()),
+                        submitted=tally[SubmissionStatus.SUBMITTED.value],
+                        accepted=tally[SubmissionStatus.ACCEPTED.value],
+                        returned=tally[SubmissionStatus.RETURNED.value],
+                        draft=tally[SubmissionStatus.DRAFT.value],
+                        missing=tally[None],
+                    )
+                )
+            overdue = [
+                messages.OverdueItem(
+                    enterprise=ent_name,
+                    tax_code=tax_code,
+                    kind=DeadlineKind(by_id[did].kind),
+                    due_on=by_id[did].due_on,
+                )
+                for did, cid, ent_name, tax_code in overdue_rows
+                if by_id[did].campaign_id == campaign_id and (not leader or cid == cluster_id)
+            ]
+            text = messages.digest_text(
+                t,
+                campaign_title=campaign.title,
+                on=on,
+                scope=cluster_name if leader else None,
+                lines=sorted(lines, key=lambda line: line.due_on),
+                overdue=overdue,
+            )
+            out.append(
+                PlannedMessage(
+                    dedupe_key=dedupe_key(
+                        DeliveryKind.DIGEST, campaign_id, "digest", contact_id, on
+                    ),
+                    kind=DeliveryKind.DIGEST,
+                    campaign_id=campaign_id,
+                    contact_id=contact_id,
+                    contact_name=name,
+                    channel=str(channel),
+                    language=t.language,
+                    enterprise_name=None,
+                    tax_code=None,
+                    subject="digest",
+                    text=text,
+                    not_before=not_before,
+                )
+            )
+    return out
+
+
+def preview_day(
+    session: Session, on: date, settings: Settings, config: SchedulerConfig | None = None
+) -> list[PlannedMessage]:
+    """Everything the planner would put in the outbox for local date `on`; writes nothing."""
+    config = config or SchedulerConfig.from_settings(settings)
+    if not is_working_day(on):
+        return []  # nothing is ever sent on a day off
+    data = _load_campaigns(session)
+    if not data.campaigns:
+        return []
+    return (
+        _plan_reminders(session, data, on, settings)
+        + _plan_board_notices(session, data, on, settings, config)
+        + _plan_digests(session, data, on, settings)
+    )
+
+
+def _insert(session: Session, planned: list[PlannedMessage]) -> int:
+    """One bulk INSERT ... ON CONFLICT (dedupe_key) DO NOTHING; returns rows inserted."""
+    if not planned:
+        return 0
+    dialect = session.get_bind().dialect.name
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database {dialect!r}")
+    now = utcnow()
+    rows = [
+        {
+            "dedupe_key": p.dedupe_key,
+            "kind": p.kind.value,
+            "contact_id": p.contact_id,
+            "broadcast_id": None,
+            "text": p.text,
+            "document_path": None,
+            "status": DeliveryStatus.PENDING.value,
+            "not_before": p.not_before,
+            "attempts": 0,
+            "last_error": None,
+            "claimed_by": None,
+            "claimed_at": None,
+            "sent_at": None,
+            "created_at": now,
+        }
+        for p in planned
+    ]
+    result: Any = session.execute(stmt, rows)
+    return max(int(result.rowcount), 0)
+
+
+def plan_day(
+    session: Session, on: date, settings: Settings, config: SchedulerConfig | None = None
+) -> PlanResult:
+    """Write the day's messages to the outbox (idempotent) and commit."""
+    planned = preview_day(session, on, settings, config)
+    result = PlanResult(on=on, candidates=len(planned))
+    for p in planned:
+        result.by_kind[p.kind.value] = result.by_kind.get(p.kind.value, 0) + 1
+    result.inserted = _insert(session, planned)
+    session.commit()
+    return result
+
+
+__all__ = [
+    "PlanResult",
+    "PlannedMessage",
+    "dedupe_key",
+    "is_digest_day",
+    "observance_prompt_date",
+    "phase_end_notice_date",
+    "phase_start_notice_date",
+    "plan_day",
+    "preview_day",
+    "reminder_date",
+    "reminder_offset_on",
+    "sending_start_utc",
+]
