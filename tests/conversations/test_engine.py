@@ -1,0 +1,203 @@
+"""The engine: start and link, global commands, dedupe, state in the database, expiry, errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import func, select
+
+from bot.models import AuditEntry, Contact, ConversationState, LinkAttempt, Role
+from conversations.engine import Engine
+from conversations.flow import STAFF_ROLES, Answer, Ctx, Finish, Flow, Goto, Invalid, Step, reply
+from conversations.registry import Registry, discover
+from tests.conversations.conftest import Chat, World, linked_chat
+
+
+def _contact(world: World, user_id: str = "u1") -> Contact:
+    with world.session() as s:
+        return s.exec(select(Contact).where(Contact.user_id == user_id)).one()
+
+
+async def test_unknown_contact_is_greeted_and_asked_for_a_code(world: World) -> None:
+    chat = Chat(world.engine())
+    out = await chat.say("/start")
+    assert "Chào mừng" in out and "mã mời" in out
+    out = await chat.say("/register")
+    assert "mã mời" in out
+    assert _contact(world).enterprise_id is None
+
+
+async def test_link_with_code_then_help_lists_due_dates(world: World) -> None:
+    chat = Chat(world.engine(), language_hint="en")
+    await chat.say("/start")
+    out = await chat.say(world.codes[0].lower().replace("-", " "))
+    assert "Công ty Sao Mai" in out and "0100109106" in out
+    assert "15/04/2026" in out and "05/12/2026" in out
+    assert _contact(world).enterprise_id == world.enterprise_id
+    out = await chat.say("/help")
+    assert "/register" in out and "/report" in out and "/status" in out
+
+
+async def test_code_typed_without_start_links_too(world: World) -> None:
+    chat = Chat(world.engine())
+    out = await chat.say(world.codes[0])
+    assert "Sao Mai" in out
+
+
+async def test_wrong_codes_are_capped_at_five_an_hour(world: World) -> None:
+    chat = Chat(world.engine(), language_hint="en")
+    await chat.say("/start")
+    for _ in range(5):
+        out = await chat.say("WRONG-CODE")
+        assert "not valid" in out
+    out = await chat.say(world.codes[0])
+    assert "Too many wrong invite codes" in out
+    assert _contact(world).enterprise_id is None
+    with world.session() as s:
+        assert s.exec(select(func.count()).select_from(LinkAttempt)).one() == 5
+    world.clock.now += timedelta(hours=1, minutes=1)
+    out = await chat.say(world.codes[0])
+    assert "Sao Mai" in out
+
+
+async def test_same_update_twice_has_its_effect_once(world: World) -> None:
+    chat = Chat(world.engine())
+    await chat.say("/start")
+    first = await chat.say("WRONG-CODE", update_key="tg-42")
+    again = await chat.say("WRONG-CODE", update_key="tg-42")
+    assert first and again == ""
+    assert chat.last == []
+    with world.session() as s:
+        assert s.exec(select(func.count()).select_from(LinkAttempt)).one() == 1
+
+
+async def test_language_is_remembered(world: World) -> None:
+    chat = await linked_chat(world)
+    out = await chat.say("/language")
+    assert chat.keys() == ["lang:vi", "lang:en"]
+    out = await chat.say("2")
+    assert "English" in out
+    assert _contact(world).language == "en"
+    out = await Chat(world.engine()).say("/help")
+    assert "What you can do" in out
+    out = await chat.say("/language vi")
+    assert "tiếng Việt" in out
+    await chat.say("/language klingon")
+    assert chat.keys() == ["lang:vi", "lang:en"]
+    out = await chat.say("klingon")
+    assert "Tiếng Việt" in out and _contact(world).language == "vi"
+
+
+async def test_unknown_command_and_idle_text(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    assert "Unknown command /frobnicate" in await chat.say("/frobnicate")
+    assert "did not understand" in await chat.say("hello")
+    assert "earlier" in await chat.press("lang:en") or "ended" in chat.text()
+    assert "nothing to cancel" in await chat.say("/cancel")
+    assert "no question to go back" in await chat.say("/back")
+
+
+def _demo_registry() -> Registry:
+    """The shipped flows plus a two-step one and a staff-only one, to test the machinery."""
+
+    def ask_a(ctx: Ctx):
+        return reply("A?", [])
+
+    def ask_b(ctx: Ctx):
+        from conversations.interface import Choice
+
+        return reply("B?", [Choice("b:x", "x"), Choice("b:y", "y")])
+
+    def handle_a(ctx: Ctx, answer: Answer):
+        if answer.text != "ok":
+            raise Invalid("say ok")
+        ctx.data["a"] = answer.text
+        return Goto("b")
+
+    def handle_b(ctx: Ctx, answer: Answer):
+        if answer.choice is None:
+            raise Invalid("press a button")
+        if answer.choice == "b:y":
+            raise RuntimeError("boom")
+        return Finish((reply(f"done {ctx.data['a']} {answer.choice}"),))
+
+    two = Flow(
+        command="two",
+        summary="two steps",
+        steps={"a": Step(ask_a, handle_a), "b": Step(ask_b, handle_b)},
+        begin=lambda ctx, args: Goto("a"),
+        needs_enterprise=False,
+    )
+    staff = Flow(
+        command="secret",
+        summary="staff only",
+        steps={"a": Step(ask_a, handle_a)},
+        begin=lambda ctx, args: Goto("a"),
+        roles=STAFF_ROLES,
+        needs_enterprise=False,
+    )
+    return Registry([*discover(), two, staff])
+
+
+async def test_steps_back_invalid_choice_numbers_and_restart(world: World) -> None:
+    registry = _demo_registry()
+    chat = Chat(Engine(world.db, world.settings, registry=registry, clock=world.clock))
+    await chat.say(world.codes[0])
+    assert await chat.say("/two") == "A?"
+    assert await chat.say("nope") == "say ok\nA?"
+    assert (await chat.say("ok")) == "B?"
+    assert "say ok" not in await chat.say("/back")
+    assert chat.text() == "A?"
+    await chat.say("ok")
+    assert "press a button" in await chat.say("hello")
+    assert "9" not in chat.keys()
+    # a new engine instance (a restart, another worker) continues where we were
+    chat.engine = Engine(world.db, world.settings, registry=registry, clock=world.clock)
+    assert await chat.say("1") == "done ok b:x"
+    with world.session() as s:
+        assert s.get(ConversationState, _contact(world).id) is None
+
+
+async def test_a_failing_step_gets_an_apology_and_changes_nothing(world: World) -> None:
+    registry = _demo_registry()
+    chat = Chat(Engine(world.db, world.settings, registry=registry, clock=world.clock))
+    await chat.say(world.codes[0])
+    await chat.say("/two")
+    await chat.say("ok")
+    out = await chat.press("b:y")
+    assert "lỗi" in out
+    with world.session() as s:
+        state = s.get(ConversationState, _contact(world).id)
+        assert state is not None and state.step == "b"
+
+
+async def test_conversation_expires(world: World) -> None:
+    registry = _demo_registry()
+    chat = Chat(Engine(world.db, world.settings, registry=registry, clock=world.clock))
+    await chat.say(world.codes[0])
+    await chat.say("/two")
+    world.clock.now += timedelta(hours=world.settings.conversation_ttl_hours, seconds=1)
+    out = await chat.say("ok")
+    assert "hết hạn" in out
+    with world.session() as s:
+        assert s.get(ConversationState, _contact(world).id) is None
+
+
+async def test_officer_is_refused_a_staff_command_and_it_is_logged(world: World) -> None:
+    registry = _demo_registry()
+    chat = Chat(Engine(world.db, world.settings, registry=registry, clock=world.clock))
+    await chat.say(world.codes[0])
+    out = await chat.say("/secret")
+    assert "/secret" in out and "cán bộ" in out
+    with world.session() as s:
+        entry = s.exec(select(AuditEntry).where(AuditEntry.action == "command.refused")).one()
+        assert entry.subject == "/secret"
+        assert s.get(ConversationState, _contact(world).id) is None
+    # and staff may
+    with world.session() as s:
+        contact = s.exec(select(Contact).where(Contact.user_id == "u1")).one()
+        contact.role = Role.STAFF
+        contact.enterprise_id = None
+        s.add(contact)
+        s.commit()
+    assert await chat.say("/secret") == "A?"
