@@ -1,0 +1,57 @@
+"""Fixtures for the channel tests: the fake platform servers and a scripted handler.
+
+The fakes run real HTTP servers on 127.0.0.1; each fixture stops its server, so no thread or
+port outlives the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from conversations.interface import FileFetcher, Incoming, Reply
+from tests.fakes.telegram_api import FakeTelegramServer
+from tests.fakes.zalo_api import FakeZaloServer
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegramServer]:
+    with FakeTelegramServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_zalo() -> Iterator[FakeZaloServer]:
+    with FakeZaloServer() as server:
+        yield server
+
+
+@dataclass
+class ScriptedHandler:
+    """Stands in for the conversation engine: records what it got, answers with `script`.
+
+    Like the engine, it handles an update key once (a redelivery gets no second effect).
+    """
+
+    script: Callable[[Incoming], list[Reply]] = lambda incoming: [
+        Reply(f"echo: {incoming.text or incoming.choice or ''}")
+    ]
+    fetch_to: object = None
+    received: list[Incoming] = field(default_factory=list)
+    effects: list[Incoming] = field(default_factory=list)
+    fetchers: list[FileFetcher | None] = field(default_factory=list)
+
+    async def handle(self, incoming: Incoming, files: FileFetcher | None) -> list[Reply]:
+        self.received.append(incoming)
+        self.fetchers.append(files)
+        if any(done.update_key == incoming.update_key for done in self.effects):
+            return []
+        self.effects.append(incoming)
+        return self.script(incoming)
+
+
+@pytest.fixture
+def handler() -> ScriptedHandler:
+    return ScriptedHandler()

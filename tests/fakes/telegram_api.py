@@ -1,0 +1,724 @@
+"""A fake Telegram Bot API server for tests: real HTTP on 127.0.0.1, no network beyond loopback.
+
+Why a real HTTP server: the adapters are tested through python-telegram-bot's own HTTP stack
+(httpx, form and multipart encoding, error mapping), which a mock of `Bot` would skip.
+
+API (all methods are thread-safe; the server runs in its own threads)::
+
+    with FakeTelegramServer() as tg:            # or tg.start() ... tg.stop()
+        tg.base_url                             # "http://127.0.0.1:<port>": TELEGRAM_API_BASE_URL
+        tg.token                                # the only token the server accepts (else 401)
+        tg.push_update(update_dict) -> int      # queue a raw Update for getUpdates -> update_id
+        tg.push_text(chat_id, text, user_id=None, language_code="vi") -> int
+        tg.push_callback(chat_id, data, message_id=1) -> int
+        tg.push_document(chat_id, content, file_name, mime_type=...) -> int
+        tg.push_photo(chat_id, content) -> int
+        tg.make_text_update(...) / make_callback_update(...) -> dict  # build, don't queue
+        tg.add_file(content, file_path=None, file_size=None) -> file_id  # getFile + /file/
+        tg.calls -> list[Call]                  # every API call, in order (method, params, chat_id)
+        tg.calls_to("sendMessage") -> list[dict]  # params of the calls to one method
+        tg.sent(chat_id=None) -> list[Call]     # successful sendMessage/sendDocument/sendPhoto
+        tg.wait_for(predicate, timeout=5.0)     # block until predicate(tg) (else AssertionError)
+        await tg.until(predicate, timeout=5.0)  # the same for async tests (never blocks the loop)
+        await tg.until_calls("sendMessage", n)  # -> params of the calls, once n succeeded
+        tg.wait_for_calls("sendMessage", n, timeout=5.0) -> list[dict]
+        tg.block(chat_id) / tg.unblock(chat_id) # 403 "Forbidden: bot was blocked by the user"
+        tg.max_per_second = 30.0                # overall send rate limit (default None: off)
+        tg.max_per_chat_per_second = 1.0        # per-chat send rate limit (default None: off)
+        tg.retry_after = 1                      # what a 429 tells the client
+        tg.rate_limited_count                   # how many 429s were answered
+        tg.fail_next("sendMessage", 502, "Bad Gateway", times=1)  # inject server errors
+        tg.webhook                              # {"url", "secret_token", ...} after setWebhook
+        tg.commands                             # {language_code or "": [command dicts]}
+        tg.uploads                              # [(method, field, file_name, bytes)] uploaded
+
+"Send" methods are sendMessage, sendDocument and sendPhoto; only they are rate limited and
+blocked. getUpdates honours `offset` (confirms earlier updates) and `timeout` (long poll, cut short
+when an update is pushed or the server stops). Parameters arrive as JSON, form-urlencoded
+(what python-telegram-bot sends: non-string values JSON-encoded) or multipart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.parser
+import email.policy
+import json
+import re
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
+_JSON_FIELDS = frozenset(
+    {"reply_markup", "commands", "allowed_updates", "scope", "entities", "caption_entities"}
+)
+_INT_FIELDS = frozenset({"offset", "limit", "timeout", "message_id", "max_connections"})
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+
+@dataclass
+class Call:
+    """One API call the server received."""
+
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def chat_id(self) -> str | None:
+        value = self.params.get("chat_id")
+        return None if value is None else str(value)
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+
+class FakeTelegramServer:
+    """See the module docstring."""
+
+    def __init__(self, token: str = "123456:TEST-fake-token", bot_id: int = 123456) -> None:
+        self.token = token
+        self.bot_id = bot_id
+        self.calls: list[Call] = []
+        self.uploads: list[tuple[str, str, str, bytes]] = []
+        self.webhook: dict[str, Any] = {"url": ""}
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.max_per_second: float | None = None
+        self.max_per_chat_per_second: float | None = None
+        self.retry_after = 1
+        self.rate_limited_count = 0
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
+        self._next_message_id = 1000
+        self._blocked: set[str] = set()
+        self._files: dict[str, tuple[str, bytes, int]] = {}
+        self._send_times: deque[float] = deque()
+        self._chat_send_times: dict[str, deque[float]] = {}
+        self._failures: dict[str, list[tuple[int, str]]] = {}
+        self._stopping = False
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "start() the server first"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeTelegramServer:
+        server = self
+
+        class Handler(_RequestHandler):
+            fake = server
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd.daemon_threads = True
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake long polls and close every open connection."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+
+    def __enter__(self) -> FakeTelegramServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- test controls ---------------------------------------------------------------------
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        with self._changed:
+            if "update_id" not in update:
+                update = {"update_id": self._next_update_id, **update}
+            self._next_update_id = max(self._next_update_id, int(update["update_id"]) + 1)
+            self._updates.append(update)
+            self._changed.notify_all()
+            return int(update["update_id"])
+
+    def _user(self, user_id: int, language_code: str | None) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    def _message(
+        self, chat_id: int, user_id: int | None, language_code: str | None
+    ) -> dict[str, Any]:
+        with self._lock:
+            self._next_message_id += 1
+            message_id = self._next_message_id
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": f"User {chat_id}"},
+            "from": self._user(user_id or chat_id, language_code),
+        }
+
+    def make_text_update(
+        self,
+        chat_id: int,
+        text: str,
+        user_id: int | None = None,
+        language_code: str | None = "vi",
+        update_id: int | None = None,
+    ) -> dict[str, Any]:
+        message = self._message(chat_id, user_id, language_code)
+        message["text"] = text
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        update: dict[str, Any] = {"message": message}
+        if update_id is not None:
+            update["update_id"] = update_id
+        else:
+            with self._lock:
+                update["update_id"] = self._next_update_id
+                self._next_update_id += 1
+        return update
+
+    def make_callback_update(
+        self, chat_id: int, data: str, message_id: int = 1, user_id: int | None = None
+    ) -> dict[str, Any]:
+        with self._lock:
+            update_id = self._next_update_id
+            self._next_update_id += 1
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": self.bot_id, "is_bot": True, "first_name": "Bot"},
+            "text": "…",
+        }
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cb{update_id}",
+                "from": self._user(user_id or chat_id, "vi"),
+                "chat_instance": str(chat_id),
+                "message": message,
+                "data": data,
+            },
+        }
+
+    def push_text(
+        self, chat_id: int, text: str, user_id: int | None = None, language_code: str | None = "vi"
+    ) -> int:
+        return self.push_update(self.make_text_update(chat_id, text, user_id, language_code))
+
+    def push_callback(self, chat_id: int, data: str, message_id: int = 1) -> int:
+        return self.push_update(self.make_callback_update(chat_id, data, message_id))
+
+    def push_document(
+        self,
+        chat_id: int,
+        content: bytes,
+        file_name: str,
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+        file_size: int | None = None,
+    ) -> int:
+        file_id = self.add_file(content, f"documents/{file_name}", file_size)
+        message = self._message(chat_id, None, "vi")
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": file_size if file_size is not None else len(content),
+        }
+        if caption:
+            message["caption"] = caption
+        return self.push_update({"message": message})
+
+    def push_photo(self, chat_id: int, content: bytes) -> int:
+        file_id = self.add_file(content)
+        small = self.add_file(content[: max(1, len(content) // 4)])
+        message = self._message(chat_id, None, "vi")
+        message["photo"] = [
+            {"file_id": small, "file_unique_id": f"u{small}", "width": 90, "height": 90},
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "width": 800,
+                "height": 800,
+                "file_size": len(content),
+            },
+        ]
+        return self.push_update({"message": message})
+
+    def add_file(
+        self, content: bytes, file_path: str | None = None, file_size: int | None = None
+    ) -> str:
+        with self._lock:
+            file_id = f"F{len(self._files) + 1:06d}"
+            path = file_path or f"photos/{file_id}.jpg"
+            self._files[file_id] = (path, content, len(content) if file_size is None else file_size)
+            return file_id
+
+    def block(self, chat_id: int | str) -> None:
+        with self._lock:
+            self._blocked.add(str(chat_id))
+
+    def unblock(self, chat_id: int | str) -> None:
+        with self._lock:
+            self._blocked.discard(str(chat_id))
+
+    def fail_next(self, method: str, status: int, description: str, times: int = 1) -> None:
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(status, description)] * times)
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c.params for c in self.calls if c.method == method]
+
+    def sent(self, chat_id: int | str | None = None) -> list[Call]:
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.method in SEND_METHODS
+                and c.status == 200
+                and (chat_id is None or c.chat_id == str(chat_id))
+            ]
+
+    def texts(self, chat_id: int | str | None = None) -> list[str]:
+        """Text (or caption) of every successful send, in order."""
+        return [
+            str(c.params.get("text") or c.params.get("caption") or "") for c in self.sent(chat_id)
+        ]
+
+    def wait_for(
+        self, predicate: Callable[[FakeTelegramServer], bool], timeout: float = 5.0
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("timed out waiting for the fake Telegram server")
+                self._changed.wait(min(remaining, 0.05))
+
+    def wait_for_calls(
+        self, method: str, count: int = 1, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        self.wait_for(
+            lambda s: sum(1 for c in s.calls if c.method == method and c.status == 200) >= count,
+            timeout,
+        )
+        return self.calls_to(method)
+
+    async def until(
+        self, predicate: Callable[[FakeTelegramServer], bool], timeout: float = 5.0
+    ) -> None:
+        """`wait_for` for async tests: yields to the event loop instead of blocking it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if predicate(self):
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out waiting for the fake server")
+            await asyncio.sleep(0.005)
+
+    async def until_calls(
+        self, method: str, count: int = 1, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        await self.until(
+            lambda s: sum(1 for c in s.calls if c.method == method and c.status == 200) >= count,
+            timeout,
+        )
+        return self.calls_to(method)
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def handle(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Answer one call (under no lock); raises _ApiError for an error envelope."""
+        call = Call(method, params)
+        try:
+            result = self._dispatch(method, params)
+        except _ApiError as exc:
+            call.status = exc.status
+            self._record(call)
+            raise
+        self._record(call)
+        return result
+
+    def _record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
+        with self._lock:
+            failures = self._failures.get(method)
+            if failures:
+                status, description = failures.pop(0)
+                raise _ApiError(status, description)
+        if method in SEND_METHODS:
+            self._check_send(params)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            raise _ApiError(404, "Not Found: method not found")
+        return handler(params)
+
+    def _check_send(self, params: dict[str, Any]) -> None:
+        chat = str(params.get("chat_id", ""))
+        if not chat:
+            raise _ApiError(400, "Bad Request: chat_id is empty")
+        now = time.monotonic()
+        with self._lock:
+            if chat in self._blocked:
+                raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            if self.max_per_second is not None:
+                while self._send_times and now - self._send_times[0] >= 1.0:
+                    self._send_times.popleft()
+                if len(self._send_times) >= self.max_per_second:
+                    self.rate_limited_count += 1
+                    raise _ApiError(
+                        429,
+                        f"Too Many Requests: retry after {self.retry_after}",
+                        self.retry_after,
+                    )
+            if self.max_per_chat_per_second is not None:
+                times = self._chat_send_times.setdefault(chat, deque())
+                while times and now - times[0] >= 1.0:
+                    times.popleft()
+                if len(times) >= self.max_per_chat_per_second:
+                    self.rate_limited_count += 1
+                    raise _ApiError(
+                        429,
+                        f"Too Many Requests: retry after {self.retry_after}",
+                        self.retry_after,
+                    )
+                times.append(now)
+            if self.max_per_second is not None:
+                self._send_times.append(now)
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Thi đua Bot",
+            "username": "thidua_test_bot",
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _sent_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._next_message_id += 1
+            message_id = self._next_message_id
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": self._bot_user(),
+        }
+        if "reply_markup" in params and isinstance(params["reply_markup"], dict):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return self._bot_user()
+
+    def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            if self.webhook.get("url"):
+                raise _ApiError(
+                    409, "Conflict: can't use getUpdates method while webhook is active"
+                )
+            if offset:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and not self._stopping:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._changed.wait(min(remaining, 0.5))
+            return list(self._updates[:limit])
+
+    def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        with self._lock:
+            self.webhook = {
+                "url": str(params.get("url", "")),
+                "secret_token": params.get("secret_token"),
+                "allowed_updates": params.get("allowed_updates"),
+            }
+            if params.get("drop_pending_updates") in (True, "true", "True"):
+                self._updates.clear()
+        return True
+
+    def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        with self._lock:
+            self.webhook = {"url": ""}
+            if params.get("drop_pending_updates") in (True, "true", "True"):
+                self._updates.clear()
+        return True
+
+    def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        with self._lock:
+            return {
+                "url": self.webhook.get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
+
+    def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        commands = params.get("commands") or []
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        with self._lock:
+            self.commands[str(params.get("language_code") or "")] = commands
+        return True
+
+    def _m_deleteMyCommands(self, params: dict[str, Any]) -> Any:
+        with self._lock:
+            self.commands.pop(str(params.get("language_code") or ""), None)
+        return True
+
+    def _check_markup(self, params: dict[str, Any]) -> None:
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict):
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    data = button.get("callback_data")
+                    if data is not None and len(str(data).encode()) > 64:
+                        raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        text = str(params.get("text") or "")
+        if not text:
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if len(text) > MAX_TEXT:
+            raise _ApiError(400, "Bad Request: message is too long")
+        self._check_markup(params)
+        message = self._sent_message(params)
+        message["text"] = text
+        return message
+
+    def _send_file(self, params: dict[str, Any], kind: str) -> Any:
+        if kind not in params:
+            raise _ApiError(400, f"Bad Request: there is no {kind} in the request")
+        if len(str(params.get("caption") or "")) > MAX_CAPTION:
+            raise _ApiError(400, "Bad Request: message caption is too long")
+        self._check_markup(params)
+        message = self._sent_message(params)
+        file_id = self.add_file(b"")
+        if kind == "document":
+            message["document"] = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
+        else:
+            message["photo"] = [
+                {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 1, "height": 1}
+            ]
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        return message
+
+    def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        return self._send_file(params, "document")
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        return self._send_file(params, "photo")
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        if not params.get("callback_query_id"):
+            raise _ApiError(400, "Bad Request: query is too old or query ID is invalid")
+        return True
+
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self._sent_message(params)
+        message["message_id"] = int(params.get("message_id") or 0)
+        message["text"] = "…"
+        return message
+
+    def _m_sendChatAction(self, params: dict[str, Any]) -> Any:
+        return True
+
+    def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id", ""))
+        with self._lock:
+            entry = self._files.get(file_id)
+        if entry is None:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        path, _content, size = entry
+        if size > 20 * 1024 * 1024:
+            raise _ApiError(400, "Bad Request: file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": size,
+            "file_path": path,
+        }
+
+    def file_content(self, path: str) -> bytes | None:
+        with self._lock:
+            for file_path, content, _size in self._files.values():
+                if file_path == path:
+                    return content
+        return None
+
+
+def _coerce(key: str, value: str) -> Any:
+    if key in _JSON_FIELDS or value in ("true", "false"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if key in _INT_FIELDS or key == "chat_id":
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    return value
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    fake: FakeTelegramServer
+    timeout = 30
+
+    def setup(self) -> None:
+        super().setup()
+        with self.fake._lock:
+            self.fake._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.fake._lock:
+            self.fake._connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def handle(self) -> None:
+        # The client may go away mid-answer (a cancelled long poll): nothing to do then.
+        with contextlib.suppress(OSError):
+            super().handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the per-request log lines (tests send thousands)."""
+
+    def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _envelope(self, status: int, payload: dict[str, Any]) -> None:
+        self._reply(status, json.dumps(payload, ensure_ascii=False).encode())
+
+    def _params(self) -> tuple[dict[str, Any], list[tuple[str, str, bytes]]]:
+        files: list[tuple[str, str, bytes]] = []
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        query = dict(parse_qsl(urlsplit(self.path).query))
+        params: dict[str, Any] = {k: _coerce(k, v) for k, v in query.items()}
+        ctype = self.headers.get("Content-Type", "")
+        if not body:
+            return params, files
+        if ctype.startswith("application/json"):
+            params.update(json.loads(body))
+        elif ctype.startswith("application/x-www-form-urlencoded"):
+            pairs = parse_qsl(body.decode(), keep_blank_values=True)
+            params.update({k: _coerce(k, v) for k, v in pairs})
+        elif ctype.startswith("multipart/form-data"):
+            head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                filename = part.get_filename()
+                payload = part.get_payload(decode=True) or b""
+                if filename is not None:
+                    files.append((str(name), filename, payload))
+                    params[str(name)] = {"file_name": filename, "size": len(payload)}
+                else:
+                    params[str(name)] = _coerce(str(name), payload.decode())
+        return params, files
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def _route(self) -> None:
+        path = urlsplit(self.path).path
+        file_prefix = f"/file/bot{self.fake.token}/"
+        if path.startswith(file_prefix):
+            content = self.fake.file_content(path.removeprefix(file_prefix))
+            if content is None:
+                self._envelope(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            else:
+                self._reply(200, content, "application/octet-stream")
+            return
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
+        if match is None:
+            self._envelope(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        token, method = match.groups()
+        try:
+            params, files = self._params()
+        except (ValueError, UnicodeDecodeError):
+            self._envelope(400, {"ok": False, "error_code": 400, "description": "Bad Request"})
+            return
+        if token != self.fake.token:
+            self._envelope(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
+        with self.fake._lock:
+            self.fake.uploads.extend((method, name, fname, data) for name, fname, data in files)
+        try:
+            result = self.fake.handle(method, params)
+        except _ApiError as exc:
+            payload: dict[str, Any] = {
+                "ok": False,
+                "error_code": exc.status,
+                "description": exc.description,
+            }
+            if exc.retry_after is not None:
+                payload["parameters"] = {"retry_after": exc.retry_after}
+            self._envelope(exc.status, payload)
+            return
+        self._envelope(200, {"ok": True, "result": result})
