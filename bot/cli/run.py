@@ -1,7 +1,112 @@
-"""`thidua` verbs of this area; each is appended to COMMANDS and registered by bot.cli."""
+"""`thidua run`: start the bot.
+
+With TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN set it serves the chat platforms
+(`bot.server.serve`); without tokens, or with --console, it talks to you on this terminal
+as an officer of the demo board (or as its staff with --as-staff), on the configured
+database (SQLite by default), and prints a fresh invite code to link with.
+"""
 
 from __future__ import annotations
 
-import click
+import asyncio
+import sys
 
-COMMANDS: list[click.Command] = []
+import click
+from sqlalchemy.engine import make_url
+
+from bot.i18n import Translator
+from bot.settings import Settings, get_settings
+
+
+def _console(settings: Settings, as_staff: bool) -> None:
+    from bot.channels.console import ConsoleChannel
+    from bot.db import get_engine, session_scope
+    from bot.demo import OFFICER_USER_ID, STAFF_USER_ID, console_contact, seed_demo
+    from bot.models import utcnow
+    from bot.services.contacts import ensure_admins
+    from conversations.common import item_name
+    from conversations.engine import Engine
+
+    t = Translator(settings.locale)
+    db = get_engine(settings.database_url)
+    now = utcnow()
+    with session_scope(db) as session:
+        demo = seed_demo(session, now, now.astimezone(settings.tz).date())
+        ensure_admins(session, settings, demo.organization)
+        contact = console_contact(session, demo.organization, as_staff)
+        linked_to = contact.enterprise_id
+    click.echo(
+        t(
+            "Thi đua Bot on the console, database {url}.",
+            url=db.url.render_as_string(hide_password=True),
+        )
+    )
+    click.echo(
+        t(
+            "Demo board: {board}; campaign: {campaign}.",
+            board=demo.organization.name,
+            campaign=demo.campaign.title,
+        )
+    )
+    for kind, old, new in demo.moved:
+        click.echo(
+            t(
+                "Demo only: the deadline of {item} ({old}) has passed, so it was moved to "
+                "{new} for you to try.",
+                item=item_name(t, kind),
+                old=t.date(old),
+                new=t.date(new),
+            )
+        )
+    click.echo(
+        t(
+            "Invite code for {enterprise}: {code}",
+            enterprise=demo.enterprise.name,
+            code=demo.invite_code,
+        )
+    )
+    if as_staff:
+        click.echo(t("You are the board's staff. Type /help."))
+    elif linked_to is None:
+        click.echo(
+            t("Type /start, then the invite code. /file PATH sends a file. End with Ctrl-D.")
+        )
+    else:
+        click.echo(
+            t("You are already linked. Type /help. /file PATH sends a file. End with Ctrl-D.")
+        )
+    click.echo("")
+    engine = Engine(db, settings)
+    channel = ConsoleChannel(
+        engine,
+        user_id=STAFF_USER_ID if as_staff else OFFICER_USER_ID,
+        display_name="Console",
+    )
+    asyncio.run(channel.run())
+
+
+@click.command("run")
+@click.option("--console", "console", is_flag=True, help="Talk to the bot on this terminal.")
+@click.option("--as-staff", is_flag=True, help="On the console, act as the board's staff.")
+def run(console: bool, as_staff: bool) -> None:
+    """Start the bot (the console with the demo board when no token is set)."""
+    from bot.migrations import ensure_database
+
+    settings = get_settings()
+    try:
+        ensure_database(settings.database_url)
+    except Exception as exc:
+        url = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise click.ClickException(f"database {url}: {exc}") from exc
+    if console or as_staff or not (settings.telegram_bot_token or settings.zalo_bot_token):
+        try:
+            _console(settings, as_staff)
+        except KeyboardInterrupt:
+            sys.exit(0)
+        return
+    from bot.server import serve
+
+    asyncio.run(serve(settings))
+
+
+COMMANDS: list[click.Command] = [run]
