@@ -1,0 +1,309 @@
+"""The title catalogue and the rules a title registration must follow.
+
+The catalogue and its rules are data (`bot/templates/titles.toml`) because boards and the
+law change them; this module only knows how to read and apply the kinds of rule the file
+can state: a title that needs another title for the same nominee, one that needs an
+initiative, and a cap relative to another title's count (the 15% rule).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.i18n import N_, Translator
+from bot.models.enums import Nominee
+from bot.services.errors import NotFound, render
+
+CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "templates" / "titles.toml"
+CODE_PATTERN = re.compile(r"^[A-Z0-9_]{1,20}$")
+NOMINEE_KINDS = ("individual", "collective", "both")
+ROUNDINGS = {"floor": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "ceil": ROUND_CEILING}
+
+
+@dataclass(frozen=True)
+class Cap:
+    """At most round(count(of) * ratio) entries of the title in one registration."""
+
+    of: str
+    ratio: Decimal
+    rounding: str = "floor"
+
+    def limit(self, base_count: int) -> int:
+        return int((Decimal(base_count) * self.ratio).to_integral_value(ROUNDINGS[self.rounding]))
+
+    @property
+    def percent(self) -> str:
+        return format((self.ratio * 100).normalize(), "f")
+
+
+@dataclass(frozen=True)
+class Title:
+    """A title or form of commendation, with its rules."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    nominee: str  # "individual", "collective" or "both"
+    kind: str = "title"
+    requires: tuple[str, ...] = ()
+    requires_initiative: bool = False
+    cap: Cap | None = None
+    note_vi: str = ""
+    note_en: str = ""
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_vi
+
+    def note(self, language: str) -> str:
+        return self.note_en if language == "en" else self.note_vi
+
+    def fits(self, nominee: Nominee | str) -> bool:
+        return self.nominee == "both" or self.nominee == str(nominee)
+
+    def localize(self, language: str) -> str:
+        return self.name(language)
+
+
+@dataclass(frozen=True)
+class TitleRef:
+    """A title named in a message; shown in the reader's language (unknown codes as is)."""
+
+    code: str
+
+    def localize(self, language: str) -> str:
+        title = _by_code().get(self.code)
+        return title.name(language) if title else self.code
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class EntryLike(Protocol):
+    """What the rules read of an entry; a RegistrationEntry, or a draft not yet saved."""
+
+    nominee: Nominee
+    full_name: str
+    unit_name: str
+    title_code: str
+    has_initiative: bool
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    """One broken rule: an English msgid with params, and the entry it concerns (None when it
+    concerns the registration as a whole, like the cap)."""
+
+    rule: str
+    msgid: str
+    params: dict[str, object] = field(default_factory=dict)
+    entry: Any = None
+
+    def message(self, t: Translator) -> str:
+        return render(t, self.msgid, self.params)
+
+
+def _parse_title(raw: dict[str, Any]) -> Title:
+    cap_raw = raw.get("cap")
+    cap = None
+    if cap_raw is not None:
+        try:
+            ratio = Decimal(str(cap_raw["ratio"]))
+        except (KeyError, InvalidOperation) as exc:
+            raise ValueError(f"title {raw.get('code')}: cap needs a decimal ratio") from exc
+        rounding = str(cap_raw.get("rounding", "floor"))
+        if rounding not in ROUNDINGS:
+            raise ValueError(f"title {raw.get('code')}: unknown cap rounding {rounding!r}")
+        if not Decimal(0) <= ratio <= Decimal(1):
+            raise ValueError(f"title {raw.get('code')}: cap ratio must be between 0 and 1")
+        cap = Cap(of=str(cap_raw["of"]), ratio=ratio, rounding=rounding)
+    return Title(
+        code=str(raw["code"]),
+        name_vi=str(raw["name_vi"]),
+        name_en=str(raw["name_en"]),
+        nominee=str(raw["nominee"]),
+        kind=str(raw.get("kind", "title")),
+        requires=tuple(str(c) for c in raw.get("requires", [])),
+        requires_initiative=bool(raw.get("requires_initiative", False)),
+        cap=cap,
+        note_vi=str(raw.get("note_vi", "")),
+        note_en=str(raw.get("note_en", "")),
+    )
+
+
+def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Title]:
+    """Read and check a catalogue file; a mistake in it stops with a line naming the title."""
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    try:
+        titles = [_parse_title(raw) for raw in data.get("title", [])]
+    except KeyError as exc:
+        raise ValueError(f"{path.name}: a title lacks the field {exc}") from exc
+    codes = [title.code for title in titles]
+    for title in titles:
+        if not CODE_PATTERN.match(title.code):
+            raise ValueError(f"title code {title.code!r}: use A-Z, 0-9 and _, at most 20")
+        if codes.count(title.code) > 1:
+            raise ValueError(f"title code {title.code!r} appears twice")
+        if title.nominee not in NOMINEE_KINDS:
+            raise ValueError(f"title {title.code}: nominee must be one of {NOMINEE_KINDS}")
+        if title.kind not in ("title", "commendation"):
+            raise ValueError(f"title {title.code}: kind must be title or commendation")
+        if not title.name_vi.strip() or not title.name_en.strip():
+            raise ValueError(f"title {title.code}: both names are needed")
+        for other in (*title.requires, *([title.cap.of] if title.cap else [])):
+            if other not in codes:
+                raise ValueError(f"title {title.code} refers to the unknown title {other!r}")
+    if not titles:
+        raise ValueError(f"{path.name} holds no title")
+    return titles
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> tuple[Title, ...]:
+    return tuple(load_catalogue())
+
+
+@lru_cache(maxsize=1)
+def _by_code() -> dict[str, Title]:
+    return {title.code: title for title in _catalogue()}
+
+
+def catalogue() -> list[Title]:
+    """Every title, in the catalogue's order (individual titles, collective, commendations)."""
+    return list(_catalogue())
+
+
+def get_title(code: str) -> Title:
+    """The title with this code; NotFound when there is none."""
+    title = _by_code().get(code.strip().upper())
+    if title is None:
+        raise NotFound(N_("There is no title with the code {code}."), code=code)
+    return title
+
+
+def titles_for(nominee: Nominee | str) -> list[Title]:
+    """The titles a nominee of this kind (individual / collective) can be registered for."""
+    return [title for title in _catalogue() if title.fits(nominee)]
+
+
+def normalize_name(name: str) -> str:
+    """A name as compared: NFC, case-folded, inner whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def nominee_key(entry: EntryLike) -> tuple[str, str]:
+    """Who an entry is about: the same person (or unit) across the entries of a registration."""
+    name = entry.full_name if str(entry.nominee) == Nominee.INDIVIDUAL else entry.unit_name
+    return (str(entry.nominee), normalize_name(name))
+
+
+def display_name(entry: EntryLike) -> str:
+    name = entry.full_name if str(entry.nominee) == Nominee.INDIVIDUAL else entry.unit_name
+    return " ".join(name.split())
+
+
+def check_registration(entries: Sequence[EntryLike]) -> list[RuleViolation]:
+    """Every broken rule of a registration, entry by entry, then the caps; [] when it is fine."""
+    by_code = _by_code()
+    violations: list[RuleViolation] = []
+    held: dict[tuple[str, str], set[str]] = {}
+    for entry in entries:
+        held.setdefault(nominee_key(entry), set()).add(entry.title_code)
+
+    seen: set[tuple[tuple[str, str], str]] = set()
+    counts: Counter[str] = Counter()
+    for entry in entries:
+        name = display_name(entry)
+        title = by_code.get(entry.title_code)
+        if title is None:
+            violations.append(
+                RuleViolation(
+                    "unknown_title",
+                    N_("{name}: there is no title with the code {code}."),
+                    {"name": name, "code": entry.title_code},
+                    entry,
+                )
+            )
+            continue
+        ref = TitleRef(title.code)
+        if not title.fits(entry.nominee):
+            msgid = (
+                N_("{title} is for individuals, not for the collective {name}.")
+                if title.nominee == "individual"
+                else N_("{title} is for collectives, not for the individual {name}.")
+            )
+            violations.append(RuleViolation("nominee", msgid, {"title": ref, "name": name}, entry))
+            continue
+        key = (nominee_key(entry), title.code)
+        if key in seen:
+            violations.append(
+                RuleViolation(
+                    "duplicate",
+                    N_("{name} is registered twice for {title}."),
+                    {"name": name, "title": ref},
+                    entry,
+                )
+            )
+            continue
+        seen.add(key)
+        counts[title.code] += 1
+        for required in title.requires:
+            if required not in held[nominee_key(entry)]:
+                violations.append(
+                    RuleViolation(
+                        "requires",
+                        N_(
+                            "{title} needs {required} for the same person in this "
+                            "registration: {name} is not registered for {required}."
+                        ),
+                        {"title": ref, "required": TitleRef(required), "name": name},
+                        entry,
+                    )
+                )
+        if title.requires_initiative and not entry.has_initiative:
+            violations.append(
+                RuleViolation(
+                    "initiative",
+                    N_(
+                        "{title} needs a recognised initiative (sáng kiến): "
+                        "{name} has no initiative recorded."
+                    ),
+                    {"title": ref, "name": name},
+                    entry,
+                )
+            )
+
+    for title in _catalogue():
+        if title.cap is None or counts[title.code] == 0:
+            continue
+        base = counts[title.cap.of]
+        cap = title.cap.limit(base)
+        if counts[title.code] > cap:
+            violations.append(
+                RuleViolation(
+                    "cap",
+                    N_(
+                        "At most {cap} {title} for {n} {base} ({percent}%); "
+                        "this registration has {count}."
+                    ),
+                    {
+                        "cap": cap,
+                        "title": TitleRef(title.code),
+                        "n": base,
+                        "base": TitleRef(title.cap.of),
+                        "percent": title.cap.percent,
+                        "count": counts[title.code],
+                    },
+                    None,
+                )
+            )
+    return violations
