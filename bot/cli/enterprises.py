@@ -1,7 +1,238 @@
-"""`thidua` verbs of this area; each is appended to COMMANDS and registered by bot.cli."""
+"""`thidua enterprises import|list`, `thidua invite create`, `thidua staff add`.
+
+The board's office prepares the campaign from here: import the enterprise list, issue invite
+codes for the officers, name the staff. Output is in the deployment's locale (THIDUA_LOCALE,
+Vietnamese by default); errors are one line and a non-zero exit.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+
 import click
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.db import get_engine, session_scope
+from bot.i18n import N_, Translator
+from bot.migrations import ensure_database
+from bot.models import Organization, utcnow
+from bot.services.contacts import ContactError, add_staff
+from bot.services.enterprises import ImportFileError, find_enterprise, import_enterprises
+from bot.services.enterprises import list_enterprises as list_rows
+from bot.services.errors import DomainError
+from bot.services.invites import create_invite, format_code
+from bot.services.taxcode import InvalidTaxCode
+from bot.settings import get_settings
 
 COMMANDS: list[click.Command] = []
+
+ROLE_LABELS = {
+    "admin": N_("an admin"),
+    "staff": N_("staff"),
+    "cluster-leader": N_("a cluster leader"),
+}
+
+
+def _translator() -> Translator:
+    return Translator(get_settings().locale)
+
+
+def _engine() -> Engine:
+    url = get_settings().database_url
+    ensure_database(url)
+    return get_engine(url)
+
+
+def _fail(error: DomainError, t: Translator) -> click.ClickException:
+    return click.ClickException(error.message(t))
+
+
+def resolve_organization(session: Session, slug: str | None, t: Translator) -> Organization:
+    """The board named by --org, or the only board when there is exactly one."""
+    if slug:
+        org = session.exec(select(Organization).where(Organization.slug == slug)).first()
+        if org is None:
+            raise click.ClickException(t("No board with the slug “{slug}”.", slug=slug))
+        return org
+    boards = list(session.exec(select(Organization).order_by(Organization.slug)))
+    if not boards:
+        raise click.ClickException(
+            t("No board exists yet: create one first with “thidua org create”.")
+        )
+    if len(boards) > 1:
+        raise click.ClickException(
+            t(
+                "There are several boards; choose one with --org: {slugs}.",
+                slugs=", ".join(b.slug for b in boards),
+            )
+        )
+    return boards[0]
+
+
+@click.group("enterprises")
+def enterprises() -> None:
+    """The board's enterprises: import the list, show it."""
+
+
+@enterprises.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--org", "org_slug", metavar="SLUG", help="Board slug (optional with one board).")
+def import_command(file: Path, org_slug: str | None) -> None:
+    """Create or update enterprises from FILE (CSV or XLSX).
+
+    Columns: tax code, name, zone, cluster (Vietnamese or English headers, any order).
+    Exits with 1 if any row was rejected; the valid rows are imported all the same.
+    """
+    t = _translator()
+    with session_scope(_engine()) as session:
+        org = resolve_organization(session, org_slug, t)
+        try:
+            result = import_enterprises(session, org, file)
+        except ImportFileError as exc:
+            raise _fail(exc, t) from None
+    click.echo(
+        t(
+            "{board}: {created} created, {updated} updated, {unchanged} unchanged, "
+            "{rejected} rejected.",
+            board=org.name,
+            created=t.number(result.created),
+            updated=t.number(result.updated),
+            unchanged=t.number(result.unchanged),
+            rejected=t.number(len(result.rejected)),
+        )
+    )
+    for row in result.rejected:
+        click.echo(t("line {line}: {reason}", line=row.line, reason=row.reason(t)), err=True)
+    if result.rejected:
+        raise SystemExit(1)
+
+
+@enterprises.command("list")
+@click.option("--org", "org_slug", metavar="SLUG", help="Only this board.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_command(org_slug: str | None, as_json: bool) -> None:
+    """List the enterprises with their zone, cluster and linked officers."""
+    t = _translator()
+    with session_scope(_engine()) as session:
+        org = resolve_organization(session, org_slug, t) if org_slug else None
+        rows = list_rows(session, org)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(t("No enterprises yet. Import a list with “thidua enterprises import FILE”."))
+        return
+    headers = (t("Tax code"), t("Enterprise"), t("Zone"), t("Cluster"), t("Officers"))
+    table = [
+        (
+            r.tax_code,
+            r.name if r.active else t("{name} (inactive)", name=r.name),
+            r.zone or "-",
+            r.cluster or "-",
+            t.number(r.officers),
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in table:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    click.echo(t("{count} enterprises.", count=t.number(len(rows))))
+
+
+@click.group("invite")
+def invite() -> None:
+    """Invite codes that link an officer's chat account to an enterprise."""
+
+
+@invite.command("create")
+@click.option(
+    "--tax-code", "tax_code", required=True, metavar="MST", help="The enterprise's tax code."
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 365),
+    default=14,
+    show_default=True,
+    help="Days the code stays valid.",
+)
+def invite_create(tax_code: str, days: int) -> None:
+    """Issue a one-time invite code for the enterprise with this tax code."""
+    settings = get_settings()
+    t = _translator()
+    with session_scope(_engine()) as session:
+        try:
+            enterprise = find_enterprise(session, tax_code)
+        except InvalidTaxCode as exc:
+            raise _fail(exc, t) from None
+        if enterprise is None:
+            raise click.ClickException(
+                t("No enterprise has the tax code {code}.", code=tax_code.strip())
+            )
+        if not enterprise.active:
+            raise click.ClickException(
+                t("{name} is marked inactive; no invite code was issued.", name=enterprise.name)
+            )
+        code = create_invite(session, enterprise, utcnow(), ttl=timedelta(days=days))
+    click.echo(
+        t(
+            "Invite code for {name} ({tax_code}): {code}",
+            name=enterprise.name,
+            tax_code=enterprise.tax_code,
+            code=format_code(code.code),
+        )
+    )
+    click.echo(
+        t(
+            "Valid until {time} (one use). The officer sends it to the bot on Telegram or Zalo.",
+            time=t.datetime(code.expires_at.astimezone(settings.tz)),
+        )
+    )
+
+
+@click.group("staff")
+def staff() -> None:
+    """The board's office: admins, staff and cluster leaders."""
+
+
+@staff.command("add")
+@click.option(
+    "--channel",
+    required=True,
+    type=click.Choice(["telegram", "zalo", "console"], case_sensitive=False),
+)
+@click.option("--user-id", "user_id", required=True, help="The user's id on that platform.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "staff", "cluster-leader"], case_sensitive=False),
+)
+@click.option("--cluster", "cluster_name", metavar="NAME", help="The leader's cluster.")
+@click.option("--org", "org_slug", metavar="SLUG", help="Board slug (optional with one board).")
+def staff_add(
+    channel: str, user_id: str, role: str, cluster_name: str | None, org_slug: str | None
+) -> None:
+    """Give a platform user a staff role (the user may not have written to the bot yet)."""
+    t = _translator()
+    with session_scope(_engine()) as session:
+        org = resolve_organization(session, org_slug, t)
+        try:
+            contact = add_staff(session, channel, user_id, role, org, cluster_name)
+        except ContactError as exc:
+            raise _fail(exc, t) from None
+    click.echo(
+        t(
+            "{channel} user {user_id} is now {role} of {board}.",
+            channel=str(contact.channel),
+            user_id=contact.user_id,
+            role=t(ROLE_LABELS[role.lower()]),
+            board=org.name,
+        )
+    )
+
+
+COMMANDS.extend([enterprises, invite, staff])

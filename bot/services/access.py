@@ -9,45 +9,28 @@ reach another cluster, whatever the view. Officers have no scope at all: asking 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.models import Campaign, Contact, Enterprise, Role
+from bot.services.errors import DomainError, InvalidInput, NotFound
 
 
-class StaffError(Exception):
-    """A refusal of a staff service: an English msgid and its parameters.
-
-    The caller translates it for its user with `message(t)`.
-    """
-
-    def __init__(self, msgid: str, /, **params: Any) -> None:
-        super().__init__(msgid.format(**params) if params else msgid)
-        self.msgid = msgid
-        self.params = params
-
-    def message(self, t: Translator) -> str:
-        """The refusal in the user's language (parameters with `localize()` name themselves)."""
-        params = {
-            key: value.localize(t.language) if hasattr(value, "localize") else value
-            for key, value in self.params.items()
-        }
-        return t(self.msgid, **params)
-
-
-class AccessDenied(StaffError):
+class AccessDenied(DomainError):
     """The contact may not see or do this (an officer, or a cluster leader outside his cluster)."""
 
 
-class NotFound(StaffError):
-    """The campaign, deadline, zone, cluster or broadcast asked for does not exist."""
-
-
-class InvalidRequest(StaffError):
-    """The request itself is wrong (empty text, no recipient, ...); nothing was changed."""
+__all__ = [
+    "AccessDenied",
+    "DomainError",
+    "InvalidInput",
+    "NotFound",
+    "Scope",
+    "campaign_in_scope",
+    "scope_for",
+]
 
 
 @dataclass(frozen=True)

@@ -472,7 +472,7 @@ def list_enterprises(
     if organization is not None:
         query = query.where(col(Enterprise.organization_id) == organization.id)
     rows: list[EnterpriseRow] = []
-    for enterprise, slug, zone, cluster, count in session.execute(query).tuples():
+    for enterprise, slug, zone, cluster, count in session.execute(query):
         assert enterprise.id is not None
         rows.append(
             EnterpriseRow(

@@ -1,0 +1,187 @@
+"""Invite codes: typable, one-time, expiring, and guessing capped at 5 wrong tries an hour."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.i18n import Translator
+from bot.models import Contact, Enterprise, InviteCode, LinkAttempt, Organization, Role
+from bot.services.contacts import add_staff, get_or_create_contact
+from bot.services.invites import (
+    ALPHABET,
+    ExpiredCode,
+    InviteError,
+    StaffCannotLink,
+    TooManyAttempts,
+    UnknownCode,
+    UsedCode,
+    create_invite,
+    format_code,
+    normalize_code,
+    redeem_invite,
+)
+
+NOW = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Session:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def enterprise(session: Session) -> Enterprise:
+    org = Organization(slug="bg", name="BQL các KCN Bắc Giang", province="Bắc Giang")
+    session.add(org)
+    session.flush()
+    enterprise = Enterprise(organization_id=org.id, tax_code="2400100010", name="Cty A")
+    session.add(enterprise)
+    session.commit()
+    return enterprise
+
+
+def _contact(session: Session, user_id: str = "1") -> Contact:
+    contact = get_or_create_contact(session, "telegram", user_id, user_id)
+    session.commit()
+    return contact
+
+
+def _try(session: Session, contact: Contact, code: str, now: datetime) -> InviteError | None:
+    """Redeem as a chat step does: catch the error inside the unit of work, then commit."""
+    try:
+        redeem_invite(session, contact, code, now)
+    except InviteError as exc:
+        session.commit()
+        return exc
+    session.commit()
+    return None
+
+
+def test_code_is_short_unambiguous_and_stored_normalised(
+    session: Session, enterprise: Enterprise
+) -> None:
+    invite = create_invite(session, enterprise, NOW)
+    session.commit()
+    assert len(invite.code) == 8 and set(invite.code) <= set(ALPHABET)
+    assert not set("01OIL") & set(ALPHABET)
+    assert invite.expires_at == NOW + timedelta(days=14)
+    shown = format_code(invite.code)
+    assert shown[4] == "-" and shown.replace("-", "") == invite.code
+    assert normalize_code(f" {shown.lower()} ") == invite.code
+    codes = {create_invite(session, enterprise, NOW).code for _ in range(50)}
+    assert len(codes) == 50
+
+
+@pytest.mark.parametrize("typed", ["upper-dash", "lower-nodash", "spaced"])
+def test_redeem_links_the_contact(session: Session, enterprise: Enterprise, typed: str) -> None:
+    invite = create_invite(session, enterprise, NOW)
+    session.commit()
+    raw = {
+        "upper-dash": format_code(invite.code),
+        "lower-nodash": invite.code.lower(),
+        "spaced": f" {invite.code[:4]} {invite.code[4:]} ",
+    }[typed]
+    contact = _contact(session)
+    linked = redeem_invite(session, contact, raw, NOW + timedelta(days=1))
+    session.commit()
+    assert linked.id == enterprise.id
+    stored = session.get(Contact, contact.id)
+    assert stored.enterprise_id == enterprise.id
+    assert stored.organization_id == enterprise.organization_id
+    assert stored.role == Role.OFFICER
+    used = session.get(InviteCode, invite.id)
+    assert used.used_at == NOW + timedelta(days=1)
+    assert used.used_by_contact_id == contact.id
+    # Typing it again (a redelivered message) is harmless and records no wrong try.
+    assert redeem_invite(session, contact, raw, NOW + timedelta(days=1)).id == enterprise.id
+    session.commit()
+    assert session.exec(select(LinkAttempt)).all() == []
+
+
+def test_code_is_one_time(session: Session, enterprise: Enterprise) -> None:
+    invite = create_invite(session, enterprise, NOW)
+    first, second = _contact(session, "1"), _contact(session, "2")
+    redeem_invite(session, first, invite.code, NOW)
+    session.commit()
+    error = _try(session, second, invite.code, NOW)
+    assert isinstance(error, UsedCode)
+    assert session.get(Contact, second.id).enterprise_id is None
+
+
+def test_expired_code(session: Session, enterprise: Enterprise) -> None:
+    invite = create_invite(session, enterprise, NOW, ttl=timedelta(days=2))
+    session.commit()
+    contact = _contact(session)
+    error = _try(session, contact, invite.code, NOW + timedelta(days=2))
+    assert isinstance(error, ExpiredCode)
+    assert session.get(InviteCode, invite.id).used_at is None
+    assert session.get(Contact, contact.id).enterprise_id is None
+
+
+@pytest.mark.parametrize("raw", ["", "ABCD-EFGH", "ABCD-EFG", "0000-0000", "xin chào"])
+def test_unknown_code(session: Session, enterprise: Enterprise, raw: str) -> None:
+    create_invite(session, enterprise, NOW)
+    contact = _contact(session)
+    error = _try(session, contact, raw, NOW)
+    assert isinstance(error, UnknownCode)
+    assert len(session.exec(select(LinkAttempt)).all()) == 1
+
+
+def test_five_wrong_tries_an_hour(session: Session, enterprise: Enterprise) -> None:
+    invite = create_invite(session, enterprise, NOW)
+    session.commit()
+    contact, other = _contact(session, "1"), _contact(session, "2")
+    for minute in range(5):
+        error = _try(session, contact, "ZZZZ-ZZZZ", NOW + timedelta(minutes=minute * 10))
+        assert isinstance(error, UnknownCode)
+    # The sixth try is refused even with the right code, and tells when to come back:
+    # the first wrong try (at +0) stops counting at +60 min.
+    error = _try(session, contact, invite.code, NOW + timedelta(minutes=45))
+    assert isinstance(error, TooManyAttempts)
+    assert error.retry_after_minutes == 15
+    assert "15" in error.message(Translator("vi"))
+    assert session.get(Contact, contact.id).enterprise_id is None
+    assert len(session.exec(select(LinkAttempt)).all()) == 5  # a refusal is not a try
+    # Another contact is not affected.
+    assert _try(session, other, "ZZZZ-ZZZZ", NOW + timedelta(minutes=45)) is not None
+    # An hour after the first try, one try is free again and the right code works.
+    assert _try(session, contact, invite.code, NOW + timedelta(minutes=60)) is None
+    assert session.get(Contact, contact.id).enterprise_id == enterprise.id
+
+
+def test_wrong_tries_survive_only_if_committed(session: Session, enterprise: Enterprise) -> None:
+    """The documented contract: the try is flushed, the caller commits (a rollback forgets it)."""
+    contact = _contact(session)
+    with pytest.raises(UnknownCode):
+        redeem_invite(session, contact, "ZZZZ-ZZZZ", NOW)
+    assert len(session.exec(select(LinkAttempt)).all()) == 1
+    session.rollback()
+    assert session.exec(select(LinkAttempt)).all() == []
+
+
+def test_staff_cannot_be_linked(session: Session, enterprise: Enterprise) -> None:
+    org = session.get(Organization, enterprise.organization_id)
+    admin = add_staff(session, "telegram", "1", "admin", org)
+    invite = create_invite(session, enterprise, NOW)
+    session.commit()
+    error = _try(session, admin, invite.code, NOW)
+    assert isinstance(error, StaffCannotLink)
+    assert session.get(Contact, admin.id).role == Role.ADMIN
+    assert session.get(InviteCode, invite.id).used_at is None
+
+
+def test_errors_are_translated() -> None:
+    for error in (UnknownCode(), ExpiredCode(), UsedCode(), TooManyAttempts(7)):
+        en = error.message(Translator("en"))
+        vi = error.message(Translator("vi"))
+        assert en and vi and en != vi
+
+
+def test_naive_time_is_refused(session: Session, enterprise: Enterprise) -> None:
+    with pytest.raises(ValueError):
+        create_invite(session, enterprise, datetime(2025, 1, 1))
