@@ -241,5 +241,5 @@ def test_file_name_must_match_slug(tmp_path: Path) -> None:
     with pytest.raises(TemplateDataError, match="must match the file name"):
         load_template_file(path)
     path.write_text("slug = ", encoding="utf-8")
-    with pytest.raises(TemplateDataError, match="other.toml"):
+    with pytest.raises(TemplateDataError, match=r"other\.toml"):
         load_template_file(path)
