@@ -1,0 +1,188 @@
+"""The title catalogue and the registration rules (requires, initiative, the 15% cap)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import Translator
+from bot.models.enums import Nominee
+from bot.models.submission import RegistrationEntry
+from bot.services.errors import NotFound
+from bot.services.titles import (
+    Cap,
+    catalogue,
+    check_registration,
+    get_title,
+    load_catalogue,
+    titles_for,
+)
+
+
+def person(name: str, title: str, initiative: bool = False) -> RegistrationEntry:
+    return RegistrationEntry(
+        submission_id=1,
+        nominee=Nominee.INDIVIDUAL,
+        full_name=name,
+        title_code=title,
+        has_initiative=initiative,
+    )
+
+
+def unit(name: str, title: str) -> RegistrationEntry:
+    return RegistrationEntry(
+        submission_id=1, nominee=Nominee.COLLECTIVE, unit_name=name, title_code=title
+    )
+
+
+def workers(n: int) -> list[RegistrationEntry]:
+    return [person(f"Công nhân {i}", "LDTT") for i in range(n)]
+
+
+def test_catalogue_holds_every_title_of_the_law() -> None:
+    names = {title.name_vi for title in catalogue()}
+    assert {
+        "Lao động tiên tiến",
+        "Chiến sĩ thi đua cơ sở",
+        "Chiến sĩ thi đua cấp tỉnh",
+        "Chiến sĩ thi đua toàn quốc",
+        "Tập thể lao động tiên tiến",
+        "Tập thể lao động xuất sắc",
+        "Cờ thi đua của UBND tỉnh",
+        "Cờ thi đua của Chính phủ",
+        "Bằng khen của Chủ tịch UBND tỉnh",
+        "Bằng khen của Thủ tướng Chính phủ",
+    } <= names
+    assert any(name.startswith("Giấy khen") for name in names)
+    for title in catalogue():
+        assert title.code.isascii() and len(title.code) <= 20
+        assert title.name_en and title.name_vi
+        # callback data is at most 64 bytes: a flow prefix plus the code must fit
+        assert len(f"register:title:{title.code}".encode()) <= 64
+
+
+def test_titles_for_a_nominee_kind() -> None:
+    individual = {t.code for t in titles_for(Nominee.INDIVIDUAL)}
+    collective = {t.code for t in titles_for("collective")}
+    assert {"LDTT", "CSTD_CS", "CSTD_TINH", "CSTD_TQ", "GIAY_KHEN", "BK_TINH"} <= individual
+    assert {"TT_LDTT", "TT_LDXS", "CO_TINH", "CO_CP", "GIAY_KHEN", "BK_TTG"} <= collective
+    assert "TT_LDXS" not in individual and "LDTT" not in collective
+
+
+def test_get_title_is_case_insensitive_and_refuses_unknown_codes() -> None:
+    assert get_title("cstd_cs").name("en") == "Grassroots Emulation Fighter"
+    with pytest.raises(NotFound) as info:
+        get_title("NOPE")
+    assert info.value.params == {"code": "NOPE"}
+
+
+def test_cap_rounding_is_floor_by_default() -> None:
+    cap = get_title("CSTD_CS").cap
+    assert cap is not None and cap.of == "LDTT" and cap.percent == "15"
+    assert [cap.limit(n) for n in (0, 6, 7, 10, 13, 14, 20, 100)] == [0, 0, 1, 1, 1, 2, 3, 15]
+    assert Cap("LDTT", cap.ratio, "half_up").limit(10) == 2  # 1.5 rounds up
+    assert Cap("LDTT", cap.ratio, "ceil").limit(1) == 1
+
+
+def test_a_clean_registration_has_no_violation() -> None:
+    entries = [
+        *workers(9),
+        person("Nguyễn Văn An", "LDTT"),
+        person("Nguyễn Văn An", "CSTD_CS", initiative=True),
+        unit("Phòng Kỹ thuật", "TT_LDXS"),
+        unit("Công ty", "CO_TINH"),
+        person("Trần Thị Bình", "GIAY_KHEN"),
+    ]
+    assert check_registration(entries) == []
+
+
+def test_cstd_needs_lao_dong_tien_tien_for_the_same_person() -> None:
+    entries = [
+        *workers(10),
+        person("Lê Văn Cường", "CSTD_CS", initiative=True),
+    ]
+    [violation] = check_registration(entries)
+    assert violation.rule == "requires"
+    assert violation.entry is entries[-1]
+    assert violation.params["name"] == "Lê Văn Cường"
+    vi = violation.message(Translator("vi"))
+    en = violation.message(Translator("en"))
+    assert "Lê Văn Cường" in vi and "Chiến sĩ thi đua cơ sở" in vi and "Lao động tiên tiến" in vi
+    assert "Grassroots Emulation Fighter" in en and "Advanced Worker" in en
+
+
+def test_the_same_person_is_matched_ignoring_case_and_spaces() -> None:
+    entries = [
+        *workers(9),
+        person("nguyễn  văn an", "LDTT"),
+        person(" Nguyễn Văn An ", "CSTD_CS", initiative=True),
+    ]
+    assert check_registration(entries) == []
+
+
+def test_cstd_needs_an_initiative() -> None:
+    entries = [*workers(9), person("Phạm Dũng", "LDTT"), person("Phạm Dũng", "CSTD_CS")]
+    [violation] = check_registration(entries)
+    assert violation.rule == "initiative"
+    assert violation.entry is entries[-1]
+    assert "Phạm Dũng has no initiative recorded" in violation.message(Translator("en"))
+
+
+def test_provincial_fighter_needs_the_grassroots_title_and_an_initiative() -> None:
+    entries = [*workers(10), person("Hoàng Em", "CSTD_TINH")]
+    rules = sorted(v.rule for v in check_registration(entries))
+    assert rules == ["initiative", "requires"]
+
+
+def test_the_fifteen_percent_cap() -> None:
+    def registration(lao_dong: int, chien_si: int) -> list[RegistrationEntry]:
+        entries = workers(lao_dong)
+        for i in range(chien_si):
+            entries.append(person(f"Công nhân {i}", "CSTD_CS", initiative=True))
+        return entries
+
+    assert check_registration(registration(7, 1)) == []
+    assert check_registration(registration(20, 3)) == []
+    [violation] = check_registration(registration(20, 4))
+    assert violation.rule == "cap" and violation.entry is None
+    assert violation.params["cap"] == 3 and violation.params["n"] == 20
+    assert violation.params["count"] == 4
+    text = violation.message(Translator("en"))
+    assert "At most 3 Grassroots Emulation Fighter for 20 Advanced Worker (15%)" in text
+    [violation] = check_registration(registration(6, 1))  # 0.9 rounds down to 0
+    assert violation.rule == "cap" and violation.params["cap"] == 0
+
+
+def test_title_must_fit_the_nominee_and_duplicates_are_reported() -> None:
+    entries = [
+        unit("Phân xưởng 1", "LDTT"),
+        person("Vũ Giang", "TT_LDXS"),
+        person("Vũ Giang", "GIAY_KHEN"),
+        person("vũ giang", "GIAY_KHEN"),
+        person("Đỗ Hà", "NOT_A_TITLE"),
+    ]
+    rules = [v.rule for v in check_registration(entries)]
+    assert rules == ["nominee", "nominee", "duplicate", "unknown_title"]
+
+
+def test_catalogue_file_mistakes_are_refused(tmp_path: Path) -> None:
+    def write(body: str) -> Path:
+        path = tmp_path / "titles.toml"
+        path.write_text(body, encoding="utf-8")
+        return path
+
+    good = 'code = "A"\nname_vi = "A"\nname_en = "A"\nnominee = "individual"\n'
+    assert load_catalogue(write("[[title]]\n" + good))[0].code == "A"
+    with pytest.raises(ValueError, match="appears twice"):
+        load_catalogue(write(("[[title]]\n" + good) * 2))
+    with pytest.raises(ValueError, match="unknown title"):
+        load_catalogue(write("[[title]]\n" + good + 'requires = ["B"]\n'))
+    with pytest.raises(ValueError, match="at most 20"):
+        load_catalogue(
+            write("[[title]]\n" + good.replace('"A"\nname_vi', '"' + "A" * 21 + '"\nname_vi', 1))
+        )
+    with pytest.raises(ValueError, match="nominee"):
+        load_catalogue(write("[[title]]\n" + good.replace("individual", "robot")))
+    with pytest.raises(ValueError, match="ratio"):
+        load_catalogue(write("[[title]]\n" + good + 'cap = { of = "A", ratio = "2" }\n'))
