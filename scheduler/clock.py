@@ -7,7 +7,6 @@ retry back-off all agree on what "now" is.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -50,16 +49,19 @@ class FakeClock:
         return self._now
 
 
-class OffsetClock:
-    """Real time flowing from a chosen starting instant.
+class ShiftedClock:
+    """Real time moved by a fixed amount.
 
-    Used where a separate process needs "a working day at 10:00" whatever the day the test
-    runs on, yet must still see time pass (claim time-outs, rate limits).
+    Lets a separate process (or a demo) live on "a working day at 10:00" whatever day it
+    really is, while time still passes; processes given the same shift agree on the time.
     """
 
-    def __init__(self, start: datetime) -> None:
-        self._start = _aware(start)
-        self._origin = time.monotonic()
+    def __init__(self, shift: timedelta) -> None:
+        self.shift = shift
+
+    @classmethod
+    def starting_at(cls, start: datetime) -> ShiftedClock:
+        return cls(_aware(start) - datetime.now(UTC))
 
     def now(self) -> datetime:
-        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+        return datetime.now(UTC) + self.shift

@@ -22,7 +22,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from bot.i18n import Translator
@@ -32,9 +31,7 @@ from bot.models import (
     Contact,
     Deadline,
     DeadlineKind,
-    Delivery,
     DeliveryKind,
-    DeliveryStatus,
     Enterprise,
     Observance,
     Phase,
@@ -54,6 +51,7 @@ from bot.services.calendar import (
 from bot.settings import Settings
 from scheduler import messages
 from scheduler.config import SchedulerConfig
+from scheduler.outbox import OutboxItem, delivery_row, insert_deliveries
 
 NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
@@ -589,38 +587,18 @@ def preview_day(
 
 def _insert(session: Session, planned: list[PlannedMessage]) -> int:
     """One bulk INSERT ... ON CONFLICT (dedupe_key) DO NOTHING; returns rows inserted."""
-    if not planned:
-        return 0
-    dialect = session.get_bind().dialect.name
-    table: Any = Delivery.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database {dialect!r}")
-    now = utcnow()
-    rows = [
-        {
-            "dedupe_key": p.dedupe_key,
-            "kind": p.kind.value,
-            "contact_id": p.contact_id,
-            "broadcast_id": None,
-            "text": p.text,
-            "document_path": None,
-            "status": DeliveryStatus.PENDING.value,
-            "not_before": p.not_before,
-            "attempts": 0,
-            "last_error": None,
-            "claimed_by": None,
-            "claimed_at": None,
-            "sent_at": None,
-            "created_at": now,
-        }
+    items = [
+        OutboxItem(
+            kind=p.kind,
+            contact_id=p.contact_id,
+            text=p.text,
+            dedupe_key=p.dedupe_key,
+            not_before=p.not_before,
+        )
         for p in planned
     ]
-    result: Any = session.execute(stmt, rows)
-    return max(int(result.rowcount), 0)
+    now = utcnow()
+    return insert_deliveries(session, [delivery_row(item, now) for item in items])
 
 
 def plan_day(

@@ -1,0 +1,448 @@
+"""The transactional outbox: every message the bot sends on its own initiative goes through here.
+
+Producers (the planner, staff broadcasts, notices) insert `Delivery` rows, in the same
+transaction as whatever caused them, with `enqueue()`. The `Dispatcher` sends them.
+
+Claiming. A dispatcher claims a batch by setting `status=sending, claimed_by, claimed_at` in
+one short transaction: on PostgreSQL it first selects the due rows `FOR UPDATE SKIP LOCKED`
+(several instances share the work, never the same row), on SQLite a single
+`UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING` runs under the database's write lock.
+Results are written back at the end of each batch.
+
+Crash bound. If an instance dies (kill -9) its claimed rows stay `sending`; once their claim
+is older than `claim_timeout_seconds` any dispatcher puts them back to `pending`. Nothing is
+lost. A message can go out twice only if it was in flight in the dead instance: claimed,
+possibly sent, its result not yet written — at most one batch (`max_batch` messages) per
+crashed instance, and only those. Everything written `sent` is never sent again.
+
+Pacing. Sends happen only inside sending hours (default 07:30–17:30 local time on working
+days); a due message outside them waits. Each channel has a rate limiter (Telegram 25/s per
+bot by default, Zalo configurable) and each chat gets at most one message per second. A 429
+pauses the channel for its `retry_after`; a transient error is retried with exponential
+back-off up to `max_attempts`, then the delivery is `failed`; a 403 makes the delivery
+`unreachable` and marks the contact unreachable, and nothing more is sent to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from bot.channels.base import RateLimited, Sender, TransientError, Unreachable
+from bot.models import Channel, Contact, Delivery, DeliveryKind, DeliveryStatus, utcnow
+from bot.models.types import AwareDateTime
+from bot.services.calendar import is_working_day
+from bot.settings import Settings
+from conversations.interface import Reply
+from scheduler.clock import Clock
+from scheduler.config import SchedulerConfig, channel_rate
+from scheduler.ratelimit import ChatSpacing, PausedTooLong, RateLimiter
+
+log = logging.getLogger(__name__)
+
+ERROR_LENGTH = 1000
+
+
+# ---------------------------------------------------------------------------- producers
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One message to put in the outbox."""
+
+    kind: DeliveryKind
+    contact_id: int
+    text: str
+    dedupe_key: str
+    not_before: datetime | None = None
+    broadcast_id: int | None = None
+    document_path: str | None = None
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    raise RuntimeError(f"unsupported database {dialect!r}")  # pragma: no cover
+
+
+def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Bulk INSERT ... ON CONFLICT (dedupe_key) DO NOTHING as one executemany statement.
+
+    Every row of one call carries the same `created_at`; the rows that were new are counted
+    by that mark afterwards (PostgreSQL reports no row count for an executemany), so the
+    statement count stays two whatever the number of rows.
+    """
+    if not rows:
+        return 0
+    mark = utcnow()
+    for row in rows:
+        row["created_at"] = mark
+    session.execute(_insert_ignoring_duplicates(session), rows)
+    counted = session.execute(
+        select(func.count()).select_from(Delivery).where(col(Delivery.created_at) == mark)
+    ).scalar_one()
+    return int(counted)
+
+
+def delivery_row(item: OutboxItem, default_not_before: datetime) -> dict[str, Any]:
+    """The column values of a new pending delivery."""
+    if item.not_before is not None and item.not_before.tzinfo is None:
+        raise ValueError("not_before must be time-zone aware")
+    return {
+        "dedupe_key": item.dedupe_key,
+        "kind": DeliveryKind(item.kind).value,
+        "contact_id": item.contact_id,
+        "broadcast_id": item.broadcast_id,
+        "text": item.text,
+        "document_path": item.document_path,
+        "status": DeliveryStatus.PENDING.value,
+        "not_before": item.not_before or default_not_before,
+        "attempts": 0,
+        "last_error": None,
+        "claimed_by": None,
+        "claimed_at": None,
+        "sent_at": None,
+    }
+
+
+def enqueue_many(session: Session, items: Iterable[OutboxItem]) -> int:
+    """Add messages to the outbox; duplicates (same dedupe_key) are skipped.
+
+    Runs in the caller's transaction and does not commit: the messages exist exactly when
+    the change that caused them does. Returns how many rows were new.
+    """
+    now = utcnow()
+    return insert_deliveries(session, [delivery_row(item, now) for item in items])
+
+
+def enqueue(
+    session: Session,
+    kind: DeliveryKind,
+    contact_id: int,
+    text: str,
+    dedupe_key: str,
+    not_before: datetime | None = None,
+    broadcast_id: int | None = None,
+    document_path: str | None = None,
+) -> bool:
+    """Add one message to the outbox (caller commits); False if the dedupe_key existed."""
+    item = OutboxItem(kind, contact_id, text, dedupe_key, not_before, broadcast_id, document_path)
+    return enqueue_many(session, [item]) == 1
+
+
+def outbox_status(session: Session, broadcast_id: int | None = None) -> dict[str, int]:
+    """How many deliveries are in each status (every status present, zeros included)."""
+    stmt = select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
+    if broadcast_id is not None:
+        stmt = stmt.where(col(Delivery.broadcast_id) == broadcast_id)
+    counts = {status.value: 0 for status in DeliveryStatus}
+    for status, n in session.execute(stmt).all():
+        counts[str(status)] = int(n)
+    return counts
+
+
+# ---------------------------------------------------------------------------- dispatcher
+
+
+@dataclass(frozen=True)
+class _Job:
+    id: int
+    contact_id: int
+    channel: Channel
+    chat_id: str
+    text: str
+    document_path: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    id: int
+    status: DeliveryStatus
+    attempts: int
+    not_before: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    contact_unreachable: int | None = None
+
+
+class Dispatcher:
+    """Sends the outbox through the channels' Senders; several may run on one database."""
+
+    def __init__(
+        self,
+        db_engine: Engine,
+        senders: Mapping[Channel, Sender],
+        clock: Clock,
+        settings: Settings,
+        instance_id: str,
+        config: SchedulerConfig | None = None,
+        max_batch: int = 100,
+    ) -> None:
+        self.engine = db_engine
+        self.senders = dict(senders)
+        self.clock = clock
+        self.settings = settings
+        self.instance_id = instance_id[:64]
+        self.config = config or SchedulerConfig.from_settings(settings)
+        self.max_batch = max_batch
+        self._limiters = {
+            channel: RateLimiter(channel_rate(settings, channel, self.config))
+            for channel in self.senders
+        }
+        self._spacing = ChatSpacing(self.config.per_chat_interval_seconds)
+        self._postgres = db_engine.dialect.name == "postgresql"
+
+    # -- time
+
+    def in_sending_hours(self, now: datetime | None = None) -> bool:
+        """Inside the configured sending hours of a working day, local time."""
+        local = (now or self.clock.now()).astimezone(self.settings.tz)
+        if not is_working_day(local.date()):
+            return False
+        return self.settings.sending_start <= local.time() < self.settings.sending_end
+
+    def _backoff(self, attempts: int) -> timedelta:
+        seconds = self.config.backoff_base_seconds * (2 ** max(attempts - 1, 0))
+        return timedelta(seconds=min(seconds, self.config.backoff_max_seconds))
+
+    # -- database (synchronous; run in a worker thread so the event loop never blocks)
+
+    def _claim(self, now: datetime, channels: list[str], limit: int) -> list[_Job]:
+        stale_before = now - timedelta(seconds=self.config.claim_timeout_seconds)
+        with Session(self.engine) as session:
+            session.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.status) == DeliveryStatus.SENDING,
+                    col(Delivery.claimed_at) < stale_before,
+                )
+                .values(
+                    status=DeliveryStatus.PENDING,
+                    claimed_by=None,
+                    claimed_at=None,
+                    last_error="claim expired: the sending instance stopped",
+                )
+            )
+            unreachable_contacts = select(col(Contact.id)).where(~col(Contact.reachable))
+            session.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.status) == DeliveryStatus.PENDING,
+                    col(Delivery.contact_id).in_(unreachable_contacts),
+                )
+                .values(status=DeliveryStatus.UNREACHABLE, last_error="contact unreachable")
+            )
+            session.commit()
+            if not channels:
+                return []
+            due = (
+                select(col(Delivery.id))
+                .join(Contact, col(Contact.id) == col(Delivery.contact_id))
+                .where(
+                    col(Delivery.status) == DeliveryStatus.PENDING,
+                    col(Delivery.not_before) <= now,
+                    col(Contact.channel).in_(channels),
+                )
+                .order_by(col(Delivery.not_before), col(Delivery.id))
+                .limit(limit)
+            )
+            claim = update(Delivery).values(
+                status=DeliveryStatus.SENDING, claimed_by=self.instance_id, claimed_at=now
+            )
+            if self._postgres:
+                ids = list(session.scalars(due.with_for_update(skip_locked=True, of=Delivery)))
+                if not ids:
+                    session.commit()
+                    return []
+                claim = claim.where(col(Delivery.id).in_(ids))
+            else:
+                claim = claim.where(col(Delivery.id).in_(due.scalar_subquery()))
+            claimed = list(
+                session.execute(
+                    claim.returning(
+                        col(Delivery.id),
+                        col(Delivery.contact_id),
+                        col(Delivery.text),
+                        col(Delivery.document_path),
+                        col(Delivery.attempts),
+                        col(Delivery.not_before),
+                    )
+                ).all()
+            )
+            contact_ids = {row.contact_id for row in claimed}
+            contacts = {
+                row.id: (row.channel, row.chat_id)
+                for row in session.execute(
+                    select(col(Contact.id), col(Contact.channel), col(Contact.chat_id)).where(
+                        col(Contact.id).in_(contact_ids)
+                    )
+                ).all()
+            }
+            session.commit()
+        claimed.sort(key=lambda row: (row.not_before, row.id))
+        return [
+            _Job(
+                id=row.id,
+                contact_id=row.contact_id,
+                channel=Channel(contacts[row.contact_id][0]),
+                chat_id=contacts[row.contact_id][1],
+                text=row.text,
+                document_path=row.document_path,
+                attempts=row.attempts,
+            )
+            for row in claimed
+        ]
+
+    def _record(self, outcomes: list[_Outcome]) -> None:
+        if not outcomes:
+            return
+        stmt = (
+            update(Delivery)
+            .where(col(Delivery.id) == bindparam("o_id"))
+            .values(
+                status=bindparam("o_status"),
+                attempts=bindparam("o_attempts"),
+                last_error=bindparam("o_error"),
+                sent_at=bindparam("o_sent_at", type_=AwareDateTime()),
+                claimed_by=None,
+                claimed_at=None,
+            )
+        )
+        keep_due = [o for o in outcomes if o.not_before is None]
+        new_due = [o for o in outcomes if o.not_before is not None]
+        with Session(self.engine) as session:
+            if keep_due:
+                session.connection().execute(stmt, [self._params(o) for o in keep_due])
+            if new_due:
+                session.connection().execute(
+                    stmt.values(not_before=bindparam("o_not_before", type_=AwareDateTime())),
+                    [self._params(o) | {"o_not_before": o.not_before} for o in new_due],
+                )
+            gone = sorted({o.contact_unreachable for o in outcomes if o.contact_unreachable})
+            if gone:
+                session.execute(
+                    update(Contact).where(col(Contact.id).in_(gone)).values(reachable=False)
+                )
+            session.commit()
+
+    @staticmethod
+    def _params(o: _Outcome) -> dict[str, Any]:
+        return {
+            "o_id": o.id,
+            "o_status": o.status.value,
+            "o_attempts": o.attempts,
+            "o_error": o.last_error[:ERROR_LENGTH] if o.last_error else None,
+            "o_sent_at": o.sent_at,
+        }
+
+    # -- sending
+
+    async def _send_one(self, job: _Job, gate: asyncio.Semaphore) -> _Outcome:
+        sender = self.senders[job.channel]
+        limiter = self._limiters[job.channel]
+        async with gate, self._spacing.lock(job.chat_id):
+            try:
+                await self._spacing.wait(job.chat_id)
+                await limiter.acquire(self.config.max_inline_pause_seconds)
+            except PausedTooLong as exc:
+                return _Outcome(
+                    job.id,
+                    DeliveryStatus.PENDING,
+                    job.attempts,
+                    not_before=self.clock.now() + timedelta(seconds=exc.remaining),
+                    last_error="channel paused after 429",
+                )
+            reply = Reply(
+                text=job.text, document=Path(job.document_path) if job.document_path else None
+            )
+            attempts = job.attempts + 1
+            try:
+                await sender.send(job.chat_id, reply)
+            except RateLimited as exc:
+                limiter.pause(exc.retry_after)
+                # A 429 is the platform's pacing, not the message's fault: no attempt is used.
+                return _Outcome(
+                    job.id,
+                    DeliveryStatus.PENDING,
+                    job.attempts,
+                    not_before=self.clock.now() + timedelta(seconds=exc.retry_after),
+                    last_error=f"429: retry after {exc.retry_after:g}s",
+                )
+            except Unreachable as exc:
+                return _Outcome(
+                    job.id,
+                    DeliveryStatus.UNREACHABLE,
+                    attempts,
+                    last_error=f"unreachable: {exc}",
+                    contact_unreachable=job.contact_id,
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not isinstance(exc, TransientError):
+                    log.exception("delivery %s: unexpected error from the sender", job.id)
+                error = f"{type(exc).__name__}: {exc}"
+                if attempts >= self.config.max_attempts:
+                    return _Outcome(job.id, DeliveryStatus.FAILED, attempts, last_error=error)
+                return _Outcome(
+                    job.id,
+                    DeliveryStatus.PENDING,
+                    attempts,
+                    not_before=self.clock.now() + self._backoff(attempts),
+                    last_error=error,
+                )
+            finally:
+                self._spacing.sent(job.chat_id)
+            return _Outcome(job.id, DeliveryStatus.SENT, attempts, sent_at=self.clock.now())
+
+    def _ready_channels(self) -> list[str]:
+        return [
+            channel.value
+            for channel, limiter in self._limiters.items()
+            if limiter.paused_for() <= self.config.max_inline_pause_seconds
+        ]
+
+    async def run_once(self, max_batch: int | None = None) -> int:
+        """Claim and send one batch; returns how many deliveries were handled."""
+        now = self.clock.now()
+        if not self.in_sending_hours(now):
+            return 0
+        limit = max_batch or self.max_batch
+        jobs = await asyncio.to_thread(self._claim, now, self._ready_channels(), limit)
+        if not jobs:
+            return 0
+        gate = asyncio.Semaphore(self.config.concurrency)
+        outcomes = await asyncio.gather(*(self._send_one(job, gate) for job in jobs))
+        await asyncio.to_thread(self._record, list(outcomes))
+        self._spacing.forget_idle()
+        return len(jobs)
+
+    async def run(self, stop_event: asyncio.Event) -> None:
+        """Send until `stop_event` is set; survives database and sender hiccups."""
+        while not stop_event.is_set():
+            try:
+                handled = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox dispatcher %s: batch failed", self.instance_id)
+                handled = 0
+            if handled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop_event.wait(), self.config.poll_interval_seconds)
