@@ -50,6 +50,7 @@ from conversations.flow import (
     Invalid,
     Outcome,
     StagedFile,
+    Stop,
     as_replies,
 )
 from conversations.interface import FileFetcher, Incoming, Reply
@@ -185,7 +186,6 @@ class Engine:
                 )
                 replies = self._dispatch(
                     ctx,
-                    incoming,
                     Answer(
                         text=(incoming.text or "").strip(),
                         choice=incoming.choice,
@@ -225,7 +225,16 @@ class Engine:
             logger.exception("could not record update %s", incoming.update_key)
 
     # ------------------------------------------------------------------- routing
-    def _dispatch(self, ctx: Ctx, incoming: Incoming, answer: Answer) -> list[Reply]:
+    def _dispatch(self, ctx: Ctx, answer: Answer) -> list[Reply]:
+        try:
+            return self._route(ctx, answer)
+        except Stop as stop:
+            state = ctx.session.get(ConversationState, ctx.contact.id)
+            if state is not None:
+                self._drop(ctx, state)
+            return list(stop.replies)
+
+    def _route(self, ctx: Ctx, answer: Answer) -> list[Reply]:
         t = ctx.t
         out: list[Reply] = []
         state, expired = self._load_state(ctx)
@@ -442,7 +451,9 @@ class Engine:
             )
             ctx.session.add(state)
         else:
-            if outcome.remember and outcome.step != state.step:
+            if outcome.reset:
+                state.history = []
+            elif outcome.remember and outcome.step != state.step:
                 state.history = [*state.history, state.step][-30:]
             state.step = outcome.step
         return self._reask(ctx, state, flow, out)

@@ -41,6 +41,18 @@ class Invalid(Exception):
         self.message = message
 
 
+class Stop(Exception):
+    """End the flow at once with `replies` (raised from a prompt or a handler).
+
+    For when the flow cannot go on, e.g. the deadline passed while the officer was typing:
+    whatever the handler wrote is rolled back and the conversation state is dropped.
+    """
+
+    def __init__(self, *replies: Reply) -> None:
+        super().__init__("flow stopped")
+        self.replies = replies
+
+
 @dataclass(frozen=True)
 class StagedFile:
     """A file the user sent, already downloaded to a temporary place under files_dir.
@@ -85,11 +97,16 @@ class Ctx:
 
 @dataclass(frozen=True)
 class Goto:
-    """Move to `step` (remembering the current one for /back) and ask its question."""
+    """Move to `step` (remembering the current one for /back) and ask its question.
+
+    `reset=True` forgets the way back (after something was saved, /back must not walk into
+    the questions that produced it).
+    """
 
     step: str
     replies: tuple[Reply, ...] = ()
     remember: bool = True
+    reset: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,378 @@
+"""What the three item flows (/register, /report, /launch) share.
+
+Opening an item (the active campaign, its deadline, the lock after the deadline, the offer
+to reopen a submitted item), receiving files into settings.files_dir, and the receipt.
+Drafts: every validated answer is written to the enterprise's draft at once (the status
+shows "draft"); only the explicit "Submit" step sends it and gives a receipt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from bot.i18n import N_
+from bot.models import (
+    Campaign,
+    Channel,
+    Deadline,
+    DeadlineKind,
+    Organization,
+    Submission,
+    SubmissionStatus,
+)
+from bot.services import submissions as subs
+from bot.services.errors import InvalidFile, SubmissionLocked
+from conversations import common
+from conversations.flow import (
+    Again,
+    Answer,
+    Ctx,
+    Finish,
+    Goto,
+    Invalid,
+    Outcome,
+    Step,
+    Stop,
+    reply,
+)
+from conversations.interface import Choice, Reply
+
+REOPEN = "item:reopen"
+LEAVE = "item:leave"
+
+
+def actor(ctx: Ctx) -> str:
+    return f"{ctx.contact.channel}:{ctx.contact.user_id}"
+
+
+@dataclass
+class Item:
+    """The contact's item of one kind in the active campaign."""
+
+    campaign: Campaign
+    deadline: Deadline
+    submission: Submission
+
+
+def board_name(ctx: Ctx, campaign: Campaign) -> str:
+    organization = ctx.session.get(Organization, campaign.organization_id)
+    return organization.name if organization is not None else ""
+
+
+def _locked_message(ctx: Ctx, campaign: Campaign, text: str) -> Finish:
+    t = ctx.t
+    return Finish(
+        (
+            reply(
+                text + "\n" + t("Contact: the office of {board}.", board=board_name(ctx, campaign))
+            ),
+        )
+    )
+
+
+def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
+    """The item to work on, or a Finish explaining why there is none or why it is locked.
+
+    A locked item (deadline passed, or accepted) is not even created: the officer is told
+    the due date and whom to contact.
+    """
+    t = ctx.t
+    campaign = common.active_campaign(ctx)
+    if campaign is None:
+        return Finish((reply(t("No campaign of your board is running today.")),))
+    deadline = common.deadline_for(ctx, campaign, kind)
+    if deadline is None:
+        return Finish(
+            (
+                reply(
+                    t(
+                        "The campaign {campaign} does not ask for this item.",
+                        campaign=common.campaign_title(t, campaign),
+                    )
+                ),
+            )
+        )
+    enterprise_id = ctx.contact.enterprise_id
+    assert enterprise_id is not None
+    existing = ctx.session.exec(
+        select(Submission).where(
+            Submission.campaign_id == campaign.id,
+            Submission.enterprise_id == enterprise_id,
+            Submission.kind == kind,
+        )
+    ).first()
+    if existing is None and ctx.today > deadline.due_on:
+        return _locked_message(
+            ctx,
+            campaign,
+            t("This item was due on {date} and is now closed.", date=t.date(deadline.due_on)),
+        )
+    assert campaign.id is not None
+    submission = existing or subs.get_or_create_submission(
+        ctx.session, campaign.id, enterprise_id, kind, contact_id=ctx.contact.id
+    )
+    if subs.is_locked(ctx.session, submission, ctx.now):
+        try:
+            subs.ensure_editable(ctx.session, submission, ctx.now)
+        except SubmissionLocked as exc:
+            return _locked_message(ctx, campaign, exc.message(t))
+    return Item(campaign, deadline, submission)
+
+
+def item(ctx: Ctx, kind: DeadlineKind) -> Item:
+    """The item during a flow (it was opened by `begin`).
+
+    If it became locked meanwhile (the deadline passed while the officer was typing), the
+    flow ends with the lock message.
+    """
+    opened = open_item(ctx, kind)
+    if isinstance(opened, Finish):
+        raise Stop(*opened.replies)
+    return opened
+
+
+def due_line(ctx: Ctx, found: Item) -> str:
+    t = ctx.t
+    state = subs.item_state(ctx.session, found.submission)
+    return t(
+        "{item}: due {date}; now {state}.",
+        item=common.item_name(t, found.deadline.kind),
+        date=t.date(found.deadline.due_on),
+        state=subs.state_label(t, state),
+    )
+
+
+def start(ctx: Ctx, kind: DeadlineKind, first: str, intro: Callable[[Ctx, Item], str]) -> Outcome:
+    """`begin` of an item flow: locked → explain; submitted → offer to reopen; else `first`."""
+    opened = open_item(ctx, kind)
+    if isinstance(opened, Finish):
+        return opened
+    t = ctx.t
+    submission = opened.submission
+    if submission.status == SubmissionStatus.SUBMITTED:
+        return Goto("submitted")
+    lines = [intro(ctx, opened)]
+    if submission.status == SubmissionStatus.RETURNED and submission.review_note:
+        lines.append(
+            t("The board office returned it with this note: {note}", note=submission.review_note)
+        )
+    return Goto(first, (reply("\n".join(lines)),))
+
+
+def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
+    """The question asked when the item was already submitted: reopen it, or leave it."""
+
+    def prompt(ctx: Ctx) -> Reply:
+        t = ctx.t
+        found = item(ctx, kind)
+        sub = found.submission
+        return reply(
+            t(
+                "Your {item} was submitted at {time} (receipt {receipt}). To change it, reopen "
+                "it: it goes back to draft until you submit it again, before {due}; the earlier "
+                "receipt stays in the history.",
+                item=common.item_name(t, kind).lower(),
+                time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
+                if sub.submitted_at
+                else "-",
+                receipt=sub.receipt_number or "-",
+                due=t.date(found.deadline.due_on),
+            ),
+            [Choice(REOPEN, t("Reopen and change")), Choice(LEAVE, t("Leave it as submitted"))],
+        )
+
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
+        t = ctx.t
+        if answer.choice == LEAVE:
+            return Finish((reply(t("Nothing changed; it stays submitted.")),))
+        if answer.choice != REOPEN:
+            raise Invalid(t("Please choose one of the options."))
+        found = item(ctx, kind)
+        subs.reopen(
+            ctx.session, found.submission, ctx.now, contact_id=ctx.contact.id, actor=actor(ctx)
+        )
+        return Goto(
+            next_step,
+            (reply(t("Reopened: it is a draft again. Submit it again when you are done.")),),
+            reset=True,
+        )
+
+    return Step(prompt=prompt, handle=handle)
+
+
+def submit_item(ctx: Ctx, found: Item) -> Finish:
+    """Submit and answer with the receipt number and time."""
+    t = ctx.t
+    receipt = subs.submit(ctx.session, found.submission, ctx.contact.id, ctx.now, actor=actor(ctx))
+    return Finish(
+        (
+            reply(
+                t(
+                    "Submitted. Receipt number {number}, at {time}. The board office has received "
+                    "your {item}; /status shows it.",
+                    number=receipt.number,
+                    time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
+                    item=common.item_name(t, found.deadline.kind).lower(),
+                )
+            ),
+        )
+    )
+
+
+def later(ctx: Ctx, found: Item) -> Finish:
+    """'Done for now': the draft stays; remind of the due date."""
+    t = ctx.t
+    return Finish(
+        (
+            reply(
+                t(
+                    "Saved as a draft. Remember to submit it by {date}: send /{command} to "
+                    "continue.",
+                    date=t.date(found.deadline.due_on),
+                    command=common.ITEM_COMMANDS.get(found.deadline.kind, "help"),
+                )
+            ),
+        )
+    )
+
+
+# ------------------------------------------------------------------------------- files
+
+
+def file_prompt(ctx: Ctx, found: Item, what: str) -> str:
+    """How to send `what` on this channel (Zalo users can send only photos)."""
+    t = ctx.t
+    files = subs.list_attachments(ctx.session, found.submission)
+    if ctx.channel == Channel.ZALO:
+        text = t(
+            "Please send {what}. On Zalo only photos can be sent: take a clear photo of "
+            "each signed page and send them one by one, then choose Done. If you have "
+            "the file as a PDF, you can also send it to the board office by e-mail.",
+            what=what,
+        )
+    else:
+        text = t(
+            "Please send {what} as a file: PDF, Word (.docx) or Excel (.xlsx), at most "
+            "20 MB. Photos of the signed pages (JPEG or PNG) are accepted too.",
+            what=what,
+        )
+    if files:
+        names = ", ".join(a.file_name for a in files)
+        text += "\n" + t("Already received ({count}): {names}.", count=len(files), names=names)
+    return text
+
+
+def store_file(ctx: Ctx, found: Item, answer: Answer) -> tuple[str, bool]:
+    """Keep the file the user sent with the item; returns its name and whether it is a photo.
+
+    The file is checked before it is moved; it lands in
+    files_dir/<campaign template>-<year>/<tax code>/<kind>-<random>-<name>.
+    """
+    staged = answer.file
+    assert staged is not None
+    mime = subs.file_type(staged.file_name, staged.mime_type)
+    if mime is None:
+        raise InvalidFile(
+            N_(
+                "Please send a PDF, Word (.docx) or Excel (.xlsx) file, or photos of the "
+                "signed pages (JPEG or PNG)."
+            )
+        )
+    enterprise = common.enterprise_of(ctx)
+    folder = (
+        ctx.settings.files_dir
+        / common.safe_file_name(f"{found.campaign.template}-{found.campaign.year}")
+        / common.safe_file_name(enterprise.tax_code)
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{found.deadline.kind}-{uuid.uuid4().hex[:8]}-{staged.file_name}"
+    digest = hashlib.sha256(staged.path.read_bytes()).hexdigest()
+    shutil.move(str(staged.path), target)
+    try:
+        subs.attach_file(
+            ctx.session,
+            found.submission,
+            staged.file_name,
+            mime,
+            staged.size,
+            str(target),
+            digest,
+            ctx.now,
+            contact_id=ctx.contact.id,
+            actor=actor(ctx),
+        )
+    except Exception:
+        target.unlink(missing_ok=True)
+        raise
+    return staged.file_name, mime.startswith("image/")
+
+
+DONE = "file:done"
+
+
+def file_step(kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str) -> Step:
+    """Receive the signed file (or photos of its pages, one by one, then Done)."""
+
+    def prompt(ctx: Ctx) -> Reply:
+        t = ctx.t
+        found = item(ctx, kind)
+        choices = []
+        if subs.list_attachments(ctx.session, found.submission):
+            choices.append(Choice(DONE, t("Done: the files are complete")))
+        return reply(file_prompt(ctx, found, what(ctx)), choices)
+
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
+        t = ctx.t
+        found = item(ctx, kind)
+        if answer.file is not None:
+            name, photo = store_file(ctx, found, answer)
+            if photo:
+                count = len(subs.list_attachments(ctx.session, found.submission))
+                return Again(
+                    (
+                        reply(
+                            t(
+                                "Received page {count} ({name}). Send the next page, "
+                                "or choose Done.",
+                                count=count,
+                                name=name,
+                            )
+                        ),
+                    )
+                )
+            return Goto(next_step, (reply(t("Received {name}.", name=name)),))
+        if answer.choice == DONE:
+            return Goto(next_step)
+        if subs.list_attachments(ctx.session, found.submission):
+            raise Invalid(t("Please send a file, or choose Done if the files are complete."))
+        raise Invalid(t("Please send the file itself (not text)."))
+
+    return Step(prompt=prompt, handle=handle, accepts_file=True)
+
+
+def yes_no_choices(ctx: Ctx, prefix: str) -> list[Choice]:
+    return [Choice(f"{prefix}:yes", ctx.t("Yes")), Choice(f"{prefix}:no", ctx.t("No"))]
+
+
+YES_WORDS = {"có", "co", "yes", "y", "c", "ok", "đồng ý", "dong y"}
+NO_WORDS = {"không", "khong", "ko", "k", "no", "n"}
+
+
+def yes_no(ctx: Ctx, answer: Answer, prefix: str) -> bool:
+    """Read a yes/no answer (button, number, or the word in Vietnamese or English)."""
+    if answer.choice == f"{prefix}:yes":
+        return True
+    if answer.choice == f"{prefix}:no":
+        return False
+    word = " ".join(answer.text.casefold().split()).rstrip(".!")
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise Invalid(ctx.t("Please answer yes or no."))

@@ -1,0 +1,182 @@
+"""/launch: the enterprise's own launch document (due 31/01): the file, its number, its date.
+
+The file (or photos of it on Zalo) is saved to the draft as it arrives; the number is kept
+in the conversation until the date is given, then both are saved together; a review step
+submits and gives the receipt.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.i18n import N_
+from bot.models import DeadlineKind
+from bot.services import submissions as subs
+from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
+from conversations.flows import _items
+from conversations.flows._items import item
+from conversations.interface import Choice, Reply
+
+KIND = DeadlineKind.LAUNCH_DOCUMENT
+KEEP = ("=", "giữ", "giu", "keep")
+SUBMIT = "lau:submit"
+CHANGE = "lau:change"
+LATER = "lau:later"
+_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
+
+
+def parse_date(text: str) -> date | None:
+    """A date typed as dd/mm/yyyy (also with . or -); None when it is not one."""
+    match = _DATE.match(text)
+    if match is None:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _what(ctx: Ctx) -> str:
+    return ctx.t("your enterprise's signed launch document")
+
+
+def _number_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    document = subs.launch_document(ctx.session, item(ctx, KIND).submission)
+    text = t("The number of the document (for example 12/KH-CĐ)?")
+    if document is not None and document.document_number:
+        text += "\n" + t("Now: {value}. Type = to keep it.", value=document.document_number)
+    return reply(text)
+
+
+def _number(ctx: Ctx, answer: Answer) -> Outcome:
+    t = ctx.t
+    text = " ".join(answer.text.split())
+    document = subs.launch_document(ctx.session, item(ctx, KIND).submission)
+    if text in KEEP and document is not None and document.document_number:
+        text = document.document_number
+    if not text or len(text) > 64 or not any(ch.isdigit() for ch in text):
+        raise Invalid(
+            t(
+                "Please type the document number as written on it, for example "
+                "12/KH-CĐ (at most 64 characters)."
+            )
+        )
+    ctx.data["number"] = text
+    return Goto("date")
+
+
+def _date_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    document = subs.launch_document(ctx.session, item(ctx, KIND).submission)
+    text = t(
+        "The date of the document (dd/mm/yyyy, for example 15/01/{year})?",
+        year=item(ctx, KIND).campaign.year,
+    )
+    if document is not None and document.document_date is not None:
+        text += "\n" + t("Now: {value}. Type = to keep it.", value=t.date(document.document_date))
+    return reply(text)
+
+
+def _date(ctx: Ctx, answer: Answer) -> Outcome:
+    t = ctx.t
+    found = item(ctx, KIND)
+    document = subs.launch_document(ctx.session, found.submission)
+    if answer.text.strip() in KEEP and document is not None and document.document_date:
+        value: date | None = document.document_date
+    else:
+        value = parse_date(answer.text)
+    if value is None:
+        raise Invalid(
+            t(
+                "Please give the date as dd/mm/yyyy, for example 15/01/{year}.",
+                year=found.campaign.year,
+            )
+        )
+    subs.set_launch_document(
+        ctx.session,
+        found.submission,
+        ctx.data.get("number", ""),
+        value,
+        ctx.now,
+        contact_id=ctx.contact.id,
+        actor=_items.actor(ctx),
+    )
+    return Goto(
+        "review",
+        (
+            reply(
+                t(
+                    "Noted: document {number} of {date}.",
+                    number=ctx.data.get("number", ""),
+                    date=t.date(value),
+                )
+            ),
+        ),
+    )
+
+
+def _review_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    found = item(ctx, KIND)
+    document = subs.launch_document(ctx.session, found.submission)
+    files = subs.list_attachments(ctx.session, found.submission)
+    lines = [
+        t("Your launch document:"),
+        t("Number: {value}", value=document.document_number if document else "-"),
+        t(
+            "Date: {value}",
+            value=t.date(document.document_date) if document and document.document_date else "-",
+        ),
+        t("Files: {names}", names=", ".join(a.file_name for a in files) or t("(none)")),
+    ]
+    problems = subs.problems(ctx.session, found.submission)
+    choices = []
+    if problems:
+        lines.append(t("It cannot be submitted yet:"))
+        lines += [f"- {p.message(t)}" for p in problems]
+    else:
+        lines.append(t("Submit it to the board office now?"))
+        choices.append(Choice(SUBMIT, t("Submit now")))
+    choices += [Choice(CHANGE, t("Change something")), Choice(LATER, t("Done for now"))]
+    return reply("\n".join(lines), choices)
+
+
+def _review(ctx: Ctx, answer: Answer) -> Outcome:
+    found = item(ctx, KIND)
+    if answer.choice == SUBMIT:
+        return _items.submit_item(ctx, found)
+    if answer.choice == CHANGE:
+        return Goto("file", reset=True)
+    if answer.choice == LATER:
+        return _items.later(ctx, found)
+    raise Invalid(ctx.t("Please choose one of the options."))
+
+
+def _intro(ctx: Ctx, found: _items.Item) -> str:
+    t = ctx.t
+    return t(
+        "Launch document for {year}, due {date}: the file, then its number and date.",
+        year=found.campaign.year,
+        date=t.date(found.deadline.due_on),
+    )
+
+
+def _begin(ctx: Ctx, args: str) -> Outcome:
+    return _items.start(ctx, KIND, "file", _intro)
+
+
+FLOW = Flow(
+    command="launch",
+    summary=N_("send your launch document (file, number, date)"),
+    steps={
+        "submitted": _items.submitted_step(KIND, "file"),
+        "file": _items.file_step(KIND, _what, "number"),
+        "number": Step(_number_prompt, _number),
+        "date": Step(_date_prompt, _date),
+        "review": Step(_review_prompt, _review),
+    },
+    begin=_begin,
+)

@@ -1,0 +1,532 @@
+"""/register: the enterprise's title registration (due 15/04).
+
+From a menu the officer adds individuals (full name, position, title from the catalogue,
+and the initiative when the title needs one) and collectives (unit, title), reviews the
+list, fixes or removes entries, reads the title rules in plain words, and submits.
+Each completed entry is saved to the draft at once; the name and position typed on the
+way are kept in the conversation until the title is chosen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.i18n import N_
+from bot.models import DeadlineKind, Nominee, RegistrationEntry
+from bot.services import submissions as subs
+from bot.services.titles import Title, catalogue, check_registration, get_title, titles_for
+from conversations.flow import (
+    Again,
+    Answer,
+    Ctx,
+    Flow,
+    Goto,
+    Invalid,
+    Outcome,
+    Step,
+    Stop,
+    reply,
+)
+from conversations.flows import _items
+from conversations.flows._items import item
+from conversations.interface import Choice, Reply
+
+KIND = DeadlineKind.TITLE_REGISTRATION
+NAME_MAX = 255
+
+ADD_PERSON = "reg:add:ind"
+ADD_UNIT = "reg:add:col"
+LIST = "reg:list"
+RULES = "reg:rules"
+SUBMIT = "reg:submit"
+LATER = "reg:later"
+MENU = "reg:menu"
+CONFIRM = "reg:confirm"
+REMOVE = "reg:rm"
+FIX_NAME = "reg:fix:name"
+FIX_POSITION = "reg:fix:position"
+FIX_TITLE = "reg:fix:title"
+FIX_INITIATIVE = "reg:fix:init"
+
+
+def _title_label(ctx: Ctx, code: str) -> str:
+    try:
+        return get_title(code).name(ctx.t.language)
+    except Exception:
+        return code
+
+
+def describe(ctx: Ctx, entry: RegistrationEntry) -> str:
+    """One entry in one line: who, position or unit, title, initiative."""
+    t = ctx.t
+    title = _title_label(ctx, entry.title_code)
+    if entry.nominee == Nominee.INDIVIDUAL:
+        text = (
+            f"{entry.full_name} ({entry.position}): {title}"
+            if entry.position
+            else (f"{entry.full_name}: {title}")
+        )
+        if entry.has_initiative:
+            text += " · " + t("has an initiative")
+        return text
+    return f"{entry.unit_name} [{t('collective')}]: {title}"
+
+
+def _entries(ctx: Ctx) -> list[RegistrationEntry]:
+    return subs.list_entries(ctx.session, item(ctx, KIND).submission)
+
+
+def _problems_text(ctx: Ctx) -> str:
+    violations = check_registration(_entries(ctx))
+    if not violations:
+        return ""
+    lines = [ctx.t("To fix before submitting:")]
+    lines += [f"- {v.message(ctx.t)}" for v in violations]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ menu
+
+
+def _menu_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    found = item(ctx, KIND)
+    entries = subs.list_entries(ctx.session, found.submission)
+    lines = [
+        _items.due_line(ctx, found),
+        t("Registered so far: {count} entries.", count=len(entries)),
+    ]
+    problems = _problems_text(ctx)
+    if problems:
+        lines.append(problems)
+    lines.append(t("What would you like to do?"))
+    choices = [Choice(ADD_PERSON, t("Add a person")), Choice(ADD_UNIT, t("Add a collective"))]
+    if entries:
+        choices.append(Choice(LIST, t("See, fix or remove entries")))
+    choices += [
+        Choice(RULES, t("Title rules")),
+        Choice(SUBMIT, t("Submit the registration")),
+        Choice(LATER, t("Done for now")),
+    ]
+    return reply("\n".join(lines), choices)
+
+
+def _rules_text(ctx: Ctx) -> str:
+    t = ctx.t
+    lang = t.language
+    lines = [
+        t(
+            "The titles and their conditions (the bot checks the first three kinds of rule "
+            "when you submit):"
+        )
+    ]
+    for title in catalogue():
+        who = {"individual": t("individual"), "collective": t("collective")}.get(
+            title.nominee, t("individual or collective")
+        )
+        line = f"- {title.name(lang)} ({who})"
+        rules: list[str] = []
+        for required in title.requires:
+            rules.append(t("needs {title} for the same person", title=_title_label(ctx, required)))
+        if title.requires_initiative:
+            rules.append(t("needs a recognised initiative"))
+        if title.cap is not None:
+            rules.append(
+                t(
+                    "at most {percent}% of the {title} entries",
+                    percent=title.cap.percent,
+                    title=_title_label(ctx, title.cap.of),
+                )
+            )
+        if rules:
+            line += ": " + "; ".join(rules)
+        note = title.note(lang)
+        if note:
+            line += ". " + note
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _menu(ctx: Ctx, answer: Answer) -> Outcome:
+    t = ctx.t
+    if answer.choice == ADD_PERSON:
+        return Goto("person_name")
+    if answer.choice == ADD_UNIT:
+        return Goto("unit_name")
+    if answer.choice == LIST:
+        return Goto("list")
+    if answer.choice == RULES:
+        return Again((reply(_rules_text(ctx)),))
+    if answer.choice == SUBMIT:
+        return Goto("confirm")
+    if answer.choice == LATER:
+        return _items.later(ctx, item(ctx, KIND))
+    raise Invalid(t("Please choose one of the options (for example 1 to add a person)."))
+
+
+# ---------------------------------------------------------------- adding an entry
+
+
+def _clean_name(ctx: Ctx, text: str, what: str) -> str:
+    name = " ".join(text.split())
+    if not name or text.startswith("/"):
+        raise Invalid(ctx.t("Please type {what}.", what=what))
+    if len(name) > NAME_MAX:
+        raise Invalid(ctx.t("That is too long: at most {max} characters.", max=NAME_MAX))
+    if not any(ch.isalpha() for ch in name):
+        raise Invalid(ctx.t("A name must contain letters. Please type {what}.", what=what))
+    return name
+
+
+def _person_name_prompt(ctx: Ctx) -> Reply:
+    return reply(ctx.t("Full name of the person (for example Nguyễn Văn An)?"))
+
+
+def _person_name(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["full_name"] = _clean_name(ctx, answer.text, ctx.t("the full name"))
+    return Goto("person_position")
+
+
+def _position_prompt(ctx: Ctx) -> Reply:
+    return reply(
+        ctx.t(
+            "Position of {name} (for example Trưởng phòng Nhân sự, công nhân)?",
+            name=ctx.data.get("full_name", ""),
+        )
+    )
+
+
+def _person_position(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["position"] = _clean_name(ctx, answer.text, ctx.t("the position"))
+    return Goto("person_title")
+
+
+def _title_choices(ctx: Ctx, nominee: Nominee) -> list[Choice]:
+    return [
+        Choice(f"reg:t:{title.code}", title.name(ctx.t.language)) for title in titles_for(nominee)
+    ]
+
+
+def _chosen_title(ctx: Ctx, answer: Answer, nominee: Nominee) -> Title:
+    codes = {title.code for title in titles_for(nominee)}
+    code = (answer.choice or "").removeprefix("reg:t:")
+    if code not in codes:
+        raise Invalid(ctx.t("Please choose a title from the list."))
+    return get_title(code)
+
+
+def _person_title_prompt(ctx: Ctx) -> Reply:
+    return reply(
+        ctx.t("Which title do you register {name} for?", name=ctx.data.get("full_name", "")),
+        _title_choices(ctx, Nominee.INDIVIDUAL),
+    )
+
+
+def _add(ctx: Ctx, **fields: Any) -> RegistrationEntry:
+    found = item(ctx, KIND)
+    return subs.add_entry(
+        ctx.session,
+        found.submission,
+        now=ctx.now,
+        contact_id=ctx.contact.id,
+        actor=_items.actor(ctx),
+        **fields,
+    )
+
+
+def _added(ctx: Ctx, entry: RegistrationEntry) -> Goto:
+    t = ctx.t
+    lines = [t("Added: {entry}.", entry=describe(ctx, entry))]
+    for violation in check_registration(_entries(ctx)):
+        if violation.entry is not None and getattr(violation.entry, "id", None) == entry.id:
+            lines.append(t("Note: {rule}", rule=violation.message(t)))
+    for key in ("full_name", "position", "unit_name", "title_code"):
+        ctx.data.pop(key, None)
+    return Goto("menu", (reply("\n".join(lines)),), reset=True)
+
+
+def _person_title(ctx: Ctx, answer: Answer) -> Outcome:
+    title = _chosen_title(ctx, answer, Nominee.INDIVIDUAL)
+    ctx.data["title_code"] = title.code
+    if title.requires_initiative:
+        return Goto("person_initiative")
+    entry = _add(
+        ctx,
+        nominee=Nominee.INDIVIDUAL,
+        title_code=title.code,
+        full_name=ctx.data["full_name"],
+        position=ctx.data["position"],
+    )
+    return _added(ctx, entry)
+
+
+def _initiative_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    return reply(
+        t(
+            "{title} needs a recognised initiative (sáng kiến). Does {name} have one?",
+            title=_title_label(ctx, ctx.data.get("title_code", "")),
+            name=ctx.data.get("full_name", ctx.t("this person")),
+        ),
+        _items.yes_no_choices(ctx, "reg:init"),
+    )
+
+
+def _person_initiative(ctx: Ctx, answer: Answer) -> Outcome:
+    has = _items.yes_no(ctx, answer, "reg:init")
+    entry = _add(
+        ctx,
+        nominee=Nominee.INDIVIDUAL,
+        title_code=ctx.data["title_code"],
+        full_name=ctx.data["full_name"],
+        position=ctx.data["position"],
+        has_initiative=has,
+    )
+    return _added(ctx, entry)
+
+
+def _unit_name_prompt(ctx: Ctx) -> Reply:
+    return reply(ctx.t("Name of the collective (for example Phòng Kỹ thuật, Tổ may số 3)?"))
+
+
+def _unit_name(ctx: Ctx, answer: Answer) -> Outcome:
+    ctx.data["unit_name"] = _clean_name(ctx, answer.text, ctx.t("the name of the collective"))
+    return Goto("unit_title")
+
+
+def _unit_title_prompt(ctx: Ctx) -> Reply:
+    return reply(
+        ctx.t("Which title do you register {name} for?", name=ctx.data.get("unit_name", "")),
+        _title_choices(ctx, Nominee.COLLECTIVE),
+    )
+
+
+def _unit_title(ctx: Ctx, answer: Answer) -> Outcome:
+    title = _chosen_title(ctx, answer, Nominee.COLLECTIVE)
+    entry = _add(
+        ctx, nominee=Nominee.COLLECTIVE, title_code=title.code, unit_name=ctx.data["unit_name"]
+    )
+    return _added(ctx, entry)
+
+
+# ------------------------------------------------------------- reviewing entries
+
+
+def _list_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    entries = _entries(ctx)
+    if not entries:
+        return reply(t("The list is empty."), [Choice(MENU, t("Back to the menu"))])
+    choices = [Choice(f"reg:e:{e.id}", describe(ctx, e)[:120]) for e in entries]
+    choices.append(Choice(MENU, t("Back to the menu")))
+    text = t(
+        "The registration ({count} entries). Choose an entry to fix or remove it:",
+        count=len(entries),
+    )
+    problems = _problems_text(ctx)
+    if problems:
+        text += "\n" + problems
+    return reply(text, choices)
+
+
+def _list(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.choice == MENU:
+        return Goto("menu", reset=True)
+    if answer.choice and answer.choice.startswith("reg:e:"):
+        ctx.data["entry"] = int(answer.choice.removeprefix("reg:e:"))
+        return Goto("entry")
+    raise Invalid(ctx.t("Please choose an entry from the list."))
+
+
+def _current(ctx: Ctx) -> RegistrationEntry:
+    entry_id = ctx.data.get("entry")
+    for entry in _entries(ctx):
+        if entry.id == entry_id:
+            return entry
+    raise Stop(reply(ctx.t("This entry does not exist any more. Send /register to start again.")))
+
+
+def _entry_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    entry = _current(ctx)
+    if entry.nominee == Nominee.INDIVIDUAL:
+        choices = [
+            Choice(FIX_NAME, t("Change the name")),
+            Choice(FIX_POSITION, t("Change the position")),
+            Choice(FIX_TITLE, t("Change the title")),
+            Choice(FIX_INITIATIVE, t("Change the initiative")),
+        ]
+    else:
+        choices = [Choice(FIX_NAME, t("Change the name")), Choice(FIX_TITLE, t("Change the title"))]
+    choices += [Choice(REMOVE, t("Remove this entry")), Choice(LIST, t("Back to the list"))]
+    return reply(t("Entry: {entry}", entry=describe(ctx, entry)), choices)
+
+
+def _entry(ctx: Ctx, answer: Answer) -> Outcome:
+    entry = _current(ctx)
+    steps = {
+        FIX_NAME: "fix_name",
+        FIX_POSITION: "fix_position",
+        FIX_TITLE: "fix_title",
+        FIX_INITIATIVE: "fix_initiative",
+        REMOVE: "remove",
+        LIST: "list",
+    }
+    if answer.choice in steps:
+        if entry.nominee == Nominee.COLLECTIVE and answer.choice in (FIX_POSITION, FIX_INITIATIVE):
+            raise Invalid(ctx.t("Please choose one of the options."))
+        return Goto(steps[answer.choice])
+    raise Invalid(ctx.t("Please choose one of the options."))
+
+
+def _update(ctx: Ctx, **fields: Any) -> Outcome:
+    found = item(ctx, KIND)
+    entry = subs.update_entry(
+        ctx.session,
+        found.submission,
+        _current(ctx).id or 0,
+        ctx.now,
+        contact_id=ctx.contact.id,
+        actor=_items.actor(ctx),
+        **fields,
+    )
+    return Goto(
+        "list", (reply(ctx.t("Changed: {entry}.", entry=describe(ctx, entry))),), reset=True
+    )
+
+
+def _fix_name_prompt(ctx: Ctx) -> Reply:
+    entry = _current(ctx)
+    if entry.nominee == Nominee.INDIVIDUAL:
+        return reply(ctx.t("New full name (now: {value})?", value=entry.full_name))
+    return reply(ctx.t("New name of the collective (now: {value})?", value=entry.unit_name))
+
+
+def _fix_name(ctx: Ctx, answer: Answer) -> Outcome:
+    entry = _current(ctx)
+    if entry.nominee == Nominee.INDIVIDUAL:
+        return _update(ctx, full_name=_clean_name(ctx, answer.text, ctx.t("the full name")))
+    return _update(
+        ctx, unit_name=_clean_name(ctx, answer.text, ctx.t("the name of the collective"))
+    )
+
+
+def _fix_position_prompt(ctx: Ctx) -> Reply:
+    return reply(ctx.t("New position (now: {value})?", value=_current(ctx).position or "-"))
+
+
+def _fix_position(ctx: Ctx, answer: Answer) -> Outcome:
+    return _update(ctx, position=_clean_name(ctx, answer.text, ctx.t("the position")))
+
+
+def _fix_title_prompt(ctx: Ctx) -> Reply:
+    entry = _current(ctx)
+    return reply(
+        ctx.t("New title (now: {value})?", value=_title_label(ctx, entry.title_code)),
+        _title_choices(ctx, Nominee(entry.nominee)),
+    )
+
+
+def _fix_title(ctx: Ctx, answer: Answer) -> Outcome:
+    entry = _current(ctx)
+    title = _chosen_title(ctx, answer, Nominee(entry.nominee))
+    return _update(ctx, title_code=title.code)
+
+
+def _fix_initiative_prompt(ctx: Ctx) -> Reply:
+    entry = _current(ctx)
+    return reply(
+        ctx.t("Does {name} have a recognised initiative (sáng kiến)?", name=entry.full_name),
+        _items.yes_no_choices(ctx, "reg:init"),
+    )
+
+
+def _fix_initiative(ctx: Ctx, answer: Answer) -> Outcome:
+    return _update(ctx, has_initiative=_items.yes_no(ctx, answer, "reg:init"))
+
+
+def _remove_prompt(ctx: Ctx) -> Reply:
+    return reply(
+        ctx.t("Remove {entry}?", entry=describe(ctx, _current(ctx))),
+        _items.yes_no_choices(ctx, "reg:rm"),
+    )
+
+
+def _remove(ctx: Ctx, answer: Answer) -> Outcome:
+    t = ctx.t
+    if not _items.yes_no(ctx, answer, "reg:rm"):
+        return Goto("list", reset=True)
+    entry = _current(ctx)
+    text = describe(ctx, entry)
+    found = item(ctx, KIND)
+    subs.remove_entry(
+        ctx.session,
+        found.submission,
+        entry.id or 0,
+        ctx.now,
+        contact_id=ctx.contact.id,
+        actor=_items.actor(ctx),
+    )
+    ctx.data.pop("entry", None)
+    return Goto("list", (reply(t("Removed: {entry}.", entry=text)),), reset=True)
+
+
+# ------------------------------------------------------------------------ submitting
+
+
+def _confirm_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    found = item(ctx, KIND)
+    entries = subs.list_entries(ctx.session, found.submission)
+    lines = [t("The registration to submit ({count} entries):", count=len(entries))]
+    lines += [f"{i}. {describe(ctx, e)}" for i, e in enumerate(entries, start=1)]
+    problems = subs.problems(ctx.session, found.submission)
+    if problems:
+        lines.append(t("It cannot be submitted yet:"))
+        lines += [f"- {p.message(t)}" for p in problems]
+        return reply("\n".join(lines), [Choice(MENU, t("Back to the menu"))])
+    lines.append(t("Submit it to the board office now?"))
+    return reply(
+        "\n".join(lines), [Choice(CONFIRM, t("Submit now")), Choice(MENU, t("Back to the menu"))]
+    )
+
+
+def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.choice == MENU:
+        return Goto("menu", reset=True)
+    if answer.choice == CONFIRM:
+        return _items.submit_item(ctx, item(ctx, KIND))
+    raise Invalid(ctx.t("Please choose one of the options."))
+
+
+def _intro(ctx: Ctx, found: _items.Item) -> str:
+    return ctx.t("Title registration for {year}.", year=found.campaign.year)
+
+
+def _begin(ctx: Ctx, args: str) -> Outcome:
+    return _items.start(ctx, KIND, "menu", _intro)
+
+
+FLOW = Flow(
+    command="register",
+    summary=N_("register emulation titles (individuals and collectives)"),
+    steps={
+        "submitted": _items.submitted_step(KIND, "menu"),
+        "menu": Step(_menu_prompt, _menu),
+        "person_name": Step(_person_name_prompt, _person_name),
+        "person_position": Step(_position_prompt, _person_position),
+        "person_title": Step(_person_title_prompt, _person_title),
+        "person_initiative": Step(_initiative_prompt, _person_initiative),
+        "unit_name": Step(_unit_name_prompt, _unit_name),
+        "unit_title": Step(_unit_title_prompt, _unit_title),
+        "list": Step(_list_prompt, _list),
+        "entry": Step(_entry_prompt, _entry),
+        "fix_name": Step(_fix_name_prompt, _fix_name),
+        "fix_position": Step(_fix_position_prompt, _fix_position),
+        "fix_title": Step(_fix_title_prompt, _fix_title),
+        "fix_initiative": Step(_fix_initiative_prompt, _fix_initiative),
+        "remove": Step(_remove_prompt, _remove),
+        "confirm": Step(_confirm_prompt, _confirm),
+    },
+    begin=_begin,
+)

@@ -1,0 +1,307 @@
+"""/report: the year-end report (due 05/12).
+
+The figures of bot/templates/report_figures.toml one by one (Vietnamese "540.000,5" and plain
+"540000.5" styles both accepted; the unit is stated; each value is echoed back formatted),
+then a short narrative, then the signed report as a file (PDF/DOCX/XLSX, or photos of its
+pages on Zalo), a review, and the submit with its receipt. Every accepted answer is saved to
+the draft at once, so an officer can stop and come back; "=" keeps a value already given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from bot.i18n import N_
+from bot.models import Channel, DeadlineKind
+from bot.services import submissions as subs
+from bot.services.numbers import Figure, format_figure, report_figures
+from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
+from conversations.flows import _items
+from conversations.flows._items import item
+from conversations.interface import Choice, Reply
+
+KIND = DeadlineKind.YEAR_END_REPORT
+KEEP = ("=", "giữ", "giu", "keep")
+SKIP = ("-",)
+
+FIGURES = "rep:figures"
+NARRATIVE = "rep:narrative"
+FILES = "rep:files"
+REVIEW = "rep:review"
+SUBMIT = "rep:submit"
+LATER = "rep:later"
+MENU = "rep:menu"
+
+
+def _step_name(figure: Figure) -> str:
+    return f"fig_{figure.code}"
+
+
+def _details(ctx: Ctx) -> subs.ReportDetails:
+    return subs.report_details(ctx.session, item(ctx, KIND).submission)
+
+
+def _first_step(ctx: Ctx) -> str:
+    """Where to continue: the first figure not given yet, else narrative, file, review."""
+    details = _details(ctx)
+    for figure in report_figures():
+        if figure.code not in details.figures and figure.required:
+            return _step_name(figure)
+    if not details.narrative:
+        return "narrative"
+    if not details.attachments:
+        return "file"
+    return "review"
+
+
+# ----------------------------------------------------------------------------- menu
+
+
+def _menu_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    found = item(ctx, KIND)
+    details = subs.report_details(ctx.session, found.submission)
+    total = len(report_figures())
+    lines = [
+        _items.due_line(ctx, found),
+        t(
+            "Figures given: {done} of {total}. Narrative: {narrative}. Files: {files}.",
+            done=len(details.figures),
+            total=total,
+            narrative=t("yes") if details.narrative else t("not yet"),
+            files=len(details.attachments),
+        ),
+        t("What would you like to do?"),
+    ]
+    return reply(
+        "\n".join(lines),
+        [
+            Choice(FIGURES, t("Enter the figures")),
+            Choice(NARRATIVE, t("Write the narrative")),
+            Choice(FILES, t("Send the signed report")),
+            Choice(REVIEW, t("Review and submit")),
+            Choice(LATER, t("Done for now")),
+        ],
+    )
+
+
+def _menu(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.choice == FIGURES:
+        return Goto(_step_name(report_figures()[0]))
+    if answer.choice == NARRATIVE:
+        return Goto("narrative")
+    if answer.choice == FILES:
+        return Goto("file")
+    if answer.choice == REVIEW:
+        return Goto("review")
+    if answer.choice == LATER:
+        return _items.later(ctx, item(ctx, KIND))
+    raise Invalid(ctx.t("Please choose one of the options."))
+
+
+# -------------------------------------------------------------------------- figures
+
+
+def _figure_steps() -> dict[str, Step]:
+    figures = report_figures()
+    steps: dict[str, Step] = {}
+    for index, figure in enumerate(figures):
+        following = _step_name(figures[index + 1]) if index + 1 < len(figures) else "narrative"
+        steps[_step_name(figure)] = Step(
+            prompt=_figure_prompt(figure, index + 1, len(figures)),
+            handle=_figure_handler(figure, following),
+            numbered=figure.kind == "yes_no",
+        )
+    return steps
+
+
+def _figure_prompt(figure: Figure, number: int, total: int) -> Callable[[Ctx], Reply]:
+    def prompt(ctx: Ctx) -> Reply:
+        t = ctx.t
+        lang = t.language
+        current = _details(ctx).figures.get(figure.code)
+        head = t(
+            "Figure {number} of {total}: {label}",
+            number=number,
+            total=total,
+            label=figure.label(lang),
+        )
+        if figure.kind == "yes_no":
+            text = head + "?"
+            choices = _items.yes_no_choices(ctx, "rep:yn")
+        else:
+            unit = figure.unit(lang)
+            text = head + (" " + t("(in {unit})", unit=unit) if unit else "") + "?"
+            text += "\n" + (
+                t("Type a whole number, for example 1.250.")
+                if figure.kind == "integer"
+                else t("For example 540.000 or 540000; decimals with a comma: 19,3.")
+            )
+            choices = []
+        if current is not None:
+            text += "\n" + t(
+                "Now: {value}. Type = to keep it.", value=format_figure(t, figure, current)
+            )
+        elif not figure.required:
+            text += "\n" + t("Optional: type - to skip.")
+        return reply(text, choices)
+
+    return prompt
+
+
+def _figure_handler(figure: Figure, following: str) -> Callable[[Ctx, Answer], Outcome]:
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
+        t = ctx.t
+        found = item(ctx, KIND)
+        current = subs.report_details(ctx.session, found.submission).figures.get(figure.code)
+        text = answer.text.strip().casefold()
+        if answer.choice is None and text in KEEP + SKIP:
+            if current is not None:
+                return Goto(following)
+            if not figure.required and text in SKIP:
+                return Goto(following)
+            raise Invalid(
+                t("{label} is required. Please type the figure.", label=figure.label(t.language))
+            )
+        raw = answer.text
+        if answer.choice == "rep:yn:yes":
+            raw = "1"
+        elif answer.choice == "rep:yn:no":
+            raw = "0"
+        value: Decimal = subs.set_figure(
+            ctx.session,
+            found.submission,
+            figure.code,
+            raw,
+            ctx.now,
+            contact_id=ctx.contact.id,
+            actor=_items.actor(ctx),
+        )
+        echo = t(
+            "Noted: {label}: {value}.",
+            label=figure.label(t.language),
+            value=format_figure(t, figure, value),
+        )
+        return Goto(following, (reply(echo),))
+
+    return handle
+
+
+# ------------------------------------------------------------------------ narrative
+
+
+def _narrative_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    text = t(
+        "In a few lines: the year's main achievements, initiatives and technical "
+        "improvements, and how the emulation movement was run."
+    )
+    current = _details(ctx).narrative
+    if current:
+        short = current if len(current) <= 300 else current[:300] + "…"
+        text += "\n" + t("Now: {value}\nType = to keep it.", value=short)
+    return reply(text)
+
+
+def _narrative(ctx: Ctx, answer: Answer) -> Outcome:
+    found = item(ctx, KIND)
+    if answer.text.strip() in KEEP and _details(ctx).narrative:
+        return Goto("file")
+    if len(answer.text.strip()) < 10:
+        raise Invalid(ctx.t("Please write at least a sentence about the year's achievements."))
+    subs.set_narrative(
+        ctx.session,
+        found.submission,
+        answer.text,
+        ctx.now,
+        contact_id=ctx.contact.id,
+        actor=_items.actor(ctx),
+    )
+    return Goto("file", (reply(ctx.t("Noted the narrative.")),))
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _review_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    found = item(ctx, KIND)
+    details = subs.report_details(ctx.session, found.submission)
+    lines = [t("Your year-end report:")]
+    for figure in report_figures():
+        value = details.figures.get(figure.code)
+        shown = format_figure(t, figure, value) if value is not None else t("(not given)")
+        lines.append(f"- {figure.label(t.language)}: {shown}")
+    narrative = details.narrative or t("(not written)")
+    lines.append(
+        t("Narrative: {text}", text=narrative if len(narrative) <= 500 else narrative[:500] + "…")
+    )
+    names = ", ".join(a.file_name for a in details.attachments) or t("(none)")
+    lines.append(t("Files: {names}", names=names))
+    problems = subs.problems(ctx.session, found.submission)
+    choices = []
+    if problems:
+        lines.append(t("It cannot be submitted yet:"))
+        lines += [f"- {p.message(t)}" for p in problems]
+    else:
+        lines.append(t("Submit it to the board office now?"))
+        choices.append(Choice(SUBMIT, t("Submit now")))
+    choices += [Choice(MENU, t("Change something")), Choice(LATER, t("Done for now"))]
+    return reply("\n".join(lines), choices)
+
+
+def _review(ctx: Ctx, answer: Answer) -> Outcome:
+    found = item(ctx, KIND)
+    if answer.choice == SUBMIT:
+        return _items.submit_item(ctx, found)
+    if answer.choice == MENU:
+        return Goto("menu", reset=True)
+    if answer.choice == LATER:
+        return _items.later(ctx, found)
+    raise Invalid(ctx.t("Please choose one of the options."))
+
+
+def _what(ctx: Ctx) -> str:
+    return ctx.t("the signed year-end report")
+
+
+def _intro(ctx: Ctx, found: _items.Item) -> str:
+    t = ctx.t
+    text = t(
+        "Year-end report for {year}, due {date}. I will ask {count} figures one by one, "
+        "then a short narrative and the signed report.",
+        year=found.campaign.year,
+        date=t.date(found.deadline.due_on),
+        count=len(report_figures()),
+    )
+    if ctx.channel == Channel.ZALO:
+        text += "\n" + t("On Zalo, send the signed report as photos of its pages.")
+    return text
+
+
+def _begin(ctx: Ctx, args: str) -> Outcome:
+    outcome = _items.start(ctx, KIND, "menu", _intro)
+    if isinstance(outcome, Goto) and outcome.step == "menu":
+        return Goto(_first_step(ctx), outcome.replies)
+    return outcome
+
+
+def _steps() -> dict[str, Step]:
+    steps: dict[str, Step] = {
+        "submitted": _items.submitted_step(KIND, "menu"),
+        "menu": Step(_menu_prompt, _menu),
+        "narrative": Step(_narrative_prompt, _narrative),
+        "file": _items.file_step(KIND, _what, "review"),
+        "review": Step(_review_prompt, _review),
+    }
+    steps.update(_figure_steps())
+    return steps
+
+
+FLOW = Flow(
+    command="report",
+    summary=N_("send the year-end report (figures, narrative, signed file)"),
+    steps=_steps(),
+    begin=_begin,
+)

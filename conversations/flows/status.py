@@ -1,0 +1,72 @@
+"""/status: every item of the active campaign with its state and due date, overdue first."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from bot.models import DeadlineKind
+from bot.services import submissions as subs
+from conversations import common
+from conversations.flow import Ctx, Finish, Flow, Outcome, reply
+from conversations.interface import Reply
+
+
+def status_text(ctx: Ctx) -> str:
+    """The status lines of the contact's enterprise in the active campaign."""
+    t = ctx.t
+    campaign = common.active_campaign(ctx)
+    if campaign is None:
+        return t("No campaign of your board is running today.")
+    assert campaign.id is not None and ctx.contact.enterprise_id is not None
+    enterprise = common.enterprise_of(ctx)
+    items = subs.item_statuses(ctx.session, campaign.id, ctx.contact.enterprise_id, ctx.today)
+    lines = [
+        t(
+            "{enterprise} in {campaign}:",
+            enterprise=enterprise.name,
+            campaign=common.campaign_title(t, campaign),
+        )
+    ]
+    for entry in items:
+        line = t(
+            "{item}: {state}, due {date}",
+            item=common.item_name(t, entry.kind),
+            state=subs.state_label(t, entry.state),
+            date=t.date(entry.due_on),
+        )
+        marker = "⚠ " if entry.overdue else "- "
+        line = marker + line + (" — " + t("OVERDUE") if entry.overdue else "")
+        if entry.receipt_number and entry.state in ("submitted", "accepted"):
+            at = (
+                t.datetime(entry.submitted_at.astimezone(ctx.settings.tz))
+                if entry.submitted_at
+                else "-"
+            )
+            line += "\n  " + t("receipt {number} at {time}", number=entry.receipt_number, time=at)
+        if entry.return_reason:
+            line += "\n  " + t("returned by the board office: {note}", note=entry.return_reason)
+        if entry.locked and entry.state not in ("accepted",):
+            line += "\n  " + t("closed since the due date; please contact the board office")
+        elif not entry.locked and entry.state != "accepted":
+            command = common.ITEM_COMMANDS.get(DeadlineKind(entry.kind))
+            if command:
+                line += "\n  " + t("continue with /{command}", command=command)
+        lines.append(line)
+    if not items:
+        lines.append(t("This campaign asks nothing of enterprises yet."))
+    return "\n".join(lines)
+
+
+def _begin(ctx: Ctx, args: str) -> Outcome:
+    return Finish((reply(status_text(ctx)),))
+
+
+def status_reply(ctx: Ctx) -> Reply:
+    return reply(status_text(ctx))
+
+
+FLOW = Flow(
+    command="status",
+    summary=N_("where each item of the campaign stands"),
+    steps={},
+    begin=_begin,
+)
