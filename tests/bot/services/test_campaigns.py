@@ -326,12 +326,12 @@ def test_the_database_refuses_a_concurrent_duplicate(
         first.commit()
         board_id = board.id
     with Session(engine) as second:
-        board = second.get(Organization, board_id)
-        assert board is not None
+        same_board = second.get(Organization, board_id)
+        assert same_board is not None
         # As if the check ran before the other instance committed.
         monkeypatch.setattr(campaign_service, "find_campaign", lambda *a, **k: None)
         with pytest.raises(CampaignExists):
-            create_campaign(second, board, "bac-giang-kcn", 2024)
+            create_campaign(second, same_board, "bac-giang-kcn", 2024)
         # The session is still usable and nothing half-made was left behind.
         second.commit()
         assert len(second.exec(select(Campaign)).all()) == 1
