@@ -81,24 +81,31 @@ def enterprises() -> None:
 @enterprises.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--org", "org_slug", metavar="SLUG", help="Board slug (optional with one board).")
-def import_command(file: Path, org_slug: str | None) -> None:
+@click.option("--dry-run", is_flag=True, help="Check the file and report, but save nothing.")
+def import_command(file: Path, org_slug: str | None, dry_run: bool) -> None:
     """Create or update enterprises from FILE (CSV or XLSX).
 
     Columns: tax code, name, zone, cluster (Vietnamese or English headers, any order).
     Exits with 1 if any row was rejected; the valid rows are imported all the same.
     """
     t = _translator()
-    with session_scope(_engine()) as session:
+    with Session(_engine(), expire_on_commit=False) as session:
         org = resolve_organization(session, org_slug, t)
+        board = org.name
         try:
             result = import_enterprises(session, org, file)
         except ImportFileError as exc:
+            session.rollback()
             raise _fail(exc, t) from None
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     click.echo(
         t(
             "{board}: {created} created, {updated} updated, {unchanged} unchanged, "
             "{rejected} rejected.",
-            board=org.name,
+            board=board,
             created=t.number(result.created),
             updated=t.number(result.updated),
             unchanged=t.number(result.unchanged),
@@ -106,7 +113,9 @@ def import_command(file: Path, org_slug: str | None) -> None:
         )
     )
     for row in result.rejected:
-        click.echo(t("line {line}: {reason}", line=row.line, reason=row.reason(t)), err=True)
+        click.echo(t("line {line}: {reason}", line=row.line, reason=row.reason(t)))
+    if dry_run:
+        click.echo(t("Dry run: nothing was saved."))
     if result.rejected:
         raise SystemExit(1)
 

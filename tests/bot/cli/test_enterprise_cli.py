@@ -57,7 +57,7 @@ def test_import_reports_rejected_lines_and_exits_1(engine: Engine, org: Organiza
     result = run("enterprises", "import", str(SAMPLE))
     assert result.exit_code == 1
     assert "5 created, 0 updated, 0 unchanged, 8 rejected" in result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.startswith("line ")]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("line ")]
     assert [int(re.match(r"line (\d+):", line).group(1)) for line in lines] == [
         5,
         6,
@@ -68,12 +68,19 @@ def test_import_reports_rejected_lines_and_exits_1(engine: Engine, org: Organiza
         12,
         14,
     ]
-    assert "line 5: Tax code 0100109107 is not valid" in result.stderr
-    assert "must be 6, not 7" in result.stderr
+    assert "line 5: Tax code 0100109107 is not valid" in result.stdout
+    assert "must be 6, not 7" in result.stdout
     assert _codes(engine) == VALID
     again = run("enterprises", "import", str(SAMPLE), "--org", "bac-giang")
     assert "0 created, 0 updated, 5 unchanged, 8 rejected" in again.stdout
     assert _codes(engine) == VALID
+
+
+def test_dry_run_saves_nothing(engine: Engine, org: Organization) -> None:
+    result = run("enterprises", "import", str(SAMPLE), "--dry-run")
+    assert result.exit_code == 1
+    assert "5 created" in result.stdout and "nothing was saved" in result.stdout
+    assert _codes(engine) == set()
 
 
 def test_clean_xlsx_import_exits_0(engine: Engine, org: Organization, tmp_path: Path) -> None:
@@ -139,7 +146,8 @@ def test_vietnamese_by_default(engine: Engine, org: Organization, monkeypatch) -
     get_settings.cache_clear()
     result = run("enterprises", "import", str(SAMPLE))
     assert result.exit_code == 1
-    assert "dòng 5:" in result.stderr
+    assert "dòng 5: Mã số thuế 0100109107 không hợp lệ" in result.stdout
+    assert "thêm mới 5" in result.stdout
 
 
 def test_invite_create(engine: Engine, org: Organization) -> None:

@@ -173,3 +173,28 @@ def test_ensure_admins_is_idempotent(session: Session, org: Organization) -> Non
 def test_is_staff_of_an_officer_or_nobody() -> None:
     assert not is_staff(None)
     assert not is_staff(Contact(channel=Channel.CONSOLE, user_id="x", chat_id="x"))
+
+
+def test_insert_race_ends_with_the_existing_row(
+    session: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers see a new user at once: the loser of the insert re-reads the winner's row."""
+    import bot.services.contacts as contacts
+
+    with Session(engine) as other:
+        winner = get_or_create_contact(other, "telegram", "77", "77", "Winner")
+        other.commit()
+        winner_id = winner.id
+    real_find = contacts.find_contact
+    calls = {"n": 0}
+
+    def stale_find(*args, **kwargs):
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real_find(*args, **kwargs)
+
+    monkeypatch.setattr(contacts, "find_contact", stale_find)
+    other_session_row = get_or_create_contact(session, "telegram", "77", "77", "Loser")
+    session.commit()
+    assert other_session_row.id == winner_id
+    assert other_session_row.display_name == "Loser"
+    assert len(session.exec(select(Contact)).all()) == 1

@@ -185,3 +185,21 @@ def test_errors_are_translated() -> None:
 def test_naive_time_is_refused(session: Session, enterprise: Enterprise) -> None:
     with pytest.raises(ValueError):
         create_invite(session, enterprise, datetime(2025, 1, 1))
+
+
+def test_simultaneous_redemptions_one_wins(
+    session: Session, engine: Engine, enterprise: Enterprise
+) -> None:
+    """A code loaded before another worker spends it cannot be spent a second time."""
+    invite = create_invite(session, enterprise, NOW)
+    session.commit()
+    first, second = _contact(session, "1"), _contact(session, "2")
+    session.get(InviteCode, invite.id)  # loaded, unused, in this session's identity map
+    with Session(engine) as other:
+        redeem_invite(other, other.get(Contact, first.id), invite.code, NOW)
+        other.commit()
+    error = _try(session, second, invite.code, NOW)
+    assert isinstance(error, UsedCode)
+    session.expire_all()
+    assert session.get(Contact, second.id).enterprise_id is None
+    assert session.get(InviteCode, invite.id).used_by_contact_id == first.id
