@@ -177,7 +177,7 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
                 "Your {item} was submitted at {time} (receipt {receipt}). To change it, reopen "
                 "it: it goes back to draft until you submit it again, before {due}; the earlier "
                 "receipt stays in the history.",
-                item=common.item_name(t, kind).lower(),
+                item=common.item_name(t, kind),
                 time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
                 if sub.submitted_at
                 else "-",
