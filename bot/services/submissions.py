@@ -157,6 +157,7 @@ def get_or_create_submission(
     kind: DeadlineKind | str,
     *,
     contact_id: int | None = None,
+    now: datetime | None = None,
 ) -> Submission:
     """The enterprise's item of this kind in the campaign, created as a draft if new.
 
@@ -192,6 +193,7 @@ def get_or_create_submission(
         contact_id=contact_id,
         subject=_subject(submission),
         after={"campaign_id": campaign_id, "enterprise_id": enterprise_id, "kind": kind},
+        at=_now(now),
     )
     return submission
 
