@@ -14,6 +14,7 @@ from datetime import date
 from bot.i18n import N_, Translator
 from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.services.calendar import holiday_name
+from bot.services.campaigns import is_round
 
 # What each deadline asks for, and the chat command that does it.
 ITEM_LABELS: dict[DeadlineKind, str] = {
@@ -83,10 +84,10 @@ def reminder_text(
     due = t.date(due_on)
     if offset < 0:
         head = t.ngettext(
-            "❗ {item} for “{campaign}” was due on {due} and is {n} working day overdue.",
-            "❗ {item} for “{campaign}” was due on {due} and is {n} working days overdue.",
+            "❗ The deadline for {item} for “{campaign}” was {due}: {n} working day overdue.",
+            "❗ The deadline for {item} for “{campaign}” was {due}: {n} working days overdue.",
             overdue_working_days,
-            item=_capital(item),
+            item=item,
             campaign=campaign_title,
             due=due,
         )
@@ -99,9 +100,9 @@ def reminder_text(
         )
     elif offset == 0:
         head = t(
-            "⏰ {item} for “{campaign}” is due on {due}, which is a day off ({day_off}). "
+            "⏰ The deadline for {item} for “{campaign}” is {due}, a day off ({day_off}). "
             "Today is the last working day before the deadline.",
-            item=_capital(item),
+            item=item,
             campaign=campaign_title,
             due=due,
             day_off=_day_off_name(t, due_on),
@@ -120,40 +121,23 @@ def reminder_text(
     return "\n".join([head, _missing_line(t, status, review_note), action])
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def anniversary(t: Translator, name: str, years: int | None) -> str:
-    """ "kỷ niệm 80 năm Ngày thành lập Quân đội nhân dân Việt Nam", or just the day's name."""
-    if years is None or years <= 0:
-        return name
-    return t("{years}-year anniversary of {name}", years=years, name=name)
-
-
-def is_round(years: int | None) -> bool:
-    """A round anniversary (năm chẵn): a multiple of five years."""
-    return years is not None and years > 0 and years % 5 == 0
-
-
 def observance_text(
     t: Translator,
     *,
     campaign_title: str,
-    name: str,
+    anniversary: str,
     on: date,
     years: int | None,
     call: str,
 ) -> str:
-    """The commemoration prompt sent a few working days before the day."""
+    """The commemoration prompt sent a few working days before the day.
+
+    `anniversary` is the day's label in the reader's language ("kỷ niệm 80 năm Ngày thành
+    lập Quân đội nhân dân Việt Nam (22/12/1944 – 22/12/2024)"); round anniversaries (a
+    multiple of five years, "năm chẵn") get a line of their own.
+    """
     lines = [
-        t(
-            "🇻🇳 On {date} we celebrate the {anniversary}.",
-            date=t.date(on),
-            anniversary=anniversary(t, name, years),
-        )
-        if years
-        else t("🇻🇳 On {date} we celebrate {name}.", date=t.date(on), name=name)
+        t("🇻🇳 On {date} we celebrate {anniversary}.", date=t.date(on), anniversary=anniversary)
     ]
     if is_round(years):
         lines.append(

@@ -48,6 +48,14 @@ from bot.services.calendar import (
     working_days_before,
     working_days_between,
 )
+from bot.services.campaigns import (
+    anniversary_label,
+    anniversary_years,
+    campaign_title,
+    localized,
+    observance_name,
+    phase_name,
+)
 from bot.settings import Settings
 from scheduler import messages
 from scheduler.config import SchedulerConfig
@@ -258,7 +266,7 @@ def _plan_reminders(
         t = Translator(language)
         text = messages.reminder_text(
             t,
-            campaign_title=campaign.title,
+            campaign_title=campaign_title(t, campaign),
             kind=deadline.kind,
             due_on=deadline.due_on,
             send_on=on,
@@ -313,18 +321,21 @@ def _plan_board_notices(
             or _phase_of(data, obs.campaign_id, obs.on)
             or _phase_of(data, obs.campaign_id, on)
         )
-        call = phase.call if phase else ""
 
         def build_obs(
-            t: Translator, obs: Observance = obs, campaign: Campaign = campaign, call: str = call
+            t: Translator,
+            obs: Observance = obs,
+            campaign: Campaign = campaign,
+            phase: Phase | None = phase,
         ) -> str:
+            years = anniversary_years(obs.on, obs.founded)
             return messages.observance_text(
                 t,
-                campaign_title=campaign.title,
-                name=obs.name,
+                campaign_title=campaign_title(t, campaign),
+                anniversary=anniversary_label(t, obs) if years else observance_name(t, obs),
                 on=obs.on,
-                years=obs.years,
-                call=call,
+                years=years,
+                call=localized(t, phase.call, phase.call_en) if phase else "",
             )
 
         notices.append(
@@ -337,12 +348,12 @@ def _plan_board_notices(
             def build_start(t: Translator, p: Phase = phase, c: Campaign = campaign) -> str:
                 return messages.phase_start_text(
                     t,
-                    campaign_title=c.title,
+                    campaign_title=campaign_title(t, c),
                     number=p.number,
-                    name=p.name,
+                    name=phase_name(t, p),
                     starts_on=p.starts_on,
                     ends_on=p.ends_on,
-                    call=p.call,
+                    call=localized(t, p.call, p.call_en),
                 )
 
             notices.append(
@@ -359,11 +370,11 @@ def _plan_board_notices(
             def build_end(t: Translator, p: Phase = phase, c: Campaign = campaign) -> str:
                 return messages.phase_end_text(
                     t,
-                    campaign_title=c.title,
+                    campaign_title=campaign_title(t, c),
                     number=p.number,
-                    name=p.name,
+                    name=phase_name(t, p),
                     ends_on=p.ends_on,
-                    review_name=p.review_name,
+                    review_name=localized(t, p.review_name, p.review_name_en),
                 )
 
             notices.append(
@@ -541,7 +552,7 @@ def _plan_digests(
             ]
             text = messages.digest_text(
                 t,
-                campaign_title=campaign.title,
+                campaign_title=campaign_title(t, campaign),
                 on=on,
                 scope=cluster_name if leader else None,
                 lines=sorted(lines, key=lambda line: line.due_on),
