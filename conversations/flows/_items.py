@@ -137,6 +137,20 @@ def item(ctx: Ctx, kind: DeadlineKind) -> Item:
     return opened
 
 
+def guard(kind: DeadlineKind, steps: dict[str, Step]) -> dict[str, Step]:
+    """The steps, each first checking that the item is still open (else the flow ends
+    with the lock message before anything is read or saved)."""
+
+    def wrap(step: Step) -> Step:
+        def handle(ctx: Ctx, answer: Answer) -> Outcome:
+            item(ctx, kind)
+            return step.handle(ctx, answer)
+
+        return Step(step.prompt, handle, step.accepts_file, step.numbered)
+
+    return {name: wrap(step) for name, step in steps.items()}
+
+
 def due_line(ctx: Ctx, found: Item) -> str:
     t = ctx.t
     state = subs.item_state(ctx.session, found.submission)

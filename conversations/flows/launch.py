@@ -171,12 +171,15 @@ def _begin(ctx: Ctx, args: str) -> Outcome:
 FLOW = Flow(
     command="launch",
     summary=N_("send your launch document (file, number, date)"),
-    steps={
-        "submitted": _items.submitted_step(KIND, "file"),
-        "file": _items.file_step(KIND, _what, "number"),
-        "number": Step(_number_prompt, _number),
-        "date": Step(_date_prompt, _date),
-        "review": Step(_review_prompt, _review),
-    },
+    steps=_items.guard(
+        KIND,
+        {
+            "submitted": _items.submitted_step(KIND, "file"),
+            "file": _items.file_step(KIND, _what, "number"),
+            "number": Step(_number_prompt, _number),
+            "date": Step(_date_prompt, _date),
+            "review": Step(_review_prompt, _review),
+        },
+    ),
     begin=_begin,
 )

@@ -302,6 +302,6 @@ def _steps() -> dict[str, Step]:
 FLOW = Flow(
     command="report",
     summary=N_("send the year-end report (figures, narrative, signed file)"),
-    steps=_steps(),
+    steps=_items.guard(KIND, _steps()),
     begin=_begin,
 )

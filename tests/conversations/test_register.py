@@ -1,0 +1,157 @@
+"""/register end to end through the engine, in English and Vietnamese."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from bot.models import Receipt, RegistrationEntry, Submission, SubmissionStatus
+from conversations.flows import register as reg
+from tests.conversations.conftest import Chat, World, linked_chat
+
+
+def _entries(world: World) -> list[RegistrationEntry]:
+    with world.session() as s:
+        return list(s.exec(select(RegistrationEntry).order_by(RegistrationEntry.id)))
+
+
+def _submission(world: World) -> Submission | None:
+    with world.session() as s:
+        return s.exec(select(Submission)).first()
+
+
+async def _add_person(chat: Chat, name: str, position: str, title: str) -> str:
+    await chat.press(reg.ADD_PERSON)
+    await chat.say(name)
+    await chat.say(position)
+    return await chat.press(f"reg:t:{title}")
+
+
+async def test_register_add_review_fix_remove_submit_in_english(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    out = await chat.say("/register")
+    assert "Title registration" in out and "15/04/2026" in out
+    assert reg.ADD_PERSON in chat.keys()
+
+    out = await _add_person(chat, "Nguyễn Văn An", "HR manager", "LDTT")
+    assert "Added: Nguyễn Văn An (HR manager): Advanced Worker" in out
+    # a collective, by typing the numbers shown
+    await chat.say("2")
+    await chat.say("Phòng Kỹ thuật")
+    out = await chat.say("1")
+    assert "Added: Phòng Kỹ thuật" in out and "Advanced Labour Collective" in out
+    # a CSTĐ cơ sở without LĐTT: the rule is explained in plain words
+    await chat.press(reg.ADD_PERSON)
+    await chat.say("Trần Thị Bình")
+    await chat.say("Team leader")
+    out = await chat.press("reg:t:CSTD_CS")
+    assert "initiative" in out and chat.keys() == ["reg:init:yes", "reg:init:no"]
+    out = await chat.say("maybe")
+    assert "Please answer yes or no" in out
+    assert len(_entries(world)) == 2
+    out = await chat.say("yes")
+    assert "Note:" in out and "needs Advanced Worker" in out
+    assert len(_entries(world)) == 3
+
+    out = await chat.press(reg.RULES)
+    assert "at most 15% of the Advanced Worker entries" in out
+
+    out = await chat.press(reg.SUBMIT)
+    assert "cannot be submitted yet" in out and reg.CONFIRM not in chat.keys()
+    await chat.press(reg.MENU)
+
+    # fix: change Bình's title to LĐTT, then remove the collective
+    await chat.press(reg.LIST)
+    bình = _entries(world)[2]
+    await chat.press(f"reg:e:{bình.id}")
+    await chat.press(reg.FIX_TITLE)
+    out = await chat.press("reg:t:LDTT")
+    assert "Changed: Trần Thị Bình (Team leader): Advanced Worker" in out
+    unit = _entries(world)[1]
+    await chat.press(f"reg:e:{unit.id}")
+    await chat.press(reg.REMOVE)
+    out = await chat.press("reg:rm:yes")
+    assert "Removed: Phòng Kỹ thuật" in out
+    assert [e.full_name for e in _entries(world)] == ["Nguyễn Văn An", "Trần Thị Bình"]
+
+    await chat.press(reg.MENU)
+    out = await chat.press(reg.SUBMIT)
+    assert "Submit it to the board office now?" in out
+    out = await chat.press(reg.CONFIRM)
+    assert "Receipt number DK-2026-" in out and "10:00 10/03/2026" in out
+    sub = _submission(world)
+    assert sub is not None and sub.status == SubmissionStatus.SUBMITTED
+
+    out = await chat.say("/status")
+    assert "Title registration: submitted, due 15/04/2026" in out and "DK-2026-" in out
+
+
+async def test_register_in_vietnamese_and_reopen_gives_a_new_receipt(world: World) -> None:
+    chat = await linked_chat(world)
+    out = await chat.say("/register")
+    assert "Đăng ký danh hiệu thi đua" in out and "Thêm cá nhân" in chat.last[-1].choices[0].label
+    await _add_person(chat, "Lê Văn Cường", "Công nhân", "LDTT")
+    await chat.press(reg.SUBMIT)
+    out = await chat.press(reg.CONFIRM)
+    assert "Đã nộp. Số biên nhận DK-2026-" in out
+
+    out = await chat.say("/register")
+    assert "Mở lại để sửa" in [c.label for c in chat.last[-1].choices]
+    out = await chat.press("item:leave")
+    assert "Không có thay đổi" in out
+    await chat.say("/register")
+    out = await chat.press("item:reopen")
+    assert "Đã mở lại" in out
+    await _add_person(chat, "Phạm Thị Dung", "Kế toán", "LDTT")
+    await chat.press(reg.SUBMIT)
+    out = await chat.press(reg.CONFIRM)
+    assert "Đã nộp" in out
+    with world.session() as s:
+        receipts = list(s.exec(select(Receipt).order_by(Receipt.version)))
+    assert [r.version for r in receipts] == [1, 2]
+    assert receipts[0].number != receipts[1].number
+    assert len(receipts[0].snapshot["entries"]) == 1 and len(receipts[1].snapshot["entries"]) == 2
+
+
+async def test_invalid_answers_change_nothing(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    await chat.say("/register")
+    out = await chat.say("hello")
+    assert "Please choose one of the options" in out
+    await chat.press(reg.ADD_PERSON)
+    for bad in ("12345", "   ", "x" * 300):
+        out = await chat.say(bad)
+        assert "Full name of the person" in out
+    await chat.say("Võ Thị Én")
+    out = await chat.say("!!!")
+    assert "must contain letters" in out
+    await chat.say("Engineer")
+    out = await chat.say("99")
+    assert "choose a title from the list" in out
+    out = await chat.press("reg:t:TT_LDTT")  # a collective title: not offered to a person
+    assert "earlier question" in out
+    assert _entries(world) == []
+    out = await chat.say("/back")
+    assert "Position of Võ Thị Én" in out
+    await chat.say("Engineer")
+    await chat.say("1")
+    assert len(_entries(world)) == 1
+
+
+async def test_registration_is_locked_after_the_deadline(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    world.clock.now = datetime(2026, 4, 15, 10, 0, tzinfo=UTC)
+    await chat.say("/register")
+    await _add_person(chat, "Đỗ Văn Giang", "Driver", "LDTT")
+    world.clock.now = datetime(2026, 4, 15, 16, 59, tzinfo=UTC)  # 23:59 on the due date
+    out = await chat.press(reg.ADD_PERSON)
+    assert "Full name" in out
+    world.clock.now = datetime(2026, 4, 15, 17, 1, tzinfo=UTC)  # 00:01 on 16/04 in Hà Nội
+    out = await chat.say("Someone Late")
+    assert "due on 15/04/2026" in out and "closed" in out and "BQL các KCN" in out
+    assert len(_entries(world)) == 1
+    out = await chat.say("/register")
+    assert "closed" in out
+    out = await chat.say("/status")
+    assert "OVERDUE" in out and "closed since the due date" in out
