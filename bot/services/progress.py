@@ -120,6 +120,7 @@ class FigureDef:
     kind: str = "decimal"
     target: str | None = None
     aggregate: str = "sum"
+    decimals: int = 2
 
     def label(self, language: str) -> str:
         return (self.label_en or self.label_vi) if language == "en" else self.label_vi
@@ -193,6 +194,7 @@ def report_figures(path: Path | None = None) -> list[FigureDef]:
                 kind=kind,
                 target=str(target) if target else None,
                 aggregate=str(entry.get("aggregate", "count_yes" if kind == "yes_no" else "sum")),
+                decimals=int(entry.get("decimals", 0 if kind in ("integer", "yes_no") else 2)),
             )
         )
     return figures
@@ -457,7 +459,7 @@ class TargetProgress:
         return (self.label_en or self.label) if language == "en" else self.label
 
 
-def _aggregate(
+def aggregate_figures(
     rows: Sequence[tuple[int, Mapping[str, Any] | None]],
     sources: Sequence[FigureDef],
     unit: str,
@@ -528,7 +530,7 @@ def figures_vs_targets(
         reported: Decimal | None = None
         contributors = 0
         if sources:
-            reported, contributors = _aggregate(rows, sources, unit)
+            reported, contributors = aggregate_figures(rows, sources, unit)
         results.append(
             TargetProgress(
                 key=key,

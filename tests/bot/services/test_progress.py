@@ -480,8 +480,8 @@ def test_catalogue_readers_accept_both_toml_layouts(tmp_path) -> None:
         encoding="utf-8",
     )
     assert report_figures(arrays) == [
-        FigureDef("exports", "Xuất khẩu", "Exports", "triệu USD", "decimal", "exports", "sum"),
-        FigureDef("iso9001", "ISO 9001", "", "", "yes_no", None, "count_yes"),
+        FigureDef("exports", "Xuất khẩu", "Exports", "triệu USD", "decimal", "exports", "sum", 2),
+        FigureDef("iso9001", "ISO 9001", "", "", "yes_no", None, "count_yes", 0),
     ]
     assert title_catalogue(tables) == {
         "CO_TINH": TitleDef("CO_TINH", "Cờ thi đua của UBND tỉnh", "Flag", "collective")

@@ -1,0 +1,399 @@
+"""XLSX exports for the board's office: registrations, the report summary, the missing list.
+
+The files go on to the provincial council, so they look like the office's own tables:
+Vietnamese headers (the default language; any supported language can be asked for), a bold,
+frozen header row, sensible column widths, dates as real date cells shown dd/mm/yyyy and every
+figure as a number cell (never text), so the office can sort, filter and add up in Excel.
+
+Number formats carry the Vietnamese language tag ([$-42A]): LibreOffice then shows 540.000,5
+whatever the reader's locale; Excel shows the reader's own separators (Vietnamese on a
+Vietnamese system). Each export reads its rows with one or two set-based queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from bot.i18n import N_, Translator
+from bot.models import (
+    Deadline,
+    DeadlineKind,
+    Enterprise,
+    Nominee,
+    RegistrationEntry,
+    Submission,
+    SubmissionStatus,
+    YearEndReport,
+    Zone,
+)
+from bot.services.access import Scope, campaign_in_scope
+from bot.services.progress import (
+    COUNTED_STATUSES,
+    FigureDef,
+    TitleDef,
+    aggregate_figures,
+    kind_label,
+    missing_enterprises,
+    parse_kind,
+    report_figures,
+    status_label,
+    title_catalogue,
+    to_decimal,
+)
+from bot.settings import get_settings
+
+DATE_FORMAT = "dd/mm/yyyy"
+VI_TAG = "[$-42A]"  # Vietnamese (LCID 0x042A)
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+TOTAL_FONT = Font(bold=True)
+MIN_WIDTH, MAX_WIDTH = 6, 60
+
+# The items an office exports: once sent (returned ones too, marked as such); drafts are not.
+SENT_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.RETURNED, SubmissionStatus.ACCEPTED)
+
+
+def number_format(decimals: int) -> str:
+    """A grouped number format with `decimals` places, tagged Vietnamese."""
+    return VI_TAG + "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def _local_date(value: datetime | None) -> date | None:
+    return value.astimezone(get_settings().tz).date() if value is not None else None
+
+
+@dataclass
+class _Sheet:
+    """A worksheet being filled: header row, data rows, widths measured as we go."""
+
+    ws: Worksheet
+    widths: list[int]
+
+    @classmethod
+    def start(cls, wb: Workbook, title: str, headers: Sequence[str]) -> _Sheet:
+        ws = wb.active
+        assert isinstance(ws, Worksheet)
+        ws.title = title[:31]
+        ws.append(list(headers))
+        for cell in ws[1]:
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.freeze_panes = "A2"
+        return cls(ws=ws, widths=[len(h) for h in headers])
+
+    def add(self, values: Sequence[Any], formats: Sequence[str | None] = ()) -> None:
+        self.ws.append(list(values))
+        row = self.ws.max_row
+        for index, value in enumerate(values):
+            cell = self.ws.cell(row=row, column=index + 1)
+            fmt = formats[index] if index < len(formats) else None
+            if isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+                width = 10
+            else:
+                if fmt:
+                    cell.number_format = fmt
+                width = len(str(value)) + (4 if isinstance(value, int | float | Decimal) else 0)
+            if index < len(self.widths):
+                self.widths[index] = max(self.widths[index], width)
+
+    def finish(self) -> None:
+        for index, width in enumerate(self.widths, start=1):
+            letter = get_column_letter(index)
+            self.ws.column_dimensions[letter].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+        if self.ws.max_row > 1:
+            self.ws.auto_filter.ref = self.ws.dimensions
+
+
+def _save(wb: Workbook, path: Path | str) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return target
+
+
+def _zone_names(session: Session, organization_id: int) -> dict[int, str]:
+    rows = session.execute(
+        sa_select(col(Zone.id), col(Zone.name)).where(col(Zone.organization_id) == organization_id)
+    ).all()
+    return {zone_id: name for zone_id, name in rows}
+
+
+# --------------------------------------------------------------------------- registrations
+
+REGISTRATION_HEADERS = (
+    N_("No."),
+    N_("Enterprise"),
+    N_("Tax code"),
+    N_("Industrial zone (IZ)"),
+    N_("Proposed person or collective"),
+    N_("Position / unit"),
+    N_("Title"),
+    N_("Status"),
+    N_("Submitted on"),
+)
+
+
+def _title_name(titles: dict[str, TitleDef], code: str, language: str) -> str:
+    title = titles.get(code)
+    return title.name(language) if title else code
+
+
+def export_registrations(
+    session: Session,
+    campaign_id: int,
+    scope: Scope,
+    path: Path | str,
+    language: str = "vi",
+    titles: dict[str, TitleDef] | None = None,
+) -> int:
+    """Write the registered nominees (one row each) to `path`; returns the number of rows."""
+    campaign = campaign_in_scope(session, campaign_id, scope)
+    t = Translator(language)
+    titles = title_catalogue() if titles is None else titles
+    zones = _zone_names(session, scope.organization_id)
+    rows = session.execute(
+        sa_select(
+            col(Enterprise.name),
+            col(Enterprise.tax_code),
+            col(Enterprise.zone_id),
+            col(Submission.status),
+            col(Submission.submitted_at),
+            col(RegistrationEntry.nominee),
+            col(RegistrationEntry.full_name),
+            col(RegistrationEntry.position),
+            col(RegistrationEntry.unit_name),
+            col(RegistrationEntry.title_code),
+        )
+        .join(Submission, col(Submission.id) == col(RegistrationEntry.submission_id))
+        .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
+        .where(
+            col(Submission.campaign_id) == campaign_id,
+            col(Submission.kind) == DeadlineKind.TITLE_REGISTRATION,
+            col(Submission.status).in_(SENT_STATUSES),
+            *scope.enterprise_conditions(),
+        )
+        .order_by(col(Enterprise.name), col(Enterprise.id), col(RegistrationEntry.id))
+    ).all()
+
+    wb = Workbook()
+    sheet = _Sheet.start(wb, t("Title registrations"), [t(h) for h in REGISTRATION_HEADERS])
+    for number, row in enumerate(rows, start=1):
+        name, tax_code, zone_id, status, submitted_at, nominee, full_name, position, unit, code = (
+            row
+        )
+        if nominee == Nominee.INDIVIDUAL:
+            who = full_name
+            where = " – ".join(part for part in (position, unit) if part)
+        else:
+            who, where = unit, ""
+        sheet.add(
+            [
+                number,
+                name,
+                tax_code,
+                zones.get(zone_id, "") if zone_id else "",
+                who,
+                where,
+                _title_name(titles, code, t.language),
+                status_label(t, status),
+                _local_date(submitted_at),
+            ]
+        )
+    sheet.finish()
+    wb.properties.title = t("Title registrations") + f" – {campaign.title}"
+    _save(wb, path)
+    return len(rows)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def export_reports(
+    session: Session,
+    campaign_id: int,
+    scope: Scope,
+    path: Path | str,
+    kind: str = DeadlineKind.YEAR_END_REPORT,
+    language: str = "vi",
+    figures: Sequence[FigureDef] | None = None,
+) -> int:
+    """Write the report summary (one row per enterprise, every figure a number cell).
+
+    The last row adds the figures up as the board does (sum, mean or count of "yes") over
+    the reports submitted or accepted; returned reports are listed but not counted.
+    Returns the number of enterprise rows.
+    """
+    campaign = campaign_in_scope(session, campaign_id, scope)
+    kind = parse_kind(kind)
+    t = Translator(language)
+    definitions = list(report_figures() if figures is None else figures)
+    zones = _zone_names(session, scope.organization_id)
+    rows = session.execute(
+        sa_select(
+            col(Enterprise.id),
+            col(Enterprise.name),
+            col(Enterprise.tax_code),
+            col(Enterprise.zone_id),
+            col(Submission.status),
+            col(Submission.submitted_at),
+            col(YearEndReport.figures),
+            col(YearEndReport.narrative),
+        )
+        .join(Submission, col(Submission.id) == col(YearEndReport.submission_id))
+        .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
+        .where(
+            col(Submission.campaign_id) == campaign_id,
+            col(Submission.kind) == kind,
+            col(Submission.status).in_(SENT_STATUSES),
+            *scope.enterprise_conditions(),
+        )
+        .order_by(col(Enterprise.name), col(Enterprise.id))
+    ).all()
+    # Figures present in the reports but unknown to the catalogue still get a column.
+    known = {f.code for f in definitions}
+    extra = sorted({code for row in rows for code in (row[6] or {}) if code not in known})
+    definitions += [FigureDef(code, code) for code in extra]
+
+    yes, no = t("Yes"), t("No")
+    formats: list[str | None] = [None] * 6
+    for figure in definitions:
+        if figure.kind == "yes_no":
+            formats.append(f'"{yes}";"{yes}";"{no}"')
+        else:
+            formats.append(number_format(figure.decimals))
+    headers = [
+        t("No."),
+        t("Enterprise"),
+        t("Tax code"),
+        t("Industrial zone (IZ)"),
+        t("Status"),
+        t("Submitted on"),
+    ]
+    for figure in definitions:
+        label = figure.label(t.language)
+        headers.append(f"{label} ({figure.unit})" if figure.unit else label)
+    headers.append(t("Narrative"))
+
+    wb = Workbook()
+    sheet = _Sheet.start(wb, kind_label(t, kind), headers)
+    counted: list[tuple[int, dict[str, Any] | None]] = []
+    for number, row in enumerate(rows, start=1):
+        enterprise_id, name, tax_code, zone_id, status, submitted_at, values, narrative = row
+        if status in COUNTED_STATUSES:
+            counted.append((enterprise_id, values))
+        cells: list[Any] = [
+            number,
+            name,
+            tax_code,
+            zones.get(zone_id, "") if zone_id else "",
+            status_label(t, status),
+            _local_date(submitted_at),
+        ]
+        for figure in definitions:
+            raw = (values or {}).get(figure.code)
+            number_value = to_decimal(raw)
+            cells.append(number_value if number_value is not None else (raw or None))
+        cells.append(narrative or "")
+        sheet.add(cells, formats)
+
+    if rows:
+        total: list[Any] = ["", t("Total (submitted and accepted reports)"), "", "", "", ""]
+        for figure in definitions:
+            value, contributors = aggregate_figures(counted, [figure], figure.unit)
+            total.append(value if contributors else None)
+        sheet.add([*total, ""], [*formats[:6], *(_total_format(f) for f in definitions)])
+        for cell in sheet.ws[sheet.ws.max_row]:
+            cell.font = TOTAL_FONT
+    sheet.finish()
+    narrative_column = get_column_letter(len(headers))
+    sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
+    wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
+    _save(wb, path)
+    return len(rows)
+
+
+def _total_format(figure: FigureDef) -> str:
+    if figure.aggregate == "count_yes":
+        return number_format(0)
+    if figure.aggregate == "mean":
+        return number_format(max(figure.decimals, 1) + 1)
+    return number_format(figure.decimals)
+
+
+# --------------------------------------------------------------------------- missing
+
+MISSING_HEADERS = (
+    N_("No."),
+    N_("Enterprise"),
+    N_("Tax code"),
+    N_("Industrial zone (IZ)"),
+    N_("Emulation cluster"),
+    N_("State"),
+    N_("Contact officers"),
+    N_("Reachable"),
+    N_("Due date"),
+)
+
+
+def export_missing(
+    session: Session,
+    campaign_id: int,
+    kind: str,
+    scope: Scope,
+    path: Path | str,
+    language: str = "vi",
+) -> int:
+    """Write the enterprises that have not submitted `kind`, with their officers."""
+    campaign = campaign_in_scope(session, campaign_id, scope)
+    missing = missing_enterprises(session, campaign_id, kind, scope)
+    kind = parse_kind(kind)
+    due = _due_on(session, campaign_id, kind)
+    t = Translator(language)
+    wb = Workbook()
+    sheet = _Sheet.start(wb, t("Not submitted"), [t(h) for h in MISSING_HEADERS])
+    for number, enterprise in enumerate(missing, start=1):
+        officers = "; ".join(f"{c.display_name or '?'} ({c.channel})" for c in enterprise.contacts)
+        if not enterprise.contacts:
+            reach = t("no linked officer")
+        else:
+            reach = t("Yes") if enterprise.reachable else t("No")
+        sheet.add(
+            [
+                number,
+                enterprise.name,
+                enterprise.tax_code,
+                enterprise.zone,
+                enterprise.cluster,
+                status_label(t, enterprise.status),
+                officers,
+                reach,
+                due,
+            ]
+        )
+    sheet.finish()
+    wb.properties.title = t("Not submitted") + f" – {kind_label(t, kind)} – {campaign.title}"
+    _save(wb, path)
+    return len(missing)
+
+
+def _due_on(session: Session, campaign_id: int, kind: str) -> date | None:
+    row = session.execute(
+        sa_select(col(Deadline.due_on)).where(
+            col(Deadline.campaign_id) == campaign_id, col(Deadline.kind) == kind
+        )
+    ).first()
+    return row[0] if row else None

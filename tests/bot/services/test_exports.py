@@ -1,0 +1,184 @@
+"""The XLSX exports open with openpyxl and hold the right rows, cells and formats."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session
+
+from bot.services.access import AccessDenied, NotFound, Scope
+from bot.services.exports import (
+    export_missing,
+    export_registrations,
+    export_reports,
+    number_format,
+)
+from tests.bot.services.test_progress import FIGURES, TITLES, build_world, leader_scope
+
+
+def _rows(path) -> list[list[object]]:
+    ws = load_workbook(path).active
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def test_registrations(engine, tmp_path) -> None:
+    path = tmp_path / "out" / "dang-ky.xlsx"
+    with Session(engine) as session:
+        w = build_world(session)
+        count = export_registrations(session, w.campaign, Scope.board(w.org), path, titles=TITLES)
+    assert count == 7  # E1's five entries and E4's two; E2's draft and board B are left out
+    wb = load_workbook(path)
+    ws = wb.active
+    assert ws.title == "Đăng ký danh hiệu"
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header == [
+        "STT",
+        "Doanh nghiệp",
+        "Mã số thuế",
+        "KCN",
+        "Người/tập thể được đề nghị",
+        "Chức vụ/Đơn vị",
+        "Danh hiệu",
+        "Trạng thái",
+        "Ngày nộp",
+    ]
+    assert all(c.font.bold for c in ws[1])
+    assert ws.column_dimensions["B"].width >= len("Doanh nghiệp")
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == list(range(1, 8))
+    assert rows[0][1:8] == [
+        "E1",
+        "0100000001",
+        "KCN Quang Châu",
+        "Công ty E1",
+        None,
+        "Cờ thi đua của UBND tỉnh",
+        "Đã nộp",
+    ]
+    assert rows[1][4:7] == ["Nguyễn Văn An", "Tổ trưởng", "Bằng khen của Chủ tịch UBND tỉnh"]
+    assert rows[4][6] == "Lao động tiên tiến"
+    assert rows[5][1] == "E4" and rows[5][7] == "Đã duyệt"
+    # 01/12/2024 03:00 UTC is 10:00 in Việt Nam: a real date cell shown dd/mm/yyyy.
+    date_cell = ws.cell(row=2, column=9)
+    assert isinstance(date_cell.value, datetime) and date_cell.value.date() == date(2024, 12, 1)
+    assert date_cell.number_format == "dd/mm/yyyy"
+
+
+def test_registrations_in_english_and_unknown_title_codes(engine, tmp_path) -> None:
+    path = tmp_path / "reg-en.xlsx"
+    with Session(engine) as session:
+        w = build_world(session)
+        export_registrations(session, w.campaign, Scope.board(w.org), path, "en", titles={})
+    rows = _rows(path)
+    assert rows[0][:4] == ["No.", "Enterprise", "Tax code", "Industrial zone (IZ)"]
+    assert rows[1][6] == "CO_TINH"  # no catalogue: the code itself
+    assert rows[1][7] == "Submitted"
+
+
+def test_a_cluster_leader_exports_only_his_cluster(engine, tmp_path) -> None:
+    with Session(engine) as session:
+        w = build_world(session)
+        scope = leader_scope(w)
+        n_reg = export_registrations(session, w.campaign, scope, tmp_path / "r.xlsx", titles=TITLES)
+        n_rep = export_reports(session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES)
+        n_mis = export_missing(session, w.campaign, "year_end_report", scope, tmp_path / "m.xlsx")
+        with pytest.raises(AccessDenied):
+            export_registrations(session, w.other_campaign, scope, tmp_path / "x.xlsx")
+    assert n_reg == 5 and {r[1] for r in _rows(tmp_path / "r.xlsx")[1:]} == {"E1"}
+    assert n_rep == 1 and [r[1] for r in _rows(tmp_path / "b.xlsx")[1:-1]] == ["E1"]
+    assert n_mis == 2 and [r[1] for r in _rows(tmp_path / "m.xlsx")[1:]] == ["E2", "E3"]
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
+    path = tmp_path / "bao-cao.xlsx"
+    with Session(engine) as session:
+        w = build_world(session)
+        count = export_reports(session, w.campaign, Scope.board(w.org), path, figures=FIGURES)
+    assert count == 3  # E1 submitted, E4 accepted, E5 returned; E2's draft is not sent
+    ws = load_workbook(path).active
+    header = [c.value for c in ws[1]]
+    assert header == [
+        "STT",
+        "Doanh nghiệp",
+        "Mã số thuế",
+        "KCN",
+        "Trạng thái",
+        "Ngày nộp",
+        "Giá trị SXCN (tỷ đồng)",
+        "Giá trị xuất khẩu (triệu USD)",
+        "Tăng trưởng (%)",
+        "Số lao động (người)",
+        "Thuyết minh",
+    ]
+    rows = [[c for c in row] for row in ws.iter_rows(min_row=2)]
+    e1 = rows[0]
+    assert [c.value for c in e1[:5]] == [1, "E1", "0100000001", "KCN Quang Châu", "Đã nộp"]
+    assert e1[6].value == pytest.approx(1000.5) and e1[6].data_type == "n"
+    assert e1[6].number_format == number_format(2) == "[$-42A]#,##0.00"
+    assert e1[9].value == 350
+    assert e1[10].value == "Báo cáo E1"
+    assert [c.value for c in rows[2][1:5]] == ["E5", "0100000005", "KCN Quang Châu", "Bị trả lại"]
+    assert rows[2][7].value is None  # E5 did not report exports
+    total = rows[3]
+    assert total[1].value == "Tổng cộng (các báo cáo đã nộp và đã duyệt)"
+    # E5's returned report (9999) is listed but not counted.
+    assert total[6].value == pytest.approx(3000.5)
+    assert total[7].value == 500
+    assert total[9].value == 1550
+    assert total[1].font.bold
+
+
+def test_reports_without_any_report(engine, tmp_path) -> None:
+    path = tmp_path / "empty.xlsx"
+    with Session(engine) as session:
+        w = build_world(session)
+        count = export_reports(
+            session, w.campaign, Scope.board(w.org), path, kind="launch_document", figures=FIGURES
+        )
+    assert count == 0
+    assert len(_rows(path)) == 1  # the header only
+
+
+def test_missing(engine, tmp_path) -> None:
+    path = tmp_path / "chua-nop.xlsx"
+    with Session(engine) as session:
+        w = build_world(session)
+        count = export_missing(session, w.campaign, "launch_document", Scope.board(w.org), path)
+        with pytest.raises(NotFound):
+            export_missing(session, w.campaign, "six_month_report", Scope.board(w.org), path)
+    assert count == 2
+    ws = load_workbook(path).active
+    assert [c.value for c in ws[1]] == [
+        "STT",
+        "Doanh nghiệp",
+        "Mã số thuế",
+        "KCN",
+        "Cụm thi đua",
+        "Tình trạng",
+        "Cán bộ liên hệ",
+        "Liên lạc được",
+        "Hạn nộp",
+    ]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert rows[0][:8] == [
+        1,
+        "E4",
+        "0100000004",
+        "KCN Vân Trung",
+        "Cụm 2",
+        "Đang soạn",
+        "Cán bộ E4 (telegram)",
+        "Không",
+    ]
+    assert rows[1][5:8] == ["Chưa nộp", "Cán bộ E5a (telegram); Cán bộ E5b (zalo)", "Có"]
+    assert rows[0][8].date() == date(2024, 1, 31)
+    assert ws.cell(row=2, column=9).number_format == "dd/mm/yyyy"
+
+
+def test_number_format() -> None:
+    assert number_format(0) == "[$-42A]#,##0"
+    assert number_format(3) == "[$-42A]#,##0.000"
