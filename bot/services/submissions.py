@@ -36,7 +36,8 @@ from decimal import Decimal
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
@@ -173,27 +174,37 @@ def get_or_create_submission(
         raise NotFound(N_("This campaign or enterprise does not exist."))
     if enterprise.organization_id != campaign.organization_id:
         raise NotFound(N_("This enterprise does not take part in this campaign."))
-    submission = Submission(campaign_id=campaign_id, enterprise_id=enterprise_id, kind=kind)
-    if session.get_bind().dialect.name == "sqlite":
-        session.add(submission)
-        session.flush()
-    else:
-        try:
-            with session.begin_nested():
-                session.add(submission)
-                session.flush()
-        except IntegrityError:
-            found = _find(session, campaign_id, enterprise_id, kind)
-            if found is None:  # pragma: no cover - the constraint said it exists
-                raise
-            return found
+    at = _now(now)
+    # INSERT ... ON CONFLICT DO NOTHING: when another instance created the row a moment ago,
+    # nothing is inserted, no error aborts the caller's transaction, and the row is found.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Submission)
+        .values(
+            campaign_id=campaign_id,
+            enterprise_id=enterprise_id,
+            kind=kind,
+            status=SubmissionStatus.DRAFT,
+            version=0,
+            updated_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["campaign_id", "enterprise_id", "kind"])
+        .returning(col(Submission.id))
+    )
+    created = session.execute(statement).first() is not None
+    submission = _find(session, campaign_id, enterprise_id, kind)
+    if submission is None:  # pragma: no cover - inserted or already there
+        raise NotFound(N_("This item does not exist."))
+    if not created:
+        return submission
     audit.record(
         session,
         "submission.create",
         contact_id=contact_id,
         subject=_subject(submission),
         after={"campaign_id": campaign_id, "enterprise_id": enterprise_id, "kind": kind},
-        at=_now(now),
+        at=at,
     )
     return submission
 

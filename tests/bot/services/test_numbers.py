@@ -206,3 +206,13 @@ def test_figures_file_mistakes_are_refused(tmp_path: Path) -> None:
         path.write_text(base.format(kind=kind, lo=lo, hi=hi, d=d), encoding="utf-8")
         with pytest.raises(ValueError):
             load_figures(path)
+
+
+@given(st.text(max_size=40))
+def test_any_text_gives_a_number_or_invalid_number(text: str) -> None:
+    try:
+        value = parse_number(text)
+    except InvalidNumber as exc:
+        assert exc.message(Translator("vi")) and exc.message(Translator("en"))
+    else:
+        assert value.is_finite()

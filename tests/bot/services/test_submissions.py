@@ -181,6 +181,32 @@ def test_get_or_create_is_idempotent_and_checks_the_board(world: World) -> None:
         subs.get_or_create_submission(world.session, world.campaign.id, world.enterprise.id, "x")
 
 
+def test_two_instances_creating_the_same_item_get_one_row(
+    world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Instance B looked before instance A created the row: B's insert yields to A's."""
+    world.session.commit()
+    assert world.campaign.id is not None and world.enterprise.id is not None
+    created = world.item(REPORT)
+    world.session.commit()
+    real_find = subs._find
+    calls = []
+
+    def find_late(*args: object) -> Submission | None:
+        calls.append(args)
+        return None if len(calls) == 1 else real_find(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(subs, "_find", find_late)
+    with Session(engine) as other:
+        found = subs.get_or_create_submission(other, world.campaign.id, world.enterprise.id, REPORT)
+        assert found.id == created.id
+        other.commit()
+    assert len(calls) == 2
+    rows = world.session.exec(select(Submission).where(Submission.kind == REPORT)).all()
+    assert len(rows) == 1
+    assert audit_actions(world.session).count("submission.create") == 1
+
+
 def test_deadline_for(world: World) -> None:
     assert world.campaign.id is not None
     deadline = subs.deadline_for(world.session, world.campaign.id, REG)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.i18n import Translator
 from bot.models.enums import Nominee
@@ -186,3 +188,14 @@ def test_catalogue_file_mistakes_are_refused(tmp_path: Path) -> None:
         load_catalogue(write("[[title]]\n" + good.replace("individual", "robot")))
     with pytest.raises(ValueError, match="ratio"):
         load_catalogue(write("[[title]]\n" + good + 'cap = { of = "A", ratio = "2" }\n'))
+
+
+@given(st.integers(min_value=0, max_value=60), st.integers(min_value=0, max_value=12))
+def test_cap_violation_exactly_when_over_fifteen_percent(lao_dong: int, chien_si: int) -> None:
+    entries = workers(max(lao_dong, chien_si))[:lao_dong]
+    entries += [person(f"Công nhân {i}", "CSTD_CS", initiative=True) for i in range(chien_si)]
+    if chien_si > lao_dong:  # those without LĐTT break "requires" too; only the cap matters here
+        entries += [person(f"Công nhân {i}", "LDTT") for i in range(lao_dong, chien_si)]
+        lao_dong = chien_si
+    caps = [v for v in check_registration(entries) if v.rule == "cap"]
+    assert bool(caps) == (chien_si * 100 > lao_dong * 15)
