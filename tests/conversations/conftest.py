@@ -91,8 +91,10 @@ def build_world(db: SAEngine, files_dir: Path) -> World:
         ):
             session.add(Deadline(campaign_id=campaign.id, kind=kind, due_on=due))
         now = datetime(2025, 12, 20, tzinfo=UTC)
-        codes = [format_code(create_invite(session, mine, now, timedelta(days=400)).code)
-                 for _ in range(4)]
+        codes = [
+            format_code(create_invite(session, mine, now, timedelta(days=400)).code)
+            for _ in range(4)
+        ]
         other_code = format_code(create_invite(session, other, now, timedelta(days=400)).code)
         session.commit()
         assert mine.id is not None and other.id is not None
@@ -120,8 +122,13 @@ _updates = count(1)
 class Chat:
     """One person talking to an engine, as a channel would deliver their messages."""
 
-    def __init__(self, engine: Engine, user_id: str = "u1", channel: Channel = Channel.TELEGRAM,
-                 language_hint: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        user_id: str = "u1",
+        channel: Channel = Channel.TELEGRAM,
+        language_hint: str | None = None,
+    ) -> None:
         self.engine = engine
         self.user_id = user_id
         self.channel = channel
@@ -150,10 +157,16 @@ class Chat:
         self.last = await self.engine.handle(self._incoming(choice=key), LocalFetcher())
         return self.text()
 
-    async def send_file(self, path: Path, mime: str = "application/pdf",
-                        is_photo: bool = False) -> str:
-        file = IncomingFile(file_id=str(path), file_name=path.name, mime_type=mime,
-                            size=path.stat().st_size, is_photo=is_photo)
+    async def send_file(
+        self, path: Path, mime: str = "application/pdf", is_photo: bool = False
+    ) -> str:
+        file = IncomingFile(
+            file_id=str(path),
+            file_name=path.name,
+            mime_type=mime,
+            size=path.stat().st_size,
+            is_photo=is_photo,
+        )
         self.last = await self.engine.handle(self._incoming(file=file), LocalFetcher())
         return self.text()
 
@@ -176,8 +189,9 @@ class LocalFetcher:
         shutil.copyfile(file.file_id, destination)
 
 
-async def linked_chat(world: World, user_id: str = "u1", language: str = "vi",
-                      channel: Channel = Channel.TELEGRAM) -> Chat:
+async def linked_chat(
+    world: World, user_id: str = "u1", language: str = "vi", channel: Channel = Channel.TELEGRAM
+) -> Chat:
     """A chat already linked to the world's enterprise, in `language`."""
     chat = Chat(world.engine(), user_id, channel=channel)
     await chat.say("/start")

@@ -1,0 +1,156 @@
+"""/launch, /status, one submission per redelivered update, and each enterprise's own data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlmodel import func, select
+
+from bot.models import LaunchDocument, Receipt, RegistrationEntry, Submission, SubmissionStatus
+from bot.services import submissions as subs
+from conversations.flows import launch
+from conversations.flows import register as reg
+from tests.conversations.conftest import JANUARY, World, linked_chat
+
+
+def _doc(tmp_path: Path) -> Path:
+    path = tmp_path / "KH-phat-dong.docx"
+    path.write_bytes(b"PK\x03\x04 launch document")
+    return path
+
+
+async def test_launch_document_in_english(world: World, tmp_path: Path) -> None:
+    world.clock.now = JANUARY
+    chat = await linked_chat(world, language="en")
+    out = await chat.say("/launch")
+    assert "Launch document for 2026, due 31/01/2026" in out and "as a file" in out
+    out = await chat.send_file(_doc(tmp_path), mime="")
+    assert "Received KH-phat-dong.docx" in out and "number of the document" in out
+    out = await chat.say("no number")
+    assert "as written on it" in out
+    await chat.say("12/KH-CĐ")
+    for bad in ("32/01/2026", "tomorrow", "15/01/2027"):
+        out = await chat.say(bad)
+        assert "15/01/2026" in out or "future" in out, out
+    with world.session() as s:
+        assert s.exec(select(LaunchDocument)).first() is None
+    out = await chat.say("5.1.2026")
+    assert "Noted: document 12/KH-CĐ of 05/01/2026" in out and "Submit it" in out
+    out = await chat.press(launch.SUBMIT)
+    assert "Receipt number PD-2026-" in out
+    with world.session() as s:
+        document = s.exec(select(LaunchDocument)).one()
+    assert document.document_number == "12/KH-CĐ" and document.document_date == date(2026, 1, 5)
+
+
+async def test_launch_in_vietnamese_reopen_and_keep(world: World, tmp_path: Path) -> None:
+    world.clock.now = JANUARY
+    chat = await linked_chat(world)
+    await chat.say("/launch")
+    await chat.send_file(_doc(tmp_path))
+    await chat.say("08/KH-CĐ")
+    out = await chat.say("10/01/2026")
+    assert "Đã ghi nhận: văn bản số 08/KH-CĐ ngày 10/01/2026" in out
+    out = await chat.press(launch.SUBMIT)
+    assert "Đã nộp" in out
+    await chat.say("/launch")
+    out = await chat.press("item:reopen")
+    assert "Đã mở lại" in out and "Đã nhận (1): KH-phat-dong.docx" in out
+    out = await chat.press("file:done")
+    assert "Hiện tại: 08/KH-CĐ" in out
+    await chat.say("=")
+    out = await chat.say("=")
+    assert "10/01/2026" in out
+    out = await chat.press(launch.SUBMIT)
+    assert "Đã nộp" in out
+    with world.session() as s:
+        assert s.exec(select(func.count()).select_from(Receipt)).one() == 2
+
+
+async def test_status_lists_items_overdue_first(world: World, tmp_path: Path) -> None:
+    chat = await linked_chat(world, language="en")
+    out = await chat.say("/status")
+    lines = [line for line in out.splitlines() if line.startswith(("-", "⚠"))]
+    assert lines[0].startswith("⚠ Launch document: not started, due 31/01/2026 — OVERDUE")
+    assert "Title registration: not started, due 15/04/2026" in lines[1]
+    assert "Year-end report: not started, due 05/12/2026" in lines[2]
+    out = await chat.say("/launch")
+    assert "due on 31/01/2026" in out and "closed" in out
+    # a returned item stays open after the deadline and shows the reason
+    with world.session() as s:
+        sub = subs.get_or_create_submission(
+            s, world.campaign_id, world.enterprise_id, "title_registration"
+        )
+        subs.add_entry(
+            s,
+            sub,
+            "individual",
+            "LDTT",
+            full_name="Ngô Văn Hải",
+            position="Thợ hàn",
+            now=world.clock.now,
+        )
+        subs.submit(s, sub, None, world.clock.now)
+        subs.return_submission(s, sub, None, "Thiếu chức vụ đầy đủ", world.clock.now)
+        s.commit()
+    world.clock.now = datetime(2026, 5, 2, 3, 0, tzinfo=UTC)
+    out = await chat.say("/status")
+    assert "returned by the board office: Thiếu chức vụ đầy đủ" in out
+    out = await chat.say("/register")
+    assert "returned it with this note: Thiếu chức vụ đầy đủ" in out
+
+
+async def test_an_update_delivered_twice_gives_one_submission(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    await chat.say("/register")
+    await chat.press(reg.ADD_PERSON)
+    await chat.say("Hoàng Văn Ích")
+    await chat.say("Welder")
+    await chat.say("1", update_key="tg-1001")
+    assert "Added" in chat.text()
+    assert await chat.say("1", update_key="tg-1001") == ""
+    await chat.press(reg.SUBMIT)
+    first = await chat.say("1", update_key="tg-1002")
+    assert "Receipt number" in first
+    assert await chat.say("1", update_key="tg-1002") == ""
+    with world.session() as s:
+        assert s.exec(select(func.count()).select_from(RegistrationEntry)).one() == 1
+        assert s.exec(select(func.count()).select_from(Receipt)).one() == 1
+        assert s.exec(select(Submission)).one().version == 1
+
+
+async def test_an_officer_never_sees_or_changes_another_enterprise(world: World) -> None:
+    mine = await linked_chat(world, language="en")
+    await mine.say("/register")
+    await mine.press(reg.ADD_PERSON)
+    await mine.say("Secret Person")
+    await mine.say("Director")
+    await mine.press("reg:t:LDTT")
+    with world.session() as s:
+        secret = s.exec(select(RegistrationEntry)).one()
+    from tests.conversations.conftest import Chat
+
+    other = Chat(world.engine(), "u2")
+    await other.say("/language en")
+    out = await other.say(world.other_code)
+    assert "Hòa Phát" in out
+    out = await other.say("/status")
+    assert "Hòa Phát" in out and "Sao Mai" not in out and "Title registration: not started" in out
+    await other.say("/register")
+    assert "Registered so far: 0 entries" in other.text()
+    # forged buttons for the other enterprise's entry are refused and change nothing
+    out = await other.press(f"reg:e:{secret.id}")
+    assert "earlier question" in out
+    await other.press(reg.LIST)
+    out = await other.press(f"reg:e:{secret.id}")
+    assert "earlier question" in out and "Secret Person" not in out
+    with world.session() as s:
+        entry = s.get(RegistrationEntry, secret.id)
+        assert entry is not None and entry.full_name == "Secret Person"
+        sub = s.get(Submission, entry.submission_id)
+        assert sub is not None and sub.enterprise_id == world.enterprise_id
+        assert sub.status == SubmissionStatus.DRAFT
+    # and a second code of the other enterprise does not re-link an officer already linked
+    out = await mine.say(f"/link {world.other_code}")
+    assert "already linked to Công ty Sao Mai" in out
