@@ -173,7 +173,7 @@ class Chat:
     def text(self) -> str:
         return "\n".join(r.text for r in self.last)
 
-    def keys(self) -> list[str]:
+    def choice_keys(self) -> list[str]:
         return [c.key for r in self.last for c in r.choices]
 
     def key_for(self, label_part: str) -> str:

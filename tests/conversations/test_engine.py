@@ -74,7 +74,7 @@ async def test_same_update_twice_has_its_effect_once(world: World) -> None:
 async def test_language_is_remembered(world: World) -> None:
     chat = await linked_chat(world)
     out = await chat.say("/language")
-    assert chat.keys() == ["lang:vi", "lang:en"]
+    assert chat.choice_keys() == ["lang:vi", "lang:en"]
     out = await chat.say("2")
     assert "English" in out
     assert _contact(world).language == "en"
@@ -83,7 +83,7 @@ async def test_language_is_remembered(world: World) -> None:
     out = await chat.say("/language vi")
     assert "tiếng Việt" in out
     await chat.say("/language klingon")
-    assert chat.keys() == ["lang:vi", "lang:en"]
+    assert chat.choice_keys() == ["lang:vi", "lang:en"]
     out = await chat.say("klingon")
     assert "Tiếng Việt" in out and _contact(world).language == "vi"
 
@@ -150,7 +150,7 @@ async def test_steps_back_invalid_choice_numbers_and_restart(world: World) -> No
     assert chat.text() == "A?"
     await chat.say("ok")
     assert "press a button" in await chat.say("hello")
-    assert "9" not in chat.keys()
+    assert "9" not in chat.choice_keys()
     # a new engine instance (a restart, another worker) continues where we were
     chat.engine = Engine(world.db, world.settings, registry=registry, clock=world.clock)
     assert await chat.say("1") == "done ok b:x"

@@ -32,7 +32,7 @@ async def test_register_add_review_fix_remove_submit_in_english(world: World) ->
     chat = await linked_chat(world, language="en")
     out = await chat.say("/register")
     assert "Title registration" in out and "15/04/2026" in out
-    assert reg.ADD_PERSON in chat.keys()
+    assert reg.ADD_PERSON in chat.choice_keys()
 
     out = await _add_person(chat, "Nguyễn Văn An", "HR manager", "LDTT")
     assert "Added: Nguyễn Văn An (HR manager): Advanced Worker" in out
@@ -46,7 +46,7 @@ async def test_register_add_review_fix_remove_submit_in_english(world: World) ->
     await chat.say("Trần Thị Bình")
     await chat.say("Team leader")
     out = await chat.press("reg:t:CSTD_CS")
-    assert "initiative" in out and chat.keys() == ["reg:init:yes", "reg:init:no"]
+    assert "initiative" in out and chat.choice_keys() == ["reg:init:yes", "reg:init:no"]
     out = await chat.say("maybe")
     assert "Please answer yes or no" in out
     assert len(_entries(world)) == 2
@@ -58,7 +58,7 @@ async def test_register_add_review_fix_remove_submit_in_english(world: World) ->
     assert "at most 15% of the Advanced Worker entries" in out
 
     out = await chat.press(reg.SUBMIT)
-    assert "cannot be submitted yet" in out and reg.CONFIRM not in chat.keys()
+    assert "cannot be submitted yet" in out and reg.CONFIRM not in chat.choice_keys()
     await chat.press(reg.MENU)
 
     # fix: change Bình's title to LĐTT, then remove the collective
