@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.i18n import N_, Translator
 from bot.models.campaign import Campaign, Deadline
@@ -420,9 +420,14 @@ def _check_duplicate(
     session: Session, submission: Submission, entry: RegistrationEntry, skip_id: int | None
 ) -> None:
     key = nominee_key(entry)
-    for other in list_entries(session, submission):
-        same = other.title_code == entry.title_code and nominee_key(other) == key
-        if other.id != skip_id and same:
+    same_title = session.exec(
+        select(RegistrationEntry).where(
+            RegistrationEntry.submission_id == submission.id,
+            RegistrationEntry.title_code == entry.title_code,
+        )
+    ).all()
+    for other in same_title:
+        if other.id != skip_id and nominee_key(other) == key:
             raise InvalidInput(
                 N_("{name} is already registered for {title}."),
                 name=entry.full_name or entry.unit_name,
@@ -457,7 +462,12 @@ def add_entry(
         submission, nominee, title_code, full_name, position, unit_name, has_initiative
     )
     _check_duplicate(session, submission, entry, None)
-    if len(list_entries(session, submission)) >= MAX_ENTRIES:
+    held = session.exec(
+        select(func.count())
+        .select_from(RegistrationEntry)
+        .where(RegistrationEntry.submission_id == submission.id)
+    ).one()
+    if held >= MAX_ENTRIES:
         raise InvalidInput(N_("A registration holds at most {max} entries."), max=MAX_ENTRIES)
     _begin_change(session, submission, now, contact_id, actor)
     session.add(entry)
