@@ -578,7 +578,8 @@ class MissingEnterprise:
         return any(c.reachable for c in self.contacts)
 
 
-def _deadline(session: Session, campaign_id: int, kind: str) -> Deadline:
+def deadline_of(session: Session, campaign_id: int, kind: str) -> Deadline:
+    """The campaign's deadline for `kind`, or NotFound naming the item."""
     deadline = session.exec(
         select(Deadline).where(col(Deadline.campaign_id) == campaign_id, col(Deadline.kind) == kind)
     ).first()
@@ -593,7 +594,7 @@ def missing_enterprises(
     """The enterprises in scope that have not submitted `kind`, with their officers."""
     campaign_in_scope(session, campaign_id, scope)
     kind = parse_kind(kind)
-    _deadline(session, campaign_id, kind)
+    deadline_of(session, campaign_id, kind)
     zones = _names(session, Zone, scope.organization_id)
     clusters = _names(session, Cluster, scope.organization_id)
     rows = session.execute(
