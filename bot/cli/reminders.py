@@ -1,7 +1,158 @@
-"""`thidua` verbs of this area; each is appended to COMMANDS and registered by bot.cli."""
+"""`thidua reminders plan` and `thidua outbox status`: look at the scheduler without sending.
+
+`reminders plan --on DATE` shows what the planner would put in the outbox that day — who,
+for which enterprise, what kind, about which deadline or observance, and the text in the
+recipient's language — without writing or sending anything. `outbox status` counts the
+outbox by status. Output follows the configured locale (Vietnamese by default).
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
 import click
+from sqlmodel import Session
+
+from bot.db import get_engine
+from bot.i18n import N_, Translator
+from bot.migrations import ensure_database
+from bot.models import DeliveryKind, DeliveryStatus
+from bot.settings import get_settings
+from scheduler.outbox import outbox_status
+from scheduler.planner import PlannedMessage, preview_day, sending_start_utc
 
 COMMANDS: list[click.Command] = []
+
+KIND_LABELS: dict[DeliveryKind, str] = {
+    DeliveryKind.REMINDER: N_("deadline reminder"),
+    DeliveryKind.OBSERVANCE: N_("commemoration prompt"),
+    DeliveryKind.PHASE_NOTICE: N_("phase notice"),
+    DeliveryKind.DIGEST: N_("weekly digest"),
+    DeliveryKind.BROADCAST: N_("broadcast"),
+    DeliveryKind.LAUNCH: N_("campaign launch"),
+    DeliveryKind.NOTICE: N_("notice"),
+}
+STATUS_LABELS: dict[DeliveryStatus, str] = {
+    DeliveryStatus.PENDING: N_("pending"),
+    DeliveryStatus.SENDING: N_("being sent"),
+    DeliveryStatus.SENT: N_("sent"),
+    DeliveryStatus.FAILED: N_("failed"),
+    DeliveryStatus.UNREACHABLE: N_("unreachable"),
+}
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_VN = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+
+
+def _translator() -> Translator:
+    return Translator(get_settings().locale)
+
+
+def parse_day(t: Translator, raw: str) -> date:
+    """YYYY-MM-DD (or dd/mm/yyyy, as the office writes dates); anything else is refused."""
+    text = raw.strip()
+    try:
+        if _ISO.match(text):
+            return date.fromisoformat(text)
+        if _VN.match(text):
+            return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        pass
+    raise click.ClickException(
+        t("“{value}” is not a date: write it as YYYY-MM-DD, e.g. 2025-01-24.", value=raw)
+    )
+
+
+def _session() -> Session:
+    url = get_settings().database_url
+    ensure_database(url)
+    return Session(get_engine(url))
+
+
+def _message_json(m: PlannedMessage) -> dict[str, Any]:
+    return {
+        "contact_id": m.contact_id,
+        "contact": m.contact_name,
+        "channel": m.channel,
+        "language": m.language,
+        "enterprise": m.enterprise_name,
+        "tax_code": m.tax_code,
+        "kind": m.kind.value,
+        "campaign_id": m.campaign_id,
+        "deadline": m.subject if m.kind is DeliveryKind.REMINDER else None,
+        "observance": m.subject if m.kind is DeliveryKind.OBSERVANCE else None,
+        "phase": m.subject if m.kind is DeliveryKind.PHASE_NOTICE else None,
+        "text": m.text,
+        "not_before": m.not_before.isoformat(),
+        "dedupe_key": m.dedupe_key,
+    }
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """What the scheduler plans: reminders, commemoration prompts, notices, digests."""
+
+
+@reminders_group.command("plan")
+@click.option("--on", "on_text", required=True, help="The local date, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def reminders_plan(on_text: str, as_json: bool) -> None:
+    """Show what would be sent on a day, without sending or writing anything."""
+    t = _translator()
+    on = parse_day(t, on_text)
+    settings = get_settings()
+    with _session() as session:
+        planned = preview_day(session, on, settings)
+        session.rollback()
+    if as_json:
+        payload = {
+            "date": on.isoformat(),
+            "sending_from": sending_start_utc(on, settings).isoformat(),
+            "messages": [_message_json(m) for m in planned],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if not planned:
+        click.echo(t("Nothing would be sent on {date}.", date=t.date(on)))
+        return
+    click.echo(
+        t.ngettext(
+            "{n} message would be sent on {date}:",
+            "{n} messages would be sent on {date}:",
+            len(planned),
+            date=t.date(on),
+        )
+    )
+    for m in planned:
+        who = f"{m.contact_name or m.contact_id} ({m.channel}, {m.language})"
+        where = f" — {m.enterprise_name} ({m.tax_code})" if m.enterprise_name else ""
+        click.echo("")
+        click.echo(f"[{t(KIND_LABELS[m.kind])}: {m.subject}] {who}{where}")
+        for line in m.text.splitlines():
+            click.echo(f"    {line}")
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The outbox every automatic message goes through."""
+
+
+@outbox_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def outbox_status_command(as_json: bool) -> None:
+    """How many messages are pending, sent, failed and unreachable."""
+    t = _translator()
+    with _session() as session:
+        counts = outbox_status(session)
+    if as_json:
+        click.echo(json.dumps(counts, indent=2))
+        return
+    width = max(len(t(label)) for label in STATUS_LABELS.values())
+    for status, label in STATUS_LABELS.items():
+        click.echo(f"{t(label):<{width}}  {t.number(counts[status.value], 0):>9}")
+
+
+COMMANDS.extend([reminders_group, outbox_group])
