@@ -1,0 +1,165 @@
+"""Hypothesis throws arbitrary text (and stray buttons) at every step of every flow.
+
+Whatever arrives, no exception escapes, the user always gets at least one reply, the
+reply is never the "something went wrong" apology (that would be a bug), every choice key
+fits Telegram's 64 bytes of callback data, and texts fit Telegram's 4096 characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine as SAEngine
+from sqlmodel import Session, select
+
+from bot.models import Contact, ConversationState, Role
+from bot.services import submissions as subs
+from conversations.registry import default_registry
+from tests.conversations.conftest import JANUARY, Chat, build_world
+
+STEPS = sorted((flow.command, step) for flow in default_registry() for step in flow.steps)
+SPECIAL = st.sampled_from(
+    [
+        "",
+        " ",
+        "1",
+        "2",
+        "0",
+        "99",
+        "-1",
+        "=",
+        "-",
+        "/back",
+        "/cancel",
+        "/help",
+        "/start",
+        "/language",
+        "/register",
+        "/report",
+        "/launch",
+        "/status",
+        "/nope",
+        "yes",
+        "không",
+        "540.000,5",
+        "1,234.5",
+        "12/KH-CĐ",
+        "31/02/2026",
+        "05/01/2026",
+        "ABCD-EFGH",
+        "x" * 5000,
+        "\x00\x1f",
+        "🙂" * 30,
+        "/start ABCD-EFGH",
+        "reg:e:1",
+        "1e9999",
+        "NaN",
+    ]
+)
+TEXT = st.one_of(SPECIAL, st.text(max_size=300))
+CHOICE = st.one_of(
+    st.none(),
+    st.sampled_from(
+        ["reg:e:1", "reg:t:LDTT", "file:done", "lang:en", "item:reopen", "bogus", "x" * 64]
+    ),
+)
+
+
+def _check(replies: list) -> None:  # type: ignore[type-arg]
+    assert replies, "the user got no answer"
+    for r in replies:
+        assert "went wrong" not in r.text and "lỗi" not in r.text, r.text
+        assert 0 < len(r.text) <= 4096
+        for c in r.choices:
+            assert len(c.key.encode()) <= 64, c.key
+
+
+def _place(db: SAEngine, user_id: str, flow: str, step: str, entry_id: int) -> None:
+    """Put the contact at `step` of `flow`, with the working data any step may read."""
+    with Session(db) as s:
+        contact = s.exec(select(Contact).where(Contact.user_id == user_id)).one()
+        state = s.get(ConversationState, contact.id)
+        if state is not None:
+            s.delete(state)
+            s.flush()
+        s.add(
+            ConversationState(
+                contact_id=contact.id,
+                flow=flow,
+                step=step,
+                data={
+                    "entry": entry_id,
+                    "full_name": "Nguyễn Văn An",
+                    "position": "Kỹ sư",
+                    "unit_name": "Phòng Kỹ thuật",
+                    "title_code": "CSTD_CS",
+                    "number": "1/KH",
+                },
+                history=["menu"],
+                expires_at=JANUARY + timedelta(hours=1),
+            )
+        )
+        s.commit()
+
+
+def test_every_step_survives_any_text(sqlite_engine: SAEngine, tmp_path: Path) -> None:
+    world = build_world(sqlite_engine, tmp_path / "files")
+    world.clock.now = JANUARY
+    chat = Chat(world.engine(), "fuzz")
+    asyncio.run(chat.say(world.codes[0]))
+    with world.session() as s:
+        sub = subs.get_or_create_submission(
+            s, world.campaign_id, world.enterprise_id, "title_registration"
+        )
+        entry = subs.add_entry(
+            s, sub, "individual", "LDTT", full_name="Trần Văn Bình", position="Thợ máy", now=JANUARY
+        )
+        s.commit()
+        entry_id = entry.id or 0
+
+    @settings(
+        max_examples=150,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        where=st.sampled_from(STEPS),
+        text=TEXT,
+        choice=CHOICE,
+        language=st.sampled_from(["vi", "en"]),
+    )
+    def run(where: tuple[str, str], text: str, choice: str | None, language: str) -> None:
+        with world.session() as s:
+            contact = s.exec(select(Contact).where(Contact.user_id == "fuzz")).one()
+            contact.language = language
+            contact.role = Role.OFFICER
+            contact.enterprise_id = world.enterprise_id
+            s.add(contact)
+            s.commit()
+        _place(world.db, "fuzz", where[0], where[1], entry_id)
+        if choice is not None:
+            replies = asyncio.run(chat.engine.handle(chat._incoming(choice=choice)))
+        else:
+            replies = asyncio.run(chat.engine.handle(chat._incoming(text=text)))
+        _check(replies)
+
+    run()
+
+
+def test_unknown_contacts_survive_any_text(sqlite_engine: SAEngine, tmp_path: Path) -> None:
+    world = build_world(sqlite_engine, tmp_path / "files")
+    counter = iter(range(10**6))
+
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(text=TEXT)
+    def run(text: str) -> None:
+        chat = Chat(world.engine(), f"stranger-{next(counter)}")
+        _check(asyncio.run(chat.engine.handle(chat._incoming(text=text))))
+
+    run()
