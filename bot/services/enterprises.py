@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -60,6 +61,8 @@ HEADER_ALIASES: dict[str, frozenset[str]] = {
             "doanhnghiep",
             "tencongty",
             "congty",
+            "tendonvi",
+            "donvi",
             "name",
             "enterprise",
             "enterprisename",
@@ -68,7 +71,15 @@ HEADER_ALIASES: dict[str, frozenset[str]] = {
         }
     ),
     ZONE: frozenset(
-        {"kcn", "khucongnghiep", "tenkcn", "tenkhucongnghiep", "zone", "industrialzone"}
+        {
+            "kcn",
+            "khucongnghiep",
+            "tenkcn",
+            "tenkhucongnghiep",
+            "thuockcn",
+            "zone",
+            "industrialzone",
+        }
     ),
     CLUSTER: frozenset({"cumthidua", "cum", "tencum", "cluster", "emulationcluster"}),
 }
@@ -144,6 +155,21 @@ def fold_header(text: str) -> str:
     return "".join(ch for ch in decomposed.casefold() if ch.isascii() and ch.isalnum())
 
 
+def header_field(text: str) -> str | None:
+    """Which field a header names, if any; a part in brackets counts on its own.
+
+    "Mã số thuế (MST)", "Khu công nghiệp [KCN]" and "Tax code / MST" are all recognised.
+    """
+    outside = re.sub(r"[(\[].*?[)\]]", " ", text)
+    candidates = [text, outside, *re.findall(r"[(\[](.*?)[)\]]", text), *text.split("/")]
+    for candidate in candidates:
+        folded = fold_header(candidate)
+        for key, aliases in HEADER_ALIASES.items():
+            if folded in aliases:
+                return key
+    return None
+
+
 def _fold_name(name: str) -> str:
     """Zone and cluster names compare without case and extra spaces (not without diacritics)."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
@@ -172,20 +198,17 @@ def _map_header(cells: list[str]) -> dict[str, int] | None:
     """Column index of each known field, or None when this is not the header row."""
     found: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        folded = fold_header(cell)
-        for key, aliases in HEADER_ALIASES.items():
-            if folded in aliases:
-                if key in found:
-                    raise ImportFileError(
-                        N_(
-                            "Two columns, “{first}” and “{second}”, both look like the "
-                            "{field} column."
-                        ),
-                        first=cells[found[key]].strip(),
-                        second=cell.strip(),
-                        field=_Nested(FIELD_LABELS[key], {}),
-                    )
-                found[key] = index
+        key = header_field(cell)
+        if key is None:
+            continue
+        if key in found:
+            raise ImportFileError(
+                N_("Two columns, “{first}” and “{second}”, both look like the {field} column."),
+                first=cells[found[key]].strip(),
+                second=cell.strip(),
+                field=_Nested(FIELD_LABELS[key], {}),
+            )
+        found[key] = index
     return found if all(key in found for key in REQUIRED) else None
 
 
