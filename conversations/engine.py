@@ -150,7 +150,8 @@ class Engine:
             path.unlink(missing_ok=True)
             return None, N_("The file is larger than 20 MB. Please send a smaller file.")
         mime = info.mime_type or (mimetypes.guess_type(name)[0] or "")
-        return StagedFile(path, name, mime, size, info.is_photo), None
+        shown = (info.file_name or name).replace("\\", "/").rsplit("/", 1)[-1].strip() or name
+        return StagedFile(path, shown[:255], mime, size, info.is_photo), None
 
     # ------------------------------------------------------------ the transaction
     def _handle_sync(

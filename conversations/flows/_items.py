@@ -305,7 +305,10 @@ def store_file(ctx: Ctx, found: Item, answer: Answer) -> tuple[str, bool]:
         / common.safe_file_name(enterprise.tax_code)
     )
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{found.deadline.kind}-{uuid.uuid4().hex[:8]}-{staged.file_name}"
+    target = (
+        folder
+        / f"{found.deadline.kind}-{uuid.uuid4().hex[:8]}-{common.safe_file_name(staged.file_name)}"
+    )
     digest = hashlib.sha256(staged.path.read_bytes()).hexdigest()
     shutil.move(str(staged.path), target)
     try:

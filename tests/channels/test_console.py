@@ -1,0 +1,128 @@
+"""The console channel, in process and as `thidua run --console` with piped input."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import Engine as SAEngine
+from sqlmodel import select
+
+from bot.channels.console import ConsoleChannel, ConsoleSender, render
+from bot.models import Attachment, Receipt
+from conversations.interface import Choice, Reply
+from tests.conversations.conftest import JANUARY, build_world
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_render_numbers_choices_and_names_files(tmp_path: Path) -> None:
+    text = render(Reply("Chọn?", (Choice("a", "Một"), Choice("b", "Hai")), document=tmp_path))
+    assert text == f"Chọn?\n\n1. Một\n2. Hai\n[{tmp_path}]"
+
+
+async def test_console_sender_prints() -> None:
+    out = io.StringIO()
+    await ConsoleSender(out).send("x", Reply("Nhắc hạn"))
+    assert out.getvalue() == "Nhắc hạn\n\n"
+
+
+async def test_piped_lines_run_a_launch_flow_with_a_file(
+    sqlite_engine: SAEngine, tmp_path: Path
+) -> None:
+    world = build_world(sqlite_engine, tmp_path / "files")
+    world.clock.now = JANUARY
+    doc = tmp_path / "van ban phat dong.pdf"
+    doc.write_bytes(b"%PDF-1.4 launch")
+    script = "\n".join(
+        [
+            "/language en",
+            "/start",
+            world.codes[0],
+            "/launch",
+            "/file",
+            "/file nowhere.pdf",
+            f"/file {doc}",
+            "12/KH-CĐ",
+            "05/01/2026",
+            "1",
+            "",
+        ]
+    )
+    out = io.StringIO()
+    channel = ConsoleChannel(
+        world.engine(), user_id="console-officer", stdin=io.StringIO(script), stdout=out
+    )
+    await channel.run()
+    text = out.getvalue()
+    assert "> /launch" in text
+    assert "Write the path after /file" in text or "Gõ đường dẫn" in text
+    assert "nowhere.pdf" in text
+    assert "Received van ban phat dong.pdf" in text
+    assert "1. Submit now" in text
+    assert re.search(r"Receipt number PD-2026-\d{6}", text)
+    with world.session() as s:
+        attachment = s.exec(select(Attachment)).one()
+        assert Path(attachment.path).read_bytes() == b"%PDF-1.4 launch"
+        assert s.exec(select(Receipt)).one().number.startswith("PD-2026-")
+
+
+def _run(
+    args: list[str], stdin: str, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_thidua_run_console_with_piped_input(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "THIDUA_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "THIDUA_FILES_DIR": str(tmp_path / "files"),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("ZALO_BOT_TOKEN", None)
+    # a first start as staff seeds the demo and prints a code; EOF ends it at once
+    first = _run(["--console", "--as-staff"], "/help\n", env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    code = re.search(r": ([2-9A-Z]{4}-[2-9A-Z]{4})$", first.stdout, re.MULTILINE)
+    assert code, first.stdout
+    assert "> /help" in first.stdout
+    # the officer links with that code and registers a title, in Vietnamese
+    script = "\n".join(
+        [
+            "/start",
+            code.group(1),
+            "/register",
+            "1",
+            "Nguyễn Thị Hoa",
+            "Tổ trưởng",
+            "1",
+            "5",
+            "1",
+            "/status",
+            "",
+        ]
+    )
+    second = _run(["--console"], script, env, tmp_path)
+    assert second.returncode == 0, second.stderr
+    out = second.stdout
+    assert "Liên kết thành công" in out
+    assert "Đã thêm: Nguyễn Thị Hoa (Tổ trưởng): Lao động tiên tiến." in out
+    assert re.search(r"Số biên nhận DK-\d{4}-\d{6}", out), out
+    assert "Đăng ký danh hiệu thi đua: đã nộp" in out
+    # a third start finds the demo in place and the officer still linked
+    third = _run(["--console"], "/status\n", env, tmp_path)
+    assert third.returncode == 0 and "đã nộp" in third.stdout
