@@ -1,0 +1,177 @@
+"""`thidua export` and `thidua audit` through click, on both databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner, Result
+from openpyxl import load_workbook
+from sqlmodel import Session
+
+from alembic import command
+from bot.cli import cli
+from bot.db import get_engine
+from bot.migrations import alembic_config
+from bot.services import audit
+from bot.services.access import Scope
+from bot.services.broadcasts import Audience, create_broadcast
+from bot.settings import get_settings
+from tests.bot.services.test_progress import World, build_world
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
+    """Invoke `thidua ...` with the settings read afresh from the environment."""
+    monkeypatch.setenv("THIDUA_LOCALE", "vi")
+    get_settings.cache_clear()
+
+    def invoke(*args: str) -> Result:
+        get_settings.cache_clear()
+        return CliRunner().invoke(cli, list(args))
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def world(db_url: str, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The staff-services world in the configured database (stamped at the newest revision)."""
+    command.stamp(alembic_config(db_url), "head")
+    monkeypatch.setenv("THIDUA_DATABASE_URL", db_url)
+    with Session(get_engine(db_url)) as session:
+        return build_world(session)
+
+
+def test_export_registrations(run: Invoke, world: World, tmp_path) -> None:
+    out = tmp_path / "dang-ky.xlsx"
+    result = run("export", "registrations", "--campaign", str(world.campaign), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Đã ghi 7 dòng vào {out}."
+    ws = load_workbook(out).active
+    assert ws.cell(row=1, column=1).value == "STT"
+    assert [ws.cell(row=r, column=2).value for r in range(2, 9)] == ["E1"] * 5 + ["E4"] * 2
+    assert ws.cell(row=2, column=7).value == "Cờ thi đua của UBND tỉnh"  # from titles.toml
+
+
+def test_export_reports_and_missing(run: Invoke, world: World, tmp_path) -> None:
+    reports = tmp_path / "bao-cao.xlsx"
+    result = run("export", "reports", "--campaign", str(world.campaign), "--out", str(reports))
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(reports).active
+    assert [ws.cell(row=r, column=2).value for r in range(2, 5)] == ["E1", "E4", "E5"]
+    header = [c.value for c in ws[1]]
+    output = header.index("Giá trị sản xuất công nghiệp (tỷ đồng)") + 1
+    assert ws.cell(row=2, column=output).value == pytest.approx(1000.5)
+    assert ws.cell(row=5, column=output).value == pytest.approx(3000.5)  # the total row
+
+    missing = tmp_path / "chua-nop.xlsx"
+    result = run(
+        "export", "missing", "--campaign", str(world.campaign), "--out", str(missing),
+        "--kind", "launch_document",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2" in result.output
+    ws = load_workbook(missing).active
+    assert [ws.cell(row=r, column=2).value for r in (2, 3)] == ["E4", "E5"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing", "--out", "x.xlsx"], "--kind"),
+        (["registrations", "--out", "x.csv"], ".xlsx"),
+        (["registrations", "--out", "x.xlsx", "--kind", "year_end_report"], "--kind"),
+        (["missing", "--out", "x.xlsx", "--kind", "six_month_report"], "Báo cáo sơ kết 6 tháng"),
+    ],
+)
+def test_export_refusals_are_one_line(run: Invoke, world: World, tmp_path, args, message) -> None:
+    what, *rest = args
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    rest = [str(out_dir / a) if a.startswith("x.") else a for a in rest]
+    result = run("export", what, "--campaign", str(world.campaign), *rest)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not list(out_dir.iterdir())
+
+
+def test_export_unknown_campaign(run: Invoke, world: World, tmp_path) -> None:
+    result = run("export", "registrations", "--campaign", "9999", "--out", str(tmp_path / "a.xlsx"))
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: Không có phong trào thi đua số 9999."
+    assert not (tmp_path / "a.xlsx").exists()
+
+
+def _audit_world(world: World, db_url: str) -> None:
+    with Session(get_engine(db_url)) as session:
+        audit.record(
+            session,
+            "submission.accept",
+            contact_id=world.staff,
+            actor="telegram:100",
+            subject="submission:1",
+            before={"status": "submitted"},
+            after={"status": "accepted"},
+            at=datetime(2024, 4, 10, 17, 30, tzinfo=UTC),  # 11/04 00:30 in Việt Nam
+        )
+        audit.record(
+            session,
+            "submission.return",
+            subject="submission:2",
+            before={"status": "submitted", "review_note": None},
+            after={"status": "returned", "review_note": "Thiếu chữ ký"},
+            at=datetime(2024, 4, 10, 16, 0, tzinfo=UTC),  # 10/04 23:00 in Việt Nam
+        )
+        create_broadcast(
+            session,
+            world.org,
+            world.staff,
+            "Nhắc nộp báo cáo",
+            Audience.everyone(),
+            Scope.board(world.org, world.staff),
+            now=datetime(2024, 11, 20, 2, 0, tzinfo=UTC),
+        )
+        session.commit()
+
+
+def test_audit_table_and_json(run: Invoke, world: World, db_url: str) -> None:
+    _audit_world(world, db_url)
+    result = run("audit")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["Thời", "gian", "Người", "thực", "hiện", "Hành", "động",
+                                "Đối", "tượng", "Thay", "đổi"]  # fmt: skip
+    assert "23:00 10/04/2024" in lines[1] and "submission.return" in lines[1]
+    assert "status: submitted → returned; review_note: null → Thiếu chữ ký" in lines[1]
+    assert "Văn phòng (telegram:100)" in lines[2] and "00:30 11/04/2024" in lines[2]
+    assert "broadcast.create" in lines[3] and "recipients=4" in lines[3]
+    assert lines[-1] == "3 mục"
+
+    result = run("audit", "--json", "--since", "2024-04-11")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [e["action"] for e in data] == ["submission.accept", "broadcast.create"]
+    assert data[0]["before"] == {"status": "submitted"}
+    assert data[0]["at"].startswith("2024-04-10T17:30:00")
+    assert data[0]["contact_id"] == world.staff
+
+    result = run("audit", "--json", "--since", "11/04/2024", "--action", "broadcast.")
+    assert [e["action"] for e in json.loads(result.output)] == ["broadcast.create"]
+
+
+def test_audit_refusals_and_empty(run: Invoke, world: World) -> None:
+    result = run("audit", "--since", "2024-13-01")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: Ngày không hợp lệ 2024-13-01: cần dạng YYYY-MM-DD."
+    result = run("audit", "--since", "yesterday")
+    assert result.exit_code == 1
+    result = run("audit")
+    assert result.exit_code == 0
+    assert result.output.strip() == "Nhật ký chưa có mục nào trong khoảng thời gian này."
+    assert json.loads(run("audit", "--json").output) == []
