@@ -102,7 +102,7 @@ def split_text(text: str, limit: int) -> list[str]:
 def apology(language: str | None) -> Reply:
     """What the user gets when the engine itself failed: better than silence."""
     t = Translator(language)
-    return Reply(t("Sorry, something went wrong on our side. Please try again in a few minutes."))
+    return Reply(t("Sorry, something went wrong on our side. Please try again."))
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

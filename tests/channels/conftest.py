@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -38,10 +39,11 @@ class ScriptedHandler:
     script: Callable[[Incoming], list[Reply]] = lambda incoming: [
         Reply(f"echo: {incoming.text or incoming.choice or ''}")
     ]
-    fetch_to: object = None
+    fetch_dir: Path | None = None
     received: list[Incoming] = field(default_factory=list)
     effects: list[Incoming] = field(default_factory=list)
     fetchers: list[FileFetcher | None] = field(default_factory=list)
+    downloaded: list[Path] = field(default_factory=list)
 
     async def handle(self, incoming: Incoming, files: FileFetcher | None) -> list[Reply]:
         self.received.append(incoming)
@@ -49,6 +51,10 @@ class ScriptedHandler:
         if any(done.update_key == incoming.update_key for done in self.effects):
             return []
         self.effects.append(incoming)
+        if incoming.file is not None and self.fetch_dir is not None and files is not None:
+            target = self.fetch_dir / incoming.file.file_name
+            await files.fetch(incoming.file, target)
+            self.downloaded.append(target)
         return self.script(incoming)
 
 

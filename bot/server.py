@@ -1,0 +1,335 @@
+"""`serve(settings)`: run everything the settings configure, until SIGINT or SIGTERM.
+
+- Telegram: long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set;
+- Zalo: getUpdates polling, or a webhook when ZALO_WEBHOOK_URL is set (they are exclusive);
+- uvicorn with `bot.web` when any webhook is set (THIDUA_WEB_HOST:THIDUA_WEB_PORT);
+- the conversation engine, shared by the channels;
+- the scheduler (`scheduler.service.start(settings, senders)`), with one Sender per channel.
+
+Everything started is stopped in reverse order on the way out, whether the exit is a signal,
+an error while starting, or a component that died. Bot tokens and webhook secrets are
+redacted from every log record, because the platforms put the token in every URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import inspect
+import logging
+import re
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import uvicorn
+
+from bot.channels.base import Sender, SendError
+from bot.channels.telegram import (
+    Handler,
+    TelegramSender,
+    build_application,
+    start_application,
+    stop_application,
+)
+from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient, ZaloSender
+from bot.models.enums import Channel
+from bot.settings import Settings
+from bot.web import (
+    TELEGRAM_PATH,
+    ZALO_PATH,
+    create_app,
+    public_webhook_url,
+    telegram_secret,
+    zalo_secret,
+)
+
+log = logging.getLogger(__name__)
+
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class ServeError(Exception):
+    """The bot cannot start (or a component died); the message says why in one line."""
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces secrets (bot tokens, webhook secrets) in a record's message and traceback."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def redact(self, value: str) -> str:
+        for secret in self.secrets:
+            value = value.replace(secret, "***")
+        return value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [
+        settings.telegram_bot_token,
+        settings.zalo_bot_token,
+        settings.telegram_webhook_secret,
+        settings.zalo_webhook_secret,
+    ]
+    if settings.telegram_bot_token:
+        values.append(telegram_secret(settings))
+    if settings.zalo_bot_token:
+        values.append(zalo_secret(settings))
+    return [v for v in values if v]
+
+
+@contextlib.contextmanager
+def redacted_logging(settings: Settings) -> Iterator[RedactingFilter]:
+    """Configure logging if nobody did, redact secrets on every handler, quiet httpx (it logs
+    each request URL, token included, at INFO)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    redactor = RedactingFilter(_secrets(settings))
+    handlers = list(root.handlers)
+    for handler in handlers:
+        handler.addFilter(redactor)
+    quiet = [logging.getLogger(name) for name in ("httpx", "httpcore")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(max(logger.level, logging.WARNING))
+    try:
+        yield redactor
+    finally:
+        for handler in handlers:
+            handler.removeFilter(redactor)
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
+
+
+def check_settings(settings: Settings) -> None:
+    """What pydantic cannot see alone: combinations of settings."""
+    if not (settings.telegram_bot_token or settings.zalo_bot_token):
+        raise ServeError("nothing to serve: set TELEGRAM_BOT_TOKEN and/or ZALO_BOT_TOKEN")
+    if settings.telegram_webhook_url and not settings.telegram_bot_token:
+        raise ServeError("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
+    if settings.zalo_webhook_url and not settings.zalo_bot_token:
+        raise ServeError("ZALO_WEBHOOK_URL is set but ZALO_BOT_TOKEN is not")
+    secret = settings.telegram_webhook_secret
+    if secret is not None and not _TELEGRAM_SECRET.fullmatch(secret):
+        raise ServeError(
+            "TELEGRAM_WEBHOOK_SECRET: use 1 to 256 characters among A-Z, a-z, 0-9, _ and -"
+        )
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling: `serve` owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind before starting uvicorn, so 'port in use' is a clear error instead of an exit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServeError(
+            f"THIDUA_WEB_HOST/THIDUA_WEB_PORT: cannot listen on {host}:{port}: {exc.strerror}"
+        ) from exc
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+async def _start_web(
+    stack: AsyncExitStack, settings: Settings, app: Any, tasks: dict[str, asyncio.Task[Any]]
+) -> None:
+    sock = _bind(settings.web_host, settings.web_port)
+    stack.callback(sock.close)
+    config = uvicorn.Config(app, log_level="info", lifespan="off", access_log=False)
+    server = _Uvicorn(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="web")
+    tasks["web server"] = task
+
+    async def stop_web() -> None:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)
+
+    stack.push_async_callback(stop_web)
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    log.info("web server listening on %s:%s", settings.web_host, sock.getsockname()[1])
+
+
+async def _start_zalo(
+    stack: AsyncExitStack,
+    settings: Settings,
+    handler: Handler,
+    stop: asyncio.Event,
+    tasks: dict[str, asyncio.Task[Any]],
+) -> ZaloChannel:
+    assert settings.zalo_bot_token is not None
+    client = ZaloClient(settings.zalo_bot_token, settings.zalo_api_base_url)
+    stack.push_async_callback(client.aclose)
+    try:
+        await client.get_me()
+    except ZaloApiError as exc:
+        raise ServeError(f"ZALO_BOT_TOKEN: the platform refused it ({exc.description})") from exc
+    except SendError as exc:
+        raise ServeError(f"ZALO_API_BASE_URL: the platform did not answer ({exc})") from exc
+    channel = ZaloChannel(client, handler, settings.locale)
+    if settings.zalo_webhook_url:
+        url = public_webhook_url(settings.zalo_webhook_url, ZALO_PATH)
+        try:
+            await client.set_webhook(url, zalo_secret(settings))
+        except SendError as exc:
+            raise ServeError(f"ZALO_WEBHOOK_URL: setWebhook failed ({exc})") from exc
+        log.info("Zalo webhook registered")
+    else:
+        task = asyncio.create_task(channel.poll(stop), name="zalo polling")
+        tasks["Zalo polling"] = task
+
+        async def stop_polling() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        stack.push_async_callback(stop_polling)
+    return channel
+
+
+async def _start_scheduler(
+    stack: AsyncExitStack, settings: Settings, senders: dict[Channel, Sender]
+) -> None:
+    """Start the scheduler if its module is there; stop it on the way out (sync or async)."""
+    try:
+        service = importlib.import_module("scheduler.service")
+    except ModuleNotFoundError as exc:
+        if exc.name != "scheduler.service":
+            raise
+        log.warning("scheduler.service is not available: reminders are not sent by this process")
+        return
+    handle = service.start(settings, senders)
+    if inspect.isawaitable(handle):
+        handle = await handle
+
+    async def stop_scheduler() -> None:
+        for name in ("shutdown", "stop", "aclose", "close"):
+            method = getattr(handle, name, None)
+            if callable(method):
+                result = method()
+                if inspect.isawaitable(result):
+                    await result
+                return
+
+    stack.push_async_callback(stop_scheduler)
+    log.info("scheduler started")
+
+
+def _default_handler(settings: Settings) -> Handler:
+    from bot.db import get_engine
+    from conversations.engine import Engine
+
+    return Engine(get_engine(settings.database_url), settings)
+
+
+def _install_signals(stop: asyncio.Event) -> list[signal.Signals]:
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or not supported here: `stop` still works
+    return installed
+
+
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    handler: Handler | None = None,
+) -> None:
+    """Run the bot until SIGINT/SIGTERM (or `stop` is set); raise ServeError on a start-up
+    problem or when a component dies. `handler` defaults to the conversation Engine."""
+    check_settings(settings)
+    stop = stop or asyncio.Event()
+    with redacted_logging(settings):
+        signals = _install_signals(stop)
+        try:
+            await _run(settings, stop, handler or _default_handler(settings))
+        finally:
+            loop = asyncio.get_running_loop()
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+
+
+async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> None:
+    tasks: dict[str, asyncio.Task[Any]] = {}
+    senders: dict[Channel, Sender] = {}
+    async with AsyncExitStack() as stack:
+        telegram_app = None
+        zalo_channel: ZaloChannel | None = None
+        if settings.telegram_bot_token:
+            telegram_app = build_application(settings, handler)
+            webhook = (
+                public_webhook_url(settings.telegram_webhook_url, TELEGRAM_PATH)
+                if settings.telegram_webhook_url
+                else None
+            )
+            stack.push_async_callback(stop_application, telegram_app)
+            try:
+                await start_application(
+                    telegram_app, settings, webhook, telegram_secret(settings) if webhook else None
+                )
+            except Exception as exc:
+                raise ServeError(f"Telegram could not start: {exc}") from exc
+            senders[Channel.TELEGRAM] = TelegramSender(telegram_app.bot)
+        if settings.zalo_bot_token:
+            zalo_channel = await _start_zalo(stack, settings, handler, stop, tasks)
+            senders[Channel.ZALO] = ZaloSender(zalo_channel.client, settings.locale)
+        if settings.telegram_webhook_url or settings.zalo_webhook_url:
+            app = create_app(
+                settings,
+                telegram_app if settings.telegram_webhook_url else None,
+                zalo_channel if settings.zalo_webhook_url else None,
+            )
+            await _start_web(stack, settings, app, tasks)
+        await _start_scheduler(stack, settings, senders)
+        log.info("Thi đua Bot is running (%s)", ", ".join(str(c) for c in senders))
+
+        waiter = asyncio.create_task(stop.wait(), name="stop")
+        try:
+            done, _pending = await asyncio.wait(
+                {waiter, *tasks.values()}, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            waiter.cancel()
+        died = [name for name, task in tasks.items() if task in done]
+        if died and not stop.is_set():
+            task = tasks[died[0]]
+            reason = "stopped" if task.cancelled() or task.exception() is None else task.exception()
+            raise ServeError(f"{died[0]} {reason}; shutting down")
+        log.info("stopping")
+    log.info("stopped")
