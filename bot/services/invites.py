@@ -18,7 +18,7 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from bot.i18n import N_
 from bot.models import AuditEntry, Contact, Enterprise, InviteCode, LinkAttempt, Role
@@ -30,6 +30,7 @@ CODE_LENGTH = 8
 DEFAULT_TTL = timedelta(days=14)
 MAX_WRONG_TRIES = 5
 ATTEMPT_WINDOW = timedelta(hours=1)
+ATTEMPT_HISTORY = timedelta(days=1)
 
 
 class InviteError(DomainError):
@@ -144,8 +145,18 @@ def wrong_tries(session: Session, contact: Contact, now: datetime) -> list[datet
 
 
 def _fail(session: Session, contact: Contact, now: datetime, error: InviteError) -> InviteError:
-    """Record a wrong try (flushed, for the caller to commit) and hand back the error."""
+    """Record a wrong try (flushed, for the caller to commit) and hand back the error.
+
+    Tries older than ATTEMPT_HISTORY are dropped meanwhile: they no longer count, and the
+    table stays small however long a guesser keeps at it.
+    """
     assert contact.id is not None
+    session.execute(
+        delete(LinkAttempt).where(
+            col(LinkAttempt.contact_id) == contact.id,
+            col(LinkAttempt.at) < now - ATTEMPT_HISTORY,
+        )
+    )
     session.add(LinkAttempt(contact_id=contact.id, at=now))
     session.flush()
     return error

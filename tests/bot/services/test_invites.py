@@ -203,3 +203,11 @@ def test_simultaneous_redemptions_one_wins(
     session.expire_all()
     assert session.get(Contact, second.id).enterprise_id is None
     assert session.get(InviteCode, invite.id).used_by_contact_id == first.id
+
+
+def test_old_wrong_tries_are_pruned(session: Session, enterprise: Enterprise) -> None:
+    contact = _contact(session)
+    for day in range(3):
+        _try(session, contact, "ZZZZ-ZZZZ", NOW + timedelta(days=day))
+    at = sorted(session.exec(select(LinkAttempt.at)).all())
+    assert at == [NOW + timedelta(days=1), NOW + timedelta(days=2)]
