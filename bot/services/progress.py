@@ -447,6 +447,7 @@ class TargetProgress:
     enterprises: int  # enterprises whose reports contributed
     figure_codes: tuple[str, ...]
     aggregate: str = "sum"
+    unit_en: str = ""
 
     @property
     def percent(self) -> Decimal | None:
@@ -457,6 +458,9 @@ class TargetProgress:
 
     def label_in(self, language: str) -> str:
         return (self.label_en or self.label) if language == "en" else self.label
+
+    def unit_in(self, language: str) -> str:
+        return (self.unit_en or self.unit) if language == "en" else self.unit
 
 
 def aggregate_figures(
@@ -542,6 +546,7 @@ def figures_vs_targets(
                 enterprises=contributors,
                 figure_codes=tuple(f.code for f in sources),
                 aggregate=sources[0].aggregate if sources else "sum",
+                unit_en=str(target.get("unit_en") or ""),
             )
         )
     return results
@@ -900,7 +905,7 @@ def render_targets_text(t: Translator, targets: Sequence[TargetProgress]) -> str
             label=label,
             reported=t.number(target.reported),
             target=goal,
-            unit=target.unit,
+            unit=target.unit_in(t.language),
             n=t.number(target.enterprises),
         )
         if target.percent is not None:

@@ -590,3 +590,66 @@ def test_progress_of_a_large_board_number_formatting(engine) -> None:
         progress = campaign_progress(session, w.campaign, Scope.board(w.org))
     assert progress.enterprises == 1206
     assert "1.206" in render_progress_text(Translator("vi"), progress)
+
+
+def test_the_real_plan_with_the_shipped_catalogues(engine) -> None:
+    """bac-giang-kcn 2024 as the campaign service creates it, figures from report_figures.toml."""
+    from bot.services.campaigns import create_campaign
+
+    if not report_figures() or not title_catalogue():
+        pytest.skip("catalogues not shipped")
+    with Session(engine) as session:
+        w = build_world(session)
+        org = session.get(Organization, w.org)
+        assert org is not None
+        campaign = create_campaign(session, org, "bac-giang-kcn", 2025)
+        session.flush()
+        assert campaign.id is not None
+        reports = {"E1": ("20000", "1500"), "E4": ("30000", "2500")}
+        for name, (output, exports) in reports.items():
+            sub = Submission(
+                campaign_id=campaign.id,
+                enterprise_id=w.enterprises[name],
+                kind=DeadlineKind.YEAR_END_REPORT,
+                status=SubmissionStatus.SUBMITTED,
+            )
+            session.add(sub)
+            session.flush()
+            assert sub.id
+            figures = {"industrial_output": output, "exports": exports, "iso9001": "1"}
+            session.add(YearEndReport(submission_id=sub.id, figures=figures))
+            registration = Submission(
+                campaign_id=campaign.id,
+                enterprise_id=w.enterprises[name],
+                kind=DeadlineKind.TITLE_REGISTRATION,
+                status=SubmissionStatus.ACCEPTED,
+            )
+            session.add(registration)
+            session.flush()
+            assert registration.id
+            session.add(
+                RegistrationEntry(
+                    submission_id=registration.id,
+                    nominee=Nominee.COLLECTIVE,
+                    title_code="CO_TINH",
+                    unit_name=name,
+                )
+            )
+        session.commit()
+        targets = {t.key: t for t in figures_vs_targets(session, campaign.id, Scope.board(w.org))}
+        lines = {line.key: line for line in shortlist(session, campaign.id)}
+        progress = campaign_progress(session, campaign.id, Scope.board(w.org))
+    assert targets["industrial_output"].reported == Decimal(50000)
+    assert targets["industrial_output"].target == Decimal(540000)
+    assert targets["exports"].reported == Decimal(4)  # 4.000 triệu USD = 4 tỷ USD
+    assert targets["exports"].unit_in("en") == "bn USD"
+    assert round(targets["exports"].percent or 0, 2) == Decimal("16.53")
+    assert (lines["flag_enterprises"].proposed, lines["flag_enterprises"].target) == (2, 5)
+    assert lines["merit_individuals"].proposed == 0
+    assert "Enterprises proposed for the provincial Emulation Flag" in render_shortlist_text(
+        Translator("en"), list(lines.values())
+    )
+    report = progress.item(DeadlineKind.YEAR_END_REPORT)
+    assert report is not None and report.overall.submitted == 2
+    text = render_targets_text(Translator("en"), list(targets.values()))
+    assert "4 / 24,2 bn USD from 2 enterprises (16,5%)" in text
