@@ -33,6 +33,7 @@ from bot.models import (
 from bot.services.campaigns import create_campaign, find_campaign
 from bot.services.contacts import add_staff, get_or_create_contact
 from bot.services.invites import create_invite, format_code
+from bot.services.organizations import add_observance, create_organization, find_organization
 from bot.services.taxcode import InvalidTaxCode, make_tax_code
 
 DEMO_SLUG = "demo"
@@ -77,18 +78,19 @@ def _valid_tax_code(prefix9: str) -> str:
 
 
 def _organization(session: Session) -> Organization:
-    org = session.exec(select(Organization).where(Organization.slug == DEMO_SLUG)).first()
+    org = find_organization(session, DEMO_SLUG)
     if org is None:
-        org = Organization(
-            slug=DEMO_SLUG,
-            name="Ban Quản lý các KCN tỉnh Bắc Giang (demo)",
-            province="Bắc Giang",
-            observances=[
-                {"date": "10-10", "name": "Ngày thành lập tỉnh Bắc Giang", "founded": 1895}
-            ],
+        org = create_organization(
+            session, DEMO_SLUG, "Ban Quản lý các KCN tỉnh Bắc Giang (demo)", "Bắc Giang"
         )
-        session.add(org)
-        session.flush()
+        add_observance(
+            session,
+            org,
+            "10-10",
+            "Ngày thành lập tỉnh Bắc Giang",
+            "Founding of Bắc Giang province",
+            1895,
+        )
     return org
 
 

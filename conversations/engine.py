@@ -37,7 +37,8 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
 from bot.i18n import N_, Translator
-from bot.models import AuditEntry, Contact, ConversationState, ProcessedUpdate, utcnow
+from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
+from bot.services import audit
 from bot.services.contacts import get_or_create_contact
 from bot.settings import Settings
 from conversations import common
@@ -304,15 +305,14 @@ class Engine:
             logger.warning(
                 "contact %s (%s) refused /%s", ctx.contact.id, ctx.contact.role, flow.command
             )
-            ctx.session.add(
-                AuditEntry(
-                    at=ctx.now,
-                    contact_id=ctx.contact.id,
-                    actor=f"{ctx.contact.channel}:{ctx.contact.user_id}",
-                    action="command.refused",
-                    subject=f"/{flow.command}",
-                    after={"role": str(ctx.contact.role)},
-                )
+            audit.record(
+                ctx.session,
+                "command.refused",
+                contact_id=ctx.contact.id,
+                actor=f"{ctx.contact.channel}:{ctx.contact.user_id}",
+                subject=f"/{flow.command}",
+                after={"role": str(ctx.contact.role)},
+                at=ctx.now,
             )
             if common.is_staff(ctx.contact):
                 return Reply(
