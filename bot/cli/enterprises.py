@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
-from bot.models import Organization, utcnow
+from bot.models import Cluster, Organization, utcnow
 from bot.services.contacts import ContactError, add_staff
 from bot.services.enterprises import ImportFileError, find_enterprise, import_enterprises
 from bot.services.enterprises import list_enterprises as list_rows
@@ -233,6 +233,8 @@ def staff_add(
             contact = add_staff(session, channel, user_id, role, org, cluster_name)
         except ContactError as exc:
             raise _fail(exc, t) from None
+        leads = session.get(Cluster, contact.cluster_id) if contact.cluster_id else None
+        cluster = leads.name if leads is not None else None
     click.echo(
         t(
             "{channel} user {user_id} is now {role} of {board}.",
@@ -242,6 +244,8 @@ def staff_add(
             board=org.name,
         )
     )
+    if cluster is not None:
+        click.echo(t("Cluster: {cluster}.", cluster=cluster))
 
 
 COMMANDS.extend([enterprises, invite, staff])

@@ -202,6 +202,7 @@ def test_staff_add(engine: Engine, org: Organization) -> None:
         "cụm 1",
     )
     assert leader.exit_code == 0, leader.output
+    assert "a cluster leader" in leader.stdout and "Cluster: Cụm 1." in leader.stdout
     no_cluster = run(
         "staff", "add", "--channel", "zalo", "--user-id", "x", "--role", "cluster-leader"
     )
