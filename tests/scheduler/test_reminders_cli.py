@@ -131,6 +131,11 @@ CASES = [
 ]
 
 
+COMMAND = {
+    "launch_document": "/launch",
+    "title_registration": "/register",
+    "year_end_report": "/report",
+}
 DUE = {
     "launch_document": "31/01/2025",
     "title_registration": "15/04/2025",
@@ -138,31 +143,24 @@ DUE = {
 }
 
 
-@pytest.mark.parametrize(("day", "kind", "reminded", "phrase"), CASES)
-def test_right_people_right_reminder_right_day(
-    run: Invoke,
-    board: dict[str, Any],
-    day: str,
-    kind: str,
-    reminded: list[int],
-    phrase: str,
-) -> None:
-    data = _plan(run, day)
-    assert data["date"] == day
-    reminders = _reminders(data)
-    assert {m["deadline"] for m in reminders} == {kind}
+def test_right_people_right_reminder_right_day(run: Invoke, board: dict[str, Any]) -> None:
     ents = board["enterprises"]
-    assert sorted(m["tax_code"] for m in reminders) == sorted(ents[i].tax_code for i in reminded)
-    for m in reminders:
-        assert m["not_before"].endswith("00:30:00+00:00")  # 07:30 local
-        assert DUE[kind] in m["text"]
-        if m["language"] == "vi":
-            assert phrase in m["text"], m["text"]
-        else:
-            assert "deadline" in m["text"] or "due" in m["text"], m["text"]
-        assert {"launch_document": "/launch", "title_registration": "/register"}.get(
-            kind, "/report"
-        ) in m["text"]
+    for day, kind, reminded, phrase in CASES:
+        data = _plan(run, day)
+        assert data["date"] == day
+        reminders = _reminders(data)
+        assert {m["deadline"] for m in reminders} == {kind}, day
+        assert sorted(m["tax_code"] for m in reminders) == sorted(
+            ents[i].tax_code for i in reminded
+        ), day
+        for m in reminders:
+            assert m["not_before"].endswith("00:30:00+00:00")  # 07:30 local
+            assert DUE[kind] in m["text"]
+            if m["language"] == "vi":
+                assert phrase in m["text"], m["text"]
+            else:
+                assert "deadline" in m["text"] or "due" in m["text"], m["text"]
+            assert COMMAND[kind] in m["text"]
 
 
 def test_no_reminder_on_days_between(run: Invoke, board: dict[str, Any]) -> None:
