@@ -14,6 +14,7 @@ from every log line as a second line of defence.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +59,32 @@ MENU: tuple[tuple[str, str], ...] = (
     ("language", N_("Change the language")),
     ("cancel", N_("Cancel the current step")),
 )
+
+
+_TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+")
+
+
+class TokenUrlFilter(logging.Filter):
+    """Hides the token in `.../bot<token>/method` URLs that httpx logs for every request
+    (Telegram and Zalo both put the token there)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/bot" in message:
+            record.msg, record.args = _TOKEN_IN_URL.sub("/bot***", message), None
+        return True
+
+
+def hide_tokens_in_http_logs() -> None:
+    """Install TokenUrlFilter (once) on the loggers that write token-bearing URLs: httpx for
+    every request, and PTB's bot classes, which log their API URLs at DEBUG."""
+    for name in ("httpx", "telegram.Bot", "telegram.ext.ExtBot"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, TokenUrlFilter) for f in logger.filters):
+            logger.addFilter(TokenUrlFilter())
+
+
+hide_tokens_in_http_logs()
 
 
 class Handler(Protocol):

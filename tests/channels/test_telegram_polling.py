@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,18 @@ async def test_blocked_chat_does_not_stop_the_bot(polling, fake_telegram, handle
     await fake_telegram.until_calls("sendMessage")
     assert fake_telegram.texts(11) == ["echo: /start"]
     assert [c.status for c in fake_telegram.calls if c.chat_id == "10"] == [403]
+
+
+async def test_token_never_appears_in_the_logs(fake_telegram, handler, caplog):
+    settings = telegram_settings(fake_telegram)
+    with caplog.at_level(logging.DEBUG):
+        app = build_application(settings, handler)
+        await start_application(app, settings)
+        try:
+            fake_telegram.push_text(1, "/help")
+            await fake_telegram.until_calls("sendMessage")
+        finally:
+            await stop_application(app)
+    assert any("/bot***/sendMessage" in r.getMessage() for r in caplog.records)
+    secret = fake_telegram.token.split(":")[1]
+    assert not [r.getMessage() for r in caplog.records if secret in r.getMessage()]
