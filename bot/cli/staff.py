@@ -31,6 +31,7 @@ from bot.settings import get_settings
 COMMANDS: list[click.Command] = []
 
 EXPORTS = ("registrations", "reports", "missing")
+ACTOR = "cli"  # the audit log's "who" for exports made on the server's command line
 KINDS = tuple(kind.value for kind in DeadlineKind)
 
 
@@ -86,7 +87,7 @@ def export(what: str, campaign_id: int, out: Path, kind: str | None) -> None:
         scope = Scope.board(campaign.organization_id)
         language = t.language
         if what == "registrations":
-            rows = export_registrations(session, campaign_id, scope, out, language)
+            rows = export_registrations(session, campaign_id, scope, out, language, actor=ACTOR)
         elif what == "reports":
             rows = export_reports(
                 session,
@@ -95,10 +96,11 @@ def export(what: str, campaign_id: int, out: Path, kind: str | None) -> None:
                 out,
                 kind or DeadlineKind.YEAR_END_REPORT,
                 language,
+                actor=ACTOR,
             )
         else:
             assert kind is not None
-            rows = export_missing(session, campaign_id, kind, scope, out, language)
+            rows = export_missing(session, campaign_id, kind, scope, out, language, actor=ACTOR)
     click.echo(t("Wrote {n} rows to {path}.", n=t.number(rows), path=out))
 
 

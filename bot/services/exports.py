@@ -7,7 +7,8 @@ figure as a number cell (never text), so the office can sort, filter and add up 
 
 Number formats carry the Vietnamese language tag ([$-42A]): LibreOffice then shows 540.000,5
 whatever the reader's locale; Excel shows the reader's own separators (Vietnamese on a
-Vietnamese system). Each export reads its rows with one or two set-based queries.
+Vietnamese system). Each export reads its rows with one or two set-based queries, and
+writes an audit entry (in the caller's transaction: commit it) saying who took which list.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bot.models import (
     YearEndReport,
     Zone,
 )
+from bot.services import audit
 from bot.services.access import Scope, campaign_in_scope
 from bot.services.progress import (
     COUNTED_STATUSES,
@@ -125,6 +127,32 @@ def _save(wb: Workbook, path: Path | str) -> Path:
     return target
 
 
+def _record(
+    session: Session,
+    action: str,
+    scope: Scope,
+    campaign_id: int,
+    path: Path | str,
+    rows: int,
+    actor: str,
+    kind: str | None = None,
+) -> None:
+    """Audit the export (who took which list out, when): in the caller's transaction."""
+    after: dict[str, Any] = {"file": Path(path).name, "rows": rows}
+    if kind is not None:
+        after["kind"] = kind
+    if scope.cluster_id is not None:
+        after["cluster_id"] = scope.cluster_id
+    audit.record(
+        session,
+        action,
+        contact_id=scope.contact_id,
+        actor=actor,
+        subject=f"campaign:{campaign_id}",
+        after=after,
+    )
+
+
 def _zone_names(session: Session, organization_id: int) -> dict[int, str]:
     rows = session.execute(
         sa_select(col(Zone.id), col(Zone.name)).where(col(Zone.organization_id) == organization_id)
@@ -159,6 +187,8 @@ def export_registrations(
     path: Path | str,
     language: str = "vi",
     titles: dict[str, TitleDef] | None = None,
+    *,
+    actor: str = "",
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -216,6 +246,7 @@ def export_registrations(
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
     _save(wb, path)
+    _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor)
     return len(rows)
 
 
@@ -230,6 +261,8 @@ def export_reports(
     kind: str = DeadlineKind.YEAR_END_REPORT,
     language: str = "vi",
     figures: Sequence[FigureDef] | None = None,
+    *,
+    actor: str = "",
 ) -> int:
     """Write the report summary (one row per enterprise, every figure a number cell).
 
@@ -323,6 +356,7 @@ def export_reports(
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
     _save(wb, path)
+    _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, kind)
     return len(rows)
 
 
@@ -356,6 +390,8 @@ def export_missing(
     scope: Scope,
     path: Path | str,
     language: str = "vi",
+    *,
+    actor: str = "",
 ) -> int:
     """Write the enterprises that have not submitted `kind`, with their officers."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -387,6 +423,7 @@ def export_missing(
     sheet.finish()
     wb.properties.title = t("Not submitted") + f" – {kind_label(t, kind)} – {campaign.title}"
     _save(wb, path)
+    _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, kind)
     return len(missing)
 
 

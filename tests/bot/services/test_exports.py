@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from bot.models import AuditEntry
 from bot.services.access import AccessDenied, NotFound, Scope
 from bot.services.exports import (
     export_missing,
@@ -182,3 +183,27 @@ def test_missing(engine, tmp_path) -> None:
 def test_number_format() -> None:
     assert number_format(0) == "[$-42A]#,##0"
     assert number_format(3) == "[$-42A]#,##0.000"
+
+
+def test_every_export_is_audited(engine, tmp_path) -> None:
+    with Session(engine) as session:
+        w = build_world(session)
+        scope = leader_scope(w)
+        export_registrations(session, w.campaign, scope, tmp_path / "r.xlsx", actor="tg:101")
+        export_reports(session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES)
+        export_missing(session, w.campaign, "launch_document", scope, tmp_path / "m.xlsx")
+        session.commit()
+        entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+    assert [e.action for e in entries] == [
+        "export.registrations",
+        "export.reports",
+        "export.missing",
+    ]
+    first = entries[0]
+    assert (first.contact_id, first.actor, first.subject) == (
+        w.leader,
+        "tg:101",
+        f"campaign:{w.campaign}",
+    )
+    assert first.after == {"file": "r.xlsx", "rows": 5, "cluster_id": w.c1}
+    assert entries[2].after is not None and entries[2].after["kind"] == "launch_document"
