@@ -23,7 +23,6 @@ def _console(settings: Settings, as_staff: bool) -> None:
     from bot.db import get_engine, session_scope
     from bot.demo import OFFICER_USER_ID, STAFF_USER_ID, console_contact, seed_demo
     from bot.models import utcnow
-    from bot.services.contacts import ensure_admins
     from conversations.common import item_name
     from conversations.engine import Engine
 
@@ -32,7 +31,6 @@ def _console(settings: Settings, as_staff: bool) -> None:
     now = utcnow()
     with session_scope(db) as session:
         demo = seed_demo(session, now, now.astimezone(settings.tz).date())
-        ensure_admins(session, settings, demo.organization)
         contact = console_contact(session, demo.organization, as_staff)
         linked_to = contact.enterprise_id
     click.echo(

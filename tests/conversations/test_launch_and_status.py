@@ -154,3 +154,25 @@ async def test_an_officer_never_sees_or_changes_another_enterprise(world: World)
     # and a second code of the other enterprise does not re-link an officer already linked
     out = await mine.say(f"/link {world.other_code}")
     assert "already linked to Công ty Sao Mai" in out
+
+
+async def test_two_instances_receiving_the_same_update_apply_it_once(world: World) -> None:
+    import asyncio
+
+    from tests.conversations.conftest import Chat
+
+    chat = await linked_chat(world, language="en")
+    await chat.say("/register")
+    await chat.press(reg.ADD_PERSON)
+    await chat.say("Lý Thị Kim")
+    await chat.say("Accountant")
+    first, second = world.engine(), world.engine()
+    incoming = chat._incoming(choice="reg:t:LDTT", update_key="tg-race")
+    results = await asyncio.gather(first.handle(incoming), second.handle(incoming))
+    assert sorted(bool(r) for r in results) == [False, True]
+    with world.session() as s:
+        assert s.exec(select(func.count()).select_from(RegistrationEntry)).one() == 1
+    # two different messages of one person at once are both applied, one after the other
+    other = Chat(second, chat.user_id)
+    a, b = await asyncio.gather(chat.say("/status"), other.say("/help"))
+    assert "Title registration" in a and "/register" in b
