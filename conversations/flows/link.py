@@ -7,7 +7,13 @@ invite error itself instead of raising it, so the try it recorded is committed.
 from __future__ import annotations
 
 from bot.i18n import N_
-from bot.services.invites import InviteError, redeem_invite
+from bot.services.invites import (
+    ALPHABET,
+    CODE_LENGTH,
+    InviteError,
+    normalize_code,
+    redeem_invite,
+)
 from conversations import common
 from conversations.flow import (
     Again,
@@ -27,8 +33,29 @@ def _ask_code(ctx: Ctx) -> Reply:
     return reply(ctx.t("Please type your invite code (for example ABCD-EFGH)."))
 
 
+def looks_like_code(raw: str) -> bool:
+    """Whether the text could be a code at all (8 letters/digits of the code alphabet).
+
+    Other text ("xin chào") is answered with the request for the code and is not counted
+    as a wrong try; only well-formed codes that do not exist count towards the limit.
+    """
+    code = normalize_code(raw)
+    return len(code) == CODE_LENGTH and set(code) <= set(ALPHABET)
+
+
 def _redeem(ctx: Ctx, raw: str) -> Outcome:
     t = ctx.t
+    if not looks_like_code(raw):
+        return Again(
+            (
+                reply(
+                    t(
+                        "That does not look like an invite code. A code has 8 letters "
+                        "and digits, for example ABCD-EFGH."
+                    )
+                ),
+            )
+        )
     try:
         enterprise = redeem_invite(ctx.session, ctx.contact, raw, ctx.now)
     except InviteError as exc:
