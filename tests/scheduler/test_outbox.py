@@ -194,14 +194,14 @@ async def test_stale_claims_are_taken_back(
 async def test_pacing_keeps_under_the_platform_limit(
     sqlite_engine: Engine, sqlite_url: str, clock: FakeClock
 ) -> None:
-    """200 messages at the default 25/s against a platform that 429s above 30/s.
+    """120 messages at the default 25/s against a platform that 429s above 30/s.
 
     Pacing does not depend on the database, so this runs on SQLite only.
     """
     from bot.settings import load_settings
 
     engine, settings = sqlite_engine, load_settings(database_url=sqlite_url)
-    ids = make_contacts(engine, 200)
+    ids = make_contacts(engine, 120)
     texts = fill_outbox(engine, ids)
     sender = FakeSender(max_per_second=30, retry_after=1.0)
     dispatcher = _dispatcher(engine, sender, clock, settings)
