@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
 from bot.i18n import LANGUAGES, N_, Translator
@@ -108,15 +110,15 @@ def split_text(text: str, limit: int) -> list[str]:
     pieces: list[str] = []
     rest = text
     while len(rest) > limit:
-        window = rest[:limit]
+        window = rest[: limit + 1]  # a separator right after the limit is a fine cut too
         cut = -1
         for separator in ("\n\n", "\n", " "):
-            position = window.rfind(separator)
+            position = window.rfind(separator, 0, limit + 1)
             if position > limit // 4:
                 cut = position
                 break
         if cut == -1:
-            pieces.append(window)
+            pieces.append(rest[:limit])
             rest = rest[limit:]
             continue
         pieces.append(rest[:cut].rstrip())
@@ -278,7 +280,11 @@ class TelegramFileFetcher:
         await remote.download_to_drive(destination)
 
 
-def _seconds(value: int | timedelta) -> float:
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    """PTB 22 warns that `retry_after` becomes a timedelta; accept both, quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | timedelta = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -292,7 +298,7 @@ class TelegramSender:
         try:
             await send_reply(self.bot, chat_id, reply)
         except RetryAfter as exc:
-            raise RateLimited(_seconds(exc.retry_after), str(exc)) from exc
+            raise RateLimited(_retry_after_seconds(exc), str(exc)) from exc
         except Forbidden as exc:
             raise Unreachable(str(exc)) from exc
         except BadRequest as exc:

@@ -26,6 +26,7 @@ API (all methods are thread-safe; the server runs in its own threads)::
         tg.max_per_second = 30.0                # overall send rate limit (default None: off)
         tg.max_per_chat_per_second = 1.0        # per-chat send rate limit (default None: off)
         tg.retry_after = 1                      # what a 429 tells the client
+        tg.max_download = None                  # getFile over 20 MB allowed (self-hosted API)
         tg.rate_limited_count                   # how many 429s were answered
         tg.fail_next("sendMessage", 502, "Bad Gateway", times=1)  # inject server errors
         tg.webhook                              # {"url", "secret_token", ...} after setWebhook
@@ -102,6 +103,7 @@ class FakeTelegramServer:
         self.max_per_chat_per_second: float | None = None
         self.retry_after = 1
         self.rate_limited_count = 0
+        self.max_download: int | None = 20 * 1024 * 1024  # None: a self-hosted server
         self._lock = threading.RLock()  # re-entrant: wait_for predicates call sent()
         self._changed = threading.Condition(self._lock)
         self._updates: list[dict[str, Any]] = []
@@ -586,7 +588,7 @@ class FakeTelegramServer:
         if entry is None:
             raise _ApiError(400, "Bad Request: invalid file_id")
         path, _content, size = entry
-        if size > 20 * 1024 * 1024:
+        if self.max_download is not None and size > self.max_download:
             raise _ApiError(400, "Bad Request: file is too big")
         return {
             "file_id": file_id,
