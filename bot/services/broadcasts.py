@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -228,20 +229,24 @@ def create_broadcast(
     session.add(broadcast)
     session.flush()
     assert broadcast.id is not None
-    session.add_all(
-        Delivery(
-            dedupe_key=f"broadcast:{broadcast.id}:{contact.id}",
-            kind=DeliveryKind.BROADCAST,
-            contact_id=contact.id,
-            broadcast_id=broadcast.id,
-            text=body,
-            document_path=document,
-            status=DeliveryStatus.PENDING,
-            not_before=now,
-            created_at=now,
-        )
-        for contact in recipients
-        if contact.id is not None
+    # One multi-row INSERT (executemany), not one statement per recipient.
+    session.execute(
+        sa_insert(Delivery),
+        [
+            {
+                "dedupe_key": f"broadcast:{broadcast.id}:{contact.id}",
+                "kind": DeliveryKind.BROADCAST,
+                "contact_id": contact.id,
+                "broadcast_id": broadcast.id,
+                "text": body,
+                "document_path": document,
+                "status": DeliveryStatus.PENDING,
+                "not_before": now,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for contact in recipients
+        ],
     )
     author = session.get(Contact, author_id) if author_id is not None else None
     audit.record(

@@ -859,7 +859,16 @@ def group_name(t: Translator, group: GroupCounts, none_label: str) -> str:
 
 
 def _group_line(t: Translator, group: GroupCounts, none_label: str) -> str:
-    return "  • " + group_name(t, group, none_label) + ": " + _counts_line(t, group.counts)
+    """One zone or cluster, compact (the full breakdown is on the deadline's own line)."""
+    counts = group.counts
+    return "  • " + t(
+        "{name}: {received}/{total} received ({accepted} accepted), {missing} missing",
+        name=group_name(t, group, none_label),
+        received=t.number(counts.received),
+        total=t.number(counts.total),
+        accepted=t.number(counts.accepted),
+        missing=t.number(counts.missing),
+    )
 
 
 def render_progress_text(t: Translator, progress: Progress, details: bool = True) -> str:

@@ -564,7 +564,8 @@ def test_texts_for_the_chat(engine) -> None:
     text = render_progress_text(en, progress)
     assert "Launch document (due 31/01/2024)" in text
     assert "2 accepted · 1 submitted · 1 returned · 2 missing of 6" in text
-    assert "KCN Quang Châu: 1 accepted" in text and "No zone" in text
+    assert "• KCN Quang Châu: 2/3 received (1 accepted), 1 missing" in text
+    assert "• No zone: 1/1 received (1 accepted), 0 missing" in text
     assert "Cụm 2" in text
     assert "31/01/2024" in render_progress_text(vi, progress)
     target_text = render_targets_text(vi, targets)
