@@ -116,6 +116,9 @@ class Engine:
         file_error: str | None = None
         try:
             if incoming.file is not None:
+                # A redelivered file is not downloaded again (the claim below decides).
+                if await asyncio.to_thread(self._seen, incoming):
+                    return []
                 staged, file_error = await self._stage(incoming, files)
             return await asyncio.to_thread(self._handle_sync, incoming, staged, file_error)
         except Exception:
@@ -217,6 +220,16 @@ class Engine:
         except IntegrityError:
             return False
         return True
+
+    def _seen(self, incoming: Incoming) -> bool:
+        with Session(self.db) as session:
+            found = session.exec(
+                select(ProcessedUpdate.id).where(
+                    ProcessedUpdate.channel == str(incoming.channel),
+                    ProcessedUpdate.update_key == incoming.update_key[:128],
+                )
+            ).first()
+        return found is not None
 
     def _claim_alone(self, incoming: Incoming, now: datetime) -> None:
         try:

@@ -140,3 +140,30 @@ async def test_report_file_over_20_mb_is_refused(world: World, tmp_path: Path) -
     assert "larger than 20 MB" in "\n".join(r.text for r in replies)
     with world.session() as s:
         assert s.exec(select(Attachment)).first() is None
+
+
+async def test_a_redelivered_file_is_fetched_and_kept_once(world: World, tmp_path: Path) -> None:
+    from conversations.interface import IncomingFile
+
+    class Counting(LocalFetcher):
+        calls = 0
+
+        async def fetch(self, file: IncomingFile, destination: Path) -> None:
+            Counting.calls += 1
+            await super().fetch(file, destination)
+
+    chat = await linked_chat(world, language="en")
+    await chat.say("/report")
+    for figure in report_figures():
+        await chat.say(answer(figure, 0))
+    await chat.say("A good year with many initiatives.")
+    pdf = _pdf(tmp_path)
+    file = IncomingFile(
+        file_id=str(pdf), file_name=pdf.name, mime_type="application/pdf", size=pdf.stat().st_size
+    )
+    incoming = chat._incoming(file=file, update_key="tg-file-1")
+    assert await chat.engine.handle(incoming, Counting())
+    assert await chat.engine.handle(incoming, Counting()) == []
+    assert Counting.calls == 1
+    with world.session() as s:
+        assert len(list(s.exec(select(Attachment)))) == 1
