@@ -315,8 +315,12 @@ class Engine:
     def _refusal(self, ctx: Ctx, flow: Flow) -> Reply | None:
         t = ctx.t
         if ctx.contact.role not in flow.roles:
-            logger.warning(
-                "contact %s (%s) refused /%s", ctx.contact.id, ctx.contact.role, flow.command
+            logger.log(
+                logging.INFO if common.is_staff(ctx.contact) else logging.WARNING,
+                "contact %s (%s) refused /%s",
+                ctx.contact.id,
+                ctx.contact.role,
+                flow.command,
             )
             audit.record(
                 ctx.session,

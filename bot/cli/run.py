@@ -9,6 +9,7 @@ database (SQLite by default), and prints a fresh invite code to link with.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 
 import click
@@ -26,6 +27,8 @@ def _console(settings: Settings, as_staff: bool) -> None:
     from conversations.common import item_name
     from conversations.engine import Engine
 
+    # The terminal is the conversation: only errors are logged there.
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     t = Translator(settings.locale)
     db = get_engine(settings.database_url)
     now = utcnow()
@@ -51,7 +54,7 @@ def _console(settings: Settings, as_staff: bool) -> None:
             t(
                 "Demo only: the deadline of {item} ({old}) has passed, so it was moved to "
                 "{new} for you to try.",
-                item=item_name(t, kind),
+                item=item_name(t, kind).lower(),
                 old=t.date(old),
                 new=t.date(new),
             )
