@@ -37,8 +37,10 @@ ITEM_SHORT: dict[DeadlineKind, str] = {
     DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
 }
 
-# The digest lists at most this many overdue enterprises; the export has the rest.
-DIGEST_OVERDUE_LIMIT = 20
+# The digest lists at most this many overdue enterprises, and stays under Zalo's 2,000
+# characters for one message; /missing and the export have the rest.
+DIGEST_OVERDUE_LIMIT = 15
+DIGEST_MAX_CHARS = 1900
 
 
 def item_label(t: Translator, kind: DeadlineKind | str) -> str:
@@ -268,22 +270,28 @@ def digest_text(
         out.append(t("Nothing is overdue."))
         return "\n".join(out)
     out.append(t("Overdue ({n}):", n=t.number(len(overdue))))
+    listed: list[str] = []
     for item in overdue[:DIGEST_OVERDUE_LIMIT]:
-        out.append(
-            t(
-                "• {enterprise} ({tax_code}): {item}, due {due}",
-                enterprise=item.enterprise,
-                tax_code=item.tax_code,
-                item=item_short(t, item.kind),
-                due=t.date(item.due_on),
-            )
+        entry = t(
+            "• {enterprise} ({tax_code}): {item}, due {due}",
+            enterprise=item.enterprise,
+            tax_code=item.tax_code,
+            item=item_short(t, item.kind),
+            due=t.date(item.due_on),
         )
-    rest = len(overdue) - DIGEST_OVERDUE_LIMIT
+        tail = _more(t, len(overdue) - len(listed) - 1)
+        if len("\n".join([*out, *listed, entry, tail])) > DIGEST_MAX_CHARS:
+            break
+        listed.append(entry)
+    out.extend(listed)
+    rest = len(overdue) - len(listed)
     if rest > 0:
-        out.append(
-            t(
-                "…and {n} more: use /missing or `thidua export missing` for the full list.",
-                n=t.number(rest),
-            )
-        )
+        out.append(_more(t, rest))
     return "\n".join(out)
+
+
+def _more(t: Translator, n: int) -> str:
+    return t(
+        "…and {n} more: use /missing or `thidua export missing` for the full list.",
+        n=t.number(n),
+    )

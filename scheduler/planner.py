@@ -16,7 +16,7 @@ hours, local time, stored in UTC.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -304,7 +304,7 @@ class _Broadcastable:
     campaign: Campaign
     item: str
     subject: str
-    build: Any  # Callable[[Translator], str]
+    build: Callable[[Translator], str]  # the text in one language
 
 
 def _plan_board_notices(
@@ -393,13 +393,13 @@ def _plan_board_notices(
     not_before = sending_start_utc(on, settings)
     texts: dict[tuple[int, str], str] = {}
     out = []
-    for notice in notices:
+    for index, notice in enumerate(notices):
         assert notice.campaign.id is not None
         for contact_id, name, channel, language, _ent_id, ent_name, tax_code, org_id in officers:
             if org_id != notice.campaign.organization_id:
                 continue
             t = Translator(language)
-            cache_key = (id(notice), t.language)
+            cache_key = (index, t.language)
             if cache_key not in texts:
                 texts[cache_key] = notice.build(t)
             out.append(

@@ -331,3 +331,22 @@ def test_contacts_are_real_rows(engine: Engine) -> None:
         officers = session.exec(select(Contact).where(Contact.role == Role.OFFICER)).all()
     assert len(officers) == 2 and all(o.enterprise_id for o in officers)
     assert staff.enterprise_id is None
+
+
+def test_long_digest_is_capped_for_zalo(engine: Engine, settings: Settings) -> None:
+    """80 items overdue: the digest lists what fits (15 at most) and points to the export,
+    under 2,000 characters (Zalo's limit for one message)."""
+    with Session(engine, expire_on_commit=False) as session:
+        board = make_board(session, 2025)
+        for ent in add_enterprises(session, board, 40, contacts_each=0):
+            ent.name = "Công ty TNHH Một thành viên Khu công nghiệp Quang Châu số " + ent.name
+        add_staff(session, board)
+        session.commit()
+        [digest] = [
+            m for m in preview_day(session, D("2025-06-23"), settings) if m.kind == "digest"
+        ]
+    assert "Quá hạn (80):" in digest.text  # 40 launch documents + 40 registrations
+    listed = digest.text.count("\n• Công ty")
+    assert 5 <= listed <= 15
+    assert f"…và {80 - listed} mục khác" in digest.text
+    assert len(digest.text) < 2000
