@@ -105,3 +105,37 @@ async def test_default_rate_stays_under_the_limit_over_http(
     await _drain(engine, dispatcher)
     assert fake_telegram.rate_limited_count == 0
     assert len(fake_telegram.sent()) == 100
+
+
+async def test_each_channel_gets_its_own_messages_and_pace(
+    sqlite_engine: Engine, sqlite_url: str, fake_telegram: FakeTelegramServer, bot: Bot
+) -> None:
+    """Telegram and Zalo contacts in one outbox: each message goes through its contact's
+    channel, Zalo at its own configured rate (8/s against a platform allowing 10/s)."""
+    from bot.channels.zalo import ZaloClient, ZaloSender
+    from tests.fakes.zalo_api import FakeZaloServer
+
+    engine = sqlite_engine
+    tg_ids = make_contacts(engine, 10, prefix="")
+    zalo_ids = make_contacts(engine, 24, channel=Channel.ZALO, prefix="z")
+    fill_outbox(engine, tg_ids + zalo_ids)
+    settings = load_settings(database_url=sqlite_url, zalo_rate_per_second=8)
+    with FakeZaloServer() as fake_zalo:
+        fake_zalo.max_per_second = 10
+        zalo = ZaloClient(fake_zalo.token, fake_zalo.base_url)
+        try:
+            dispatcher = Dispatcher(
+                engine,
+                {Channel.TELEGRAM: TelegramSender(bot), Channel.ZALO: ZaloSender(zalo)},
+                ShiftedClock.starting_at(WORKDAY_10AM),
+                settings,
+                "two-channels",
+            )
+            await _drain(engine, dispatcher)
+        finally:
+            await zalo.aclose()
+        zalo_texts = sorted(call.params["text"] for call in fake_zalo.sent())
+        assert fake_zalo.rate_limited_count == 0
+    assert zalo_texts == sorted(f"msg-{cid}-0" for cid in zalo_ids)
+    tg_texts = sorted(call.params["text"] for call in fake_telegram.sent())
+    assert tg_texts == sorted(f"msg-{cid}-0" for cid in tg_ids)
