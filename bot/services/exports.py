@@ -82,6 +82,7 @@ class _Sheet:
 
     ws: Worksheet
     widths: list[int]
+    rows: int = 1  # rows written so far, the header included (ws.max_row is O(cells))
 
     @classmethod
     def start(cls, wb: Workbook, title: str, headers: Sequence[str]) -> _Sheet:
@@ -98,7 +99,8 @@ class _Sheet:
 
     def add(self, values: Sequence[Any], formats: Sequence[str | None] = ()) -> None:
         self.ws.append(list(values))
-        row = self.ws.max_row
+        self.rows += 1
+        row = self.rows
         for index, value in enumerate(values):
             cell = self.ws.cell(row=row, column=index + 1)
             fmt = formats[index] if index < len(formats) else None
@@ -116,7 +118,7 @@ class _Sheet:
         for index, width in enumerate(self.widths, start=1):
             letter = get_column_letter(index)
             self.ws.column_dimensions[letter].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
-        if self.ws.max_row > 1:
+        if self.rows > 1:
             self.ws.auto_filter.ref = self.ws.dimensions
 
 
@@ -349,7 +351,7 @@ def export_reports(
             value, contributors = aggregate_figures(counted, [figure], figure.unit)
             total.append(value if contributors else None)
         sheet.add([*total, ""], [*formats[:6], *(_total_format(f) for f in definitions)])
-        for cell in sheet.ws[sheet.ws.max_row]:
+        for cell in sheet.ws[sheet.rows]:
             cell.font = TOTAL_FONT
     sheet.finish()
     narrative_column = get_column_letter(len(headers))
