@@ -47,6 +47,10 @@ FIX_NAME = "reg:fix:name"
 FIX_POSITION = "reg:fix:position"
 FIX_TITLE = "reg:fix:title"
 FIX_INITIATIVE = "reg:fix:init"
+NEXT = "reg:next"
+PREVIOUS = "reg:prev"
+ADD_MANY = "reg:add:many"
+MAX_LINES = 100
 
 
 def _title_label(ctx: Ctx, code: str) -> str:
@@ -100,7 +104,11 @@ def _menu_prompt(ctx: Ctx) -> Reply:
     if problems:
         lines.append(problems)
     lines.append(t("What would you like to do?"))
-    choices = [Choice(ADD_PERSON, t("Add a person")), Choice(ADD_UNIT, t("Add a collective"))]
+    choices = [
+        Choice(ADD_PERSON, t("Add a person")),
+        Choice(ADD_UNIT, t("Add a collective")),
+        Choice(ADD_MANY, t("Add several people for one title")),
+    ]
     if entries:
         choices.append(Choice(LIST, t("See, fix or remove entries")))
     choices += [
@@ -151,6 +159,8 @@ def _menu(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
     if answer.choice == ADD_PERSON:
         return Goto("person_name")
+    if answer.choice == ADD_MANY:
+        return Goto("many_title")
     if answer.choice == ADD_UNIT:
         return Goto("unit_name")
     if answer.choice == LIST:
@@ -309,20 +319,137 @@ def _unit_title(ctx: Ctx, answer: Answer) -> Outcome:
     return _added(ctx, entry)
 
 
+# ------------------------------------------------------ several people at once
+
+
+def _bulk_titles() -> list[Title]:
+    """Titles that need no initiative: those can be given to a list of people at once."""
+    return [t for t in titles_for(Nominee.INDIVIDUAL) if not t.requires_initiative]
+
+
+def _many_title_prompt(ctx: Ctx) -> Reply:
+    return reply(
+        ctx.t("Which title are the people registered for?"),
+        [Choice(f"reg:t:{title.code}", title.name(ctx.t.language)) for title in _bulk_titles()],
+    )
+
+
+def _many_title(ctx: Ctx, answer: Answer) -> Outcome:
+    code = (answer.choice or "").removeprefix("reg:t:")
+    if code not in {title.code for title in _bulk_titles()}:
+        raise Invalid(ctx.t("Please choose a title from the list."))
+    ctx.data["title_code"] = code
+    return Goto("many_names")
+
+
+def _many_names_prompt(ctx: Ctx) -> Reply:
+    return reply(
+        ctx.t(
+            "Send the people for {title}, one per line, as full name, position; for "
+            "example:\nNguyễn Văn An, Tổ trưởng\nTrần Thị Bình, Công nhân\n(at most {max} lines "
+            "at a time)",
+            title=_title_label(ctx, ctx.data.get("title_code", "")),
+            max=MAX_LINES,
+        )
+    )
+
+
+def split_person(line: str) -> tuple[str, str] | None:
+    """'Full name, position' (also with ; or a tab or ' - '); None when not two parts."""
+    for separator in (";", "\t", ",", " - ", " – "):
+        if separator in line:
+            name, _, position = line.partition(separator)
+            name, position = " ".join(name.split()), " ".join(position.split())
+            if name and position:
+                return name, position
+    return None
+
+
+def _many_names(ctx: Ctx, answer: Answer) -> Outcome:
+    """Check every line first; add them all only when every line is right."""
+    t = ctx.t
+    lines = [line for line in answer.text.splitlines() if line.strip()]
+    if not lines:
+        raise Invalid(t("Please send at least one line: full name, position."))
+    if len(lines) > MAX_LINES:
+        raise Invalid(t("At most {max} lines at a time, please.", max=MAX_LINES))
+    people: list[tuple[str, str]] = []
+    wrong: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        person = split_person(line)
+        if (
+            person is None
+            or not any(ch.isalpha() for ch in person[0])
+            or max(len(person[0]), len(person[1])) > NAME_MAX
+        ):
+            wrong.append(str(number))
+        else:
+            people.append(person)
+    if wrong:
+        raise Invalid(
+            t(
+                "Lines {lines} are not in the form full name, position. Nothing was added; "
+                "please send the list again.",
+                lines=", ".join(wrong),
+            )
+        )
+    code = ctx.data["title_code"]
+    added = [
+        _add(ctx, nominee=Nominee.INDIVIDUAL, title_code=code, full_name=name, position=position)
+        for name, position in people
+    ]
+    ctx.data.pop("title_code", None)
+    return Goto(
+        "menu",
+        (
+            reply(
+                t(
+                    "Added {count} people for {title}.",
+                    count=len(added),
+                    title=_title_label(ctx, code),
+                )
+            ),
+        ),
+        reset=True,
+    )
+
+
 # ------------------------------------------------------------- reviewing entries
 
 
+PAGE_SIZE = 10
+
+
+def _page(ctx: Ctx, count: int) -> int:
+    pages = max(1, (count + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = int(ctx.data.get("page", 0))
+    return min(max(page, 0), pages - 1)
+
+
 def _list_prompt(ctx: Ctx) -> Reply:
+    """A page of the entries as choices (ten at a time: chats cap the number of buttons)."""
     t = ctx.t
     entries = _entries(ctx)
     if not entries:
         return reply(t("The list is empty."), [Choice(MENU, t("Back to the menu"))])
-    choices = [Choice(f"reg:e:{e.id}", describe(ctx, e)[:120]) for e in entries]
+    page = _page(ctx, len(entries))
+    shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    choices = [Choice(f"reg:e:{e.id}", describe(ctx, e)[:120]) for e in shown]
+    if page > 0:
+        choices.append(Choice(PREVIOUS, t("Previous page")))
+    if (page + 1) * PAGE_SIZE < len(entries):
+        choices.append(Choice(NEXT, t("Next page")))
     choices.append(Choice(MENU, t("Back to the menu")))
     text = t(
         "The registration ({count} entries). Choose an entry to fix or remove it:",
         count=len(entries),
     )
+    if len(entries) > PAGE_SIZE:
+        text += "\n" + t(
+            "Entries {first} to {last}.",
+            first=page * PAGE_SIZE + 1,
+            last=page * PAGE_SIZE + len(shown),
+        )
     problems = _problems_text(ctx)
     if problems:
         text += "\n" + problems
@@ -331,7 +458,11 @@ def _list_prompt(ctx: Ctx) -> Reply:
 
 def _list(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice == MENU:
+        ctx.data.pop("page", None)
         return Goto("menu", reset=True)
+    if answer.choice in (NEXT, PREVIOUS):
+        ctx.data["page"] = int(ctx.data.get("page", 0)) + (1 if answer.choice == NEXT else -1)
+        return Again()
     if answer.choice and answer.choice.startswith("reg:e:"):
         ctx.data["entry"] = int(answer.choice.removeprefix("reg:e:"))
         return Goto("entry")
@@ -475,11 +606,18 @@ def _remove(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 def _confirm_prompt(ctx: Ctx) -> Reply:
+    """What will be submitted: every entry when the list is short, else counts by title."""
     t = ctx.t
     found = item(ctx, KIND)
     entries = subs.list_entries(ctx.session, found.submission)
     lines = [t("The registration to submit ({count} entries):", count=len(entries))]
-    lines += [f"{i}. {describe(ctx, e)}" for i, e in enumerate(entries, start=1)]
+    if len(entries) <= 2 * PAGE_SIZE:
+        lines += [f"{i}. {describe(ctx, e)}" for i, e in enumerate(entries, start=1)]
+    else:
+        counts: dict[str, int] = {}
+        for entry in entries:
+            counts[entry.title_code] = counts.get(entry.title_code, 0) + 1
+        lines += [f"- {_title_label(ctx, code)}: {t.number(n)}" for code, n in counts.items()]
     problems = subs.problems(ctx.session, found.submission)
     if problems:
         lines.append(t("It cannot be submitted yet:"))
@@ -521,6 +659,8 @@ FLOW = Flow(
             "person_initiative": Step(_initiative_prompt, _person_initiative),
             "unit_name": Step(_unit_name_prompt, _unit_name),
             "unit_title": Step(_unit_title_prompt, _unit_title),
+            "many_title": Step(_many_title_prompt, _many_title),
+            "many_names": Step(_many_names_prompt, _many_names),
             "list": Step(_list_prompt, _list),
             "entry": Step(_entry_prompt, _entry),
             "fix_name": Step(_fix_name_prompt, _fix_name),

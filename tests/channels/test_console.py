@@ -110,7 +110,7 @@ def test_thidua_run_console_with_piped_input(tmp_path: Path) -> None:
             "Nguyễn Thị Hoa",
             "Tổ trưởng",
             "1",
-            "5",
+            "6",
             "1",
             "/status",
             "",

@@ -155,3 +155,44 @@ async def test_registration_is_locked_after_the_deadline(world: World) -> None:
     assert "closed" in out
     out = await chat.say("/status")
     assert "OVERDUE" in out and "closed since the due date" in out
+
+
+async def test_many_people_at_once_and_the_list_in_pages(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    await chat.say("/register")
+    await chat.press(reg.ADD_MANY)
+    assert "reg:t:CSTD_CS" not in chat.choice_keys()  # needs an initiative: one by one
+    await chat.press("reg:t:LDTT")
+    people = "\n".join(f"Công nhân Số {i}, Thợ may" for i in range(1, 24))
+    out = await chat.say(people + "\nno position here\n123, 456")
+    assert "Lines 24, 25 are not in the form" in out and _entries(world) == []
+    out = await chat.say(people)
+    assert "Added 23 people for Advanced Worker" in out
+    assert len(_entries(world)) == 23
+    await chat.press(reg.LIST)
+    assert "Entries 1 to 10" in chat.text()
+    assert reg.NEXT in chat.choice_keys() and reg.PREVIOUS not in chat.choice_keys()
+    await chat.press(reg.NEXT)
+    await chat.press(reg.NEXT)
+    assert "Entries 21 to 23" in chat.text() and reg.NEXT not in chat.choice_keys()
+    assert "Số 23" in chat.text() or any("Số 23" in c.label for r in chat.last for c in r.choices)
+    out = await chat.say("1")  # the first entry of this page: number 21
+    assert "Công nhân Số 21" in out
+    await chat.press(reg.LIST)
+    await chat.press(reg.MENU)
+    out = await chat.press(reg.SUBMIT)
+    assert "- Advanced Worker: 23" in out
+    out = await chat.press(reg.CONFIRM)
+    assert "Receipt number" in out
+
+
+def test_split_person_accepts_the_usual_separators() -> None:
+    assert reg.split_person("Nguyễn Văn An, Tổ trưởng") == ("Nguyễn Văn An", "Tổ trưởng")
+    assert reg.split_person("Nguyễn Văn An; Tổ trưởng, ca 2") == (
+        "Nguyễn Văn An",
+        "Tổ trưởng, ca 2",
+    )
+    assert reg.split_person("Lê Thị Hà\tKế toán") == ("Lê Thị Hà", "Kế toán")
+    assert reg.split_person("Lê Thị Hà - Kế toán") == ("Lê Thị Hà", "Kế toán")
+    assert reg.split_person("Lê Thị Hà") is None
+    assert reg.split_person("Lê Thị Hà, ") is None
