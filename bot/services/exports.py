@@ -40,7 +40,7 @@ from bot.models import (
     Zone,
 )
 from bot.services import audit
-from bot.services.access import Scope, campaign_in_scope
+from bot.services.access import InvalidInput, Scope, campaign_in_scope
 from bot.services.progress import (
     COUNTED_STATUSES,
     FigureDef,
@@ -64,6 +64,7 @@ TOTAL_FONT = Font(bold=True)
 MIN_WIDTH, MAX_WIDTH = 6, 60
 
 # The items an office exports: once sent (returned ones too, marked as such); drafts are not.
+REPORT_KINDS = (DeadlineKind.YEAR_END_REPORT, DeadlineKind.SIX_MONTH_REPORT)
 SENT_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.RETURNED, SubmissionStatus.ACCEPTED)
 
 
@@ -274,6 +275,11 @@ def export_reports(
     """
     campaign = campaign_in_scope(session, campaign_id, scope)
     kind = parse_kind(kind)
+    if kind not in REPORT_KINDS:
+        raise InvalidInput(
+            N_("Only reports have figures: {kinds}."),
+            kinds=", ".join(k.value for k in REPORT_KINDS),
+        )
     t = Translator(language)
     definitions = list(report_figures() if figures is None else figures)
     zones = _zone_names(session, scope.organization_id)

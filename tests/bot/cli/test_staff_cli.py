@@ -90,6 +90,7 @@ def test_export_reports_and_missing(run: Invoke, world: World, tmp_path) -> None
         (["registrations", "--out", "x.csv"], ".xlsx"),
         (["registrations", "--out", "x.xlsx", "--kind", "year_end_report"], "--kind"),
         (["missing", "--out", "x.xlsx", "--kind", "six_month_report"], "Báo cáo sơ kết 6 tháng"),
+        (["reports", "--out", "x.xlsx", "--kind", "launch_document"], "Chỉ báo cáo mới có số liệu"),
     ],
 )
 def test_export_refusals_are_one_line(run: Invoke, world: World, tmp_path, args, message) -> None:

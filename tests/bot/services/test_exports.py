@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from bot.models import AuditEntry
-from bot.services.access import AccessDenied, NotFound, Scope
+from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope
 from bot.services.exports import (
     export_missing,
     export_registrations,
@@ -138,10 +138,15 @@ def test_reports_without_any_report(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         count = export_reports(
-            session, w.campaign, Scope.board(w.org), path, kind="launch_document", figures=FIGURES
+            session, w.campaign, Scope.board(w.org), path, kind="six_month_report", figures=FIGURES
         )
+        with pytest.raises(InvalidInput):
+            export_reports(
+                session, w.campaign, Scope.board(w.org), tmp_path / "x.xlsx", "launch_document"
+            )
     assert count == 0
     assert len(_rows(path)) == 1  # the header only
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 def test_missing(engine, tmp_path) -> None:
