@@ -31,6 +31,7 @@ from bot.models import (
     Campaign,
     Cluster,
     Contact,
+    Deadline,
     DeadlineKind,
     Delivery,
     DeliveryKind,
@@ -356,6 +357,52 @@ def broadcast_status(
 # --------------------------------------------------------------------------- chat texts
 
 
+def audience_choices(
+    session: Session, t: Translator, scope: Scope, campaign_id: int | None = None
+) -> list[tuple[Audience, str]]:
+    """The audiences a staff member may pick, labelled in his language (for buttons or a list).
+
+    Everyone, each zone, each cluster (a cluster leader: only his own), and, for a campaign,
+    those who have not yet submitted each of its items. Two queries at most.
+    """
+    choices: list[tuple[Audience, str]] = [(Audience.everyone(), t("All enterprises"))]
+    zones = session.exec(
+        select(Zone)
+        .where(col(Zone.organization_id) == scope.organization_id)
+        .order_by(col(Zone.name))
+    ).all()
+    choices += [(Audience.zone(z.id), t("Zone: {name}", name=z.name)) for z in zones if z.id]
+    clusters = session.exec(
+        select(Cluster)
+        .where(col(Cluster.organization_id) == scope.organization_id)
+        .order_by(col(Cluster.name))
+    ).all()
+    choices += [
+        (Audience.cluster(c.id), t("Cluster: {name}", name=c.name))
+        for c in clusters
+        if c.id and (scope.cluster_id is None or c.id == scope.cluster_id)
+    ]
+    if campaign_id is not None:
+        campaign = campaign_in_scope(session, campaign_id, scope)
+        deadlines = session.exec(
+            select(Deadline)
+            .where(col(Deadline.campaign_id) == campaign_id)
+            .order_by(col(Deadline.due_on))
+        ).all()
+        choices += [
+            (
+                Audience.not_submitted(campaign_id, d.kind),
+                t(
+                    "Not yet submitted {item} ({campaign})",
+                    item=kind_label(t, d.kind),
+                    campaign=campaign.title,
+                ),
+            )
+            for d in deadlines
+        ]
+    return choices
+
+
 def describe_audience(session: Session, t: Translator, audience: Audience) -> str:
     """The audience in words, for the preview and the status ("Zone: KCN Quang Châu")."""
     if audience.kind == AudienceKind.ZONE:
@@ -411,6 +458,7 @@ __all__ = [
     "Audience",
     "AudienceKind",
     "BroadcastStatus",
+    "audience_choices",
     "broadcast_status",
     "create_broadcast",
     "describe_audience",

@@ -13,6 +13,7 @@ from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope
 from bot.services.broadcasts import (
     Audience,
     AudienceKind,
+    audience_choices,
     broadcast_status,
     create_broadcast,
     describe_audience,
@@ -267,3 +268,30 @@ def test_describe_audience(engine) -> None:
         text = describe_audience(session, en, Audience.not_submitted(w.campaign, "year_end_report"))
         assert text == "Not yet submitted Year-end report (Phong trào thi đua năm 2024)"
     assert AudienceKind("zone") is AudienceKind.ZONE
+
+
+def test_audience_choices_respect_the_scope(engine) -> None:
+    en = Translator("en")
+    with Session(engine) as session:
+        w = build_world(session)
+        board = [label for _, label in audience_choices(session, en, Scope.board(w.org))]
+        leader = audience_choices(session, en, leader_scope(w), w.campaign)
+        with pytest.raises(AccessDenied):
+            audience_choices(session, en, Scope.board(w.org), w.other_campaign)
+        # Every offered audience resolves within the leader's scope.
+        for audience, _ in leader:
+            resolve_audience(session, w.org, audience, leader_scope(w))
+    assert board == [
+        "All enterprises",
+        "Zone: KCN Quang Châu",
+        "Zone: KCN Vân Trung",
+        "Cluster: Cụm 1",
+        "Cluster: Cụm 2",
+    ]
+    labels = [label for _, label in leader]
+    assert "Cluster: Cụm 2" not in labels and "Cluster: Cụm 1" in labels
+    assert labels[-3:] == [
+        "Not yet submitted Launch document (Phong trào thi đua năm 2024)",
+        "Not yet submitted Title registration (Phong trào thi đua năm 2024)",
+        "Not yet submitted Year-end report (Phong trào thi đua năm 2024)",
+    ]
