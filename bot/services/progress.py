@@ -405,8 +405,9 @@ def _unit_key(unit: str) -> str:
 def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal | None:
     """`value` in `from_unit` expressed in `to_unit`; None when the units cannot be compared.
 
-    Units that are identical (or unknown on either side, e.g. a count of workers) are taken
-    as-is; amounts of money are scaled (triệu USD -> tỷ USD); different currencies never mix.
+    Identical units (or a unit left blank on one side) are taken as-is; amounts of money are
+    scaled (triệu USD -> tỷ USD); different currencies, or different units the table does not
+    know (người vs ha), are never added up.
     """
     a, b = _unit_key(from_unit), _unit_key(to_unit)
     if a == b or not a or not b:
