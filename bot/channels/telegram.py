@@ -13,10 +13,12 @@ from every log line as a second line of defence.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -126,6 +128,28 @@ def split_text(text: str, limit: int) -> list[str]:
     if rest.strip():
         pieces.append(rest)
     return [piece for piece in pieces if piece.strip()]
+
+
+class ChatLocks:
+    """One lock per chat while it is in use, so one person's messages are answered in order
+    while different people are served concurrently; idle locks are dropped."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat_id: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users <= 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
 
 
 def apology(language: str | None) -> Reply:
@@ -321,6 +345,7 @@ class TelegramChannel:
     def __init__(self, handler: Handler, self_hosted: bool = False) -> None:
         self.handler = handler
         self.self_hosted = self_hosted
+        self._locks = ChatLocks()
 
     async def _acknowledge(self, query: CallbackQuery) -> None:
         """Stop the button's spinner and remove the keyboard, so an answered question
@@ -339,19 +364,21 @@ class TelegramChannel:
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
             return
-        if update.callback_query is not None:
-            await self._acknowledge(update.callback_query)
         incoming = incoming_from_update(update)
         if incoming is None:
             log.debug("ignoring update %s: nothing the bot handles", update.update_id)
             return
         fetcher = TelegramFileFetcher(context.bot, self.self_hosted)
-        try:
-            replies = await self.handler.handle(incoming, fetcher)
-        except Exception:
-            log.exception("the engine failed on Telegram update %s", update.update_id)
-            replies = [apology(incoming.language_hint)]
-        await self.deliver(context.bot, incoming.chat_id, replies)
+        # The lock is taken before the first await, so one chat's updates keep their order.
+        async with self._locks.hold(incoming.chat_id):
+            if update.callback_query is not None:
+                await self._acknowledge(update.callback_query)
+            try:
+                replies = await self.handler.handle(incoming, fetcher)
+            except Exception:
+                log.exception("the engine failed on Telegram update %s", update.update_id)
+                replies = [apology(incoming.language_hint)]
+            await self.deliver(context.bot, incoming.chat_id, replies)
 
     async def deliver(self, bot: TelegramBot, chat_id: str, replies: Sequence[Reply]) -> None:
         for reply in replies:
@@ -384,7 +411,9 @@ def build_application(
     )
     if settings.telegram_webhook_url:
         builder = builder.updater(None)
-    application = builder.build()
+    # Updates run concurrently (one officer's 20 MB upload must not hold up everyone else);
+    # ChatLocks keeps each chat's own messages in order.
+    application = builder.concurrent_updates(True).build()
     channel = TelegramChannel(handler, self_hosted=is_self_hosted(settings))
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(_on_error)

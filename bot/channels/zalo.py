@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
-from bot.channels.telegram import FileTooLarge, Handler, apology, split_text
+from bot.channels.telegram import ChatLocks, FileTooLarge, Handler, apology, split_text
 from bot.i18n import Translator
 from bot.models.enums import Channel
 from conversations.interface import Incoming, IncomingFile, Reply, numbered
@@ -316,28 +316,6 @@ class ZaloSender:
             await self.client.send_message(chat_id, chunk)
 
 
-class _ChatLocks:
-    """One lock per chat while it is in use, so one person's messages are answered in order
-    while different people are served concurrently; idle locks are dropped."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, chat_id: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
-        self._locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat_id]
-            if users <= 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
-
-
 class ZaloChannel:
     """Turns Zalo events into engine calls and sends the replies (webhook or polling)."""
 
@@ -346,7 +324,7 @@ class ZaloChannel:
         self.handler = handler
         self.sender = ZaloSender(client, language)
         self.fetcher = ZaloFileFetcher(client.http)
-        self._locks = _ChatLocks()
+        self._locks = ChatLocks()
 
     async def process(self, payload: Any) -> None:
         """Handle one event end to end; never raises (a webhook must still answer 200)."""

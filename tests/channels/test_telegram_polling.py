@@ -221,3 +221,31 @@ async def test_token_never_appears_in_the_logs(fake_telegram, handler, caplog):
     assert any("/bot***/sendMessage" in r.getMessage() for r in caplog.records)
     secret = fake_telegram.token.split(":")[1]
     assert not [r.getMessage() for r in caplog.records if secret in r.getMessage()]
+
+
+async def test_chats_run_concurrently_but_each_chat_in_order(fake_telegram):
+    import asyncio
+
+    order: list[str] = []
+
+    class Slow:
+        async def handle(self, incoming, files):
+            order.append(f"start {incoming.chat_id}:{incoming.text}")
+            await asyncio.sleep(0.2 if incoming.text == "slow" else 0)
+            order.append(f"end {incoming.chat_id}:{incoming.text}")
+            return [Reply(str(incoming.text))]
+
+    settings = telegram_settings(fake_telegram)
+    app = build_application(settings, Slow())
+    await start_application(app, settings)
+    try:
+        fake_telegram.push_text(1, "slow")
+        fake_telegram.push_text(1, "next")
+        fake_telegram.push_text(2, "other")
+        await fake_telegram.until_calls("sendMessage", 3)
+    finally:
+        await stop_application(app)
+    assert fake_telegram.texts(1) == ["slow", "next"]
+    # Chat 2 did not wait for chat 1's slow answer; chat 1's second message did.
+    assert order.index("end 2:other") < order.index("end 1:slow")
+    assert order.index("end 1:slow") < order.index("start 1:next")
