@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
+import click
 import uvicorn
 
 from bot.channels.base import Sender, SendError
@@ -52,8 +53,11 @@ log = logging.getLogger(__name__)
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-class ServeError(Exception):
-    """The bot cannot start (or a component died); the message says why in one line."""
+class ServeError(click.ClickException):
+    """The bot cannot start (or a component died); the message says why in one line.
+
+    A ClickException, so `thidua run` prints that line and exits 1 without a traceback.
+    """
 
 
 class RedactingFilter(logging.Filter):
@@ -161,10 +165,12 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 async def _start_web(
-    stack: AsyncExitStack, settings: Settings, app: Any, tasks: dict[str, asyncio.Task[Any]]
+    stack: AsyncExitStack,
+    settings: Settings,
+    app: Any,
+    sock: socket.socket,
+    tasks: dict[str, asyncio.Task[Any]],
 ) -> None:
-    sock = _bind(settings.web_host, settings.web_port)
-    stack.callback(sock.close)
     config = uvicorn.Config(app, log_level="info", lifespan="off", access_log=False)
     server = _Uvicorn(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="web")
@@ -289,6 +295,11 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
     tasks: dict[str, asyncio.Task[Any]] = {}
     senders: dict[Channel, Sender] = {}
     async with AsyncExitStack() as stack:
+        sock: socket.socket | None = None
+        if settings.telegram_webhook_url or settings.zalo_webhook_url:
+            # Listen first: a busy port must fail before any webhook points at us.
+            sock = _bind(settings.web_host, settings.web_port)
+            stack.callback(sock.close)
         telegram_app = None
         zalo_channel: ZaloChannel | None = None
         if settings.telegram_bot_token:
@@ -309,13 +320,13 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
         if settings.zalo_bot_token:
             zalo_channel = await _start_zalo(stack, settings, handler, stop, tasks)
             senders[Channel.ZALO] = ZaloSender(zalo_channel.client, settings.locale)
-        if settings.telegram_webhook_url or settings.zalo_webhook_url:
+        if sock is not None:
             app = create_app(
                 settings,
                 telegram_app if settings.telegram_webhook_url else None,
                 zalo_channel if settings.zalo_webhook_url else None,
             )
-            await _start_web(stack, settings, app, tasks)
+            await _start_web(stack, settings, app, sock, tasks)
         await _start_scheduler(stack, settings, senders)
         log.info("Thi đua Bot is running (%s)", ", ".join(str(c) for c in senders))
 
