@@ -6,6 +6,7 @@ port outlives the test.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,16 +18,27 @@ from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.zalo_api import FakeZaloServer
 
 
+def _assert_stopped(server: FakeTelegramServer | FakeZaloServer, port: int) -> None:
+    """No thread of the fake survives the test, and its port is closed."""
+    assert server.leaked_threads() == []
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 @pytest.fixture
 def fake_telegram() -> Iterator[FakeTelegramServer]:
     with FakeTelegramServer() as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
         yield server
+    _assert_stopped(server, port)
 
 
 @pytest.fixture
 def fake_zalo() -> Iterator[FakeZaloServer]:
     with FakeZaloServer() as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
         yield server
+    _assert_stopped(server, port)
 
 
 @dataclass

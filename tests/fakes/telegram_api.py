@@ -16,6 +16,7 @@ API (all methods are thread-safe; the server runs in its own threads)::
         tg.make_text_update(...) / make_callback_update(...) -> dict  # build, don't queue
         tg.add_file(content, file_path=None, file_size=None) -> file_id  # getFile + /file/
         tg.calls -> list[Call]                  # every API call, in order (method, params, chat_id)
+        tg.leaked_threads() -> list[Thread]     # after stop(): [] unless something leaked
         tg.calls_to("sendMessage") -> list[dict]  # params of the calls to one method
         tg.sent(chat_id=None) -> list[Call]     # successful sendMessage/sendDocument/sendPhoto
         tg.wait_for(predicate, timeout=5.0)     # block until predicate(tg) (else AssertionError)
@@ -118,6 +119,7 @@ class FakeTelegramServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        self._handler_threads: set[threading.Thread] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -157,7 +159,17 @@ class FakeTelegramServer:
                 conn.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        with self._lock:
+            threads = list(self._handler_threads)
+        for thread in threads:
+            thread.join(timeout=5)
         self._httpd = None
+
+    def leaked_threads(self) -> list[threading.Thread]:
+        """Threads of this server still alive (after stop(): none, or a test leaked one)."""
+        with self._lock:
+            threads = [*self._handler_threads, *([self._thread] if self._thread else [])]
+        return [t for t in threads if t.is_alive()]
 
     def __enter__(self) -> FakeTelegramServer:
         return self.start()
@@ -626,6 +638,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        with self.fake._lock:
+            self.fake._handler_threads.add(threading.current_thread())
         # Headers and body are separate writes: without NODELAY, Nagle + delayed ACK add
         # ~40 ms to every call, which a 10,000-message test cannot afford.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -68,6 +68,7 @@ class FakeZaloServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        self._handler_threads: set[threading.Thread] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -105,7 +106,17 @@ class FakeZaloServer:
                 conn.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        with self._lock:
+            threads = list(self._handler_threads)
+        for thread in threads:
+            thread.join(timeout=5)
         self._httpd = None
+
+    def leaked_threads(self) -> list[threading.Thread]:
+        """Threads of this server still alive (after stop(): none, or a test leaked one)."""
+        with self._lock:
+            threads = [*self._handler_threads, *([self._thread] if self._thread else [])]
+        return [t for t in threads if t.is_alive()]
 
     def __enter__(self) -> FakeZaloServer:
         return self.start()
@@ -364,6 +375,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        with self.fake._lock:
+            self.fake._handler_threads.add(threading.current_thread())
         # Headers and body are separate writes: without NODELAY, Nagle + delayed ACK add
         # ~40 ms to every call, which a 10,000-message test cannot afford.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
