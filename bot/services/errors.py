@@ -3,7 +3,8 @@
 Services never know who is reading (an officer on Zalo in Vietnamese, staff on Telegram in
 English, the CLI), so an error carries an English msgid and its parameters instead of a
 finished sentence. Callers render it for their user with `error.message(t)`, which also
-formats dates and numbers the Vietnamese way and names titles in the reader's language.
+formats dates and numbers the Vietnamese way (instants in the board's time zone) and
+names titles in the reader's language.
 `t(error.msgid, **error.params)` works too, but prints dates as ISO strings.
 """
 
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from bot.i18n import N_, Translator
+from bot.settings import get_settings
 
 
 @runtime_checkable
@@ -31,7 +33,8 @@ def render(t: Translator, msgid: str, params: Mapping[str, object]) -> str:
         if isinstance(value, Localized):
             formatted[key] = value.localize(t.language)
         elif isinstance(value, datetime):
-            formatted[key] = t.datetime(value)
+            local = value.astimezone(get_settings().tz) if value.tzinfo else value
+            formatted[key] = t.datetime(local)
         elif isinstance(value, date):
             formatted[key] = t.date(value)
         elif isinstance(value, Decimal):
@@ -45,13 +48,21 @@ class DomainError(Exception):
     """A rule said no. `msgid` is English with `{name}` placeholders filled from `params`."""
 
     def __init__(self, msgid: str, /, **params: object) -> None:
-        super().__init__(msgid.format(**{k: _plain(v) for k, v in params.items()}))
+        plain = _Defaulting({k: _plain(v) for k, v in params.items()})
+        super().__init__(msgid.format_map(plain))
         self.msgid = msgid
         self.params: dict[str, object] = dict(params)
 
     def message(self, t: Translator) -> str:
         """The error in `t`'s language."""
         return render(t, self.msgid, self.params)
+
+
+class _Defaulting(dict[str, object]):
+    """Placeholders without a parameter stay as written, so str(error) never fails."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def _plain(value: object) -> object:
