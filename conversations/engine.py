@@ -293,7 +293,13 @@ class Engine:
         if name == "back":
             return self._back(ctx, state)
         if name == "help":
-            return [common.help_reply(ctx, self.registry)]
+            help_reply = common.help_reply(ctx, self.registry)
+            flow = self.registry.get(state.flow) if state is not None else None
+            if state is None or flow is None or state.step not in flow.steps:
+                return [help_reply]
+            # Help does not lose the question being asked: it is asked again after.
+            ctx.data = dict(state.data)
+            return self._reask(ctx, state, flow, [help_reply])
         if name == "start":
             if common.is_linked(ctx.contact) or common.is_staff(ctx.contact):
                 if state is not None:

@@ -203,3 +203,13 @@ async def test_officer_is_refused_a_staff_command_and_it_is_logged(world: World)
         s.add(contact)
         s.commit()
     assert await chat.say("/secret") == "A?"
+
+
+async def test_help_in_the_middle_of_a_flow_asks_the_question_again(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    await chat.say("/register")
+    await chat.say("1")
+    out = await chat.say("/help")
+    assert "What you can do" in out and out.endswith("(for example Nguyễn Văn An)?")
+    out = await chat.say("Bùi Thị Lan")
+    assert "Position of Bùi Thị Lan" in out
