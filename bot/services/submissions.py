@@ -293,7 +293,12 @@ def _begin_change(
     contact_id: int | None,
     actor: str,
 ) -> None:
-    """Check the item may change; a submitted item goes back to draft (receipts stay)."""
+    """Check the item may change; a submitted item goes back to draft (receipts stay).
+
+    The row is re-read under a lock first (PostgreSQL), so an officer's edit and a review
+    happening at the same moment cannot overwrite each other's status.
+    """
+    _lock_row(session, submission)
     ensure_editable(session, submission, now)
     if submission.status == SubmissionStatus.SUBMITTED:
         submission.status = SubmissionStatus.DRAFT
@@ -974,6 +979,7 @@ def snapshot(session: Session, submission: Submission) -> dict[str, Any]:
 def _lock_row(session: Session, submission: Submission) -> None:
     """Reload the submission under a row lock (PostgreSQL) so concurrent reviews serialise."""
     if submission.id is not None and session.get_bind().dialect.name != "sqlite":
+        session.flush()
         session.refresh(submission, with_for_update=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -652,3 +653,41 @@ def test_item_statuses_overdue_first_then_by_date(world: World) -> None:
     assert [s.kind for s in statuses] == [LAUNCH, SIX, REPORT, REG]
     assert subs.state_label(Translator("en"), "returned") == "returned"
     assert subs.kind_label(Translator("en"), REPORT) == "Year-end report"
+
+
+def test_an_edit_waits_for_a_review_in_progress(world: World, engine: Engine) -> None:
+    """Officer and reviewer at the same moment: the edit waits for the review's row lock,
+    then sees the accepted item and is refused (instead of silently withdrawing it)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers itself")
+    item = world.item(REG)
+    fill_registration(world, item)
+    subs.submit(world.session, item, world.officer.id, APRIL)
+    world.session.commit()
+    outcome: list[object] = []
+
+    def officer_edits() -> None:
+        with Session(engine) as officer_session:
+            stale = officer_session.get(Submission, item.id)
+            assert stale is not None and stale.status == SubmissionStatus.SUBMITTED
+            try:
+                subs.add_entry(officer_session, stale, "individual", "LDTT", "Mới", now=APRIL)
+                officer_session.commit()
+                outcome.append("added")
+            except SubmissionLocked as exc:
+                outcome.append(exc)
+
+    with Session(engine) as reviewer_session:
+        under_review = reviewer_session.get(Submission, item.id)
+        assert under_review is not None
+        subs.accept(reviewer_session, under_review, world.staff.id, APRIL)
+        thread = threading.Thread(target=officer_edits)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive()  # waiting for the reviewer's lock
+        reviewer_session.commit()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], SubmissionLocked)
+    world.session.expire_all()
+    assert world.session.get(Submission, item.id).status == SubmissionStatus.ACCEPTED  # type: ignore[union-attr]
