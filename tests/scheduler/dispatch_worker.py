@@ -34,7 +34,7 @@ class FileSender:
 
 
 async def main(url: str, log: str, shift: float, claim_timeout: float) -> None:
-    settings = load_settings(database_url=url, telegram_rate_per_second=200)
+    settings = load_settings(database_url=url, telegram_rate_per_second=500)
     engine = get_engine(url)
     config = SchedulerConfig.from_settings(
         settings, claim_timeout_seconds=claim_timeout, poll_interval_seconds=0.1

@@ -48,7 +48,7 @@ def test_sigkill_mid_run_loses_nothing(engine: Engine, db_url: str, tmp_path: Pa
     log = tmp_path / "sent.log"
     shift = (WORKDAY_10AM - datetime.now(UTC)).total_seconds()
 
-    first = _worker(db_url, log, shift, claim_timeout=2.0)
+    first = _worker(db_url, log, shift, claim_timeout=1.0)
     deadline = time.monotonic() + 30
     while len(_lines(log)) < 150:
         assert first.poll() is None, "the worker finished before it could be killed"
@@ -65,7 +65,7 @@ def test_sigkill_mid_run_loses_nothing(engine: Engine, db_url: str, tmp_path: Pa
     assert len(in_flight) <= BATCH  # at most one batch was claimed and unrecorded
     assert len(sent_before) < len(texts)
 
-    second = _worker(db_url, log, shift, claim_timeout=2.0)
+    second = _worker(db_url, log, shift, claim_timeout=1.0)
     assert second.wait(60) == 0
 
     counts = Counter(_lines(log))
