@@ -244,6 +244,7 @@ class Engine:
         try:
             return self._route(ctx, answer)
         except Stop as stop:
+            ctx.cache.clear()
             state = ctx.session.get(ConversationState, ctx.contact.id)
             if state is not None:
                 self._drop(ctx, state)
@@ -444,6 +445,7 @@ class Engine:
             if not _is_domain_error(exc):
                 raise
             ctx.data = before
+            ctx.cache.clear()  # it may hold rows the rollback just removed
             message = explain(exc, ctx.t) or ""
             if state is None:
                 return [Reply(message)]

@@ -88,6 +88,8 @@ class Ctx:
     now: datetime
     channel: Channel
     data: dict[str, Any] = field(default_factory=dict)
+    # Per-message memo for helpers (not saved): one message is one instant and one transaction.
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def today(self) -> date:

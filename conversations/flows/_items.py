@@ -131,9 +131,14 @@ def item(ctx: Ctx, kind: DeadlineKind) -> Item:
     If it became locked meanwhile (the deadline passed while the officer was typing), the
     flow ends with the lock message.
     """
+    key = f"item:{kind}"
+    cached = ctx.cache.get(key)
+    if isinstance(cached, Item):
+        return cached
     opened = open_item(ctx, kind)
     if isinstance(opened, Finish):
         raise Stop(*opened.replies)
+    ctx.cache[key] = opened
     return opened
 
 
