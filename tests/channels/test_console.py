@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
 
@@ -126,3 +127,68 @@ def test_thidua_run_console_with_piped_input(tmp_path: Path) -> None:
     # a third start finds the demo in place and the officer still linked
     third = _run(["--console"], "/status\n", env, tmp_path)
     assert third.returncode == 0 and "đã nộp" in third.stdout
+
+
+def _figure_answers() -> list[str]:
+    from bot.services.numbers import report_figures
+
+    values = {"decimal": "1.250,5", "percent": "19,3", "integer": "120", "yes_no": "1"}
+    return [values[f.kind] for f in report_figures()]
+
+
+MARKERS = {
+    "en": {
+        "register": "Receipt number DK-",
+        "report": "Receipt number BC-",
+        "launch": "Receipt number PD-",
+        "status": "Year-end report: submitted",
+    },
+    "vi": {
+        "register": "Số biên nhận DK-",
+        "report": "Số biên nhận BC-",
+        "launch": "Số biên nhận PD-",
+        "status": "Báo cáo tổng kết năm: đã nộp",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+async def test_every_officer_flow_through_the_console(
+    sqlite_engine: SAEngine, tmp_path: Path, language: str
+) -> None:
+    world = build_world(sqlite_engine, tmp_path / "files")
+    world.clock.now = JANUARY
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(b"%PDF-1.4 signed")
+    lines = [
+        f"/language {language}",
+        world.codes[0],
+        "/register",
+        "1",
+        "Đinh Văn Nam",
+        "Kỹ sư",
+        "1",
+        "6",
+        "1",
+        "/report",
+        *_figure_answers(),
+        "Doanh nghiệp áp dụng 4 sáng kiến trong năm.",
+        f"/file {pdf}",
+        "1",
+        "/launch",
+        f"/file {pdf}",
+        "03/KH-CĐ",
+        "08/01/2026",
+        "1",
+        "/status",
+        "",
+    ]
+    out = io.StringIO()
+    channel = ConsoleChannel(
+        world.engine(), user_id="console-officer", stdin=io.StringIO("\n".join(lines)), stdout=out
+    )
+    await channel.run()
+    text = out.getvalue()
+    for flow, marker in MARKERS[language].items():
+        assert marker in text, (flow, text[-3000:])
+    assert "went wrong" not in text and "lỗi" not in text

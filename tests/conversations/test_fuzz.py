@@ -163,3 +163,62 @@ def test_unknown_contacts_survive_any_text(sqlite_engine: SAEngine, tmp_path: Pa
         _check(asyncio.run(chat.engine.handle(chat._incoming(text=text))))
 
     run()
+
+
+def _fingerprint(db: SAEngine) -> tuple:  # type: ignore[type-arg]
+    from bot.models import (
+        Attachment,
+        LaunchDocument,
+        Receipt,
+        RegistrationEntry,
+        Submission,
+        YearEndReport,
+    )
+
+    with Session(db) as s:
+        return (
+            sorted(
+                (e.id, e.full_name, e.position, e.title_code, e.has_initiative)
+                for e in s.exec(select(RegistrationEntry))
+            ),
+            sorted(
+                (r.id, sorted(r.figures.items()), r.narrative)
+                for r in s.exec(select(YearEndReport))
+            ),
+            sorted(
+                (d.id, d.document_number, d.document_date) for d in s.exec(select(LaunchDocument))
+            ),
+            sorted(a.id for a in s.exec(select(Attachment))),
+            sorted(r.id for r in s.exec(select(Receipt))),
+            sorted((x.id, x.status, x.version) for x in s.exec(select(Submission))),
+        )
+
+
+def test_an_invalid_answer_at_every_step_changes_nothing(
+    sqlite_engine: SAEngine, tmp_path: Path
+) -> None:
+    world = build_world(sqlite_engine, tmp_path / "files")
+    world.clock.now = JANUARY
+    chat = Chat(world.engine(), "careless")
+    asyncio.run(chat.say(world.codes[0]))
+    with world.session() as s:
+        for kind in ("title_registration", "year_end_report", "launch_document"):
+            subs.get_or_create_submission(s, world.campaign_id, world.enterprise_id, kind)
+        sub = subs.get_or_create_submission(
+            s, world.campaign_id, world.enterprise_id, "title_registration"
+        )
+        entry = subs.add_entry(
+            s, sub, "individual", "LDTT", full_name="Trần Văn Bình", position="Thợ máy", now=JANUARY
+        )
+        s.commit()
+        entry_id = entry.id or 0
+    for flow, step in STEPS:
+        _place(world.db, "careless", flow, step, entry_id)
+        before = _fingerprint(world.db)
+        replies = asyncio.run(chat.engine.handle(chat._incoming(text="???")))
+        _check(replies)
+        assert _fingerprint(world.db) == before, (flow, step)
+        with world.session() as s:
+            contact = s.exec(select(Contact).where(Contact.user_id == "careless")).one()
+            state = s.get(ConversationState, contact.id)
+            assert state is not None and (state.flow, state.step) == (flow, step), (flow, step)
