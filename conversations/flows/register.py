@@ -14,6 +14,7 @@ from typing import Any
 from bot.i18n import N_
 from bot.models import DeadlineKind, Nominee, RegistrationEntry
 from bot.services import submissions as subs
+from bot.services.errors import DomainError
 from bot.services.titles import Title, catalogue, check_registration, get_title, titles_for
 from conversations.flow import (
     Again,
@@ -56,7 +57,7 @@ MAX_LINES = 100
 def _title_label(ctx: Ctx, code: str) -> str:
     try:
         return get_title(code).name(ctx.t.language)
-    except Exception:
+    except DomainError:  # a code no longer in the catalogue is shown as it is
         return code
 
 
@@ -65,15 +66,13 @@ def describe(ctx: Ctx, entry: RegistrationEntry) -> str:
     t = ctx.t
     title = _title_label(ctx, entry.title_code)
     if entry.nominee == Nominee.INDIVIDUAL:
-        text = (
-            f"{entry.full_name} ({entry.position}): {title}"
-            if entry.position
-            else (f"{entry.full_name}: {title}")
-        )
+        who = f"{entry.full_name} ({entry.position})" if entry.position else entry.full_name
+        text = f"{who}: {title}"
         if entry.has_initiative:
             text += " · " + t("has an initiative")
         return text
-    return f"{entry.unit_name} [{t('collective')}]: {title}"
+    collective = t("collective")
+    return f"{entry.unit_name} [{collective}]: {title}"
 
 
 def _entries(ctx: Ctx) -> list[RegistrationEntry]:
