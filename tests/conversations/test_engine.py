@@ -213,3 +213,18 @@ async def test_help_in_the_middle_of_a_flow_asks_the_question_again(world: World
     assert "What you can do" in out and out.endswith("(for example Nguyễn Văn An)?")
     out = await chat.say("Bùi Thị Lan")
     assert "Position of Bùi Thị Lan" in out
+
+
+async def test_prune_forgets_old_update_keys_and_expired_states(world: World) -> None:
+    from bot.models import ProcessedUpdate
+
+    chat = Chat(world.engine())
+    await chat.say("/start", update_key="old-1")
+    world.clock.now += timedelta(days=8)
+    await chat.say("/start", update_key="new-1")
+    world.clock.now += timedelta(days=2)  # the conversation of "new-1" has expired too
+    assert chat.engine.prune() == 2
+    with world.session() as s:
+        keys = [u.update_key for u in s.exec(select(ProcessedUpdate))]
+        assert keys == ["new-1"]
+        assert s.exec(select(func.count()).select_from(ConversationState)).one() == 0
