@@ -12,6 +12,7 @@ import asyncio
 import mimetypes
 import shutil
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import TextIO
@@ -125,15 +126,28 @@ class ConsoleChannel:
             self._write(render(reply) + "\n")
         return replies
 
+    def _reader(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
+        """Feed stdin lines to the loop; a daemon thread, so Ctrl-C never waits for a line."""
+        try:
+            for line in iter(self.stdin.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
     async def run(self) -> None:
         """Until end of input: read a line, print the bot's answers."""
         interactive = self.stdin.isatty()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        reader = threading.Thread(
+            target=self._reader, args=(asyncio.get_running_loop(), queue), daemon=True
+        )
+        reader.start()
         while True:
             if interactive:
                 self.stdout.write("> ")
                 self.stdout.flush()
-            line = await asyncio.to_thread(self.stdin.readline)
-            if not line:
+            line = await queue.get()
+            if line is None:
                 break
             line = line.strip()
             if not line:
