@@ -228,3 +228,10 @@ async def test_prune_forgets_old_update_keys_and_expired_states(world: World) ->
         keys = [u.update_key for u in s.exec(select(ProcessedUpdate))]
         assert keys == ["new-1"]
         assert s.exec(select(func.count()).select_from(ConversationState)).one() == 0
+
+
+async def test_start_with_a_deep_link_code_links_at_once(world: World) -> None:
+    chat = Chat(world.engine(), language_hint="en-US")
+    out = await chat.say(f"/start@ThiDuaBot {world.codes[0]}")
+    assert "Linked" in out and "Công ty Sao Mai" in out
+    assert _contact(world).language == "en"
