@@ -11,18 +11,13 @@ from sqlmodel import col, select
 from bot.i18n import N_, Translator
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
 from bot.services.contacts import is_staff as _is_staff
+from bot.services.submissions import kind_label
 from conversations.flow import Ctx
 from conversations.interface import Reply
 
 if TYPE_CHECKING:
     from conversations.registry import Registry
 
-ITEM_NAMES: dict[DeadlineKind, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: N_("Launch document"),
-    DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
-    DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
-    DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
-}
 ITEM_COMMANDS: dict[DeadlineKind, str] = {
     DeadlineKind.LAUNCH_DOCUMENT: "launch",
     DeadlineKind.TITLE_REGISTRATION: "register",
@@ -31,8 +26,8 @@ ITEM_COMMANDS: dict[DeadlineKind, str] = {
 
 
 def item_name(t: Translator, kind: DeadlineKind | str) -> str:
-    """The item's name in the contact's language."""
-    return t(ITEM_NAMES.get(DeadlineKind(kind), str(kind)))
+    """The item's name in the contact's language (Title registration, Year-end report...)."""
+    return kind_label(t, kind)
 
 
 def is_staff(contact: Contact) -> bool:
