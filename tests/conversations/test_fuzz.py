@@ -22,6 +22,8 @@ from conversations.registry import default_registry
 from tests.conversations.conftest import JANUARY, Chat, build_world
 
 STEPS = sorted((flow.command, step) for flow in default_registry() for step in flow.steps)
+OFFICER_FLOWS = {flow.command for flow in default_registry() if Role.OFFICER in flow.roles}
+OFFICER_STEPS = [(flow, step) for flow, step in STEPS if flow in OFFICER_FLOWS]
 SPECIAL = st.sampled_from(
     [
         "",
@@ -127,7 +129,7 @@ def test_every_step_survives_any_text(sqlite_engine: SAEngine, tmp_path: Path) -
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(
-        where=st.sampled_from(STEPS),
+        where=st.sampled_from(OFFICER_STEPS),
         text=TEXT,
         choice=CHOICE,
         language=st.sampled_from(["vi", "en"]),
@@ -136,8 +138,11 @@ def test_every_step_survives_any_text(sqlite_engine: SAEngine, tmp_path: Path) -
         with world.session() as s:
             contact = s.exec(select(Contact).where(Contact.user_id == "fuzz")).one()
             contact.language = language
-            contact.role = Role.OFFICER
-            contact.enterprise_id = world.enterprise_id
+            officer = where[0] in OFFICER_FLOWS
+            # each flow is fuzzed as the role it is for: staff flows as the board's staff
+            contact.role = Role.OFFICER if officer else Role.STAFF
+            contact.enterprise_id = world.enterprise_id if officer else None
+            contact.organization_id = world.org_id
             s.add(contact)
             s.commit()
         _place(world.db, "fuzz", where[0], where[1], entry_id)
@@ -146,6 +151,53 @@ def test_every_step_survives_any_text(sqlite_engine: SAEngine, tmp_path: Path) -
         else:
             replies = asyncio.run(chat.engine.handle(chat._incoming(text=text)))
         _check(replies)
+
+    run()
+
+
+COMMANDS = sorted(flow.command for flow in default_registry())
+ACTION = st.one_of(st.integers(min_value=0, max_value=30), TEXT)
+
+
+def test_random_walks_through_every_flow(sqlite_engine: SAEngine, tmp_path: Path) -> None:
+    """From the command on, each answer is either one of the choices offered (by index) or
+    arbitrary text: every flow, staff ones included, as the role it is for."""
+    world = build_world(sqlite_engine, tmp_path / "files")
+    world.clock.now = JANUARY
+    chat = Chat(world.engine(), "walker")
+    asyncio.run(chat.say(world.codes[0]))
+    flows = {flow.command: flow for flow in default_registry()}
+
+    @settings(
+        max_examples=80,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        command=st.sampled_from(COMMANDS),
+        actions=st.lists(ACTION, max_size=8),
+        language=st.sampled_from(["vi", "en"]),
+    )
+    def run(command: str, actions: list[int | str], language: str) -> None:
+        officer = Role.OFFICER in flows[command].roles
+        with world.session() as s:
+            contact = s.exec(select(Contact).where(Contact.user_id == "walker")).one()
+            contact.language = language
+            contact.role = Role.OFFICER if officer else Role.STAFF
+            contact.enterprise_id = world.enterprise_id if officer else None
+            contact.organization_id = world.org_id
+            s.add(contact)
+            s.commit()
+        replies = asyncio.run(chat.engine.handle(chat._incoming(text=f"/{command}")))
+        _check(replies)
+        for action in actions:
+            offered = [c.key for r in replies for c in r.choices]
+            if isinstance(action, int) and offered:
+                incoming = chat._incoming(choice=offered[action % len(offered)])
+            else:
+                incoming = chat._incoming(text=str(action))
+            replies = asyncio.run(chat.engine.handle(incoming))
+            _check(replies)
 
     run()
 
@@ -212,7 +264,7 @@ def test_an_invalid_answer_at_every_step_changes_nothing(
         )
         s.commit()
         entry_id = entry.id or 0
-    for flow, step in STEPS:
+    for flow, step in OFFICER_STEPS:
         _place(world.db, "careless", flow, step, entry_id)
         before = _fingerprint(world.db)
         replies = asyncio.run(chat.engine.handle(chat._incoming(text="???")))
