@@ -48,7 +48,11 @@ def status_text(ctx: Ctx) -> str:
             line += "\n  " + t("closed since the due date; please contact the board office")
         elif not entry.locked and entry.state != "accepted":
             command = common.ITEM_COMMANDS.get(DeadlineKind(entry.kind))
-            if command:
+            if command and entry.state == "not_started":
+                line += "\n  " + t("start with /{command}", command=command)
+            elif command and entry.state == "submitted":
+                line += "\n  " + t("to change it before the due date: /{command}", command=command)
+            elif command:
                 line += "\n  " + t("continue with /{command}", command=command)
         lines.append(line)
     if not items:
