@@ -977,8 +977,12 @@ def snapshot(session: Session, submission: Submission) -> dict[str, Any]:
 
 
 def _lock_row(session: Session, submission: Submission) -> None:
-    """Reload the submission under a row lock (PostgreSQL) so concurrent reviews serialise."""
-    if submission.id is not None and session.get_bind().dialect.name != "sqlite":
+    """Reload the submission, under a row lock on PostgreSQL, so concurrent changes serialise.
+
+    SQLite has no row locks (FOR UPDATE is left out) but one writer at a time; the reload
+    still makes the decision on the latest committed state rather than a stale object.
+    """
+    if submission.id is not None:
         session.flush()
         session.refresh(submission, with_for_update=True)
 
