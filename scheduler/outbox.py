@@ -16,8 +16,10 @@ possibly sent, its result not yet written — at most one batch (`max_batch` mes
 crashed instance, and only those. Everything written `sent` is never sent again.
 
 Pacing. Sends happen only inside sending hours (default 07:30–17:30 local time on working
-days); a due message outside them waits. Each channel has a rate limiter (Telegram 25/s per
-bot by default, Zalo configurable) and each chat gets at most one message per second. A 429
+days); a due message outside them waits, except notices (`PROMPT_KINDS`: e.g. a returned
+submission's reason), which answer a person's own business and go out at once. Each channel
+has a rate limiter (Telegram 25/s per bot by default, Zalo configurable) and each chat gets
+at most one message per second. A 429
 pauses the channel for its `retry_after`; a transient error is retried with exponential
 back-off up to `max_attempts`, then the delivery is `failed`; a 403 makes the delivery
 `unreachable` and marks the contact unreachable, and nothing more is sent to it.
@@ -52,6 +54,9 @@ from scheduler.ratelimit import ChatSpacing, PausedTooLong, RateLimiter
 log = logging.getLogger(__name__)
 
 ERROR_LENGTH = 1000
+# Answers to a person's own request or a staff decision about it (a returned submission's
+# reason): sent at once, also outside the sending hours. Everything else waits for them.
+PROMPT_KINDS: tuple[DeliveryKind, ...] = (DeliveryKind.NOTICE,)
 
 
 # ---------------------------------------------------------------------------- producers
@@ -223,7 +228,13 @@ class Dispatcher:
 
     # -- database (synchronous; run in a worker thread so the event loop never blocks)
 
-    def _claim(self, now: datetime, channels: list[str], limit: int) -> list[_Job]:
+    def _claim(
+        self,
+        now: datetime,
+        channels: list[str],
+        limit: int,
+        kinds: tuple[DeliveryKind, ...] | None = None,
+    ) -> list[_Job]:
         stale_before = now - timedelta(seconds=self.config.claim_timeout_seconds)
         with Session(self.engine) as session:
             session.execute(
@@ -262,6 +273,8 @@ class Dispatcher:
                 .order_by(col(Delivery.not_before), col(Delivery.id))
                 .limit(limit)
             )
+            if kinds is not None:
+                due = due.where(col(Delivery.kind).in_([k.value for k in kinds]))
             claim = update(Delivery).values(
                 status=DeliveryStatus.SENDING, claimed_by=self.instance_id, claimed_at=now
             )
@@ -421,10 +434,9 @@ class Dispatcher:
     async def run_once(self, max_batch: int | None = None) -> int:
         """Claim and send one batch; returns how many deliveries were handled."""
         now = self.clock.now()
-        if not self.in_sending_hours(now):
-            return 0
+        kinds = None if self.in_sending_hours(now) else PROMPT_KINDS
         limit = max_batch or self.max_batch
-        jobs = await asyncio.to_thread(self._claim, now, self._ready_channels(), limit)
+        jobs = await asyncio.to_thread(self._claim, now, self._ready_channels(), limit, kinds)
         if not jobs:
             return 0
         gate = asyncio.Semaphore(self.config.concurrency)

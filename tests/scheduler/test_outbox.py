@@ -103,6 +103,25 @@ async def test_nothing_goes_out_outside_sending_hours(
     assert len(sender.sent) == 2
 
 
+async def test_notices_answer_at_once_even_at_night(engine: Engine, settings: Settings) -> None:
+    """A notice (a returned submission's reason) is someone's own business: it goes out
+    outside sending hours too, while reminders and broadcasts wait for the morning."""
+    ids = make_contacts(engine, 2)
+    night = datetime.fromisoformat("2025-01-06T22:00:00+07:00")
+    broadcasts = fill_outbox(engine, ids, not_before=night)
+    with Session(engine) as session:
+        enqueue(session, DeliveryKind.NOTICE, ids[0], "trả lại: thiếu chữ ký", "n:1", night)
+        session.commit()
+    clock = FakeClock(night)
+    sender = FakeSender()
+    dispatcher = _dispatcher(engine, sender, clock, settings)
+    await _drain(dispatcher)
+    assert [text for _chat, text in sender.sent] == ["trả lại: thiếu chữ ký"]
+    clock.set(datetime.fromisoformat("2025-01-07T07:30:00+07:00"))
+    await _drain(dispatcher)
+    assert sorted(text for _chat, text in sender.sent[1:]) == sorted(broadcasts)
+
+
 async def test_blocked_contact_is_marked_unreachable_and_never_retried(
     engine: Engine, settings: Settings, clock: FakeClock
 ) -> None:
