@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.i18n import Translator
 from bot.models import (
@@ -159,7 +159,7 @@ def fill_registration(w: World, item: Submission, now: datetime = APRIL) -> None
 
 
 def audit_actions(session: Session) -> list[str]:
-    return [e.action for e in session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()]
+    return [e.action for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()]
 
 
 def count(session: Session, model: type) -> int:
@@ -447,7 +447,7 @@ def test_return_needs_a_reason_and_allows_a_fix_after_the_deadline(world: World)
     assert not subs.is_locked(world.session, item, after)
     [status] = [
         s
-        for s in subs.item_statuses(world.session, world.campaign.id, world.enterprise.id, after)  # type: ignore[arg-type]
+        for s in subs.item_statuses(world.session, world.campaign.id, world.enterprise.id, after)
         if s.kind == REG
     ]
     assert status.state == "returned" and status.return_reason == "Thiếu chức vụ của Công nhân 1"
