@@ -20,6 +20,7 @@ from bot.db import get_engine
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
 from bot.models import DeliveryKind, DeliveryStatus
+from bot.services.campaigns import deadline_kind_label
 from bot.settings import get_settings
 from scheduler.outbox import outbox_status
 from scheduler.planner import PlannedMessage, preview_day, sending_start_utc
@@ -91,6 +92,15 @@ def _message_json(m: PlannedMessage) -> dict[str, Any]:
     }
 
 
+def _subject(t: Translator, m: PlannedMessage) -> str:
+    """The deadline's name in the office's language, or the observance / phase as planned."""
+    if m.kind is DeliveryKind.REMINDER:
+        return deadline_kind_label(t, m.subject)
+    if m.kind is DeliveryKind.DIGEST:
+        return ""
+    return m.subject
+
+
 @click.group("reminders")
 def reminders_group() -> None:
     """What the scheduler plans: reminders, commemoration prompts, notices, digests."""
@@ -130,7 +140,9 @@ def reminders_plan(on_text: str, as_json: bool) -> None:
         who = f"{m.contact_name or m.contact_id} ({m.channel}, {m.language})"
         where = f" — {m.enterprise_name} ({m.tax_code})" if m.enterprise_name else ""
         click.echo("")
-        click.echo(f"[{t(KIND_LABELS[m.kind])}: {m.subject}] {who}{where}")
+        subject = _subject(t, m)
+        label = f"{t(KIND_LABELS[m.kind])}: {subject}" if subject else t(KIND_LABELS[m.kind])
+        click.echo(f"[{label}] {who}{where}")
         for line in m.text.splitlines():
             click.echo(f"    {line}")
 

@@ -177,6 +177,7 @@ def test_plain_output_and_nothing_written(
     assert result.exit_code == 0, result.output
     assert "24/01/2025" in result.output
     assert "Công ty Luxshare (0100000001)" in result.output
+    assert "[nhắc hạn: Văn bản phát động]" in result.output
     assert "Công ty May Đình Vũ" not in result.output  # already accepted
     assert "Third Day of Lunar New Year" in result.output  # the English officer's text
     with Session(engine) as session:
