@@ -281,10 +281,16 @@ async def serve(
     problem or when a component dies. `handler` defaults to the conversation Engine."""
     check_settings(settings)
     stop = stop or asyncio.Event()
-    with redacted_logging(settings):
+    with redacted_logging(settings) as redactor:
         signals = _install_signals(stop)
         try:
             await _run(settings, stop, handler or _default_handler(settings))
+        except ServeError as exc:
+            # click prints the message itself, past the logging filters: redact it here.
+            redacted = redactor.redact(exc.message)
+            if redacted != exc.message:
+                raise ServeError(redacted) from None
+            raise
         finally:
             loop = asyncio.get_running_loop()
             for sig in signals:
