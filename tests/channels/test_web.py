@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import socket
 import sys
 import types
@@ -360,3 +362,22 @@ async def test_serve_reports_a_busy_port(fake_zalo, handler, fake_scheduler, sql
         )
         with pytest.raises(ServeError, match=f"cannot listen on 127.0.0.1:{port}"):
             await serve(settings, handler=handler)
+
+
+async def test_sigterm_stops_serve_cleanly(fake_zalo, handler, fake_scheduler, sqlite_url):
+    settings = load_settings(
+        database_url=sqlite_url,
+        zalo_bot_token=fake_zalo.token,
+        zalo_api_base_url=fake_zalo.base_url,
+    )
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(serve(settings, handler=handler))
+    await _until(lambda: fake_scheduler.senders != {} or task.done())
+    handlers = getattr(loop, "_signal_handlers", {})
+    if signal.SIGTERM not in handlers:  # never kill the test run itself
+        task.cancel()
+        pytest.skip("serve() could not install its signal handlers here")
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(task, timeout=10)
+    assert fake_scheduler.stopped
+    assert signal.SIGTERM not in getattr(loop, "_signal_handlers", {})  # handlers removed
