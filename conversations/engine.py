@@ -233,14 +233,23 @@ class Engine:
         return [Reply(t("Sorry, something went wrong on our side. Please try again."))]
 
     def _claim(self, session: Session, incoming: Incoming, now: datetime) -> bool:
+        """Insert the update's key as the transaction's first statement; False if known.
+
+        Deliberately not in a SAVEPOINT: on SQLite an outermost SAVEPOINT is the transaction,
+        and releasing it would commit the claim on its own. As a plain first INSERT it opens
+        the transaction and takes SQLite's write lock until the commit, so messages are
+        applied one at a time there (PostgreSQL serialises on the contact's row instead).
+        Nothing else has been done when the key turns out to be known: rolling back is safe.
+        """
+        session.add(
+            ProcessedUpdate(
+                channel=str(incoming.channel), update_key=incoming.update_key[:128], at=now
+            )
+        )
         try:
-            with session.begin_nested():
-                session.add(
-                    ProcessedUpdate(
-                        channel=str(incoming.channel), update_key=incoming.update_key[:128], at=now
-                    )
-                )
+            session.flush()
         except IntegrityError:
+            session.rollback()
             return False
         return True
 
