@@ -381,3 +381,30 @@ async def test_sigterm_stops_serve_cleanly(fake_zalo, handler, fake_scheduler, s
     await asyncio.wait_for(task, timeout=10)
     assert fake_scheduler.stopped
     assert signal.SIGTERM not in getattr(loop, "_signal_handlers", {})  # handlers removed
+
+
+async def test_serve_with_the_real_engine_and_scheduler(
+    fake_telegram, sqlite_engine, sqlite_url, tmp_path, caplog
+):
+    """No stand-ins: the conversation Engine and scheduler.service start, answer and stop."""
+    settings = load_settings(
+        database_url=sqlite_url,
+        files_dir=tmp_path / "files",
+        telegram_bot_token=fake_telegram.token,
+        telegram_api_base_url=fake_telegram.base_url,
+    )
+    stop = asyncio.Event()
+    with caplog.at_level(logging.INFO):
+        task = asyncio.create_task(serve(settings, stop=stop))
+        try:
+            await fake_telegram.until_calls("deleteWebhook", timeout=10)
+            fake_telegram.push_text(77, "/start", language_code="en")
+            await fake_telegram.until_calls("sendMessage", 2, timeout=10)
+            assert fake_telegram.texts(77)[0].startswith("Welcome to Thi đua Bot")
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=15)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "scheduler started" in messages
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert all(fake_telegram.token not in m for m in messages)
