@@ -7,8 +7,11 @@ whether it answers a message or is a scheduled reminder.
 
 The API base URL comes from the settings and is used for both the method calls and the file
 downloads, so a self-hosted Bot API server (larger downloads) or the tests' fake server works.
-The token is part of every URL: nothing here logs a URL, and `bot.server` redacts the token
-from every log line as a second line of defence.
+The token is part of every URL: nothing here logs a URL, `TokenUrlFilter` masks it in the
+lines httpx and PTB log, and `bot.server` redacts it from every log record besides.
+
+`Handler`, `split_text`, `ChatLocks`, `FileTooLarge` and `apology` are channel-neutral; the
+Zalo channel reuses them from here.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ MENU: tuple[tuple[str, str], ...] = (
     ("launch", N_("Send the launch document")),
     ("link", N_("Link this chat with an invite code")),
     ("help", N_("What you can do now")),
+    ("back", N_("Go back one step")),
     ("language", N_("Change the language")),
     ("cancel", N_("Cancel the current step")),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -224,8 +225,6 @@ async def test_token_never_appears_in_the_logs(fake_telegram, handler, caplog):
 
 
 async def test_chats_run_concurrently_but_each_chat_in_order(fake_telegram):
-    import asyncio
-
     order: list[str] = []
 
     class Slow:
