@@ -39,6 +39,7 @@ from tests.conversations.conftest import Chat, Clock
 YEAR = 2026
 # 10:00 in Hà Nội on Tuesday 10/03/2026.
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
+JANUARY = datetime(2026, 1, 12, 3, 0, tzinfo=UTC)
 STAFF, ADMIN, LEADER, OFFICER = "staff-1", "admin-1", "leader-1", "officer-1"
 ENTERPRISES = (
     # prefix, name, zone, cluster, officer language, reachable
@@ -100,9 +101,11 @@ class StaffWorld:
 
     def submit(self, index: int, kind: DeadlineKind, tmp: Path) -> int:
         """A complete submitted item of enterprise `index` (registration or launch document)."""
+        # A launch document was due on 31/01: it was sent in January.
+        at = JANUARY if kind == DeadlineKind.LAUNCH_DOCUMENT else NOW
         with self.session() as s:
             sub = subs.get_or_create_submission(
-                s, self.campaign_id, self.enterprise_ids[index], kind, now=NOW
+                s, self.campaign_id, self.enterprise_ids[index], kind, now=at
             )
             who = self.officer_ids[index]
             if kind == DeadlineKind.TITLE_REGISTRATION:
@@ -145,11 +148,11 @@ class StaffWorld:
                     path.stat().st_size,
                     str(path),
                     "",
-                    NOW,
+                    at,
                     contact_id=who,
                 )
-                subs.set_launch_document(s, sub, "12/KH-CĐ", date(YEAR, 1, 10), NOW, contact_id=who)
-            subs.submit(s, sub, who, NOW)
+                subs.set_launch_document(s, sub, "12/KH-CĐ", date(YEAR, 1, 10), at, contact_id=who)
+            subs.submit(s, sub, who, at)
             s.commit()
             assert sub.id is not None
             return sub.id

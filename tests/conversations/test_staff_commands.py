@@ -1,0 +1,277 @@
+"""/broadcast, /progress, /missing, /review, /export and /invite end to end through the
+Engine (SQLite and PostgreSQL, Vietnamese and English); officers are refused every staff
+command and change nothing; a cluster leader never sees another cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine as SAEngine
+from sqlmodel import select
+
+from bot.models import (
+    AuditEntry,
+    Broadcast,
+    ConversationState,
+    DeadlineKind,
+    Delivery,
+    DeliveryKind,
+    InviteCode,
+    SubmissionStatus,
+)
+from conversations.flows import broadcast as bc
+from conversations.flows import export as ex
+from conversations.flows import missing as mis
+from conversations.flows import review as rev
+from tests.conversations.staff_world import (
+    ADMIN,
+    LEADER,
+    STAFF,
+    StaffWorld,
+    build_staff_world,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n"
+STAFF_COMMANDS = ("campaign", "broadcast", "progress", "missing", "review", "export", "invite")
+
+
+@pytest.fixture
+def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
+    return build_staff_world(engine, tmp_path / "files")
+
+
+# ------------------------------------------------------------------------- broadcast
+
+
+async def test_broadcast_with_a_document_to_a_zone_then_status(
+    world: StaffWorld, tmp_path: Path
+) -> None:
+    chat = await world.chat(STAFF)
+    out = await chat.say("/broadcast")
+    assert "Nhập nội dung thông báo" in out
+    await chat.say("Kính gửi các doanh nghiệp: hội nghị sơ kết ngày 20/06.")
+    plan = tmp_path / "ke-hoach-2026.pdf"
+    plan.write_bytes(b"%PDF-1.4 plan")
+    out = await chat.send_file(plan)
+    assert "ke-hoach-2026.pdf" in out and "Gửi cho ai?" in out
+    keys = chat.choice_keys()
+    assert f"{bc.AUDIENCE}all" in keys and f"{bc.AUDIENCE}z{world.zone_ids[0]}" in keys
+    assert f"{bc.AUDIENCE}ntitle_registration" in keys
+    out = await chat.press(f"{bc.AUDIENCE}z{world.zone_ids[0]}")
+    # KCN Đình Trám: Sao Mai (reachable) and Quang Châu (blocked the bot).
+    assert "KCN Đình Trám" in out and "Số người nhận liên lạc được: 1" in out
+    assert world.count(Broadcast) == 0
+    out = await chat.press(bc.SEND)
+    assert "Thông báo số 1" in out and "1 cán bộ" in out
+    [delivery] = world.deliveries()
+    assert delivery.kind == DeliveryKind.BROADCAST and delivery.contact_id == world.officer_ids[0]
+    assert delivery.document_path and Path(delivery.document_path).read_bytes() == b"%PDF-1.4 plan"
+    assert world.audit("broadcast.create")
+    out = await chat.say("/broadcast status")
+    assert "0 đã gửi · 1 đang chờ · 0 lỗi · 0 không liên lạc được" in out
+    assert "hội nghị sơ kết" in out
+
+
+async def test_broadcast_to_those_missing_an_item_in_english(world: StaffWorld) -> None:
+    chat = await world.chat(ADMIN, "en")
+    await chat.say("/broadcast")
+    out = await chat.say("x" * 4097)
+    assert "too long: 4.097 characters, at most 4.096" in out
+    await chat.say("Please register your titles before 15/04.")
+    await chat.press(bc.NO_FILE)
+    out = await chat.press(f"{bc.AUDIENCE}ntitle_registration")
+    assert "Recipients who can be reached: 3" in out
+    out = await chat.press(bc.CHANGE)
+    assert "Who should receive it?" in out
+    await chat.press(f"{bc.AUDIENCE}c{world.cluster_ids[1]}")
+    out = await chat.press(bc.SEND)
+    assert "queued for 1 officers" in out
+    assert [d.contact_id for d in world.deliveries()] == [world.officer_ids[2]]
+
+
+# -------------------------------------------------------------------------- progress
+
+
+async def test_progress_text_chart_and_targets(world: StaffWorld, tmp_path: Path) -> None:
+    world.submit(0, DeadlineKind.TITLE_REGISTRATION, tmp_path)
+    chat = await world.chat(STAFF, "en")
+    await chat.say("/progress")
+    text, chart, targets = chat.last
+    assert "Title registration (due 15/04/2026)" in text.text
+    assert "0 accepted · 1 submitted · 0 returned · 3 missing of 4" in text.text
+    assert "By cluster:" in text.text and "By zone:" in text.text
+    assert chart.photo is not None and chart.photo.read_bytes().startswith(PNG)
+    assert chart.photo.is_relative_to(world.settings.files_dir)
+    assert "Reported figures against the plan" in targets.text
+    assert "Award shortlist" in targets.text
+    assert world.audit("progress.view")
+
+
+async def test_cluster_leader_sees_his_cluster_only(world: StaffWorld, tmp_path: Path) -> None:
+    world.submit(0, DeadlineKind.TITLE_REGISTRATION, tmp_path)  # cluster 1
+    leader = await world.chat(LEADER, "en")
+    await leader.say("/progress")
+    text = leader.last[0].text
+    assert "Cluster: Cụm thi đua số 2" in text and "Enterprises: 2" in text
+    assert "0 submitted" in text and "Sao Mai" not in text
+    out = await leader.say("/missing register")
+    assert "Vân Trung" in out and "Quang Châu" in out and "Sao Mai" not in out
+    assert "Hà Bắc" not in out
+    out = await leader.say("/review")
+    assert "No submitted item is waiting" in out  # Sao Mai's is another cluster's
+    await leader.say("/export missing register")
+    [reply] = leader.last
+    assert reply.document is not None
+    rows = list(load_workbook(reply.document).active.iter_rows(values_only=True))
+    assert {r[1] for r in rows[1:]} == {"Công ty Vân Trung", "Công ty Quang Châu"}
+    await leader.say("/broadcast")
+    await leader.say("Xin chào cụm 2")
+    await leader.press(bc.NO_FILE)
+    keys = leader.choice_keys()
+    assert f"{bc.AUDIENCE}c{world.cluster_ids[0]}" not in keys
+    await leader.press(f"{bc.AUDIENCE}all")
+    await leader.press(bc.SEND)
+    assert [d.contact_id for d in world.deliveries()] == [world.officer_ids[2]]
+    out = await leader.say("/invite Sao Mai")
+    assert "None of your enterprises" in out
+    assert world.count(InviteCode) == 0
+
+
+# --------------------------------------------------------------------------- missing
+
+
+async def test_missing_list_and_nudge_once_a_day(world: StaffWorld) -> None:
+    chat = await world.chat(STAFF)
+    out = await chat.say("/missing")
+    assert "Hạng mục nào?" in out
+    out = await chat.press("kind:launch_document")
+    assert "4 doanh nghiệp chưa nộp" in out and "không liên lạc được" in out
+    out = await chat.press(mis.NUDGE)
+    assert "Đã xếp hàng 3 tin nhắc" in out and "1 cán bộ không liên lạc được" in out
+    reminders = world.deliveries()
+    assert len(reminders) == 3 and all(d.kind == DeliveryKind.REMINDER for d in reminders)
+    english = next(d for d in reminders if d.contact_id == world.officer_ids[1])
+    assert "has not yet submitted the launch document" in english.text
+    await chat.say("/missing launch")
+    out = await chat.press(mis.NUDGE)
+    assert "Đã xếp hàng 0 tin nhắc" in out and "3 cán bộ đã được nhắc hôm nay" in out
+    assert len(world.deliveries()) == 3
+    out = await chat.say("/missing nothing")
+    assert "Vui lòng chọn một trong các hạng mục" in out
+
+
+# ---------------------------------------------------------------------------- review
+
+
+async def test_review_return_then_accept_with_notices(world: StaffWorld, tmp_path: Path) -> None:
+    launch_id = world.submit(2, DeadlineKind.LAUNCH_DOCUMENT, tmp_path)
+    registration_id = world.submit(0, DeadlineKind.TITLE_REGISTRATION, tmp_path)
+    chat = await world.chat(STAFF, "en")
+    await chat.say("/review")
+    summary, document, _question = chat.last
+    assert "Launch document of Công ty Vân Trung" in summary.text
+    assert "Document 12/KH-CĐ of 10/01/2026" in summary.text
+    assert document.document is not None and document.document.name == "kh-2.pdf"
+    assert rev.ACCEPT in chat.choice_keys()
+    out = await chat.press(rev.RETURN)
+    assert "Type the reason" in out
+    out = await chat.say("Thiếu chữ ký và con dấu.")
+    assert "Returned to Công ty Vân Trung; 1 officers get the reason now." in out
+    assert world.status(launch_id) == SubmissionStatus.RETURNED
+    [notice] = world.deliveries()
+    assert notice.kind == DeliveryKind.NOTICE and notice.contact_id == world.officer_ids[2]
+    assert "Thiếu chữ ký và con dấu." in notice.text and "/launch" in notice.text
+    assert "trả lại" in notice.text  # the officer reads Vietnamese
+    # The next item follows: the registration, with the shortlist against the targets.
+    assert "Title registration of Công ty Sao Mai" in out and "Nguyễn Văn An" in out
+    assert "Award shortlist" in out and "1 proposed (0 accepted), target 10" in out
+    out = await chat.press(rev.ACCEPT)
+    assert "Accepted title registration of Công ty Sao Mai" in out
+    assert "No submitted item is waiting for review." in out
+    assert world.status(registration_id) == SubmissionStatus.ACCEPTED
+    assert len(world.audit("submission.return")) == 1
+    assert len(world.audit("submission.accept")) == 1
+    # The officer of Vân Trung can act on the return at once.
+    officer = world.officer_chat(2)
+    out = await officer.say("/status")
+    assert "Thiếu chữ ký và con dấu." in out
+
+
+async def test_review_skip_and_stop_in_vietnamese(world: StaffWorld, tmp_path: Path) -> None:
+    first = world.submit(0, DeadlineKind.LAUNCH_DOCUMENT, tmp_path)
+    world.submit(1, DeadlineKind.LAUNCH_DOCUMENT, tmp_path)
+    chat = await world.chat(STAFF)
+    out = await chat.say("/review")
+    assert "Công ty Sao Mai" in out
+    out = await chat.press(rev.SKIP)
+    assert "Công ty Hà Bắc" in out
+    out = await chat.press(rev.STOP)
+    assert "Đã dừng" in out
+    assert world.status(first) == SubmissionStatus.SUBMITTED and world.deliveries() == []
+
+
+# ---------------------------------------------------------------------------- export
+
+
+async def test_export_registrations_and_reports(world: StaffWorld, tmp_path: Path) -> None:
+    world.submit(0, DeadlineKind.TITLE_REGISTRATION, tmp_path)
+    chat = await world.chat(STAFF)
+    out = await chat.say("/export")
+    assert "Danh sách nào?" in out
+    out = await chat.press(ex.REGISTRATIONS)
+    [reply] = chat.last
+    assert "3 dòng" in out and reply.document is not None and reply.document.suffix == ".xlsx"
+    rows = list(load_workbook(reply.document).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("STT", "Doanh nghiệp", "Mã số thuế")
+    assert [r[4] for r in rows[1:]] == ["Phòng Kỹ thuật", "Nguyễn Văn An", "Phân xưởng May 1"]
+    assert world.audit("export.registrations")
+    english = await world.chat(ADMIN, "en")
+    out = await english.say("/export reports")
+    assert "Year-end reports: 0 rows." in out
+
+
+# ---------------------------------------------------------------------------- invite
+
+
+async def test_invite_by_tax_code_name_and_choice(world: StaffWorld) -> None:
+    chat = await world.chat(STAFF, "en")
+    with world.session() as s:
+        from bot.models import Enterprise
+
+        code = s.get(Enterprise, world.enterprise_ids[1]).tax_code  # type: ignore[union-attr]
+    out = await chat.say(f"/invite {code[:4]} {code[4:]}")
+    assert "Invite code for Công ty Hà Bắc" in out and "Valid until" in out
+    out = await chat.say("/invite")
+    assert "Type its tax code" in out
+    out = await chat.say("công ty")
+    assert "Several enterprises match" in out
+    out = await chat.press(f"inv:e:{world.enterprise_ids[3]}")
+    assert "Invite code for Công ty Quang Châu" in out
+    out = await chat.say("/invite 0100109107")
+    assert world.count(InviteCode) == 2
+    issued = world.audit("invite.issue")
+    assert len(issued) == 2 and issued[0].actor == f"telegram:{STAFF}"
+
+
+# ------------------------------------------------------------------------ refusals
+
+
+async def test_officer_is_refused_every_staff_command(world: StaffWorld, tmp_path: Path) -> None:
+    world.submit(0, DeadlineKind.LAUNCH_DOCUMENT, tmp_path)
+    officer = world.officer_chat(0)
+    with world.session() as s:
+        before = len(s.exec(select(AuditEntry)).all())
+    for command in STAFF_COMMANDS:
+        out = await officer.say(f"/{command}")
+        assert f"/{command} chỉ dành cho cán bộ của Ban" in out, out
+        for key in (rev.ACCEPT, bc.SEND, mis.NUDGE, ex.REGISTRATIONS):
+            await officer.press(key)
+    assert world.count(Delivery) == 0 and world.count(Broadcast) == 0
+    assert world.count(InviteCode) == 0 and world.count(ConversationState) == 0
+    with world.session() as s:
+        refused = s.exec(select(AuditEntry).where(AuditEntry.action == "command.refused")).all()
+        assert len(s.exec(select(AuditEntry)).all()) == before + len(STAFF_COMMANDS)
+    assert len(refused) == len(STAFF_COMMANDS)
+    assert world.status(1) == SubmissionStatus.SUBMITTED
