@@ -1,0 +1,106 @@
+"""The board office on Telegram, through the real Engine and database (SQLite and
+PostgreSQL), python-telegram-bot's HTTP stack and the fake Bot API: /progress sends the chart
+as a photo, /export the workbook as a document, /review the officer's file as a document and
+its buttons, and an officer typing a staff command is refused."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine as SAEngine
+from sqlmodel import Session, select
+
+from bot.channels.telegram import build_application, start_application, stop_application
+from bot.models import DeadlineKind, Delivery, DeliveryKind, Organization
+from bot.services.contacts import add_staff
+from bot.settings import load_settings
+from conversations.engine import Engine
+from tests.conversations.staff_world import StaffWorld, build_staff_world
+from tests.fakes.telegram_api import FakeTelegramServer
+
+STAFF_CHAT = 9001
+OFFICER_CHAT = 9002
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
+    world = build_staff_world(engine, tmp_path / "files")
+    with Session(engine) as session:
+        org = session.get(Organization, world.org_id)
+        assert org is not None
+        add_staff(session, "telegram", str(STAFF_CHAT), "staff", org)
+        session.commit()
+    return world
+
+
+async def _say(fake: FakeTelegramServer, chat: int, text: str, expect: int) -> list[str]:
+    before = len(fake.sent(chat))
+    fake.push_text(chat, text, language_code="en")
+    await fake.until(lambda s: len(s.sent(chat)) >= before + expect, timeout=15)
+    return fake.texts(chat)[before:]
+
+
+async def _press(fake: FakeTelegramServer, chat: int, key: str, expect: int) -> list[str]:
+    before = len(fake.sent(chat))
+    fake.push_callback(chat, key)
+    await fake.until(lambda s: len(s.sent(chat)) >= before + expect, timeout=15)
+    return fake.texts(chat)[before:]
+
+
+async def test_staff_progress_export_and_review_over_telegram(
+    fake_telegram: FakeTelegramServer, engine: SAEngine, world: StaffWorld, tmp_path: Path
+) -> None:
+    world.submit(2, DeadlineKind.LAUNCH_DOCUMENT, tmp_path)
+    world.submit(0, DeadlineKind.TITLE_REGISTRATION, tmp_path)
+    settings = load_settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        files_dir=world.settings.files_dir,
+        telegram_bot_token=fake_telegram.token,
+        telegram_api_base_url=fake_telegram.base_url,
+    )
+    app = build_application(settings, Engine(engine, settings))
+    await start_application(app, settings)
+    try:
+        await _say(fake_telegram, STAFF_CHAT, "/language en", 1)
+
+        # /progress: the text, the chart as a photo, the targets.
+        texts = await _say(fake_telegram, STAFF_CHAT, "/progress", 3)
+        assert texts[0].startswith("Progress of") and texts[1] == "Progress chart"
+        photos = [u for u in fake_telegram.uploads if u[0] == "sendPhoto"]
+        assert len(photos) == 1 and photos[0][3].startswith(PNG)
+
+        # /export registrations: the workbook as a document.
+        texts = await _say(fake_telegram, STAFF_CHAT, "/export registrations", 1)
+        assert texts[0] == "Title registrations: 3 rows."
+        [(_m, _f, name, content)] = [u for u in fake_telegram.uploads if u[0] == "sendDocument"]
+        assert name.endswith(".xlsx")
+        rows = list(load_workbook(BytesIO(content)).active.iter_rows(values_only=True))
+        assert len(rows) == 4 and rows[1][1] == "Công ty Sao Mai"
+
+        # /review: summary, the officer's PDF as a document, then the question with buttons.
+        texts = await _say(fake_telegram, STAFF_CHAT, "/review", 3)
+        assert "Launch document of Công ty Vân Trung" in texts[0]
+        documents = [u for u in fake_telegram.uploads if u[0] == "sendDocument"]
+        assert documents[-1][2] == "kh-2.pdf" and documents[-1][3].startswith(b"%PDF")
+        last = fake_telegram.sent(STAFF_CHAT)[-1]
+        keys = [row[0]["callback_data"] for row in last.params["reply_markup"]["inline_keyboard"]]
+        assert keys == ["rev:accept", "rev:return", "rev:skip", "rev:stop"]
+        texts = await _press(fake_telegram, STAFF_CHAT, "rev:return", 1)
+        assert texts[-1].startswith("Type the reason")
+        texts = await _say(fake_telegram, STAFF_CHAT, "Thiếu con dấu.", 2)
+        assert texts[0].startswith("Returned to Công ty Vân Trung")
+        with Session(engine) as session:
+            notices = session.exec(
+                select(Delivery).where(Delivery.kind == DeliveryKind.NOTICE)
+            ).all()
+        assert len(notices) == 1 and "Thiếu con dấu." in notices[0].text
+
+        # An officer typing a staff command is refused, politely, in his language.
+        texts = await _say(fake_telegram, OFFICER_CHAT, "/review", 1)
+        assert "/review is only for the board's staff" in texts[0]
+    finally:
+        await stop_application(app)
