@@ -416,8 +416,9 @@ def build_application(
     if settings.telegram_webhook_url:
         builder = builder.updater(None)
     # Updates run concurrently (one officer's 20 MB upload must not hold up everyone else);
-    # ChatLocks keeps each chat's own messages in order.
-    application = builder.concurrent_updates(True).build()
+    # ChatLocks keeps each chat's own messages in order. PTB's own job queue is not used:
+    # reminders belong to scheduler.service, which works the same for every channel.
+    application = builder.concurrent_updates(True).job_queue(None).build()
     channel = TelegramChannel(handler, self_hosted=is_self_hosted(settings))
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(_on_error)
