@@ -15,7 +15,14 @@ from bot.i18n import N_
 from bot.models import DeadlineKind, Nominee, RegistrationEntry
 from bot.services import submissions as subs
 from bot.services.errors import DomainError
-from bot.services.titles import Title, catalogue, check_registration, get_title, titles_for
+from bot.services.titles import (
+    Title,
+    catalogue,
+    check_registration,
+    get_title,
+    nominee_key,
+    titles_for,
+)
 from conversations.flow import (
     Again,
     Answer,
@@ -243,7 +250,22 @@ def _add(ctx: Ctx, **fields: Any) -> RegistrationEntry:
     )
 
 
+def _missing_required(ctx: Ctx, entry: RegistrationEntry) -> str | None:
+    """The first title this entry's title needs for the same person that is not registered."""
+    try:
+        title = get_title(entry.title_code)
+    except DomainError:
+        return None
+    held = {
+        e.title_code
+        for e in _entries(ctx)
+        if e.nominee == entry.nominee and nominee_key(e) == nominee_key(entry)
+    }
+    return next((code for code in title.requires if code not in held), None)
+
+
 def _added(ctx: Ctx, entry: RegistrationEntry) -> Goto:
+    """Say what was added and what rule it still breaks; offer the title it needs, if any."""
     t = ctx.t
     lines = [t("Added: {entry}.", entry=describe(ctx, entry))]
     for violation in check_registration(_entries(ctx)):
@@ -251,7 +273,41 @@ def _added(ctx: Ctx, entry: RegistrationEntry) -> Goto:
             lines.append(t("Note: {rule}", rule=violation.message(t)))
     for key in ("full_name", "position", "unit_name", "title_code"):
         ctx.data.pop(key, None)
+    required = _missing_required(ctx, entry)
+    if required is not None:
+        ctx.data["entry"] = entry.id
+        ctx.data["required"] = required
+        return Goto("add_required", (reply("\n".join(lines)),), reset=True)
     return Goto("menu", (reply("\n".join(lines)),), reset=True)
+
+
+def _add_required_prompt(ctx: Ctx) -> Reply:
+    entry = _current(ctx)
+    return reply(
+        ctx.t(
+            "Register {name} for {title} too?",
+            name=entry.full_name or entry.unit_name,
+            title=_title_label(ctx, ctx.data.get("required", "")),
+        ),
+        _items.yes_no_choices(ctx, "reg:req"),
+    )
+
+
+def _add_required(ctx: Ctx, answer: Answer) -> Outcome:
+    required = ctx.data.pop("required", None)
+    if not _items.yes_no(ctx, answer, "reg:req") or not required:
+        return Goto("menu", reset=True)
+    entry = _current(ctx)
+    added = _add(
+        ctx,
+        nominee=entry.nominee,
+        title_code=required,
+        full_name=entry.full_name,
+        position=entry.position,
+        unit_name=entry.unit_name,
+        has_initiative=entry.has_initiative,
+    )
+    return _added(ctx, added)
 
 
 def _person_title(ctx: Ctx, answer: Answer) -> Outcome:
@@ -656,6 +712,7 @@ FLOW = Flow(
             "person_position": Step(_position_prompt, _person_position),
             "person_title": Step(_person_title_prompt, _person_title),
             "person_initiative": Step(_initiative_prompt, _person_initiative),
+            "add_required": Step(_add_required_prompt, _add_required),
             "unit_name": Step(_unit_name_prompt, _unit_name),
             "unit_title": Step(_unit_title_prompt, _unit_title),
             "many_title": Step(_many_title_prompt, _many_title),

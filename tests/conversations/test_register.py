@@ -52,7 +52,9 @@ async def test_register_add_review_fix_remove_submit_in_english(world: World) ->
     assert len(_entries(world)) == 2
     out = await chat.say("yes")
     assert "Note:" in out and "needs Advanced Worker" in out
+    assert "Register Trần Thị Bình for Advanced Worker too?" in out
     assert len(_entries(world)) == 3
+    await chat.press("reg:req:no")
 
     out = await chat.press(reg.RULES)
     assert "at most 15% of the Advanced Worker entries" in out
@@ -196,3 +198,22 @@ def test_split_person_accepts_the_usual_separators() -> None:
     assert reg.split_person("Lê Thị Hà - Kế toán") == ("Lê Thị Hà", "Kế toán")
     assert reg.split_person("Lê Thị Hà") is None
     assert reg.split_person("Lê Thị Hà, ") is None
+
+
+async def test_a_title_that_needs_another_offers_to_add_it(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    await chat.say("/register")
+    await chat.press(reg.ADD_PERSON)
+    await chat.say("Mai Văn Sơn")
+    await chat.say("Engineer")
+    await chat.press("reg:t:CSTD_TINH")
+    out = await chat.say("có")
+    assert "Register Mai Văn Sơn for Grassroots Emulation Fighter too?" in out
+    out = await chat.say("1")
+    assert "Added: Mai Văn Sơn (Engineer): Grassroots Emulation Fighter" in out
+    assert "Register Mai Văn Sơn for Advanced Worker too?" in out
+    out = await chat.press("reg:req:yes")
+    assert "Added: Mai Văn Sơn (Engineer): Advanced Worker" in out
+    assert "What would you like to do?" in out
+    assert sorted(e.title_code for e in _entries(world)) == ["CSTD_CS", "CSTD_TINH", "LDTT"]
+    assert all(e.has_initiative for e in _entries(world) if e.title_code != "LDTT")
