@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from telegram import Bot as TelegramBot
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     BotCommandScopeDefault,
     CallbackQuery,
     InlineKeyboardButton,
@@ -42,7 +43,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
 from bot.i18n import LANGUAGES, N_, Translator
-from bot.models.enums import Channel
+from bot.models.enums import Channel, Role
 from bot.settings import Settings
 from conversations.interface import FileFetcher, Incoming, IncomingFile, Reply
 
@@ -429,12 +430,43 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling a Telegram update: %s", context.error)
 
 
-async def set_commands(bot: TelegramBot, default_language: str) -> None:
-    """The command menu in Vietnamese and English, and the default language for the rest."""
+STAFF_GLOBAL = ("help", "back", "cancel", "language")
+
+
+def staff_menu(t: Translator) -> list[BotCommand]:
+    """The board staff's commands, from the flows' own /help summaries, then the global ones."""
+    from conversations.registry import default_registry
+
+    commands = [
+        BotCommand(flow.command, _capitalized(t(flow.summary)))
+        for flow in default_registry()
+        if flow.listed and Role.STAFF in flow.roles
+    ]
+    described = dict(MENU)
+    return commands + [BotCommand(name, t(described[name])) for name in STAFF_GLOBAL]
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:256]
+
+
+async def set_commands(
+    bot: TelegramBot, default_language: str, staff_chats: Sequence[str] = ()
+) -> None:
+    """The officers' menu in Vietnamese and English (and the board's language for everyone
+    else); the staff menu in each bootstrap admin's private chat."""
     for language in (*LANGUAGES, None):
         t = Translator(language or default_language)
         commands = [BotCommand(name, t(description)) for name, description in MENU]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+    if not staff_chats:
+        return
+    staff_commands = staff_menu(Translator(default_language))
+    for chat_id in staff_chats:
+        try:
+            await bot.set_my_commands(staff_commands, scope=BotCommandScopeChat(chat_id))
+        except BadRequest as exc:  # the admin has not started the bot yet
+            log.info("staff menu not set for chat %s: %s", chat_id, exc)
 
 
 async def start_application(
@@ -446,7 +478,8 @@ async def start_application(
     """Initialise, publish the command menu, then poll or register the webhook, then start
     processing updates. `webhook_url` set means webhook mode (the app has no Updater)."""
     await application.initialize()
-    await set_commands(application.bot, settings.locale)
+    admins = [user for channel, user in settings.admins if channel == Channel.TELEGRAM]
+    await set_commands(application.bot, settings.locale, admins)
     if webhook_url:
         await application.bot.set_webhook(
             url=webhook_url, secret_token=webhook_secret, allowed_updates=list(ALLOWED_UPDATES)

@@ -248,3 +248,17 @@ async def test_chats_run_concurrently_but_each_chat_in_order(fake_telegram):
     # Chat 2 did not wait for chat 1's slow answer; chat 1's second message did.
     assert order.index("end 2:other") < order.index("end 1:slow")
     assert order.index("end 1:slow") < order.index("start 1:next")
+
+
+async def test_bootstrap_admins_get_the_staff_menu(fake_telegram, handler):
+    settings = telegram_settings(fake_telegram, admins="telegram:555,zalo:z1,telegram:666")
+    fake_telegram.block(666)  # stands for an admin who never started the bot: 400 here
+    app = build_application(settings, handler)
+    await start_application(app, settings)  # a refused staff menu does not stop the bot
+    await stop_application(app)
+    assert set(fake_telegram.scoped_commands) == {("chat", "555", "")}
+    staff = [c["command"] for c in fake_telegram.scoped_commands[("chat", "555", "")]]
+    assert {"broadcast", "invite", "progress", "help", "cancel"} <= set(staff)
+    assert "register" not in staff  # an officer's command
+    officers = [c["command"] for c in fake_telegram.commands["vi"]]
+    assert "broadcast" not in officers

@@ -32,6 +32,7 @@ API (all methods are thread-safe; the server runs in its own threads)::
         tg.fail_next("sendMessage", 502, "Bad Gateway", times=1)  # inject server errors
         tg.webhook                              # {"url", "secret_token", ...} after setWebhook
         tg.commands                             # {language_code or "": [command dicts]}
+        tg.scoped_commands                      # {(scope type, chat_id, language): [...]}
         tg.uploads                              # [(method, field, file_name, bytes)] uploaded
 
 "Send" methods are sendMessage, sendDocument and sendPhoto; only they are rate limited and
@@ -101,6 +102,7 @@ class FakeTelegramServer:
         self.uploads: list[tuple[str, str, str, bytes]] = []
         self.webhook: dict[str, Any] = {"url": ""}
         self.commands: dict[str, list[dict[str, str]]] = {}
+        self.scoped_commands: dict[tuple[str, str, str], list[dict[str, str]]] = {}
         self.max_per_second: float | None = None
         self.max_per_chat_per_second: float | None = None
         self.retry_after = 1
@@ -527,8 +529,19 @@ class FakeTelegramServer:
         for command in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
                 raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        for command in commands:
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = params.get("scope") or {"type": "default"}
+        language = str(params.get("language_code") or "")
         with self._lock:
-            self.commands[str(params.get("language_code") or "")] = commands
+            if scope.get("type") == "default":
+                self.commands[language] = commands
+            else:
+                if str(scope.get("chat_id")) in self._blocked:
+                    raise _ApiError(400, "Bad Request: chat not found")
+                key = (str(scope.get("type")), str(scope.get("chat_id", "")), language)
+                self.scoped_commands[key] = commands
         return True
 
     def _m_deleteMyCommands(self, params: dict[str, Any]) -> Any:
