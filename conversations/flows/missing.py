@@ -47,6 +47,12 @@ def _list_prompt(ctx: Ctx) -> Reply:
     assert campaign.id is not None
     kind = str(ctx.data["kind"])
     missing = missing_enterprises(ctx.session, campaign.id, kind, found)
+    _staff.record(
+        ctx,
+        "missing.view",
+        f"campaign:{campaign.id}",
+        {"kind": kind, "enterprises": len(missing), "cluster_id": found.cluster_id},
+    )
     text = render_missing_text(t, kind, missing)
     reachable = sum(1 for e in missing for c in e.contacts if c.reachable)
     choices = [Choice(CLOSE, t("Close"))]

@@ -41,6 +41,20 @@ YEAR = 2026
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
 JANUARY = datetime(2026, 1, 12, 3, 0, tzinfo=UTC)
 STAFF, ADMIN, LEADER, OFFICER = "staff-1", "admin-1", "leader-1", "officer-1"
+# A year-end report's figures as an officer types them.
+REPORT = {
+    "revenue": "1.200",
+    "growth": "12,5",
+    "industrial_output": "850",
+    "exports": "30",
+    "average_income": "9,5",
+    "workers": "1500",
+    "taxes": "45",
+    "initiatives": "5",
+    "iso9001": "có",
+    "social_insurance": "100",
+    "accidents": "0",
+}
 ENTERPRISES = (
     # prefix, name, zone, cluster, officer language, reachable
     ("240012345", "Công ty Sao Mai", 0, 0, "vi", True),
@@ -100,7 +114,7 @@ class StaffWorld:
             return list(s.exec(select(AuditEntry).where(AuditEntry.action == action)).all())
 
     def submit(self, index: int, kind: DeadlineKind, tmp: Path) -> int:
-        """A complete submitted item of enterprise `index` (registration or launch document)."""
+        """A complete submitted item of enterprise `index` (any kind but the six-month report)."""
         # A launch document was due on 31/01: it was sent in January.
         at = JANUARY if kind == DeadlineKind.LAUNCH_DOCUMENT else NOW
         with self.session() as s:
@@ -135,6 +149,23 @@ class StaffWorld:
                     unit_name="Phân xưởng May 1",
                     title_code="BK_TINH",
                     now=NOW,
+                    contact_id=who,
+                )
+            elif kind == DeadlineKind.YEAR_END_REPORT:
+                for code, value in REPORT.items():
+                    subs.set_figure(s, sub, code, value, at, contact_id=who)
+                subs.set_narrative(s, sub, "Năm sáng kiến được công nhận.", at, contact_id=who)
+                page = tmp / f"bao-cao-{index}.png"
+                page.write_bytes(b"\x89PNG\r\n\x1a\n page 1")
+                subs.attach_file(
+                    s,
+                    sub,
+                    page.name,
+                    "image/png",
+                    page.stat().st_size,
+                    str(page),
+                    "",
+                    at,
                     contact_id=who,
                 )
             else:

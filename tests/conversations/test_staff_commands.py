@@ -275,3 +275,44 @@ async def test_officer_is_refused_every_staff_command(world: StaffWorld, tmp_pat
         assert len(s.exec(select(AuditEntry)).all()) == before + len(STAFF_COMMANDS)
     assert len(refused) == len(STAFF_COMMANDS)
     assert world.status(1) == SubmissionStatus.SUBMITTED
+
+
+async def test_review_a_report_in_vietnamese_shows_figures_and_pages(
+    world: StaffWorld, tmp_path: Path
+) -> None:
+    report_id = world.submit(1, DeadlineKind.YEAR_END_REPORT, tmp_path)
+    chat = await world.chat(STAFF)
+    await chat.say("/review")
+    summary, page, question = chat.last
+    assert "Báo cáo tổng kết năm của Công ty Hà Bắc" in summary.text
+    assert "1.200" in summary.text and "12,5%" in summary.text
+    assert "Năm sáng kiến được công nhận." in summary.text
+    assert page.photo is not None and page.photo.name == "bao-cao-1.png"
+    assert "Duyệt báo cáo tổng kết năm này của Công ty Hà Bắc" in question.text
+    out = await chat.press(rev.ACCEPT)
+    assert "Đã duyệt" in out and "đã báo cho 1 cán bộ" in out
+    assert world.status(report_id) == SubmissionStatus.ACCEPTED
+    [notice] = world.deliveries()
+    assert notice.kind == DeliveryKind.NOTICE and "accepted your year-end report" in notice.text
+    # Accepted reports count towards the plan's targets in /progress.
+    await chat.say("/progress")
+    assert "Giá trị sản xuất công nghiệp: 850" in chat.last[2].text
+
+
+async def test_progress_missing_and_invite_in_the_other_language(world: StaffWorld) -> None:
+    chat = await world.chat(STAFF)
+    await chat.say("/progress")
+    assert chat.last[0].text.startswith("Tiến độ") and chat.last[1].photo is not None
+    out = await chat.say("/invite 0000")
+    assert "10 chữ số" in out and world.count(InviteCode) == 0
+    out = await chat.say("/invite Vân Trung")
+    assert "Mã mời của Công ty Vân Trung" in out
+    english = await world.chat(ADMIN, "en")
+    out = await english.say("/missing registration")
+    assert "Title registration: 4 enterprises have not submitted" in out
+    assert "Nudge them now (3 officers)" in " ".join(
+        c.label for r in english.last for c in r.choices
+    )
+    out = await english.press(mis.CLOSE)
+    assert out == "Closed." and world.deliveries() == []
+    assert len(world.audit("missing.view")) == 1
