@@ -34,7 +34,16 @@ from tests.conversations.staff_world import (
 )
 
 PNG = b"\x89PNG\r\n\x1a\n"
-STAFF_COMMANDS = ("campaign", "broadcast", "progress", "missing", "review", "export", "invite")
+STAFF_COMMANDS = (
+    "campaign",
+    "broadcast",
+    "progress",
+    "missing",
+    "review",
+    "export",
+    "invite",
+    "audit",
+)
 
 
 @pytest.fixture
@@ -316,3 +325,22 @@ async def test_progress_missing_and_invite_in_the_other_language(world: StaffWor
     out = await english.press(mis.CLOSE)
     assert out == "Closed." and world.deliveries() == []
     assert len(world.audit("missing.view")) == 1
+
+
+async def test_audit_shows_the_boards_latest_entries(world: StaffWorld, tmp_path: Path) -> None:
+    world.submit(0, DeadlineKind.TITLE_REGISTRATION, tmp_path)
+    chat = await world.chat(STAFF, "en")
+    await chat.say("/review")
+    await chat.press(rev.ACCEPT)
+    out = await chat.say("/audit 3")
+    lines = out.splitlines()
+    assert lines[0] == "The latest 3 entries of the audit log:"
+    assert lines[2] == "10:00 10/03/2026 · Cán bộ 0 · submission.submit · submission:1"
+    assert lines[3] == (
+        "10:00 10/03/2026 · Nguyễn Văn A (telegram:staff-1) · submission.accept · submission:1"
+    )
+    out = await chat.say("/audit 500")
+    assert "N from 1 to 50" in out
+    leader = await world.chat(LEADER, "en")
+    out = await leader.say("/audit")
+    assert "cluster leader cannot" in out
