@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     sending_end: time = Field(
         time(17, 30), validation_alias=AliasChoices("THIDUA_SENDING_END", "sending_end")
     )
+    observance_prompt_working_days: int = Field(
+        3,
+        ge=0,
+        le=20,
+        validation_alias=AliasChoices(
+            "THIDUA_OBSERVANCE_PROMPT_DAYS", "observance_prompt_working_days"
+        ),
+    )
+    max_attempts: int = Field(
+        6, ge=1, le=50, validation_alias=AliasChoices("THIDUA_MAX_ATTEMPTS", "max_attempts")
+    )
     telegram_rate_per_second: float = Field(
         25.0,
         gt=0,
