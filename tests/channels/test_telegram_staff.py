@@ -104,3 +104,44 @@ async def test_staff_progress_export_and_review_over_telegram(
         assert "/review is only for the board's staff" in texts[0]
     finally:
         await stop_application(app)
+
+
+async def test_broadcast_with_the_plan_and_launch_over_telegram(
+    fake_telegram: FakeTelegramServer, engine: SAEngine, world: StaffWorld
+) -> None:
+    settings = load_settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        files_dir=world.settings.files_dir,
+        telegram_bot_token=fake_telegram.token,
+        telegram_api_base_url=fake_telegram.base_url,
+    )
+    app = build_application(settings, Engine(engine, settings))
+    await start_application(app, settings)
+    try:
+        await _say(fake_telegram, STAFF_CHAT, "/language en", 1)
+        await _say(fake_telegram, STAFF_CHAT, "/broadcast", 1)
+        await _say(fake_telegram, STAFF_CHAT, "Kế hoạch thi đua năm 2026 gửi kèm.", 1)
+        before = len(fake_telegram.sent(STAFF_CHAT))
+        fake_telegram.push_document(STAFF_CHAT, b"%PDF-1.4 plan 2026", "KH-2026.pdf")
+        await fake_telegram.until(lambda s: len(s.sent(STAFF_CHAT)) >= before + 2, timeout=15)
+        assert fake_telegram.texts(STAFF_CHAT)[before] == "Received KH-2026.pdf."
+        texts = await _press(fake_telegram, STAFF_CHAT, "bc:to:all", 1)
+        assert "Recipients who can be reached: 3" in texts[0] and "KH-2026.pdf" in texts[0]
+        texts = await _press(fake_telegram, STAFF_CHAT, "bc:send", 1)
+        assert texts[0].startswith("Broadcast #1 is queued for 3 officers")
+
+        await _say(fake_telegram, STAFF_CHAT, "/campaign", 1)
+        await _press(fake_telegram, STAFF_CHAT, f"cmp:launch:{world.campaign_id}", 1)
+        texts = await _press(fake_telegram, STAFF_CHAT, "cmp:send", 1)
+        assert "3 messages queued" in texts[0]
+        texts = await _say(fake_telegram, STAFF_CHAT, "/broadcast status", 1)
+        assert "0 sent · 3 pending · 0 failed · 0 unreachable" in texts[0]
+    finally:
+        await stop_application(app)
+    with Session(engine) as session:
+        deliveries = session.exec(select(Delivery)).all()
+    broadcasts = [d for d in deliveries if d.kind == DeliveryKind.BROADCAST]
+    assert len(broadcasts) == 3 and len(deliveries) == 6
+    stored = Path(str(broadcasts[0].document_path))
+    assert stored.read_bytes() == b"%PDF-1.4 plan 2026"
+    assert stored.is_relative_to(world.settings.files_dir)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
 
@@ -113,6 +114,9 @@ async def test_progress_text_chart_and_targets(world: StaffWorld, tmp_path: Path
     assert "By cluster:" in text.text and "By zone:" in text.text
     assert chart.photo is not None and chart.photo.read_bytes().startswith(PNG)
     assert chart.photo.is_relative_to(world.settings.files_dir)
+    with Image.open(chart.photo) as image:
+        assert image.format == "PNG" and image.width >= 600
+        image.verify()
     assert "Reported figures against the plan" in targets.text
     assert "Award shortlist" in targets.text
     assert world.audit("progress.view")
