@@ -348,3 +348,32 @@ async def test_audit_shows_the_boards_latest_entries(world: StaffWorld, tmp_path
     leader = await world.chat(LEADER, "en")
     out = await leader.say("/audit")
     assert "cluster leader cannot" in out
+
+
+async def test_plain_text_numbers_work_like_buttons(world: StaffWorld) -> None:
+    """On Zalo and the console there are no buttons: the numbered choices are typed."""
+    chat = await world.chat(STAFF)
+    out = await chat.say("/missing")
+    assert "2. Đăng ký danh hiệu thi đua (hạn 15/04/2026)" in "\n".join(
+        f"{i}. {c.label}" for i, c in enumerate(chat.last[0].choices, start=1)
+    )
+    out = await chat.say("2")
+    assert "Đăng ký danh hiệu thi đua: 4 doanh nghiệp chưa nộp" in out
+    out = await chat.say("1")
+    assert "Đã xếp hàng 3 tin nhắc" in out
+    assert {d.dedupe_key.split(":")[2] for d in world.deliveries()} == {"title_registration"}
+
+
+async def test_cluster_leader_reviews_his_cluster(world: StaffWorld, tmp_path: Path) -> None:
+    other = world.submit(0, DeadlineKind.LAUNCH_DOCUMENT, tmp_path)  # cluster 1, earlier
+    mine = world.submit(3, DeadlineKind.LAUNCH_DOCUMENT, tmp_path)  # cluster 2
+    leader = await world.chat(LEADER, "en")
+    out = await leader.say("/review")
+    assert "Công ty Quang Châu" in out and "Sao Mai" not in out
+    await leader.press(rev.RETURN)
+    out = await leader.say("Số văn bản chưa đúng.")
+    # Quang Châu's officer blocked the bot: the leader is told to reach them another way.
+    assert "0 officers get the reason now" in out and "another way" in out
+    assert "No submitted item is waiting for review." in out
+    assert world.status(mine) == SubmissionStatus.RETURNED
+    assert world.status(other) == SubmissionStatus.SUBMITTED
