@@ -135,6 +135,32 @@ def current_campaign(ctx: Ctx, found: Scope) -> Campaign:
     return campaign
 
 
+def take_campaign(ctx: Ctx, found: Scope, args: str) -> str:
+    """Read a campaign named in a command's arguments ("2025" for that year's campaign, or
+    "#3" by number) into `data["campaign_id"]`; returns the other arguments.
+
+    In January the board still works on last year's reports while the new campaign runs:
+    `/progress 2025`, `/export reports 2025`, `/missing report 2025`.
+    """
+    rest: list[str] = []
+    for word in args.split():
+        digits = word.lstrip("#")
+        if not digits.isdigit():
+            rest.append(word)
+            continue
+        number = int(digits)
+        if not word.startswith("#") and len(digits) == 4:
+            campaigns = [
+                c for c in board_campaigns(ctx.session, found.organization_id) if c.year == number
+            ]
+            if not campaigns:
+                raise Invalid(ctx.t("Your board has no campaign for {year}.", year=number))
+            ctx.data["campaign_id"] = campaigns[0].id
+        else:
+            ctx.data["campaign_id"] = campaign_in_scope(ctx.session, number, found).id
+    return " ".join(rest)
+
+
 def kind_choices(ctx: Ctx, campaign: Campaign) -> list[Choice]:
     """One choice per deadline of the campaign (key `kind:<code>`), earliest first."""
     t = ctx.t

@@ -118,6 +118,7 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
 
 def _begin(ctx: Ctx, args: str) -> Outcome:
     found = _staff.scope(ctx)
+    args = _staff.take_campaign(ctx, found, args)
     campaign = _staff.current_campaign(ctx, found)
     words = args.casefold().split()
     if not words:

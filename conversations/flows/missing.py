@@ -103,6 +103,7 @@ def _list(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _begin(ctx: Ctx, args: str) -> Outcome:
     found = _staff.scope(ctx)
+    args = _staff.take_campaign(ctx, found, args)
     campaign = _staff.current_campaign(ctx, found)
     if args:
         ctx.data["kind"] = str(_staff.chosen_kind(ctx, campaign, None, args))

@@ -17,7 +17,7 @@ from bot.services.progress import (
     render_targets_text,
     shortlist,
 )
-from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Outcome
+from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Invalid, Outcome
 from conversations.flows import _staff
 from conversations.interface import Reply
 
@@ -53,6 +53,10 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
 
 
 def _begin(ctx: Ctx, args: str) -> Outcome:
+    if _staff.take_campaign(ctx, _staff.scope(ctx), args):
+        raise Invalid(
+            ctx.t("Send /progress, or /progress with a year (for example /progress 2025).")
+        )
     return Finish(tuple(progress_replies(ctx)))
 
 

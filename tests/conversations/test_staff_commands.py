@@ -377,3 +377,46 @@ async def test_cluster_leader_reviews_his_cluster(world: StaffWorld, tmp_path: P
     assert "No submitted item is waiting for review." in out
     assert world.status(mine) == SubmissionStatus.RETURNED
     assert world.status(other) == SubmissionStatus.SUBMITTED
+
+
+async def test_last_years_campaign_by_year_or_number(world: StaffWorld) -> None:
+    from datetime import date
+
+    from bot.models import Campaign, Deadline
+
+    with world.session() as s:
+        old = Campaign(
+            organization_id=world.org_id,
+            template="bac-giang-kcn",
+            year=2025,
+            title="Phong trào thi đua năm 2025",
+            starts_on=date(2025, 1, 1),
+            ends_on=date(2025, 12, 31),
+        )
+        s.add(old)
+        s.flush()
+        s.add(
+            Deadline(
+                campaign_id=old.id, kind=DeadlineKind.YEAR_END_REPORT, due_on=date(2025, 12, 5)
+            )
+        )
+        s.commit()
+        old_id = old.id
+    chat = await world.chat(STAFF, "en")
+    await chat.say("/progress 2025")
+    assert chat.last[0].text.startswith("Progress of Phong trào thi đua năm 2025")
+    await chat.say(f"/progress #{old_id}")
+    assert chat.last[0].text.startswith("Progress of Phong trào thi đua năm 2025")
+    out = await chat.say("/progress 2030")
+    assert out == "Your board has no campaign for 2030."
+    out = await chat.say("/progress everything")
+    assert "/progress 2025" in out
+    out = await chat.say("/missing report 2025")
+    assert "Year-end report: 4 enterprises have not submitted" in out
+    out = await chat.say("/missing register 2025")
+    assert "Please choose one of the items: Year-end report." in out
+    await chat.say("/export missing report 2025")
+    assert chat.last[0].document is not None
+    with world.session() as s:
+        entry = s.exec(select(AuditEntry).where(AuditEntry.action == "export.missing")).one()
+    assert entry.subject == f"campaign:{old_id}"
