@@ -31,9 +31,7 @@ from bot.models import (
 from bot.services import audit
 from bot.services.access import AccessDenied, Scope, campaign_in_scope, scope_for
 from bot.services.campaigns import (
-    anniversary_label,
     campaign_deadlines,
-    campaign_observances,
     campaign_phases,
     localized,
     phase_name,
@@ -426,8 +424,3 @@ def notify_officers(
         if c.id is not None
     ]
     return enqueue_many(session, items)
-
-
-def observance_lines(session: Session, t: Translator, campaign: Campaign) -> list[str]:
-    """The campaign's commemoration days with their anniversaries (for previews)."""
-    return [f"- {anniversary_label(t, o)}" for o in campaign_observances(session, campaign)]
