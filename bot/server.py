@@ -252,6 +252,26 @@ async def _start_scheduler(
     log.info("scheduler started")
 
 
+def _bootstrap_admins(settings: Settings) -> None:
+    """Make THIDUA_ADMINS admins at start-up (idempotent; the environment is the source of
+    truth). New admins join the first board; with no board yet there is nothing to join."""
+    if not settings.admins:
+        return
+    from sqlmodel import select
+
+    from bot.db import get_engine, session_scope
+    from bot.models import Organization
+    from bot.services.contacts import ensure_admins
+
+    with session_scope(get_engine(settings.database_url)) as session:
+        board = session.exec(select(Organization).order_by(Organization.id)).first()  # type: ignore[arg-type]
+        if board is None:
+            log.warning("THIDUA_ADMINS: no board yet (thidua org create); admins not set up")
+            return
+        contacts = ensure_admins(session, settings, board)
+        log.info("%d admin(s) from THIDUA_ADMINS are set up", len(contacts))
+
+
 def _default_handler(settings: Settings) -> Handler:
     from bot.db import get_engine
     from conversations.engine import Engine
@@ -282,6 +302,10 @@ async def serve(
     check_settings(settings)
     stop = stop or asyncio.Event()
     with redacted_logging(settings) as redactor:
+        try:
+            await asyncio.to_thread(_bootstrap_admins, settings)
+        except Exception as exc:
+            raise ServeError(f"THIDUA_DATABASE_URL: {type(exc).__name__}: {exc}") from exc
         signals = _install_signals(stop)
         try:
             await _run(settings, stop, handler or _default_handler(settings))

@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import Session, select
 
 from bot.channels.base import Sender
 from bot.channels.telegram import TelegramSender
 from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloSender
-from bot.models.enums import Channel
+from bot.models import Contact, Organization
+from bot.models.enums import Channel, Role
 from bot.server import RedactingFilter, ServeError, serve
 from bot.settings import load_settings
 from bot.web import (
@@ -345,6 +347,13 @@ async def test_serve_refuses_bad_configuration(fake_zalo, handler, sqlite_url):
     with pytest.raises(ServeError, match="ZALO_BOT_TOKEN") as info:
         await serve(wrong_token, handler=handler)
     assert "wrong" not in str(info.value)
+    no_database = load_settings(
+        database_url="postgresql://nobody@127.0.0.1:9/none",
+        zalo_bot_token="1:x",
+        admins="telegram:1",
+    )
+    with pytest.raises(ServeError, match="THIDUA_DATABASE_URL"):
+        await serve(no_database, handler=handler)
 
 
 async def test_serve_reports_a_busy_port(fake_zalo, handler, fake_scheduler, sqlite_url):
@@ -386,12 +395,17 @@ async def test_sigterm_stops_serve_cleanly(fake_zalo, handler, fake_scheduler, s
 async def test_serve_with_the_real_engine_and_scheduler(
     fake_telegram, sqlite_engine, sqlite_url, tmp_path, caplog
 ):
-    """No stand-ins: the conversation Engine and scheduler.service start, answer and stop."""
+    """No stand-ins: the conversation Engine and scheduler.service start, answer and stop;
+    THIDUA_ADMINS become admins of the board and get the staff menu."""
+    with Session(sqlite_engine) as session:
+        session.add(Organization(slug="bg", name="BQL các KCN tỉnh Bắc Giang", province="BG"))
+        session.commit()
     settings = load_settings(
         database_url=sqlite_url,
         files_dir=tmp_path / "files",
         telegram_bot_token=fake_telegram.token,
         telegram_api_base_url=fake_telegram.base_url,
+        admins="telegram:900",
     )
     stop = asyncio.Event()
     with caplog.at_level(logging.INFO):
@@ -406,5 +420,9 @@ async def test_serve_with_the_real_engine_and_scheduler(
             await asyncio.wait_for(task, timeout=15)
     messages = [r.getMessage() for r in caplog.records]
     assert "scheduler started" in messages
+    with Session(sqlite_engine) as session:
+        admin = session.exec(select(Contact).where(Contact.user_id == "900")).one()
+    assert admin.role == Role.ADMIN and admin.channel == Channel.TELEGRAM
+    assert ("chat", "900", "") in fake_telegram.scoped_commands
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert all(fake_telegram.token not in m for m in messages)
