@@ -4,7 +4,8 @@
 - Zalo: getUpdates polling, or a webhook when ZALO_WEBHOOK_URL is set (they are exclusive);
 - uvicorn with `bot.web` when any webhook is set (THIDUA_WEB_HOST:THIDUA_WEB_PORT);
 - the conversation engine, shared by the channels;
-- the scheduler (`scheduler.service.start(settings, senders)`), with one Sender per channel.
+- the scheduler (`scheduler.service.start(settings, senders)`), with one Sender per channel;
+- THIDUA_ADMINS made admins of the (first) board, as the console does at start-up.
 
 Everything started is stopped in reverse order on the way out, whether the exit is a signal,
 an error while starting, or a component that died. Bot tokens and webhook secrets are
