@@ -7,6 +7,10 @@ figures reported so far against the plan's targets. A cluster leader sees his cl
 
 from __future__ import annotations
 
+import contextlib
+from datetime import timedelta
+from pathlib import Path
+
 from bot.i18n import N_
 from bot.services.charts import progress_chart
 from bot.services.progress import (
@@ -20,6 +24,17 @@ from bot.services.progress import (
 from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Invalid, Outcome
 from conversations.flows import _staff
 from conversations.interface import Reply
+
+CHART_KEEP = timedelta(days=1)
+
+
+def _prune_charts(ctx: Ctx, folder: Path) -> None:
+    """Charts are made afresh for every /progress: drop those older than a day."""
+    cutoff = ctx.now.timestamp() - CHART_KEEP.total_seconds()
+    for old in folder.glob("progress-*.png"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def progress_replies(ctx: Ctx) -> list[Reply]:
@@ -36,6 +51,7 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
         + ("board" if found.whole_board else f"cluster{found.cluster_id}"),
         ".png",
     )
+    _prune_charts(ctx, chart.parent)
     chart.write_bytes(progress_chart(t, progress))
     targets = figures_vs_targets(ctx.session, campaign.id, found)
     awards = shortlist(ctx.session, campaign.id, found)

@@ -4,6 +4,7 @@ command and change nothing; a cluster leader never sees another cluster."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -106,8 +107,13 @@ async def test_broadcast_to_those_missing_an_item_in_english(world: StaffWorld) 
 
 async def test_progress_text_chart_and_targets(world: StaffWorld, tmp_path: Path) -> None:
     world.submit(0, DeadlineKind.TITLE_REGISTRATION, tmp_path)
+    stale = world.settings.files_dir / "charts" / "progress-1-board-old.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(PNG)
+    os.utime(stale, (world.clock.now.timestamp() - 2 * 86400,) * 2)
     chat = await world.chat(STAFF, "en")
     await chat.say("/progress")
+    assert not stale.exists()  # yesterday's charts are dropped
     text, chart, targets = chat.last
     assert "Title registration (due 15/04/2026)" in text.text
     assert "0 accepted · 1 submitted · 0 returned · 3 missing of 4" in text.text
