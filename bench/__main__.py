@@ -1,0 +1,300 @@
+"""`python -m bench` (`make bench`): run every benchmark and write docs/PERFORMANCE.md.
+
+    python -m bench                 # the default sizes, about ten minutes
+    python -m bench --full          # the broadcast to all 10,000 recipients (about 15 more)
+    python -m bench --quick         # tiny sizes, seconds (what the smoke test runs)
+    python -m bench --only planning --output /tmp/perf.md
+
+PostgreSQL figures need a server on 127.0.0.1:5432 (user postgres, database test, or
+THIDUA_BENCH_PG_URL); without one they are marked as not measured, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from bench import broadcast, memory, planning, throughput
+from bench.common import median, pg_available
+from bench.machine import busy_note, load_average, machine_lines
+from bench.report import Report, Row
+
+ALL = ("throughput", "broadcast", "planning", "memory")
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
+
+
+@click.command()
+@click.option("--full", is_flag=True, help="Broadcast to all 10,000 recipients.")
+@click.option("--quick", is_flag=True, help="Tiny sizes: checks that everything runs.")
+@click.option("--only", type=click.Choice(ALL), multiple=True, help="Run only these.")
+@click.option("--runs", type=int, default=3, show_default=True, help="Runs per figure.")
+@click.option("--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
+def main(full: bool, quick: bool, only: tuple[str, ...], runs: int, output: Path) -> None:
+    """Run the benchmarks and write the table."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
+    selected = only or ALL
+    databases = ["sqlite", "postgresql"] if pg_available() else ["sqlite"]
+    load_before = load_average()
+    report = Report(machine_lines(), runs=runs, quick=quick)
+    if "postgresql" not in databases:
+        report.notes.append("PostgreSQL did not answer on 127.0.0.1:5432: its figures are missing.")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="thidua-bench-") as tmp:
+        if "throughput" in selected:
+            _throughput(report, databases, runs, quick, Path(tmp))
+        if "broadcast" in selected:
+            _broadcast(report, runs, quick, full)
+        if "planning" in selected:
+            _planning(report, databases, runs, quick)
+        if "memory" in selected:
+            _memory(report, runs, quick)
+    report.elapsed = time.perf_counter() - started
+    report.notes.append(busy_note(load_before, load_average()))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report.markdown(), encoding="utf-8")
+    click.echo(report.summary())
+    click.echo(f"written: {output}")
+
+
+def _n(number: int) -> str:
+    """10 000: a thin space would be nicer, a plain one survives every Markdown viewer."""
+    return f"{number:,}".replace(",", " ")
+
+
+def _say(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _throughput(report: Report, databases: list[str], runs: int, quick: bool, tmp: Path) -> None:
+    officers = 3 if quick else 60
+    _say(f"throughput: {officers} officers x {throughput.STEPS_PER_OFFICER} updates, {runs} runs")
+    results = asyncio.run(throughput.measure(officers, runs, databases, tmp))
+    echo = [r.rate for r in results["echo"]]
+    report.rows.append(
+        Row("1. Update throughput", "bare PTB echo bot, updates/s", median(echo), runs, "", None)
+    )
+    for database in databases:
+        ours = results[database]
+        rates = [r.rate for r in ours]
+        ratios = [e.rate / o.rate for e, o in zip(results["echo"], ours, strict=True)]
+        errors = sum(r.errors for r in ours)
+        name = "SQLite" if database == "sqlite" else "PostgreSQL"
+        target = 300.0 if database == "sqlite" else None
+        report.rows.append(
+            Row(
+                "1. Update throughput",
+                f"whole bot on {name}, updates/s",
+                median(rates),
+                runs,
+                "≥ 300" if target else "(reported)",
+                None if target is None else median(rates) >= target,
+                shortfall=f"{median(rates) / target:.0%} of the target" if target else "",
+            )
+        )
+        report.rows.append(
+            Row(
+                "1. Update throughput",
+                f"cost per update vs echo bot ({name}), ×",
+                median(ratios),
+                runs,
+                "≤ 1.5",
+                median(ratios) <= 1.5,
+                shortfall=f"{median(ratios) / 1.5:.1f}× the allowed cost",
+            )
+        )
+        report.rows.append(
+            Row(
+                "1. Update throughput",
+                f"failed updates on {name} (all runs)",
+                float(errors),
+                runs,
+                "0",
+                errors == 0,
+                shortfall=f"{errors} failed",
+            )
+        )
+        report.details.append(
+            f"Throughput on {name}, per run: "
+            + "; ".join(
+                f"{r.updates} updates in {r.seconds:.1f} s = {r.rate:.0f}/s ({r.check}), "
+                f"echo {e.rate:.0f}/s, ratio {e.rate / r.rate:.2f}×"
+                for r, e in zip(ours, results["echo"], strict=True)
+            )
+        )
+
+
+def _broadcast(report: Report, runs: int, quick: bool, full: bool) -> None:
+    recipients = 40 if quick else 10_000 if full else 800
+    rounds = 1 if full else runs
+    _say(f"broadcast: {recipients} recipients, {rounds} runs (the outbox at 25/s, fake at 30/s)")
+    results = asyncio.run(broadcast.measure(recipients, rounds))
+    ours, naive = results["outbox"], results["naive"]
+    rate = median([r.rate for r in ours])
+    lost = sum(r.lost for r in ours)
+    doubled = sum(r.doubled for r in ours)
+    section = "2. Broadcast"
+    window = f"{_n(recipients)} recipients"
+    report.rows += [
+        Row(
+            section,
+            f"outbox sustained rate, msg/s ({window}; limit 25/s)",
+            rate,
+            rounds,
+            "≥ 23.75 (95%)",
+            rate >= 23.75,
+            shortfall=f"{rate / 25:.0%} of the configured rate",
+        ),
+        Row(
+            section,
+            "outbox: lost / doubled (all runs)",
+            float(lost + doubled),
+            rounds,
+            "0",
+            lost + doubled == 0,
+            shortfall=f"{lost} lost, {doubled} doubled",
+        ),
+        Row(
+            section,
+            "outbox: 429s received",
+            median([r.rate_limited for r in ours]),
+            rounds,
+            "(reported)",
+            None,
+        ),
+        Row(
+            section,
+            "AIORateLimiter loop: rate, msg/s",
+            median([r.rate for r in naive]),
+            rounds,
+            "(compared)",
+            None,
+        ),
+        Row(
+            section,
+            "AIORateLimiter loop: 429s received",
+            median([r.rate_limited for r in naive]),
+            rounds,
+            "(compared)",
+            None,
+        ),
+        Row(
+            section,
+            "AIORateLimiter loop: lost",
+            median([r.lost for r in naive]),
+            rounds,
+            "(compared)",
+            None,
+        ),
+        Row(
+            section,
+            "AIORateLimiter loop: doubled",
+            median([r.doubled for r in naive]),
+            rounds,
+            "(compared)",
+            None,
+        ),
+    ]
+    for label, rows in (("outbox", ours), ("AIORateLimiter loop", naive)):
+        report.details.append(
+            f"Broadcast, {label}, per run: "
+            + "; ".join(
+                f"{r.sent}/{r.recipients} delivered in {r.seconds:.1f} s, {r.rate:.2f}/s "
+                f"sustained, {r.rate_limited} × 429, {r.lost} lost, {r.doubled} doubled"
+                for r in rows
+            )
+        )
+
+
+def _planning(report: Report, databases: list[str], runs: int, quick: bool) -> None:
+    sizes = (200, 2_000) if quick else (10_000, 100_000)
+    for database in databases:
+        name = "SQLite" if database == "sqlite" else "PostgreSQL"
+        statements: dict[int, int] = {}
+        for size in sizes:
+            size_runs = runs if size < 100_000 else min(runs, 2)
+            _say(f"planning: {size} enterprises on {name}, {size_runs} runs")
+            results, seeding = planning.measure(database, size, size_runs)
+            seconds = median([r.seconds for r in results])
+            statements[size] = max(r.statements for r in results)
+            messages = results[0].messages
+            is_target = size == sizes[-1]
+            report.rows.append(
+                Row(
+                    "3. Planning",
+                    f"plan_day, {_n(size)} enterprises on {name}, s",
+                    seconds,
+                    size_runs,
+                    "< 2" if is_target else "(reported)",
+                    seconds < 2 if is_target else None,
+                    shortfall=f"{seconds / 2:.1f}× the target",
+                )
+            )
+            report.details.append(
+                f"Planning {size:,} enterprises on {name}: {messages:,} messages written "
+                f"({results[0].by_kind}), {statements[size]} SQL statements, runs "
+                + ", ".join(f"{r.seconds:.2f} s" for r in results)
+                + f"; seeding took {seeding:.1f} s ({messages / seconds:,.0f} messages/s)"
+            )
+        flat = len(set(statements.values())) == 1
+        report.rows.append(
+            Row(
+                "3. Planning",
+                f"SQL statements per plan on {name} ("
+                + " / ".join(_n(s) for s in sizes)
+                + " enterprises)",
+                float(statements[sizes[-1]]),
+                runs,
+                "same at every size",
+                flat,
+                shortfall=" vs ".join(str(statements[s]) for s in sizes),
+                shown=" / ".join(str(statements[s]) for s in sizes),
+            )
+        )
+
+
+def _memory(report: Report, runs: int, quick: bool) -> None:
+    enterprises = 300 if quick else 10_000
+    memory_runs = 1 if quick else runs
+    _say(f"memory: `thidua run` with {enterprises} enterprises, {memory_runs} runs")
+    results = [memory.measure_once(enterprises, talkers=5 if quick else 50)]
+    results += [memory.measure_once(enterprises) for _ in range(memory_runs - 1)]
+    rss = median([r.rss_mb for r in results])
+    report.rows.append(
+        Row(
+            "4. Memory",
+            f"RSS of `thidua run`, {_n(enterprises)} enterprises / {_n(2 * enterprises)} "
+            "contacts, MB",
+            rss,
+            memory_runs,
+            "< 200",
+            rss < 200,
+            shortfall=f"{rss - 200:.0f} MB over",
+        )
+    )
+    report.rows.append(
+        Row(
+            "4. Memory",
+            "peak RSS (VmHWM), MB",
+            median([r.peak_mb for r in results]),
+            memory_runs,
+            "(reported)",
+            None,
+        )
+    )
+    for r in results:
+        report.details.append(
+            f"Memory run: RSS {r.rss_mb:.0f} MB, peak {r.peak_mb:.0f} MB, after planning "
+            f"{r.planned:,} messages and answering {r.updates} updates with {r.replies} messages"
+            + (f" ({r.note})" if r.note else "")
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

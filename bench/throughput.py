@@ -1,0 +1,207 @@
+"""Benchmark 1: officer updates per second through the whole bot, against a bare echo bot.
+
+The whole bot is `build_application(settings, Engine(db, settings))`, the production wiring:
+python-telegram-bot long polling over HTTP against the fake Bot API (in its own process),
+the conversation engine, the database. Every officer is linked to an enterprise and sends,
+in order: /status, /register, presses "add a person", types a name and a position, presses
+the title, and /status again — seven updates, five of them steps of the registration flow.
+All officers' updates are queued at once (interleaved, as many people typing together), and
+the clock stops when the last one has been fully handled (replies sent).
+
+The echo bot is python-telegram-bot with one handler that echoes each text and answers each
+button (answerCallbackQuery + a message), with the same concurrent-update setting, against
+the same fake, on the same updates. Both bots count handled updates with a handler in a later
+group, which PTB runs only after the bot's own handler has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bench.common import fresh_database, open_deadlines, seed_board
+from bench.fake_process import RemoteFakeTelegram
+from bot.channels.telegram import (
+    ALLOWED_UPDATES,
+    build_application,
+    start_application,
+    stop_application,
+)
+from bot.db import get_engine
+from bot.models import RegistrationEntry
+from bot.settings import Settings, load_settings
+from conversations.engine import Engine
+
+STEPS_PER_OFFICER = 7
+APOLOGIES = ("Sorry, something went wrong", "Xin lỗi")
+
+
+def officer_script(chat_ids: list[int]) -> list[tuple[str, int, str]]:
+    """The updates of every officer, interleaved step by step."""
+    steps: list[Callable[[int], tuple[str, str]]] = [
+        lambda i: ("text", "/status"),
+        lambda i: ("text", "/register"),
+        lambda i: ("callback", "reg:add:ind"),
+        lambda i: ("text", f"Nguyễn Văn An {i}"),
+        lambda i: ("text", "Trưởng phòng nhân sự"),
+        lambda i: ("callback", "reg:t:LDTT"),
+        lambda i: ("text", "/status"),
+    ]
+    script: list[tuple[str, int, str]] = []
+    for step in steps:
+        for i, chat in enumerate(chat_ids):
+            kind, payload = step(i)
+            script.append((kind, chat, payload))
+    return script
+
+
+@dataclass
+class RunResult:
+    updates: int
+    seconds: float
+    errors: int = 0
+    check: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds if self.seconds > 0 else 0.0
+
+
+class _Counter:
+    """Counts fully handled updates and wakes the waiter at the target."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.handled = 0
+        self.done = asyncio.Event()
+
+    async def __call__(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.handled += 1
+        if self.handled >= self.target:
+            self.done.set()
+
+
+async def _echo(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not isinstance(update, Update):
+        return
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        chat = query.message.chat.id if query.message is not None else query.from_user.id
+        await context.bot.send_message(chat, query.data or "…")
+    elif update.message is not None and update.message.text:
+        await update.message.reply_text(update.message.text)
+
+
+def _echo_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+    base = settings.telegram_api_base_url.rstrip("/")
+    assert settings.telegram_bot_token
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token)
+        .base_url(f"{base}/bot")
+        .concurrent_updates(True)
+        .build()
+    )
+    application.add_handler(TypeHandler(Update, _echo))
+    return application
+
+
+async def _drive(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    fake: RemoteFakeTelegram,
+    script: list[tuple[str, int, str]],
+    start: Callable[[], Any],
+    timeout: float,
+) -> float:
+    counter = _Counter(len(script))
+    application.add_handler(TypeHandler(Update, counter), group=1)
+    await start()
+    try:
+        began = time.perf_counter()
+        await asyncio.to_thread(fake.call, "push_script", script)
+        await asyncio.wait_for(counter.done.wait(), timeout)
+        return time.perf_counter() - began
+    finally:
+        await stop_application(application)
+
+
+async def run_echo(fake: RemoteFakeTelegram, chat_ids: list[int], timeout: float) -> RunResult:
+    """The bare python-telegram-bot echo bot on the officers' updates."""
+    fake.call("reset")
+    settings = load_settings(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url)
+    application = _echo_application(settings)
+
+    async def start() -> None:
+        await application.initialize()
+        assert application.updater is not None
+        await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+        await application.start()
+
+    script = officer_script(chat_ids)
+    seconds = await _drive(application, fake, script, start, timeout)
+    return RunResult(len(script), seconds, check=f"{fake.call('sent_count')} echoes")
+
+
+async def run_bot(
+    fake: RemoteFakeTelegram,
+    database: str,
+    officers: int,
+    files_dir: Path,
+    timeout: float,
+) -> RunResult:
+    """The whole bot on a fresh database (`database`: "sqlite" or "postgresql")."""
+    fake.call("reset")
+    with fresh_database(database) as url:
+        db = get_engine(url)
+        today = datetime.now(UTC).astimezone(load_settings().tz).date()
+        board = seed_board(db, officers, 1, today.year)
+        open_deadlines(db, board.campaign_id, today)
+        settings = load_settings(
+            database_url=url,
+            files_dir=files_dir,
+            telegram_bot_token=fake.token,
+            telegram_api_base_url=fake.base_url,
+        )
+        application = build_application(settings, Engine(db, settings))
+        script = officer_script(board.chat_ids)
+        seconds = await _drive(
+            application, fake, script, lambda: start_application(application, settings), timeout
+        )
+        with Session(db) as session:
+            entries = session.exec(select(func.count()).select_from(RegistrationEntry)).one()
+        errors = sum(fake.call("texts_containing", list(APOLOGIES)).values())
+        check = f"{entries}/{officers} registrations saved, {errors} error replies"
+        if entries != officers:
+            errors += abs(officers - int(entries))
+        return RunResult(len(script), seconds, errors, check)
+
+
+async def measure(
+    officers: int, runs: int, databases: list[str], files_dir: Path, timeout: float = 300.0
+) -> dict[str, list[RunResult]]:
+    """`runs` rounds of: echo bot, then the whole bot on each database; all on one fake."""
+    results: dict[str, list[RunResult]] = {"echo": [], **{db: [] for db in databases}}
+    with RemoteFakeTelegram() as fake:
+        # One warm-up round of each, not counted: imports, first connections, caches.
+        warm = max(2, officers // 10)
+        await run_echo(fake, list(range(1, warm + 1)), timeout)
+        await run_bot(fake, databases[0], warm, files_dir, timeout)
+        for _ in range(runs):
+            chat_ids = [10_000_000 + i for i in range(officers)]
+            results["echo"].append(await run_echo(fake, chat_ids, timeout))
+            for database in databases:
+                results[database].append(
+                    await run_bot(fake, database, officers, files_dir, timeout)
+                )
+    return results
