@@ -30,8 +30,8 @@ import click
 import uvicorn
 
 from bot.channels.base import Sender, SendError
+from bot.channels.common import Handler
 from bot.channels.telegram import (
-    Handler,
     TelegramSender,
     build_application,
     start_application,

@@ -7,24 +7,21 @@ whether it answers a message or is a scheduled reminder.
 
 The API base URL comes from the settings and is used for both the method calls and the file
 downloads, so a self-hosted Bot API server (larger downloads) or the tests' fake server works.
-The token is part of every URL: nothing here logs a URL, `TokenUrlFilter` masks it in the
+The token is part of every URL: nothing here logs a URL, `common.TokenUrlFilter` masks it in the
 lines httpx and PTB log, and `bot.server` redacts it from every log record besides.
 
-`Handler`, `split_text`, `ChatLocks`, `FileTooLarge` and `apology` are channel-neutral; the
-Zalo channel reuses them from here.
+The channel-neutral pieces (`Handler`, `split_text`, `ChatLocks`, `FileTooLarge`, `apology`,
+the token filter) live in `bot.channels.common`, shared with the Zalo channel.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import re
 import warnings
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from telegram import Bot as TelegramBot
 from telegram import (
@@ -42,10 +39,11 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
+from bot.channels.common import ChatLocks, FileTooLarge, Handler, apology, split_text
 from bot.i18n import LANGUAGES, N_, Translator
 from bot.models.enums import Channel, Role
 from bot.settings import Settings
-from conversations.interface import FileFetcher, Incoming, IncomingFile, Reply
+from conversations.interface import Incoming, IncomingFile, Reply
 
 log = logging.getLogger(__name__)
 
@@ -68,99 +66,6 @@ MENU: tuple[tuple[str, str], ...] = (
     ("language", N_("Change the language")),
     ("cancel", N_("Cancel the current step")),
 )
-
-
-_TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+")
-
-
-class TokenUrlFilter(logging.Filter):
-    """Hides the token in `.../bot<token>/method` URLs that httpx logs for every request
-    (Telegram and Zalo both put the token there)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/bot" in message:
-            record.msg, record.args = _TOKEN_IN_URL.sub("/bot***", message), None
-        return True
-
-
-def hide_tokens_in_http_logs() -> None:
-    """Install TokenUrlFilter (once) on the loggers that write token-bearing URLs: httpx for
-    every request, and PTB's bot classes, which log their API URLs at DEBUG."""
-    for name in ("httpx", "telegram.Bot", "telegram.ext.ExtBot"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, TokenUrlFilter) for f in logger.filters):
-            logger.addFilter(TokenUrlFilter())
-
-
-hide_tokens_in_http_logs()
-
-
-class Handler(Protocol):
-    """What a channel hands updates to: the conversation engine (or a test script)."""
-
-    async def handle(self, incoming: Incoming, files: FileFetcher | None) -> list[Reply]: ...
-
-
-class FileTooLarge(ValueError):
-    """The file is bigger than the platform lets the bot download."""
-
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"file of {size} bytes is over the {limit}-byte download limit")
-        self.size = size
-        self.limit = limit
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Cut `text` into pieces of at most `limit` characters, preferring paragraph, line and
-    word boundaries so a long list never breaks in the middle of an entry."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[: limit + 1]  # a separator right after the limit is a fine cut too
-        cut = -1
-        for separator in ("\n\n", "\n", " "):
-            position = window.rfind(separator, 0, limit + 1)
-            if position > limit // 4:
-                cut = position
-                break
-        if cut == -1:
-            pieces.append(rest[:limit])
-            rest = rest[limit:]
-            continue
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    if rest.strip():
-        pieces.append(rest)
-    return [piece for piece in pieces if piece.strip()]
-
-
-class ChatLocks:
-    """One lock per chat while it is in use, so one person's messages are answered in order
-    while different people are served concurrently; idle locks are dropped."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, chat_id: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
-        self._locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat_id]
-            if users <= 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
-
-
-def apology(language: str | None) -> Reply:
-    """What the user gets when the engine itself failed: better than silence."""
-    t = Translator(language)
-    return Reply(t("Sorry, something went wrong on our side. Please try again."))
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

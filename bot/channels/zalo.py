@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
-from bot.channels.telegram import ChatLocks, FileTooLarge, Handler, apology, split_text
+from bot.channels.common import ChatLocks, FileTooLarge, Handler, apology, split_text
 from bot.i18n import Translator
 from bot.models.enums import Channel
 from conversations.interface import Incoming, IncomingFile, Reply, numbered

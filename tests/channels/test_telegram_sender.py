@@ -8,13 +8,8 @@ import pytest
 from telegram import Bot
 
 from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
-from bot.channels.telegram import (
-    CLOUD_DOWNLOAD_LIMIT,
-    FileTooLarge,
-    TelegramFileFetcher,
-    TelegramSender,
-    split_text,
-)
+from bot.channels.common import FileTooLarge, split_text
+from bot.channels.telegram import CLOUD_DOWNLOAD_LIMIT, TelegramFileFetcher, TelegramSender
 from conversations.interface import Choice, IncomingFile, Reply
 from tests.fakes.telegram_api import FakeTelegramServer
 

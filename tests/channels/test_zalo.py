@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
-from bot.channels.telegram import FileTooLarge
+from bot.channels.common import FileTooLarge
 from bot.channels.zalo import (
     TEXT_LIMIT,
     ZaloApiError,
