@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func
@@ -60,11 +60,15 @@ def _wait(predicate: object, timeout: float, what: str, process: subprocess.Pope
     raise RuntimeError(f"timed out {what}")
 
 
+def local_today() -> date:
+    """Today in the board's time zone: the day the bot's start-up planning run plans."""
+    return datetime.now(UTC).astimezone(load_settings().tz).date()
+
+
 def measure_once(
     enterprises: int = 10_000, contacts_per_enterprise: int = 2, talkers: int = 50
 ) -> MemoryRun:
-    tz = load_settings().tz
-    today = datetime.now(UTC).astimezone(tz).date()
+    today = local_today()
     with (
         RemoteFakeTelegram() as fake,
         fresh_database("sqlite", migrate=True) as url,

@@ -1,0 +1,71 @@
+"""The benchmarks at tiny sizes, so they cannot rot: each one runs end to end and its own
+correctness checks hold (nothing lost or doubled, every update answered, the planner writes
+one reminder per deadline per officer). Speed is not asserted here; `make bench` measures it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bench import broadcast, memory, planning, throughput
+from bench.__main__ import main as bench_main
+from bench.fake_process import RemoteFakeTelegram
+from bench.report import Report, Row
+from bot.services.calendar import is_working_day
+
+
+async def test_throughput_whole_bot_and_echo_answer_every_update(tmp_path: Path) -> None:
+    results = await throughput.measure(2, 1, ["sqlite"], tmp_path, timeout=60)
+    [ours] = results["sqlite"]
+    [echo] = results["echo"]
+    assert ours.updates == echo.updates == 2 * throughput.STEPS_PER_OFFICER
+    assert ours.errors == 0, ours.check
+    assert ours.check.startswith("2/2 registrations saved")
+    assert ours.rate > 0 and echo.rate > 0
+
+
+async def test_broadcast_outbox_loses_and_doubles_nothing_and_naive_is_compared() -> None:
+    with RemoteFakeTelegram() as fake:
+        ours = await broadcast.run_outbox(fake, 12, timeout=60)
+        naive = await broadcast.run_naive(fake, 40)
+    assert (ours.sent, ours.lost, ours.doubled, ours.failed) == (12, 0, 0, 0)
+    assert ours.rate > 0
+    # The fake enforces 30/s; the naive loop's first burst goes over it.
+    assert naive.sent + naive.lost == 40
+    assert naive.rate_limited == naive.failed == naive.lost
+
+
+def test_planning_writes_every_reminder_with_a_constant_statement_count() -> None:
+    small, _ = planning.measure("sqlite", 20, 1)
+    large, _ = planning.measure("sqlite", 60, 1)
+    assert small[0].by_kind.get("reminder") == 20 * 2 * 3
+    assert large[0].by_kind.get("reminder") == 60 * 2 * 3
+    assert small[0].statements == large[0].statements > 0
+
+
+def test_memory_reads_the_rss_of_a_running_bot() -> None:
+    run = memory.measure_once(30, talkers=2)
+    assert 20 < run.rss_mb <= run.peak_mb
+    assert run.replies >= run.updates == 2 * throughput.STEPS_PER_OFFICER
+    assert run.planned == (30 * 2 * 3 if run.note == "" else 0)
+    assert (run.note == "") == is_working_day(memory.local_today())
+
+
+def test_report_says_which_target_is_missed_and_by_how_much() -> None:
+    report = Report([("CPU", "test")], runs=3)
+    report.rows.append(Row("3. Planning", "plan_day, s", 3.0, 3, "< 2", False, "1.5× the target"))
+    report.rows.append(Row("4. Memory", "RSS, MB", 120.0, 3, "< 200", True))
+    text = report.markdown()
+    assert "| 3. Planning | plan_day, s | 3.00 | 3 | < 2 | **not met** (1.5× the target) |" in text
+    assert "| 4. Memory | RSS, MB | 120 | 3 | < 200 | met |" in text
+
+
+def test_cli_writes_the_table(tmp_path: Path) -> None:
+    output = tmp_path / "PERFORMANCE.md"
+    result = CliRunner().invoke(
+        bench_main, ["--quick", "--only", "planning", "--runs", "1", "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    text = output.read_text()
+    assert "## Machine" in text and "SQL statements per plan on SQLite" in text
