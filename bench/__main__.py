@@ -34,16 +34,22 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.
 @click.option("--quick", is_flag=True, help="Tiny sizes: checks that everything runs.")
 @click.option("--only", type=click.Choice(ALL), multiple=True, help="Run only these.")
 @click.option("--runs", type=int, default=3, show_default=True, help="Runs per figure.")
+@click.option("--sqlite-only", is_flag=True, help="Leave PostgreSQL out.")
 @click.option("--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
-def main(full: bool, quick: bool, only: tuple[str, ...], runs: int, output: Path) -> None:
+def main(
+    full: bool, quick: bool, only: tuple[str, ...], runs: int, sqlite_only: bool, output: Path
+) -> None:
     """Run the benchmarks and write the table."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     selected = only or ALL
-    databases = ["sqlite", "postgresql"] if pg_available() else ["sqlite"]
+    with_pg = not sqlite_only and pg_available()
+    databases = ["sqlite", "postgresql"] if with_pg else ["sqlite"]
     load_before = load_average()
     report = Report(machine_lines(), runs=runs, quick=quick)
-    if "postgresql" not in databases:
+    if sqlite_only:
+        report.notes.append("Run with --sqlite-only: no PostgreSQL figures.")
+    elif "postgresql" not in databases:
         report.notes.append("PostgreSQL did not answer on 127.0.0.1:5432: its figures are missing.")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="thidua-bench-") as tmp:
@@ -213,7 +219,7 @@ def _broadcast(report: Report, runs: int, quick: bool, full: bool) -> None:
 
 
 def _planning(report: Report, databases: list[str], runs: int, quick: bool) -> None:
-    sizes = (200, 2_000) if quick else (10_000, 100_000)
+    sizes = (50, 200) if quick else (10_000, 100_000)
     for database in databases:
         name = "SQLite" if database == "sqlite" else "PostgreSQL"
         statements: dict[int, int] = {}

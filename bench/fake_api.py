@@ -52,6 +52,7 @@ class FakeBotApi:
         self.token = token
         self.max_per_second: float | None = None
         self.retry_after = 1
+        self.max_poll_seconds = 1.0
         self.rate_limited_count = 0
         self.sends: list[tuple[str, str, float]] = []  # (chat_id, text, monotonic time)
         self.method_counts: dict[str, int] = {}
@@ -171,7 +172,9 @@ class FakeBotApi:
     async def _get_updates(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
-        timeout = float(params.get("timeout") or 0)
+        # Long polls are cut to a second: the bot then stops in a second, not ten, and
+        # nothing measured waits on an empty poll (updates cut a poll short anyway).
+        timeout = min(float(params.get("timeout") or 0), self.max_poll_seconds)
         deadline = time.monotonic() + timeout
         while True:
             with self.lock:

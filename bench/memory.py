@@ -66,7 +66,10 @@ def local_today() -> date:
 
 
 def measure_once(
-    enterprises: int = 10_000, contacts_per_enterprise: int = 2, talkers: int = 50
+    enterprises: int = 10_000,
+    contacts_per_enterprise: int = 2,
+    talkers: int = 50,
+    settle_seconds: float = 2.0,
 ) -> MemoryRun:
     today = local_today()
     with (
@@ -125,7 +128,9 @@ def measure_once(
                 "answering the officers",
                 process,
             )
-            time.sleep(2)  # let the dispatcher run a few batches of the planned reminders
+            time.sleep(
+                settle_seconds
+            )  # let the dispatcher run a few batches of the planned reminders
             rss = _status_mb(process.pid, "VmRSS")
             peak = _status_mb(process.pid, "VmHWM")
             note = "" if working else "today is a day off: the planning run had nothing to plan"

@@ -45,7 +45,7 @@ def test_planning_writes_every_reminder_with_a_constant_statement_count() -> Non
 
 
 def test_memory_reads_the_rss_of_a_running_bot() -> None:
-    run = memory.measure_once(30, talkers=2)
+    run = memory.measure_once(30, talkers=2, settle_seconds=0)
     assert 20 < run.rss_mb <= run.peak_mb
     assert run.replies >= run.updates == 2 * throughput.STEPS_PER_OFFICER
     assert run.planned == (30 * 2 * 3 if run.note == "" else 0)
@@ -64,7 +64,8 @@ def test_report_says_which_target_is_missed_and_by_how_much() -> None:
 def test_cli_writes_the_table(tmp_path: Path) -> None:
     output = tmp_path / "PERFORMANCE.md"
     result = CliRunner().invoke(
-        bench_main, ["--quick", "--only", "planning", "--runs", "1", "--output", str(output)]
+        bench_main,
+        ["--quick", "--only", "planning", "--runs", "1", "--sqlite-only", "--output", str(output)],
     )
     assert result.exit_code == 0, result.output
     text = output.read_text()
