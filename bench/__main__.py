@@ -79,7 +79,7 @@ def _say(text: str) -> None:
 
 
 def _throughput(report: Report, databases: list[str], runs: int, quick: bool, tmp: Path) -> None:
-    officers = 3 if quick else 60
+    officers = 3 if quick else 40
     _say(f"throughput: {officers} officers x {throughput.STEPS_PER_OFFICER} updates, {runs} runs")
     results = asyncio.run(throughput.measure(officers, runs, databases, tmp))
     echo = [r.rate for r in results["echo"]]
