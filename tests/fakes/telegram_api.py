@@ -39,26 +39,22 @@ API (all methods are thread-safe; the server runs in its own threads)::
 blocked. getUpdates honours `offset` (confirms earlier updates) and `timeout` (long poll, cut short
 when an update is pushed or the server stops). Parameters arrive as JSON, form-urlencoded
 (what python-telegram-bot sends: non-string values JSON-encoded) or multipart.
+
+The HTTP plumbing, the call log and the waits are shared with the other fake, in `_server`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import email.parser
 import email.policy
 import json
 import re
-import socket
-import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests.fakes._server import ApiError, FakeServer, RequestHandler
 
 SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 _JSON_FIELDS = frozenset(
@@ -69,116 +65,27 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 
 
-@dataclass
-class Call:
-    """One API call the server received."""
-
-    method: str
-    params: dict[str, Any]
-    status: int = 200
-    at: float = field(default_factory=time.monotonic)
-
-    @property
-    def chat_id(self) -> str | None:
-        value = self.params.get("chat_id")
-        return None if value is None else str(value)
-
-
-class _ApiError(Exception):
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.retry_after = retry_after
-
-
-class FakeTelegramServer:
+class FakeTelegramServer(FakeServer):
     """See the module docstring."""
 
+    platform = "Telegram"
+    send_methods = SEND_METHODS
+    method_not_found = "Not Found: method not found"
+
     def __init__(self, token: str = "123456:TEST-fake-token", bot_id: int = 123456) -> None:
-        self.token = token
+        super().__init__(token, _RequestHandler)
         self.bot_id = bot_id
-        self.calls: list[Call] = []
         self.uploads: list[tuple[str, str, str, bytes]] = []
-        self.webhook: dict[str, Any] = {"url": ""}
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.scoped_commands: dict[tuple[str, str, str], list[dict[str, str]]] = {}
-        self.max_per_second: float | None = None
         self.max_per_chat_per_second: float | None = None
         self.retry_after = 1
-        self.rate_limited_count = 0
         self.max_download: int | None = 20 * 1024 * 1024  # None: a self-hosted server
-        self._lock = threading.RLock()  # re-entrant: wait_for predicates call sent()
-        self._changed = threading.Condition(self._lock)
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._next_message_id = 1000
-        self._blocked: set[str] = set()
         self._files: dict[str, tuple[str, bytes, int]] = {}
-        self._send_times: deque[float] = deque()
         self._chat_send_times: dict[str, deque[float]] = {}
-        self._failures: dict[str, list[tuple[int, str]]] = {}
-        self._stopping = False
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-        self._handler_threads: set[threading.Thread] = set()
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None, "start() the server first"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeTelegramServer:
-        server = self
-
-        class Handler(_RequestHandler):
-            fake = server
-
-        httpd = _Server(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, wake long polls and close every open connection."""
-        with self._changed:
-            self._stopping = True
-            self._changed.notify_all()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        with self._lock:
-            threads = list(self._handler_threads)
-        for thread in threads:
-            thread.join(timeout=5)
-        self._httpd = None
-
-    def leaked_threads(self) -> list[threading.Thread]:
-        """Threads of this server still alive (after stop(): none, or a test leaked one)."""
-        with self._lock:
-            threads = [*self._handler_threads, *([self._thread] if self._thread else [])]
-        return [t for t in threads if t.is_alive()]
-
-    def __enter__(self) -> FakeTelegramServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -312,126 +219,22 @@ class FakeTelegramServer:
             self._files[file_id] = (path, content, len(content) if file_size is None else file_size)
             return file_id
 
-    def block(self, chat_id: int | str) -> None:
-        with self._lock:
-            self._blocked.add(str(chat_id))
-
-    def unblock(self, chat_id: int | str) -> None:
-        with self._lock:
-            self._blocked.discard(str(chat_id))
-
-    def fail_next(self, method: str, status: int, description: str, times: int = 1) -> None:
-        with self._lock:
-            self._failures.setdefault(method, []).extend([(status, description)] * times)
-
-    def calls_to(self, method: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [c.params for c in self.calls if c.method == method]
-
-    def sent(self, chat_id: int | str | None = None) -> list[Call]:
-        with self._lock:
-            return [
-                c
-                for c in self.calls
-                if c.method in SEND_METHODS
-                and c.status == 200
-                and (chat_id is None or c.chat_id == str(chat_id))
-            ]
-
-    def texts(self, chat_id: int | str | None = None) -> list[str]:
-        """Text (or caption) of every successful send, in order."""
-        return [
-            str(c.params.get("text") or c.params.get("caption") or "") for c in self.sent(chat_id)
-        ]
-
-    def wait_for(
-        self, predicate: Callable[[FakeTelegramServer], bool], timeout: float = 5.0
-    ) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not predicate(self):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError("timed out waiting for the fake Telegram server")
-                self._changed.wait(min(remaining, 0.05))
-
-    def wait_for_calls(
-        self, method: str, count: int = 1, timeout: float = 5.0
-    ) -> list[dict[str, Any]]:
-        self.wait_for(
-            lambda s: sum(1 for c in s.calls if c.method == method and c.status == 200) >= count,
-            timeout,
-        )
-        return self.calls_to(method)
-
-    async def until(
-        self, predicate: Callable[[FakeTelegramServer], bool], timeout: float = 5.0
-    ) -> None:
-        """`wait_for` for async tests: yields to the event loop instead of blocking it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                if predicate(self):
-                    return
-            if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for the fake server")
-            await asyncio.sleep(0.005)
-
-    async def until_calls(
-        self, method: str, count: int = 1, timeout: float = 5.0
-    ) -> list[dict[str, Any]]:
-        await self.until(
-            lambda s: sum(1 for c in s.calls if c.method == method and c.status == 200) >= count,
-            timeout,
-        )
-        return self.calls_to(method)
-
     # -- the API ---------------------------------------------------------------------------
-
-    def handle(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Answer one call (under no lock); raises _ApiError for an error envelope."""
-        call = Call(method, params)
-        try:
-            result = self._dispatch(method, params)
-        except _ApiError as exc:
-            call.status = exc.status
-            self._record(call)
-            raise
-        self._record(call)
-        return result
-
-    def _record(self, call: Call) -> None:
-        with self._changed:
-            self.calls.append(call)
-            self._changed.notify_all()
-
-    def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
-        with self._lock:
-            failures = self._failures.get(method)
-            if failures:
-                status, description = failures.pop(0)
-                raise _ApiError(status, description)
-        if method in SEND_METHODS:
-            self._check_send(params)
-        handler = getattr(self, f"_m_{method}", None)
-        if handler is None:
-            raise _ApiError(404, "Not Found: method not found")
-        return handler(params)
 
     def _check_send(self, params: dict[str, Any]) -> None:
         chat = str(params.get("chat_id", ""))
         if not chat:
-            raise _ApiError(400, "Bad Request: chat_id is empty")
+            raise ApiError(400, "Bad Request: chat_id is empty")
         now = time.monotonic()
         with self._lock:
             if chat in self._blocked:
-                raise _ApiError(403, "Forbidden: bot was blocked by the user")
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
             if self.max_per_second is not None:
                 while self._send_times and now - self._send_times[0] >= 1.0:
                     self._send_times.popleft()
                 if len(self._send_times) >= self.max_per_second:
                     self.rate_limited_count += 1
-                    raise _ApiError(
+                    raise ApiError(
                         429,
                         f"Too Many Requests: retry after {self.retry_after}",
                         self.retry_after,
@@ -442,7 +245,7 @@ class FakeTelegramServer:
                     times.popleft()
                 if len(times) >= self.max_per_chat_per_second:
                     self.rate_limited_count += 1
-                    raise _ApiError(
+                    raise ApiError(
                         429,
                         f"Too Many Requests: retry after {self.retry_after}",
                         self.retry_after,
@@ -486,9 +289,7 @@ class FakeTelegramServer:
         deadline = time.monotonic() + timeout
         with self._changed:
             if self.webhook.get("url"):
-                raise _ApiError(
-                    409, "Conflict: can't use getUpdates method while webhook is active"
-                )
+                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
             if offset:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and not self._stopping:
@@ -528,10 +329,10 @@ class FakeTelegramServer:
         commands = params.get("commands") or []
         for command in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
-                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
         for command in commands:
             if not 1 <= len(str(command.get("description", ""))) <= 256:
-                raise _ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         scope = params.get("scope") or {"type": "default"}
         language = str(params.get("language_code") or "")
         with self._lock:
@@ -539,7 +340,7 @@ class FakeTelegramServer:
                 self.commands[language] = commands
             else:
                 if str(scope.get("chat_id")) in self._blocked:
-                    raise _ApiError(400, "Bad Request: chat not found")
+                    raise ApiError(400, "Bad Request: chat not found")
                 key = (str(scope.get("type")), str(scope.get("chat_id", "")), language)
                 self.scoped_commands[key] = commands
         return True
@@ -556,14 +357,14 @@ class FakeTelegramServer:
                 for button in row:
                     data = button.get("callback_data")
                     if data is not None and len(str(data).encode()) > 64:
-                        raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
     def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         text = str(params.get("text") or "")
         if not text:
-            raise _ApiError(400, "Bad Request: message text is empty")
+            raise ApiError(400, "Bad Request: message text is empty")
         if len(text) > MAX_TEXT:
-            raise _ApiError(400, "Bad Request: message is too long")
+            raise ApiError(400, "Bad Request: message is too long")
         self._check_markup(params)
         message = self._sent_message(params)
         message["text"] = text
@@ -571,9 +372,9 @@ class FakeTelegramServer:
 
     def _send_file(self, params: dict[str, Any], kind: str) -> Any:
         if kind not in params:
-            raise _ApiError(400, f"Bad Request: there is no {kind} in the request")
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
         if len(str(params.get("caption") or "")) > MAX_CAPTION:
-            raise _ApiError(400, "Bad Request: message caption is too long")
+            raise ApiError(400, "Bad Request: message caption is too long")
         self._check_markup(params)
         message = self._sent_message(params)
         file_id = self.add_file(b"")
@@ -595,7 +396,7 @@ class FakeTelegramServer:
 
     def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         if not params.get("callback_query_id"):
-            raise _ApiError(400, "Bad Request: query is too old or query ID is invalid")
+            raise ApiError(400, "Bad Request: query is too old or query ID is invalid")
         return True
 
     def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
@@ -612,10 +413,10 @@ class FakeTelegramServer:
         with self._lock:
             entry = self._files.get(file_id)
         if entry is None:
-            raise _ApiError(400, "Bad Request: invalid file_id")
+            raise ApiError(400, "Bad Request: invalid file_id")
         path, _content, size = entry
         if self.max_download is not None and size > self.max_download:
-            raise _ApiError(400, "Bad Request: file is too big")
+            raise ApiError(400, "Bad Request: file is too big")
         return {
             "file_id": file_id,
             "file_unique_id": f"u{file_id}",
@@ -645,50 +446,8 @@ def _coerce(key: str, value: str) -> Any:
     return value
 
 
-class _Server(ThreadingHTTPServer):
-    """A deep accept backlog: the default of 5 drops connections (1 s SYN retries, resets)
-    when a dispatcher opens dozens at once."""
-
-    request_queue_size = 1024
-    daemon_threads = True
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _RequestHandler(RequestHandler):
     fake: FakeTelegramServer
-    timeout = 30
-
-    def setup(self) -> None:
-        super().setup()
-        with self.fake._lock:
-            self.fake._handler_threads.add(threading.current_thread())
-        # Headers and body are separate writes: without NODELAY, Nagle + delayed ACK add
-        # ~40 ms to every call, which a 10,000-message test cannot afford.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.fake._lock:
-            self.fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.fake._lock:
-            self.fake._connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def handle(self) -> None:
-        # The client may go away mid-answer (a cancelled long poll): nothing to do then.
-        with contextlib.suppress(OSError):
-            super().handle()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the per-request log lines (tests send thousands)."""
-
-    def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        # One write for head and body: fewer syscalls, no small-packet stall.
-        head = (
-            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
-            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        self.wfile.write(head.encode() + body)
 
     def _envelope(self, status: int, payload: dict[str, Any]) -> None:
         self._reply(status, json.dumps(payload, ensure_ascii=False).encode())
@@ -754,7 +513,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.fake.uploads.extend((method, name, fname, data) for name, fname, data in files)
         try:
             result = self.fake.handle(method, params)
-        except _ApiError as exc:
+        except ApiError as exc:
             payload: dict[str, Any] = {
                 "ok": False,
                 "error_code": exc.status,
