@@ -261,6 +261,54 @@ def later(ctx: Ctx, found: Item) -> Finish:
     )
 
 
+def blocking_problems(ctx: Ctx, found: Item) -> list[str]:
+    """Why the item cannot be submitted yet, as a heading and one line each; [] if it can."""
+    t = ctx.t
+    problems = subs.problems(ctx.session, found.submission)
+    if not problems:
+        return []
+    return [t("It cannot be submitted yet:"), *(f"- {p.message(t)}" for p in problems)]
+
+
+def review_step(
+    kind: DeadlineKind,
+    summary: Callable[[Ctx, Item], list[str]],
+    *,
+    submit: str,
+    change: str,
+    later_key: str,
+    change_to: str,
+) -> Step:
+    """The last step of /report and /launch: what will be submitted, then Submit (only when
+    nothing blocks it), Change (back to `change_to`, answers kept in the draft) or Later."""
+
+    def prompt(ctx: Ctx) -> Reply:
+        t = ctx.t
+        found = item(ctx, kind)
+        lines = summary(ctx, found)
+        problems = blocking_problems(ctx, found)
+        choices = []
+        if problems:
+            lines += problems
+        else:
+            lines.append(t("Submit it to the board office now?"))
+            choices.append(Choice(submit, t("Submit now")))
+        choices += [Choice(change, t("Change something")), Choice(later_key, t("Done for now"))]
+        return reply("\n".join(lines), choices)
+
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
+        found = item(ctx, kind)
+        if answer.choice == submit:
+            return submit_item(ctx, found)
+        if answer.choice == change:
+            return Goto(change_to, reset=True)
+        if answer.choice == later_key:
+            return later(ctx, found)
+        raise Invalid(ctx.t("Please choose one of the options."))
+
+    return Step(prompt=prompt, handle=handle)
+
+
 # ------------------------------------------------------------------------------- files
 
 

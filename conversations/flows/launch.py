@@ -16,7 +16,7 @@ from bot.services import submissions as subs
 from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _items
 from conversations.flows._items import item
-from conversations.interface import Choice, Reply
+from conversations.interface import Reply
 
 KIND = DeadlineKind.LAUNCH_DOCUMENT
 KEEP = ("=", "giữ", "giu", "keep")
@@ -118,12 +118,11 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
     )
 
 
-def _review_prompt(ctx: Ctx) -> Reply:
+def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
     t = ctx.t
-    found = item(ctx, KIND)
     document = subs.launch_document(ctx.session, found.submission)
     files = subs.list_attachments(ctx.session, found.submission)
-    lines = [
+    return [
         t("Your launch document:"),
         t("Number: {value}", value=document.document_number if document else "-"),
         t(
@@ -132,27 +131,6 @@ def _review_prompt(ctx: Ctx) -> Reply:
         ),
         t("Files: {names}", names=", ".join(a.file_name for a in files) or t("(none)")),
     ]
-    problems = subs.problems(ctx.session, found.submission)
-    choices = []
-    if problems:
-        lines.append(t("It cannot be submitted yet:"))
-        lines += [f"- {p.message(t)}" for p in problems]
-    else:
-        lines.append(t("Submit it to the board office now?"))
-        choices.append(Choice(SUBMIT, t("Submit now")))
-    choices += [Choice(CHANGE, t("Change something")), Choice(LATER, t("Done for now"))]
-    return reply("\n".join(lines), choices)
-
-
-def _review(ctx: Ctx, answer: Answer) -> Outcome:
-    found = item(ctx, KIND)
-    if answer.choice == SUBMIT:
-        return _items.submit_item(ctx, found)
-    if answer.choice == CHANGE:
-        return Goto("file", reset=True)
-    if answer.choice == LATER:
-        return _items.later(ctx, found)
-    raise Invalid(ctx.t("Please choose one of the options."))
 
 
 def _intro(ctx: Ctx, found: _items.Item) -> str:
@@ -178,7 +156,9 @@ FLOW = Flow(
             "file": _items.file_step(KIND, _what, "number"),
             "number": Step(_number_prompt, _number),
             "date": Step(_date_prompt, _date),
-            "review": Step(_review_prompt, _review),
+            "review": _items.review_step(
+                KIND, _summary, submit=SUBMIT, change=CHANGE, later_key=LATER, change_to="file"
+            ),
         },
     ),
     begin=_begin,

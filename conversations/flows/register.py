@@ -673,11 +673,9 @@ def _confirm_prompt(ctx: Ctx) -> Reply:
         for entry in entries:
             counts[entry.title_code] = counts.get(entry.title_code, 0) + 1
         lines += [f"- {_title_label(ctx, code)}: {t.number(n)}" for code, n in counts.items()]
-    problems = subs.problems(ctx.session, found.submission)
+    problems = _items.blocking_problems(ctx, found)
     if problems:
-        lines.append(t("It cannot be submitted yet:"))
-        lines += [f"- {p.message(t)}" for p in problems]
-        return reply("\n".join(lines), [Choice(MENU, t("Back to the menu"))])
+        return reply("\n".join(lines + problems), [Choice(MENU, t("Back to the menu"))])
     lines.append(t("Submit it to the board office now?"))
     return reply(
         "\n".join(lines), [Choice(CONFIRM, t("Submit now")), Choice(MENU, t("Back to the menu"))]

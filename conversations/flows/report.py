@@ -224,9 +224,8 @@ def _narrative(ctx: Ctx, answer: Answer) -> Outcome:
 # --------------------------------------------------------------------------- review
 
 
-def _review_prompt(ctx: Ctx) -> Reply:
+def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
     t = ctx.t
-    found = item(ctx, KIND)
     details = subs.report_details(ctx.session, found.submission)
     lines = [t("Your year-end report:")]
     for figure in report_figures():
@@ -239,27 +238,7 @@ def _review_prompt(ctx: Ctx) -> Reply:
     )
     names = ", ".join(a.file_name for a in details.attachments) or t("(none)")
     lines.append(t("Files: {names}", names=names))
-    problems = subs.problems(ctx.session, found.submission)
-    choices = []
-    if problems:
-        lines.append(t("It cannot be submitted yet:"))
-        lines += [f"- {p.message(t)}" for p in problems]
-    else:
-        lines.append(t("Submit it to the board office now?"))
-        choices.append(Choice(SUBMIT, t("Submit now")))
-    choices += [Choice(MENU, t("Change something")), Choice(LATER, t("Done for now"))]
-    return reply("\n".join(lines), choices)
-
-
-def _review(ctx: Ctx, answer: Answer) -> Outcome:
-    found = item(ctx, KIND)
-    if answer.choice == SUBMIT:
-        return _items.submit_item(ctx, found)
-    if answer.choice == MENU:
-        return Goto("menu", reset=True)
-    if answer.choice == LATER:
-        return _items.later(ctx, found)
-    raise Invalid(ctx.t("Please choose one of the options."))
+    return lines
 
 
 def _what(ctx: Ctx) -> str:
@@ -293,7 +272,9 @@ def _steps() -> dict[str, Step]:
         "menu": Step(_menu_prompt, _menu),
         "narrative": Step(_narrative_prompt, _narrative),
         "file": _items.file_step(KIND, _what, "review"),
-        "review": Step(_review_prompt, _review),
+        "review": _items.review_step(
+            KIND, _summary, submit=SUBMIT, change=MENU, later_key=LATER, change_to="menu"
+        ),
     }
     steps.update(_figure_steps())
     return steps
