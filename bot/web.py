@@ -110,6 +110,22 @@ _TOO_LARGE = {"ok": False, "error": "too large"}
 _OK = {"ok": True}
 
 
+async def _webhook_json(
+    request: Request, header: str, expected: str, source: str
+) -> dict[str, Any] | Response:
+    """The update a webhook call carries, or the answer to give instead: 403 for a wrong
+    secret (checked before a single byte of the body is read), 413 for a body over the
+    limit, 200 for one that is not a JSON object (the platform must not send it again)."""
+    if not _secret_ok(request.headers.get(header), expected):
+        log.warning("%s webhook: wrong or missing secret from %s", source, _peer(request))
+        return JSONResponse(_FORBIDDEN, status_code=403)
+    body = await _read_body(request)
+    if body is None:
+        return JSONResponse(_TOO_LARGE, status_code=413)
+    data = _json_object(body, source)
+    return JSONResponse(_OK) if data is None else data
+
+
 def _database_reachable(url: str) -> bool:
     try:
         with get_engine(url).connect() as connection:
@@ -145,15 +161,11 @@ def create_app(
         expected_telegram = telegram_secret(settings)
 
         async def telegram_webhook(request: Request) -> Response:
-            if not _secret_ok(request.headers.get(TELEGRAM_SECRET_HEADER), expected_telegram):
-                log.warning("Telegram webhook: wrong or missing secret from %s", _peer(request))
-                return JSONResponse(_FORBIDDEN, status_code=403)
-            body = await _read_body(request)
-            if body is None:
-                return JSONResponse(_TOO_LARGE, status_code=413)
-            data = _json_object(body, "Telegram")
-            if data is None:
-                return JSONResponse(_OK)
+            data = await _webhook_json(
+                request, TELEGRAM_SECRET_HEADER, expected_telegram, "Telegram"
+            )
+            if isinstance(data, Response):
+                return data
             try:
                 update = Update.de_json(data, application.bot)
             except Exception as exc:
@@ -169,16 +181,10 @@ def create_app(
         expected_zalo = zalo_secret(settings)
 
         async def zalo_webhook(request: Request) -> Response:
-            # The secret is checked before a single byte of the body is read.
-            if not _secret_ok(request.headers.get(ZALO_SECRET_HEADER), expected_zalo):
-                log.warning("Zalo webhook: wrong or missing secret from %s", _peer(request))
-                return JSONResponse(_FORBIDDEN, status_code=403)
-            body = await _read_body(request)
-            if body is None:
-                return JSONResponse(_TOO_LARGE, status_code=413)
-            data = _json_object(body, "Zalo")
-            if data is not None:
-                await channel.process(data)
+            data = await _webhook_json(request, ZALO_SECRET_HEADER, expected_zalo, "Zalo")
+            if isinstance(data, Response):
+                return data
+            await channel.process(data)
             return JSONResponse(_OK)
 
         routes.append(Route(ZALO_PATH, zalo_webhook, methods=["POST"]))
