@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -307,6 +308,29 @@ class _Broadcastable:
     build: Callable[[Translator], str]  # the text in one language
 
 
+def _phase_start_text(t: Translator, phase: Phase, campaign: Campaign) -> str:
+    return messages.phase_start_text(
+        t,
+        campaign_title=campaign_title(t, campaign),
+        number=phase.number,
+        name=phase_name(t, phase),
+        starts_on=phase.starts_on,
+        ends_on=phase.ends_on,
+        call=localized(t, phase.call, phase.call_en),
+    )
+
+
+def _phase_end_text(t: Translator, phase: Phase, campaign: Campaign) -> str:
+    return messages.phase_end_text(
+        t,
+        campaign_title=campaign_title(t, campaign),
+        number=phase.number,
+        name=phase_name(t, phase),
+        ends_on=phase.ends_on,
+        review_name=localized(t, phase.review_name, phase.review_name_en),
+    )
+
+
 def _plan_board_notices(
     session: Session, data: _Campaigns, on: date, settings: Settings, config: SchedulerConfig
 ) -> list[PlannedMessage]:
@@ -343,49 +367,20 @@ def _plan_board_notices(
         )
     for phase in data.phases.values():
         campaign = data.campaigns[phase.campaign_id]
-        if phase_start_notice_date(phase) == on:
-
-            def build_start(t: Translator, p: Phase = phase, c: Campaign = campaign) -> str:
-                return messages.phase_start_text(
-                    t,
-                    campaign_title=campaign_title(t, c),
-                    number=p.number,
-                    name=phase_name(t, p),
-                    starts_on=p.starts_on,
-                    ends_on=p.ends_on,
-                    call=localized(t, p.call, p.call_en),
+        for notice_on, which, text in (
+            (phase_start_notice_date(phase), "start", _phase_start_text),
+            (phase_end_notice_date(phase), "end", _phase_end_text),
+        ):
+            if notice_on == on:
+                notices.append(
+                    _Broadcastable(
+                        DeliveryKind.PHASE_NOTICE,
+                        campaign,
+                        f"phase{phase.id}-{which}",
+                        phase.name,
+                        partial(text, phase=phase, campaign=campaign),
+                    )
                 )
-
-            notices.append(
-                _Broadcastable(
-                    DeliveryKind.PHASE_NOTICE,
-                    campaign,
-                    f"phase{phase.id}-start",
-                    phase.name,
-                    build_start,
-                )
-            )
-        if phase_end_notice_date(phase) == on:
-
-            def build_end(t: Translator, p: Phase = phase, c: Campaign = campaign) -> str:
-                return messages.phase_end_text(
-                    t,
-                    campaign_title=campaign_title(t, c),
-                    number=p.number,
-                    name=phase_name(t, p),
-                    ends_on=p.ends_on,
-                    review_name=localized(t, p.review_name, p.review_name_en),
-                )
-
-            notices.append(
-                _Broadcastable(
-                    DeliveryKind.PHASE_NOTICE,
-                    campaign,
-                    f"phase{phase.id}-end",
-                    phase.name,
-                    build_end,
-                )
-            )
     if not notices:
         return []
     org_ids = sorted({n.campaign.organization_id for n in notices})
