@@ -106,22 +106,25 @@ def next_working_day_on_or_after(d: date) -> date:
     return _scan(d, +1)
 
 
+def _move_working_days(d: date, n: int, step: int) -> date:
+    """The date `n` (>= 0) working days from `d`, backward (step -1) or forward (step +1)."""
+    current = _scan(d, step)
+    if n == 0:
+        return current
+    if current != d:
+        # `d` was a day off: the first working day found is already one step along.
+        n -= 1
+    for _ in range(n):
+        current = _scan(current + timedelta(days=step), step)
+    return current
+
+
 def working_days_before(d: date, n: int) -> date:
     """The date `n` working days before `d` (`d` itself need not be a working day).
 
     n = 0 gives the last working day on or before `d`; a negative n counts forward.
     """
-    if n < 0:
-        return working_days_after(d, -n)
-    current = last_working_day_on_or_before(d)
-    if n == 0:
-        return current
-    if current != d:
-        # `d` was a day off: the first working day before it is already one step back.
-        n -= 1
-    for _ in range(n):
-        current = last_working_day_on_or_before(current - timedelta(days=1))
-    return current
+    return _move_working_days(d, n, -1) if n >= 0 else _move_working_days(d, -n, +1)
 
 
 def working_days_after(d: date, n: int) -> date:
@@ -129,16 +132,7 @@ def working_days_after(d: date, n: int) -> date:
 
     n = 0 gives the first working day on or after `d`; a negative n counts backward.
     """
-    if n < 0:
-        return working_days_before(d, -n)
-    current = next_working_day_on_or_after(d)
-    if n == 0:
-        return current
-    if current != d:
-        n -= 1
-    for _ in range(n):
-        current = next_working_day_on_or_after(current + timedelta(days=1))
-    return current
+    return _move_working_days(d, n, +1) if n >= 0 else _move_working_days(d, -n, -1)
 
 
 def working_days_between(start: date, end: date) -> int:
