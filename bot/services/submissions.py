@@ -30,11 +30,12 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -316,6 +317,36 @@ def _begin_change(
     session.add(submission)
 
 
+_Part = TypeVar("_Part", RegistrationEntry, Attachment)
+
+
+def _delete_part(
+    session: Session,
+    submission: Submission,
+    part: _Part,
+    dump: Callable[[_Part], dict[str, Any]],
+    action: str,
+    now: datetime,
+    contact_id: int | None,
+    actor: str,
+) -> None:
+    """Delete one part of an item (an entry, a file's record) and audit what it held; a
+    submitted item goes back to draft first, as with any change."""
+    _begin_change(session, submission, now, contact_id, actor)
+    before = dump(part)
+    session.delete(part)
+    session.flush()
+    audit.record(
+        session,
+        action,
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before=before,
+        at=now,
+    )
+
+
 def _id(submission: Submission) -> int:
     if submission.id is None:
         raise ValueError("the submission has not been saved")
@@ -559,18 +590,8 @@ def remove_entry(
     _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
     ensure_editable(session, submission, now)
     entry = _get_entry(session, submission, entry_id)
-    _begin_change(session, submission, now, contact_id, actor)
-    before = _entry_dump(entry)
-    session.delete(entry)
-    session.flush()
-    audit.record(
-        session,
-        "registration.entry_remove",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        at=now,
+    _delete_part(
+        session, submission, entry, _entry_dump, "registration.entry_remove", now, contact_id, actor
     )
 
 
@@ -876,18 +897,8 @@ def remove_attachment(
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.submission_id != submission.id:
         raise NotFound(N_("This file does not exist (any more)."))
-    _begin_change(session, submission, now, contact_id, actor)
-    before = _attachment_dump(attachment)
-    session.delete(attachment)
-    session.flush()
-    audit.record(
-        session,
-        "file.remove",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        at=now,
+    _delete_part(
+        session, submission, attachment, _attachment_dump, "file.remove", now, contact_id, actor
     )
 
 
@@ -1129,25 +1140,16 @@ def accept(
     _expect_submitted(submission)
     cleaned = _one_line(note)
     _too_long(cleaned, REASON_MAX)
-    before = _state_dump(submission)
-    submission.status = SubmissionStatus.ACCEPTED
-    submission.review_note = cleaned or None
-    submission.reviewed_by_contact_id = reviewer_contact_id
-    submission.reviewed_at = now
-    submission.updated_at = now
-    session.add(submission)
-    session.flush()
-    audit.record(
+    return _decide(
         session,
+        submission,
+        SubmissionStatus.ACCEPTED,
+        cleaned or None,
+        reviewer_contact_id,
+        now,
+        actor,
         "submission.accept",
-        contact_id=reviewer_contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after=_state_dump(submission),
-        at=now,
     )
-    return submission
 
 
 def return_submission(
@@ -1169,9 +1171,32 @@ def return_submission(
             N_("Please give the reason for returning the item; the officer reads it.")
         )
     _too_long(cleaned, REASON_MAX)
+    return _decide(
+        session,
+        submission,
+        SubmissionStatus.RETURNED,
+        cleaned,
+        reviewer_contact_id,
+        now,
+        actor,
+        "submission.return",
+    )
+
+
+def _decide(
+    session: Session,
+    submission: Submission,
+    status: SubmissionStatus,
+    note: str | None,
+    reviewer_contact_id: int | None,
+    now: datetime,
+    actor: str,
+    action: str,
+) -> Submission:
+    """Record the board office's decision on a submitted item (accept or return), audited."""
     before = _state_dump(submission)
-    submission.status = SubmissionStatus.RETURNED
-    submission.review_note = cleaned
+    submission.status = status
+    submission.review_note = note
     submission.reviewed_by_contact_id = reviewer_contact_id
     submission.reviewed_at = now
     submission.updated_at = now
@@ -1179,7 +1204,7 @@ def return_submission(
     session.flush()
     audit.record(
         session,
-        "submission.return",
+        action,
         contact_id=reviewer_contact_id,
         actor=actor,
         subject=_subject(submission),
