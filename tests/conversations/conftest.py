@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine as SAEngine
@@ -62,34 +63,55 @@ class World:
         return Session(self.db, expire_on_commit=False)
 
 
+def world_settings(files_dir: Path) -> Settings:
+    """Settings for a world: the engine gets the database itself, files go to `files_dir`."""
+    return load_settings(database_url="sqlite:///unused.db", files_dir=files_dir)
+
+
+def add_board(session: Session) -> Organization:
+    """The Bắc Giang industrial-zone board (flushed, so it has an id)."""
+    org = Organization(slug="bg", name="BQL các KCN tỉnh Bắc Giang", province="Bắc Giang")
+    session.add(org)
+    session.flush()
+    assert org.id is not None
+    return org
+
+
+def add_campaign(session: Session, org_id: int, **extra: Any) -> Campaign:
+    """This year's campaign of the board with its three deadlines (launch document 31/01,
+    registration 15/04, year-end report 05/12); `extra` sets further campaign fields."""
+    campaign = Campaign(
+        organization_id=org_id,
+        template="bac-giang-kcn",
+        year=YEAR,
+        title=f"Phong trào thi đua năm {YEAR}",
+        title_en=f"{YEAR} emulation campaign",
+        starts_on=date(YEAR, 1, 1),
+        ends_on=date(YEAR, 12, 31),
+        **extra,
+    )
+    session.add(campaign)
+    session.flush()
+    assert campaign.id is not None
+    for kind, due in (
+        (DeadlineKind.LAUNCH_DOCUMENT, date(YEAR, 1, 31)),
+        (DeadlineKind.TITLE_REGISTRATION, date(YEAR, 4, 15)),
+        (DeadlineKind.YEAR_END_REPORT, date(YEAR, 12, 5)),
+    ):
+        session.add(Deadline(campaign_id=campaign.id, kind=kind, due_on=due))
+    return campaign
+
+
 def build_world(db: SAEngine, files_dir: Path) -> World:
-    settings = load_settings(database_url="sqlite:///unused.db", files_dir=files_dir)
+    settings = world_settings(files_dir)
     with Session(db, expire_on_commit=False) as session:
-        org = Organization(slug="bg", name="BQL các KCN tỉnh Bắc Giang", province="Bắc Giang")
-        session.add(org)
-        session.flush()
+        org = add_board(session)
         assert org.id is not None
         mine = Enterprise(organization_id=org.id, tax_code="0100109106", name="Công ty Sao Mai")
         other = Enterprise(organization_id=org.id, tax_code="0101243150", name="Công ty Hòa Phát")
         session.add_all([mine, other])
-        campaign = Campaign(
-            organization_id=org.id,
-            template="bac-giang-kcn",
-            year=YEAR,
-            title=f"Phong trào thi đua năm {YEAR}",
-            title_en=f"{YEAR} emulation campaign",
-            starts_on=date(YEAR, 1, 1),
-            ends_on=date(YEAR, 12, 31),
-        )
-        session.add(campaign)
-        session.flush()
+        campaign = add_campaign(session, org.id)
         assert campaign.id is not None
-        for kind, due in (
-            (DeadlineKind.LAUNCH_DOCUMENT, date(YEAR, 1, 31)),
-            (DeadlineKind.TITLE_REGISTRATION, date(YEAR, 4, 15)),
-            (DeadlineKind.YEAR_END_REPORT, date(YEAR, 12, 5)),
-        ):
-            session.add(Deadline(campaign_id=campaign.id, kind=kind, due_on=due))
         now = datetime(2025, 12, 20, tzinfo=UTC)
         codes = [
             format_code(create_invite(session, mine, now, timedelta(days=400)).code)

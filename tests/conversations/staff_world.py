@@ -16,15 +16,12 @@ from sqlmodel import Session, func, select
 
 from bot.models import (
     AuditEntry,
-    Campaign,
     Channel,
     Cluster,
     Contact,
-    Deadline,
     DeadlineKind,
     Delivery,
     Enterprise,
-    Organization,
     Role,
     Submission,
     Zone,
@@ -32,9 +29,9 @@ from bot.models import (
 from bot.services import submissions as subs
 from bot.services.contacts import add_staff
 from bot.services.taxcode import make_tax_code
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from conversations.engine import Engine
-from tests.conversations.conftest import Chat, Clock
+from tests.conversations.conftest import Chat, Clock, add_board, add_campaign, world_settings
 
 YEAR = 2026
 # 10:00 in Hà Nội on Tuesday 10/03/2026.
@@ -196,11 +193,9 @@ class StaffWorld:
 
 
 def build_staff_world(db: SAEngine, files_dir: Path) -> StaffWorld:
-    settings = load_settings(database_url="sqlite:///unused.db", files_dir=files_dir)
+    settings = world_settings(files_dir)
     with Session(db, expire_on_commit=False) as s:
-        org = Organization(slug="bg", name="BQL các KCN tỉnh Bắc Giang", province="Bắc Giang")
-        s.add(org)
-        s.flush()
+        org = add_board(s)
         assert org.id is not None
         zones = [Zone(organization_id=org.id, name=n) for n in ("KCN Đình Trám", "KCN Quang Châu")]
         clusters = [
@@ -209,14 +204,9 @@ def build_staff_world(db: SAEngine, files_dir: Path) -> StaffWorld:
         ]
         s.add_all([*zones, *clusters])
         s.flush()
-        campaign = Campaign(
-            organization_id=org.id,
-            template="bac-giang-kcn",
-            year=YEAR,
-            title=f"Phong trào thi đua năm {YEAR}",
-            title_en=f"{YEAR} emulation campaign",
-            starts_on=date(YEAR, 1, 1),
-            ends_on=date(YEAR, 12, 31),
+        campaign = add_campaign(
+            s,
+            org.id,
             targets=[
                 {
                     "key": "industrial_output",
@@ -227,15 +217,7 @@ def build_staff_world(db: SAEngine, files_dir: Path) -> StaffWorld:
             ],
             award_targets={"flag_enterprises": 5, "merit_collectives": 10, "merit_individuals": 10},
         )
-        s.add(campaign)
-        s.flush()
         assert campaign.id is not None
-        for kind, due in (
-            (DeadlineKind.LAUNCH_DOCUMENT, date(YEAR, 1, 31)),
-            (DeadlineKind.TITLE_REGISTRATION, date(YEAR, 4, 15)),
-            (DeadlineKind.YEAR_END_REPORT, date(YEAR, 12, 5)),
-        ):
-            s.add(Deadline(campaign_id=campaign.id, kind=kind, due_on=due))
         world = StaffWorld(db, settings, Clock(NOW), org.id, campaign.id)
         world.zone_ids = [z.id for z in zones if z.id]
         world.cluster_ids = [c.id for c in clusters if c.id]
