@@ -14,9 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from alembic import command
 from bot.cli import cli
-from bot.migrations import alembic_config
 from bot.models import Cluster, Contact, Enterprise, InviteCode, Organization, Role, utcnow
 from bot.settings import get_settings
 
@@ -25,10 +23,8 @@ VALID = {"0100109106", "0300588569", "0101245486-001", "2400100041", "2407654320
 
 
 @pytest.fixture
-def env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def env(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point the CLI at the test database (tables made by the fixture, stamped as migrated)."""
-    command.stamp(alembic_config(db_url), "head")
-    monkeypatch.setenv("THIDUA_DATABASE_URL", db_url)
     monkeypatch.setenv("THIDUA_LOCALE", "en")
     get_settings.cache_clear()
     yield

@@ -3,47 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from alembic import command
-from bot.cli import cli
 from bot.db import get_engine
-from bot.migrations import alembic_config
 from bot.services import audit
 from bot.services.access import Scope
 from bot.services.broadcasts import Audience, create_broadcast
-from bot.settings import get_settings
+from tests.bot.cli.conftest import Invoke
 from tests.bot.services.test_progress import World, build_world
 
-Invoke = Callable[..., Result]
-
 
 @pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
-    """Invoke `thidua ...` with the settings read afresh from the environment."""
-    monkeypatch.setenv("THIDUA_LOCALE", "vi")
-    get_settings.cache_clear()
-
-    def invoke(*args: str) -> Result:
-        get_settings.cache_clear()
-        return CliRunner().invoke(cli, list(args))
-
-    yield invoke
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def world(db_url: str, monkeypatch: pytest.MonkeyPatch) -> World:
+def world(database: str) -> World:
     """The staff-services world in the configured database (stamped at the newest revision)."""
-    command.stamp(alembic_config(db_url), "head")
-    monkeypatch.setenv("THIDUA_DATABASE_URL", db_url)
-    with Session(get_engine(db_url)) as session:
+    with Session(get_engine(database)) as session:
         return build_world(session)
 
 
