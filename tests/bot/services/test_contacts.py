@@ -20,20 +20,6 @@ from bot.services.contacts import (
 from bot.settings import load_settings
 
 
-@pytest.fixture
-def session(engine: Engine) -> Session:
-    with Session(engine, expire_on_commit=False) as s:
-        yield s
-
-
-@pytest.fixture
-def org(session: Session) -> Organization:
-    org = Organization(slug="bg", name="BQL các KCN Bắc Giang", province="Bắc Giang")
-    session.add(org)
-    session.commit()
-    return org
-
-
 def test_new_contact_speaks_vietnamese_unless_english(session: Session) -> None:
     a = get_or_create_contact(session, "telegram", "1", "1", "An", language_hint=None)
     b = get_or_create_contact(session, Channel.TELEGRAM, "2", "2", "Bob", language_hint="en-US")

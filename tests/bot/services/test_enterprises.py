@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.i18n import Translator
@@ -36,20 +35,6 @@ REJECTED = {
     12: "The tax code is missing.",
     14: "Tax code {code} is not valid: {reason}",  # dash in the wrong place
 }
-
-
-@pytest.fixture
-def session(engine: Engine) -> Session:
-    with Session(engine, expire_on_commit=False) as s:
-        yield s
-
-
-@pytest.fixture
-def org(session: Session) -> Organization:
-    org = Organization(slug="bac-giang", name="BQL các KCN Bắc Giang", province="Bắc Giang")
-    session.add(org)
-    session.commit()
-    return org
 
 
 def _sample_rows() -> list[list[object]]:

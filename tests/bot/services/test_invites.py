@@ -29,16 +29,7 @@ NOW = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def session(engine: Engine) -> Session:
-    with Session(engine, expire_on_commit=False) as s:
-        yield s
-
-
-@pytest.fixture
-def enterprise(session: Session) -> Enterprise:
-    org = Organization(slug="bg", name="BQL các KCN Bắc Giang", province="Bắc Giang")
-    session.add(org)
-    session.flush()
+def enterprise(session: Session, org: Organization) -> Enterprise:
     enterprise = Enterprise(organization_id=org.id, tax_code="2400100010", name="Cty A")
     session.add(enterprise)
     session.commit()
