@@ -70,7 +70,10 @@ def measure_once(
     contacts_per_enterprise: int = 2,
     talkers: int = 50,
     settle_seconds: float = 2.0,
+    plan: bool = True,
 ) -> MemoryRun:
+    """One run; `plan=False` sets the planning time to the end of the day, so the bot starts
+    without a planning run (what the planning run itself adds to the memory)."""
     today = local_today()
     with (
         RemoteFakeTelegram() as fake,
@@ -79,7 +82,7 @@ def measure_once(
     ):
         db = get_engine(url)
         board = seed_board(db, enterprises, contacts_per_enterprise, today.year)
-        working = is_working_day(today)
+        working = is_working_day(today) and plan
         if working:
             make_every_deadline_due(db, board.campaign_id, today)
         env = {
@@ -87,7 +90,7 @@ def measure_once(
             "PYTHONPATH": str(REPO),
             "THIDUA_DATABASE_URL": url,
             "THIDUA_FILES_DIR": files,
-            "THIDUA_PLANNING_TIME": "00:00",
+            "THIDUA_PLANNING_TIME": "00:00" if plan else "23:59:59",
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_API_BASE_URL": fake.base_url,
         }
@@ -133,7 +136,13 @@ def measure_once(
             )  # let the dispatcher run a few batches of the planned reminders
             rss = _status_mb(process.pid, "VmRSS")
             peak = _status_mb(process.pid, "VmHWM")
-            note = "" if working else "today is a day off: the planning run had nothing to plan"
+            note = (
+                ""
+                if working
+                else "no planning run"
+                if not plan
+                else "today is a day off: the planning run had nothing to plan"
+            )
             return MemoryRun(
                 rss,
                 peak,

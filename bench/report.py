@@ -24,7 +24,7 @@ class Row:
     def value_text(self) -> str:
         if self.shown:
             return self.shown
-        if self.value == int(self.value) and abs(self.value) >= 10:
+        if self.value == int(self.value):
             return f"{self.value:,.0f}".replace(",", " ")
         return f"{self.value:,.2f}".replace(",", " ")
 

@@ -69,8 +69,13 @@ def officer_script(chat_ids: list[int]) -> list[tuple[str, int, str]]:
 class RunResult:
     updates: int
     seconds: float
+    cpu_seconds: float = 0.0  # this process (event loop and worker threads) while timed
     errors: int = 0
     check: str = ""
+
+    @property
+    def cpu_ms_per_update(self) -> float:
+        return 1000 * self.cpu_seconds / self.updates if self.updates else 0.0
 
     @property
     def rate(self) -> float:
@@ -123,15 +128,16 @@ async def _drive(
     script: list[tuple[str, int, str]],
     start: Callable[[], Any],
     timeout: float,
-) -> float:
+) -> tuple[float, float]:
+    """Queue the script, wait until every update is handled: (wall seconds, CPU seconds)."""
     counter = _Counter(len(script))
     application.add_handler(TypeHandler(Update, counter), group=1)
     await start()
     try:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         await asyncio.to_thread(fake.call, "push_script", script)
         await asyncio.wait_for(counter.done.wait(), timeout)
-        return time.perf_counter() - began
+        return time.perf_counter() - began, time.process_time() - cpu
     finally:
         await stop_application(application)
 
@@ -149,8 +155,8 @@ async def run_echo(fake: RemoteFakeTelegram, chat_ids: list[int], timeout: float
         await application.start()
 
     script = officer_script(chat_ids)
-    seconds = await _drive(application, fake, script, start, timeout)
-    return RunResult(len(script), seconds, check=f"{fake.call('sent_count')} echoes")
+    seconds, cpu = await _drive(application, fake, script, start, timeout)
+    return RunResult(len(script), seconds, cpu, check=f"{fake.call('sent_count')} echoes")
 
 
 async def run_bot(
@@ -175,7 +181,7 @@ async def run_bot(
         )
         application = build_application(settings, Engine(db, settings))
         script = officer_script(board.chat_ids)
-        seconds = await _drive(
+        seconds, cpu = await _drive(
             application, fake, script, lambda: start_application(application, settings), timeout
         )
         with Session(db) as session:
@@ -184,7 +190,7 @@ async def run_bot(
         check = f"{entries}/{officers} registrations saved, {errors} error replies"
         if entries != officers:
             errors += abs(officers - int(entries))
-        return RunResult(len(script), seconds, errors, check)
+        return RunResult(len(script), seconds, cpu, errors, check)
 
 
 async def measure(

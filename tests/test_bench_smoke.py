@@ -54,10 +54,10 @@ def test_memory_reads_the_rss_of_a_running_bot() -> None:
 
 def test_report_says_which_target_is_missed_and_by_how_much() -> None:
     report = Report([("CPU", "test")], runs=3)
-    report.rows.append(Row("3. Planning", "plan_day, s", 3.0, 3, "< 2", False, "1.5× the target"))
+    report.rows.append(Row("3. Planning", "plan_day, s", 3.4, 3, "< 2", False, "1.7× the target"))
     report.rows.append(Row("4. Memory", "RSS, MB", 120.0, 3, "< 200", True))
     text = report.markdown()
-    assert "| 3. Planning | plan_day, s | 3.00 | 3 | < 2 | **not met** (1.5× the target) |" in text
+    assert "| 3. Planning | plan_day, s | 3.40 | 3 | < 2 | **not met** (1.7× the target) |" in text
     assert "| 4. Memory | RSS, MB | 120 | 3 | < 200 | met |" in text
 
 
