@@ -15,7 +15,9 @@ COPY scheduler ./scheduler
 COPY alembic ./alembic
 COPY locales ./locales
 
-RUN pip install . \
+# Editable install: the catalogs (locales/) and the migrations (alembic/) are read from the
+# project's top level beside the packages, so the code runs from /app rather than site-packages.
+RUN pip install -e . \
     && useradd --create-home --uid 10001 thidua \
     && mkdir -p /app/data \
     && chown -R thidua:thidua /app/data

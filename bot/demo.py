@@ -147,6 +147,17 @@ def _open_deadlines(
     return moved
 
 
+def other_boards(session: Session) -> list[str]:
+    """Slugs of the boards that are not the demo's: the demo must never mix into real data."""
+    return list(
+        session.exec(
+            select(Organization.slug)
+            .where(Organization.slug != DEMO_SLUG)
+            .order_by(Organization.slug)
+        ).all()
+    )
+
+
 def seed_demo(session: Session, now: datetime, today: date) -> DemoData:
     """Create whatever of the demo is missing and a fresh invite code (caller commits)."""
     org = _organization(session)

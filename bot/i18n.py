@@ -27,10 +27,17 @@ DOMAIN = "messages"
 
 @lru_cache(maxsize=len(LANGUAGES))
 def translations(language: str) -> gettext.NullTranslations:
-    """The compiled catalog for `language` (falls back to the message ids)."""
+    """The compiled catalog for `language`.
+
+    English is the source language, so a missing English catalog only costs its polish; a
+    missing Vietnamese one means a broken install (locales/ must sit beside the packages,
+    see the Dockerfile), and answering every officer in English msgids must not go unnoticed.
+    """
     po = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po.exists():
-        return gettext.NullTranslations()
+        if language == "en":
+            return gettext.NullTranslations()
+        raise RuntimeError(f"translation catalog not found: {po}")
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=language)
     buffer = BytesIO()

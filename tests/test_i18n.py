@@ -46,3 +46,9 @@ def test_language_normalisation() -> None:
     assert normalize_language("vi_VN") == "vi"
     assert normalize_language("fr") == "vi"
     assert normalize_language(None) == "vi"
+
+
+def test_vietnamese_catalog_is_really_loaded() -> None:
+    t = Translator("vi")
+    assert t("Database is up to date.") != "Database is up to date."
+    assert Translator("en")("Database is up to date.") == "Database is up to date."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.i18n import Translator
 from bot.migrations import upgrade_database
 from bot.settings import get_settings
 
@@ -16,6 +17,7 @@ def db() -> None:
 @db.command("upgrade")
 def upgrade() -> None:
     """Apply every migration to the configured database."""
-    url = get_settings().database_url
-    upgrade_database(url)
-    click.echo("Database is up to date.")
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    t = Translator(settings.locale)
+    click.echo(t("Database is up to date."))

@@ -22,7 +22,13 @@ from bot.settings import Settings, get_settings
 def _console(settings: Settings, as_staff: bool) -> None:
     from bot.channels.console import ConsoleChannel
     from bot.db import get_engine, session_scope
-    from bot.demo import OFFICER_USER_ID, STAFF_USER_ID, console_contact, seed_demo
+    from bot.demo import (
+        OFFICER_USER_ID,
+        STAFF_USER_ID,
+        console_contact,
+        other_boards,
+        seed_demo,
+    )
     from bot.models import utcnow
     from conversations.common import item_name
     from conversations.engine import Engine
@@ -33,6 +39,16 @@ def _console(settings: Settings, as_staff: bool) -> None:
     db = get_engine(settings.database_url)
     now = utcnow()
     with session_scope(db) as session:
+        others = other_boards(session)
+        if others:
+            raise click.ClickException(
+                t(
+                    "This database already holds the boards {boards}: the console demo runs only "
+                    "on an empty database or its own demo data. Point THIDUA_DATABASE_URL at "
+                    "another file, or set TELEGRAM_BOT_TOKEN / ZALO_BOT_TOKEN to serve the chats.",
+                    boards=", ".join(others),
+                )
+            )
         demo = seed_demo(session, now, now.astimezone(settings.tz).date())
         contact = console_contact(session, demo.organization, as_staff)
         linked_to = contact.enterprise_id
@@ -98,7 +114,11 @@ def run(console: bool, as_staff: bool) -> None:
         ensure_database(settings.database_url)
     except Exception as exc:
         url = make_url(settings.database_url).render_as_string(hide_password=True)
-        raise click.ClickException(f"database {url}: {exc}") from exc
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        t = Translator(settings.locale)
+        raise click.ClickException(
+            t("Database error ({database}): {reason}", database=url, reason=reason)
+        ) from exc
     if console or as_staff or not (settings.telegram_bot_token or settings.zalo_bot_token):
         try:
             _console(settings, as_staff)
