@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 04:19:03.384792
+Create Date: 2026-11-23 05:34:40.814037
 """
 
 from collections.abc import Sequence
@@ -462,7 +462,16 @@ def upgrade() -> None:
         sa.Column("document_path", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
         sa.Column(
             "status",
-            sa.Enum("PENDING", "SENDING", "SENT", "FAILED", "UNREACHABLE", name="deliverystatus"),
+            sa.Enum(
+                "PENDING",
+                "SENDING",
+                "SENT",
+                "FAILED",
+                "UNREACHABLE",
+                "EXPIRED",
+                "CANCELLED",
+                name="deliverystatus",
+            ),
             nullable=False,
         ),
         sa.Column("not_before", bot.models.types.AwareDateTime(timezone=True), nullable=False),

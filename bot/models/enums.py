@@ -38,11 +38,21 @@ class Nominee(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
+    """Where one outbox message stands.
+
+    `expired`: a day-bound automatic message (reminder, commemoration prompt, phase notice,
+    digest) not sent on the local day it was planned for; its wording ("today is the last
+    day") would be wrong later. `cancelled`: a deadline reminder whose item was submitted or
+    accepted before it went out. Neither is ever sent.
+    """
+
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 class DeliveryKind(StrEnum):
