@@ -39,13 +39,12 @@ from bot.models import (
     Enterprise,
     Role,
     Submission,
-    SubmissionStatus,
     Zone,
     utcnow,
 )
 from bot.services import audit
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
-from bot.services.progress import deadline_of, kind_label, parse_kind
+from bot.services.progress import deadline_of, kind_label, not_submitted_condition, parse_kind
 from bot.settings import get_settings
 
 TEXT_LIMIT = 4096  # Broadcast.text; the channels split longer messages themselves
@@ -82,7 +81,10 @@ class Audience:
 
     @classmethod
     def not_submitted(cls, campaign_id: int, item: str) -> Audience:
-        """The enterprises that have not yet submitted `item` (nothing, or only a draft)."""
+        """The enterprises that have not yet submitted `item`.
+
+        That is nothing, a draft, or an item returned for fixes (`not_submitted_condition`).
+        """
         return cls(AudienceKind.NOT_SUBMITTED, campaign_id=campaign_id, item=parse_kind(item))
 
     def to_json(self) -> dict[str, Any]:
@@ -178,7 +180,7 @@ def resolve_audience(
                 col(Submission.campaign_id) == audience.campaign_id,
                 col(Submission.kind) == audience.item,
             ),
-        ).where(or_(col(Submission.id).is_(None), col(Submission.status) == SubmissionStatus.DRAFT))
+        ).where(not_submitted_condition())
     return list(session.exec(query.order_by(col(Enterprise.name), col(Contact.id))).all())
 
 

@@ -5,9 +5,11 @@ to their submissions), never one query per enterprise: a board has hundreds of e
 the chat must answer at once. Every view is filtered through a `Scope`, so a cluster leader
 only ever counts his own cluster.
 
-"Missing" means the enterprise has not submitted the item: it has no submission at all, or
-only a draft (the draft count is shown separately, as a subset of the missing). A returned
-item was received and sent back for fixes; it is counted as returned.
+"Not submitted" (`NOT_SUBMITTED`, `not_submitted_condition`) is one definition shared by the
+missing list, its export, the nudge and the "not yet submitted" broadcast audience: no
+submission at all, a draft never sent, or an item returned for fixes (it awaits the officer's
+action). The progress counts keep "returned" as its own column beside "missing" (no row or
+a draft, drafts shown as a subset), so the board sees what was received and sent back.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
@@ -63,6 +66,19 @@ NOT_STARTED_LABEL = N_("Not started")
 
 # The statuses whose content counts as reported: returned items await corrections.
 COUNTED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
+
+# The statuses that still need the officer's action, so the item counts as not submitted
+# (an enterprise with no submission row at all is not submitted either).
+NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+
+
+def not_submitted_condition() -> ColumnElement[bool]:
+    """True for an enterprise outer-joined to its Submission of one item that it still owes.
+
+    The caller outer-joins Submission on (enterprise, campaign, kind); a missing row or a
+    status in `NOT_SUBMITTED` means the board is still waiting for that enterprise.
+    """
+    return or_(col(Submission.id).is_(None), col(Submission.status).in_(NOT_SUBMITTED))
 
 
 @dataclass(frozen=True)
@@ -575,8 +591,10 @@ class MissingEnterprise:
     tax_code: str
     zone: str
     cluster: str
-    status: SubmissionStatus | None  # None: nothing started; DRAFT: started, not sent
+    # None: nothing started; DRAFT: started, not sent; RETURNED: sent back for fixes
+    status: SubmissionStatus | None
     contacts: tuple[ContactInfo, ...]
+    review_note: str = ""  # why a returned item was sent back ("" when none was given)
 
     @property
     def reachable(self) -> bool:
@@ -597,7 +615,11 @@ def deadline_of(session: Session, campaign_id: int, kind: str) -> Deadline:
 def missing_enterprises(
     session: Session, campaign_id: int, kind: str, scope: Scope
 ) -> list[MissingEnterprise]:
-    """The enterprises in scope that have not submitted `kind`, with their officers."""
+    """The enterprises in scope that have not submitted `kind`, with their officers.
+
+    Not submitted is `not_submitted_condition`: nothing, a draft, or a returned item (with
+    the reason it was returned, so the board can say what is still expected).
+    """
     campaign_in_scope(session, campaign_id, scope)
     kind = parse_kind(kind)
     deadline_of(session, campaign_id, kind)
@@ -611,6 +633,7 @@ def missing_enterprises(
             col(Enterprise.zone_id),
             col(Enterprise.cluster_id),
             col(Submission.status),
+            col(Submission.review_note),
         )
         .outerjoin(
             Submission,
@@ -622,7 +645,7 @@ def missing_enterprises(
         )
         .where(
             *scope.enterprise_conditions(),
-            (col(Submission.id).is_(None)) | (col(Submission.status) == SubmissionStatus.DRAFT),
+            not_submitted_condition(),
         )
         .order_by(col(Enterprise.name), col(Enterprise.id))
     ).all()
@@ -647,9 +670,30 @@ def missing_enterprises(
             cluster=clusters.get(cluster_id or 0, ""),
             status=SubmissionStatus(status) if status else None,
             contacts=tuple(contacts.get(enterprise_id, ())),
+            review_note=(note or "").strip() if status == SubmissionStatus.RETURNED else "",
         )
-        for enterprise_id, name, tax_code, zone_id, cluster_id, status in rows
+        for enterprise_id, name, tax_code, zone_id, cluster_id, status, note in rows
     ]
+
+
+def missing_state(
+    t: Translator, enterprise: MissingEnterprise, reason_limit: int | None = None
+) -> str:
+    """Where a missing enterprise stands on the item, with the reason when it was returned.
+
+    Shared by the chat list and the export so both tell the board the same thing; the chat
+    list cuts a long reason at `reason_limit` characters so fifty lines still fit.
+    """
+    if enterprise.status == SubmissionStatus.RETURNED:
+        reason = " ".join(enterprise.review_note.split())
+        if reason_limit is not None and len(reason) > reason_limit:
+            reason = reason[: reason_limit - 1].rstrip() + "…"
+        if reason:
+            return t("returned for fixes: {reason}", reason=reason)
+        return t("returned for fixes")
+    if enterprise.status == SubmissionStatus.DRAFT:
+        return t("draft started")
+    return t("not started")
 
 
 # --------------------------------------------------------------------------- shortlist
@@ -944,6 +988,17 @@ def render_shortlist_text(t: Translator, lines: Sequence[ShortlistLine]) -> str:
     return "\n".join(out)
 
 
+def missing_status(t: Translator, enterprise: MissingEnterprise) -> str:
+    """The status column of the missing export: the status, and why a returned item came back."""
+    label = status_label(t, enterprise.status)
+    if enterprise.status == SubmissionStatus.RETURNED and enterprise.review_note:
+        return f"{label}: {enterprise.review_note}"
+    return label
+
+
+MISSING_REASON_LIMIT = 80  # characters of a return reason shown per line of the chat list
+
+
 def render_missing_text(
     t: Translator, kind: str, missing: Sequence[MissingEnterprise], limit: int = 50
 ) -> str:
@@ -962,8 +1017,10 @@ def render_missing_text(
             reach = t("reachable")
         else:
             reach = t("unreachable")
-        draft = " · " + t("draft started") if enterprise.status == SubmissionStatus.DRAFT else ""
-        lines.append(f"{number}. {enterprise.name} ({enterprise.tax_code}) · {reach}{draft}")
+        state = ""
+        if enterprise.status is not None:
+            state = " · " + missing_state(t, enterprise, reason_limit=MISSING_REASON_LIMIT)
+        lines.append(f"{number}. {enterprise.name} ({enterprise.tax_code}) · {reach}{state}")
     if len(missing) > limit:
         lines.append(t("… and {n} more", n=t.number(len(missing) - limit)))
     return "\n".join(lines)

@@ -8,7 +8,16 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from bot.i18n import Translator
-from bot.models import AuditEntry, Broadcast, Delivery, DeliveryKind, DeliveryStatus
+from bot.models import (
+    AuditEntry,
+    Broadcast,
+    DeadlineKind,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Submission,
+    SubmissionStatus,
+)
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope
 from bot.services.broadcasts import (
     Audience,
@@ -48,11 +57,17 @@ def test_audiences_of_the_board(engine) -> None:
         assert resolve(Audience.zone(w.z2)) == ["Cán bộ E3"]
         assert resolve(Audience.cluster(w.c1)) == ["Cán bộ E1", "Cán bộ E2", "Cán bộ E3"]
         assert resolve(Audience.cluster(w.c2)) == ["Cán bộ E5a"]
-        # Not yet submitted = nothing or only a draft (E4's draft officer is unreachable).
-        assert resolve(Audience.not_submitted(w.campaign, "launch_document")) == ["Cán bộ E5a"]
+        # Not yet submitted = nothing, a draft, or returned for fixes (the same definition as
+        # the missing list; returned items used to be left out). E3's launch document was
+        # returned, E5's year-end report too; E4's draft officer is unreachable.
+        assert resolve(Audience.not_submitted(w.campaign, "launch_document")) == [
+            "Cán bộ E3",
+            "Cán bộ E5a",
+        ]
         assert resolve(Audience.not_submitted(w.campaign, "year_end_report")) == [
             "Cán bộ E2",
             "Cán bộ E3",
+            "Cán bộ E5a",
         ]
 
 
@@ -67,6 +82,7 @@ def test_a_cluster_leader_never_reaches_another_cluster(engine) -> None:
         assert resolve(Audience.everyone()) == ["Cán bộ E1", "Cán bộ E2", "Cán bộ E3"]
         assert resolve(Audience.zone(w.z1)) == ["Cán bộ E1", "Cán bộ E2"]  # not E5 (cluster 2)
         assert resolve(Audience.cluster(w.c1)) == ["Cán bộ E1", "Cán bộ E2", "Cán bộ E3"]
+        # The returned E5 (cluster 2) stays outside the leader's not-submitted audience.
         assert resolve(Audience.not_submitted(w.campaign, "year_end_report")) == [
             "Cán bộ E2",
             "Cán bộ E3",
@@ -181,7 +197,17 @@ def test_bad_broadcasts_are_refused_and_write_nothing(
         scope = Scope.board(w.org, w.staff)
         audience = Audience.everyone()
         if audience_name == "leader-launch":
-            # Everyone in cluster 1 has sent the launch document.
+            # Everyone in cluster 1 has sent the launch document once E3 re-sends the
+            # returned one.
+            returned = session.exec(
+                select(Submission).where(
+                    col(Submission.enterprise_id) == w.enterprises["E3"],
+                    col(Submission.kind) == DeadlineKind.LAUNCH_DOCUMENT,
+                )
+            ).one()
+            returned.status = SubmissionStatus.SUBMITTED
+            session.add(returned)
+            session.flush()
             scope = leader_scope(w)
             audience = Audience.not_submitted(w.campaign, "launch_document")
         with pytest.raises(InvalidInput) as info:

@@ -16,7 +16,13 @@ from bot.services.exports import (
     export_reports,
     number_format,
 )
-from tests.bot.services.test_progress import FIGURES, TITLES, build_world, leader_scope
+from tests.bot.services.test_progress import (
+    FIGURES,
+    RETURN_REASON,
+    TITLES,
+    build_world,
+    leader_scope,
+)
 
 
 def _rows(path) -> list[list[object]]:
@@ -156,7 +162,9 @@ def test_missing(engine, tmp_path) -> None:
         count = export_missing(session, w.campaign, "launch_document", Scope.board(w.org), path)
         with pytest.raises(NotFound):
             export_missing(session, w.campaign, "six_month_report", Scope.board(w.org), path)
-    assert count == 2
+    # Returned items count as not submitted (they used to be left out): E3 is listed with
+    # the reason it was returned.
+    assert count == 3
     ws = load_workbook(path).active
     assert [c.value for c in ws[1]] == [
         "STT",
@@ -170,8 +178,16 @@ def test_missing(engine, tmp_path) -> None:
         "Hạn nộp",
     ]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
-    assert rows[0][:8] == [
+    assert rows[0][:6] == [
         1,
+        "E3",
+        "0100000003",
+        "KCN Vân Trung",
+        "Cụm 1",
+        f"Bị trả lại: {RETURN_REASON}",
+    ]
+    assert rows[1][:8] == [
+        2,
         "E4",
         "0100000004",
         "KCN Vân Trung",
@@ -180,7 +196,7 @@ def test_missing(engine, tmp_path) -> None:
         "Cán bộ E4 (telegram)",
         "Không",
     ]
-    assert rows[1][5:8] == ["Chưa nộp", "Cán bộ E5a (telegram); Cán bộ E5b (zalo)", "Có"]
+    assert rows[2][5:8] == ["Chưa nộp", "Cán bộ E5a (telegram); Cán bộ E5b (zalo)", "Có"]
     assert rows[0][8].date() == date(2024, 1, 31)
     assert ws.cell(row=2, column=9).number_format == "dd/mm/yyyy"
 

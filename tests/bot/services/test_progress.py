@@ -33,13 +33,16 @@ from bot.models import (
 )
 from bot.services.access import AccessDenied, NotFound, Scope
 from bot.services.progress import (
+    MISSING_REASON_LIMIT,
     FigureDef,
+    MissingEnterprise,
     TitleDef,
     campaign_progress,
     convert,
     default_award_rules,
     figures_vs_targets,
     missing_enterprises,
+    missing_state,
     render_missing_text,
     render_progress_text,
     render_shortlist_text,
@@ -63,6 +66,7 @@ FIGURES = [
     FigureDef("workers", "Số lao động", unit="người", kind="integer"),
 ]
 SUBMITTED_AT = datetime(2024, 12, 1, 3, 0, tzinfo=UTC)
+RETURN_REASON = "Thiếu chữ ký và con dấu"
 
 
 @dataclass
@@ -156,7 +160,9 @@ def build_world(session: Session) -> World:
         session.add(Deadline(campaign_id=campaign.id, kind=kind, due_on=due))
         session.add(Deadline(campaign_id=other_campaign.id, kind=kind, due_on=due))
 
-    def submit(name: str, kind: DeadlineKind, status: SubmissionStatus, cid: int = 0) -> int:
+    def submit(
+        name: str, kind: DeadlineKind, status: SubmissionStatus, cid: int = 0, note: str = ""
+    ) -> int:
         sub = Submission(
             campaign_id=cid or campaign.id,
             enterprise_id=enterprises[name].id,
@@ -164,6 +170,7 @@ def build_world(session: Session) -> World:
             status=status,
             version=0 if status == SubmissionStatus.DRAFT else 1,
             submitted_at=None if status == SubmissionStatus.DRAFT else SUBMITTED_AT,
+            review_note=note or None,
         )
         session.add(sub)
         session.flush()
@@ -173,7 +180,7 @@ def build_world(session: Session) -> World:
     launch = DeadlineKind.LAUNCH_DOCUMENT
     submit("E1", launch, SubmissionStatus.ACCEPTED)
     submit("E2", launch, SubmissionStatus.SUBMITTED)
-    submit("E3", launch, SubmissionStatus.RETURNED)
+    submit("E3", launch, SubmissionStatus.RETURNED, note=RETURN_REASON)
     submit("E4", launch, SubmissionStatus.DRAFT)
     submit("E6", launch, SubmissionStatus.ACCEPTED)
     submit("E7", launch, SubmissionStatus.ACCEPTED)  # inactive: never counted
@@ -425,12 +432,23 @@ def test_missing_enterprises_with_their_officers(engine) -> None:
         leader_missing = missing_enterprises(
             session, w.campaign, DeadlineKind.YEAR_END_REPORT, leader_scope(w)
         )
+        board_year_end = missing_enterprises(
+            session, w.campaign, "year_end_report", Scope.board(w.org)
+        )
         with pytest.raises(NotFound):
             missing_enterprises(session, w.campaign, "six_month_report", Scope.board(w.org))
         with pytest.raises(NotFound):
             missing_enterprises(session, w.campaign, "nonsense", Scope.board(w.org))
-    assert [(m.name, m.status) for m in missing] == [("E4", SubmissionStatus.DRAFT), ("E5", None)]
-    e4, e5 = missing
+    # Returned counts as not submitted (it awaits the officer's fixes): E3 is listed with
+    # the reason; before this change only "nothing" and drafts were listed.
+    assert [(m.name, m.status) for m in missing] == [
+        ("E3", SubmissionStatus.RETURNED),
+        ("E4", SubmissionStatus.DRAFT),
+        ("E5", None),
+    ]
+    e3, e4, e5 = missing
+    assert e3.review_note == RETURN_REASON
+    assert e4.review_note == "" and e5.review_note == ""
     assert e4.zone == "KCN Vân Trung" and e4.cluster == "Cụm 2" and e4.tax_code == "0100000004"
     assert [(c.display_name, c.reachable) for c in e4.contacts] == [("Cán bộ E4", False)]
     assert not e4.reachable
@@ -438,6 +456,14 @@ def test_missing_enterprises_with_their_officers(engine) -> None:
     assert e5.reachable
     # Cluster 1 on the year-end report: E2 has a draft, E3 nothing; E1 submitted.
     assert [m.name for m in leader_missing] == ["E2", "E3"]
+    # The board's year-end list has the returned E5 too (cluster 2, outside the leader's).
+    assert [(m.name, m.status) for m in board_year_end] == [
+        ("E2", SubmissionStatus.DRAFT),
+        ("E3", None),
+        ("E5", SubmissionStatus.RETURNED),
+        ("E6", None),
+    ]
+    assert board_year_end[2].review_note == ""
 
 
 def test_shortlist_against_award_targets(engine) -> None:
@@ -575,9 +601,32 @@ def test_texts_for_the_chat(engine) -> None:
     short = render_shortlist_text(en, lines)
     assert "2 proposed (1 accepted), target 5" in short
     missing_text = render_missing_text(en, "launch_document", missing)
-    assert "2 enterprises have not submitted" in missing_text
+    assert "3 enterprises have not submitted" in missing_text
+    assert f"E3 (0100000003) · reachable · returned for fixes: {RETURN_REASON}" in missing_text
     assert "E4 (0100000004) · unreachable · draft started" in missing_text
-    assert "E5 (0100000005) · reachable" in missing_text
+    assert missing_text.splitlines()[-1] == "3. E5 (0100000005) · reachable"
+    vi_text = render_missing_text(vi, "launch_document", missing)
+    assert RETURN_REASON in vi_text and "returned for fixes" not in vi_text
+
+
+def test_missing_state_names_the_return_reason_and_cuts_a_long_one() -> None:
+    en = Translator("en")
+
+    def missing(status: SubmissionStatus | None, note: str = "") -> MissingEnterprise:
+        return MissingEnterprise(1, "E", "0100000001", "", "", status, (), note)
+
+    assert missing_state(en, missing(None)) == "not started"
+    assert missing_state(en, missing(SubmissionStatus.DRAFT)) == "draft started"
+    assert missing_state(en, missing(SubmissionStatus.RETURNED)) == "returned for fixes"
+    assert (
+        missing_state(en, missing(SubmissionStatus.RETURNED, "Thiếu\n  dấu"))
+        == "returned for fixes: Thiếu dấu"
+    )
+    long = missing(SubmissionStatus.RETURNED, "x" * 500)
+    assert missing_state(en, long).endswith("x" * 500)
+    line = render_missing_text(en, "launch_document", [long]).splitlines()[1]
+    assert line.endswith("x" * (MISSING_REASON_LIMIT - 1) + "…")
+    assert len(line) < 150
 
 
 def test_progress_of_a_large_board_number_formatting(engine) -> None:
