@@ -1,7 +1,8 @@
 """`thidua templates`, `thidua calendar`, `thidua org` and `thidua campaign`.
 
 Output is for the board's office, in the configured locale (Vietnamese by default); every
-domain error becomes one line and a non-zero exit.
+domain error becomes one line and a non-zero exit. Every verb that changes data writes an
+audit entry (actor "cli") in the same transaction as the change.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
 from sqlmodel import Session
 
 from bot.db import get_engine, session_scope
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
+from bot.models import Campaign
+from bot.services import audit
 from bot.services import campaigns as campaign_service
 from bot.services import organizations as organization_service
 from bot.services.campaigns import (
@@ -31,6 +35,8 @@ from bot.services.templates import Template, TemplateKind, list_templates, load_
 from bot.settings import get_settings
 
 COMMANDS: list[click.Command] = []
+
+ACTOR = "cli"  # the audit log's "who" for changes made on the server's command line
 
 
 def _translator() -> Translator:
@@ -195,6 +201,13 @@ def org_create(slug: str, name: str, province: str) -> None:
     t = _translator()
     with _session(t) as session:
         org = organization_service.create_organization(session, slug, name, province)
+        audit.record(
+            session,
+            "organization.create",
+            actor=ACTOR,
+            subject=f"organization:{org.id}",
+            after={"slug": org.slug, "name": org.name, "province": org.province},
+        )
         click.echo(
             t(
                 "Board {slug} created: {name} ({province}).",
@@ -238,6 +251,26 @@ def campaign_create(org_slug: str, template_slug: str, year: int) -> None:
     with _session(t) as session:
         org = organization_service.get_organization(session, org_slug)
         campaign = campaign_service.create_campaign(session, org, template_slug, year)
+        phases = campaign_service.campaign_phases(session, campaign)
+        deadlines = campaign_service.campaign_deadlines(session, campaign)
+        observances = campaign_service.campaign_observances(session, campaign)
+        audit.record(
+            session,
+            "campaign.create",
+            actor=ACTOR,
+            subject=f"campaign:{campaign.id}",
+            after={
+                "organization": org.slug,
+                "template": campaign.template,
+                "year": campaign.year,
+                "title": campaign.title,
+                "starts_on": campaign.starts_on,
+                "ends_on": campaign.ends_on,
+                "phases": len(phases),
+                "deadlines": {str(d.kind): d.due_on for d in deadlines},
+                "observances": len(observances),
+            },
+        )
         click.echo(
             t(
                 "Campaign #{id} created: {title} ({start} – {end}).",
@@ -250,11 +283,44 @@ def campaign_create(org_slug: str, template_slug: str, year: int) -> None:
         click.echo(
             t(
                 "{phases} phases, {deadlines} deadlines, {observances} commemoration days.",
-                phases=len(campaign_service.campaign_phases(session, campaign)),
-                deadlines=len(campaign_service.campaign_deadlines(session, campaign)),
-                observances=len(campaign_service.campaign_observances(session, campaign)),
+                phases=len(phases),
+                deadlines=len(deadlines),
+                observances=len(observances),
             )
         )
+
+
+RUNNING = N_("running")
+FINISHED = N_("finished")
+UPCOMING = N_("upcoming")
+ARCHIVED = N_("closed (archived)")
+
+
+def campaign_state(campaign: Campaign, today: date) -> str:
+    """Where a campaign stands on `today` (a local date), as an English msgid.
+
+    The dates decide running / finished / upcoming; `active=False` is the board closing a
+    campaign early (archived), which the planner and the chat already treat as over.
+    """
+    if not campaign.active:
+        return ARCHIVED
+    if today < campaign.starts_on:
+        return UPCOMING
+    if today > campaign.ends_on:
+        return FINISHED
+    return RUNNING
+
+
+def local_today(now: datetime | None = None) -> date:
+    """The board's date at `now` (default: the present) in the configured time zone.
+
+    A campaign ends at midnight in Vietnam, not in UTC: at 20:00 UTC on 31/12 the year is
+    already over for the board.
+    """
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("naive datetime given to local_today")
+    return now.astimezone(get_settings().tz).date()
 
 
 @campaign_group.command("list")
@@ -269,8 +335,9 @@ def campaign_list(org_slug: str | None) -> None:
             click.echo(t("No campaigns yet: create one with `thidua campaign create`."))
             return
         slugs = {o.id: o.slug for o in organization_service.list_organizations(session)}
+        today = local_today()
         for c in campaigns:
-            state = t("active") if c.active else t("closed")
+            state = t(campaign_state(c, today))
             click.echo(
                 f"#{c.id:<4} {c.year}  {slugs.get(c.organization_id, '?'):<20} "
                 f"{c.template:<26} {t.date(c.starts_on)} – {t.date(c.ends_on)}  {state}"
