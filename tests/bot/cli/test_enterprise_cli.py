@@ -15,7 +15,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.cli import cli
-from bot.models import Cluster, Contact, Enterprise, InviteCode, Organization, Role, utcnow
+from bot.models import (
+    AuditEntry,
+    Cluster,
+    Contact,
+    Enterprise,
+    InviteCode,
+    Organization,
+    Role,
+    utcnow,
+)
 from bot.settings import get_settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "enterprises_bac_giang.csv"
@@ -44,6 +53,15 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
+def _audit(engine: Engine, action: str) -> list[AuditEntry]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+            ).all()
+        )
+
+
 def _codes(engine: Engine) -> set[str]:
     with Session(engine) as session:
         return set(session.exec(select(Enterprise.tax_code)).all())
@@ -70,6 +88,16 @@ def test_import_reports_rejected_lines_and_exits_1(engine: Engine, org: Organiza
     again = run("enterprises", "import", str(SAMPLE), "--org", "bac-giang")
     assert "0 created, 0 updated, 5 unchanged, 8 rejected" in again.stdout
     assert _codes(engine) == VALID
+    # The first import is audited as made on the command line; the second changed nothing.
+    (entry,) = _audit(engine, "enterprise.import")
+    assert (entry.actor, entry.subject) == ("cli", f"organization:{org.id}")
+    assert entry.after == {
+        "file": SAMPLE.name,
+        "created": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 8,
+    }
 
 
 def test_dry_run_saves_nothing(engine: Engine, org: Organization) -> None:
@@ -77,6 +105,7 @@ def test_dry_run_saves_nothing(engine: Engine, org: Organization) -> None:
     assert result.exit_code == 1
     assert "5 created" in result.stdout and "nothing was saved" in result.stdout
     assert _codes(engine) == set()
+    assert _audit(engine, "enterprise.import") == []
 
 
 def test_clean_xlsx_import_exits_0(engine: Engine, org: Organization, tmp_path: Path) -> None:
@@ -159,6 +188,12 @@ def test_invite_create(engine: Engine, org: Organization) -> None:
     # The expiry is printed in local time (UTC+7).
     local = invite.expires_at.astimezone(get_settings().tz)
     assert local.strftime("%H:%M %d/%m/%Y") in result.stdout
+    (entry,) = _audit(engine, "invite.create")
+    assert entry.actor == "cli"
+    assert entry.after is not None and entry.after["code_id"] == invite.id
+    with Session(engine) as session:
+        viettel = session.exec(select(Enterprise).where(Enterprise.tax_code == "0100109106")).one()
+    assert entry.subject == f"enterprise:{viettel.id}"
 
 
 @pytest.mark.parametrize(
@@ -176,6 +211,7 @@ def test_invite_create_errors(engine: Engine, org: Organization, args, message) 
     assert message in result.stderr
     with Session(engine) as session:
         assert session.exec(select(InviteCode)).all() == []
+    assert _audit(engine, "invite.create") == []
 
 
 def test_staff_add(engine: Engine, org: Organization) -> None:
@@ -223,3 +259,20 @@ def test_staff_add(engine: Engine, org: Organization) -> None:
     assert set(contacts) == {"123", "abc"}
     assert contacts["123"].role == Role.ADMIN
     assert contacts["abc"].role == Role.CLUSTER_LEADER and contacts["abc"].cluster_id is not None
+    # One entry per change made, signed "cli"; the refused commands wrote none, and
+    # repeating a change that is already in place writes none either.
+    entries = _audit(engine, "staff.add")
+    assert [(e.actor, e.subject) for e in entries] == [
+        ("cli", f"contact:{contacts['123'].id}"),
+        ("cli", f"contact:{contacts['abc'].id}"),
+    ]
+    assert entries[0].before is None and entries[0].after is not None
+    assert entries[0].after["role"] == "admin"
+    same = run("staff", "add", "--channel", "telegram", "--user-id", "123", "--role", "admin")
+    assert same.exit_code == 0, same.output
+    promoted = run("staff", "add", "--channel", "telegram", "--user-id", "123", "--role", "staff")
+    assert promoted.exit_code == 0, promoted.output
+    entries = _audit(engine, "staff.add")
+    assert len(entries) == 3
+    assert entries[2].before is not None and entries[2].before["role"] == "admin"
+    assert entries[2].after is not None and entries[2].after["role"] == "staff"
