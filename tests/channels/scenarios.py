@@ -115,6 +115,8 @@ class Transcript:
 
 RECEIVED = L(vi="Đã nhận {name}.", en="Received {name}.")
 RECEIVED_PAGE = L(vi="Đã nhận trang {count}", en="Received page {count}")
+AS_DOCUMENT = L(vi="PDF, Word (.docx) hoặc Excel (.xlsx)", en="PDF, Word (.docx) or Excel (.xlsx)")
+AS_PHOTOS = L(vi="Trên Zalo chỉ gửi được ảnh", en="On Zalo only photos can be sent")
 DONE_KEY = "file:done"
 DONE = L(vi="Xong: đã gửi đủ tệp", en="Done: the files are complete")
 SUBMIT_NOW = L(vi="Nộp ngay", en="Submit now")
@@ -462,6 +464,9 @@ async def perform(driver: Driver, action: Action, language: str, last: list[str]
     if isinstance(action, Choose):
         times = 2 if action.twice else 1
         return await driver.choose(action.key, action.label.text(language), last, times)
+    # The question before tells how a file travels on this channel.
+    how = (AS_DOCUMENT if driver.takes_documents else AS_PHOTOS).text(language)
+    assert how in "\n".join(last), (how, last)
     if driver.takes_documents:
         texts = await driver.send_document(action.name, action.content, action.mime)
         received = RECEIVED.text(language, name=action.name)
