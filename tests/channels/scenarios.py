@@ -415,8 +415,43 @@ def launch(document: Upload) -> Flow:
     )
 
 
+def relaunch() -> Flow:
+    """Before the due date: reopen the submitted launch document, keep the file, correct
+    the number, keep the date ("="), submit again: a new receipt, the old one kept."""
+    return Flow(
+        "relaunch",
+        [
+            Say(
+                "/launch",
+                expect=(receipt("launch"), L(vi="Mở lại để sửa", en="Reopen and change")),
+            ),
+            Choose(
+                "item:reopen",
+                L(vi="Mở lại để sửa", en="Reopen and change"),
+                expect=(
+                    L(vi="Đã mở lại", en="Reopened: it is a draft again"),
+                    L(vi="Đã nhận (1):", en="Already received (1):"),
+                ),
+            ),
+            Choose(DONE_KEY, DONE, expect=("03/KH-CĐ",)),
+            Say("05/KH-CĐ", expect=("08/01/2026",)),
+            Say(
+                "=",
+                expect=(
+                    L(
+                        vi="Đã ghi nhận: văn bản số 05/KH-CĐ ngày 08/01/2026",
+                        en="Noted: document 05/KH-CĐ of 08/01/2026",
+                    ),
+                ),
+            ),
+            Choose("lau:submit", SUBMIT_NOW, expect=(SUBMITTED, receipt("launch"))),
+        ],
+    )
+
+
 def journey(code: str, language: str, report_file: Upload, launch_file: Upload) -> list[Flow]:
-    """The officer's whole part of the campaign, /status after each flow. The number styles
+    """The officer's whole part of the campaign, /status after each flow (the launch
+    document is submitted, then reopened and submitted again). The number styles
     swap between the languages, so across vi and en every figure is typed both ways."""
     return [
         link(code),
@@ -428,6 +463,7 @@ def journey(code: str, language: str, report_file: Upload, launch_file: Upload) 
         report(0 if language == "vi" else 1, report_file),
         Flow("status", [status(register="submitted", report="submitted")]),
         launch(launch_file),
+        relaunch(),
         Flow("status", [status(launch="submitted", register="submitted", report="submitted")]),
     ]
 

@@ -429,12 +429,18 @@ def _check_database(world: World, transcript: Transcript, photos: bool) -> None:
         report = s.exec(select(YearEndReport)).one()
         document = s.exec(select(LaunchDocument)).one()
         attachments = list(s.exec(select(Attachment).order_by(col(Attachment.id))))
-    # Each submit was delivered twice: one version, one receipt each, as the chat said.
+    # Each first submit was delivered twice: one version, one receipt each, as the chat
+    # said; the launch document was then reopened and submitted again (a second receipt).
     assert sorted(submissions) == ["launch_document", "title_registration", "year_end_report"]
     assert all(sub.status == SubmissionStatus.SUBMITTED for sub in submissions.values())
-    assert all(sub.version == 1 for sub in submissions.values())
-    assert sorted(r.number[:2] for r in receipts) == ["BC", "DK", "PD"]
+    versions = {kind: sub.version for kind, sub in submissions.items()}
+    assert versions == {"launch_document": 2, "title_registration": 1, "year_end_report": 1}
+    assert [r.number[:2] for r in receipts] == ["DK", "BC", "PD", "PD"]
     assert set(RECEIPT.findall(transcript.text())) == {r.number for r in receipts}
+    first, second = receipts[2:]
+    assert (first.version, second.version) == (1, 2)
+    assert "03/KH-CĐ" in str(first.snapshot) and "05/KH-CĐ" in str(second.snapshot)
+    assert submissions["launch_document"].receipt_number == second.number
     assert [(e.nominee, e.full_name, e.position, e.unit_name, e.title_code) for e in entries] == [
         (Nominee.INDIVIDUAL, "Nguyễn Văn An", "Trưởng phòng Nhân sự", "", "LDTT"),
         (Nominee.COLLECTIVE, "", "", "Phòng Kỹ thuật", "TT_LDTT"),
@@ -445,7 +451,7 @@ def _check_database(world: World, transcript: Transcript, photos: bool) -> None:
     }
     assert {code: Decimal(str(v)) for code, v in report.figures.items()} == expected
     assert "12 sáng kiến" in report.narrative
-    assert document.document_number == "03/KH-CĐ"
+    assert document.document_number == "05/KH-CĐ"
     assert document.document_date == date(2026, 1, 8)
     stored = [Path(a.path).read_bytes() for a in attachments]
     if photos:
