@@ -36,13 +36,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, and_, bindparam, cast, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bot.channels.base import RateLimited, Sender, TransientError, Unreachable
-from bot.models import Channel, Contact, Delivery, DeliveryKind, DeliveryStatus, utcnow
+from bot.models import (
+    Channel,
+    Contact,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Submission,
+    SubmissionStatus,
+    utcnow,
+)
 from bot.models.types import AwareDateTime
 from bot.services.calendar import is_working_day
 from bot.settings import Settings
@@ -57,6 +66,22 @@ ERROR_LENGTH = 1000
 # Answers to a person's own request or a staff decision about it (a returned submission's
 # reason): sent at once, also outside the sending hours. Everything else waits for them.
 PROMPT_KINDS: tuple[DeliveryKind, ...] = (DeliveryKind.NOTICE,)
+# What the planner writes for one local day ("today is the last day", "on Monday..."): valid
+# only on that day. Broadcasts, launches and notices carry no such wording and never expire.
+DAY_BOUND_KINDS: tuple[DeliveryKind, ...] = (
+    DeliveryKind.REMINDER,
+    DeliveryKind.OBSERVANCE,
+    DeliveryKind.PHASE_NOTICE,
+    DeliveryKind.DIGEST,
+)
+# Dedupe-key prefixes of reminders about one submission: the planner's
+# `reminder:campaign:deadline_kind:contact:date` and staff nudges
+# `nudge:campaign:deadline_kind:contact:date` (conversations/flows/_staff.py).
+REMINDER_KEY_PREFIXES: tuple[str, ...] = ("reminder", "nudge")
+DONE_STATUSES: tuple[SubmissionStatus, ...] = (
+    SubmissionStatus.SUBMITTED,
+    SubmissionStatus.ACCEPTED,
+)
 
 
 # ---------------------------------------------------------------------------- producers
@@ -161,6 +186,72 @@ def outbox_status(session: Session, broadcast_id: int | None = None) -> dict[str
     return counts
 
 
+# ------------------------------------------------------------------- expiry and cancelling
+
+
+def _planned_day_expired(today: str) -> Any:
+    """SQL: a planner-made day-bound delivery whose planned local day is before `today`.
+
+    The planned day is the last field of the planner's dedupe key
+    (`kind:campaign:item:contact:YYYY-MM-DD`, see `scheduler.planner.dedupe_key`), which,
+    unlike `not_before`, never moves with retries or 429 pauses. Only keys the planner makes
+    (prefix = the kind's value) count: a staff nudge, also a reminder, was asked for by a
+    person and waits like a broadcast.
+    """
+    key = col(Delivery.dedupe_key)
+    planner_made = or_(
+        *(and_(col(Delivery.kind) == kind, key.like(f"{kind.value}:%")) for kind in DAY_BOUND_KINDS)
+    )
+    return and_(
+        planner_made,
+        key.like("%:____-__-__"),
+        func.substr(key, func.length(key) - 9) < today,
+    )
+
+
+def _reminded_item_done() -> Any:
+    """SQL: a reminder whose submission has meanwhile been submitted or accepted.
+
+    Matches the reminder's key (`reminder|nudge:campaign:deadline_kind:contact:...`) against
+    the submissions of the contact's enterprise, correlated to the delivery row: one EXISTS,
+    set-based, whatever the number of rows.
+    """
+    item = (
+        cast(Submission.campaign_id, String)
+        + literal(":")
+        + func.lower(cast(Submission.kind, String))
+    )
+    key_matches = or_(
+        *(
+            col(Delivery.dedupe_key).like(literal(f"{prefix}:") + item + literal(":%"))
+            for prefix in REMINDER_KEY_PREFIXES
+        )
+    )
+    return and_(
+        col(Delivery.kind) == DeliveryKind.REMINDER,
+        exists()
+        .where(
+            col(Contact.id) == col(Delivery.contact_id),
+            col(Submission.enterprise_id) == col(Contact.enterprise_id),
+            col(Submission.status).in_(DONE_STATUSES),
+            key_matches,
+        )
+        .correlate(Delivery.__table__),  # type: ignore[attr-defined]
+    )
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What one claim set aside instead of sending."""
+
+    expired: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.expired + self.cancelled
+
+
 # ---------------------------------------------------------------------------- dispatcher
 
 
@@ -234,7 +325,8 @@ class Dispatcher:
         channels: list[str],
         limit: int,
         kinds: tuple[DeliveryKind, ...] | None = None,
-    ) -> list[_Job]:
+    ) -> tuple[list[_Job], Swept]:
+        """Take back stale claims, set aside what must not go out, claim a due batch."""
         stale_before = now - timedelta(seconds=self.config.claim_timeout_seconds)
         with Session(self.engine) as session:
             session.execute(
@@ -260,8 +352,10 @@ class Dispatcher:
                 .values(status=DeliveryStatus.UNREACHABLE, last_error="contact unreachable")
             )
             session.commit()
+            swept = self._sweep(session, now)
             if not channels:
-                return []
+                session.commit()
+                return [], swept
             due = (
                 select(col(Delivery.id))
                 .join(Contact, col(Contact.id) == col(Delivery.contact_id))
@@ -282,7 +376,7 @@ class Dispatcher:
                 ids = list(session.scalars(due.with_for_update(skip_locked=True, of=Delivery)))
                 if not ids:
                     session.commit()
-                    return []
+                    return [], swept
                 claim = claim.where(col(Delivery.id).in_(ids))
             else:
                 claim = claim.where(col(Delivery.id).in_(due.scalar_subquery()))
@@ -309,7 +403,7 @@ class Dispatcher:
             }
             session.commit()
         claimed.sort(key=lambda row: (row.not_before, row.id))
-        return [
+        jobs = [
             _Job(
                 id=row.id,
                 contact_id=row.contact_id,
@@ -321,13 +415,124 @@ class Dispatcher:
             )
             for row in claimed
         ]
+        return jobs, swept
+
+    def _sweep(self, session: Session, now: datetime) -> Swept:
+        """Mark due pending rows that must not be sent any more, in the claim's transaction.
+
+        Checked when the batch is claimed, so a message goes out at most one batch's sending
+        time (seconds) after its item was submitted. On PostgreSQL the rows are picked
+        `FOR UPDATE SKIP LOCKED`: instances sweeping at once never wait on or deadlock with
+        each other or with a claim in progress.
+        """
+        today = now.astimezone(self.settings.tz).date().isoformat()
+        due = and_(col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.not_before) <= now)
+        expired = self._set_aside(
+            session,
+            and_(due, _planned_day_expired(today)),
+            DeliveryStatus.EXPIRED,
+            "expired: not sent on the day it was planned for",
+        )
+        cancelled = self._set_aside(
+            session,
+            and_(due, _reminded_item_done()),
+            DeliveryStatus.CANCELLED,
+            "cancelled: the item was submitted before the reminder went out",
+        )
+        if expired or cancelled:
+            log.info(
+                "outbox %s: %d expired, %d cancelled instead of sent",
+                self.instance_id,
+                expired,
+                cancelled,
+            )
+        return Swept(expired, cancelled)
+
+    def _set_aside(self, session: Session, where: Any, status: DeliveryStatus, reason: str) -> int:
+        target = select(col(Delivery.id)).where(where)
+        if self._postgres:
+            target = target.with_for_update(skip_locked=True, of=Delivery)
+        result = session.execute(
+            update(Delivery)
+            .where(col(Delivery.id).in_(target.scalar_subquery()))
+            .values(status=status, last_error=reason, claimed_by=None, claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def _record(self, outcomes: list[_Outcome]) -> None:
+        """Write a batch's results, only onto rows this instance still holds.
+
+        A batch that outlived `claim_timeout_seconds` may have had rows taken back (and
+        perhaps claimed and sent again) by another instance; writing over them would undo
+        that instance's work. So each result is written only where the row is still
+        `sending` and `claimed_by` this instance. One exception saves a duplicate: a row we
+        did send that was taken back but not yet claimed again (`pending`, unclaimed) is
+        recorded `sent`. Every condition sits in the UPDATE itself, so a row claimed by
+        someone else between the look and the write is left alone.
+        """
         if not outcomes:
             return
-        stmt = (
+        ids = [o.id for o in outcomes]
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(col(Delivery.id), col(Delivery.status), col(Delivery.claimed_by)).where(
+                    col(Delivery.id).in_(ids)
+                )
+            ).all()
+            mine = {
+                r.id
+                for r in rows
+                if r.status == DeliveryStatus.SENDING and r.claimed_by == self.instance_id
+            }
+            back = {
+                r.id for r in rows if r.status == DeliveryStatus.PENDING and r.claimed_by is None
+            }
+            held = [o for o in outcomes if o.id in mine]
+            late_sent = [o for o in outcomes if o.id in back and o.status is DeliveryStatus.SENT]
+            lost = len(outcomes) - len(held) - len(late_sent)
+            if lost:
+                log.warning(
+                    "outbox %s: %d results not recorded: their claims were taken back by "
+                    "another instance after %ss",
+                    self.instance_id,
+                    lost,
+                    self.config.claim_timeout_seconds,
+                )
+            still_mine = and_(
+                col(Delivery.status) == DeliveryStatus.SENDING,
+                col(Delivery.claimed_by) == self.instance_id,
+            )
+            unclaimed = and_(
+                col(Delivery.status) == DeliveryStatus.PENDING,
+                col(Delivery.claimed_by).is_(None),
+            )
+            conn = session.connection()
+            keep_due = [o for o in held if o.not_before is None]
+            new_due = [o for o in held if o.not_before is not None]
+            if keep_due:
+                conn.execute(self._result_update(still_mine), [self._params(o) for o in keep_due])
+            if new_due:
+                conn.execute(
+                    self._result_update(still_mine).values(
+                        not_before=bindparam("o_not_before", type_=AwareDateTime())
+                    ),
+                    [self._params(o) | {"o_not_before": o.not_before} for o in new_due],
+                )
+            if late_sent:
+                conn.execute(self._result_update(unclaimed), [self._params(o) for o in late_sent])
+            gone = sorted({o.contact_unreachable for o in outcomes if o.contact_unreachable})
+            if gone:
+                session.execute(
+                    update(Contact).where(col(Contact.id).in_(gone)).values(reachable=False)
+                )
+            session.commit()
+
+    @staticmethod
+    def _result_update(guard: Any) -> Any:
+        return (
             update(Delivery)
-            .where(col(Delivery.id) == bindparam("o_id"))
+            .where(col(Delivery.id) == bindparam("o_id"), guard)
             .values(
                 status=bindparam("o_status"),
                 attempts=bindparam("o_attempts"),
@@ -337,22 +542,6 @@ class Dispatcher:
                 claimed_at=None,
             )
         )
-        keep_due = [o for o in outcomes if o.not_before is None]
-        new_due = [o for o in outcomes if o.not_before is not None]
-        with Session(self.engine) as session:
-            if keep_due:
-                session.connection().execute(stmt, [self._params(o) for o in keep_due])
-            if new_due:
-                session.connection().execute(
-                    stmt.values(not_before=bindparam("o_not_before", type_=AwareDateTime())),
-                    [self._params(o) | {"o_not_before": o.not_before} for o in new_due],
-                )
-            gone = sorted({o.contact_unreachable for o in outcomes if o.contact_unreachable})
-            if gone:
-                session.execute(
-                    update(Contact).where(col(Contact.id).in_(gone)).values(reachable=False)
-                )
-            session.commit()
 
     @staticmethod
     def _params(o: _Outcome) -> dict[str, Any]:
@@ -432,18 +621,21 @@ class Dispatcher:
         ]
 
     async def run_once(self, max_batch: int | None = None) -> int:
-        """Claim and send one batch; returns how many deliveries were handled."""
+        """Claim and send one batch; returns how many deliveries were handled (sent, retried,
+        failed, or set aside as expired or cancelled)."""
         now = self.clock.now()
         kinds = None if self.in_sending_hours(now) else PROMPT_KINDS
         limit = max_batch or self.max_batch
-        jobs = await asyncio.to_thread(self._claim, now, self._ready_channels(), limit, kinds)
+        jobs, swept = await asyncio.to_thread(
+            self._claim, now, self._ready_channels(), limit, kinds
+        )
         if not jobs:
-            return 0
+            return swept.total
         gate = asyncio.Semaphore(self.config.concurrency)
         outcomes = await asyncio.gather(*(self._send_one(job, gate) for job in jobs))
         await asyncio.to_thread(self._record, list(outcomes))
         self._spacing.forget_idle()
-        return len(jobs)
+        return len(jobs) + swept.total
 
     async def run(self, stop_event: asyncio.Event) -> None:
         """Send until `stop_event` is set; survives database and sender hiccups."""

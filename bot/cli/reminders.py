@@ -42,6 +42,8 @@ STATUS_LABELS: dict[DeliveryStatus, str] = {
     DeliveryStatus.SENT: N_("sent"),
     DeliveryStatus.FAILED: N_("failed"),
     DeliveryStatus.UNREACHABLE: N_("unreachable"),
+    DeliveryStatus.EXPIRED: N_("expired (not sent on its day)"),
+    DeliveryStatus.CANCELLED: N_("cancelled (already submitted)"),
 }
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -155,7 +157,7 @@ def outbox_group() -> None:
 @outbox_group.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def outbox_status_command(as_json: bool) -> None:
-    """How many messages are pending, sent, failed and unreachable."""
+    """How many messages are pending, sent, failed, unreachable, expired and cancelled."""
     t = _translator()
     with _session() as session:
         counts = outbox_status(session)

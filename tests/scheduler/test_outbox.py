@@ -49,7 +49,15 @@ def test_enqueue_is_idempotent_and_counted(engine: Engine) -> None:
         assert not enqueue(session, DeliveryKind.NOTICE, cid, "xin chào lần 2", "notice:1")
         session.commit()
         status = outbox_status(session)
-    assert status == {"pending": 1, "sending": 0, "sent": 0, "failed": 0, "unreachable": 0}
+    assert status == {
+        "pending": 1,
+        "sending": 0,
+        "sent": 0,
+        "failed": 0,
+        "unreachable": 0,
+        "expired": 0,
+        "cancelled": 0,
+    }
     with Session(engine) as session, pytest.raises(ValueError):
         enqueue(session, DeliveryKind.NOTICE, cid, "x", "notice:2", not_before=datetime(2025, 1, 1))
 
@@ -200,7 +208,7 @@ async def test_stale_claims_are_taken_back(
     fill_outbox(engine, ids)
     dead = _dispatcher(engine, FakeSender(), clock, settings, name="dead")
     # The dead instance claimed everything and never came back.
-    jobs = await asyncio.to_thread(dead._claim, clock.now(), ["telegram"], 10)
+    jobs, _swept = await asyncio.to_thread(dead._claim, clock.now(), ["telegram"], 10)
     assert len(jobs) == 4
     sender = FakeSender()
     alive = _dispatcher(engine, sender, clock, settings, name="alive", claim_timeout_seconds=60)

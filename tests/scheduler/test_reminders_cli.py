@@ -216,9 +216,12 @@ def test_outbox_status(run: Invoke, board: dict[str, Any], engine: Engine) -> No
         "sent": 0,
         "failed": 0,
         "unreachable": 0,
+        "expired": 0,
+        "cancelled": 0,
     }
     text = run("outbox", "status").output
     assert "đang chờ" in text and "2" in text
+    assert "hết hạn" in text and "đã hủy" in text
 
 
 def test_date_helper() -> None:
