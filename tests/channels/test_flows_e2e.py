@@ -423,7 +423,7 @@ async def test_officer_journey(
 def _check_database(world: World, transcript: Transcript, photos: bool) -> None:
     """What the chat said was saved is what the database holds, once."""
     with world.session() as s:
-        submissions = {sub.kind: sub for sub in s.exec(select(Submission))}
+        submissions = {str(sub.kind): sub for sub in s.exec(select(Submission))}
         receipts = list(s.exec(select(Receipt).order_by(col(Receipt.id))))
         entries = list(s.exec(select(RegistrationEntry).order_by(col(RegistrationEntry.id))))
         report = s.exec(select(YearEndReport)).one()
