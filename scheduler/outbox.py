@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from bot.channels.base import RateLimited, Sender, TransientError, Unreachable
+from bot.channels.base import RateLimited, Sender, SendError, TransientError, Unreachable
 from bot.models import (
     Channel,
     Contact,
@@ -597,9 +597,14 @@ class Dispatcher:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, SendError) and not isinstance(exc, TransientError):
+                    # The platform refused for a reason retrying cannot fix (a bad request,
+                    # a vanished attachment). A retry would only repeat the parts of a
+                    # multi-part message that did go out, so this one is failed now.
+                    return _Outcome(job.id, DeliveryStatus.FAILED, attempts, last_error=error)
                 if not isinstance(exc, TransientError):
                     log.exception("delivery %s: unexpected error from the sender", job.id)
-                error = f"{type(exc).__name__}: {exc}"
                 if attempts >= self.config.max_attempts:
                     return _Outcome(job.id, DeliveryStatus.FAILED, attempts, last_error=error)
                 return _Outcome(
