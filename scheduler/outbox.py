@@ -15,6 +15,23 @@ lost. A message can go out twice only if it was in flight in the dead instance: 
 possibly sent, its result not yet written — at most one batch (`max_batch` messages) per
 crashed instance, and only those. Everything written `sent` is never sent again.
 
+Set aside at claim time. Day-bound automatic messages (`DAY_BOUND_KINDS`: reminders,
+commemoration prompts, phase notices, digests) are true only on the local day they were
+planned for ("today is the last day"): one still pending after that day becomes `expired`
+instead of going out late with wrong wording. A reminder whose submission was meanwhile
+submitted or accepted becomes `cancelled`. Both are marked set-based in the claim's
+transaction; broadcasts, launches and notices are never set aside.
+
+Results of a slow batch. A batch that outlives `claim_timeout_seconds` may lose its rows to
+another dispatcher; its results are written only onto rows still `sending` and claimed by
+this instance (plus a `sent` onto a row taken back but not claimed again), never over the
+other instance's work.
+
+Multi-part replies. A channel may send one Reply as several platform messages; the outbox
+keeps no per-part progress, so a transient failure on a later part repeats the earlier
+parts on retry — at most `max_attempts` times each (429s use no attempt; a plain
+`SendError` fails at once). See scheduler/README.md, "Multi-part messages".
+
 Pacing. Sends happen only inside sending hours (default 07:30–17:30 local time on working
 days); a due message outside them waits, except notices (`PROMPT_KINDS`: e.g. a returned
 submission's reason), which answer a person's own business and go out at once. Each channel
