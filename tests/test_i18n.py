@@ -52,3 +52,12 @@ def test_vietnamese_catalog_is_really_loaded() -> None:
     t = Translator("vi")
     assert t("Database is up to date.") != "Database is up to date."
     assert Translator("en")("Database is up to date.") == "Database is up to date."
+
+
+def test_plurals() -> None:
+    en, vi = Translator("en"), Translator("vi")
+    one = ("Registered so far: {n} entry.", "Registered so far: {n} entries.")
+    assert en.ngettext(*one, 1) == "Registered so far: 1 entry."
+    assert en.ngettext(*one, 2) == "Registered so far: 2 entries."
+    assert vi.ngettext(*one, 1) == "Đã đăng ký: 1 trường hợp."
+    assert vi.ngettext(*one, 5) == "Đã đăng ký: 5 trường hợp."

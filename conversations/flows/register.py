@@ -104,7 +104,9 @@ def _menu_prompt(ctx: Ctx) -> Reply:
     entries = subs.list_entries(ctx.session, found.submission)
     lines = [
         _items.due_line(ctx, found),
-        t("Registered so far: {count} entries.", count=len(entries)),
+        t.ngettext(
+            "Registered so far: {n} entry.", "Registered so far: {n} entries.", len(entries)
+        ),
     ]
     problems = _problems_text(ctx)
     if problems:

@@ -132,7 +132,7 @@ def _figure_prompt(figure: Figure, number: int, total: int) -> Callable[[Ctx], R
             choices = _items.yes_no_choices(ctx, "rep:yn")
         else:
             unit = figure.unit(lang)
-            text = head + (" " + t("(in {unit})", unit=unit) if unit else "") + "?"
+            text = head + (" " + t("(unit: {unit})", unit=unit) if unit else "") + "?"
             text += "\n" + (
                 t("Type a whole number, for example 1.250.")
                 if figure.kind == "integer"
