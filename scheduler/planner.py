@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, col
 
 from bot.i18n import Translator
@@ -63,6 +64,7 @@ from scheduler.config import SchedulerConfig
 from scheduler.outbox import OutboxItem, delivery_row, insert_deliveries
 
 NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+ANALYZE_AFTER_ROWS = 200  # a planning run inserting this many rows refreshes the statistics
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
 
 
@@ -617,6 +619,13 @@ def plan_day(
         result.by_kind[p.kind.value] = result.by_kind.get(p.kind.value, 0) + 1
     result.inserted = _insert(session, planned)
     session.commit()
+    if result.inserted >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics for the claim query: right after a bulk insert into a young
+        # outbox PostgreSQL still thinks it is nearly empty and picks a nested loop over
+        # contacts (measured: 0.5 s per batch claim with 2,000 due rows, 2 ms after ANALYZE)
+        # until autovacuum gets to it. ANALYZE samples; it takes milliseconds.
+        session.execute(sql_text("ANALYZE delivery"))
+        session.commit()
     return result
 
 

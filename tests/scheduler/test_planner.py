@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -255,6 +255,24 @@ def test_planning_twice_plans_nothing_new(engine: Engine, settings: Settings) ->
     assert second.candidates == 11 and second.inserted == 0
     assert len(rows) == 11
     assert len({r.dedupe_key for r in rows}) == 11
+
+
+def test_a_big_planning_run_refreshes_postgresql_statistics(
+    engine: Engine, settings: Settings
+) -> None:
+    """Without fresh statistics the first claims after 08:00 take a nested-loop plan."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE statistics are PostgreSQL's")
+    with Session(engine, expire_on_commit=False) as session:
+        board = make_board(session, 2025)
+        add_enterprises(session, board, 250)
+        session.commit()
+        result = plan_day(session, D("2025-04-15"), settings)
+        reltuples = session.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'delivery'")
+        ).scalar_one()
+    assert result.inserted == 250
+    assert reltuples == 250
 
 
 def test_two_planners_at_once_never_double(engine: Engine, settings: Settings) -> None:
