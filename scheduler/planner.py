@@ -58,12 +58,12 @@ from bot.services.campaigns import (
     observance_name,
     phase_name,
 )
+from bot.services.submissions import not_submitted_condition
 from bot.settings import Settings
 from scheduler import messages
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import OutboxItem, delivery_row, insert_deliveries
 
-NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
 ANALYZE_AFTER_ROWS = 200  # a planning run inserting this many rows refreshes the statistics
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
 
@@ -252,7 +252,7 @@ def _plan_reminders(
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
             col(Enterprise.active),
-            or_(col(Submission.id).is_(None), col(Submission.status).in_(NOT_SUBMITTED)),
+            not_submitted_condition(),
         )
         .order_by(col(Enterprise.name), col(Contact.id), col(Deadline.id))
     ).all()
@@ -500,7 +500,7 @@ def _plan_digests(
                 .where(
                     col(Deadline.id).in_(overdue_ids),
                     col(Enterprise.active),
-                    or_(col(Submission.id).is_(None), col(Submission.status).in_(NOT_SUBMITTED)),
+                    not_submitted_condition(),
                 )
                 .order_by(col(Deadline.due_on), col(Enterprise.name))
             ).all()

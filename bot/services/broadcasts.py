@@ -44,7 +44,8 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
-from bot.services.progress import deadline_of, kind_label, not_submitted_condition, parse_kind
+from bot.services.progress import deadline_of, kind_label, parse_kind
+from bot.services.submissions import not_submitted_condition
 from bot.settings import get_settings
 
 TEXT_LIMIT = 4096  # Broadcast.text; the channels split longer messages themselves

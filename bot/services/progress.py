@@ -5,8 +5,8 @@ to their submissions), never one query per enterprise: a board has hundreds of e
 the chat must answer at once. Every view is filtered through a `Scope`, so a cluster leader
 only ever counts his own cluster.
 
-"Not submitted" (`NOT_SUBMITTED`, `not_submitted_condition`) is one definition shared by the
-missing list, its export, the nudge and the "not yet submitted" broadcast audience: no
+"Not submitted" (`submissions.not_submitted_condition`) is one definition shared by the planner,
+the missing list, its export, the nudge and the "not yet submitted" broadcast audience: no
 submission at all, a draft never sent, or an item returned for fixes (it awaits the officer's
 action). The progress counts keep "returned" as its own column beside "missing" (no row or
 a draft, drafts shown as a subset), so the board sees what was received and sent back.
@@ -24,9 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
@@ -46,6 +45,7 @@ from bot.models import (
     Zone,
 )
 from bot.services.access import NotFound, Scope, campaign_in_scope
+from bot.services.submissions import not_submitted_condition
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -69,16 +69,6 @@ COUNTED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 
 # The statuses that still need the officer's action, so the item counts as not submitted
 # (an enterprise with no submission row at all is not submitted either).
-NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
-
-
-def not_submitted_condition() -> ColumnElement[bool]:
-    """True for an enterprise outer-joined to its Submission of one item that it still owes.
-
-    The caller outer-joins Submission on (enterprise, campaign, kind); a missing row or a
-    status in `NOT_SUBMITTED` means the board is still waiting for that enterprise.
-    """
-    return or_(col(Submission.id).is_(None), col(Submission.status).in_(NOT_SUBMITTED))
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ from decimal import Decimal
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TypeVar
 
+from sqlalchemy import or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from bot.i18n import N_, Translator
@@ -121,6 +123,20 @@ class _Label:
 
     def localize(self, language: str) -> str:
         return Translator(language)(self.msgid)
+
+
+# An item the board is still waiting for: nothing, a draft, or one returned for fixes.
+# The planner, the progress views and the broadcast audiences all use this one definition.
+NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+
+
+def not_submitted_condition() -> ColumnElement[bool]:
+    """True for an enterprise outer-joined to its Submission of one item that it still owes.
+
+    The caller outer-joins Submission on (enterprise, campaign, kind); a missing row or a
+    status in `NOT_SUBMITTED` means the board is still waiting for that enterprise.
+    """
+    return or_(col(Submission.id).is_(None), col(Submission.status).in_(NOT_SUBMITTED))
 
 
 def state_label(t: Translator, state: str) -> str:
