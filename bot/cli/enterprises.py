@@ -3,7 +3,7 @@
 The board's office prepares the campaign from here: import the enterprise list, issue invite
 codes for the officers, name the staff. Output is in the deployment's locale (THIDUA_LOCALE,
 Vietnamese by default); errors are one line and a non-zero exit. The services audit every
-change they make; here those entries are signed with the actor "cli" (`audit_as_cli`).
+change they make; here those entries are signed with the actor "cli".
 """
 
 from __future__ import annotations
@@ -12,17 +12,15 @@ import json
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import click
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
-from bot.models import AuditEntry, Cluster, Organization, utcnow
+from bot.models import Cluster, Organization, utcnow
 from bot.services.contacts import ContactError, add_staff
 from bot.services.enterprises import ImportFileError, find_enterprise, import_enterprises
 from bot.services.enterprises import list_enterprises as list_rows
@@ -35,7 +33,6 @@ COMMANDS: list[click.Command] = []
 
 ACTOR = "cli"  # the audit log's "who" for changes made on the server's command line
 # What the services write as the actor when they do not know who asked.
-_UNSIGNED = ("", "system")
 
 ROLE_LABELS = {
     "admin": N_("an admin"),
@@ -52,24 +49,6 @@ def _engine() -> Engine:
     url = get_settings().database_url
     ensure_database(url)
     return get_engine(url)
-
-
-def audit_as_cli(session: Session) -> Session:
-    """Sign the audit entries the services write in `session` with the actor "cli".
-
-    The import, invite and staff services audit their changes as "system" because they do
-    not know who called them; on the command line it is the board's office at the server,
-    and the log must say so. Only entries added through this session are touched (a
-    before-flush hook), never rows written by the running bot.
-    """
-
-    def sign(flushing: Session, _context: Any, _instances: Any) -> None:
-        for obj in flushing.new:
-            if isinstance(obj, AuditEntry) and obj.actor in _UNSIGNED:
-                obj.actor = ACTOR
-
-    event.listen(session, "before_flush", sign)
-    return session
 
 
 def _fail(error: DomainError, t: Translator) -> click.ClickException:
@@ -115,11 +94,10 @@ def import_command(file: Path, org_slug: str | None, dry_run: bool) -> None:
     """
     t = _translator()
     with Session(_engine(), expire_on_commit=False) as session:
-        audit_as_cli(session)
         org = resolve_organization(session, org_slug, t)
         board = org.name
         try:
-            result = import_enterprises(session, org, file)
+            result = import_enterprises(session, org, file, actor=ACTOR)
         except ImportFileError as exc:
             session.rollback()
             raise _fail(exc, t) from None
@@ -200,7 +178,6 @@ def invite_create(tax_code: str, days: int) -> None:
     settings = get_settings()
     t = _translator()
     with session_scope(_engine()) as session:
-        audit_as_cli(session)
         try:
             enterprise = find_enterprise(session, tax_code)
         except InvalidTaxCode as exc:
@@ -213,7 +190,7 @@ def invite_create(tax_code: str, days: int) -> None:
             raise click.ClickException(
                 t("{name} is marked inactive; no invite code was issued.", name=enterprise.name)
             )
-        code = create_invite(session, enterprise, utcnow(), ttl=timedelta(days=days))
+        code = create_invite(session, enterprise, utcnow(), ttl=timedelta(days=days), actor=ACTOR)
     click.echo(
         t(
             "Invite code for {name} ({tax_code}): {code}",
@@ -255,10 +232,9 @@ def staff_add(
     """Give a platform user a staff role (the user may not have written to the bot yet)."""
     t = _translator()
     with session_scope(_engine()) as session:
-        audit_as_cli(session)
         org = resolve_organization(session, org_slug, t)
         try:
-            contact = add_staff(session, channel, user_id, role, org, cluster_name)
+            contact = add_staff(session, channel, user_id, role, org, cluster_name, actor=ACTOR)
         except ContactError as exc:
             raise _fail(exc, t) from None
         leads = session.get(Cluster, contact.cluster_id) if contact.cluster_id else None

@@ -169,11 +169,15 @@ def find_cluster(session: Session, organization: Organization, name: str) -> Clu
 
 
 def _audit(
-    session: Session, action: str, contact: Contact, before: dict[str, object] | None
+    session: Session,
+    action: str,
+    contact: Contact,
+    before: dict[str, object] | None,
+    actor: str = "system",
 ) -> None:
     session.add(
         AuditEntry(
-            actor="system",
+            actor=actor,
             action=action,
             subject=f"contact:{contact.id}",
             before=before,
@@ -200,6 +204,8 @@ def add_staff(
     role: str | Role,
     organization: Organization,
     cluster_name: str | None = None,
+    *,
+    actor: str = "system",
 ) -> Contact:
     """Make a platform user a member of the board's office with `role`.
 
@@ -251,7 +257,7 @@ def add_staff(
     session.add(contact)
     session.flush()
     if before != _snapshot(contact):
-        _audit(session, "staff.add", contact, before)
+        _audit(session, "staff.add", contact, before, actor)
         session.flush()
     return contact
 

@@ -367,7 +367,9 @@ class _Nested:
         return render(Translator(language), self.msgid, self.params)
 
 
-def import_enterprises(session: Session, organization: Organization, path: Path) -> ImportResult:
+def import_enterprises(
+    session: Session, organization: Organization, path: Path, *, actor: str = "system"
+) -> ImportResult:
     """Create or update the board's enterprises from a CSV or XLSX file (see module docstring).
 
     Raises ImportFileError when the file as a whole is unusable; then nothing is changed.
@@ -452,7 +454,7 @@ def import_enterprises(session: Session, organization: Organization, path: Path)
     if result.created or result.updated:
         session.add(
             AuditEntry(
-                actor="system",
+                actor=actor,
                 action="enterprise.import",
                 subject=f"organization:{organization.id}",
                 after={

@@ -96,7 +96,12 @@ def _new_code() -> str:
 
 
 def create_invite(
-    session: Session, enterprise: Enterprise, now: datetime, ttl: timedelta = DEFAULT_TTL
+    session: Session,
+    enterprise: Enterprise,
+    now: datetime,
+    ttl: timedelta = DEFAULT_TTL,
+    *,
+    actor: str = "system",
 ) -> InviteCode:
     """A fresh one-time code for `enterprise`, valid for `ttl` from `now`.
 
@@ -123,7 +128,7 @@ def create_invite(
     session.add(
         AuditEntry(
             at=now,
-            actor="system",
+            actor=actor,
             action="invite.create",
             subject=f"enterprise:{enterprise.id}",
             after={"code_id": invite.id, "expires_at": invite.expires_at.isoformat()},
