@@ -116,6 +116,7 @@ def _echo_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .token(settings.telegram_bot_token)
         .base_url(f"{base}/bot")
         .concurrent_updates(True)
+        .connection_pool_size(16)
         .build()
     )
     application.add_handler(TypeHandler(Update, _echo))
