@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
+from bot.db import get_engine
 from bot.migrations import upgrade_database
 
 
@@ -34,8 +35,15 @@ def test_postgresql_migrations_match_models(pg_url: str) -> None:
         conn.execute(text("CREATE SCHEMA migr"))
     engine.dispose()
     url = schema_url + "?options=-csearch_path%3Dmigr"
-    upgrade_database(url)
-    assert _diff(url) == []
+    try:
+        upgrade_database(url)
+        assert _diff(url) == []
+    finally:
+        get_engine(url).dispose()
+        engine = create_engine(schema_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:  # other tests share this database: leave no second schema
+            conn.execute(text("DROP SCHEMA IF EXISTS migr CASCADE"))
+        engine.dispose()
 
 
 def test_upgrade_is_idempotent(sqlite_url: str) -> None:

@@ -269,7 +269,7 @@ def test_a_big_planning_run_refreshes_postgresql_statistics(
         session.commit()
         result = plan_day(session, D("2025-04-15"), settings)
         reltuples = session.execute(
-            text("SELECT reltuples FROM pg_class WHERE relname = 'delivery'")
+            text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('delivery')")
         ).scalar_one()
     assert result.inserted == 250
     assert reltuples == 250

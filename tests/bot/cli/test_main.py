@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.cli import main
 from bot.db import get_engine
@@ -93,5 +93,5 @@ def test_console_demo_refuses_a_database_with_real_boards(
     assert code == 1
     assert "bg" in err
     with Session(get_engine(url)) as session:
-        slugs = [o.slug for o in session.query(Organization).all()]
+        slugs = list(session.exec(select(Organization.slug)).all())
     assert slugs == ["bg"]  # the demo board was not seeded into it
