@@ -22,18 +22,23 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause, Select
 from sqlmodel import Session, col
 
-from bot.i18n import Translator
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, normalize_language
 from bot.models import (
     Campaign,
     Cluster,
     Contact,
     Deadline,
     DeadlineKind,
+    Delivery,
     DeliveryKind,
+    DeliveryStatus,
     Enterprise,
     Observance,
     Phase,
@@ -214,28 +219,220 @@ def _officers_query(org_ids: list[int]) -> Any:
     )
 
 
-def _plan_reminders(
-    session: Session, data: _Campaigns, on: date, settings: Settings
-) -> list[PlannedMessage]:
-    due: dict[int, tuple[Deadline, int]] = {}
-    for deadline in data.deadlines:
-        offset = reminder_offset_on(deadline.due_on, deadline.reminder_offsets, on)
-        if offset is not None and deadline.id is not None:
-            due[deadline.id] = (deadline, offset)
-    if not due:
-        return []
-    rows = session.execute(
-        select(
-            col(Contact.id),
-            col(Contact.display_name),
-            col(Contact.channel),
-            col(Contact.language),
-            col(Enterprise.name),
-            col(Enterprise.tax_code),
-            col(Deadline.id),
-            col(Submission.status),
-            col(Submission.review_note),
+# ------------------------------------------------------------------ texts, built once per run
+
+# Stands for a returned item's review note in a reminder's text template; the real note is
+# put in its place (Python's str.replace or SQL replace()), exactly as `str.format` would.
+# Private-use characters: no campaign title, date or translation contains them.
+NOTE_MARK = "\ue000review-note\ue000"
+# What the reminder says about the enterprise's submission ("nothing received", "draft not
+# sent", "returned" with or without the reviewer's note): with the deadline and the
+# reader's language, all a reminder's text depends on.
+NOTHING, DRAFT, RETURNED, RETURNED_WITH_NOTE = "nothing", "draft", "returned", "noted"
+
+
+class _Translators:
+    """One Translator per language for a whole run (building one per message cost ~10 µs)."""
+
+    def __init__(self) -> None:
+        self._by_language: dict[str, Translator] = {}
+
+    def __call__(self, language: str | None) -> Translator:
+        lang = normalize_language(language)
+        t = self._by_language.get(lang)
+        if t is None:
+            t = self._by_language[lang] = Translator(lang)
+        return t
+
+
+def _language_sql(language: Any) -> ColumnElement[str]:
+    """SQL: `bot.i18n.normalize_language` of a contact's language column.
+
+    The first segment before '-' or '_', lower-cased, if it is a supported language, else the
+    default. Only ASCII letters lower-case to a supported code, so SQL lower() (ASCII-only on
+    SQLite) agrees with Python's.
+    """
+    lowered = func.lower(language)
+    whens = [
+        (
+            or_(
+                lowered == literal(lang),
+                func.substr(lowered, 1, len(lang) + 1).in_([f"{lang}-", f"{lang}_"]),
+            ),
+            literal(lang),
         )
+        for lang in LANGUAGES
+        if lang != DEFAULT_LANGUAGE
+    ]
+    return case(*whens, else_=literal(DEFAULT_LANGUAGE))
+
+
+def _status_class(status: SubmissionStatus | str | None, note: str | None) -> str:
+    """Which of the four reminder wordings an enterprise's submission gets (see below)."""
+    if status is None:
+        return NOTHING
+    if SubmissionStatus(status) is SubmissionStatus.RETURNED:
+        return RETURNED_WITH_NOTE if note else RETURNED
+    return DRAFT
+
+
+def _status_class_sql() -> ColumnElement[str]:
+    """SQL twin of `_status_class` over the outer-joined Submission row."""
+    return case(
+        (col(Submission.id).is_(None), literal(NOTHING)),
+        (
+            col(Submission.status) == SubmissionStatus.RETURNED,
+            case(
+                (func.coalesce(col(Submission.review_note), "") != "", literal(RETURNED_WITH_NOTE)),
+                else_=literal(RETURNED),
+            ),
+        ),
+        else_=literal(DRAFT),
+    )
+
+
+def _rows_table(rows: list[dict[str, Any]], types: dict[str, Any], name: str) -> FromClause:
+    """A small constant table (UNION ALL of one-row SELECTs with bound values) to join on.
+
+    Both SQLite and PostgreSQL accept it; explicit CASTs give PostgreSQL the column types.
+    """
+    selects = [
+        select(*(cast(literal(row[c]), t).label(c) for c, t in types.items())) for row in rows
+    ]
+    compound = selects[0] if len(selects) == 1 else union_all(*selects)
+    return compound.subquery(name)
+
+
+def _insert_from_select(session: Session, source: Select[Any]) -> int:
+    """INSERT INTO delivery (...) SELECT ... ON CONFLICT (dedupe_key) DO NOTHING; rows new."""
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    names = ["dedupe_key", "kind", "contact_id", "text", "status", "not_before", "attempts"]
+    names.append("created_at")
+    dialect = session.get_bind().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        insert = postgresql.insert(table)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(table)
+    else:  # pragma: no cover
+        raise RuntimeError(f"unsupported database {dialect!r}")
+    stmt = insert.from_select(names, source).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # preserve_rowcount: otherwise the row count of an INSERT reads -1 on PostgreSQL.
+    result: Any = session.execute(stmt, execution_options={"preserve_rowcount": True})
+    return int(result.rowcount)
+
+
+def _delivery_column(name: str) -> Any:
+    return Delivery.__table__.c[name]  # type: ignore[attr-defined]
+
+
+def _fixed_columns(not_before: datetime) -> list[Any]:
+    """The columns after `text` in `_insert_from_select`'s order, the same for every row."""
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    stamp = table.c.created_at.type
+    return [
+        literal(DeliveryStatus.PENDING, table.c.status.type),
+        literal(not_before, table.c.not_before.type),
+        literal(0),
+        literal(utcnow(), stamp),
+    ]
+
+
+# --------------------------------------------------------------------------------- reminders
+
+
+@dataclass
+class _Reminders:
+    """The deadlines with a reminder on the day, and their texts built once per
+    (deadline, language, status class) with `NOTE_MARK` where a review note goes."""
+
+    data: _Campaigns
+    on: date
+    due: dict[int, tuple[Deadline, int]]
+    translators: _Translators
+    _texts: dict[tuple[int, str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, data: _Campaigns, on: date, translators: _Translators) -> _Reminders:
+        due: dict[int, tuple[Deadline, int]] = {}
+        for deadline in data.deadlines:
+            offset = reminder_offset_on(deadline.due_on, deadline.reminder_offsets, on)
+            if offset is not None and deadline.id is not None:
+                due[deadline.id] = (deadline, offset)
+        return cls(data, on, due, translators)
+
+    def template(self, deadline_id: int, language: str, status_class: str) -> str:
+        key = (deadline_id, language, status_class)
+        text = self._texts.get(key)
+        if text is None:
+            deadline, offset = self.due[deadline_id]
+            t = self.translators(language)
+            status = {
+                NOTHING: None,
+                DRAFT: SubmissionStatus.DRAFT,
+                RETURNED: SubmissionStatus.RETURNED,
+                RETURNED_WITH_NOTE: SubmissionStatus.RETURNED,
+            }[status_class]
+            overdue = (
+                working_days_between(deadline.due_on + timedelta(days=1), self.on)
+                if offset < 0
+                else 0
+            )
+            text = self._texts[key] = messages.reminder_text(
+                t,
+                campaign_title=campaign_title(t, self.data.campaigns[deadline.campaign_id]),
+                kind=deadline.kind,
+                due_on=deadline.due_on,
+                send_on=self.on,
+                offset=offset,
+                status=status,
+                review_note=NOTE_MARK if status_class == RETURNED_WITH_NOTE else None,
+                overdue_working_days=overdue,
+            )
+        return text
+
+    def text(self, deadline_id: int, language: str, status: str | None, note: str | None) -> str:
+        """One recipient's text: the cached template with the review note put in."""
+        status_class = _status_class(status, note)
+        template = self.template(deadline_id, language, status_class)
+        if status_class == RETURNED_WITH_NOTE:
+            return template.replace(NOTE_MARK, note or "")
+        return template
+
+    def key_prefix(self, deadline_id: int) -> str:
+        """The dedupe key up to the contact: `reminder:campaign:item:`."""
+        deadline, _ = self.due[deadline_id]
+        return f"{DeliveryKind.REMINDER.value}:{deadline.campaign_id}:{deadline.kind}:"
+
+    def texts_table(self) -> FromClause:
+        """Every template of the day as a constant table for the INSERT ... SELECT to join."""
+        rows = [
+            {
+                "deadline_id": deadline_id,
+                "language": language,
+                "status_class": status_class,
+                "key_prefix": self.key_prefix(deadline_id),
+                "text": self.template(deadline_id, language, status_class),
+            }
+            for deadline_id in self.due
+            for language in LANGUAGES
+            for status_class in (NOTHING, DRAFT, RETURNED, RETURNED_WITH_NOTE)
+        ]
+        types = {
+            "deadline_id": Integer(),
+            "language": String(),
+            "status_class": String(),
+            "key_prefix": String(),
+            "text": String(),
+        }
+        return _rows_table(rows, types, "reminder_texts")
+
+
+def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
+    """Officers × due deadlines still owed: the FROM and WHERE shared by preview, count and
+    insert (one definition of who is reminded)."""
+    return (
+        stmt.select_from(Contact)
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
         .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
         .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
@@ -248,36 +445,45 @@ def _plan_reminders(
             ),
         )
         .where(
-            col(Deadline.id).in_(list(due)),
+            col(Deadline.id).in_(deadline_ids),
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
             col(Enterprise.active),
             not_submitted_condition(),
         )
-        .order_by(col(Enterprise.name), col(Contact.id), col(Deadline.id))
+    )
+
+
+REMINDER_ORDER = (col(Enterprise.name), col(Contact.id), col(Deadline.id))
+
+
+def _plan_reminders(
+    session: Session, reminders: _Reminders, on: date, settings: Settings
+) -> list[PlannedMessage]:
+    """The day's reminders as rows (the dry run); `_write_reminders` is the set-based twin."""
+    if not reminders.due:
+        return []
+    rows = session.execute(
+        _reminder_recipients(
+            select(
+                col(Contact.id),
+                col(Contact.display_name),
+                col(Contact.channel),
+                col(Contact.language),
+                col(Enterprise.name),
+                col(Enterprise.tax_code),
+                col(Deadline.id),
+                col(Submission.status),
+                col(Submission.review_note),
+            ),
+            list(reminders.due),
+        ).order_by(*REMINDER_ORDER)
     ).all()
     not_before = sending_start_utc(on, settings)
-    overdue_days: dict[int, int] = {
-        deadline_id: working_days_between(deadline.due_on + timedelta(days=1), on)
-        for deadline_id, (deadline, offset) in due.items()
-        if offset < 0
-    }
     out = []
     for contact_id, name, channel, language, ent_name, tax_code, deadline_id, status, note in rows:
-        deadline, offset = due[deadline_id]
-        campaign = data.campaigns[deadline.campaign_id]
-        t = Translator(language)
-        text = messages.reminder_text(
-            t,
-            campaign_title=campaign_title(t, campaign),
-            kind=deadline.kind,
-            due_on=deadline.due_on,
-            send_on=on,
-            offset=offset,
-            status=status,
-            review_note=note,
-            overdue_working_days=overdue_days.get(deadline_id, 0),
-        )
+        deadline, _ = reminders.due[deadline_id]
+        lang = normalize_language(language)
         out.append(
             PlannedMessage(
                 dedupe_key=dedupe_key(
@@ -288,15 +494,60 @@ def _plan_reminders(
                 contact_id=contact_id,
                 contact_name=name,
                 channel=str(channel),
-                language=t.language,
+                language=lang,
                 enterprise_name=ent_name,
                 tax_code=tax_code,
                 subject=str(deadline.kind),
-                text=text,
+                text=reminders.text(deadline_id, lang, status, note),
                 not_before=not_before,
             )
         )
     return out
+
+
+def _write_reminders(
+    session: Session, reminders: _Reminders, on: date, settings: Settings
+) -> tuple[int, int]:
+    """Count the day's reminders, then write them with one INSERT ... SELECT; (found, new).
+
+    The database does the fan-out: recipients are joined to the day's templates on
+    (deadline, language, status class), the dedupe key is built by string concatenation and
+    a returned item's note is put into its template with replace(). No Python object exists
+    per message, so time and memory stay flat in the number of enterprises.
+    """
+    if not reminders.due:
+        return 0, 0
+    deadline_ids = list(reminders.due)
+    found = session.execute(_reminder_recipients(select(func.count()), deadline_ids)).scalar_one()
+    if not found:
+        return 0, 0
+    texts = reminders.texts_table()
+    status_class = _status_class_sql()
+    source = _reminder_recipients(
+        select(
+            texts.c.key_prefix + cast(col(Contact.id), String) + literal(f":{on.isoformat()}"),
+            literal(DeliveryKind.REMINDER, _delivery_column("kind").type),
+            col(Contact.id),
+            case(
+                (
+                    texts.c.status_class == RETURNED_WITH_NOTE,
+                    func.replace(texts.c.text, NOTE_MARK, col(Submission.review_note)),
+                ),
+                else_=texts.c.text,
+            ),
+            *_fixed_columns(sending_start_utc(on, settings)),
+        ),
+        deadline_ids,
+    )
+    source = source.join(
+        texts,
+        and_(
+            texts.c.deadline_id == col(Deadline.id),
+            texts.c.language == _language_sql(col(Contact.language)),
+            texts.c.status_class == status_class,
+        ),
+    ).order_by(*REMINDER_ORDER)
+    return int(found), _insert_from_select(session, source)
 
 
 @dataclass(frozen=True)
@@ -333,9 +584,8 @@ def _phase_end_text(t: Translator, phase: Phase, campaign: Campaign) -> str:
     )
 
 
-def _plan_board_notices(
-    session: Session, data: _Campaigns, on: date, settings: Settings, config: SchedulerConfig
-) -> list[PlannedMessage]:
+def _board_notices(data: _Campaigns, on: date, config: SchedulerConfig) -> list[_Broadcastable]:
+    """The commemoration prompts and phase notices that go out on `on`."""
     notices: list[_Broadcastable] = []
     for obs in data.observances:
         if observance_prompt_date(obs.on, config.observance_prompt_working_days) != on:
@@ -383,6 +633,17 @@ def _plan_board_notices(
                         partial(text, phase=phase, campaign=campaign),
                     )
                 )
+    return notices
+
+
+def _plan_board_notices(
+    session: Session,
+    notices: list[_Broadcastable],
+    on: date,
+    settings: Settings,
+    translators: _Translators,
+) -> list[PlannedMessage]:
+    """The board notices as rows (the dry run); `_write_board_notices` is the set-based twin."""
     if not notices:
         return []
     org_ids = sorted({n.campaign.organization_id for n in notices})
@@ -395,7 +656,7 @@ def _plan_board_notices(
         for contact_id, name, channel, language, _ent_id, ent_name, tax_code, org_id in officers:
             if org_id != notice.campaign.organization_id:
                 continue
-            t = Translator(language)
+            t = translators(language)
             cache_key = (index, t.language)
             if cache_key not in texts:
                 texts[cache_key] = notice.build(t)
@@ -420,8 +681,84 @@ def _plan_board_notices(
     return out
 
 
+def _write_board_notices(
+    session: Session,
+    notices: list[_Broadcastable],
+    on: date,
+    settings: Settings,
+    translators: _Translators,
+) -> dict[str, tuple[int, int]]:
+    """Every board notice to every officer of its board with one INSERT ... SELECT.
+
+    The notices' texts (one per notice and language) form a constant table joined to the
+    officers on (board, language). Returns {kind: (found, new)}; the new rows are counted
+    for all kinds together, under the first kind written.
+    """
+    if not notices:
+        return {}
+    rows = []
+    for index, notice in enumerate(notices):
+        for language in LANGUAGES:
+            rows.append(
+                {
+                    "position": index,
+                    "organization_id": notice.campaign.organization_id,
+                    "kind": notice.kind,
+                    "key_prefix": f"{notice.kind.value}:{notice.campaign.id}:{notice.item}:",
+                    "text": notice.build(translators(language)),
+                    "language": language,
+                }
+            )
+    types = {
+        "position": Integer(),
+        "organization_id": Integer(),
+        "kind": _delivery_column("kind").type,  # stored as the outbox stores it
+        "key_prefix": String(),
+        "text": String(),
+        "language": String(),
+    }
+    texts = _rows_table(rows, types, "notice_texts")
+
+    def officers(stmt: Select[Any]) -> Select[Any]:
+        return (
+            stmt.select_from(Contact)
+            .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
+            .join(
+                texts,
+                and_(
+                    texts.c.organization_id == col(Enterprise.organization_id),
+                    texts.c.language == _language_sql(col(Contact.language)),
+                ),
+            )
+            .where(
+                col(Contact.role) == Role.OFFICER, col(Contact.reachable), col(Enterprise.active)
+            )
+        )
+
+    found = {
+        str(kind): int(n)
+        for kind, n in session.execute(
+            officers(select(texts.c.kind, func.count())).group_by(texts.c.kind)
+        ).all()
+        if n
+    }
+    if not found:
+        return {}
+    source = officers(
+        select(
+            texts.c.key_prefix + cast(col(Contact.id), String) + literal(f":{on.isoformat()}"),
+            texts.c.kind,
+            col(Contact.id),
+            texts.c.text,
+            *_fixed_columns(sending_start_utc(on, settings)),
+        )
+    ).order_by(texts.c.position, col(Enterprise.name), col(Contact.id))
+    inserted = _insert_from_select(session, source)
+    return {kind: (n, inserted if i == 0 else 0) for i, (kind, n) in enumerate(found.items())}
+
+
 def _plan_digests(
-    session: Session, data: _Campaigns, on: date, settings: Settings
+    session: Session, data: _Campaigns, on: date, settings: Settings, translators: _Translators
 ) -> list[PlannedMessage]:
     if not is_digest_day(on):
         return []
@@ -512,7 +849,7 @@ def _plan_digests(
         leader = role == Role.CLUSTER_LEADER
         if leader and cluster_id is None:
             continue  # a cluster leader without a cluster has nothing to see
-        t = Translator(language)
+        t = translators(language)
         for campaign_id, campaign in campaigns.items():
             if org_id is not None and org_id != campaign.organization_id:
                 continue
@@ -579,17 +916,24 @@ def _plan_digests(
 def preview_day(
     session: Session, on: date, settings: Settings, config: SchedulerConfig | None = None
 ) -> list[PlannedMessage]:
-    """Everything the planner would put in the outbox for local date `on`; writes nothing."""
+    """Everything the planner would put in the outbox for local date `on`; writes nothing.
+
+    Row by row, for one day's inspection (the CLI's dry run); the texts come from the same
+    per-run caches as `plan_day`'s set-based writes, so both say the same thing.
+    """
     config = config or SchedulerConfig.from_settings(settings)
     if not is_working_day(on):
         return []  # nothing is ever sent on a day off
     data = _load_campaigns(session)
     if not data.campaigns:
         return []
+    translators = _Translators()
+    reminders = _Reminders.of(data, on, translators)
+    notices = _board_notices(data, on, config)
     return (
-        _plan_reminders(session, data, on, settings)
-        + _plan_board_notices(session, data, on, settings, config)
-        + _plan_digests(session, data, on, settings)
+        _plan_reminders(session, reminders, on, settings)
+        + _plan_board_notices(session, notices, on, settings, translators)
+        + _plan_digests(session, data, on, settings, translators)
     )
 
 
@@ -609,15 +953,39 @@ def _insert(session: Session, planned: list[PlannedMessage]) -> int:
     return insert_deliveries(session, [delivery_row(item, now) for item in items])
 
 
+def _add(result: PlanResult, kind: str, found: int, inserted: int) -> None:
+    if found:
+        result.by_kind[kind] = result.by_kind.get(kind, 0) + found
+    result.candidates += found
+    result.inserted += inserted
+
+
 def plan_day(
     session: Session, on: date, settings: Settings, config: SchedulerConfig | None = None
 ) -> PlanResult:
-    """Write the day's messages to the outbox (idempotent) and commit."""
-    planned = preview_day(session, on, settings, config)
-    result = PlanResult(on=on, candidates=len(planned))
-    for p in planned:
-        result.by_kind[p.kind.value] = result.by_kind.get(p.kind.value, 0) + 1
-    result.inserted = _insert(session, planned)
+    """Write the day's messages to the outbox (idempotent) and commit.
+
+    Reminders and board notices, the messages that go to every officer, are fanned out by
+    the database (INSERT ... SELECT, nothing per message in Python); the staff digests, a
+    few per board, are built row by row. The statement count does not depend on the number
+    of enterprises or contacts.
+    """
+    config = config or SchedulerConfig.from_settings(settings)
+    result = PlanResult(on=on)
+    data = _load_campaigns(session) if is_working_day(on) else _Campaigns({}, [], {}, [])
+    if data.campaigns:
+        translators = _Translators()
+        reminders = _Reminders.of(data, on, translators)
+        _add(
+            result, DeliveryKind.REMINDER.value, *_write_reminders(session, reminders, on, settings)
+        )
+        notices = _board_notices(data, on, config)
+        for kind, (found, inserted) in _write_board_notices(
+            session, notices, on, settings, translators
+        ).items():
+            _add(result, kind, found, inserted)
+        digests = _plan_digests(session, data, on, settings, translators)
+        _add(result, DeliveryKind.DIGEST.value, len(digests), _insert(session, digests))
     session.commit()
     if result.inserted >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
         # Fresh statistics for the claim query: right after a bulk insert into a young
