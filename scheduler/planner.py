@@ -297,7 +297,7 @@ def _rows_table(rows: list[dict[str, Any]], types: dict[str, Any], name: str) ->
     Both SQLite and PostgreSQL accept it; explicit CASTs give PostgreSQL the column types.
     """
     selects = [
-        select(*(cast(literal(row[c]), t).label(c) for c, t in types.items())) for row in rows
+        select(*(cast(literal(row[c], t), t).label(c) for c, t in types.items())) for row in rows
     ]
     compound = selects[0] if len(selects) == 1 else union_all(*selects)
     return compound.subquery(name)

@@ -1,0 +1,115 @@
+"""The set-based writer (INSERT ... SELECT) plans exactly what the row-based dry run lists.
+
+`plan_day` fans reminders and board notices out in SQL, joining the recipients to texts built
+once per (deadline, language, status); `preview_day` builds the same messages row by row. On
+both databases, for days with every kind of message, the outbox must hold the preview's
+messages, in its order, with the same keys, texts, recipients and due times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, delete, select
+
+from bot.models import DeadlineKind, Delivery, DeliveryStatus, Role, SubmissionStatus
+from bot.settings import Settings
+from scheduler.planner import plan_day, preview_day
+from tests.scheduler.factories import add_enterprises, add_staff, make_board, submit
+
+D = date.fromisoformat
+# Raw language codes as chat platforms report them; the planner normalises them like
+# bot.i18n.normalize_language (en-US → en, fr → the default vi).
+LANGUAGES = ["vi", "en", "EN-us", "en_GB", "fr", "vi-VN", "e", ""]
+NOTE = "Thiếu chữ ký {n} & 100% 'dấu' của Giám đốc — xem lại\nmục 2"
+
+
+def _board(session: Session) -> None:
+    board = make_board(session, 2025)
+    for language in LANGUAGES:
+        add_enterprises(session, board, 2, contacts_each=2, language=language)
+    e = board.enterprises
+    launch, titles = DeadlineKind.LAUNCH_DOCUMENT, DeadlineKind.TITLE_REGISTRATION
+    submit(session, board, e[0], launch, SubmissionStatus.DRAFT)
+    submit(session, board, e[1], launch, SubmissionStatus.RETURNED, note=NOTE)
+    submit(session, board, e[2], launch, SubmissionStatus.RETURNED, note="")
+    submit(session, board, e[3], launch, SubmissionStatus.RETURNED)
+    submit(session, board, e[4], launch, SubmissionStatus.SUBMITTED)
+    submit(session, board, e[5], launch, SubmissionStatus.ACCEPTED)
+    submit(session, board, e[6], launch, SubmissionStatus.RETURNED, note="thiếu phụ lục")
+    submit(session, board, e[7], titles, SubmissionStatus.RETURNED, note=NOTE)
+    submit(session, board, e[8], titles, SubmissionStatus.DRAFT)
+    e[9].active = False
+    board.officers[20].reachable = False
+    add_staff(session, board)
+    add_staff(session, board, Role.CLUSTER_LEADER, cluster=board.clusters[0], language="en")
+    other = make_board(session, 2025, slug="other")
+    add_enterprises(session, other, 3, language="en")
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        "2025-01-24",  # Tết eve: the last working day before 31/01, all wordings
+        "2025-02-05",  # 3 working days overdue
+        "2025-02-10",  # Monday: overdue reminders? no, the digest
+        "2025-04-14",  # one day before the registration
+        "2025-07-01",  # phase 2 starts
+        "2025-08-27",  # the National Day prompt (round anniversary)
+        "2025-12-10",  # the year-end report, overdue
+    ],
+)
+def test_plan_day_writes_what_preview_day_lists(
+    engine: Engine, settings: Settings, day: str
+) -> None:
+    on = D(day)
+    with Session(engine, expire_on_commit=False) as session:
+        _board(session)
+        session.commit()
+        preview = preview_day(session, on, settings)
+        result = plan_day(session, on, settings)
+        rows = session.exec(select(Delivery).order_by(col(Delivery.id))).all()
+        again = plan_day(session, on, settings)
+    assert preview, "the day must plan something"
+    assert [r.dedupe_key for r in rows] == [m.dedupe_key for m in preview]
+    written = {r.dedupe_key: (str(r.kind), r.contact_id, r.text, r.not_before) for r in rows}
+    listed = {m.dedupe_key: (str(m.kind), m.contact_id, m.text, m.not_before) for m in preview}
+    assert written == listed
+    assert {r.status for r in rows} == {DeliveryStatus.PENDING}
+    assert all(r.attempts == 0 and r.claimed_by is None for r in rows)
+    assert result.candidates == result.inserted == len(preview)
+    assert result.by_kind == dict(Counter(str(m.kind) for m in preview))
+    assert again.candidates == len(preview) and again.inserted == 0
+
+
+def test_reminder_texts_carry_each_note_and_language(engine: Engine, settings: Settings) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        _board(session)
+        session.commit()
+        plan_day(session, D("2025-01-24"), settings)
+        texts = [r.text for r in session.exec(select(Delivery)).all()]
+    noted = [t for t in texts if NOTE in t]
+    assert len(noted) == 2  # e[1]'s two officers; e[7]'s note is on another item
+    assert sum("thiếu phụ lục" in t for t in texts) == 2
+    english = [t for t in texts if "last working day before the deadline" in t]
+    # en, EN-us, en_GB enterprises of this board (2 each, 2 officers each; e[4]/e[5] done),
+    # and the other board's 3 English-speaking enterprises.
+    assert len(english) == 4 * 2 - 4 + 4 + 3
+
+
+def test_a_replan_after_a_partial_run_adds_only_the_missing(
+    engine: Engine, settings: Settings
+) -> None:
+    on = D("2025-01-24")
+    with Session(engine, expire_on_commit=False) as session:
+        _board(session)
+        session.commit()
+        first = plan_day(session, on, settings)
+        some = session.exec(select(Delivery.id).order_by(col(Delivery.id)).limit(5)).all()
+        session.exec(delete(Delivery).where(col(Delivery.id).in_(some)))  # type: ignore[call-overload]
+        session.commit()
+        second = plan_day(session, on, settings)
+    assert second.candidates == first.candidates and second.inserted == 5
