@@ -404,28 +404,44 @@ class _Reminders:
         deadline, _ = self.due[deadline_id]
         return f"{DeliveryKind.REMINDER.value}:{deadline.campaign_id}:{deadline.kind}:"
 
-    def texts_table(self) -> FromClause:
-        """Every template of the day as a constant table for the INSERT ... SELECT to join."""
-        rows = [
+    def text_sql(self) -> ColumnElement[str]:
+        """SQL choosing each row's text among the day's templates (bound once per statement).
+
+        Nested simple CASEs on (deadline, language, status class): a few comparisons per
+        row. (A joined table of templates made SQLite rescan it for every recipient: 20×
+        slower.) A returned item's note is put into its template with replace().
+        """
+        language = _language_sql(col(Contact.language))
+        status_class = _status_class_sql()
+
+        def by_status(deadline_id: int, lang: str) -> ColumnElement[str]:
+            whens: dict[Any, Any] = {}
+            for cls in (NOTHING, DRAFT, RETURNED, RETURNED_WITH_NOTE):
+                template: ColumnElement[str] = literal(
+                    self.template(deadline_id, lang, cls), String()
+                )
+                if cls == RETURNED_WITH_NOTE:
+                    template = func.replace(template, NOTE_MARK, col(Submission.review_note))
+                whens[cls] = template
+            return case(whens, value=status_class)
+
+        return case(
             {
-                "deadline_id": deadline_id,
-                "language": language,
-                "status_class": status_class,
-                "key_prefix": self.key_prefix(deadline_id),
-                "text": self.template(deadline_id, language, status_class),
-            }
-            for deadline_id in self.due
-            for language in LANGUAGES
-            for status_class in (NOTHING, DRAFT, RETURNED, RETURNED_WITH_NOTE)
-        ]
-        types = {
-            "deadline_id": Integer(),
-            "language": String(),
-            "status_class": String(),
-            "key_prefix": String(),
-            "text": String(),
-        }
-        return _rows_table(rows, types, "reminder_texts")
+                deadline_id: case(
+                    {lang: by_status(deadline_id, lang) for lang in LANGUAGES}, value=language
+                )
+                for deadline_id in self.due
+            },
+            value=col(Deadline.id),
+        )
+
+    def key_sql(self, on: date) -> ColumnElement[str]:
+        """SQL for the dedupe key `reminder:campaign:item:contact:YYYY-MM-DD`."""
+        prefix = case(
+            {deadline_id: literal(self.key_prefix(deadline_id)) for deadline_id in self.due},
+            value=col(Deadline.id),
+        )
+        return prefix + cast(col(Contact.id), String) + literal(f":{on.isoformat()}")
 
 
 def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
@@ -510,9 +526,9 @@ def _write_reminders(
 ) -> tuple[int, int]:
     """Count the day's reminders, then write them with one INSERT ... SELECT; (found, new).
 
-    The database does the fan-out: recipients are joined to the day's templates on
-    (deadline, language, status class), the dedupe key is built by string concatenation and
-    a returned item's note is put into its template with replace(). No Python object exists
+    The database does the fan-out: each recipient row picks its template by (deadline,
+    language, status class), the dedupe key is built by string concatenation and a returned
+    item's note is put into its template with replace(). No Python object exists
     per message, so time and memory stay flat in the number of enterprises.
     """
     if not reminders.due:
@@ -521,31 +537,15 @@ def _write_reminders(
     found = session.execute(_reminder_recipients(select(func.count()), deadline_ids)).scalar_one()
     if not found:
         return 0, 0
-    texts = reminders.texts_table()
-    status_class = _status_class_sql()
     source = _reminder_recipients(
         select(
-            texts.c.key_prefix + cast(col(Contact.id), String) + literal(f":{on.isoformat()}"),
+            reminders.key_sql(on),
             literal(DeliveryKind.REMINDER, _delivery_column("kind").type),
             col(Contact.id),
-            case(
-                (
-                    texts.c.status_class == RETURNED_WITH_NOTE,
-                    func.replace(texts.c.text, NOTE_MARK, col(Submission.review_note)),
-                ),
-                else_=texts.c.text,
-            ),
+            reminders.text_sql(),
             *_fixed_columns(sending_start_utc(on, settings)),
         ),
         deadline_ids,
-    )
-    source = source.join(
-        texts,
-        and_(
-            texts.c.deadline_id == col(Deadline.id),
-            texts.c.language == _language_sql(col(Contact.language)),
-            texts.c.status_class == status_class,
-        ),
     ).order_by(*REMINDER_ORDER)
     return int(found), _insert_from_select(session, source)
 
@@ -690,46 +690,41 @@ def _write_board_notices(
 ) -> dict[str, tuple[int, int]]:
     """Every board notice to every officer of its board with one INSERT ... SELECT.
 
-    The notices' texts (one per notice and language) form a constant table joined to the
-    officers on (board, language). Returns {kind: (found, new)}; the new rows are counted
-    for all kinds together, under the first kind written.
+    The notices (a few: board, kind, key prefix, a text per language) form a constant
+    table joined to the officers on the board; each row picks its language's text with a
+    CASE. Returns {kind: (found, new)}; the new rows are counted for all kinds together,
+    under the first kind written.
     """
     if not notices:
         return {}
-    rows = []
-    for index, notice in enumerate(notices):
-        for language in LANGUAGES:
-            rows.append(
-                {
-                    "position": index,
-                    "organization_id": notice.campaign.organization_id,
-                    "kind": notice.kind,
-                    "key_prefix": f"{notice.kind.value}:{notice.campaign.id}:{notice.item}:",
-                    "text": notice.build(translators(language)),
-                    "language": language,
-                }
-            )
+    rows = [
+        {
+            "position": index,
+            "organization_id": notice.campaign.organization_id,
+            "kind": notice.kind,
+            "key_prefix": f"{notice.kind.value}:{notice.campaign.id}:{notice.item}:",
+            **{f"text_{lang}": notice.build(translators(lang)) for lang in LANGUAGES},
+        }
+        for index, notice in enumerate(notices)
+    ]
     types = {
         "position": Integer(),
         "organization_id": Integer(),
         "kind": _delivery_column("kind").type,  # stored as the outbox stores it
         "key_prefix": String(),
-        "text": String(),
-        "language": String(),
+        **{f"text_{lang}": String() for lang in LANGUAGES},
     }
     texts = _rows_table(rows, types, "notice_texts")
+    text = case(
+        {lang: texts.c[f"text_{lang}"] for lang in LANGUAGES},
+        value=_language_sql(col(Contact.language)),
+    )
 
     def officers(stmt: Select[Any]) -> Select[Any]:
         return (
             stmt.select_from(Contact)
             .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
-            .join(
-                texts,
-                and_(
-                    texts.c.organization_id == col(Enterprise.organization_id),
-                    texts.c.language == _language_sql(col(Contact.language)),
-                ),
-            )
+            .join(texts, texts.c.organization_id == col(Enterprise.organization_id))
             .where(
                 col(Contact.role) == Role.OFFICER, col(Contact.reachable), col(Enterprise.active)
             )
@@ -749,7 +744,7 @@ def _write_board_notices(
             texts.c.key_prefix + cast(col(Contact.id), String) + literal(f":{on.isoformat()}"),
             texts.c.kind,
             col(Contact.id),
-            texts.c.text,
+            text,
             *_fixed_columns(sending_start_utc(on, settings)),
         )
     ).order_by(texts.c.position, col(Enterprise.name), col(Contact.id))
