@@ -245,8 +245,15 @@ def digest_text(
     scope: str | None,
     lines: list[DigestLine],
     overdue: list[OverdueItem],
+    overdue_total: int | None = None,
 ) -> str:
-    """The Monday summary for staff (a cluster leader's covers his cluster)."""
+    """The Monday summary for staff (a cluster leader's covers his cluster).
+
+    `overdue` may be only the first items (at least `DIGEST_OVERDUE_LIMIT` when there are
+    that many) with `overdue_total` saying how many there are in all: the planner does not
+    load every overdue item of a large board to list fifteen.
+    """
+    total = len(overdue) if overdue_total is None else overdue_total
     out = [t("📊 Weekly summary of “{campaign}”, {date}", campaign=campaign_title, date=t.date(on))]
     if scope:
         out.append(t("Cluster: {name}", name=scope))
@@ -266,10 +273,10 @@ def digest_text(
                 total=t.number(line.total),
             )
         )
-    if not overdue:
+    if not total:
         out.append(t("Nothing is overdue."))
         return "\n".join(out)
-    out.append(t("Overdue ({n}):", n=t.number(len(overdue))))
+    out.append(t("Overdue ({n}):", n=t.number(total)))
     listed: list[str] = []
     for item in overdue[:DIGEST_OVERDUE_LIMIT]:
         entry = t(
@@ -279,12 +286,12 @@ def digest_text(
             item=item_short(t, item.kind),
             due=t.date(item.due_on),
         )
-        tail = _more(t, len(overdue) - len(listed) - 1)
+        tail = _more(t, total - len(listed) - 1)
         if len("\n".join([*out, *listed, entry, tail])) > DIGEST_MAX_CHARS:
             break
         listed.append(entry)
     out.extend(listed)
-    rest = len(overdue) - len(listed)
+    rest = total - len(listed)
     if rest > 0:
         out.append(_more(t, rest))
     return "\n".join(out)

@@ -752,6 +752,49 @@ def _write_board_notices(
     return {kind: (n, inserted if i == 0 else 0) for i, (kind, n) in enumerate(found.items())}
 
 
+def _overdue_heads(overdue_ids: list[Any]) -> Any:
+    """SQL: the first `DIGEST_OVERDUE_LIMIT` overdue items of each (campaign, cluster), with
+    the cluster's total, in the digest's order (due date, enterprise name).
+
+    A digest lists at most that many items, for the whole board or one cluster; the board's
+    first ones are all among its clusters' first ones. So the digests never hold every
+    overdue item (300,000 at 100,000 enterprises and three deadlines), only a few per cluster.
+    """
+    partition = (col(Deadline.campaign_id), col(Enterprise.cluster_id))
+    order = (col(Deadline.due_on), col(Enterprise.name), col(Enterprise.id), col(Deadline.id))
+    ranked = (
+        select(
+            col(Deadline.id).label("deadline_id"),
+            col(Deadline.campaign_id).label("campaign_id"),
+            col(Enterprise.cluster_id).label("cluster_id"),
+            col(Enterprise.name).label("name"),
+            col(Enterprise.tax_code).label("tax_code"),
+            col(Deadline.due_on).label("due_on"),
+            col(Enterprise.id).label("enterprise_id"),
+            func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+            func.count().over(partition_by=partition).label("in_cluster"),
+        )
+        .select_from(Enterprise)
+        .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
+        .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
+        .outerjoin(
+            Submission,
+            and_(
+                col(Submission.campaign_id) == col(Deadline.campaign_id),
+                col(Submission.enterprise_id) == col(Enterprise.id),
+                col(Submission.kind) == col(Deadline.kind),
+            ),
+        )
+        .where(col(Deadline.id).in_(overdue_ids), col(Enterprise.active), not_submitted_condition())
+        .subquery("overdue")
+    )
+    return (
+        select(ranked)
+        .where(ranked.c.rank <= messages.DIGEST_OVERDUE_LIMIT)
+        .order_by(ranked.c.due_on, ranked.c.name, ranked.c.enterprise_id, ranked.c.deadline_id)
+    )
+
+
 def _plan_digests(
     session: Session, data: _Campaigns, on: date, settings: Settings, translators: _Translators
 ) -> list[PlannedMessage]:
@@ -810,33 +853,9 @@ def _plan_digests(
     overdue_ids = [d.id for d in deadlines if d.due_on < on]
     overdue_rows: list[Any] = []
     if overdue_ids:
-        overdue_rows = list(
-            session.execute(
-                select(
-                    col(Deadline.id),
-                    col(Enterprise.cluster_id),
-                    col(Enterprise.name),
-                    col(Enterprise.tax_code),
-                )
-                .select_from(Enterprise)
-                .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
-                .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
-                .outerjoin(
-                    Submission,
-                    and_(
-                        col(Submission.campaign_id) == col(Deadline.campaign_id),
-                        col(Submission.enterprise_id) == col(Enterprise.id),
-                        col(Submission.kind) == col(Deadline.kind),
-                    ),
-                )
-                .where(
-                    col(Deadline.id).in_(overdue_ids),
-                    col(Enterprise.active),
-                    not_submitted_condition(),
-                )
-                .order_by(col(Deadline.due_on), col(Enterprise.name))
-            ).all()
-        )
+        overdue_rows = list(session.execute(_overdue_heads(overdue_ids)).all())
+    # How many items are overdue per (campaign, cluster): the digest shows the total.
+    overdue_totals = {(row.campaign_id, row.cluster_id): row.in_cluster for row in overdue_rows}
     by_id = {d.id: d for d in deadlines}
     not_before = sending_start_utc(on, settings)
     out = []
@@ -871,14 +890,19 @@ def _plan_digests(
                 )
             overdue = [
                 messages.OverdueItem(
-                    enterprise=ent_name,
-                    tax_code=tax_code,
-                    kind=DeadlineKind(by_id[did].kind),
-                    due_on=by_id[did].due_on,
+                    enterprise=row.name,
+                    tax_code=row.tax_code,
+                    kind=DeadlineKind(by_id[row.deadline_id].kind),
+                    due_on=by_id[row.deadline_id].due_on,
                 )
-                for did, cid, ent_name, tax_code in overdue_rows
-                if by_id[did].campaign_id == campaign_id and (not leader or cid == cluster_id)
-            ]
+                for row in overdue_rows
+                if row.campaign_id == campaign_id and (not leader or row.cluster_id == cluster_id)
+            ][: messages.DIGEST_OVERDUE_LIMIT]
+            overdue_total = sum(
+                n
+                for (cid, cluster), n in overdue_totals.items()
+                if cid == campaign_id and (not leader or cluster == cluster_id)
+            )
             text = messages.digest_text(
                 t,
                 campaign_title=campaign_title(t, campaign),
@@ -886,6 +910,7 @@ def _plan_digests(
                 scope=cluster_name if leader else None,
                 lines=sorted(lines, key=lambda line: line.due_on),
                 overdue=overdue,
+                overdue_total=overdue_total,
             )
             out.append(
                 PlannedMessage(

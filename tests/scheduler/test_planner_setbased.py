@@ -113,3 +113,25 @@ def test_a_replan_after_a_partial_run_adds_only_the_missing(
         session.commit()
         second = plan_day(session, on, settings)
     assert second.candidates == first.candidates and second.inserted == 5
+
+
+def test_digest_lists_the_boards_first_overdue_items_across_clusters(
+    engine: Engine, settings: Settings
+) -> None:
+    """Only the first items of each cluster are read; the board's digest must still list the
+    board's first ones, in order, and count them all."""
+    with Session(engine, expire_on_commit=False) as session:
+        board = make_board(session, 2025)
+        made = add_enterprises(session, board, 36, contacts_each=0)
+        for i, ent in enumerate(made):
+            ent.name = f"Công ty {(i * 7) % 36:02d}"  # names not in cluster order
+        add_staff(session, board)
+        session.commit()
+        names = sorted(ent.name for ent in made)
+        [digest] = [
+            m for m in preview_day(session, D("2025-02-10"), settings) if m.kind == "digest"
+        ]
+    assert "Quá hạn (36):" in digest.text  # the launch documents, due 31/01
+    listed = [line for line in digest.text.splitlines() if line.startswith("• Công ty")]
+    assert [line.split(" (")[0][2:] for line in listed] == names[: len(listed)]
+    assert len(listed) == 15 and "…và 21 mục khác" in digest.text
