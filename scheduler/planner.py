@@ -530,6 +530,12 @@ def _write_reminders(
     language, status class), the dedupe key is built by string concatenation and a returned
     item's note is put into its template with replace(). No Python object exists
     per message, so time and memory stay flat in the number of enterprises.
+
+    No ORDER BY: sorting 600,000 rows with their texts took 1.3 of 4.4 s on SQLite at
+    100,000 enterprises. The rows go in in the join's order (with both databases' plans
+    today, deadline by deadline), which also spreads one officer's reminders apart for the
+    dispatcher's one message a second per chat; the dry run (`preview_day`) still lists
+    them by enterprise name.
     """
     if not reminders.due:
         return 0, 0
@@ -546,7 +552,7 @@ def _write_reminders(
             *_fixed_columns(sending_start_utc(on, settings)),
         ),
         deadline_ids,
-    ).order_by(*REMINDER_ORDER)
+    )
     return int(found), _insert_from_select(session, source)
 
 
@@ -693,7 +699,7 @@ def _write_board_notices(
     The notices (a few: board, kind, key prefix, a text per language) form a constant
     table joined to the officers on the board; each row picks its language's text with a
     CASE. Returns {kind: (found, new)}; the new rows are counted for all kinds together,
-    under the first kind written.
+    under the first kind written. Like the reminders, inserted unsorted.
     """
     if not notices:
         return {}
@@ -747,7 +753,7 @@ def _write_board_notices(
             text,
             *_fixed_columns(sending_start_utc(on, settings)),
         )
-    ).order_by(texts.c.position, col(Enterprise.name), col(Contact.id))
+    )
     inserted = _insert_from_select(session, source)
     return {kind: (n, inserted if i == 0 else 0) for i, (kind, n) in enumerate(found.items())}
 
