@@ -2,6 +2,7 @@
 
 from bot.models.audit import AuditEntry, ConversationState, ProcessedUpdate
 from bot.models.campaign import Campaign, Deadline, Observance, Phase
+from bot.models.commendation import Decision, ProposalEntry, Score, ScoringCriterion
 from bot.models.enums import (
     Channel,
     DeadlineKind,
@@ -43,6 +44,7 @@ __all__ = [
     "ConversationState",
     "Deadline",
     "DeadlineKind",
+    "Decision",
     "Delivery",
     "DeliveryKind",
     "DeliveryStatus",
@@ -55,9 +57,12 @@ __all__ = [
     "Organization",
     "Phase",
     "ProcessedUpdate",
+    "ProposalEntry",
     "Receipt",
     "RegistrationEntry",
     "Role",
+    "Score",
+    "ScoringCriterion",
     "Submission",
     "SubmissionStatus",
     "YearEndReport",

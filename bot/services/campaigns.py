@@ -456,6 +456,7 @@ DEADLINE_KIND_LABELS: dict[DeadlineKind, str] = {
     DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
     DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
     DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
+    DeadlineKind.COMMENDATION_PROPOSAL: N_("Commendation proposal"),
 }
 
 

@@ -55,6 +55,7 @@ from bot.services.progress import (
     title_catalogue,
     to_decimal,
 )
+from bot.services.sheets import Heading, make_printable
 from bot.settings import get_settings
 
 DATE_FORMAT = "dd/mm/yyyy"
@@ -122,6 +123,25 @@ class _Sheet:
             self.ws.column_dimensions[letter].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
         if self.rows > 1:
             self.ws.auto_filter.ref = self.ws.dimensions
+
+
+def _print_setup(
+    session: Session,
+    ws: Worksheet,
+    organization_id: int,
+    title: str,
+    campaign_title: str,
+    t: Translator,
+    now: datetime | None,
+) -> None:
+    """The title block and print setup of bot/services/sheets.py, for one export's sheet."""
+    from bot.models import Organization
+    from bot.models.types import utcnow
+
+    organization = session.get(Organization, organization_id)
+    at = (now or utcnow()).astimezone(get_settings().tz)
+    board = organization.name if organization is not None else ""
+    make_printable(ws, Heading(title, campaign_title, board, at), t)
 
 
 def _save(wb: Workbook, path: Path | str) -> Path:
@@ -193,6 +213,7 @@ def export_registrations(
     titles: dict[str, TitleDef] | None = None,
     *,
     actor: str = "",
+    now: datetime | None = None,
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -249,6 +270,9 @@ def export_registrations(
         )
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
+    _print_setup(
+        session, sheet.ws, scope.organization_id, t("Title registrations"), campaign.title, t, now
+    )
     _save(wb, path)
     _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor)
     return len(rows)
@@ -267,6 +291,7 @@ def export_reports(
     figures: Sequence[FigureDef] | None = None,
     *,
     actor: str = "",
+    now: datetime | None = None,
 ) -> int:
     """Write the report summary (one row per enterprise, every figure a number cell).
 
@@ -364,6 +389,9 @@ def export_reports(
     narrative_column = get_column_letter(len(headers))
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
+    _print_setup(
+        session, sheet.ws, scope.organization_id, kind_label(t, kind), campaign.title, t, now
+    )
     _save(wb, path)
     _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, kind)
     return len(rows)
@@ -401,6 +429,7 @@ def export_missing(
     language: str = "vi",
     *,
     actor: str = "",
+    now: datetime | None = None,
 ) -> int:
     """Write the enterprises that have not submitted `kind`, with their officers."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -431,6 +460,15 @@ def export_missing(
         )
     sheet.finish()
     wb.properties.title = t("Not submitted") + f" – {kind_label(t, kind)} – {campaign.title}"
+    _print_setup(
+        session,
+        sheet.ws,
+        scope.organization_id,
+        t("Not submitted") + f" – {kind_label(t, kind)}",
+        campaign.title,
+        t,
+        now,
+    )
     _save(wb, path)
     _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, kind)
     return len(missing)

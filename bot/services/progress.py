@@ -54,6 +54,7 @@ KIND_LABELS: dict[str, str] = {
     DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
     DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
     DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
+    DeadlineKind.COMMENDATION_PROPOSAL: N_("Commendation proposal"),
 }
 
 STATUS_LABELS: dict[str, str] = {

@@ -83,6 +83,7 @@ RECEIPT_PREFIX = {
     DeadlineKind.YEAR_END_REPORT: "BC",  # báo cáo
     DeadlineKind.LAUNCH_DOCUMENT: "PD",  # phát động
     DeadlineKind.SIX_MONTH_REPORT: "SK",  # sơ kết
+    DeadlineKind.COMMENDATION_PROPOSAL: "DN",  # đề nghị khen thưởng
 }
 REPORT_KINDS = (DeadlineKind.YEAR_END_REPORT, DeadlineKind.SIX_MONTH_REPORT)
 MAX_FILE_SIZE = 20 * 1024 * 1024
@@ -112,6 +113,7 @@ KIND_LABELS = {
     DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
     DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
     DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
+    DeadlineKind.COMMENDATION_PROPOSAL: N_("Commendation proposal"),
 }
 
 
@@ -978,6 +980,10 @@ def problems(session: Session, submission: Submission) -> list[DomainError]:
             found.append(InvalidInput(N_("The document number is missing.")))
         if document is None or document.document_date is None:
             found.append(InvalidInput(N_("The document date is missing.")))
+    elif kind == DeadlineKind.COMMENDATION_PROPOSAL:
+        from bot.services.proposals import proposal_problems
+
+        found += proposal_problems(session, submission)
     return found
 
 
@@ -998,6 +1004,10 @@ def snapshot(session: Session, submission: Submission) -> dict[str, Any]:
         document = launch_document(session, submission)
         content["document_number"] = document.document_number if document else ""
         content["document_date"] = document.document_date if document else None
+    elif submission.kind == DeadlineKind.COMMENDATION_PROPOSAL:
+        from bot.services.proposals import proposal_snapshot
+
+        content["proposals"] = proposal_snapshot(session, submission)
     content["attachments"] = [_attachment_dump(a) for a in list_attachments(session, submission)]
     result: dict[str, Any] = audit.json_safe(content)
     return result
@@ -1285,6 +1295,10 @@ def _has_content(session: Session, submission: Submission) -> bool:
     if submission.kind in REPORT_KINDS:
         report = _report(session, submission, create=False)
         return report is not None and bool(report.figures or report.narrative)
+    if submission.kind == DeadlineKind.COMMENDATION_PROPOSAL:
+        from bot.services.proposals import list_proposals
+
+        return bool(list_proposals(session, submission))
     document = launch_document(session, submission)
     return document is not None
 

@@ -63,6 +63,11 @@ KIND_WORDS: dict[str, DeadlineKind] = {
     "six_month": DeadlineKind.SIX_MONTH_REPORT,
     "six_month_report": DeadlineKind.SIX_MONTH_REPORT,
     "sơ kết": DeadlineKind.SIX_MONTH_REPORT,
+    "propose": DeadlineKind.COMMENDATION_PROPOSAL,
+    "proposal": DeadlineKind.COMMENDATION_PROPOSAL,
+    "commendation_proposal": DeadlineKind.COMMENDATION_PROPOSAL,
+    "denghi": DeadlineKind.COMMENDATION_PROPOSAL,
+    "đề nghị": DeadlineKind.COMMENDATION_PROPOSAL,
 }
 
 
