@@ -22,12 +22,14 @@ ITEM_LABELS: dict[DeadlineKind, str] = {
     DeadlineKind.TITLE_REGISTRATION: N_("the registration of emulation titles"),
     DeadlineKind.YEAR_END_REPORT: N_("the year-end emulation summary report"),
     DeadlineKind.SIX_MONTH_REPORT: N_("the six-month emulation report"),
+    DeadlineKind.COMMENDATION_PROPOSAL: N_("the commendation proposal for the year"),
 }
 ITEM_COMMANDS: dict[DeadlineKind, str] = {
     DeadlineKind.LAUNCH_DOCUMENT: "/launch",
     DeadlineKind.TITLE_REGISTRATION: "/register",
     DeadlineKind.YEAR_END_REPORT: "/report",
     DeadlineKind.SIX_MONTH_REPORT: "/report",
+    DeadlineKind.COMMENDATION_PROPOSAL: "/propose",
 }
 # Short names for the staff digest.
 ITEM_SHORT: dict[DeadlineKind, str] = {
@@ -35,6 +37,7 @@ ITEM_SHORT: dict[DeadlineKind, str] = {
     DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
     DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
     DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
+    DeadlineKind.COMMENDATION_PROPOSAL: N_("Commendation proposal"),
 }
 
 # The digest lists at most this many overdue enterprises, and stays under Zalo's 2,000
