@@ -62,60 +62,54 @@ class World:
         return subs.get_or_create_submission(self.session, self.campaign.id, ent.id, kind)
 
 
+def build(session: Session) -> World:
+    """A board, one cluster, two enterprises, a 2026 campaign with registration, report and
+    proposal deadlines, an officer and a staff member (flushed, not committed)."""
+    org = Organization(slug="bac-giang", name="BQL các KCN Bắc Giang", province="Bắc Giang")
+    session.add(org)
+    session.flush()
+    assert org.id is not None
+    cluster = Cluster(organization_id=org.id, name="Cụm 1")
+    session.add(cluster)
+    session.flush()
+    campaign = Campaign(
+        organization_id=org.id,
+        template="bac-giang-kcn",
+        year=2026,
+        title="Phong trào thi đua năm 2026",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    session.add(campaign)
+    session.flush()
+    assert campaign.id is not None
+    for kind, due in (
+        (REG, date(2026, 4, 15)),
+        (REPORT, date(2026, 12, 5)),
+        (PROPOSAL, date(2026, 12, 20)),
+    ):
+        session.add(Deadline(campaign_id=campaign.id, kind=kind, due_on=due))
+    alpha = Enterprise(
+        organization_id=org.id, tax_code="2400123456", name="Công ty Alpha", cluster_id=cluster.id
+    )
+    beta = Enterprise(
+        organization_id=org.id, tax_code="2400654321", name="Công ty Beta", cluster_id=cluster.id
+    )
+    session.add_all([alpha, beta])
+    session.flush()
+    officer = Contact(channel=Channel.TELEGRAM, user_id="1", chat_id="1", enterprise_id=alpha.id)
+    staff = Contact(
+        channel=Channel.TELEGRAM, user_id="2", chat_id="2", role=Role.STAFF, organization_id=org.id
+    )
+    session.add_all([officer, staff])
+    session.flush()
+    return World(session, campaign, alpha, beta, officer, staff)
+
+
 @pytest.fixture
 def world(engine: Engine) -> Iterator[World]:
     with Session(engine, expire_on_commit=False) as session:
-        org = Organization(slug="bac-giang", name="BQL các KCN Bắc Giang", province="Bắc Giang")
-        session.add(org)
-        session.flush()
-        assert org.id is not None
-        cluster = Cluster(organization_id=org.id, name="Cụm 1")
-        session.add(cluster)
-        session.flush()
-        campaign = Campaign(
-            organization_id=org.id,
-            template="bac-giang-kcn",
-            year=2026,
-            title="Phong trào thi đua năm 2026",
-            starts_on=date(2026, 1, 1),
-            ends_on=date(2026, 12, 31),
-        )
-        session.add(campaign)
-        session.flush()
-        assert campaign.id is not None
-        for kind, due in (
-            (REG, date(2026, 4, 15)),
-            (REPORT, date(2026, 12, 5)),
-            (PROPOSAL, date(2026, 12, 20)),
-        ):
-            session.add(Deadline(campaign_id=campaign.id, kind=kind, due_on=due))
-        alpha = Enterprise(
-            organization_id=org.id,
-            tax_code="2400123456",
-            name="Công ty Alpha",
-            cluster_id=cluster.id,
-        )
-        beta = Enterprise(
-            organization_id=org.id,
-            tax_code="2400654321",
-            name="Công ty Beta",
-            cluster_id=cluster.id,
-        )
-        session.add_all([alpha, beta])
-        session.flush()
-        officer = Contact(
-            channel=Channel.TELEGRAM, user_id="1", chat_id="1", enterprise_id=alpha.id
-        )
-        staff = Contact(
-            channel=Channel.TELEGRAM,
-            user_id="2",
-            chat_id="2",
-            role=Role.STAFF,
-            organization_id=org.id,
-        )
-        session.add_all([officer, staff])
-        session.flush()
-        yield World(session, campaign, alpha, beta, officer, staff)
+        yield build(session)
         session.commit()
 
 
