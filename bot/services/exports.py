@@ -41,15 +41,14 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services.access import InvalidInput, Scope, campaign_in_scope
+from bot.services.items import kind_label, parse_kind
 from bot.services.progress import (
     COUNTED_STATUSES,
     FigureDef,
     TitleDef,
     aggregate_figures,
-    kind_label,
     missing_enterprises,
     missing_status,
-    parse_kind,
     report_figures,
     status_label,
     title_catalogue,

@@ -45,16 +45,10 @@ from bot.models import (
     Zone,
 )
 from bot.services.access import NotFound, Scope, campaign_in_scope
+from bot.services.items import KindName, kind_label, parse_kind
 from bot.services.submissions import not_submitted_condition
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-
-KIND_LABELS: dict[str, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: N_("Launch document"),
-    DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
-    DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
-    DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
-}
 
 STATUS_LABELS: dict[str, str] = {
     SubmissionStatus.DRAFT: N_("Draft"),
@@ -71,41 +65,11 @@ COUNTED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 # (an enterprise with no submission row at all is not submitted either).
 
 
-@dataclass(frozen=True)
-class KindName:
-    """A deadline kind as an error parameter: it names itself in the reader's language."""
-
-    kind: str
-
-    def localize(self, language: str) -> str:
-        return kind_label(Translator(language), self.kind)
-
-    def __str__(self) -> str:
-        return self.localize("en")
-
-
-def kind_label(t: Translator, kind: str) -> str:
-    """The deadline kind in the user's language."""
-    return t(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
-
-
 def status_label(t: Translator, status: str | None) -> str:
     """A submission status (None: nothing started) in the user's language."""
     if status is None:
         return t(NOT_STARTED_LABEL)
     return t(STATUS_LABELS[status]) if status in STATUS_LABELS else status
-
-
-def parse_kind(value: str) -> DeadlineKind:
-    """A deadline kind from its code, or a clear refusal listing the known ones."""
-    try:
-        return DeadlineKind(value)
-    except ValueError:
-        raise NotFound(
-            N_("Unknown item {kind}; expected one of: {known}."),
-            kind=value,
-            known=", ".join(k.value for k in DeadlineKind),
-        ) from None
 
 
 # --------------------------------------------------------------------------- catalogues

@@ -24,7 +24,7 @@ from bot.services.campaigns import (
     phase_name,
     plan_campaign,
 )
-from bot.services.progress import kind_label
+from bot.services.items import kind_label
 from bot.services.templates import Template, TemplateKind, list_templates, load_template
 from conversations.flow import (
     STAFF_ROLES,

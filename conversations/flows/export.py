@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.models import DeadlineKind
 from bot.services.exports import export_missing, export_registrations, export_reports
-from bot.services.progress import kind_label
+from bot.services.items import kind_label
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
