@@ -33,7 +33,6 @@ from bot.models import (
     SubmissionStatus,
 )
 from bot.services import submissions as subs
-from bot.services.items import kind_label
 from bot.services.errors import (
     InvalidFile,
     InvalidInput,
@@ -45,6 +44,7 @@ from bot.services.errors import (
     SubmissionLocked,
     WrongKind,
 )
+from bot.services.items import kind_label
 from bot.services.numbers import report_figures
 
 REG = DeadlineKind.TITLE_REGISTRATION
