@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from bot.i18n import N_, Translator
+from bot.messaging import Reply
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
 from bot.services.contacts import is_staff as _is_staff
 from bot.services.items import kind_command, kind_label
 from conversations.flow import Ctx
-from conversations.interface import Reply
 
 if TYPE_CHECKING:
     from conversations.registry import Registry

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
     Channel,
@@ -42,7 +43,6 @@ from conversations.flow import (
     Stop,
     reply,
 )
-from conversations.interface import Choice, Reply
 
 REOPEN = "item:reopen"
 LEAVE = "item:leave"

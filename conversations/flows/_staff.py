@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
+from bot.messaging import Choice
 from bot.models import (
     Campaign,
     Contact,
@@ -36,7 +37,6 @@ from bot.services.progress import MissingEnterprise
 from bot.settings import get_settings
 from conversations import common
 from conversations.flow import Ctx, Invalid, Stop, reply
-from conversations.interface import Choice
 from scheduler.outbox import OutboxItem, enqueue_many
 
 KIND_PREFIX = "kind:"

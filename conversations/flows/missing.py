@@ -9,6 +9,7 @@ leader sees and nudges his own cluster only.
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.services.items import parse_kind_word
 from bot.services.progress import deadline_of, missing_enterprises, render_missing_text
 from conversations.flow import (
@@ -24,7 +25,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _staff
-from conversations.interface import Choice, Reply
 
 NUDGE = "mis:nudge"
 CLOSE = "mis:close"

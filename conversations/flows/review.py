@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.i18n import N_, Translator
+from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
     DeadlineKind,
@@ -44,7 +45,6 @@ from conversations.flow import (
 )
 from conversations.flows import _staff
 from conversations.flows.register import describe
-from conversations.interface import Choice, Reply
 
 ACCEPT = "rev:accept"
 RETURN = "rev:return"

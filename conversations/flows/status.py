@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Reply
 from bot.models import DeadlineKind
 from bot.services import submissions as subs
 from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import Ctx, Finish, Flow, Outcome, reply
-from conversations.interface import Reply
 
 
 def status_text(ctx: Ctx) -> str:
