@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 02:37:13.337938
+Create Date: 2026-12-01 02:56:14.905166
 """
 
 from collections.abc import Sequence

@@ -18,7 +18,6 @@ from pathlib import Path
 import click
 from sqlmodel import Session, select
 
-from bot.announcements import announce_decision
 from bot.cli.staff import _session, _translator, parse_day
 from bot.documents import commendation as documents
 from bot.i18n import N_, Translator
@@ -26,9 +25,11 @@ from bot.models import Campaign, Enterprise
 from bot.models.commendation import Decision
 from bot.models.types import utcnow
 from bot.services import commendations as com
+from bot.services.announcements import announce_decision
 from bot.services.errors import NotFound
 from bot.services.titles import TitleRef
 from bot.settings import get_settings
+from conversations.flows._staff import notify_officers
 
 ACTOR = "cli"
 COMMANDS: list[click.Command] = []
@@ -176,7 +177,7 @@ def decision(
             entry_ids=list(entries) or None,
             actor=ACTOR,
         )
-        queued = announce_decision(session, recorded, rows, now, actor=ACTOR)
+        queued = announce_decision(session, recorded, rows, now, notify_officers, actor=ACTOR)
         click.echo(
             t(
                 "Decision {number} recorded: {n} entries of {m} enterprises; {q} notices "

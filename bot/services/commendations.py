@@ -37,7 +37,11 @@ from bot.services import audit
 from bot.services import submissions as subs
 from bot.services.errors import InvalidInput, InvalidState, NotFound
 from bot.services.proposals import list_proposals
+from bot.services.submissions.finding import _subject
+from bot.services.submissions.states import _Label
+from bot.services.submissions.text import _one_line, _too_long
 from bot.services.titles import TitleRef, get_title
+from bot.settings import get_settings
 from bot.templates import TEMPLATES_DIR
 
 KIND = DeadlineKind.COMMENDATION_PROPOSAL
@@ -146,7 +150,7 @@ def _proposal(session: Session, entry: ProposalEntry) -> Submission:
     if submission.status != SubmissionStatus.SUBMITTED:
         raise InvalidState(
             N_("Only a submitted proposal can be reviewed; this one is {state}."),
-            state=subs._Label(subs.STATE_LABELS[submission.status]),
+            state=_Label(subs.STATE_LABELS[submission.status]),
         )
     return submission
 
@@ -173,8 +177,8 @@ def review_entry(
         raise NotFound(N_("This entry does not exist (any more)."))
     submission = _proposal(session, entry)
     before = {"review": entry.review, "awarded_code": entry.awarded_code}
-    cleaned = subs._one_line(note)
-    subs._too_long(cleaned, subs.REASON_MAX)
+    cleaned = _one_line(note)
+    _too_long(cleaned, subs.REASON_MAX)
     if verdict == "accept":
         entry.review, entry.awarded_code, entry.review_note = "accepted", entry.title_code, None
     elif verdict == "return":
@@ -201,7 +205,7 @@ def review_entry(
         f"proposal.review_{verdict}",
         contact_id=reviewer_contact_id,
         actor=actor,
-        subject=subs._subject(submission),
+        subject=_subject(submission),
         before=before,
         after={
             "entry": entry.id,
@@ -302,7 +306,7 @@ def _on_time_share(session: Session, campaign: Campaign, enterprise_id: int) -> 
     ).all()
     if not deadlines:
         return Decimal(0)
-    tz = subs.get_settings().tz
+    tz = get_settings().tz
     on_time = 0
     for deadline in deadlines:
         first = session.exec(
@@ -611,10 +615,10 @@ def record_decision(
     authority's level not yet awarded; `entry_ids` narrows it (the province may award fewer
     than proposed). Returns the decision and the rows awarded."""
     level = _authority(authority)
-    cleaned = subs._one_line(number)
+    cleaned = _one_line(number)
     if not cleaned:
         raise InvalidInput(N_("Please type the decision's number, for example 125/QĐ-BQL."))
-    subs._too_long(cleaned, 64)
+    _too_long(cleaned, 64)
     if signed_on > subs.local_date(now):
         raise InvalidInput(N_("The decision date {date} is in the future."), date=signed_on)
     if session.exec(
@@ -639,7 +643,7 @@ def record_decision(
         number=cleaned,
         signed_on=signed_on,
         authority=level,
-        signer_name=subs._one_line(signer_name)[:255],
+        signer_name=_one_line(signer_name)[:255],
         created_at=now,
         created_by_contact_id=contact_id,
     )

@@ -31,6 +31,11 @@ from bot.models.submission import RegistrationEntry, Submission
 from bot.services import audit
 from bot.services import submissions as subs
 from bot.services.errors import DomainError, InvalidInput, NotFound
+from bot.services.submissions.clock import _now
+from bot.services.submissions.finding import _id, _subject
+from bot.services.submissions.locking import _begin_change, _expect_kind
+from bot.services.submissions.registration import _validated_entry
+from bot.services.submissions.text import _too_long
 from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
 
 KIND = DeadlineKind.COMMENDATION_PROPOSAL
@@ -49,7 +54,7 @@ REPORTED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 def _clean_text(value: str | None, limit: int) -> str:
     lines = [" ".join(line.split()) for line in (value or "").splitlines()]
     text = unicodedata.normalize("NFC", "\n".join(line for line in lines if line).strip())
-    subs._too_long(text, limit)
+    _too_long(text, limit)
     return text
 
 
@@ -143,7 +148,7 @@ def _validated(
     summary: str,
     initiative: str,
 ) -> ProposalEntry:
-    registration = subs._validated_entry(
+    registration = _validated_entry(
         submission, nominee, title_code, full_name, position, unit_name, bool(initiative.strip())
     )
     text = _clean_text(summary, SUMMARY_MAX)
@@ -159,7 +164,7 @@ def _validated(
             title=TitleRef(title.code),
         )
     entry = ProposalEntry(
-        submission_id=subs._id(submission),
+        submission_id=_id(submission),
         nominee=registration.nominee,
         full_name=registration.full_name,
         position=registration.position,
@@ -207,8 +212,8 @@ def add_proposal(
     Refused (and nothing changes) when the nominee was not registered for that title, when the
     summary is empty, when the title needs an initiative and none is named, or twice.
     """
-    now = subs._now(now)
-    subs._expect_kind(submission, KIND)
+    now = _now(now)
+    _expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = _validated(
         session,
@@ -229,7 +234,7 @@ def add_proposal(
     ).one()
     if held >= MAX_PROPOSALS:
         raise InvalidInput(N_("A proposal holds at most {max} entries."), max=MAX_PROPOSALS)
-    subs._begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor)
     session.add(entry)
     session.flush()
     audit.record(
@@ -237,7 +242,7 @@ def add_proposal(
         "proposal.entry_add",
         contact_id=contact_id,
         actor=actor,
-        subject=subs._subject(submission),
+        subject=_subject(submission),
         after=proposal_dump(entry),
         at=now,
     )
@@ -264,8 +269,8 @@ def update_proposal(
 ) -> ProposalEntry:
     """Change the summary or the initiative of an entry (None keeps it). A changed entry is
     reviewed afresh: its earlier verdict is cleared."""
-    now = subs._now(now)
-    subs._expect_kind(submission, KIND)
+    now = _now(now)
+    _expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = get_proposal(session, submission, entry_id)
     before = proposal_dump(entry)
@@ -280,7 +285,7 @@ def update_proposal(
         summary if summary is not None else entry.summary,
         initiative if initiative is not None else entry.initiative,
     )
-    subs._begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor)
     entry.summary = merged.summary
     entry.initiative = merged.initiative
     entry.has_initiative = merged.has_initiative
@@ -293,7 +298,7 @@ def update_proposal(
         "proposal.entry_update",
         contact_id=contact_id,
         actor=actor,
-        subject=subs._subject(submission),
+        subject=_subject(submission),
         before=before,
         after=proposal_dump(entry),
         at=now,
@@ -311,11 +316,11 @@ def remove_proposal(
     actor: str = "",
 ) -> None:
     """Withdraw one entry of the proposal."""
-    now = subs._now(now)
-    subs._expect_kind(submission, KIND)
+    now = _now(now)
+    _expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = get_proposal(session, submission, entry_id)
-    subs._begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor)
     before = proposal_dump(entry)
     session.delete(entry)
     session.flush()
@@ -324,7 +329,7 @@ def remove_proposal(
         "proposal.entry_remove",
         contact_id=contact_id,
         actor=actor,
-        subject=subs._subject(submission),
+        subject=_subject(submission),
         before=before,
         at=now,
     )

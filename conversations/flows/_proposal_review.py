@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.messaging import Choice, Reply
 from bot.models import Campaign, Enterprise, Submission, SubmissionStatus
 from bot.models.commendation import ProposalEntry
 from bot.services import commendations as com
@@ -19,7 +20,6 @@ from bot.services import proposals as prop
 from bot.services.titles import get_title
 from conversations.flow import Answer, Ctx, Finish, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _staff
-from conversations.interface import Choice, Reply
 
 ACCEPT = "pe:accept"
 RETURN = "pe:return"

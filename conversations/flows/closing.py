@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.announcements import announce_decision
 from bot.documents import commendation as documents
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models.campaign import Campaign
 from bot.models.organization import Enterprise
 from bot.services import audit
 from bot.services import commendations as com
+from bot.services.announcements import announce_decision
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -36,7 +37,6 @@ from conversations.flow import (
 )
 from conversations.flows import _staff
 from conversations.flows.launch import parse_date
-from conversations.interface import Choice, Reply
 
 RANKING = "cl:ranking"
 SCORE = "cl:score"
@@ -245,7 +245,9 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         contact_id=ctx.contact.id,
         actor=_staff.actor(ctx),
     )
-    queued = announce_decision(ctx.session, decision, rows, ctx.now, actor=_staff.actor(ctx))
+    queued = announce_decision(
+        ctx.session, decision, rows, ctx.now, _staff.notify_officers, actor=_staff.actor(ctx)
+    )
     word = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".docx")
     documents.decision_annex(ctx.session, decision).save(str(word))
     sheet = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".xlsx")

@@ -11,16 +11,16 @@ year-end report) are shown before submitting and block it while broken.
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import DeadlineKind, Nominee, RegistrationEntry
 from bot.models.commendation import ProposalEntry
 from bot.services import proposals as prop
 from bot.services import submissions as subs
+from bot.services.items import kind_command
 from bot.services.titles import get_title
-from conversations import common
 from conversations.flow import Answer, Ctx, Finish, Flow, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _items
 from conversations.flows.register import describe
-from conversations.interface import Choice, Reply
 
 KIND = DeadlineKind.COMMENDATION_PROPOSAL
 ADD = "prop:add"
@@ -292,7 +292,7 @@ def _begin(ctx: Ctx, args: str) -> Outcome:
 
 
 FLOW = Flow(
-    command=common.ITEM_COMMANDS[KIND],
+    command=kind_command(KIND),
     summary=N_("propose commendations for the year (from your registration)"),
     steps=_items.guard(KIND, _steps()),
     begin=_begin,

@@ -1,26 +1,29 @@
 """Results announced: each enterprise's officers are told at once what a decision awarded.
 
 `result_notice` is the one text (the lead can port it to the notification classes of
-bot/notifications/ as it is); `announce_decision` queues it through the outbox, one notice per
-reachable officer, in the officer's language, with a dedupe key per decision and contact so
-announcing twice sends nothing twice.
+bot/notifications/ as it is); `announce_decision` queues it through the outbox's enqueue path
+(passed in: the domain does not import the scheduler), one notice per reachable officer, in
+the officer's language, with a dedupe key per decision and contact so announcing twice sends
+nothing twice.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Protocol
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.i18n import Translator
-from bot.models import Campaign, Contact, DeliveryKind, Role
+from bot.models import Campaign
 from bot.models.commendation import Decision
 from bot.services import audit
 from bot.services import commendations as com
 from bot.services.campaigns import campaign_title
 from bot.services.titles import get_title
-from scheduler.outbox import OutboxItem, enqueue_many
+
+LANGUAGES = ("vi", "en")
 
 
 def result_notice(
@@ -41,10 +44,31 @@ def result_notice(
     return "\n".join(lines)
 
 
+class Notify(Protocol):
+    """Queues a notice to every reachable officer of an enterprise (the outbox's enqueue path:
+    `conversations.flows._staff.notify_officers`), `text_for` by language; returns the count."""
+
+    def __call__(
+        self,
+        session: Session,
+        enterprise_id: int,
+        key: str,
+        text_for: dict[str, str],
+        now: datetime,
+    ) -> int: ...
+
+
 def announce_decision(
-    session: Session, decision: Decision, rows: list[com.Row], now: datetime, *, actor: str = ""
+    session: Session,
+    decision: Decision,
+    rows: list[com.Row],
+    now: datetime,
+    notify: Notify,
+    *,
+    actor: str = "",
 ) -> int:
-    """Queue the result notice to the officers of every enterprise the decision awards;
+    """Queue the result notice to the officers of every enterprise the decision awards, in
+    their language, with a dedupe key per decision (announcing twice sends nothing twice);
     returns the number of notices queued (audited)."""
     campaign = session.get(Campaign, decision.campaign_id)
     assert campaign is not None and decision.id is not None
@@ -52,41 +76,19 @@ def announce_decision(
     for row in rows:
         assert row.enterprise.id is not None
         by_enterprise[row.enterprise.id].append((row.name, row.code))
-    officers = session.exec(
-        select(Contact).where(
-            col(Contact.enterprise_id).in_(list(by_enterprise)),
-            Contact.role == Role.OFFICER,
-            col(Contact.reachable).is_(True),
-        )
-    ).all()
-    items = []
-    for contact in officers:
-        assert contact.id is not None and contact.enterprise_id is not None
-        text = result_notice(
-            Translator(contact.language), campaign, decision, by_enterprise[contact.enterprise_id]
-        )
-        items.append(
-            OutboxItem(
-                DeliveryKind.NOTICE,
-                contact.id,
-                text,
-                f"decision:{decision.id}:{contact.id}",
-                not_before=now,
-            )
-        )
-    queued = enqueue_many(session, items)
+    queued = 0
+    for enterprise_id, awarded in by_enterprise.items():
+        texts = {
+            language: result_notice(Translator(language), campaign, decision, awarded)
+            for language in LANGUAGES
+        }
+        queued += notify(session, enterprise_id, f"decision:{decision.id}", texts, now)
     audit.record(
         session,
         "decision.announce",
         actor=actor,
         subject=f"campaign:{campaign.id}",
-        after={
-            "decision": decision.id,
-            "enterprises": len(by_enterprise),
-            "queued": queued,
-            "unreachable_enterprises": len(by_enterprise)
-            - len({c.enterprise_id for c in officers}),
-        },
+        after={"decision": decision.id, "enterprises": len(by_enterprise), "queued": queued},
         at=now,
     )
     return queued
