@@ -253,22 +253,35 @@ def submission_letter(
         f"Căn cứ Kế hoạch{plan} của {organization.name} phát động {_mid(campaign.title)} "
         "và kết quả bình xét của Hội đồng Thi đua - Khen thưởng của Ban;",
     )
-    add_paragraph(
-        doc,
+    collectives = sum(1 for r in rows if r.entry.nominee == Nominee.COLLECTIVE)
+    individuals = len(rows) - collectives
+    received = (
         f"Năm {campaign.year}, {organization.name} nhận đề nghị khen thưởng của "
-        f"{len(enterprises):02d} doanh nghiệp. Qua bình xét, {organization.name} kính trình "
-        f"Chủ tịch UBND tỉnh xem xét, khen thưởng {len(rows):02d} tập thể, cá nhân, cụ thể:",
+        f"{len(enterprises):02d} doanh nghiệp."
     )
-    add_table(
-        doc,
-        ("STT", "Danh hiệu, hình thức khen thưởng", "Tập thể", "Cá nhân"),
-        [
-            [i, _title(code), f"{collectives:02d}", f"{individuals:02d}"]
-            for i, (code, collectives, individuals) in enumerate(form_counts(rows), 1)
-        ],
-        widths_mm=(15, 100, 25, 25),
-        number_columns=(2, 3),
-    )
+    if rows:
+        add_paragraph(
+            doc,
+            f"{received} Qua bình xét, {organization.name} kính trình Chủ tịch UBND tỉnh xem "
+            f"xét, khen thưởng {collectives:02d} tập thể và {individuals:02d} cá nhân có thành "
+            "tích xuất sắc, cụ thể:",
+        )
+        add_table(
+            doc,
+            ("STT", "Danh hiệu, hình thức khen thưởng", "Tập thể", "Cá nhân"),
+            [
+                [i, _title(code), f"{collective:02d}", f"{individual:02d}"]
+                for i, (code, collective, individual) in enumerate(form_counts(rows), 1)
+            ],
+            widths_mm=(15, 100, 25, 25),
+            number_columns=(2, 3),
+        )
+    else:
+        add_paragraph(
+            doc,
+            f"{received} Qua bình xét, chưa có tập thể, cá nhân nào được đề nghị Chủ tịch UBND "
+            "tỉnh khen thưởng.",
+        )
     ranked = [r for r in com.ranking(session, campaign) if r.shortlisted]
     if ranked:
         add_paragraph(

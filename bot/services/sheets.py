@@ -42,6 +42,7 @@ def make_printable(ws: Worksheet, heading: Heading, t: Translator) -> None:
     """Add the title block and the print setup to `ws` (header in row 1 before the call)."""
     _trim_decimals(ws)
     columns = max(ws.max_column, 1)
+    _fit_columns(ws, columns)
     _rule_cells(ws, columns)
     ws.insert_rows(1, TITLE_ROWS + 1)
     header_row = HEADER_ROW
@@ -65,6 +66,7 @@ def make_printable(ws: Worksheet, heading: Heading, t: Translator) -> None:
         if columns > 1:
             ws.merge_cells(f"A{row}:{last}{row}")
     ws.row_dimensions[1].height = 24
+    ws.row_dimensions[header_row].height = _header_height(ws, header_row, columns)
     ws.freeze_panes = f"A{header_row + 1}"
     if ws.auto_filter.ref:
         ws.auto_filter.ref = f"A{header_row}:{last}{ws.max_row}"
@@ -83,6 +85,45 @@ def make_printable(ws: Worksheet, heading: Heading, t: Translator) -> None:
     wb = ws.parent
     if wb is not None and not wb.properties.title:
         wb.properties.title = heading.title
+
+
+NARROWEST, WIDEST = 6, 40
+
+
+def _fit_columns(ws: Worksheet, columns: int) -> None:
+    """Columns as wide as their values (not their headers, which wrap), at most 40 characters;
+    longer values wrap. So a wide report fits the page width at a readable size."""
+    for column in range(1, columns + 1):
+        letter = get_column_letter(column)
+        header = str(ws.cell(row=1, column=column).value or "")
+        longest_word = max((len(word) for word in header.split()), default=0)
+        values = [ws.cell(row=row, column=column).value for row in range(2, ws.max_row + 1)]
+        longest = max((_shown_length(v) for v in values if v is not None), default=0)
+        width = min(WIDEST, max(NARROWEST, longest + 2, longest_word + 2))
+        ws.column_dimensions[letter].width = width
+        for row in range(2, ws.max_row + 1):
+            cell = ws.cell(row=row, column=column)
+            if cell.value is not None and _shown_length(cell.value) > width:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _shown_length(value: object) -> int:
+    if isinstance(value, datetime):
+        return 10
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        digits = len(f"{abs(value):,.0f}")
+        return digits + (4 if isinstance(value, float | Decimal) and value % 1 else 0)
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _header_height(ws: Worksheet, row: int, columns: int) -> float:
+    """Tall enough for the longest wrapped header (LibreOffice does not grow it by itself)."""
+    lines = 1
+    for column in range(1, columns + 1):
+        text = str(ws.cell(row=row, column=column).value or "")
+        width = ws.column_dimensions[get_column_letter(column)].width or 10
+        lines = max(lines, -(-len(text) // max(1, int(width) - 1)))
+    return 15.0 * lines + 3
 
 
 THIN = Side(style="thin", color="808080")
