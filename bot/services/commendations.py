@@ -127,8 +127,13 @@ def _authority(value: str) -> str:
 
 
 def lower_forms(entry: ProposalEntry) -> list[str]:
-    """The codes an entry may be moved down to: fitting the nominee, of a lower standing."""
+    """The codes an entry may be moved down to: fitting the nominee, of a lower standing, and a
+    form for a form."""
     standing = level_of(entry.title_code).standing
+    try:
+        proposed_kind = get_title(entry.title_code).kind
+    except NotFound:
+        return []
     codes = []
     for code, level in LEVELS.items():
         if level.standing >= standing or code == entry.title_code:
@@ -136,6 +141,10 @@ def lower_forms(entry: ProposalEntry) -> list[str]:
         try:
             title = get_title(code)
         except NotFound:
+            continue
+        # A form of commendation moves down to a lower form only (Bằng khen -> Giấy khen); a
+        # title may become a lower title or a form (Cờ thi đua -> Bằng khen).
+        if proposed_kind == "commendation" and title.kind != "commendation":
             continue
         if title.fits(entry.nominee):
             codes.append(code)
