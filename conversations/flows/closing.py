@@ -234,6 +234,10 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
     signed_on = parse_date(answer.text)
     if signed_on is None:
         raise Invalid(t("Please type the date as dd/mm/yyyy."))
+    if not isinstance(ctx.data.get("number"), str) or ctx.data.get("authority") not in (
+        com.AUTHORITIES
+    ):
+        return Goto("level", reset=True)
     campaign = _campaign(ctx)
     decision, rows = com.record_decision(
         ctx.session,

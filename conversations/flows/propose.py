@@ -142,30 +142,43 @@ def _pick(ctx: Ctx, answer: Answer) -> Outcome:
     return Goto("summary")
 
 
+def _chosen_or_none(ctx: Ctx) -> RegistrationEntry | None:
+    """The registered entry being proposed (None if the conversation lost it)."""
+    wanted = ctx.data.get("registration_entry")
+    return ctx.session.get(RegistrationEntry, int(wanted)) if isinstance(wanted, int) else None
+
+
 def _chosen(ctx: Ctx) -> RegistrationEntry:
-    entry = ctx.session.get(RegistrationEntry, int(ctx.data["registration_entry"]))
+    entry = _chosen_or_none(ctx)
     if entry is None:
-        raise Invalid(ctx.t("Please choose one of the registered entries."))
+        raise Invalid(_choose_first(ctx))
     return entry
+
+
+def _choose_first(ctx: Ctx) -> str:
+    return ctx.t("Please choose whom to propose first: send /propose again.")
 
 
 def _summary_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
+    chosen = _chosen_or_none(ctx)
+    if chosen is None:
+        return reply(_choose_first(ctx))
     return reply(
         t(
             "Type the short summary of achievements of {name} (a few lines: results, "
             "figures, merits).",
-            name=_chosen(ctx).full_name or _chosen(ctx).unit_name,
+            name=chosen.full_name or chosen.unit_name,
         )
     )
 
 
 def _summary(ctx: Ctx, answer: Answer) -> Outcome:
     text = answer.text.strip()
+    entry = _chosen(ctx)
     if not text or text.startswith("/"):
         raise Invalid(ctx.t("Please write a short summary of the achievements."))
     ctx.data["summary"] = text
-    entry = _chosen(ctx)
     if get_title(entry.title_code).requires_initiative:
         return Goto("initiative")
     return _save(ctx, "")
@@ -173,16 +186,20 @@ def _summary(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _initiative_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
+    chosen = _chosen_or_none(ctx)
+    if chosen is None:
+        return reply(_choose_first(ctx))
     return reply(
         t(
             "{title} needs a recognised initiative: type its name (and the decision that "
             "recognised it, if any).",
-            title=get_title(_chosen(ctx).title_code).name(t.language),
+            title=get_title(chosen.title_code).name(t.language),
         )
     )
 
 
 def _initiative(ctx: Ctx, answer: Answer) -> Outcome:
+    _chosen(ctx)
     text = answer.text.strip()
     if not text or text.startswith("/"):
         raise Invalid(ctx.t("Please type the name of the initiative."))

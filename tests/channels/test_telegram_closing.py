@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -33,7 +33,6 @@ from bot.channels.telegram import (
 from bot.models import (
     Channel,
     Contact,
-    Deadline,
     DeadlineKind,
     Organization,
     RegistrationEntry,
@@ -64,13 +63,6 @@ def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
         assert officer is not None and officer.channel == Channel.TELEGRAM
         officer.user_id = officer.chat_id = str(OFFICER_CHAT)
         session.add(officer)
-        session.add(
-            Deadline(
-                campaign_id=world.campaign_id,
-                kind=DeadlineKind.COMMENDATION_PROPOSAL,
-                due_on=date(2026, 12, 20),
-            )
-        )
         session.commit()
     return world
 

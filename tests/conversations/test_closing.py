@@ -5,7 +5,7 @@ the documents come back as files that open."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
 
-from bot.models import Deadline, DeadlineKind, DeliveryKind, Submission, SubmissionStatus
+from bot.models import DeadlineKind, DeliveryKind, Submission, SubmissionStatus
 from bot.models.commendation import ProposalEntry
 from bot.services.sheets import HEADER_ROW
 from tests.conversations.staff_world import STAFF, StaffWorld, build_staff_world
@@ -25,17 +25,8 @@ AFTER = datetime(2026, 12, 22, 3, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
-    world = build_staff_world(engine, tmp_path / "files")
-    with world.session() as s:
-        s.add(
-            Deadline(
-                campaign_id=world.campaign_id,
-                kind=DeadlineKind.COMMENDATION_PROPOSAL,
-                due_on=date(2026, 12, 20),
-            )
-        )
-        s.commit()
-    return world
+    """The staff world; its campaign's plan asks for the proposal by 20/12/2026."""
+    return build_staff_world(engine, tmp_path / "files")
 
 
 async def test_propose_review_decide_announce_and_documents(
