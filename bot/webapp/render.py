@@ -40,10 +40,10 @@ SECURITY_HEADERS = {
 }
 
 
-def page(t: Translator, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def page(t: Translator, template: str, code: int = 200, **context: Any) -> HTMLResponse:
     """The template rendered for `t`'s reader."""
     html = _env.get_template(template).render(t=t, lang=t.language, **context)
-    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    return HTMLResponse(html, status_code=code, headers=SECURITY_HEADERS)
 
 
 def secured(response: Response) -> Response:
