@@ -146,3 +146,14 @@ async def test_no_public_url_no_link(engine, tmp_path: Path):
     chat = await linked_chat(plain)
     text = await chat.say("/launch")
     assert "/u/" not in text
+
+
+async def test_pages_in_the_contacts_language(world: World, http: httpx.AsyncClient):
+    world.clock.now = JANUARY
+    chat = await linked_chat(world, language="en", channel=Channel.TELEGRAM)
+    token = token_in(await chat.say("/launch"))
+    page = await http.get(f"/u/{token}")
+    assert 'lang="en"' in page.text and "Send the file" in page.text
+    await post_file(http, token, "plan.pdf", PDF, "application/pdf")
+    gone = await http.get(f"/u/{token}")
+    assert 'lang="en"' in gone.text and "each link works once" in gone.text
