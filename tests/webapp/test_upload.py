@@ -157,3 +157,17 @@ async def test_pages_in_the_contacts_language(world: World, http: httpx.AsyncCli
     await post_file(http, token, "plan.pdf", PDF, "application/pdf")
     gone = await http.get(f"/u/{token}")
     assert 'lang="en"' in gone.text and "each link works once" in gone.text
+
+
+async def test_create_app_mounts_the_pages_only_when_public(db_url: str, tmp_path: Path):
+    from bot.settings import load_settings
+    from bot.web import create_app
+
+    for public, expected in ((None, 404), (PUBLIC, 200)):
+        settings = load_settings(database_url=db_url, files_dir=tmp_path, public_url=public)
+        transport = httpx.ASGITransport(app=create_app(settings))
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
+            assert (await client.get("/static/app.css")).status_code == expected
+            gone = await client.get("/u/some-token-that-does-not-exist")
+            assert gone.status_code == 404
+            assert (await client.get("/healthz")).status_code == 200
