@@ -51,6 +51,7 @@ from bot.services.campaigns import campaign_deadlines, campaign_title
 from bot.services.charts import progress_chart
 from bot.services.errors import DomainError
 from bot.services.exports import export_missing, export_registrations, export_reports
+from bot.services.items import kind_label
 from bot.services.progress import (
     campaign_progress,
     deadline_of,
@@ -265,7 +266,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             f"campaign:{staff.campaign.id}",
             {"cluster_id": staff.view.cluster_id, "web": True},
         )
-        return render(staff, "progress.html", progress=progress, kind_label=subs.kind_label)
+        return render(staff, "progress.html", progress=progress, kind_label=kind_label)
 
     def chart(request: Request, staff: Staff) -> Response:
         assert staff.campaign.id is not None
@@ -311,7 +312,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             "missing.html",
             kind=kind,
             kinds=campaign_deadlines(staff.session, staff.campaign),
-            kind_label=subs.kind_label,
+            kind_label=kind_label,
             missing=shown,
             total=len(missing),
             reach=reach,
@@ -383,7 +384,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             status=status,
             q=text,
             statuses=STATUSES,
-            kind_label=subs.kind_label,
+            kind_label=kind_label,
             state_label=subs.state_label,
             when=lambda v: staff.t.datetime(v.astimezone(tz)) if v else "",
         )
@@ -415,7 +416,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             "submission.html",
             sub=submission,
             enterprise=enterprise,
-            item=subs.kind_label(t, submission.kind),
+            item=kind_label(t, submission.kind),
             state=subs.state_label(t, subs.item_state(staff.session, submission)),
             sub_campaign=campaign_title(t, campaign) if campaign else "",
             lines=review.content_lines(staff.ctx, submission),
@@ -488,7 +489,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             staff,
             "exports.html",
             kinds=campaign_deadlines(staff.session, staff.campaign),
-            kind_label=subs.kind_label,
+            kind_label=kind_label,
         )
 
     def export(request: Request, staff: Staff) -> Response:

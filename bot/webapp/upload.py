@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.i18n import N_, Translator
+from bot.messaging import Incoming, IncomingFile, Reply, numbered
 from bot.models import (
     Attachment,
     Campaign,
@@ -43,6 +44,7 @@ from bot.models import (
 )
 from bot.services import submissions as subs
 from bot.services.campaigns import campaign_title
+from bot.services.items import kind_label
 from bot.services.web_links import (
     LinkState,
     find_upload_link,
@@ -52,7 +54,6 @@ from bot.services.web_links import (
 from bot.settings import Settings
 from bot.webapp.render import page
 from conversations.engine import Engine, Relay, Relayed
-from conversations.interface import Incoming, IncomingFile, Reply, numbered
 from scheduler.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ def routes(
                     enterprise=session.get(Enterprise, submission.enterprise_id),
                     submission=submission,
                     campaign=campaign,
-                    item=subs.kind_label(t, submission.kind),
+                    item=kind_label(t, submission.kind),
                     campaign_title=campaign_title(t, campaign) if campaign else "",
                     due=t.date(deadline.due_on) if deadline else "",
                     files=[a.file_name for a in subs.list_attachments(session, submission)],

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
     Channel,
@@ -28,6 +29,7 @@ from bot.models import (
 )
 from bot.services import submissions as subs
 from bot.services.errors import InvalidFile, SubmissionLocked
+from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import (
     Again,
@@ -42,7 +44,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _web_upload
-from conversations.interface import Choice, Reply
 
 REOPEN = "item:reopen"
 LEAVE = "item:leave"
@@ -162,7 +163,7 @@ def due_line(ctx: Ctx, found: Item) -> str:
     state = subs.item_state(ctx.session, found.submission)
     return t(
         "{item}: due {date}; now {state}.",
-        item=common.item_name(t, found.deadline.kind),
+        item=kind_label(t, found.deadline.kind),
         date=t.date(found.deadline.due_on),
         state=subs.state_label(t, state),
     )
@@ -197,7 +198,7 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
                 "Your {item} was submitted at {time} (receipt {receipt}). To change it, reopen "
                 "it: it goes back to draft until you submit it again, before {due}; the earlier "
                 "receipt stays in the history.",
-                item=common.item_name(t, kind),
+                item=kind_label(t, kind),
                 time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
                 if sub.submitted_at
                 else "-",
@@ -238,7 +239,7 @@ def submit_item(ctx: Ctx, found: Item) -> Finish:
                     "your {item}; /status shows it.",
                     number=receipt.number,
                     time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
-                    item=common.item_name(t, found.deadline.kind).lower(),
+                    item=kind_label(t, found.deadline.kind).lower(),
                 )
             ),
         )
@@ -255,7 +256,7 @@ def later(ctx: Ctx, found: Item) -> Finish:
                     "Saved as a draft. Remember to submit it by {date}: send /{command} to "
                     "continue.",
                     date=t.date(found.deadline.due_on),
-                    command=common.ITEM_COMMANDS.get(found.deadline.kind, "help"),
+                    command=kind_command(found.deadline.kind),
                 )
             ),
         )
@@ -409,7 +410,7 @@ def file_step(
         choices = []
         if subs.list_attachments(ctx.session, found.submission):
             choices.append(Choice(DONE, t("Done: the files are complete")))
-        web = _web_upload.offer(ctx, found.submission.id, common.ITEM_COMMANDS.get(kind), name)
+        web = _web_upload.offer(ctx, found.submission.id, kind_command(kind), name)
         return reply(file_prompt(ctx, found, what(ctx), web), choices)
 
     def handle(ctx: Ctx, answer: Answer) -> Outcome:

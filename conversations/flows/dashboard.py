@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.i18n import N_
+from bot.messaging import Reply
 from bot.services.web_links import dashboard_url
 from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Outcome, reply
 from conversations.flows import _staff
-from conversations.interface import Reply
 
 
 def dashboard_reply(ctx: Ctx) -> Reply | None:
