@@ -30,7 +30,7 @@ def get_or_create_submission(
     kind: DeadlineKind | str,
     *,
     contact_id: int | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Submission:
     """The enterprise's item of this kind in the campaign, created as a draft if new.
 
