@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.models import Campaign, Deadline, DeadlineKind, Organization
 from bot.services.lookups import remembered
@@ -41,22 +43,26 @@ def _deadlines(session: Session, campaign_id: int) -> list[Deadline]:
     )
 
 
-def _count(engine: Engine) -> list[str]:
+@contextmanager
+def _count(engine: Engine) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def before(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)
-    return seen
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
 
 
 def test_repeats_are_free_and_additions_are_seen(engine: Engine) -> None:
     with Session(engine) as session:
         campaign_id = _campaign(session)
         assert _deadlines(session, campaign_id) == []
-        seen = _count(engine)
-        assert _deadlines(session, campaign_id) == []
+        with _count(engine) as seen:
+            assert _deadlines(session, campaign_id) == []
         assert seen == []  # remembered
         due = Deadline(
             campaign_id=campaign_id, kind=DeadlineKind.LAUNCH_DOCUMENT, due_on=date(2026, 1, 31)
@@ -90,11 +96,11 @@ def test_a_savepoint_rollback_and_a_bulk_update_forget(engine: Engine) -> None:
         assert len(_deadlines(session, campaign_id)) == 1
         session.execute(
             update(Deadline)
-            .where(Deadline.campaign_id == campaign_id)
+            .where(col(Deadline.campaign_id) == campaign_id)
             .values(campaign_id=campaign_id)
         )
-        seen = _count(engine)
-        assert len(_deadlines(session, campaign_id)) == 1
+        with _count(engine) as seen:
+            assert len(_deadlines(session, campaign_id)) == 1
         assert any("FROM deadline" in s for s in seen)  # asked again after the bulk UPDATE
 
 
