@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot conversations scheduler
 	$(BIN)/lint-imports
+	$(BIN)/python .ci/check_lock.py
 
 test: lint
 	$(BIN)/python -m bot.i18n_tools check
