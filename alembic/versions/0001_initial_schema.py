@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 03:31:16.306022
+Create Date: 2026-12-01 03:44:49.430043
 """
 
 from collections.abc import Sequence

@@ -129,14 +129,13 @@ def _print_setup(
     title: str,
     campaign_title: str,
     t: Translator,
-    now: datetime | None,
+    now: datetime,
 ) -> None:
     """The title block and print setup of bot/services/sheets.py, for one export's sheet."""
     from bot.models import Organization
-    from bot.models.types import utcnow
 
     organization = session.get(Organization, organization_id)
-    at = (now or utcnow()).astimezone(get_settings().tz)
+    at = now.astimezone(get_settings().tz)
     board = organization.name if organization is not None else ""
     make_printable(ws, Heading(title, campaign_title, board, at), t)
 
@@ -156,6 +155,7 @@ def _record(
     path: Path | str,
     rows: int,
     actor: str,
+    now: datetime,
     kind: str | None = None,
 ) -> None:
     """Audit the export (who took which list out, when): in the caller's transaction."""
@@ -171,6 +171,7 @@ def _record(
         actor=actor,
         subject=f"campaign:{campaign_id}",
         after=after,
+        at=now,
     )
 
 
@@ -210,7 +211,7 @@ def export_registrations(
     titles: dict[str, Title] | None = None,
     *,
     actor: str = "",
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -271,7 +272,7 @@ def export_registrations(
         session, sheet.ws, scope.organization_id, t("Title registrations"), campaign.title, t, now
     )
     _save(wb, path)
-    _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor)
+    _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor, now)
     return len(rows)
 
 
@@ -288,7 +289,7 @@ def export_reports(
     figures: Sequence[Figure] | None = None,
     *,
     actor: str = "",
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
     """Write the report summary (one row per enterprise, every figure a number cell).
 
@@ -391,7 +392,7 @@ def export_reports(
         session, sheet.ws, scope.organization_id, kind_label(t, kind), campaign.title, t, now
     )
     _save(wb, path)
-    _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, kind)
+    _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, now, kind)
     return len(rows)
 
 
@@ -427,7 +428,7 @@ def export_missing(
     language: str = "vi",
     *,
     actor: str = "",
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
     """Write the enterprises that have not submitted `kind`, with their officers."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -468,7 +469,7 @@ def export_missing(
         now,
     )
     _save(wb, path)
-    _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, kind)
+    _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, now, kind)
     return len(missing)
 
 

@@ -203,7 +203,7 @@ def add_proposal(
     unit_name: str = "",
     summary: str = "",
     initiative: str = "",
-    now: datetime | None = None,
+    now: datetime,
     contact_id: int | None = None,
     actor: str = "",
 ) -> ProposalEntry:
@@ -263,7 +263,7 @@ def update_proposal(
     *,
     summary: str | None = None,
     initiative: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
     contact_id: int | None = None,
     actor: str = "",
 ) -> ProposalEntry:
@@ -311,7 +311,7 @@ def remove_proposal(
     submission: Submission,
     entry_id: int,
     *,
-    now: datetime | None = None,
+    now: datetime,
     contact_id: int | None = None,
     actor: str = "",
 ) -> None:

@@ -111,7 +111,7 @@ def submit(
     session: Session,
     submission: Submission,
     contact_id: int | None,
-    now: datetime | None = None,
+    now: datetime,
     *,
     actor: str = "",
 ) -> Receipt:
@@ -182,7 +182,7 @@ def receipts(session: Session, submission: Submission) -> list[Receipt]:
 def reopen(
     session: Session,
     submission: Submission,
-    now: datetime | None = None,
+    now: datetime,
     *,
     contact_id: int | None = None,
     actor: str = "",

@@ -56,10 +56,12 @@ class World:
     officer: Contact
     staff: Contact
 
-    def item(self, kind: DeadlineKind, enterprise: Enterprise | None = None) -> Submission:
+    def item(
+        self, kind: DeadlineKind, enterprise: Enterprise | None = None, now: datetime = APRIL
+    ) -> Submission:
         ent = enterprise or self.alpha
         assert self.campaign.id is not None and ent.id is not None
-        return subs.get_or_create_submission(self.session, self.campaign.id, ent.id, kind)
+        return subs.get_or_create_submission(self.session, self.campaign.id, ent.id, kind, now=now)
 
 
 def build(session: Session) -> World:
@@ -118,7 +120,7 @@ def register(w: World, enterprise: Enterprise | None = None) -> None:
     for i in range(10):
         subs.add_entry(w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", now=APRIL)
     subs.add_entry(
-        w.session, item, "individual", "CSTD_CS", "Công nhân 0", "Tổ trưởng", "", True, APRIL
+        w.session, item, "individual", "CSTD_CS", "Công nhân 0", "Tổ trưởng", "", True, now=APRIL
     )
     subs.add_entry(w.session, item, "collective", "TT_LDXS", unit_name="Phân xưởng May", now=APRIL)
     subs.add_entry(w.session, item, "collective", "CO_TINH", unit_name="Công ty Alpha", now=APRIL)
