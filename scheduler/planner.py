@@ -68,6 +68,7 @@ from bot.services.campaigns import (
     observance_name,
     phase_name,
 )
+from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
 from bot.settings import Settings
 from scheduler import messages
@@ -217,6 +218,7 @@ def _officers_query(org_ids: list[int]) -> Any:
         .where(
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
             col(Enterprise.active),
             col(Enterprise.organization_id).in_(org_ids),
         )
@@ -469,6 +471,7 @@ def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
             col(Deadline.id).in_(deadline_ids),
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
             col(Enterprise.active),
             not_submitted_condition(),
         )
@@ -737,7 +740,10 @@ def _write_board_notices(
             .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
             .join(texts, texts.c.organization_id == col(Enterprise.organization_id))
             .where(
-                col(Contact.role) == Role.OFFICER, col(Contact.reachable), col(Enterprise.active)
+                col(Contact.role) == Role.OFFICER,
+                col(Contact.reachable),
+                receives_now(),
+                col(Enterprise.active),
             )
         )
 

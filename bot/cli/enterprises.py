@@ -21,6 +21,7 @@ from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
 from bot.models import Cluster, Organization, utcnow
+from bot.services import enterprise_contacts as contact_fields
 from bot.services.contacts import ContactError, add_staff
 from bot.services.enterprises import ImportFileError, find_enterprise, import_enterprises
 from bot.services.enterprises import list_enterprises as list_rows
@@ -89,7 +90,9 @@ def enterprises() -> None:
 def import_command(file: Path, org_slug: str | None, dry_run: bool) -> None:
     """Create or update enterprises from FILE (CSV or XLSX).
 
-    Columns: tax code, name, zone, cluster (Vietnamese or English headers, any order).
+    Columns: tax code, name, zone, cluster, and optionally the enterprise's e-mail and
+    phone and its emulation contact's name, position, e-mail and phone (Vietnamese or
+    English headers, any order).
     Exits with 1 if any row was rejected; the valid rows are imported all the same.
     """
     t = _translator()
@@ -155,6 +158,46 @@ def list_command(org_slug: str | None, as_json: bool) -> None:
     for row in table:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     click.echo(t("{count} enterprises.", count=t.number(len(rows))))
+
+
+@enterprises.command("contacts")
+@click.option("--tax-code", "tax_code", required=True, metavar="MST", help="The enterprise.")
+@click.option("--email", help='The enterprise\'s e-mail ("" clears it).')
+@click.option("--phone", help="The enterprise's phone.")
+@click.option("--contact-name", "contact_name", help="The emulation contact's name.")
+@click.option("--contact-position", "contact_position", help="The emulation contact's position.")
+@click.option("--contact-email", "contact_email", help="The emulation contact's e-mail.")
+@click.option("--contact-phone", "contact_phone", help="The emulation contact's phone.")
+def contacts_command(tax_code: str, **values: str | None) -> None:
+    """Show or change one enterprise's e-mail, phone and emulation contact.
+
+    Without options, shows them. E-mail addresses and Vietnamese phone numbers are checked
+    (phones are stored as +84…); an empty value ("") clears a field.
+    """
+    t = _translator()
+    changes = {name: value for name, value in values.items() if value is not None}
+    with session_scope(_engine()) as session:
+        try:
+            enterprise = find_enterprise(session, tax_code)
+        except InvalidTaxCode as exc:
+            raise _fail(exc, t) from None
+        if enterprise is None:
+            raise click.ClickException(
+                t("No enterprise has the tax code {code}.", code=tax_code.strip())
+            )
+        changed = False
+        if changes:
+            try:
+                changed = contact_fields.update_details(session, enterprise, changes, actor=ACTOR)
+            except contact_fields.ContactDetailError as exc:
+                raise _fail(exc, t) from None
+        lines = contact_fields.detail_lines(t, enterprise)
+        title = f"{enterprise.name} ({enterprise.tax_code})"
+    click.echo(title)
+    for line in lines:
+        click.echo(f"  {line}")
+    if changes:
+        click.echo(t("Saved.") if changed else t("Nothing changed."))
 
 
 @click.group("invite")

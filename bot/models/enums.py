@@ -9,6 +9,8 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     ZALO = "zalo"
     CONSOLE = "console"
+    # Not a chat: an enterprise's e-mail address, used only while it has no chat contact.
+    EMAIL = "email"
 
 
 class Role(StrEnum):
@@ -63,3 +65,4 @@ class DeliveryKind(StrEnum):
     BROADCAST = "broadcast"
     LAUNCH = "launch"
     NOTICE = "notice"
+    INVITE = "invite"

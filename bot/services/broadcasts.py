@@ -45,6 +45,7 @@ from bot.models import (
 from bot.services import audit
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
 from bot.services.progress import deadline_of, kind_label, parse_kind
+from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
 from bot.settings import get_settings
 
@@ -166,6 +167,7 @@ def resolve_audience(
         .where(
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable).is_(True),
+            receives_now(),
             *scope.enterprise_conditions(),
         )
     )

@@ -37,6 +37,7 @@ from bot.services.campaigns import (
     phase_name,
 )
 from bot.services.progress import MissingEnterprise, kind_label
+from bot.services.reach import receives_now
 from bot.services.submissions import KIND_LABELS
 from bot.settings import get_settings
 from conversations import common
@@ -219,12 +220,15 @@ def staff_file(ctx: Ctx, folder: str, stem: str, suffix: str) -> Path:
 
 
 def officers_in_scope(session: Session, found: Scope) -> list[Contact]:
-    """Every linked officer of an active enterprise in scope (reachable or not)."""
+    """Every officer of an active enterprise in scope (reachable or not) who would receive: its
+    chat accounts, or its e-mail address while it has none (bot/services/reach.py)."""
     return list(
         session.exec(
             select(Contact)
             .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
-            .where(col(Contact.role) == Role.OFFICER, *found.enterprise_conditions())
+            .where(
+                col(Contact.role) == Role.OFFICER, receives_now(), *found.enterprise_conditions()
+            )
             .order_by(col(Enterprise.name), col(Contact.id))
         ).all()
     )
@@ -354,7 +358,9 @@ def nudge_missing(
     contacts = (
         {
             c.id: c
-            for c in session.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all()
+            for c in session.exec(
+                select(Contact).where(col(Contact.id).in_(contact_ids), receives_now())
+            ).all()
         }
         if contact_ids
         else {}
@@ -410,6 +416,7 @@ def notify_officers(
             Contact.enterprise_id == enterprise_id,
             Contact.role == Role.OFFICER,
             col(Contact.reachable).is_(True),
+            receives_now(),
         )
     ).all()
     items = [

@@ -15,6 +15,7 @@ from bot.i18n import N_
 from bot.models import Contact, Enterprise, Role
 from bot.services.errors import InvalidInput
 from bot.services.invites import DEFAULT_TTL, create_invite, format_code
+from bot.services.reach import is_chat
 from bot.services.taxcode import normalize_tax_code
 from conversations.flow import (
     STAFF_ROLES,
@@ -54,7 +55,7 @@ def _unlinked(ctx: Ctx) -> list[Enterprise]:
     """Enterprises in scope without any linked officer: the likely ones to invite."""
     found = _staff.scope(ctx)
     linked = select(col(Contact.enterprise_id)).where(
-        col(Contact.role) == Role.OFFICER, col(Contact.enterprise_id).is_not(None)
+        col(Contact.role) == Role.OFFICER, col(Contact.enterprise_id).is_not(None), is_chat()
     )
     return list(
         ctx.session.exec(

@@ -44,6 +44,7 @@ STAFF_COMMANDS = (
     "review",
     "export",
     "invite",
+    "contacts",
     "audit",
 )
 
