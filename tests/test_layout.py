@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TRANSPORTS = ("telegram", "httpx", "starlette", "uvicorn", "bot.web", "bot.server")
-CONCRETE_CHANNELS = ("bot.channels.telegram", "bot.channels.zalo", "bot.channels.console")
+TRANSPORTS = ("telegram", "httpx", "starlette", "uvicorn", "smtplib", "bot.web", "bot.server")
+CONCRETE_CHANNELS = (
+    "bot.channels.telegram",
+    "bot.channels.zalo",
+    "bot.channels.console",
+    "bot.channels.email",
+)
 
 RULES: dict[str, tuple[str, ...]] = {
     "bot/models": (*TRANSPORTS, "bot.channels", "bot.services", "conversations", "scheduler"),

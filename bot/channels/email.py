@@ -30,7 +30,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
 from bot.channels.base import SendError, TransientError, Unreachable
+from bot.i18n import Translator
+from bot.services.chat_links import BotNames, board_for_address, email_footer
 from bot.settings import Settings
 from conversations.interface import Reply, numbered
 
@@ -131,6 +136,29 @@ def build_message(
         maintype, _, subtype = kind.partition("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
     return message
+
+
+def database_letterhead(
+    engine: Engine, settings: Settings, names: BotNames
+) -> Callable[[str], Letterhead]:
+    """The letterhead of an address from the database: its enterprise's board, the footer in
+    the deployment's language naming the bot on each platform."""
+    t = Translator(settings.locale)
+
+    def letterhead(address: str) -> Letterhead:
+        with Session(engine) as session:
+            board = board_for_address(session, address)
+        board = board or settings.smtp_from_name or "Thi đua Bot"
+        return Letterhead(board=board, footer=email_footer(t, board, names))
+
+    return letterhead
+
+
+def build_email_sender(engine: Engine, settings: Settings, names: BotNames) -> EmailSender:
+    """The Sender the server registers for Channel.EMAIL when SMTP is configured."""
+    return EmailSender(
+        SmtpConfig.from_settings(settings), database_letterhead(engine, settings, names)
+    )
 
 
 class EmailSender:
