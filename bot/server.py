@@ -353,12 +353,15 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
             except Exception as exc:
                 raise ServeError(f"Telegram could not start: {exc}") from exc
             senders[Channel.TELEGRAM] = TelegramSender(telegram_app.bot)
+            # The flows (bulk /invite letters) need the username for the deep links.
+            settings.telegram_bot_username = (
+                settings.telegram_bot_username or telegram_app.bot.username
+            )
         if settings.zalo_bot_token:
             zalo_channel = await _start_zalo(stack, settings, handler, stop, tasks)
             senders[Channel.ZALO] = ZaloSender(zalo_channel.client, settings.locale)
         if settings.smtp_host:
-            username = telegram_app.bot.username if telegram_app is not None else None
-            names = BotNames(settings.telegram_bot_username or username, settings.zalo_bot_name)
+            names = BotNames(settings.telegram_bot_username, settings.zalo_bot_name)
             senders[Channel.EMAIL] = build_email_sender(
                 get_engine(settings.database_url), settings, names
             )

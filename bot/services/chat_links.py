@@ -33,12 +33,27 @@ class BotNames:
         return TELEGRAM_LINK.format(bot=self.telegram, code=code)
 
 
-def how_to_link(t: Translator, names: BotNames, code: str | None = None) -> list[str]:
-    """The steps to link, one line per platform; with a code, the code is in the steps."""
+def how_to_link(
+    t: Translator, names: BotNames, code: str | None = None, *, link_shown: bool = False
+) -> list[str]:
+    """The steps to link, one line per platform; with a code, the code is in the steps.
+
+    `link_shown`: the deep link and its QR code are printed just above (the letter), so the
+    Telegram step points at them instead of repeating the link.
+    """
     shown = code or t("the invite code")
     lines: list[str] = []
     if names.telegram:
-        if code:
+        if code and link_shown:
+            lines.append(
+                t(
+                    "On Telegram: scan the QR code or open the link above and press Start "
+                    "(or find @{bot} and send /start {code}).",
+                    bot=names.telegram,
+                    code=code,
+                )
+            )
+        elif code:
             lines.append(
                 t(
                     "On Telegram: open {link} and press Start (or find @{bot} and send "

@@ -6,7 +6,7 @@ One definition serves the outbox's recipients and the office's view:
   (Telegram, Zalo, console) — the chat carries everything;
 - it is **reachable by e-mail only** when it has no such officer but its e-mail contact
   (channel `email`, see bot/services/enterprise_contacts.py) is reachable: an address is
-  known and has not bounced;
+  known and has not bounced, and the deployment sends e-mail (SMTP_HOST set);
 - otherwise it is **unreachable**: the office has to phone it (the list gives the numbers).
 
 `receives_now()` is the one predicate the recipient queries (planner, broadcasts, launch,
@@ -31,6 +31,7 @@ from bot.i18n import Translator
 from bot.models import Channel, Cluster, Contact, Enterprise, Role, Zone
 from bot.services.access import Scope
 from bot.services.enterprise_contacts import display_phone
+from bot.settings import get_settings
 
 LINKED, EMAIL_ONLY, UNREACHABLE = "linked", "email_only", "unreachable"
 
@@ -53,8 +54,19 @@ def has_chat_contact(enterprise_id: object) -> ColumnElement[bool]:
     )
 
 
+def email_enabled() -> bool:
+    """Whether e-mail is a channel of this deployment (SMTP_HOST is set)."""
+    return bool(get_settings().smtp_host)
+
+
 def receives_now() -> ColumnElement[bool]:
-    """The recipients' predicate: a chat contact, or an e-mail contact of an unlinked enterprise."""
+    """The recipients' predicate: a chat contact, or an e-mail contact of an unlinked enterprise.
+
+    Without SMTP settings e-mail is no channel at all: only chat contacts receive (nothing is
+    queued for an address that no sender would ever take, to go out late once SMTP is set).
+    """
+    if not email_enabled():
+        return is_chat()
     return or_(is_chat(), ~has_chat_contact(col(Contact.enterprise_id)))
 
 
@@ -119,9 +131,10 @@ def reach(session: Session, scope: Scope) -> Reach:
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
         .where(col(Contact.role) == Role.OFFICER, *scope.enterprise_conditions())
     )
+    mail = email_enabled()
     for enterprise_id, channel, reachable, chat_id in contacts:
         if channel == Channel.EMAIL:
-            if reachable:
+            if reachable and mail:
                 email_ids.add(enterprise_id)
             else:
                 bounced[enterprise_id] = chat_id

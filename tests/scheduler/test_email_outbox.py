@@ -24,7 +24,7 @@ from bot.services.chat_links import BotNames, email_footer
 from bot.services.enterprise_contacts import update_details
 from bot.services.invites import create_invite, redeem_invite
 from bot.services.reach import EMAIL_ONLY, LINKED, UNREACHABLE, reach
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, get_settings, load_settings
 from conversations.flows._staff import launch_campaign
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
@@ -45,8 +45,13 @@ def server() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture
-def fast(db_url: str) -> Settings:
-    return load_settings(database_url=db_url, email_rate_per_second=500)
+def fast(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings with e-mail on (the recipients' predicate reads SMTP_HOST) and no pacing."""
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_FROM", "td@bql.vn")
+    get_settings.cache_clear()
+    yield load_settings(database_url=db_url, email_rate_per_second=500)
+    get_settings.cache_clear()
 
 
 def _dispatcher(engine: Engine, settings: Settings, port: int, chat: FakeSender) -> Dispatcher:
@@ -142,6 +147,22 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         )  # fmt: skip
         s.commit()
         assert reach(s, Scope.board(board.org.id)).states[only_mail.id] == LINKED
+
+    # Without SMTP settings e-mail is no channel: nothing is queued for an address.
+    get_settings.cache_clear()
+    with pytest.MonkeyPatch.context() as off:
+        off.delenv("SMTP_HOST")
+        get_settings.cache_clear()
+        with Session(engine) as s:
+            states = reach(s, Scope.board(board.org.id)).states
+            assert (states[only_mail.id], states[bounced.id]) == (LINKED, UNREACHABLE)
+            _, queued = create_broadcast(
+                s, board.org.id, None, "Không có e-mail", Audience.everyone(),
+                Scope.board(board.org.id), now=NOW,
+            )  # fmt: skip
+            assert queued == 2  # the two chat officers only
+            s.rollback()
+    get_settings.cache_clear()
 
     before = len(mailbox.received)
     await _drain(_dispatcher(engine, fast, port, chat))
