@@ -19,12 +19,12 @@ from sqlmodel import col, select
 
 from bot.documents.invitations import LetterSettings, write_letters, write_merge_sheet
 from bot.i18n import N_
-from bot.models import Contact, Enterprise, Organization, Role
+from bot.models import Enterprise, Organization
 from bot.services.chat_links import BotNames
 from bot.services.errors import InvalidInput
 from bot.services.invites import DEFAULT_TTL, create_invite, format_code
 from bot.services.onboarding import Selection, issue_invites, select_enterprises
-from bot.services.reach import is_chat
+from bot.services.reach import has_chat_contact
 from bot.services.taxcode import normalize_tax_code
 from conversations.flow import (
     STAFF_ROLES,
@@ -140,15 +140,12 @@ def _in_scope(ctx: Ctx) -> list[Enterprise]:
 
 
 def _unlinked(ctx: Ctx) -> list[Enterprise]:
-    """Enterprises in scope without any linked officer: the likely ones to invite."""
+    """Enterprises in scope without a reachable chat account: the likely ones to invite."""
     found = _staff.scope(ctx)
-    linked = select(col(Contact.enterprise_id)).where(
-        col(Contact.role) == Role.OFFICER, col(Contact.enterprise_id).is_not(None), is_chat()
-    )
     return list(
         ctx.session.exec(
             select(Enterprise)
-            .where(*found.enterprise_conditions(), col(Enterprise.id).not_in(linked))
+            .where(*found.enterprise_conditions(), ~has_chat_contact(col(Enterprise.id)))
             .order_by(col(Enterprise.name), col(Enterprise.id))
             .limit(SUGGESTED)
         ).all()

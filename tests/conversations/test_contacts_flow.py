@@ -69,3 +69,43 @@ async def test_cluster_leader_cannot_edit_another_cluster(world: StaffWorld) -> 
     out = await chat.say(f"/contacts {other.tax_code}")
     assert "Không doanh nghiệp nào trong phạm vi" in out and other.tax_code in out, out
     assert world.count(AuditEntry, AuditEntry.action == "enterprise.contacts") == 0
+
+
+async def test_invite_all_not_linked_returns_the_sheet_and_the_letters(world: StaffWorld) -> None:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from bot.models import InviteCode
+
+    world.settings.telegram_bot_username = "ThiDuaBacGiangBot"
+    with world.session() as s:
+        # Quang Châu's officer blocked the bot: it counts as not linked.
+        quang_chau = s.get(Enterprise, world.enterprise_ids[3])
+        assert quang_chau is not None
+    chat = await world.chat(STAFF)
+    out = await chat.say("/invite")
+    assert "“tất cả”, “chưa liên kết”" in out
+    assert chat.choice_keys()[-1] == "inv:bulk:unlinked"
+    assert chat.last[0].choices[-1].label == "Tất cả doanh nghiệp chưa liên kết"
+    out = await chat.press("inv:bulk:unlinked")
+    assert "Đã cấp 1 mã mời (thu hồi 0 mã cũ chưa dùng); 0 thư mời" in out
+    sheet, letters = (r.document for r in chat.last[1:])
+    assert sheet is not None and letters is not None
+    rows = list(load_workbook(sheet).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert [r[1] for r in rows[1:]] == ["Công ty Quang Châu"]
+    assert rows[1][11].startswith("https://t.me/ThiDuaBacGiangBot?start=")
+    with zipfile.ZipFile(letters) as z:
+        assert len(z.namelist()) == 1 and quang_chau.tax_code in z.namelist()[0]
+
+    out = await chat.say("/invite tất cả")
+    assert "Đã cấp 4 mã mời (thu hồi 1 mã cũ chưa dùng)" in out
+    assert world.count(InviteCode) == 5
+
+
+async def test_cluster_leader_invites_his_cluster_only(world: StaffWorld) -> None:
+    chat = await world.chat(LEADER)
+    out = await chat.say("/invite cụm Cụm thi đua số 1")
+    assert "Anh/chị chỉ được xem và thao tác trên cụm thi đua của mình." in out, out
+    out = await chat.say("/invite all")
+    assert "Đã cấp 2 mã mời" in out, out

@@ -33,7 +33,7 @@ def _rows(n: int, email_every: int, start: int) -> Iterator[list[object]]:
             zones[i % len(zones)],
             f"Cụm thi đua số {i % 5 + 1}",
             f"vanphong{i}@congty{i}.vn" if has_mail else "",
-            f"0204 38{i % 10000:04d}"[:14] if i % 3 else "",
+            f"0204 38{i % 100000:05d}" if i % 3 else "",
             f"Nguyễn Văn {chr(65 + i % 26)}",
             "Trưởng phòng Hành chính - Nhân sự",
             f"thidua{i}@congty{i}.vn" if has_mail and i % 2 else "",
