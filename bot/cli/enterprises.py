@@ -32,6 +32,7 @@ from bot.services.enterprises import list_enterprises as list_rows
 from bot.services.errors import DomainError
 from bot.services.invites import create_invite, format_code
 from bot.services.onboarding import Selection, issue_invites, select_enterprises
+from bot.services.reach import reach, render_reach_text
 from bot.services.taxcode import InvalidTaxCode
 from bot.settings import Settings, get_settings
 
@@ -401,4 +402,40 @@ def staff_add(
         click.echo(t("Cluster: {cluster}.", cluster=cluster))
 
 
-COMMANDS.extend([enterprises, invite, staff])
+@click.command("reach")
+@click.option("--org", "org_slug", metavar="SLUG", help="Board slug (optional with one board).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def reach_command(org_slug: str | None, as_json: bool) -> None:
+    """Who the bot reaches: linked by chat, by e-mail only, unreachable (per zone and
+    cluster), and the list of the unreachable to phone."""
+    t = _translator()
+    with session_scope(_engine()) as session:
+        org = resolve_organization(session, org_slug, t)
+        assert org.id is not None
+        found = reach(session, Scope.board(org.id))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "total": asdict(found.total),
+                    "by_zone": {k: asdict(v) for k, v in found.by_zone.items()},
+                    "by_cluster": {k: asdict(v) for k, v in found.by_cluster.items()},
+                    "unreachable": [asdict(u) for u in found.unreachable],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(render_reach_text(t, found, limit=None))
+    if found.total.total > found.total.linked:
+        click.echo(
+            t(
+                "To re-invite the {count} enterprises not linked yet: "
+                "thidua invite create --not-linked",
+                count=t.number(found.total.total - found.total.linked),
+            )
+        )
+
+
+COMMANDS.extend([enterprises, invite, staff, reach_command])

@@ -209,7 +209,13 @@ def _groups(t: Translator, heading: str, groups: dict[str, ReachCounts], none: s
         return []
     lines = [heading]
     for name, counts in groups.items():
-        lines.append(f"• {name or none}: {counts_line(t, counts)}")
+        short = t(
+            "{linked} chat · {email} e-mail only · {unreachable} unreachable",
+            linked=t.number(counts.linked),
+            email=t.number(counts.email_only),
+            unreachable=t.number(counts.unreachable),
+        )
+        lines.append(f"• {name or none}: {short}")
     return lines
 
 
@@ -241,7 +247,7 @@ def render_reach_text(t: Translator, found: Reach, limit: int | None = 30) -> st
         if len(shown) < len(found.unreachable):
             lines.append(
                 t(
-                    "… and {count} more (thidua reach --org … lists them all).",
+                    "… and {count} more.",
                     count=t.number(len(found.unreachable) - len(shown)),
                 )
             )

@@ -23,6 +23,7 @@ from bot.services.progress import (
 )
 from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Invalid, Outcome
 from conversations.flows import _staff
+from conversations.flows.reach import reach_reply
 from conversations.interface import Reply
 
 CHART_KEEP = timedelta(days=1)
@@ -65,6 +66,7 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
         Reply(render_progress_text(t, progress)),
         Reply(t("Progress chart"), photo=chart),
         Reply(render_targets_text(t, targets) + "\n\n" + render_shortlist_text(t, awards)),
+        reach_reply(ctx, found),
     ]
 
 

@@ -81,3 +81,24 @@ def test_refusals(env: None, tmp_path: Path) -> None:
     unknown = run("invite", "create", "--zone", "KCN Không Có", "--out", str(tmp_path / "x"))
     assert unknown.exit_code == 1 and "Ban không có KCN nào tên “KCN Không Có”" in unknown.output
     assert not (tmp_path / "x").exists()
+
+
+def test_reach_text_and_json(env: None, tmp_path: Path) -> None:
+    import json
+
+    write_registry(tmp_path / "dn.xlsx", 10)  # every 5th has no e-mail
+    run("enterprises", "import", str(tmp_path / "dn.xlsx"))
+    text = run("reach")
+    assert text.exit_code == 0, text.output
+    assert "0 đã liên kết trò chuyện · 8 chỉ liên lạc được qua e-mail · 2 chưa liên lạc được" in (
+        text.output
+    )
+    assert "Công ty TNHH Sản xuất số 0005" in text.output
+    assert "thidua invite create --not-linked" in text.output
+    data = json.loads(run("reach", "--json").output)
+    assert data["total"] == {"linked": 0, "email_only": 8, "unreachable": 2}
+    assert [u["name"] for u in data["unreachable"]] == [
+        "Công ty TNHH Sản xuất số 0005",
+        "Công ty TNHH Sản xuất số 0010",
+    ]
+    assert sum(z["email_only"] for z in data["by_zone"].values()) == 8
