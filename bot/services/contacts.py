@@ -36,9 +36,7 @@ def parse_channel(value: str | Channel) -> Channel:
         channel = Channel.EMAIL
     if channel is not Channel.EMAIL:  # an e-mail address is no account a person chats from
         return channel
-    raise ContactError(
-        N_("Unknown channel “{value}”: use telegram, zalo or console."), value=value
-    )
+    raise ContactError(N_("Unknown channel “{value}”: use telegram, zalo or console."), value=value)
 
 
 def parse_role(value: str | Role) -> Role:
