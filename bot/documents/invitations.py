@@ -29,6 +29,7 @@ from docx.shared import Mm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from bot.documents.official import (
     OfficialHeader,
@@ -132,14 +133,24 @@ def write_merge_sheet(
         )
         if link:
             ws.cell(row=number + 1, column=12).hyperlink = link
-    widths = [5, 38, 16, 22, 18, 24, 22, 28, 15, 13, 12, 44, 80]
+    widths = [5, 34, 13, 18, 16, 22, 20, 26, 14, 12, 12, 40, 60]
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     for row in ws.iter_rows(min_row=2, min_col=3, max_col=3):
         for cell in row:
             cell.number_format = "@"
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = ws.dimensions
+    # Printed, it is a list to phone down: landscape A4, every column on the page width.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
