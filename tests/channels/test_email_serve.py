@@ -68,9 +68,9 @@ def test_onboarding_settings_are_checked() -> None:
     assert load_settings(telegram_bot_username="@ThiDuaBacGiangBot").telegram_bot_username == (
         "ThiDuaBacGiangBot"
     )
-    with pytest.raises(SettingsError, match="^TELEGRAM_BOT_USERNAME: "):
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_BOT_USERNAME: "):
         load_settings(telegram_bot_username="thi dua bot")
-    with pytest.raises(SettingsError, match="^SMTP_FROM: not a valid e-mail address"):
+    with pytest.raises(SettingsError, match=r"^SMTP_FROM: not a valid e-mail address"):
         load_settings(smtp_from="thidua@")
-    with pytest.raises(SettingsError, match="^SMTP_SECURITY: "):
+    with pytest.raises(SettingsError, match=r"^SMTP_SECURITY: "):
         load_settings(smtp_security="tls")
