@@ -92,17 +92,22 @@ def subject_of(text: str) -> str:
 
 
 def html_body(text: str, footer: str) -> str:
-    """The text as HTML: escaped, line breaks kept, links clickable; the footer set apart."""
+    """The text as HTML: the first line (the subject) in bold, escaped, line breaks kept, links
+    clickable; the footer set apart."""
 
     def paragraphs(block: str) -> str:
         escaped = html.escape(block)
         linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
         return linked.replace("\n", "<br>\n")
 
+    title, _, rest = text.strip("\n").partition("\n")
+    body = f"<p><strong>{paragraphs(title)}</strong></p>\n"
+    if rest.strip():
+        body += f"<p>{paragraphs(rest.strip(chr(10)))}</p>\n"
     return (
         '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"></head>\n'
         '<body style="font-family: Arial, sans-serif; font-size: 14px; line-height: 1.5">\n'
-        f"<p>{paragraphs(text)}</p>\n"
+        f"{body}"
         '<hr style="border: 0; border-top: 1px solid #ccc">\n'
         f'<p style="color: #555; font-size: 12px">{paragraphs(footer)}</p>\n'
         "</body></html>\n"
