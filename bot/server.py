@@ -29,7 +29,6 @@ from typing import Any
 import click
 import uvicorn
 
-from bot.channels.base import Sender, SendError
 from bot.channels.common import Handler
 from bot.channels.email import build_email_sender
 from bot.channels.telegram import (
@@ -40,6 +39,7 @@ from bot.channels.telegram import (
 )
 from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient, ZaloSender
 from bot.db import get_engine
+from bot.messaging import Sender, SendError
 from bot.models.enums import Channel
 from bot.services.chat_links import BotNames
 from bot.settings import Settings

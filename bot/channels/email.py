@@ -33,11 +33,10 @@ from email.utils import make_msgid
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.channels.base import SendError, TransientError, Unreachable
 from bot.i18n import Translator
+from bot.messaging import Reply, SendError, TransientError, Unreachable, numbered
 from bot.services.chat_links import BotNames, board_for_address, email_footer
 from bot.settings import Settings
-from conversations.interface import Reply, numbered
 
 log = logging.getLogger(__name__)
 

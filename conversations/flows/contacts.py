@@ -10,6 +10,7 @@ a new address makes the enterprise reachable by e-mail again.
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import Enterprise
 from bot.services import enterprise_contacts as fields
 from conversations.flow import (
@@ -26,7 +27,6 @@ from conversations.flow import (
 )
 from conversations.flows import _staff
 from conversations.flows.invite import find
-from conversations.interface import Choice, Reply
 
 PICK = "ctc:e:"  # + enterprise id
 FIELD = "ctc:f:"  # + field name

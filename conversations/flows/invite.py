@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from bot.documents.invitations import LetterSettings, write_letters, write_merge_sheet
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import Enterprise, Organization
 from bot.services.chat_links import BotNames
 from bot.services.errors import InvalidInput
@@ -39,7 +40,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _staff
-from conversations.interface import Choice, Reply
 
 PICK = "inv:e:"  # + enterprise id
 BULK_UNLINKED = "inv:bulk:unlinked"

@@ -10,13 +10,13 @@ cluster leader sees and re-invites his cluster only. /progress shows the same co
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.services.access import Scope
 from bot.services.onboarding import Selection
 from bot.services.reach import reach, render_reach_text
 from conversations.flow import STAFF_ROLES, Answer, Ctx, Finish, Flow, Goto, Invalid, Outcome, Step
 from conversations.flows import _staff
 from conversations.flows.invite import issue_bulk
-from conversations.interface import Choice, Reply
 
 REINVITE = "rch:reinvite"
 DONE = "rch:done"

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.base import TransientError, Unreachable
 from bot.channels.email import EmailSender, Letterhead, SmtpConfig, subject_of
 from bot.i18n import Translator
+from bot.messaging import Reply, TransientError, Unreachable
 from bot.services.chat_links import BotNames, email_footer
-from conversations.interface import Reply
 from tests.fakes.smtp_server import Mailbox, free_port, smtp_server
 
 BOARD = "Ban Quản lý các KCN tỉnh Bắc Giang"

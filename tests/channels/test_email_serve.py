@@ -11,10 +11,10 @@ import types
 import pytest
 
 from bot.channels.email import EmailSender
+from bot.messaging import Reply
 from bot.models.enums import Channel
 from bot.server import ServeError, check_settings, serve
 from bot.settings import load_settings
-from conversations.interface import Reply
 from tests.channels.test_web import FakeScheduler, _until
 from tests.fakes.smtp_server import smtp_server
 
