@@ -14,7 +14,18 @@ from bot.messaging import Choice, Reply
 from bot.services.access import Scope
 from bot.services.onboarding import Selection
 from bot.services.reach import reach, render_reach_text
-from conversations.flow import STAFF_ROLES, Answer, Ctx, Finish, Flow, Goto, Invalid, Outcome, Step
+from conversations.flow import (
+    STAFF_ROLES,
+    Answer,
+    Ctx,
+    Finish,
+    Flow,
+    Goto,
+    Invalid,
+    Outcome,
+    Step,
+    reply,
+)
 from conversations.flows import _staff
 from conversations.flows.invite import issue_bulk
 
@@ -51,7 +62,7 @@ def _handle(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice == REINVITE:
         return issue_bulk(ctx, Selection(not_linked=True))
     if answer.choice == DONE:
-        return Finish()
+        return Finish((reply(ctx.t("Closed.")),))
     raise Invalid(ctx.t("Please choose one of the options."))
 
 

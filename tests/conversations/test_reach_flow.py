@@ -62,3 +62,4 @@ async def test_leader_sees_his_cluster(world: StaffWorld) -> None:
     assert "Khả năng liên lạc với doanh nghiệp (2):" in out
     assert "1 đã liên kết trò chuyện · 0 chỉ liên lạc được qua e-mail · 1 chưa liên lạc được" in out
     assert "Sao Mai" not in out
+    assert await chat.press("rch:done") == "Đã đóng."
