@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from docx import Document as new_docx
 from docx.document import Document
@@ -207,7 +208,7 @@ def add_table(
     if widths_mm is not None:
         _set_widths(table, [Mm(w) for w in widths_mm])
     spacer(doc)
-    return table
+    return cast("Table", table)
 
 
 def add_signature(
@@ -410,7 +411,8 @@ def _center(paragraph: Paragraph) -> None:
 
 
 def _first_paragraph(cell: _Cell) -> Paragraph:
-    return cell.paragraphs[0]
+    first: Paragraph = cell.paragraphs[0]
+    return first
 
 
 def _cell_text(
@@ -498,7 +500,7 @@ def _borderless_table(doc: Document, rows: int, cols: int, widths: Sequence[int]
         margins.append(element)
     tbl_pr.insert_element_before(margins, *_TBLPR_AFTER_MARGINS)
     _set_widths(table, widths)
-    return table
+    return cast("Table", table)
 
 
 def _set_widths(table: Table, widths: Sequence[int]) -> None:
