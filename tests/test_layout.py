@@ -18,7 +18,8 @@ CONCRETE_CHANNELS = ("bot.channels.telegram", "bot.channels.zalo", "bot.channels
 RULES: dict[str, tuple[str, ...]] = {
     "bot/models": (*TRANSPORTS, "bot.channels", "bot.services", "conversations", "scheduler"),
     "bot/services": (*TRANSPORTS, "bot.channels", "conversations", "scheduler"),
-    "conversations": (*TRANSPORTS, *CONCRETE_CHANNELS, "bot.channels.common"),
+    "bot/notifications": (*TRANSPORTS, "bot.channels", "conversations", "scheduler"),
+    "conversations": (*TRANSPORTS, *CONCRETE_CHANNELS, "bot.channels.common", "scheduler"),
     "scheduler": (*TRANSPORTS, *CONCRETE_CHANNELS, "conversations.engine", "conversations.flows"),
 }
 

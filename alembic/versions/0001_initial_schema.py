@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 05:34:40.814037
+Create Date: 2026-12-01 02:34:52.939258
 """
 
 from collections.abc import Sequence
@@ -446,20 +446,34 @@ def upgrade() -> None:
             "kind",
             sa.Enum(
                 "REMINDER",
+                "NUDGE",
                 "OBSERVANCE",
                 "PHASE_NOTICE",
                 "DIGEST",
                 "BROADCAST",
                 "LAUNCH",
-                "NOTICE",
+                "REVIEW_RESULT",
                 name="deliverykind",
             ),
             nullable=False,
         ),
         sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("broadcast_id", sa.Integer(), nullable=True),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("document_path", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "item_kind",
+            sa.Enum(
+                "LAUNCH_DOCUMENT",
+                "TITLE_REGISTRATION",
+                "YEAR_END_REPORT",
+                "SIX_MONTH_REPORT",
+                name="deadlinekind",
+            ),
+            nullable=True,
+        ),
+        sa.Column("planned_on", sa.Date(), nullable=True),
+        sa.Column("subject_id", sa.Integer(), nullable=True),
+        sa.Column("variant", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.Column(
             "status",
             sa.Enum(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from bot.models.enums import DeliveryKind, DeliveryStatus
+from bot.models.enums import DeadlineKind, DeliveryKind, DeliveryStatus
 from bot.models.types import AwareDateTime, utcnow
 
 
@@ -26,10 +26,21 @@ class Broadcast(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """One message to one contact (the transactional outbox).
+    """One message to one contact (the transactional outbox), stored as its identity.
 
-    `dedupe_key` is unique: planning the same message twice, from a re-run or a second
-    instance, inserts nothing new.
+    A row says what the message is about, not what it says: its kind and the columns that
+    identify it (campaign, item kind, planned local day, the observance / phase / submission
+    it concerns, a variant such as a phase's start or end, the broadcast). The text is
+    rendered when the message is sent (`bot.notifications.render`), in the recipient's
+    language at that moment, from the plan as it is then. Expiry of day-bound messages
+    (`planned_on` before today) and cancellation of reminders whose item was submitted
+    (`campaign_id`, `item_kind`) are plain predicates on these columns.
+
+    `dedupe_key` (built from the identity by `bot.notifications.outbox.dedupe_key`) is
+    unique: planning the same message twice, from a re-run or a second instance, inserts
+    nothing new. `campaign_id` has no foreign key on purpose: the planner writes hundreds of
+    thousands of rows in one statement and a per-row key check would cost more than the row;
+    a campaign is never deleted while its deliveries matter (rendering fails cleanly if so).
     """
 
     __table_args__ = (Index("ix_delivery_status_due", "status", "not_before"),)
@@ -39,8 +50,13 @@ class Delivery(SQLModel, table=True):
     kind: DeliveryKind = Field(max_length=16)
     contact_id: int = Field(foreign_key="contact.id", index=True)
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True)
-    text: str
-    document_path: str | None = Field(default=None, max_length=1024)
+    campaign_id: int | None = None
+    item_kind: DeadlineKind | None = Field(default=None, max_length=32)
+    planned_on: date | None = None
+    # The observance, phase or submission the message is about (by kind), and which variant
+    # of the message ("start" / "end" of a phase, "accepted" / "returned" for a review).
+    subject_id: int | None = None
+    variant: str | None = Field(default=None, max_length=16)
     status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, max_length=16)
     not_before: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
     attempts: int = 0

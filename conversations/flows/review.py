@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.models import (
     Campaign,
     DeadlineKind,
@@ -29,7 +29,7 @@ from bot.services.campaigns import campaign_title
 from bot.services.errors import NotReviewable
 from bot.services.numbers import format_figure, get_figure
 from bot.services.progress import kind_label, render_shortlist_text, shortlist
-from conversations import common
+from bot.services.review_results import tell_officers
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -213,39 +213,6 @@ def _decide_prompt(ctx: Ctx) -> Reply:
     )
 
 
-def _notice(ctx: Ctx, submission: Submission, msgid_key: str, reason: str = "") -> dict[str, str]:
-    """The officer's notice in each language."""
-    campaign = ctx.session.get(Campaign, submission.campaign_id)
-    texts: dict[str, str] = {}
-    for language in ("vi", "en"):
-        t = Translator(language)
-        item = kind_label(t, submission.kind).lower()
-        title = campaign_title(t, campaign) if campaign is not None else ""
-        if msgid_key == "accepted":
-            texts[language] = t(
-                "The board office accepted your {item} of {campaign} (receipt {receipt}).",
-                item=item,
-                campaign=title,
-                receipt=submission.receipt_number or "-",
-            )
-        else:
-            text = t(
-                "The board office returned your {item} of {campaign} (receipt {receipt}) with "
-                "this note: {note}",
-                item=item,
-                campaign=title,
-                receipt=submission.receipt_number or "-",
-                note=reason,
-            )
-            command = common.ITEM_COMMANDS.get(DeadlineKind(submission.kind))
-            if command:
-                text += "\n" + t(
-                    "Please fix it and submit it again: send /{command}.", command=command
-                )
-            texts[language] = text
-    return texts
-
-
 def _decide(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
     if answer.choice == STOP:
@@ -262,13 +229,7 @@ def _decide(ctx: Ctx, answer: Answer) -> Outcome:
         subs.accept(ctx.session, submission, ctx.contact.id, ctx.now, actor=_staff.actor(ctx))
     except NotReviewable as exc:
         return _advance(ctx, [reply(exc.message(t))])
-    sent = _staff.notify_officers(
-        ctx.session,
-        submission.enterprise_id,
-        f"notice:accept:{submission.id}:{submission.version}",
-        _notice(ctx, submission, "accepted"),
-        ctx.now,
-    )
+    sent = tell_officers(ctx.session, submission, accepted=True, now=ctx.now)
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
     done = t(
         "Accepted {item} of {enterprise}; {n} officers are told.",
@@ -303,13 +264,7 @@ def _reason(ctx: Ctx, answer: Answer) -> Outcome:
         )
     except NotReviewable as exc:
         return _advance(ctx, [reply(exc.message(t))])
-    sent = _staff.notify_officers(
-        ctx.session,
-        submission.enterprise_id,
-        f"notice:return:{submission.id}:{submission.version}",
-        _notice(ctx, submission, "returned", submission.review_note or reason),
-        ctx.now,
-    )
+    sent = tell_officers(ctx.session, submission, accepted=False, now=ctx.now)
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
     done = t(
         "Returned to {enterprise}; {n} officers get the reason now.",
