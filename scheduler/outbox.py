@@ -63,7 +63,7 @@ from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from bot.channels.base import RateLimited, Sender, SendError, TransientError, Unreachable
+from bot.messaging import RateLimited, Reply, Sender, SendError, TransientError, Unreachable
 from bot.models import (
     Channel,
     Contact,
@@ -86,7 +86,6 @@ from bot.notifications.kinds import (
 from bot.notifications.render import Rendered, render
 from bot.services.calendar import is_working_day
 from bot.settings import Settings
-from conversations.interface import Reply
 from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig, channel_rate
 from scheduler.ratelimit import ChatSpacing, PausedTooLong, RateLimiter

@@ -35,7 +35,7 @@ from bot.services.campaigns import (
     observance_name,
     phase_name,
 )
-from bot.services.progress import kind_label
+from bot.services.items import kind_command, kind_label
 
 # The Delivery columns an identity may fill, in the order the dedupe key lists them.
 IDENTITY_COLUMNS: tuple[str, ...] = (
@@ -163,10 +163,7 @@ class Nudge(Notification):
             campaign=localized(t, campaign.title, campaign.title_en),
             date=t.date(deadline.due_on),
         )
-        command = texts.ITEM_COMMANDS.get(self.item_kind)
-        if command:
-            text += " " + t("Send /{command} to do it now.", command=command.lstrip("/"))
-        return text
+        return text + " " + t("Send /{command} to do it now.", command=kind_command(self.item_kind))
 
 
 # ------------------------------------------------------------------------ board notices

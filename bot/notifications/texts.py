@@ -10,35 +10,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.models import Campaign, Deadline, Phase
 from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.notifications.facts import DIGEST_OVERDUE_LIMIT, DigestLine, OverdueItem
 from bot.services.calendar import holiday_name, last_working_day_on_or_before, working_days_between
 from bot.services.campaigns import is_round, localized, phase_name
-from bot.services.progress import kind_label
-
-# What each deadline asks for, as a phrase inside a sentence ("the registration of...").
-ITEM_LABELS: dict[DeadlineKind, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: N_("your unit's launch document for the emulation movement"),
-    DeadlineKind.TITLE_REGISTRATION: N_("the registration of emulation titles"),
-    DeadlineKind.YEAR_END_REPORT: N_("the year-end emulation summary report"),
-    DeadlineKind.SIX_MONTH_REPORT: N_("the six-month emulation report"),
-}
-# The chat command that does each item (the six-month report has no chat command yet).
-ITEM_COMMANDS: dict[DeadlineKind, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: "/launch",
-    DeadlineKind.TITLE_REGISTRATION: "/register",
-    DeadlineKind.YEAR_END_REPORT: "/report",
-}
+from bot.services.items import kind_command, kind_label, kind_phrase
 
 # The digest stays under Zalo's 2,000 characters for one message (and lists at most
 # `DIGEST_OVERDUE_LIMIT` overdue enterprises); /missing and the export have the rest.
 DIGEST_MAX_CHARS = 1900
-
-
-def item_label(t: Translator, kind: DeadlineKind | str) -> str:
-    return t(ITEM_LABELS[DeadlineKind(kind)])
 
 
 def _missing_line(t: Translator, status: SubmissionStatus | str | None, note: str | None) -> str:
@@ -76,7 +58,7 @@ def reminder_text(
     date, "today" on it, "a day off, today is the last working day" on the last working day
     before a due date that is a day off, else the days left.
     """
-    item = item_label(t, kind)
+    item = kind_phrase(t, kind)
     due = t.date(due_on)
     if send_on > due_on:
         head = t.ngettext(
@@ -112,11 +94,8 @@ def reminder_text(
             campaign=campaign_title,
             due=due,
         )
-    lines = [head, _missing_line(t, status, review_note)]
-    command = ITEM_COMMANDS.get(DeadlineKind(kind))
-    if command:
-        lines.append(t("To do it now, send {command} in this chat.", command=command))
-    return "\n".join(lines)
+    action = t("To do it now, send {command} in this chat.", command="/" + kind_command(kind))
+    return "\n".join([head, _missing_line(t, status, review_note), action])
 
 
 def observance_text(
@@ -296,9 +275,8 @@ def launch_text(
     if deadlines:
         lines += ["", t("What your enterprise sends:")]
         for d in deadlines:
-            command = ITEM_COMMANDS.get(DeadlineKind(d.kind))
-            suffix = f" ({command})" if command else ""
-            lines.append(f"- {kind_label(t, d.kind)}: {t.date(d.due_on)}{suffix}")
+            command = kind_command(d.kind)
+            lines.append(f"- {kind_label(t, d.kind)}: {t.date(d.due_on)} (/{command})")
     lines += ["", t("Send /status at any time to see where your enterprise stands.")]
     return "\n".join(lines)
 
@@ -329,9 +307,5 @@ def review_text(
         receipt=receipt,
         note=note,
     )
-    command = ITEM_COMMANDS.get(kind)
-    if command:
-        text += "\n" + t(
-            "Please fix it and submit it again: send /{command}.", command=command.lstrip("/")
-        )
-    return text
+    command = kind_command(kind)
+    return text + "\n" + t("Please fix it and submit it again: send /{command}.", command=command)

@@ -14,13 +14,11 @@ a draft, drafts shown as a subset), so the board sees what was received and sent
 
 from __future__ import annotations
 
-import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +43,12 @@ from bot.models import (
     Zone,
 )
 from bot.services.access import NotFound, Scope, campaign_in_scope
+from bot.services.items import KindName, kind_label, parse_kind
+from bot.services.numbers import Figure, report_figures
 from bot.services.submissions import not_submitted_condition
+from bot.services.titles import Title, titles_by_code
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-
-KIND_LABELS: dict[str, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: N_("Launch document"),
-    DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
-    DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
-    DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
-}
 
 STATUS_LABELS: dict[str, str] = {
     SubmissionStatus.DRAFT: N_("Draft"),
@@ -71,24 +65,6 @@ COUNTED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 # (an enterprise with no submission row at all is not submitted either).
 
 
-@dataclass(frozen=True)
-class KindName:
-    """A deadline kind as an error parameter: it names itself in the reader's language."""
-
-    kind: str
-
-    def localize(self, language: str) -> str:
-        return kind_label(Translator(language), self.kind)
-
-    def __str__(self) -> str:
-        return self.localize("en")
-
-
-def kind_label(t: Translator, kind: str) -> str:
-    """The deadline kind in the user's language."""
-    return t(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
-
-
 def status_label(t: Translator, status: str | None) -> str:
     """A submission status (None: nothing started) in the user's language."""
     if status is None:
@@ -96,71 +72,12 @@ def status_label(t: Translator, status: str | None) -> str:
     return t(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
-def parse_kind(value: str) -> DeadlineKind:
-    """A deadline kind from its code, or a clear refusal listing the known ones."""
-    try:
-        return DeadlineKind(value)
-    except ValueError:
-        raise NotFound(
-            N_("Unknown item {kind}; expected one of: {known}."),
-            kind=value,
-            known=", ".join(k.value for k in DeadlineKind),
-        ) from None
-
-
 # --------------------------------------------------------------------------- catalogues
 
 
-@dataclass(frozen=True)
-class FigureDef:
-    """A year-end figure as `report_figures.toml` describes it.
-
-    `aggregate` says how the board adds the enterprises' values up: "sum" (amounts and
-    counts), "mean" (averages such as income per worker) or "count_yes" (yes/no figures).
-    """
-
-    code: str
-    label_vi: str
-    label_en: str = ""
-    unit: str = ""
-    kind: str = "decimal"
-    target: str | None = None
-    aggregate: str = "sum"
-    decimals: int = 2
-
-    def label(self, language: str) -> str:
-        return (self.label_en or self.label_vi) if language == "en" else self.label_vi
-
-
-@dataclass(frozen=True)
-class TitleDef:
-    """A title of `titles.toml`: what the exports and the shortlist need of it."""
-
-    code: str
-    name_vi: str
-    name_en: str = ""
-    nominee: str = "both"
-
-    def name(self, language: str) -> str:
-        return (self.name_en or self.name_vi) if language == "en" else self.name_vi
-
-
-def _entries(data: Mapping[str, Any], *keys: str) -> list[dict[str, Any]]:
-    """The records of a catalogue: `[[key]]` arrays, or `[key.CODE]` tables (code from the key)."""
-    section: Any = next((data[key] for key in keys if key in data), None)
-    if isinstance(section, list):
-        return [dict(item) for item in section if isinstance(item, dict)]
-    if isinstance(section, dict):
-        return [
-            {"code": code, **value} for code, value in section.items() if isinstance(value, dict)
-        ]
-    return []
-
-
 def _text(entry: Mapping[str, Any], name: str, language: str) -> str:
-    """`name` of a record in `language`: `name_vi`/`name_en`, `name = {vi, en}`, or plain `name`.
-
-    A plain `name` is Vietnamese (the plans' language); it is the fallback for English too.
+    """`name` of a stored record in `language`: `name_vi`/`name_en`, `name = {vi, en}`, or plain
+    `name`. A plain `name` is Vietnamese (the plans' language); it is the fallback for English too.
     """
     value = entry.get(f"{name}_{language}")
     if isinstance(value, str) and value:
@@ -171,55 +88,6 @@ def _text(entry: Mapping[str, Any], name: str, language: str) -> str:
     if isinstance(value, str) and language == "vi":
         return value
     return ""
-
-
-@lru_cache(maxsize=8)
-def _load_toml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def report_figures(path: Path | None = None) -> list[FigureDef]:
-    """The year-end figures from `bot/templates/report_figures.toml` (empty when absent)."""
-    data = _load_toml(path or TEMPLATES_DIR / "report_figures.toml")
-    figures = []
-    for entry in _entries(data, "figure", "figures"):
-        code = str(entry.get("code", "")).strip()
-        if not code:
-            continue
-        target = entry.get("target_key") or entry.get("target")
-        kind = str(entry.get("kind", "decimal"))
-        figures.append(
-            FigureDef(
-                code=code,
-                label_vi=_text(entry, "label", "vi") or code,
-                label_en=_text(entry, "label", "en"),
-                unit=_text(entry, "unit", "vi"),
-                kind=kind,
-                target=str(target) if target else None,
-                aggregate=str(entry.get("aggregate", "count_yes" if kind == "yes_no" else "sum")),
-                decimals=int(entry.get("decimals", 0 if kind in ("integer", "yes_no") else 2)),
-            )
-        )
-    return figures
-
-
-def title_catalogue(path: Path | None = None) -> dict[str, TitleDef]:
-    """The titles from `bot/templates/titles.toml` by code (empty when absent)."""
-    data = _load_toml(path or TEMPLATES_DIR / "titles.toml")
-    titles: dict[str, TitleDef] = {}
-    for entry in _entries(data, "title", "titles"):
-        code = str(entry.get("code", "")).strip()
-        if code:
-            titles[code] = TitleDef(
-                code=code,
-                name_vi=_text(entry, "name", "vi") or code,
-                name_en=_text(entry, "name", "en"),
-                nominee=str(entry.get("nominee", "both")),
-            )
-    return titles
 
 
 # --------------------------------------------------------------------------- progress
@@ -472,7 +340,7 @@ class TargetProgress:
 
 def aggregate_figures(
     rows: Sequence[tuple[int, Mapping[str, Any] | None]],
-    sources: Sequence[FigureDef],
+    sources: Sequence[Figure],
     unit: str,
 ) -> tuple[Decimal, int]:
     """The figures of `sources` over every report, aggregated; and how many enterprises count."""
@@ -487,7 +355,7 @@ def aggregate_figures(
             if aggregate == "count_yes":
                 values.append(Decimal(1) if number == 1 else Decimal(0))
             else:
-                converted = convert(number, figure.unit, unit)
+                converted = convert(number, figure.unit_vi, unit)
                 if converted is None:
                     continue
                 values.append(converted)
@@ -502,7 +370,7 @@ def figures_vs_targets(
     session: Session,
     campaign_id: int,
     scope: Scope,
-    figures: Sequence[FigureDef] | None = None,
+    figures: Sequence[Figure] | None = None,
 ) -> list[TargetProgress]:
     """The year-end figures reported so far (submitted or accepted) against the plan's targets.
 
@@ -512,11 +380,11 @@ def figures_vs_targets(
     """
     campaign = campaign_in_scope(session, campaign_id, scope)
     definitions = list(report_figures() if figures is None else figures)
-    by_target: dict[str, list[FigureDef]] = defaultdict(list)
+    by_target: dict[str, list[Figure]] = defaultdict(list)
     for figure in definitions:
         summed_percent = figure.kind == "percent" and figure.aggregate == "sum"
-        if figure.target and not summed_percent:
-            by_target[figure.target].append(figure)
+        if figure.target_key and not summed_percent:
+            by_target[figure.target_key].append(figure)
 
     rows = [
         (enterprise_id, values)
@@ -716,7 +584,7 @@ _FALLBACK_FLAG_CODES = ("CO_TINH",)
 _FALLBACK_MERIT_CODES = ("BK_TINH",)
 
 
-def _codes_named(titles: Mapping[str, TitleDef], names: Iterable[str]) -> tuple[str, ...]:
+def _codes_named(titles: Mapping[str, Title], names: Iterable[str]) -> tuple[str, ...]:
     wanted = {n.casefold() for n in names}
     return tuple(
         code
@@ -725,9 +593,9 @@ def _codes_named(titles: Mapping[str, TitleDef], names: Iterable[str]) -> tuple[
     )
 
 
-def default_award_rules(titles: Mapping[str, TitleDef] | None = None) -> list[AwardRule]:
+def default_award_rules(titles: Mapping[str, Title] | None = None) -> list[AwardRule]:
     """The 2024 plan's award targets, found in the title catalogue by their Vietnamese names."""
-    titles = title_catalogue() if titles is None else titles
+    titles = titles_by_code() if titles is None else titles
     flag = _codes_named(titles, _FLAG_NAMES) or _FALLBACK_FLAG_CODES
     merit = _codes_named(titles, _MERIT_NAMES) or _FALLBACK_MERIT_CODES
     return [

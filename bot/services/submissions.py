@@ -68,6 +68,7 @@ from bot.services.errors import (
     SubmissionLocked,
     WrongKind,
 )
+from bot.services.items import KindName, receipt_prefix
 from bot.services.numbers import get_figure, parse_figure, report_figures
 from bot.services.titles import (
     RuleViolation,
@@ -78,12 +79,6 @@ from bot.services.titles import (
 )
 from bot.settings import get_settings
 
-RECEIPT_PREFIX = {
-    DeadlineKind.TITLE_REGISTRATION: "DK",  # đăng ký
-    DeadlineKind.YEAR_END_REPORT: "BC",  # báo cáo
-    DeadlineKind.LAUNCH_DOCUMENT: "PD",  # phát động
-    DeadlineKind.SIX_MONTH_REPORT: "SK",  # sơ kết
-}
 REPORT_KINDS = (DeadlineKind.YEAR_END_REPORT, DeadlineKind.SIX_MONTH_REPORT)
 MAX_FILE_SIZE = 20 * 1024 * 1024
 MAX_ATTACHMENTS = 30
@@ -106,12 +101,6 @@ STATE_LABELS = {
     "submitted": N_("submitted"),
     "returned": N_("returned"),
     "accepted": N_("accepted"),
-}
-KIND_LABELS = {
-    DeadlineKind.LAUNCH_DOCUMENT: N_("Launch document"),
-    DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
-    DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
-    DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
 }
 
 
@@ -142,11 +131,6 @@ def not_submitted_condition() -> ColumnElement[bool]:
 def state_label(t: Translator, state: str) -> str:
     """An item state (not_started, draft, submitted, returned, accepted) for `t`'s reader."""
     return t(STATE_LABELS.get(state, state))
-
-
-def kind_label(t: Translator, kind: DeadlineKind | str) -> str:
-    """What an item is called (Title registration, Year-end report...)."""
-    return t(KIND_LABELS.get(DeadlineKind(kind), str(kind)))
 
 
 # --- time -----------------------------------------------------------------------------
@@ -298,9 +282,7 @@ def ensure_editable(session: Session, submission: Submission, now: datetime | No
 
 def _expect_kind(submission: Submission, *kinds: DeadlineKind) -> None:
     if submission.kind not in kinds:
-        raise WrongKind(
-            N_("This cannot be done on a {kind}."), kind=_Label(KIND_LABELS[submission.kind])
-        )
+        raise WrongKind(N_("This cannot be done on a {kind}."), kind=KindName(submission.kind))
 
 
 def _begin_change(
@@ -1049,7 +1031,7 @@ def submit(
     )
     session.add(receipt)
     session.flush()
-    receipt.number = f"{RECEIPT_PREFIX[submission.kind]}-{campaign.year}-{receipt.id:06d}"
+    receipt.number = f"{receipt_prefix(submission.kind)}-{campaign.year}-{receipt.id:06d}"
     session.add(receipt)
     submission.version = version
     submission.status = SubmissionStatus.SUBMITTED

@@ -16,42 +16,20 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_
+from bot.messaging import Choice
 from bot.models import (
     Campaign,
     DeadlineKind,
 )
 from bot.services import audit
 from bot.services.access import AccessDenied, Scope, campaign_in_scope, scope_for
-from bot.services.campaigns import (
-    campaign_deadlines,
-)
-from bot.services.progress import kind_label
-from bot.services.submissions import KIND_LABELS
+from bot.services.campaigns import campaign_deadlines
+from bot.services.items import kind_label, parse_kind_word
 from conversations import common
 from conversations.flow import Ctx, Invalid, Stop, reply
-from conversations.interface import Choice
 
 KIND_PREFIX = "kind:"
-# Words staff type after /missing or /export for an item (codes, commands, short names).
-KIND_WORDS: dict[str, DeadlineKind] = {
-    "launch": DeadlineKind.LAUNCH_DOCUMENT,
-    "launch_document": DeadlineKind.LAUNCH_DOCUMENT,
-    "phatdong": DeadlineKind.LAUNCH_DOCUMENT,
-    "phát động": DeadlineKind.LAUNCH_DOCUMENT,
-    "register": DeadlineKind.TITLE_REGISTRATION,
-    "registration": DeadlineKind.TITLE_REGISTRATION,
-    "title_registration": DeadlineKind.TITLE_REGISTRATION,
-    "dangky": DeadlineKind.TITLE_REGISTRATION,
-    "đăng ký": DeadlineKind.TITLE_REGISTRATION,
-    "report": DeadlineKind.YEAR_END_REPORT,
-    "year_end_report": DeadlineKind.YEAR_END_REPORT,
-    "baocao": DeadlineKind.YEAR_END_REPORT,
-    "báo cáo": DeadlineKind.YEAR_END_REPORT,
-    "six_month": DeadlineKind.SIX_MONTH_REPORT,
-    "six_month_report": DeadlineKind.SIX_MONTH_REPORT,
-    "sơ kết": DeadlineKind.SIX_MONTH_REPORT,
-}
 
 
 def actor(ctx: Ctx) -> str:
@@ -157,24 +135,6 @@ def kind_choices(ctx: Ctx, campaign: Campaign) -> list[Choice]:
         )
         for d in campaign_deadlines(ctx.session, campaign)
     ]
-
-
-def parse_kind_word(text: str) -> DeadlineKind | None:
-    """An item from what staff type: its code, a command (register) or a short name."""
-    word = " ".join(text.casefold().split()).lstrip("/")
-    if not word:
-        return None
-    if word in KIND_WORDS:
-        return KIND_WORDS[word]
-    try:
-        return DeadlineKind(word)
-    except ValueError:
-        pass
-    for kind, msgid in KIND_LABELS.items():
-        for language in ("vi", "en"):
-            if Translator(language)(msgid).casefold() == word:
-                return kind
-    return None
 
 
 def chosen_kind(ctx: Ctx, campaign: Campaign, choice: str | None, text: str) -> DeadlineKind:

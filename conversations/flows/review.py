@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
     DeadlineKind,
@@ -27,8 +28,9 @@ from bot.services import submissions as subs
 from bot.services.access import AccessDenied
 from bot.services.campaigns import campaign_title
 from bot.services.errors import NotReviewable
+from bot.services.items import kind_label
 from bot.services.numbers import format_figure, get_figure
-from bot.services.progress import kind_label, render_shortlist_text, shortlist
+from bot.services.progress import render_shortlist_text, shortlist
 from bot.services.review_results import tell_officers
 from conversations.flow import (
     STAFF_ROLES,
@@ -44,7 +46,6 @@ from conversations.flow import (
 )
 from conversations.flows import _staff
 from conversations.flows.register import describe
-from conversations.interface import Choice, Reply
 
 ACCEPT = "rev:accept"
 RETURN = "rev:return"

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels.base import TransientError
+from bot.messaging import Reply, TransientError
 from bot.models import (
     Broadcast,
     Channel,
@@ -36,7 +36,6 @@ from bot.notifications.kinds import (
 )
 from bot.notifications.outbox import dedupe_key, enqueue
 from bot.settings import Settings
-from conversations.interface import Reply
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher, outbox_status

@@ -44,6 +44,7 @@ from bot.services.errors import (
     SubmissionLocked,
     WrongKind,
 )
+from bot.services.items import kind_label
 from bot.services.numbers import report_figures
 
 REG = DeadlineKind.TITLE_REGISTRATION
@@ -652,7 +653,7 @@ def test_item_statuses_overdue_first_then_by_date(world: World) -> None:
     )
     assert [s.kind for s in statuses] == [LAUNCH, SIX, REPORT, REG]
     assert subs.state_label(Translator("en"), "returned") == "returned"
-    assert subs.kind_label(Translator("en"), REPORT) == "Year-end report"
+    assert kind_label(Translator("en"), REPORT) == "Year-end report"
 
 
 def test_an_edit_waits_for_a_review_in_progress(world: World, engine: Engine) -> None:
