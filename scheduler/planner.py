@@ -548,7 +548,9 @@ def plan_day(
         # outbox PostgreSQL still thinks it is nearly empty and picks a nested loop over
         # contacts (measured: 0.5 s per batch claim with 2,000 due rows, 2 ms after ANALYZE)
         # until autovacuum gets to it. ANALYZE samples; it takes milliseconds.
-        session.execute(sql_text("ANALYZE delivery"))
+        # Only the columns the claim filters and joins on: the others' statistics cost time
+        # and serve no query.
+        session.execute(sql_text("ANALYZE delivery (status, not_before, kind, contact_id)"))
         session.commit()
     return result
 

@@ -6,8 +6,9 @@ out in the database, uses the set-based twin `enqueue_select` with `row_sql` bui
 same row shape in SQL (and `key_prefix` the same key). A row holds the message's identity
 (`Notification.identity()`), never its text.
 
-The dedupe key is `kind:<identity values in IDENTITY_COLUMNS order>:<contact>` (dates as
-YYYY-MM-DD; a key-only part such as a review's version is included). It is unique in the
+The dedupe key is `kind:<the identity's values, in its class's field order>:<contact>`
+(dates as YYYY-MM-DD, None left out; a key-only part such as a review's version is
+included): `reminder:7:title_registration:2025-04-15:42`. It is unique in the
 table: enqueueing the same message twice, from a re-run, a double click or a second
 instance, inserts nothing new (INSERT ... ON CONFLICT (dedupe_key) DO NOTHING).
 """

@@ -426,3 +426,33 @@ async def test_a_slow_success_on_a_row_taken_back_but_not_reclaimed_is_recorded(
     b = _dispatcher(engine, {Channel.TELEGRAM: fast}, clock, settings, "fast")
     assert await b.run_once() == 0 and fast.sent == []
     assert slow.sent == list(delivery_texts(engine).values())
+
+
+async def test_expiry_and_cancelling_read_columns_not_the_dedupe_key(
+    engine: Engine, settings: Settings
+) -> None:
+    """The keys are made opaque after planning: expiry still goes by `planned_on` and
+    cancelling by `campaign_id` / `item_kind` (no parsing of the key)."""
+    with Session(engine, expire_on_commit=False) as session:
+        board = make_board(session)
+        ents = add_enterprises(session, board, 2)
+        session.commit()
+    _plan(engine, date(2025, 4, 14), settings)  # one day before the registration: 2 reminders
+    _plan(engine, date(2025, 4, 15), settings)  # the due day: 2 more
+    with Session(engine) as session:
+        for row in session.exec(select(Delivery)).all():
+            row.dedupe_key = f"opaque-{row.id}"
+            session.add(row)
+        submit(session, board, ents[0], DeadlineKind.TITLE_REGISTRATION)
+        session.commit()
+    clock = FakeClock(local("2025-04-15T09:00:00"))
+    sender = FakeSender()
+    await _drain(_dispatcher(engine, {Channel.TELEGRAM: sender}, clock, settings, "d1"))
+    by_day: dict[date | None, list[DeliveryStatus]] = {}
+    for row in _rows(engine):
+        by_day.setdefault(row.planned_on, []).append(row.status)
+    assert sorted(by_day[date(2025, 4, 14)]) == [DeliveryStatus.EXPIRED] * 2
+    assert sorted(by_day[date(2025, 4, 15)]) == sorted(
+        [DeliveryStatus.CANCELLED, DeliveryStatus.SENT]
+    )
+    assert len(sender.sent) == 1
