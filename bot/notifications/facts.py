@@ -36,6 +36,8 @@ from bot.services.submissions import not_submitted_condition
 if TYPE_CHECKING:
     from bot.notifications.kinds import Notification
 
+# A batch naming more enterprises than this reads its campaigns' submissions whole.
+MAX_LISTED_IDS = 1000
 # The digest lists at most this many overdue enterprises (see `texts.digest_text`).
 DIGEST_OVERDUE_LIMIT = 15
 
@@ -271,12 +273,17 @@ class Facts:
         if submission_ids:
             conditions.append(col(Submission.id).in_(submission_ids))
         if owed:
-            conditions.append(
-                and_(
-                    col(Submission.campaign_id).in_({c for c, _ in owed}),
-                    col(Submission.enterprise_id).in_({e for _, e in owed}),
-                )
+            owed_campaigns: ColumnElement[bool] = col(Submission.campaign_id).in_(
+                {c for c, _ in owed}
             )
+            enterprises = {e for _, e in owed}
+            if len(enterprises) <= MAX_LISTED_IDS:
+                owed_campaigns = and_(
+                    owed_campaigns, col(Submission.enterprise_id).in_(enterprises)
+                )
+            # Else (the dry run of a whole board's day): every submission of the campaigns,
+            # rather than a list of ids longer than SQLite accepts in one statement.
+            conditions.append(owed_campaigns)
         if conditions:
             for s in session.scalars(select(Submission).where(or_(*conditions))):
                 if s.id is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -20,13 +21,15 @@ from bot.models import (
     DeadlineKind,
     Delivery,
     DeliveryStatus,
+    SubmissionStatus,
 )
+from bot.notifications import facts
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
-from scheduler.planner import plan_day
-from tests.scheduler.factories import Board, add_enterprises, make_board
+from scheduler.planner import plan_day, preview_day
+from tests.scheduler.factories import Board, add_enterprises, make_board, submit
 from tests.scheduler.fakes import FakeSender
 
 
@@ -138,3 +141,27 @@ async def test_a_reminder_whose_deadline_was_removed_fails_with_the_reason(
     assert (row.last_error or "").startswith("not rendered") and "deadline" in (
         row.last_error or ""
     )
+
+
+def test_a_dry_run_of_many_enterprises_reads_their_submissions_whole(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `MAX_LISTED_IDS` enterprises the facts read the campaigns' submissions instead of
+    listing ids (SQLite refuses more than 32,766 in a statement): the texts are the same."""
+    with Session(engine, expire_on_commit=False) as session:
+        board = make_board(session, 2025)
+        ents = add_enterprises(session, board, 3, contacts_each=1)
+        submit(
+            session,
+            board,
+            ents[1],
+            DeadlineKind.TITLE_REGISTRATION,
+            SubmissionStatus.RETURNED,
+            note="thiếu danh sách",
+        )
+        session.commit()
+        listed = [m.text for m in preview_day(session, date(2025, 4, 14), settings)]
+        monkeypatch.setattr(facts, "MAX_LISTED_IDS", 1)
+        whole = [m.text for m in preview_day(session, date(2025, 4, 14), settings)]
+    assert listed == whole and len(listed) == 3
+    assert sum("thiếu danh sách" in text for text in whole) == 1
