@@ -66,3 +66,4 @@ class DeliveryKind(StrEnum):
     BROADCAST = "broadcast"
     LAUNCH = "launch"
     REVIEW_RESULT = "review_result"
+    CHAT_REPLY = "chat_reply"

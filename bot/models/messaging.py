@@ -79,6 +79,9 @@ class Delivery(SQLModel, table=True):
     # of the message ("start" / "end" of a phase, "accepted" / "returned" for a review).
     subject_id: int | None = None
     variant: str | None = Field(default=None, max_length=16)
+    # Only a conversation's reply delivered through the outbox (`ChatReply`) has its words
+    # fixed when queued: the flow that answered already wrote them for this reader.
+    body: str | None = None
     status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, max_length=16)
     not_before: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
     attempts: int = 0

@@ -45,6 +45,7 @@ IDENTITY_COLUMNS: tuple[str, ...] = (
     "variant",
     "broadcast_id",
     "planned_on",
+    "body",
 )
 
 
@@ -63,6 +64,8 @@ class Notification:
     # An answer about a person's own business: sent at once, outside the sending hours too.
     prompt: ClassVar[bool] = False
     KEY_ONLY: ClassVar[tuple[str, ...]] = ()
+    # Identity columns left out of the dedupe key (a chat reply's words).
+    NOT_IN_KEY: ClassVar[tuple[str, ...]] = ()
 
     def identity(self) -> dict[str, Any]:
         """The Delivery columns of this message (every identity column, None when unused)."""
@@ -78,7 +81,7 @@ class Notification:
         return [
             value.isoformat() if isinstance(value, date) else str(value)
             for f in fields(self)
-            if (value := getattr(self, f.name)) is not None
+            if f.name not in self.NOT_IN_KEY and (value := getattr(self, f.name)) is not None
         ]
 
     @classmethod
@@ -336,6 +339,26 @@ class BroadcastMessage(Notification):
         return facts.broadcast(self.broadcast_id).document_path
 
 
+@dataclass(frozen=True)
+class ChatReply(Notification):
+    """A conversation's answer that reaches the chat through the outbox: the next question
+    of a flow after a file was uploaded on the web page, say. Its words were written by the
+    flow for this reader when it answered, so they are stored (the one kind that stores
+    them) and go out at once."""
+
+    kind = DeliveryKind.CHAT_REPLY
+    recipients = "the contact the conversation is with"
+    prompt = True
+    KEY_ONLY = ("reference",)
+    NOT_IN_KEY = ("body",)
+
+    body: str
+    reference: str = ""  # what answered, once (e.g. "upload:12"): the dedupe key's part
+
+    def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
+        return self.body
+
+
 KINDS: dict[DeliveryKind, type[Notification]] = {
     cls.kind: cls
     for cls in (
@@ -347,6 +370,7 @@ KINDS: dict[DeliveryKind, type[Notification]] = {
         CampaignLaunch,
         ReviewResult,
         BroadcastMessage,
+        ChatReply,
     )
 }
 DAY_BOUND_KINDS: tuple[DeliveryKind, ...] = tuple(k for k, c in KINDS.items() if c.day_bound)
@@ -363,6 +387,7 @@ KIND_NAMES: dict[DeliveryKind, str] = {
     DeliveryKind.BROADCAST: N_("broadcast"),
     DeliveryKind.LAUNCH: N_("campaign launch"),
     DeliveryKind.REVIEW_RESULT: N_("review result"),
+    DeliveryKind.CHAT_REPLY: N_("chat reply"),
 }
 
 __all__ = [
@@ -378,6 +403,7 @@ __all__ = [
     "REVIEW_RETURNED",
     "BroadcastMessage",
     "CampaignLaunch",
+    "ChatReply",
     "CommemorationPrompt",
     "DeadlineReminder",
     "Notification",
