@@ -24,9 +24,9 @@ planned for ("today is the last day"): one still pending after that day becomes 
 instead of going out late with wrong wording (`planned_on` before today). A reminder or
 staff nudge whose item was meanwhile submitted or accepted becomes `cancelled`
 (`campaign_id`, `item_kind` against the submissions). Both are plain column predicates,
-marked set-based in the claim's transaction; broadcasts, launches and review results are
-never set aside. A claimed message whose subject has been deleted since it was queued (a
-campaign, a broadcast) is `failed` with the reason, not sent.
+marked set-based in the claim's transaction; broadcasts, launches, review results and chat
+replies are never set aside. A claimed message whose subject has been deleted since it was
+queued (a deadline, a campaign) is `failed` with the reason, not sent.
 
 Results of a slow batch. A batch that outlives `claim_timeout_seconds` may lose its rows to
 another dispatcher; its results are written only onto rows still `sending` and claimed by
