@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -362,7 +362,11 @@ class Facts:
         return figures
 
 
-def _by_id(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
+_Row = TypeVar("_Row", Campaign, Observance, Broadcast)
+
+
+def _by_id(session: Session, model: type[_Row], ids: set[int]) -> dict[int, _Row]:
     if not ids:
         return {}
-    return {row.id: row for row in session.scalars(select(model).where(col(model.id).in_(ids)))}
+    rows = session.scalars(select(model).where(col(model.id).in_(ids)))
+    return {row.id: row for row in rows if row.id is not None}
