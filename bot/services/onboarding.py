@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import insert as sa_insert
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -36,6 +35,8 @@ from bot.models import (
     Role,
     Zone,
 )
+from bot.notifications.kinds import Invitation
+from bot.notifications.outbox import enqueue
 from bot.services.access import Scope
 from bot.services.chat_links import BotNames, how_to_link
 from bot.services.errors import InvalidInput
@@ -249,7 +250,7 @@ def issue_invites(
     result = IssueResult(board=organization.name, province=organization.province)
     result.revoked = _revoke(session, ids, now)
     mail = _mail_recipients(session, ids) if email else {}
-    rows = []
+    emailed = 0
     for enterprise in enterprises:
         assert enterprise.id is not None
         invite = create_invite(session, enterprise, now, ttl, actor=actor)
@@ -268,24 +269,17 @@ def issue_invites(
             phone=enterprise.contact_phone or enterprise.phone or "",
         )
         result.issued.append(issued)
-        if contact is not None:
-            rows.append(
-                {
-                    "dedupe_key": f"invite:{invite.id}:{contact.id}",
-                    "kind": DeliveryKind.INVITE,
-                    "contact_id": contact.id,
-                    "text": invitation_text(
-                        t, organization.name, issued, names, invite.expires_at.astimezone(tz)
-                    ),
-                    "status": DeliveryStatus.PENDING,
-                    "not_before": now,
-                    "attempts": 0,
-                    "created_at": now,
-                }
+        if contact is not None and contact.id is not None:
+            text = invitation_text(
+                t, organization.name, issued, names, invite.expires_at.astimezone(tz)
             )
-    if rows:
-        session.execute(sa_insert(Delivery), rows)
-    result.emailed = len(rows)
+            emailed += enqueue(
+                session,
+                Invitation(body=text, reference=str(invite.id)),
+                [contact.id],
+                not_before=now,
+            )
+    result.emailed = emailed
     session.add(
         AuditEntry(
             at=now,

@@ -23,9 +23,9 @@ from bot.services.broadcasts import Audience, create_broadcast
 from bot.services.chat_links import BotNames, email_footer
 from bot.services.enterprise_contacts import update_details
 from bot.services.invites import create_invite, redeem_invite
+from bot.services.launch import launch_campaign
 from bot.services.reach import EMAIL_ONLY, LINKED, UNREACHABLE, reach
 from bot.settings import Settings, get_settings, load_settings
-from conversations.flows._staff import launch_campaign
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher

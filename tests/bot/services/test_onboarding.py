@@ -135,7 +135,7 @@ def test_issue_revokes_and_emails_only_the_unlinked(
     mails = session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.INVITE)).all()
     to = {session.get(Contact, d.contact_id).chat_id for d in mails}  # type: ignore[union-attr]
     assert to == {"an@congty.vn", "cuong@congty.vn"}  # Bình has a chat account, Dũng no address
-    text = next(d.text for d in mails if "Cường" in d.text)
+    text = next(d.body or "" for d in mails if "Cường" in (d.body or ""))
     code = next(i.code for i in first.issued if i.name == "Công ty Cường")
     assert text.startswith("Thư mời Công ty Cường liên kết với Thi đua Bot của BQL các KCN")
     assert f"https://t.me/ThiDuaBacGiangBot?start={code}" in text
