@@ -29,7 +29,6 @@ from bot.services.announcements import announce_decision
 from bot.services.errors import NotFound
 from bot.services.titles import TitleRef
 from bot.settings import get_settings
-from conversations.flows._staff import notify_officers
 
 ACTOR = "cli"
 COMMANDS: list[click.Command] = []
@@ -177,7 +176,7 @@ def decision(
             entry_ids=list(entries) or None,
             actor=ACTOR,
         )
-        queued = announce_decision(session, recorded, rows, now, notify_officers, actor=ACTOR)
+        queued = announce_decision(session, recorded, rows, now, actor=ACTOR)
         click.echo(
             t(
                 "Decision {number} recorded: {n} entries of {m} enterprises; {q} notices "

@@ -1,26 +1,27 @@
 """Results announced: each enterprise's officers are told at once what a decision awarded.
 
-`result_notice` is the one text (the lead can port it to the notification classes of
-bot/notifications/ as it is); `announce_decision` queues it through the outbox's enqueue path
-(passed in: the domain does not import the scheduler), one notice per reachable officer, in
-the officer's language, with a dedupe key per decision and contact so announcing twice sends
-nothing twice.
+`result_notice` is the one text (the lead can port it to a notification class of
+bot/notifications/ as it is); `announce_decision` queues it through bot.notifications' one
+enqueue, one message per reachable officer, in the officer's language, with a dedupe key per
+decision and contact so announcing twice sends nothing twice.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Protocol
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.i18n import Translator
-from bot.models import Campaign
+from bot.models import Campaign, Contact, Role
 from bot.models.commendation import Decision
+from bot.notifications.kinds import ChatReply
+from bot.notifications.outbox import enqueue
 from bot.services import audit
 from bot.services import commendations as com
 from bot.services.campaigns import campaign_title
+from bot.services.reach import receives_now
 from bot.services.titles import get_title
 
 LANGUAGES = ("vi", "en")
@@ -44,45 +45,42 @@ def result_notice(
     return "\n".join(lines)
 
 
-class Notify(Protocol):
-    """Queues a notice to every reachable officer of an enterprise (the outbox's enqueue path:
-    `conversations.flows._staff.notify_officers`), `text_for` by language; returns the count."""
-
-    def __call__(
-        self,
-        session: Session,
-        enterprise_id: int,
-        key: str,
-        text_for: dict[str, str],
-        now: datetime,
-    ) -> int: ...
-
-
 def announce_decision(
     session: Session,
     decision: Decision,
     rows: list[com.Row],
     now: datetime,
-    notify: Notify,
     *,
     actor: str = "",
 ) -> int:
-    """Queue the result notice to the officers of every enterprise the decision awards, in
-    their language, with a dedupe key per decision (announcing twice sends nothing twice);
-    returns the number of notices queued (audited)."""
+    """Queue the result notice to the reachable officers of every enterprise the decision
+    awards, in their language, through the one enqueue path of bot/notifications (the words
+    stored, as a chat reply's are: the lead can port them to a kind of their own); the dedupe
+    key names the decision, so announcing twice sends nothing twice. Returns how many were
+    queued (audited)."""
     campaign = session.get(Campaign, decision.campaign_id)
     assert campaign is not None and decision.id is not None
     by_enterprise: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for row in rows:
         assert row.enterprise.id is not None
         by_enterprise[row.enterprise.id].append((row.name, row.code))
+    officers = session.exec(
+        select(Contact).where(
+            col(Contact.enterprise_id).in_(list(by_enterprise)),
+            col(Contact.role) == Role.OFFICER,
+            col(Contact.reachable).is_(True),
+            receives_now(),
+        )
+    ).all()
     queued = 0
-    for enterprise_id, awarded in by_enterprise.items():
-        texts = {
-            language: result_notice(Translator(language), campaign, decision, awarded)
-            for language in LANGUAGES
-        }
-        queued += notify(session, enterprise_id, f"decision:{decision.id}", texts, now)
+    for contact in officers:
+        assert contact.id is not None and contact.enterprise_id is not None
+        language = contact.language if contact.language in LANGUAGES else "vi"
+        text = result_notice(
+            Translator(language), campaign, decision, by_enterprise[contact.enterprise_id]
+        )
+        notice = ChatReply(body=text, reference=f"decision:{decision.id}")
+        queued += enqueue(session, notice, [contact.id], not_before=now)
     audit.record(
         session,
         "decision.announce",

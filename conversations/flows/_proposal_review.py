@@ -17,6 +17,7 @@ from bot.models import Campaign, Enterprise, Submission, SubmissionStatus
 from bot.models.commendation import ProposalEntry
 from bot.services import commendations as com
 from bot.services import proposals as prop
+from bot.services.review_results import tell_officers
 from bot.services.titles import get_title
 from conversations.flow import Answer, Ctx, Finish, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _staff
@@ -29,7 +30,6 @@ STOP = "rev:stop"
 TO = "to:"
 
 Advance = Callable[[Ctx, list[Reply]], Outcome]
-Notice = Callable[[Ctx, Submission, str, str], dict[str, str]]
 Current = Callable[[Ctx], Submission]
 
 
@@ -58,7 +58,7 @@ def entry_lines(ctx: Ctx, submission: Submission) -> list[str]:
     return lines
 
 
-def steps(advance: Advance, notice: Notice, current: Current) -> dict[str, Step]:
+def steps(advance: Advance, current: Current) -> dict[str, Step]:
     """The entry-by-entry steps of /review, given the review flow's helpers."""
 
     def entry_prompt(ctx: Ctx) -> Reply:
@@ -105,13 +105,7 @@ def steps(advance: Advance, notice: Notice, current: Current) -> dict[str, Step]
         if submission.status == SubmissionStatus.SUBMITTED:
             return Goto("entry", (reply(done),), reset=True)
         settled = "accepted" if submission.status == SubmissionStatus.ACCEPTED else "returned"
-        sent = _staff.notify_officers(
-            ctx.session,
-            submission.enterprise_id,
-            f"notice:{settled}:{submission.id}:{submission.version}",
-            notice(ctx, submission, settled, submission.review_note or ""),
-            ctx.now,
-        )
+        sent = tell_officers(ctx.session, submission, accepted=settled == "accepted", now=ctx.now)
         text = t(
             "The proposal is settled ({state}); {n} officers are told.",
             state=t(com.REVIEW_LABELS[settled]),

@@ -249,9 +249,7 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         contact_id=ctx.contact.id,
         actor=_staff.actor(ctx),
     )
-    queued = announce_decision(
-        ctx.session, decision, rows, ctx.now, _staff.notify_officers, actor=_staff.actor(ctx)
-    )
+    queued = announce_decision(ctx.session, decision, rows, ctx.now, actor=_staff.actor(ctx))
     word = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".docx")
     documents.decision_annex(ctx.session, decision).save(str(word))
     sheet = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".xlsx")

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
 
-from bot.models import DeadlineKind, DeliveryKind, Submission, SubmissionStatus
+from bot.models import DeadlineKind, Submission, SubmissionStatus
 from bot.models.commendation import ProposalEntry
 from bot.services.sheets import HEADER_ROW
 from tests.conversations.staff_world import STAFF, StaffWorld, build_staff_world
@@ -116,10 +116,8 @@ async def test_propose_review_decide_announce_and_documents(
     opened = docx.Document(str(annex))
     cells = [c.text for t in opened.tables[1:] for row in t.rows[1:] for c in row.cells]
     assert "Nguyễn Văn An" in cells and "Giấy khen của Trưởng ban" in cells
-    notices = [
-        d for d in world.deliveries() if d.kind == DeliveryKind.NOTICE and "125/QĐ-BQL" in d.text
-    ]
-    assert len(notices) == 1 and "Nguyễn Văn An: Lao động tiên tiến" in notices[0].text
+    notices = [d for d in world.deliveries() if "125/QĐ-BQL" in (d.body or "")]
+    assert len(notices) == 1 and "Nguyễn Văn An: Lao động tiên tiến" in (notices[0].body or "")
     with world.session() as s:
         assert all(e.decision_id for e in s.exec(select(ProposalEntry)).all())
 
