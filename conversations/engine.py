@@ -581,7 +581,7 @@ class Engine:
             answer.choice is None
             and answer.file is None
             and step.numbered
-            and answer.text.isdigit()
+            and answer.text.isdecimal()
             and 1 <= int(answer.text) <= len(offered)
         ):
             answer = Answer(text=answer.text, choice=offered[int(answer.text) - 1])

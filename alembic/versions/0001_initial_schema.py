@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 03:54:39.681727
+Create Date: 2026-12-01 04:09:29.613836
 """
 
 from collections.abc import Sequence
@@ -120,6 +120,7 @@ def upgrade() -> None:
                 "TITLE_REGISTRATION",
                 "YEAR_END_REPORT",
                 "SIX_MONTH_REPORT",
+                "COMMENDATION_PROPOSAL",
                 name="deadlinekind",
             ),
             nullable=False,
@@ -197,6 +198,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_phase_campaign_id"), ["campaign_id"], unique=False)
 
     op.create_table(
+        "scoringcriterion",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("label_en", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("max_points", sa.Numeric(precision=8, scale=2), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaign.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("campaign_id", "code"),
+    )
+    with op.batch_alter_table("scoringcriterion", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scoringcriterion_campaign_id"), ["campaign_id"], unique=False
+        )
+
+    op.create_table(
         "contact",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column(
@@ -266,6 +289,29 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "score",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("criterion_id", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("points", sa.Numeric(precision=8, scale=2), nullable=False),
+        sa.Column("by_staff", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["criterion_id"],
+            ["scoringcriterion.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("criterion_id", "enterprise_id"),
+    )
+    with op.batch_alter_table("score", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_score_criterion_id"), ["criterion_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_score_enterprise_id"), ["enterprise_id"], unique=False)
+
+    op.create_table(
         "auditentry",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
@@ -330,6 +376,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("contact_id"),
     )
     op.create_table(
+        "decision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("number", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("signed_on", sa.Date(), nullable=False),
+        sa.Column("authority", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("signer_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("created_at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("created_by_contact_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaign.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_contact_id"],
+            ["contact.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("campaign_id", "number"),
+    )
+    with op.batch_alter_table("decision", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_decision_campaign_id"), ["campaign_id"], unique=False)
+
+    op.create_table(
         "invitecode",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -380,6 +450,7 @@ def upgrade() -> None:
                 "TITLE_REGISTRATION",
                 "YEAR_END_REPORT",
                 "SIX_MONTH_REPORT",
+                "COMMENDATION_PROPOSAL",
                 name="deadlinekind",
             ),
             nullable=False,
@@ -482,6 +553,7 @@ def upgrade() -> None:
                 "TITLE_REGISTRATION",
                 "YEAR_END_REPORT",
                 "SIX_MONTH_REPORT",
+                "COMMENDATION_PROPOSAL",
                 name="deadlinekind",
             ),
             nullable=True,
@@ -541,6 +613,46 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("submission_id"),
     )
+    op.create_table(
+        "proposalentry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("submission_id", sa.Integer(), nullable=False),
+        sa.Column("nominee", sa.Enum("INDIVIDUAL", "COLLECTIVE", name="nominee"), nullable=False),
+        sa.Column("full_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("position", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("unit_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("title_code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("initiative", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("has_initiative", sa.Boolean(), nullable=False),
+        sa.Column("review", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("review_note", sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=True),
+        sa.Column("awarded_code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("reviewed_at", bot.models.types.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("reviewed_by_contact_id", sa.Integer(), nullable=True),
+        sa.Column("decision_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decision_id"],
+            ["decision.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewed_by_contact_id"],
+            ["contact.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["submission_id"],
+            ["submission.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("proposalentry", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_proposalentry_decision_id"), ["decision_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_proposalentry_submission_id"), ["submission_id"], unique=False
+        )
+
     op.create_table(
         "receipt",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -652,6 +764,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_receipt_submission_id"))
 
     op.drop_table("receipt")
+    with op.batch_alter_table("proposalentry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposalentry_submission_id"))
+        batch_op.drop_index(batch_op.f("ix_proposalentry_decision_id"))
+
+    op.drop_table("proposalentry")
     op.drop_table("launchdocument")
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.drop_index("ix_delivery_status_due")
@@ -681,6 +798,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invitecode_code"))
 
     op.drop_table("invitecode")
+    with op.batch_alter_table("decision", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_decision_campaign_id"))
+
+    op.drop_table("decision")
     op.drop_table("conversationstate")
     with op.batch_alter_table("broadcast", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_broadcast_organization_id"))
@@ -691,6 +812,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_auditentry_action"))
 
     op.drop_table("auditentry")
+    with op.batch_alter_table("score", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_score_enterprise_id"))
+        batch_op.drop_index(batch_op.f("ix_score_criterion_id"))
+
+    op.drop_table("score")
     with op.batch_alter_table("observance", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_observance_campaign_id"))
 
@@ -700,6 +826,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_enterprise_id"))
 
     op.drop_table("contact")
+    with op.batch_alter_table("scoringcriterion", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scoringcriterion_campaign_id"))
+
+    op.drop_table("scoringcriterion")
     with op.batch_alter_table("phase", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_phase_campaign_id"))
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import cast
 
 from docx import Document as new_docx
 from docx.document import Document
@@ -188,7 +187,7 @@ def add_table(
     """A ruled table (the lists and annexes): a bold centred header row repeated on every page,
     cells top-aligned, ``number_columns`` right-aligned. Values are written with ``str()``; callers
     format numbers and dates the Vietnamese way before passing them."""
-    table = doc.add_table(rows=1, cols=len(headers))
+    table: Table = doc.add_table(rows=1, cols=len(headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -197,7 +196,7 @@ def add_table(
     for cell, title in zip(head.cells, headers, strict=True):
         _cell_text(cell, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=size)
     for values in rows:
-        cells = table.add_row().cells
+        cells = table.add_row().cells  # type: ignore[no-untyped-call]  # python-docx lacks the hint
         for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
             align = (
                 WD_ALIGN_PARAGRAPH.RIGHT
@@ -208,7 +207,7 @@ def add_table(
     if widths_mm is not None:
         _set_widths(table, [Mm(w) for w in widths_mm])
     spacer(doc)
-    return cast("Table", table)
+    return table
 
 
 def add_signature(
@@ -481,7 +480,7 @@ def spacer(doc: Document, points: int = 6) -> Paragraph:
 
 
 def _borderless_table(doc: Document, rows: int, cols: int, widths: Sequence[int]) -> Table:
-    table = doc.add_table(rows=rows, cols=cols)
+    table: Table = doc.add_table(rows=rows, cols=cols)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     tbl_pr = table._tbl.tblPr
@@ -500,7 +499,7 @@ def _borderless_table(doc: Document, rows: int, cols: int, widths: Sequence[int]
         margins.append(element)
     tbl_pr.insert_element_before(margins, *_TBLPR_AFTER_MARGINS)
     _set_widths(table, widths)
-    return cast("Table", table)
+    return table
 
 
 def _set_widths(table: Table, widths: Sequence[int]) -> None:

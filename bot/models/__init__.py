@@ -2,6 +2,7 @@
 
 from bot.models.audit import AuditEntry, ConversationState, ProcessedUpdate
 from bot.models.campaign import Campaign, Deadline, Observance, Phase
+from bot.models.commendation import Decision, ProposalEntry, Score, ScoringCriterion
 from bot.models.enums import (
     Channel,
     DeadlineKind,
@@ -44,6 +45,7 @@ __all__ = [
     "ConversationState",
     "Deadline",
     "DeadlineKind",
+    "Decision",
     "Delivery",
     "DeliveryKind",
     "DeliveryStatus",
@@ -56,9 +58,12 @@ __all__ = [
     "Organization",
     "Phase",
     "ProcessedUpdate",
+    "ProposalEntry",
     "Receipt",
     "RegistrationEntry",
     "Role",
+    "Score",
+    "ScoringCriterion",
     "Submission",
     "SubmissionStatus",
     "UploadLink",

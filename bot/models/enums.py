@@ -25,6 +25,7 @@ class DeadlineKind(StrEnum):
     TITLE_REGISTRATION = "title_registration"
     YEAR_END_REPORT = "year_end_report"
     SIX_MONTH_REPORT = "six_month_report"
+    COMMENDATION_PROPOSAL = "commendation_proposal"
 
 
 class SubmissionStatus(StrEnum):

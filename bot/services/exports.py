@@ -51,6 +51,7 @@ from bot.services.progress import (
     status_label,
     to_decimal,
 )
+from bot.services.sheets import Heading, make_printable
 from bot.services.titles import Title, titles_by_code
 from bot.settings import get_settings
 
@@ -119,6 +120,24 @@ class _Sheet:
             self.ws.column_dimensions[letter].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
         if self.rows > 1:
             self.ws.auto_filter.ref = self.ws.dimensions
+
+
+def _print_setup(
+    session: Session,
+    ws: Worksheet,
+    organization_id: int,
+    title: str,
+    campaign_title: str,
+    t: Translator,
+    now: datetime,
+) -> None:
+    """The title block and print setup of bot/services/sheets.py, for one export's sheet."""
+    from bot.models import Organization
+
+    organization = session.get(Organization, organization_id)
+    at = now.astimezone(get_settings().tz)
+    board = organization.name if organization is not None else ""
+    make_printable(ws, Heading(title, campaign_title, board, at), t)
 
 
 def _save(wb: Workbook, path: Path | str) -> Path:
@@ -249,6 +268,9 @@ def export_registrations(
         )
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
+    _print_setup(
+        session, sheet.ws, scope.organization_id, t("Title registrations"), campaign.title, t, now
+    )
     _save(wb, path)
     _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor, now)
     return len(rows)
@@ -366,6 +388,9 @@ def export_reports(
     narrative_column = get_column_letter(len(headers))
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
+    _print_setup(
+        session, sheet.ws, scope.organization_id, kind_label(t, kind), campaign.title, t, now
+    )
     _save(wb, path)
     _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, now, kind)
     return len(rows)
@@ -434,6 +459,15 @@ def export_missing(
         )
     sheet.finish()
     wb.properties.title = t("Not submitted") + f" – {kind_label(t, kind)} – {campaign.title}"
+    _print_setup(
+        session,
+        sheet.ws,
+        scope.organization_id,
+        t("Not submitted") + f" – {kind_label(t, kind)}",
+        campaign.title,
+        t,
+        now,
+    )
     _save(wb, path)
     _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, now, kind)
     return len(missing)

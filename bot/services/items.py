@@ -69,6 +69,14 @@ ITEM_KINDS: dict[DeadlineKind, ItemKind] = {
             command="report",
             words=("six_month", "sơ kết", "soket"),
         ),
+        ItemKind(
+            DeadlineKind.COMMENDATION_PROPOSAL,
+            label=N_("Commendation proposal"),
+            phrase=N_("the commendation proposal for the year"),
+            receipt_prefix="DN",  # đề nghị
+            command="propose",
+            words=("propose", "proposal", "denghi", "đề nghị"),
+        ),
     )
 }
 

@@ -52,7 +52,8 @@ class UnknownTemplate(NotFound):
     def __init__(self, slug: str, known: list[str]) -> None:
         super().__init__(
             N_("Unknown campaign template '{slug}'. Known templates: {known}."),
-            slug=slug,
+            # What was typed is echoed at most 64 characters long: a reply must fit one message.
+            slug=slug if len(slug) <= 64 else slug[:63] + "…",
             known=", ".join(known),
         )
         self.slug = slug

@@ -200,7 +200,10 @@ def find(ctx: Ctx, text: str) -> Enterprise | list[Enterprise]:
     wanted = _fold(text)
     matches = [e for e in candidates if wanted and wanted in _fold(e.name)]
     if not matches:
-        raise Invalid(t("None of your enterprises is called like “{text}”.", text=text.strip()))
+        # What was typed is echoed at most 64 characters long: a reply must fit one message.
+        typed = " ".join(text.split())
+        shown = typed if len(typed) <= 64 else typed[:63] + "…"
+        raise Invalid(t("None of your enterprises is called like “{text}”.", text=shown))
     if len(matches) == 1:
         return matches[0]
     return matches[:SUGGESTED]

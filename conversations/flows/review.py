@@ -44,7 +44,7 @@ from conversations.flow import (
     Step,
     reply,
 )
-from conversations.flows import _staff
+from conversations.flows import _proposal_review, _staff
 from conversations.flows.register import describe
 
 ACCEPT = "rev:accept"
@@ -127,6 +127,8 @@ def content_lines(ctx: Ctx, submission: Submission) -> list[str]:
                     date=t.date(document.document_date) if document.document_date else "-",
                 )
             )
+    elif submission.kind == DeadlineKind.COMMENDATION_PROPOSAL:
+        lines += _proposal_review.entry_lines(ctx, submission)
     return lines
 
 
@@ -190,7 +192,8 @@ def _advance(ctx: Ctx, before: list[Reply]) -> Outcome:
             text += " " + t("Skipped items stay waiting; /review shows them again.")
         return Finish((*before, reply(text)))
     ctx.data["submission_id"] = submission.id
-    return Goto("decide", (*before, *present(ctx, submission)), reset=True)
+    first = "entry" if submission.kind == DeadlineKind.COMMENDATION_PROPOSAL else "decide"
+    return Goto(first, (*before, *present(ctx, submission)), reset=True)
 
 
 # ---------------------------------------------------------------------------- decide
@@ -304,6 +307,7 @@ FLOW = Flow(
     steps={
         "decide": Step(_decide_prompt, _decide),
         "reason": Step(_reason_prompt, _reason, numbered=False),
+        **_proposal_review.steps(_advance, _current),
     },
     begin=_begin,
     roles=STAFF_ROLES,

@@ -6,6 +6,7 @@ from bot.i18n import N_
 from bot.messaging import Reply
 from bot.models import DeadlineKind
 from bot.services import submissions as subs
+from bot.services.commendations import results_for, results_lines
 from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import Ctx, Finish, Flow, Outcome, reply
@@ -58,6 +59,7 @@ def status_text(ctx: Ctx) -> str:
         lines.append(line)
     if not items:
         lines.append(t("This campaign asks nothing of enterprises yet."))
+    lines += results_lines(t, results_for(ctx.session, campaign.id, ctx.contact.enterprise_id))
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from bot.channels.telegram import build_application, start_application, stop_app
 from bot.models import DeadlineKind, Delivery, DeliveryKind, Organization
 from bot.notifications.render import render_deliveries
 from bot.services.contacts import add_staff
+from bot.services.sheets import HEADER_ROW
 from bot.settings import load_settings
 from conversations.engine import Engine
 from tests.conversations.staff_world import StaffWorld, build_staff_world
@@ -80,7 +81,8 @@ async def test_staff_progress_export_and_review_over_telegram(
         assert texts[0] == "Title registrations: 3 rows."
         [(_m, _f, name, content)] = [u for u in fake_telegram.uploads if u[0] == "sendDocument"]
         assert name.endswith(".xlsx")
-        rows = list(load_workbook(BytesIO(content)).active.iter_rows(values_only=True))
+        sheet = load_workbook(BytesIO(content)).active
+        rows = list(sheet.iter_rows(min_row=HEADER_ROW, values_only=True))
         assert len(rows) == 4 and rows[1][1] == "Công ty Sao Mai"
 
         # /review: summary, the officer's PDF as a document, then the question with buttons.

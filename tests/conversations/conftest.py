@@ -78,8 +78,9 @@ def add_board(session: Session) -> Organization:
 
 
 def add_campaign(session: Session, org_id: int, **extra: Any) -> Campaign:
-    """This year's campaign of the board with its three deadlines (launch document 31/01,
-    registration 15/04, year-end report 05/12); `extra` sets further campaign fields."""
+    """This year's campaign of the board with its four deadlines (launch document 31/01,
+    registration 15/04, year-end report 05/12, commendation proposal 20/12); `extra` sets
+    further campaign fields."""
     campaign = Campaign(
         organization_id=org_id,
         template="bac-giang-kcn",
@@ -97,6 +98,7 @@ def add_campaign(session: Session, org_id: int, **extra: Any) -> Campaign:
         (DeadlineKind.LAUNCH_DOCUMENT, date(YEAR, 1, 31)),
         (DeadlineKind.TITLE_REGISTRATION, date(YEAR, 4, 15)),
         (DeadlineKind.YEAR_END_REPORT, date(YEAR, 12, 5)),
+        (DeadlineKind.COMMENDATION_PROPOSAL, date(YEAR, 12, 20)),
     ):
         session.add(Deadline(campaign_id=campaign.id, kind=kind, due_on=due))
     return campaign

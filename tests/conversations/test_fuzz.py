@@ -254,7 +254,12 @@ def test_an_invalid_answer_at_every_step_changes_nothing(
     chat = Chat(world.engine(), "careless")
     asyncio.run(chat.say(world.codes[0]))
     with world.session() as s:
-        for kind in ("title_registration", "year_end_report", "launch_document"):
+        for kind in (
+            "title_registration",
+            "year_end_report",
+            "launch_document",
+            "commendation_proposal",
+        ):
             subs.get_or_create_submission(
                 s, world.campaign_id, world.enterprise_id, kind, now=world.clock.now
             )

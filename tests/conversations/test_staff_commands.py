@@ -23,6 +23,7 @@ from bot.models import (
     InviteCode,
     SubmissionStatus,
 )
+from bot.services.sheets import HEADER_ROW
 from conversations.flows import broadcast as bc
 from conversations.flows import export as ex
 from conversations.flows import missing as mis
@@ -147,7 +148,9 @@ async def test_cluster_leader_sees_his_cluster_only(world: StaffWorld, tmp_path:
     await leader.say("/export missing register")
     [reply] = leader.last
     assert reply.document is not None
-    rows = list(load_workbook(reply.document).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(reply.document).active.iter_rows(min_row=HEADER_ROW, values_only=True)
+    )
     assert {r[1] for r in rows[1:]} == {"Công ty Vân Trung", "Công ty Quang Châu"}
     await leader.say("/broadcast")
     await leader.say("Xin chào cụm 2")
@@ -246,7 +249,9 @@ async def test_export_registrations_and_reports(world: StaffWorld, tmp_path: Pat
     out = await chat.press(ex.REGISTRATIONS)
     [reply] = chat.last
     assert "3 dòng" in out and reply.document is not None and reply.document.suffix == ".xlsx"
-    rows = list(load_workbook(reply.document).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(reply.document).active.iter_rows(min_row=HEADER_ROW, values_only=True)
+    )
     assert rows[0][:3] == ("STT", "Doanh nghiệp", "Mã số thuế")
     assert [r[4] for r in rows[1:]] == ["Phòng Kỹ thuật", "Nguyễn Văn An", "Phân xưởng May 1"]
     assert world.audit("export.registrations")

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine as SAEngine
 
 from bot.models import DeadlineKind, DeliveryKind, SubmissionStatus
+from bot.services.sheets import HEADER_ROW
 from conversations.flows import broadcast as bc
 from conversations.flows import missing as mis
 from conversations.flows import review as rev
@@ -49,7 +50,9 @@ async def test_a_returned_item_is_missing_again(world: StaffWorld, tmp_path: Pat
     await chat.say("/export missing launch")
     [reply] = chat.last
     assert reply.document is not None
-    rows = list(load_workbook(reply.document).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(reply.document).active.iter_rows(min_row=HEADER_ROW, values_only=True)
+    )
     returned = next(r for r in rows[1:] if r[1] == "Công ty Vân Trung")
     assert returned[5] == f"Bị trả lại: {REASON}"
 

@@ -44,6 +44,10 @@ def _has_content(session: Session, submission: Submission) -> bool:
     if submission.kind in REPORT_KINDS:
         report = _report(session, submission, create=False)
         return report is not None and bool(report.figures or report.narrative)
+    if submission.kind == DeadlineKind.COMMENDATION_PROPOSAL:
+        from bot.services.proposals import list_proposals
+
+        return bool(list_proposals(session, submission))
     document = launch_document(session, submission)
     return document is not None
 

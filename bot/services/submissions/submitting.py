@@ -74,6 +74,10 @@ def problems(session: Session, submission: Submission) -> list[DomainError]:
             found.append(InvalidInput(N_("The document number is missing.")))
         if document is None or document.document_date is None:
             found.append(InvalidInput(N_("The document date is missing.")))
+    elif kind == DeadlineKind.COMMENDATION_PROPOSAL:
+        from bot.services.proposals import proposal_problems
+
+        found += proposal_problems(session, submission)
     return found
 
 
@@ -94,6 +98,10 @@ def snapshot(session: Session, submission: Submission) -> dict[str, Any]:
         document = launch_document(session, submission)
         content["document_number"] = document.document_number if document else ""
         content["document_date"] = document.document_date if document else None
+    elif submission.kind == DeadlineKind.COMMENDATION_PROPOSAL:
+        from bot.services.proposals import proposal_snapshot
+
+        content["proposals"] = proposal_snapshot(session, submission)
     content["attachments"] = [_attachment_dump(a) for a in list_attachments(session, submission)]
     result: dict[str, Any] = audit.json_safe(content)
     return result

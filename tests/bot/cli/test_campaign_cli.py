@@ -49,6 +49,7 @@ def test_calendar_json_for_2024(run: Invoke) -> None:
         {"kind": "launch_document", "due": "2024-01-31", "remind_by": "2024-01-31"},
         {"kind": "title_registration", "due": "2024-04-15", "remind_by": "2024-04-15"},
         {"kind": "year_end_report", "due": "2024-12-05", "remind_by": "2024-12-05"},
+        {"kind": "commendation_proposal", "due": "2024-12-20", "remind_by": "2024-12-20"},
     ]
     observances = data["observances"]
     assert len(observances) == 15
@@ -144,7 +145,7 @@ def test_org_and_campaign_commands(run: Invoke) -> None:
     assert campaign.output.splitlines() == [
         "Đã tạo phong trào #1: Phong trào thi đua năm 2024 trong các KCN tỉnh Bắc Giang "
         "(01/01/2024 – 31/12/2024).",
-        "2 đợt thi đua, 3 thời hạn, 15 ngày kỷ niệm.",
+        "2 đợt thi đua, 4 thời hạn, 15 ngày kỷ niệm.",
     ]
     duplicate = run(
         "campaign", "create", "--org", "bqlkcn-bac-giang", "--template", "bac-giang-kcn",
@@ -172,6 +173,7 @@ def test_org_and_campaign_commands(run: Invoke) -> None:
             "launch_document": "2024-01-31",
             "title_registration": "2024-04-15",
             "year_end_report": "2024-12-05",
+            "commendation_proposal": "2024-12-20",
         },
         "observances": 15,
     }

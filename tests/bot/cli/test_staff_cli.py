@@ -13,6 +13,7 @@ from bot.db import get_engine
 from bot.services import audit
 from bot.services.access import Scope
 from bot.services.broadcasts import Audience, create_broadcast
+from bot.services.sheets import HEADER_ROW
 from tests.bot.cli.conftest import Invoke
 from tests.bot.services.test_progress import World, build_world
 
@@ -30,9 +31,13 @@ def test_export_registrations(run: Invoke, world: World, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"Đã ghi 7 dòng vào {out}."
     ws = load_workbook(out).active
-    assert ws.cell(row=1, column=1).value == "STT"
-    assert [ws.cell(row=r, column=2).value for r in range(2, 9)] == ["E1"] * 5 + ["E4"] * 2
-    assert ws.cell(row=2, column=7).value == "Cờ thi đua của UBND tỉnh"  # from titles.toml
+    assert ws.cell(row=HEADER_ROW, column=1).value == "STT"
+    assert [ws.cell(row=HEADER_ROW + r, column=2).value for r in range(1, 8)] == ["E1"] * 5 + [
+        "E4"
+    ] * 2
+    assert (
+        ws.cell(row=HEADER_ROW + 1, column=7).value == "Cờ thi đua của UBND tỉnh"
+    )  # from titles.toml
     (entry,) = json.loads(run("audit", "--json").output)
     assert (entry["action"], entry["actor"]) == ("export.registrations", "cli")
     assert entry["after"] == {"file": "dang-ky.xlsx", "rows": 7}
@@ -43,11 +48,13 @@ def test_export_reports_and_missing(run: Invoke, world: World, tmp_path) -> None
     result = run("export", "reports", "--campaign", str(world.campaign), "--out", str(reports))
     assert result.exit_code == 0, result.output
     ws = load_workbook(reports).active
-    assert [ws.cell(row=r, column=2).value for r in range(2, 5)] == ["E1", "E4", "E5"]
-    header = [c.value for c in ws[1]]
+    assert [ws.cell(row=HEADER_ROW + r, column=2).value for r in range(1, 4)] == ["E1", "E4", "E5"]
+    header = [c.value for c in ws[HEADER_ROW]]
     output = header.index("Giá trị sản xuất công nghiệp (tỷ đồng)") + 1
-    assert ws.cell(row=2, column=output).value == pytest.approx(1000.5)
-    assert ws.cell(row=5, column=output).value == pytest.approx(3000.5)  # the total row
+    assert ws.cell(row=HEADER_ROW + 1, column=output).value == pytest.approx(1000.5)
+    assert ws.cell(row=HEADER_ROW + 4, column=output).value == pytest.approx(
+        3000.5
+    )  # the total row
 
     missing = tmp_path / "chua-nop.xlsx"
     result = run(
@@ -57,7 +64,7 @@ def test_export_reports_and_missing(run: Invoke, world: World, tmp_path) -> None
     assert result.exit_code == 0, result.output
     assert "3" in result.output  # the returned E3 is not submitted either
     ws = load_workbook(missing).active
-    assert [ws.cell(row=r, column=2).value for r in (2, 3, 4)] == ["E3", "E4", "E5"]
+    assert [ws.cell(row=HEADER_ROW + r, column=2).value for r in (1, 2, 3)] == ["E3", "E4", "E5"]
 
 
 @pytest.mark.parametrize(

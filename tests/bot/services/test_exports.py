@@ -16,6 +16,7 @@ from bot.services.exports import (
     export_reports,
     number_format,
 )
+from bot.services.sheets import HEADER_ROW
 from tests.bot.services.test_progress import (
     FIGURES,
     RETURN_REASON,
@@ -30,7 +31,7 @@ NOW = SUBMITTED_AT  # the instant the exports are taken (audited)
 
 def _rows(path) -> list[list[object]]:
     ws = load_workbook(path).active
-    return [list(row) for row in ws.iter_rows(values_only=True)]
+    return [list(row) for row in ws.iter_rows(min_row=HEADER_ROW, values_only=True)]
 
 
 def test_registrations(engine, tmp_path) -> None:
@@ -44,8 +45,8 @@ def test_registrations(engine, tmp_path) -> None:
     wb = load_workbook(path)
     ws = wb.active
     assert ws.title == "Đăng ký danh hiệu"
-    assert ws.freeze_panes == "A2"
-    header = [c.value for c in ws[1]]
+    assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
+    header = [c.value for c in ws[HEADER_ROW]]
     assert header == [
         "STT",
         "Doanh nghiệp",
@@ -57,9 +58,12 @@ def test_registrations(engine, tmp_path) -> None:
         "Trạng thái",
         "Ngày nộp",
     ]
-    assert all(c.font.bold for c in ws[1])
-    assert ws.column_dimensions["B"].width >= len("Doanh nghiệp")
-    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert all(c.font.bold for c in ws[HEADER_ROW])
+    # Printable: columns as wide as their values (at least the longest word of the header,
+    # which wraps), so the page fits its width at a readable size.
+    assert ws.column_dimensions["B"].width >= len("nghiệp")
+    assert ws[HEADER_ROW][1].alignment.wrap_text
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     assert [r[0] for r in rows] == list(range(1, 8))
     assert rows[0][1:8] == [
         "E1",
@@ -70,11 +74,15 @@ def test_registrations(engine, tmp_path) -> None:
         "Cờ thi đua của UBND tỉnh",
         "Đã nộp",
     ]
-    assert rows[1][4:7] == ["Nguyễn Văn An", "Tổ trưởng", "Bằng khen của Chủ tịch UBND tỉnh"]
+    assert rows[1][4:7] == [
+        "Nguyễn Văn An",
+        "Tổ trưởng",
+        "Bằng khen của Chủ tịch UBND tỉnh",
+    ]
     assert rows[4][6] == "Lao động tiên tiến"
     assert rows[5][1] == "E4" and rows[5][7] == "Đã duyệt"
     # 01/12/2024 03:00 UTC is 10:00 in Việt Nam: a real date cell shown dd/mm/yyyy.
-    date_cell = ws.cell(row=2, column=9)
+    date_cell = ws.cell(row=HEADER_ROW + 1, column=9)
     assert isinstance(date_cell.value, datetime) and date_cell.value.date() == date(2024, 12, 1)
     assert date_cell.number_format == "dd/mm/yyyy"
 
@@ -122,7 +130,7 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
         )
     assert count == 3  # E1 submitted, E4 accepted, E5 returned; E2's draft is not sent
     ws = load_workbook(path).active
-    header = [c.value for c in ws[1]]
+    header = [c.value for c in ws[HEADER_ROW]]
     assert header == [
         "STT",
         "Doanh nghiệp",
@@ -136,11 +144,13 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
         "Số lao động (người)",
         "Thuyết minh",
     ]
-    rows = [[c for c in row] for row in ws.iter_rows(min_row=2)]
+    rows = [[c for c in row] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     e1 = rows[0]
     assert [c.value for c in e1[:5]] == [1, "E1", "0100000001", "KCN Quang Châu", "Đã nộp"]
     assert e1[6].value == pytest.approx(1000.5) and e1[6].data_type == "n"
-    assert e1[6].number_format == number_format(2) == "[$-42A]#,##0.00"
+    # The figure allows two decimals; the column's values need one, so the print shows one.
+    assert number_format(2) == "[$-42A]#,##0.00"
+    assert e1[6].number_format == "[$-42A]#,##0.0"
     assert e1[9].value == 350
     assert e1[10].value == "Báo cáo E1"
     assert [c.value for c in rows[2][1:5]] == ["E5", "0100000005", "KCN Quang Châu", "Bị trả lại"]
@@ -152,6 +162,10 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
     assert total[7].value == 500
     assert total[9].value == 1550
     assert total[1].font.bold
+    # Printable: the title block, landscape A4 fitted to the width, the header on every page.
+    assert ws["A1"].value == "BÁO CÁO TỔNG KẾT NĂM"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
 
 
 def test_reports_without_any_report(engine, tmp_path) -> None:
@@ -196,7 +210,7 @@ def test_missing(engine, tmp_path) -> None:
     # the reason it was returned.
     assert count == 3
     ws = load_workbook(path).active
-    assert [c.value for c in ws[1]] == [
+    assert [c.value for c in ws[HEADER_ROW]] == [
         "STT",
         "Doanh nghiệp",
         "Mã số thuế",
@@ -207,7 +221,7 @@ def test_missing(engine, tmp_path) -> None:
         "Liên lạc được",
         "Hạn nộp",
     ]
-    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     assert rows[0][:6] == [
         1,
         "E3",
@@ -228,7 +242,7 @@ def test_missing(engine, tmp_path) -> None:
     ]
     assert rows[2][5:8] == ["Chưa nộp", "Cán bộ E5a (telegram); Cán bộ E5b (zalo)", "Có"]
     assert rows[0][8].date() == date(2024, 1, 31)
-    assert ws.cell(row=2, column=9).number_format == "dd/mm/yyyy"
+    assert ws.cell(row=HEADER_ROW + 1, column=9).number_format == "dd/mm/yyyy"
 
 
 def test_number_format() -> None:

@@ -60,7 +60,8 @@ def test_parse_kind_word(typed: str, kind: DeadlineKind) -> None:
 
 
 def test_parse_kind_word_unknown_and_empty() -> None:
-    assert parse_kind_word("proposal") is None
+    assert parse_kind_word("nomination") is None
+    assert parse_kind_word("proposal") is DeadlineKind.COMMENDATION_PROPOSAL
     assert parse_kind_word("   ") is None
 
 

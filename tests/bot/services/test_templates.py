@@ -67,6 +67,7 @@ def test_bac_giang_kcn_is_the_boards_annual_plan() -> None:
         (DeadlineKind.LAUNCH_DOCUMENT, "01-31"),
         (DeadlineKind.TITLE_REGISTRATION, "04-15"),
         (DeadlineKind.YEAR_END_REPORT, "12-05"),
+        (DeadlineKind.COMMENDATION_PROPOSAL, "12-20"),
     ]
     assert all(d.reminder_offsets == DEFAULT_REMINDER_OFFSETS for d in t.deadlines)
     # Thirteen commemoration days; 10/10 and 22/12 each mark two events.

@@ -1,0 +1,495 @@
+"""The documents of the year's closing, from the database, on the frame of official.py.
+
+- "Danh sách đề nghị khen thưởng": the entries the board carries forward, grouped by the level
+  that awards them (the board's head, the Chairman of the provincial People's Committee, the
+  Prime Minister) and, within a level, by title or form;
+- the board's "Tờ trình" to the province: what the board proposes, counted by form, with the
+  ranking per cluster where the plan scores;
+- the decision's annex ("Phụ lục … kèm theo Quyết định số …"): who received which title or form.
+
+Each has an XLSX twin with the same rows (`*_rows` give them to both). The documents are in
+Vietnamese: they go to the province whatever the reader's chat language.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from docx.document import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlmodel import Session
+
+from bot.documents.official import (
+    OfficialHeader,
+    Recipients,
+    Signature,
+    add_paragraph,
+    add_signature,
+    add_table,
+    new_document,
+)
+from bot.i18n import Translator
+from bot.models.campaign import Campaign
+from bot.models.commendation import Decision
+from bot.models.enums import Nominee
+from bot.models.organization import Organization
+from bot.services import commendations as com
+from bot.services.sheets import Heading, make_printable
+from bot.services.titles import get_title
+from bot.settings import get_settings
+
+LEVEL_HEADINGS = {
+    "board": "THUỘC THẨM QUYỀN TRƯỞNG BAN",
+    "province": "ĐỀ NGHỊ CHỦ TỊCH UBND TỈNH KHEN THƯỞNG",
+    "government": "ĐỀ NGHỊ THỦ TƯỚNG CHÍNH PHỦ KHEN THƯỞNG",
+}
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+LIST_HEADERS = (
+    "STT",
+    "Tên cá nhân, tập thể",
+    "Chức vụ, đơn vị",
+    "Doanh nghiệp",
+    "Tóm tắt thành tích",
+    "Sáng kiến",
+)
+ANNEX_HEADERS = (
+    "STT",
+    "Tên cá nhân, tập thể",
+    "Chức vụ, đơn vị",
+    "Doanh nghiệp",
+    "Danh hiệu, hình thức",
+)
+YOY_HEADERS = ("STT", "Doanh nghiệp", "Mã số thuế")
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Who signs the board's documents (quyền hạn, chức vụ, họ tên) and its register symbols."""
+
+    position: str = "Trưởng ban"
+    name: str = ""
+    authority: str = ""
+    submission_symbol: str = "TTr-BQL"
+    number: str | None = None
+
+
+def _organization(session: Session, campaign: Campaign) -> Organization:
+    organization = session.get(Organization, campaign.organization_id)
+    assert organization is not None
+    return organization
+
+
+def _header(
+    organization: Organization,
+    on: date,
+    symbol: str,
+    doc_type: str,
+    subject: str,
+    *,
+    number: str | None = None,
+    recipient: str | None = None,
+) -> OfficialHeader:
+    return OfficialHeader(
+        parent_body=f"UBND tỉnh {organization.province}",
+        issuing_body=organization.name,
+        symbol=symbol,
+        place=organization.province,
+        issued_on=on,
+        number=number,
+        doc_type=doc_type,
+        subject=subject,
+        recipient=recipient,
+    )
+
+
+def _mid(text: str) -> str:
+    """A title used inside a sentence: "Phong trào thi đua năm 2026" -> "phong trào …"."""
+    return text[:1].lower() + text[1:] if text[:2].istitle() else text
+
+
+def authority_in_words(authority: str, organization: Organization) -> str:
+    """Who signed, as the annex names it: "Trưởng ban BQL các KCN Bắc Giang"…"""
+    if authority == "board":
+        return f"Trưởng ban {organization.name}"
+    if authority == "province":
+        return f"Chủ tịch UBND tỉnh {organization.province}"
+    return com.AUTHORITY_VI.get(authority, authority)
+
+
+def _title(code: str) -> str:
+    try:
+        return get_title(code).name_vi
+    except Exception:  # an unknown code is shown as is
+        return code
+
+
+def _who(row: com.Row) -> tuple[str, str]:
+    entry = row.entry
+    if entry.nominee == Nominee.INDIVIDUAL:
+        return entry.full_name, ", ".join(p for p in (entry.position, entry.unit_name) if p)
+    return entry.unit_name, ""
+
+
+def _groups(rows: list[com.Row]) -> list[tuple[str, list[tuple[str, list[com.Row]]]]]:
+    """Rows by level, then by title or form, in the order of `com.LEVELS`."""
+    by_level: dict[str, dict[str, list[com.Row]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        by_level[com.level_of(row.code).authority][row.code].append(row)
+    ordered = []
+    for authority in com.AUTHORITIES:
+        forms = by_level.get(authority)
+        if not forms:
+            continue
+        codes = sorted(forms, key=lambda c: list(com.LEVELS).index(c) if c in com.LEVELS else 99)
+        ordered.append((authority, [(code, forms[code]) for code in codes]))
+    return ordered
+
+
+# --- the list of proposals -----------------------------------------------------------
+
+
+def proposal_list_rows(session: Session, campaign: Campaign) -> list[com.Row]:
+    """The entries the board carries forward: accepted, or accepted at a lower form."""
+    return com.proposal_rows(session, campaign, reviewed_only=True)
+
+
+def proposal_list(
+    session: Session, campaign: Campaign, on: date, signing: Signing = Signing()
+) -> Document:
+    """ "Danh sách đề nghị khen thưởng", landscape, by level and form."""
+    organization = _organization(session, campaign)
+    rows = proposal_list_rows(session, campaign)
+    header = _header(
+        organization,
+        on,
+        "DS-BQL",
+        "Danh sách",
+        f"Đề nghị khen thưởng các tập thể, cá nhân có thành tích trong {_mid(campaign.title)}",
+    )
+    doc = new_document(header, landscape=True)
+    if not rows:
+        add_paragraph(doc, "Chưa có đề nghị nào được Ban bình xét đồng ý.", indent_first=False)
+    for index, (authority, forms) in enumerate(_groups(rows)):
+        add_paragraph(
+            doc, f"{ROMAN[index]}. {LEVEL_HEADINGS[authority]}", bold=True, indent_first=False
+        )
+        for number, (code, members) in enumerate(forms, 1):
+            add_paragraph(
+                doc, f"{number}. {_title(code)} ({len(members)})", bold=True, indent_first=False
+            )
+            add_table(
+                doc,
+                LIST_HEADERS,
+                [
+                    [
+                        i,
+                        *_who(r),
+                        r.enterprise.name,
+                        r.entry.summary,
+                        r.entry.initiative,
+                    ]
+                    for i, r in enumerate(members, 1)
+                ],
+                widths_mm=(12, 45, 40, 45, 78, 32),
+            )
+    add_signature(
+        doc,
+        Signature(position=signing.position, name=signing.name, authority=signing.authority),
+    )
+    return doc
+
+
+# --- the submission to the province (Tờ trình) ----------------------------------------
+
+
+def form_counts(rows: list[com.Row]) -> list[tuple[str, int, int]]:
+    """(title or form, collectives, individuals) in the order of the levels."""
+    counts: Counter[tuple[str, str]] = Counter((r.code, str(r.entry.nominee)) for r in rows)
+    codes = []
+    for row in rows:
+        if row.code not in codes:
+            codes.append(row.code)
+    return [(c, counts[(c, Nominee.COLLECTIVE)], counts[(c, Nominee.INDIVIDUAL)]) for c in codes]
+
+
+def submission_letter(
+    session: Session, campaign: Campaign, on: date, signing: Signing = Signing()
+) -> Document:
+    """The board's Tờ trình to the Chairman of the provincial People's Committee."""
+    organization = _organization(session, campaign)
+    rows = [
+        r
+        for r in proposal_list_rows(session, campaign)
+        if com.level_of(r.code).authority != "board" and r.entry.decision_id is None
+    ]
+    enterprises = {r.enterprise.id for r in com.proposal_rows(session, campaign)}
+    header = _header(
+        organization,
+        on,
+        signing.submission_symbol,
+        "Tờ trình",
+        "Về việc đề nghị khen thưởng các tập thể, cá nhân có thành tích trong "
+        f"{_mid(campaign.title)}",
+        number=signing.number,
+        recipient=f"Chủ tịch Ủy ban nhân dân tỉnh {organization.province}",
+    )
+    doc = new_document(header)
+    add_paragraph(
+        doc,
+        "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022; Nghị định số "
+        "98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định chi tiết thi hành một "
+        "số điều của Luật Thi đua, khen thưởng;",
+    )
+    plan = f" số {campaign.document_number}" if campaign.document_number else ""
+    add_paragraph(
+        doc,
+        f"Căn cứ Kế hoạch{plan} của {organization.name} phát động {_mid(campaign.title)} "
+        "và kết quả bình xét của Hội đồng Thi đua - Khen thưởng của Ban;",
+    )
+    collectives = sum(1 for r in rows if r.entry.nominee == Nominee.COLLECTIVE)
+    individuals = len(rows) - collectives
+    received = (
+        f"Năm {campaign.year}, {organization.name} nhận đề nghị khen thưởng của "
+        f"{len(enterprises):02d} doanh nghiệp."
+    )
+    if rows:
+        add_paragraph(
+            doc,
+            f"{received} Qua bình xét, {organization.name} kính trình Chủ tịch UBND tỉnh xem "
+            f"xét, khen thưởng {collectives:02d} tập thể và {individuals:02d} cá nhân có thành "
+            "tích xuất sắc, cụ thể:",
+        )
+        add_table(
+            doc,
+            ("STT", "Danh hiệu, hình thức khen thưởng", "Tập thể", "Cá nhân"),
+            [
+                [i, _title(code), f"{collective:02d}", f"{individual:02d}"]
+                for i, (code, collective, individual) in enumerate(form_counts(rows), 1)
+            ],
+            widths_mm=(15, 100, 25, 25),
+            number_columns=(2, 3),
+        )
+    else:
+        add_paragraph(
+            doc,
+            f"{received} Qua bình xét, chưa có tập thể, cá nhân nào được đề nghị Chủ tịch UBND "
+            "tỉnh khen thưởng.",
+        )
+    ranked = [r for r in com.ranking(session, campaign) if r.shortlisted]
+    if ranked:
+        add_paragraph(
+            doc,
+            "Kết quả chấm điểm thi đua, các doanh nghiệp dẫn đầu cụm thi đua (làm căn cứ đề nghị "
+            "Cờ thi đua, Bằng khen):",
+        )
+        add_table(
+            doc,
+            ("STT", "Doanh nghiệp", "Cụm thi đua", "Tổng điểm"),
+            [[i, r.enterprise_name, r.cluster, _points(r.total)] for i, r in enumerate(ranked, 1)],
+            widths_mm=(15, 80, 45, 25),
+            number_columns=(3,),
+        )
+    add_paragraph(doc, "(Có danh sách chi tiết kèm theo).", italic=True)
+    add_paragraph(
+        doc,
+        f"{organization.name} kính trình Chủ tịch UBND tỉnh xem xét, quyết định./.",
+    )
+    add_signature(
+        doc,
+        Signature(position=signing.position, name=signing.name, authority=signing.authority),
+        Recipients(["Như trên", "Sở Nội vụ (Ban Thi đua - Khen thưởng)", "Lãnh đạo Ban"], "VT"),
+    )
+    return doc
+
+
+def _points(value: object) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+# --- the decision's annex -----------------------------------------------------------
+
+
+def annex_rows(session: Session, decision: Decision) -> list[com.Row]:
+    campaign = session.get(Campaign, decision.campaign_id)
+    assert campaign is not None
+    return [
+        r
+        for r in com.proposal_rows(session, campaign, reviewed_only=True)
+        if r.entry.decision_id == decision.id
+    ]
+
+
+def decision_annex(session: Session, decision: Decision) -> Document:
+    """ "Danh sách … được khen thưởng (Kèm theo Quyết định số … ngày …)"."""
+    campaign = session.get(Campaign, decision.campaign_id)
+    assert campaign is not None
+    organization = _organization(session, campaign)
+    rows = annex_rows(session, decision)
+    number, _, symbol = decision.number.partition("/")
+    if not symbol:
+        number, symbol = decision.number, "QĐ"
+    header = _header(
+        organization,
+        decision.signed_on,
+        symbol,
+        "Phụ lục",
+        f"Danh sách tập thể, cá nhân được khen thưởng trong {_mid(campaign.title)}",
+        number=number,
+    )
+    doc = new_document(header, landscape=True)
+    authority = authority_in_words(decision.authority, organization)
+    add_paragraph(
+        doc,
+        f"(Kèm theo Quyết định số {decision.number} ngày {decision.signed_on:%d/%m/%Y} "
+        f"của {authority})",
+        italic=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent_first=False,
+    )
+    for index, (_authority, forms) in enumerate(_groups(rows)):
+        for position, (code, members) in enumerate(forms, 1):
+            add_paragraph(
+                doc,
+                f"{ROMAN[index]}.{position}. {_title(code)}: {len(members):02d}",
+                bold=True,
+                indent_first=False,
+            )
+            add_table(
+                doc,
+                ANNEX_HEADERS,
+                [
+                    [i, *_who(r), r.enterprise.name, _title(r.code)]
+                    for i, r in enumerate(members, 1)
+                ],
+                widths_mm=(12, 60, 60, 70, 50),
+            )
+    return doc
+
+
+# --- XLSX twins ---------------------------------------------------------------------
+
+
+HEAD_FONT = Font(bold=True)
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def _sheet(wb: Workbook, title: str, headers: tuple[str, ...]) -> Worksheet:
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    ws.title = title[:31]
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = HEAD_FONT
+        cell.fill = HEAD_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    return ws
+
+
+def _widths(ws: Worksheet, widths: tuple[int, ...]) -> None:
+    for index, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+
+def _heading(session: Session, campaign: Campaign, title: str, now: datetime) -> Heading:
+    organization = _organization(session, campaign)
+    return Heading(title, campaign.title, organization.name, now.astimezone(get_settings().tz))
+
+
+def proposal_list_xlsx(session: Session, campaign: Campaign, path: Path, now: datetime) -> int:
+    """The list's rows as XLSX (level and form as columns); returns the number of rows."""
+    wb = Workbook()
+    headers = (*LIST_HEADERS[:4], "Danh hiệu, hình thức", "Cấp khen thưởng", *LIST_HEADERS[4:])
+    ws = _sheet(wb, "Danh sách đề nghị", headers)
+    rows = proposal_list_rows(session, campaign)
+    for i, r in enumerate(rows, 1):
+        level = com.level_of(r.code).authority
+        ws.append(
+            [
+                i,
+                *_who(r),
+                r.enterprise.name,
+                _title(r.code),
+                com.AUTHORITY_VI[level],
+                r.entry.summary,
+                r.entry.initiative,
+            ]
+        )
+    _widths(ws, (6, 28, 28, 30, 28, 22, 60, 30))
+    make_printable(
+        ws,
+        _heading(session, campaign, "Danh sách đề nghị khen thưởng", now),
+        Translator("vi"),
+    )
+    _save(wb, path)
+    return len(rows)
+
+
+def decision_annex_xlsx(session: Session, decision: Decision, path: Path, now: datetime) -> int:
+    campaign = session.get(Campaign, decision.campaign_id)
+    assert campaign is not None
+    wb = Workbook()
+    ws = _sheet(wb, "Phụ lục quyết định", (*ANNEX_HEADERS, "Quyết định"))
+    rows = annex_rows(session, decision)
+    for i, r in enumerate(rows, 1):
+        ws.append(
+            [
+                i,
+                *_who(r),
+                r.enterprise.name,
+                _title(r.code),
+                f"{decision.number} ngày {decision.signed_on:%d/%m/%Y}",
+            ]
+        )
+    _widths(ws, (6, 30, 30, 32, 30, 28))
+    make_printable(
+        ws,
+        _heading(
+            session,
+            campaign,
+            f"Danh sách được khen thưởng (Quyết định số {decision.number})",
+            now,
+        ),
+        Translator("vi"),
+    )
+    _save(wb, path)
+    return len(rows)
+
+
+def year_over_year_xlsx(session: Session, campaign: Campaign, path: Path, now: datetime) -> int:
+    """Per enterprise: registered / proposed / awarded for each campaign of the board."""
+    campaigns, table = com.year_over_year(session, campaign.organization_id)
+    headers: list[str] = list(YOY_HEADERS)
+    for c in campaigns:
+        headers += [f"{c.year}: đăng ký", f"{c.year}: đề nghị", f"{c.year}: được khen"]
+    wb = Workbook()
+    ws = _sheet(wb, "Qua các năm", tuple(headers))
+    for i, (enterprise, per) in enumerate(table, 1):
+        cells: list[object] = [i, enterprise.name, enterprise.tax_code]
+        for c in campaigns:
+            counts = per.get(c.id or 0)
+            cells += [counts.registered, counts.proposed, counts.awarded] if counts else [0, 0, 0]
+        ws.append(cells)
+    _widths(ws, (6, 36, 14, *([12] * (len(headers) - 3))))
+    make_printable(
+        ws,
+        _heading(session, campaign, "Đăng ký, đề nghị và khen thưởng qua các năm", now),
+        Translator("vi"),
+    )
+    _save(wb, path)
+    return len(table)
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)

@@ -1,0 +1,438 @@
+"""An enterprise's commendation proposal for the year (đề nghị khen thưởng).
+
+After its year-end report, an enterprise proposes, per person or collective, a title or form
+it registered by the registration deadline (15/04 in the plans), with a short summary of
+achievements, the initiative where the title needs one, and the signed achievement report
+(a file, or photos of its pages on Zalo). The proposal is an item like the others: a
+`Submission` of kind `commendation_proposal` with its deadline, drafts, receipts ("DN-…"),
+reminders and lock; its entries are `ProposalEntry` rows.
+
+The rules are checked again at submit, against what was actually reported: the title rules of
+the catalogue (LĐTT before CSTĐ cơ sở, the 15% cap, the initiative), a Tập thể lao động xuất
+sắc needing at least one Chiến sĩ thi đua cơ sở among those proposed (Luật Thi đua, khen thưởng
+2022, Điều 27), no more Lao động tiên tiến than the workers the year-end report counts, and no
+more entries claiming an initiative than the initiatives it reports.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from bot.i18n import N_
+from bot.models.campaign import Deadline
+from bot.models.commendation import ProposalEntry
+from bot.models.enums import DeadlineKind, Nominee, SubmissionStatus
+from bot.models.submission import RegistrationEntry, Submission
+from bot.services import audit
+from bot.services import submissions as subs
+from bot.services.errors import DomainError, InvalidInput, NotFound
+from bot.services.submissions.clock import _now
+from bot.services.submissions.finding import _id, _subject
+from bot.services.submissions.locking import _begin_change, _expect_kind
+from bot.services.submissions.registration import _validated_entry
+from bot.services.submissions.text import _too_long
+from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
+
+KIND = DeadlineKind.COMMENDATION_PROPOSAL
+SUMMARY_MAX = 2000
+INITIATIVE_MAX = 1000
+MAX_PROPOSALS = 200
+# A collective title that needs, among the individuals proposed with it, one holding another
+# title (Luật Thi đua, khen thưởng 2022, Điều 27: Tập thể lao động xuất sắc "có cá nhân đạt
+# danh hiệu Chiến sĩ thi đua cơ sở").
+COLLECTIVE_NEEDS_MEMBER = {"TT_LDXS": "CSTD_CS"}
+# The statuses in which a registration counts as what the enterprise registered.
+REGISTERED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
+REPORTED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
+
+
+def _clean_text(value: str | None, limit: int) -> str:
+    lines = [" ".join(line.split()) for line in (value or "").splitlines()]
+    text = unicodedata.normalize("NFC", "\n".join(line for line in lines if line).strip())
+    _too_long(text, limit)
+    return text
+
+
+def registration_of(session: Session, campaign_id: int, enterprise_id: int) -> Submission | None:
+    """The enterprise's title registration in the campaign (any state)."""
+    return session.exec(
+        select(Submission).where(
+            Submission.campaign_id == campaign_id,
+            Submission.enterprise_id == enterprise_id,
+            Submission.kind == DeadlineKind.TITLE_REGISTRATION,
+        )
+    ).first()
+
+
+def registered_entries(
+    session: Session, campaign_id: int, enterprise_id: int
+) -> list[RegistrationEntry]:
+    """What the enterprise registered (a submitted or accepted registration), else []."""
+    registration = registration_of(session, campaign_id, enterprise_id)
+    if registration is None or registration.status not in REGISTERED_STATUSES:
+        return []
+    return subs.list_entries(session, registration)
+
+
+def _registration_refusal(session: Session, submission: Submission, entry: Any) -> DomainError:
+    deadline = subs.deadline_for(session, submission.campaign_id, DeadlineKind.TITLE_REGISTRATION)
+    name = entry.full_name or entry.unit_name
+    if deadline is None:
+        return InvalidInput(
+            N_(
+                "{name} was not registered for {title}: a unit proposes only the titles and "
+                "forms it registered."
+            ),
+            name=name,
+            title=TitleRef(entry.title_code),
+        )
+    return InvalidInput(
+        N_(
+            "{name} was not registered for {title} by {date}: a unit proposes only the titles "
+            "and forms it registered by that date."
+        ),
+        name=name,
+        title=TitleRef(entry.title_code),
+        date=deadline.due_on,
+    )
+
+
+def _is_registered(session: Session, submission: Submission, entry: Any) -> bool:
+    key = (nominee_key(entry), entry.title_code)
+    return any(
+        (nominee_key(r), r.title_code) == key
+        for r in registered_entries(session, submission.campaign_id, submission.enterprise_id)
+    )
+
+
+def proposal_dump(entry: ProposalEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "nominee": entry.nominee,
+        "full_name": entry.full_name,
+        "position": entry.position,
+        "unit_name": entry.unit_name,
+        "title_code": entry.title_code,
+        "summary": entry.summary,
+        "initiative": entry.initiative,
+        "review": entry.review,
+        "review_note": entry.review_note,
+        "awarded_code": entry.awarded_code,
+    }
+
+
+def list_proposals(session: Session, submission: Submission) -> list[ProposalEntry]:
+    """The entries of a proposal, in the order they were added."""
+    return list(
+        session.exec(
+            select(ProposalEntry)
+            .where(ProposalEntry.submission_id == submission.id)
+            .order_by(col(ProposalEntry.id))
+        ).all()
+    )
+
+
+def _validated(
+    session: Session,
+    submission: Submission,
+    nominee: Nominee | str,
+    title_code: str,
+    full_name: str,
+    position: str,
+    unit_name: str,
+    summary: str,
+    initiative: str,
+) -> ProposalEntry:
+    registration = _validated_entry(
+        submission, nominee, title_code, full_name, position, unit_name, bool(initiative.strip())
+    )
+    text = _clean_text(summary, SUMMARY_MAX)
+    if not text:
+        raise InvalidInput(
+            N_("Please write a short summary of the achievements (tóm tắt thành tích).")
+        )
+    idea = _clean_text(initiative, INITIATIVE_MAX)
+    title = get_title(registration.title_code)
+    if title.requires_initiative and not idea:
+        raise InvalidInput(
+            N_("{title} needs a recognised initiative (sáng kiến): please name it."),
+            title=TitleRef(title.code),
+        )
+    entry = ProposalEntry(
+        submission_id=_id(submission),
+        nominee=registration.nominee,
+        full_name=registration.full_name,
+        position=registration.position,
+        unit_name=registration.unit_name,
+        title_code=registration.title_code,
+        summary=text,
+        initiative=idea,
+        has_initiative=bool(idea),
+    )
+    if not _is_registered(session, submission, entry):
+        raise _registration_refusal(session, submission, entry)
+    return entry
+
+
+def _check_duplicate(
+    session: Session, submission: Submission, entry: ProposalEntry, skip_id: int | None
+) -> None:
+    key = (nominee_key(entry), entry.title_code)
+    for other in list_proposals(session, submission):
+        if other.id != skip_id and (nominee_key(other), other.title_code) == key:
+            raise InvalidInput(
+                N_("{name} is already proposed for {title}."),
+                name=entry.full_name or entry.unit_name,
+                title=TitleRef(entry.title_code),
+            )
+
+
+def add_proposal(
+    session: Session,
+    submission: Submission,
+    nominee: Nominee | str,
+    title_code: str,
+    *,
+    full_name: str = "",
+    position: str = "",
+    unit_name: str = "",
+    summary: str = "",
+    initiative: str = "",
+    now: datetime,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> ProposalEntry:
+    """Propose one registered person or collective for the title or form it registered.
+
+    Refused (and nothing changes) when the nominee was not registered for that title, when the
+    summary is empty, when the title needs an initiative and none is named, or twice.
+    """
+    now = _now(now)
+    _expect_kind(submission, KIND)
+    subs.ensure_editable(session, submission, now)
+    entry = _validated(
+        session,
+        submission,
+        nominee,
+        title_code,
+        full_name,
+        position,
+        unit_name,
+        summary,
+        initiative,
+    )
+    _check_duplicate(session, submission, entry, None)
+    held = session.exec(
+        select(func.count())
+        .select_from(ProposalEntry)
+        .where(ProposalEntry.submission_id == submission.id)
+    ).one()
+    if held >= MAX_PROPOSALS:
+        raise InvalidInput(N_("A proposal holds at most {max} entries."), max=MAX_PROPOSALS)
+    _begin_change(session, submission, now, contact_id, actor)
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        "proposal.entry_add",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        after=proposal_dump(entry),
+        at=now,
+    )
+    return entry
+
+
+def get_proposal(session: Session, submission: Submission, entry_id: int) -> ProposalEntry:
+    entry = session.get(ProposalEntry, entry_id)
+    if entry is None or entry.submission_id != submission.id:
+        raise NotFound(N_("This entry does not exist (any more)."))
+    return entry
+
+
+def update_proposal(
+    session: Session,
+    submission: Submission,
+    entry_id: int,
+    *,
+    summary: str | None = None,
+    initiative: str | None = None,
+    now: datetime,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> ProposalEntry:
+    """Change the summary or the initiative of an entry (None keeps it). A changed entry is
+    reviewed afresh: its earlier verdict is cleared."""
+    now = _now(now)
+    _expect_kind(submission, KIND)
+    subs.ensure_editable(session, submission, now)
+    entry = get_proposal(session, submission, entry_id)
+    before = proposal_dump(entry)
+    merged = _validated(
+        session,
+        submission,
+        entry.nominee,
+        entry.title_code,
+        entry.full_name,
+        entry.position,
+        entry.unit_name,
+        summary if summary is not None else entry.summary,
+        initiative if initiative is not None else entry.initiative,
+    )
+    _begin_change(session, submission, now, contact_id, actor)
+    entry.summary = merged.summary
+    entry.initiative = merged.initiative
+    entry.has_initiative = merged.has_initiative
+    entry.review, entry.review_note, entry.awarded_code = "pending", None, None
+    entry.reviewed_at = entry.reviewed_by_contact_id = None
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        "proposal.entry_update",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before=before,
+        after=proposal_dump(entry),
+        at=now,
+    )
+    return entry
+
+
+def remove_proposal(
+    session: Session,
+    submission: Submission,
+    entry_id: int,
+    *,
+    now: datetime,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> None:
+    """Withdraw one entry of the proposal."""
+    now = _now(now)
+    _expect_kind(submission, KIND)
+    subs.ensure_editable(session, submission, now)
+    entry = get_proposal(session, submission, entry_id)
+    _begin_change(session, submission, now, contact_id, actor)
+    before = proposal_dump(entry)
+    session.delete(entry)
+    session.flush()
+    audit.record(
+        session,
+        "proposal.entry_remove",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before=before,
+        at=now,
+    )
+
+
+def _reported(session: Session, submission: Submission) -> dict[str, Decimal] | None:
+    """The figures of the enterprise's year-end report once submitted, else None."""
+    report = session.exec(
+        select(Submission).where(
+            Submission.campaign_id == submission.campaign_id,
+            Submission.enterprise_id == submission.enterprise_id,
+            Submission.kind == DeadlineKind.YEAR_END_REPORT,
+        )
+    ).first()
+    if report is None or report.status not in REPORTED_STATUSES:
+        return None
+    return subs.report_details(session, report).figures
+
+
+def proposal_problems(session: Session, submission: Submission) -> list[DomainError]:
+    """Everything that keeps the proposal from being submitted; [] when it may go."""
+    found: list[DomainError] = []
+    entries = list_proposals(session, submission)
+    campaign_has_report = (
+        session.exec(
+            select(Deadline).where(
+                Deadline.campaign_id == submission.campaign_id,
+                Deadline.kind == DeadlineKind.YEAR_END_REPORT,
+            )
+        ).first()
+        is not None
+    )
+    figures = _reported(session, submission)
+    if campaign_has_report and figures is None:
+        found.append(
+            InvalidInput(
+                N_(
+                    "The year-end report must be submitted first: the proposal is checked "
+                    "against what it reports."
+                )
+            )
+        )
+    if not entries:
+        found.append(InvalidInput(N_("Propose at least one person or collective.")))
+    for entry in entries:
+        if not _is_registered(session, submission, entry):
+            found.append(_registration_refusal(session, submission, entry))
+    found += [InvalidInput(v.msgid, **v.params) for v in check_registration(entries)]
+    held = {(nominee_key(e)[0], e.title_code) for e in entries if e.nominee == Nominee.INDIVIDUAL}
+    for entry in entries:
+        needed = COLLECTIVE_NEEDS_MEMBER.get(entry.title_code)
+        if needed and (Nominee.INDIVIDUAL.value, needed) not in held:
+            found.append(
+                InvalidInput(
+                    N_(
+                        "{title} needs at least one {required} among the individuals "
+                        "proposed: {name} has none."
+                    ),
+                    title=TitleRef(entry.title_code),
+                    required=TitleRef(needed),
+                    name=entry.unit_name,
+                )
+            )
+    if figures is not None:
+        workers = figures.get("workers")
+        advanced = sum(1 for e in entries if e.title_code == "LDTT")
+        if workers is not None and advanced > workers:
+            found.append(
+                InvalidInput(
+                    N_(
+                        "{count} proposed for {title}, but the year-end report counts "
+                        "{workers} workers."
+                    ),
+                    count=advanced,
+                    title=TitleRef("LDTT"),
+                    workers=workers,
+                )
+            )
+        reported = figures.get("initiatives")
+        claimed = sum(1 for e in entries if e.has_initiative)
+        if reported is not None and claimed > reported:
+            found.append(
+                InvalidInput(
+                    N_(
+                        "{count} entries name an initiative, but the year-end report counts "
+                        "{reported} initiatives applied."
+                    ),
+                    count=claimed,
+                    reported=reported,
+                )
+            )
+    if not subs.list_attachments(session, submission):
+        found.append(
+            InvalidInput(
+                N_(
+                    "The signed achievement report is missing (a PDF, DOCX or XLSX file, or "
+                    "photos of its pages)."
+                )
+            )
+        )
+    return found
+
+
+def proposal_snapshot(session: Session, submission: Submission) -> list[dict[str, Any]]:
+    """The entries as a receipt keeps them."""
+    return [proposal_dump(e) for e in list_proposals(session, submission)]
