@@ -44,7 +44,9 @@ from bot.models import (
     YearEndReport,
     Zone,
 )
+from bot.services import units
 from bot.services.access import NotFound, Scope, campaign_in_scope
+from bot.services.numbers import format_percent, format_quantity
 from bot.services.submissions import not_submitted_condition
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -390,40 +392,10 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
 
 # --------------------------------------------------------------------------- figures vs targets
 
-# Amount units as written in the plans and the figure catalogue: (currency, factor).
-_UNITS: dict[str, tuple[str, Decimal]] = {
-    "đồng": ("VND", Decimal(1)),
-    "nghìn đồng": ("VND", Decimal(10) ** 3),
-    "triệu đồng": ("VND", Decimal(10) ** 6),
-    "tỷ đồng": ("VND", Decimal(10) ** 9),
-    "nghìn tỷ đồng": ("VND", Decimal(10) ** 12),
-    "usd": ("USD", Decimal(1)),
-    "nghìn usd": ("USD", Decimal(10) ** 3),
-    "triệu usd": ("USD", Decimal(10) ** 6),
-    "tỷ usd": ("USD", Decimal(10) ** 9),
-}
-
-
-def _unit_key(unit: str) -> str:
-    return " ".join(unit.casefold().replace("tỉ", "tỷ").split())
-
 
 def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal | None:
-    """`value` in `from_unit` expressed in `to_unit`; None when the units cannot be compared.
-
-    Identical units (or a unit left blank on one side) are taken as-is; amounts of money are
-    scaled (triệu USD -> tỷ USD); different currencies, or different units the table does not
-    know (người vs ha), are never added up.
-    """
-    a, b = _unit_key(from_unit), _unit_key(to_unit)
-    if a == b or not a or not b:
-        return value
-    if a in _UNITS and b in _UNITS:
-        (currency_a, factor_a), (currency_b, factor_b) = _UNITS[a], _UNITS[b]
-        if currency_a != currency_b:
-            return None
-        return value * factor_a / factor_b
-    return None
+    """`value` in `from_unit` expressed in `to_unit` (see units.convert)."""
+    return units.convert(value, from_unit, to_unit)
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -943,17 +915,17 @@ def render_targets_text(t: Translator, targets: Sequence[TargetProgress]) -> str
         if target.reported is None:
             lines.append(t("• {label}: no reported figure adds up to this target", label=label))
             continue
-        goal = t.number(target.target) if target.target is not None else "—"
+        unit = target.unit_in(t.language)
+        goal = format_quantity(t, target.target, unit) if target.target is not None else "—"
         line = t(
-            "• {label}: {reported} / {target} {unit} from {n} enterprises",
+            "• {label}: {reported} / {target} from {n} enterprises",
             label=label,
-            reported=t.number(target.reported),
+            reported=format_quantity(t, target.reported, unit),
             target=goal,
-            unit=target.unit_in(t.language),
             n=t.number(target.enterprises),
         )
         if target.percent is not None:
-            line += f" ({t.number(target.percent, 1)}%)"
+            line += f" ({format_percent(t, target.percent)})"
         lines.append(line)
     return "\n".join(lines)
 

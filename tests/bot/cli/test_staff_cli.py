@@ -149,7 +149,7 @@ def test_audit_table_and_json(run: Invoke, world: World, db_url: str) -> None:
 def test_audit_refusals_and_empty(run: Invoke, world: World) -> None:
     result = run("audit", "--since", "2024-13-01")
     assert result.exit_code == 1
-    assert result.output.strip() == "Error: Ngày không hợp lệ 2024-13-01: cần dạng YYYY-MM-DD."
+    assert result.output.strip() == "Error: 2024-13-01: không có tháng 13; tháng chỉ từ 1 đến 12."
     result = run("audit", "--since", "yesterday")
     assert result.exit_code == 1
     result = run("audit")
