@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     files_dir: Path = Field(
         Path("data/files"), validation_alias=AliasChoices("THIDUA_FILES_DIR", "files_dir")
     )
+    # Disk space the files of one enterprise may take (all its items together), in MB.
+    enterprise_files_quota_mb: int = Field(
+        500,
+        ge=1,
+        validation_alias=AliasChoices("THIDUA_ENTERPRISE_FILES_MB", "enterprise_files_quota_mb"),
+    )
     web_host: str = Field("0.0.0.0", validation_alias=AliasChoices("THIDUA_WEB_HOST", "web_host"))
     web_port: int = Field(
         8080, ge=1, le=65535, validation_alias=AliasChoices("THIDUA_WEB_PORT", "web_port")

@@ -39,7 +39,9 @@ from sqlmodel import Session, col, delete, select
 from bot.i18n import N_, Translator
 from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
 from bot.services import audit
+from bot.services.attachments import FILE_MODE, INCOMING, ensure_dir
 from bot.services.contacts import get_or_create_contact
+from bot.services.filetypes import shown_name
 from bot.settings import Settings
 from conversations import common
 from conversations.flow import (
@@ -147,8 +149,7 @@ class Engine:
             return None, N_("Files cannot be received on this channel.")
         if info.size > MAX_FILE_BYTES:
             return None, N_("The file is larger than 20 MB. Please send a smaller file.")
-        staging = self.settings.files_dir / ".incoming"
-        staging.mkdir(parents=True, exist_ok=True)
+        staging = ensure_dir(self.settings.files_dir / INCOMING)
         name = common.safe_file_name(info.file_name or ("photo.jpg" if info.is_photo else "file"))
         path = staging / f"{uuid.uuid4().hex}-{name}"
         try:
@@ -157,12 +158,13 @@ class Engine:
             logger.exception("download of %s failed", info.file_id)
             path.unlink(missing_ok=True)
             return None, N_("The file could not be downloaded. Please send it again.")
+        path.chmod(FILE_MODE)
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             path.unlink(missing_ok=True)
             return None, N_("The file is larger than 20 MB. Please send a smaller file.")
         mime = info.mime_type or (mimetypes.guess_type(name)[0] or "")
-        shown = (info.file_name or name).replace("\\", "/").rsplit("/", 1)[-1].strip() or name
+        shown = shown_name(info.file_name or name) or name
         return StagedFile(path, shown[:255], mime, size, info.is_photo), None
 
     def prune(self) -> int:

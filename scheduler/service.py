@@ -29,6 +29,7 @@ from sqlmodel import Session
 from bot.channels.base import Sender
 from bot.db import get_engine
 from bot.models import Channel
+from bot.services.attachments import prune_orphans
 from bot.settings import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.config import SchedulerConfig
@@ -87,6 +88,17 @@ class SchedulerHandle:
             await self.plan()
         except Exception:
             log.exception("daily planning failed; it will run again at the next start or day")
+        try:
+            await asyncio.to_thread(self._prune_files)
+        except Exception:
+            log.exception("pruning unused files failed; it runs again tomorrow")
+
+    def _prune_files(self) -> None:
+        """Delete files no attachment or receipt names, and exports older than a day."""
+        with Session(self.engine) as session:
+            removed = prune_orphans(session, self.settings.files_dir, self.clock.now())
+        if removed:
+            log.info("pruned %d unused files under %s", len(removed), self.settings.files_dir)
 
     async def wait_catch_up(self) -> PlanResult | None:
         """The start-up catch-up run's result (None when none was needed)."""

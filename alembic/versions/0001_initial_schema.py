@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 05:34:40.814037
+Create Date: 2026-12-01 02:48:48.836106
 """
 
 from collections.abc import Sequence
@@ -426,6 +426,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("path", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
         sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=True),
         sa.Column("created_at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["submission_id"],

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 from sqlalchemy import or_
@@ -68,6 +68,7 @@ from bot.services.errors import (
     SubmissionLocked,
     WrongKind,
 )
+from bot.services.filetypes import shown_name
 from bot.services.numbers import get_figure, parse_figure, report_figures
 from bot.services.titles import (
     RuleViolation,
@@ -833,17 +834,19 @@ def attach_file(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    pages: int | None = None,
 ) -> Attachment:
-    """Record a file received in the chat (already stored at `path`).
+    """Record a file received in the chat (already stored at `path`; attachments.store_file
+    checks its content and stores it, then calls this).
 
     PDF, DOCX, XLSX, or JPEG/PNG photos (Zalo sends pages as photos); at most 20 MB and 30
     files per item. The same content (sha256) sent twice is recorded once.
     """
     now = _now(now)
     ensure_editable(session, submission, now)
-    base = PureWindowsPath(PurePosixPath(file_name or "").name).name
-    name = _one_line(base)
-    mime = file_type(name, mime_type)
+    name = shown_name(file_name)
+    checked = mime_type if mime_type in ACCEPTED_TYPES.values() else None
+    mime = checked or file_type(name, mime_type)
     if mime is None:
         raise InvalidFile(
             N_(
@@ -882,6 +885,7 @@ def attach_file(
         size=size,
         path=path,
         sha256=digest,
+        pages=pages,
         created_at=now,
     )
     session.add(attachment)
@@ -936,6 +940,7 @@ def _attachment_dump(attachment: Attachment) -> dict[str, Any]:
         "size": attachment.size,
         "path": attachment.path,
         "sha256": attachment.sha256,
+        "pages": attachment.pages,
     }
 
 

@@ -109,7 +109,7 @@ def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
             "Date: {value}",
             value=t.date(document.document_date) if document and document.document_date else "-",
         ),
-        t("Files: {names}", names=", ".join(a.file_name for a in files) or t("(none)")),
+        t("Files: {names}", names=_items.file_list(t, files)),
     ]
 
 
@@ -134,6 +134,7 @@ FLOW = Flow(
         {
             "submitted": _items.submitted_step(KIND, "file"),
             "file": _items.file_step(KIND, _what, "number"),
+            "file_remove": _items.file_remove_step(KIND),
             "number": Step(_number_prompt, _number),
             "date": Step(_date_prompt, _date),
             "review": _items.review_step(

@@ -298,8 +298,7 @@ def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
     lines.append(
         t("Narrative: {text}", text=narrative if len(narrative) <= 500 else narrative[:500] + "…")
     )
-    names = ", ".join(a.file_name for a in details.attachments) or t("(none)")
-    lines.append(t("Files: {names}", names=names))
+    lines.append(t("Files: {names}", names=_items.file_list(t, details.attachments)))
     return lines
 
 
@@ -335,6 +334,7 @@ def _steps() -> dict[str, Step]:
         "narrative": Step(_narrative_prompt, _narrative),
         "confirm": Step(_confirm_prompt, _confirm),
         "file": _items.file_step(KIND, _what, "review"),
+        "file_remove": _items.file_remove_step(KIND),
         "review": _items.review_step(
             KIND, _summary, submit=SUBMIT, change=MENU, later_key=LATER, change_to="menu"
         ),

@@ -113,7 +113,7 @@ class Transcript:
 
 # --------------------------------------------------------------------- shared texts
 
-RECEIVED = L(vi="Đã nhận {name}.", en="Received {name}.")
+RECEIVED = L(vi="Đã nhận {name}", en="Received {name}")
 RECEIVED_PAGE = L(vi="Đã nhận trang {count}", en="Received page {count}")
 AS_DOCUMENT = L(vi="PDF, Word (.docx) hoặc Excel (.xlsx)", en="PDF, Word (.docx) or Excel (.xlsx)")
 AS_PHOTOS = L(vi="Trên Zalo chỉ gửi được ảnh", en="On Zalo only photos can be sent")
@@ -393,7 +393,12 @@ def launch(document: Upload) -> Flow:
             Say("03/KH-CĐ", expect=(L(vi="Ngày ban hành văn bản", en="The date of the document"),)),
             Say(
                 "32/01/2026",
-                expect=(L(vi="vui lòng nhập ngày theo dạng", en="Please give the date as"),),
+                expect=(
+                    L(
+                        vi="Ngày 32/01/2026 không tồn tại: tháng 1 năm 2026 chỉ có 31 ngày.",
+                        en="32/01/2026 does not exist: month 1 of 2026 has 31 days.",
+                    ),
+                ),
                 absent=(L(vi="Đã ghi nhận", en="Noted:"),),
             ),
             Say(

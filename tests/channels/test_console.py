@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.channels.console import ConsoleChannel, ConsoleSender, render
 from bot.models import Attachment, Receipt
 from conversations.interface import Choice, Reply
+from tests import files as real
 from tests.conversations.conftest import JANUARY, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ async def test_piped_lines_run_a_launch_flow_with_a_file(
     world = build_world(sqlite_engine, tmp_path / "files")
     world.clock.now = JANUARY
     doc = tmp_path / "van ban phat dong.pdf"
-    doc.write_bytes(b"%PDF-1.4 launch")
+    real.pdf(doc)
     script = "\n".join(
         [
             "/language en",
@@ -68,7 +69,7 @@ async def test_piped_lines_run_a_launch_flow_with_a_file(
     assert re.search(r"Receipt number PD-2026-\d{6}", text)
     with world.session() as s:
         attachment = s.exec(select(Attachment)).one()
-        assert Path(attachment.path).read_bytes() == b"%PDF-1.4 launch"
+        assert Path(attachment.path).read_bytes() == doc.read_bytes()
         assert s.exec(select(Receipt)).one().number.startswith("PD-2026-")
 
 
@@ -133,7 +134,9 @@ def _figure_answers() -> list[str]:
     from bot.services.numbers import report_figures
 
     values = {"decimal": "1.250,5", "percent": "19,3", "integer": "120", "yes_no": "1"}
-    return [values[f.kind] for f in report_figures()]
+    # an average income above 200 triệu a month would be asked to be confirmed
+    special = {"average_income": "9,5", "accidents": "1"}
+    return [special.get(f.code, values[f.kind]) for f in report_figures()]
 
 
 MARKERS = {
@@ -159,7 +162,7 @@ async def test_every_officer_flow_through_the_console(
     world = build_world(sqlite_engine, tmp_path / "files")
     world.clock.now = JANUARY
     pdf = tmp_path / "signed.pdf"
-    pdf.write_bytes(b"%PDF-1.4 signed")
+    real.pdf(pdf, pages=2)
     lines = [
         f"/language {language}",
         world.codes[0],

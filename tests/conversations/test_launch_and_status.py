@@ -11,12 +11,13 @@ from bot.models import LaunchDocument, Receipt, RegistrationEntry, Submission, S
 from bot.services import submissions as subs
 from conversations.flows import launch
 from conversations.flows import register as reg
+from tests import files as real
 from tests.conversations.conftest import JANUARY, World, linked_chat
 
 
 def _doc(tmp_path: Path) -> Path:
     path = tmp_path / "KH-phat-dong.docx"
-    path.write_bytes(b"PK\x03\x04 launch document")
+    real.docx(path)
     return path
 
 
@@ -77,7 +78,7 @@ async def test_launch_in_vietnamese_reopen_and_keep(world: World, tmp_path: Path
     assert "Đã nộp" in out
     await chat.say("/launch")
     out = await chat.press("item:reopen")
-    assert "Đã mở lại" in out and "Đã nhận (1): KH-phat-dong.docx" in out
+    assert "Đã mở lại" in out and "Đã nhận (1):\n- KH-phat-dong.docx" in out
     out = await chat.press("file:done")
     assert "Hiện tại: 08/KH-CĐ" in out
     await chat.say("=")

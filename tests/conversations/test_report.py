@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.models import Attachment, Channel, Submission, SubmissionStatus, YearEndReport
 from bot.services.numbers import Figure, report_figures
 from conversations.flows import report as rep
+from tests import files as real
 from tests.conversations.conftest import LocalFetcher, World, linked_chat
 
 ANSWERS = {
@@ -38,7 +39,7 @@ def _report(world: World) -> YearEndReport | None:
 
 def _pdf(tmp_path: Path, name: str = "bao-cao-tong-ket.pdf") -> Path:
     path = tmp_path / name
-    path.write_bytes(b"%PDF-1.4\n% signed report\n" + name.encode())
+    real.pdf(path, pages=3)
     return path
 
 
@@ -119,7 +120,7 @@ async def test_zalo_takes_photos_of_the_pages(world: World, tmp_path: Path) -> N
     assert "Trên Zalo chỉ gửi được ảnh" in out
     for page in (1, 2):
         photo = tmp_path / f"page{page}.jpg"
-        photo.write_bytes(b"\xff\xd8\xff" + bytes([page]) * 50)
+        real.jpeg(photo, shade=page * 40)
         out = await chat.send_file(photo, mime="image/jpeg", is_photo=True)
         assert f"Đã nhận trang {page}" in out
     assert "file:done" in chat.choice_keys()

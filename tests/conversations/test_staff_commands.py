@@ -27,6 +27,7 @@ from conversations.flows import broadcast as bc
 from conversations.flows import export as ex
 from conversations.flows import missing as mis
 from conversations.flows import review as rev
+from tests import files as real
 from tests.conversations.staff_world import (
     ADMIN,
     LEADER,
@@ -64,7 +65,7 @@ async def test_broadcast_with_a_document_to_a_zone_then_status(
     assert "Nhập nội dung thông báo" in out
     await chat.say("Kính gửi các doanh nghiệp: hội nghị sơ kết ngày 20/06.")
     plan = tmp_path / "ke-hoach-2026.pdf"
-    plan.write_bytes(b"%PDF-1.4 plan")
+    real.pdf(plan)
     out = await chat.send_file(plan)
     assert "ke-hoach-2026.pdf" in out and "Gửi cho ai?" in out
     keys = chat.choice_keys()
@@ -78,7 +79,8 @@ async def test_broadcast_with_a_document_to_a_zone_then_status(
     assert "Thông báo số 1" in out and "1 cán bộ" in out
     [delivery] = world.deliveries()
     assert delivery.kind == DeliveryKind.BROADCAST and delivery.contact_id == world.officer_ids[0]
-    assert delivery.document_path and Path(delivery.document_path).read_bytes() == b"%PDF-1.4 plan"
+    assert delivery.document_path
+    assert Path(delivery.document_path).read_bytes() == plan.read_bytes()
     assert world.audit("broadcast.create")
     out = await chat.say("/broadcast status")
     assert "0 đã gửi · 1 đang chờ · 0 lỗi · 0 không liên lạc được" in out
