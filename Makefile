@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/thidua run
+	$(BIN)/thidua run --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

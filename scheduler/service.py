@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -122,14 +122,23 @@ def start(
     engine: Engine | None = None,
     instance_id: str | None = None,
     config: SchedulerConfig | None = None,
+    only_chats: Mapping[Channel, Iterable[str]] | None = None,
 ) -> SchedulerHandle:
-    """Start planning and sending on the running event loop; returns a handle to stop it."""
+    """Start planning and sending on the running event loop; returns a handle to stop it.
+
+    `only_chats` limits a channel to some chats (the console: the person at the terminal)."""
     loop = asyncio.get_running_loop()
     clock = clock or SystemClock()
     engine = engine or get_engine(settings.database_url)
     config = config or SchedulerConfig.from_settings(settings)
     dispatcher = Dispatcher(
-        engine, senders, clock, settings, instance_id or default_instance_id(), config
+        engine,
+        senders,
+        clock,
+        settings,
+        instance_id or default_instance_id(),
+        config,
+        only_chats=only_chats,
     )
     stop_event = asyncio.Event()
     scheduler = AsyncIOScheduler(timezone=settings.tz, event_loop=loop)

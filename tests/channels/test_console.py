@@ -195,3 +195,67 @@ async def test_every_officer_flow_through_the_console(
     for flow, marker in MARKERS[language].items():
         assert marker in text, (flow, text[-3000:])
     assert "went wrong" not in text and "lỗi" not in text
+
+
+async def test_the_outbox_reaches_the_console_of_its_addressee(
+    engine: SAEngine, tmp_path: Path
+) -> None:
+    """The console's dispatcher prints what the office sent to the officer at this terminal;
+    a message for the other console user stays pending until their own console runs."""
+    from bot.demo import OFFICER_USER_ID, STAFF_USER_ID
+    from bot.models import Channel, Delivery, DeliveryKind, DeliveryStatus, Organization, Role
+    from bot.services.contacts import add_staff, get_or_create_contact
+    from scheduler.clock import FakeClock
+    from scheduler.outbox import Dispatcher, enqueue
+    from tests.conversations.conftest import MARCH
+
+    world = build_world(engine, tmp_path / "files")
+    world.clock.now = MARCH
+    channel = ConsoleChannel(world.engine(), user_id=OFFICER_USER_ID, stdout=io.StringIO())
+    await channel.handle_line(world.codes[0])
+    with world.session() as s:
+        officer = get_or_create_contact(s, Channel.CONSOLE, OFFICER_USER_ID, OFFICER_USER_ID)
+        org = s.get(Organization, world.org_id)
+        assert org is not None and officer.id is not None
+        staff = add_staff(s, Channel.CONSOLE, STAFF_USER_ID, Role.STAFF, org)
+        assert staff.id is not None
+        text = "Báo cáo bị trả lại: thiếu chữ ký."
+        enqueue(s, DeliveryKind.NOTICE, officer.id, text, "n1", not_before=MARCH)
+        enqueue(s, DeliveryKind.NOTICE, staff.id, "Bản tin cho Văn phòng.", "n2", MARCH)
+        s.commit()
+    officer_screen = io.StringIO()
+    dispatcher = Dispatcher(
+        engine,
+        {Channel.CONSOLE: ConsoleSender(officer_screen, heading="[Tin nhắn mới]")},
+        FakeClock(MARCH),
+        world.settings,
+        "console-test",
+        only_chats={Channel.CONSOLE: (OFFICER_USER_ID,)},
+    )
+    assert await dispatcher.run_once() == 1
+    assert officer_screen.getvalue() == "[Tin nhắn mới]\nBáo cáo bị trả lại: thiếu chữ ký.\n\n"
+    with world.session() as s:
+        states = {d.dedupe_key: d.status for d in s.exec(select(Delivery)).all()}
+    assert states == {"n1": DeliveryStatus.SENT, "n2": DeliveryStatus.PENDING}
+
+
+def test_thidua_run_without_a_channel_stops_and_make_run_demo_works(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "THIDUA_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+        "THIDUA_FILES_DIR": str(tmp_path / "files"),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("ZALO_BOT_TOKEN", None)
+    production = _run([], "", env, tmp_path)
+    assert production.returncode == 1
+    assert production.stderr.strip().splitlines() == [
+        "Error: Chưa cấu hình kênh trò chuyện nào: hãy đặt TELEGRAM_BOT_TOKEN hoặc "
+        "ZALO_BOT_TOKEN, hoặc chạy `thidua run --console` để dùng thử bot trên cửa sổ dòng "
+        "lệnh này."
+    ]
+    demo = _run(["--demo"], "/help\n", env, tmp_path)  # what `make run` starts
+    assert demo.returncode == 0, demo.stderr
+    assert "> /help" in demo.stdout and "/language" in demo.stdout
+    assert "thidua run --demo" in (ROOT / "Makefile").read_text()

@@ -199,7 +199,10 @@ async def test_review_return_then_accept_with_notices(world: StaffWorld, tmp_pat
     out = await chat.press(rev.RETURN)
     assert "Type the reason" in out
     out = await chat.say("Thiếu chữ ký và con dấu.")
-    assert "Returned to Công ty Vân Trung; 1 officers get the reason now." in out
+    assert (
+        "Returned to Công ty Vân Trung; a message with the reason to 1 officers is in the outbox."
+        in out
+    )
     assert world.status(launch_id) == SubmissionStatus.RETURNED
     [notice] = world.deliveries()
     assert notice.kind == DeliveryKind.NOTICE and notice.contact_id == world.officer_ids[2]
@@ -311,7 +314,7 @@ async def test_review_a_report_in_vietnamese_shows_figures_and_pages(
     assert page.photo is not None and page.photo.name == "bao-cao-1.png"
     assert "Duyệt báo cáo tổng kết năm này của Công ty Hà Bắc" in question.text
     out = await chat.press(rev.ACCEPT)
-    assert "Đã duyệt" in out and "đã báo cho 1 cán bộ" in out
+    assert "Đã duyệt" in out and "tin nhắn báo cho 1 cán bộ đã được xếp vào hàng gửi" in out
     assert world.status(report_id) == SubmissionStatus.ACCEPTED
     [notice] = world.deliveries()
     assert notice.kind == DeliveryKind.NOTICE and "accepted your year-end report" in notice.text
@@ -381,7 +384,7 @@ async def test_cluster_leader_reviews_his_cluster(world: StaffWorld, tmp_path: P
     await leader.press(rev.RETURN)
     out = await leader.say("Số văn bản chưa đúng.")
     # Quang Châu's officer blocked the bot: the leader is told to reach them another way.
-    assert "0 officers get the reason now" in out and "another way" in out
+    assert "the reason to 0 officers is in the outbox" in out and "another way" in out
     assert "No submitted item is waiting for review." in out
     assert world.status(mine) == SubmissionStatus.RETURNED
     assert world.status(other) == SubmissionStatus.SUBMITTED
