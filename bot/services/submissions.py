@@ -69,6 +69,7 @@ from bot.services.errors import (
     WrongKind,
 )
 from bot.services.filetypes import shown_name
+from bot.services.names import person_name, refuse_pictographs, rename_person
 from bot.services.numbers import get_figure, parse_figure, report_figures
 from bot.services.titles import (
     RuleViolation,
@@ -432,8 +433,8 @@ def _validated_entry(
         )
         raise InvalidInput(msgid, title=TitleRef(title.code))
     if kind == Nominee.INDIVIDUAL:
-        name = _name(full_name, N_("Please type the full name of the person."))
-        role = _one_line(position)
+        name = person_name(_name(full_name, N_("Please type the full name of the person.")))
+        role = refuse_pictographs(_one_line(position))
         _too_long(role, NAME_MAX)
         unit = _one_line(unit_name)
         _too_long(unit, NAME_MAX)
@@ -446,7 +447,9 @@ def _validated_entry(
             title_code=title.code,
             has_initiative=bool(has_initiative),
         )
-    unit = _name(unit_name, N_("Please type the name of the collective (unit)."))
+    unit = refuse_pictographs(
+        _name(unit_name, N_("Please type the name of the collective (unit)."))
+    )
     return RegistrationEntry(
         submission_id=_id(submission),
         nominee=kind,
@@ -579,6 +582,7 @@ def update_entry(
     for name in ("nominee", "full_name", "position", "unit_name", "title_code", "has_initiative"):
         setattr(entry, name, getattr(merged, name))
     session.add(entry)
+    renamed = rename_person(session, submission, before, entry)
     session.flush()
     audit.record(
         session,
@@ -587,7 +591,7 @@ def update_entry(
         actor=actor,
         subject=_subject(submission),
         before=before,
-        after=_entry_dump(entry),
+        after={**_entry_dump(entry), "also_renamed": renamed},
         at=now,
     )
     return entry

@@ -13,9 +13,10 @@ Words are compared folded (lower case, no diacritics, đ → d), so "trieu", "ty
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+
+from bot.i18n import fold
 
 # Powers of ten of the scale words.
 _SCALES: dict[str, int] = {
@@ -75,13 +76,6 @@ _DISPLAY_SCALES: dict[str, tuple[tuple[int, str, str], ...]] = {
     "VND": ((9, "tỷ", "billion"), (6, "triệu", "million"), (3, "nghìn", "thousand")),
     "USD": ((9, "tỷ", "billion"), (6, "triệu", "million"), (3, "nghìn", "thousand")),
 }
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics ("Tỷ Đồng" -> "ty dong"), spaces collapsed."""
-    text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
