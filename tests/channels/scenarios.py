@@ -328,7 +328,7 @@ def report(first_style: int, signed: Upload) -> Flow:
             expect=(
                 L(vi="Báo cáo tổng kết năm 2026", en="Year-end report for 2026"),
                 "05/12/2026",
-                L(vi="Chỉ tiêu 1/", en="Figure 1 of"),
+                L(vi="Số liệu 1/", en="Figure 1 of"),
             ),
         )
     ]

@@ -96,7 +96,7 @@ async def test_report_in_vietnamese_keeps_values_and_resumes(world: World, tmp_p
     assert "Doanh thu" not in out.split("\n")[0]
     await chat.say("/cancel")
     out = await chat.say("/report")
-    assert "Chỉ tiêu 2/" in out  # resumes at the first figure not given
+    assert "Số liệu 2/" in out  # resumes at the first figure not given
     out = await chat.say("/back")
     assert "không có câu trước" in out
     await chat.say("/cancel")
@@ -107,7 +107,7 @@ async def test_report_in_vietnamese_keeps_values_and_resumes(world: World, tmp_p
     await chat.say("12")
     await chat.say("/back")
     out = await chat.say("=")
-    assert "Chỉ tiêu 3/" in out
+    assert "Số liệu 3/" in out
 
 
 async def test_zalo_takes_photos_of_the_pages(world: World, tmp_path: Path) -> None:

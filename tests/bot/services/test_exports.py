@@ -119,7 +119,7 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
         "Giá trị xuất khẩu (triệu USD)",
         "Tăng trưởng (%)",
         "Số lao động (người)",
-        "Thuyết minh",
+        "Tóm tắt thành tích",
     ]
     rows = [[c for c in row] for row in ws.iter_rows(min_row=2)]
     e1 = rows[0]
