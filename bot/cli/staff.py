@@ -204,7 +204,7 @@ def audit_command(
             [
                 t.datetime(entry.at.astimezone(tz)),
                 who or "—",
-                entry.action,
+                audit.action_label(t, entry.action),
                 entry.subject,
                 _changes(entry.before, entry.after),
             ]

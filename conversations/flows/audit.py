@@ -11,6 +11,7 @@ from sqlmodel import col, or_, select
 
 from bot.i18n import N_
 from bot.models import AuditEntry, Contact, Enterprise
+from bot.services import audit
 from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Invalid, Outcome, reply
 from conversations.flows import _staff
 
@@ -53,7 +54,8 @@ def audit_text(ctx: Ctx, limit: int) -> str:
         if name:
             who = f"{name} ({entry.actor})" if entry.actor else name
         when = t.datetime(entry.at.astimezone(ctx.settings.tz))
-        lines.append(f"{when} · {who} · {entry.action} · {entry.subject}")
+        action = audit.action_label(t, entry.action)
+        lines.append(f"{when} · {who} · {action} · {entry.subject}")
     lines.append(t("The full log with the changes: thidua audit --json"))
     return "\n".join(lines)
 

@@ -350,12 +350,16 @@ async def test_audit_shows_the_boards_latest_entries(world: StaffWorld, tmp_path
     out = await chat.say("/audit 3")
     lines = out.splitlines()
     assert lines[0] == "The latest 3 entries of the audit log:"
-    assert lines[2] == "10:00 10/03/2026 · Cán bộ 0 · submission.submit · submission:1"
+    assert lines[2] == "10:00 10/03/2026 · Cán bộ 0 · submission · submission:1"
     assert lines[3] == (
-        "10:00 10/03/2026 · Nguyễn Văn A (telegram:staff-1) · submission.accept · submission:1"
+        "10:00 10/03/2026 · Nguyễn Văn A (telegram:staff-1) · submission accepted · submission:1"
     )
+    out = await chat.say("/language vi")
+    out = await chat.say("/audit 3")
+    assert "· Cán bộ 0 · nộp hồ sơ · submission:1" in out and "submission.submit" not in out
+    assert "· duyệt hồ sơ ·" in out
     out = await chat.say("/audit 500")
-    assert "N from 1 to 50" in out
+    assert "N từ 1 đến 50" in out
     leader = await world.chat(LEADER, "en")
     out = await leader.say("/audit")
     assert "cluster leader cannot" in out

@@ -128,10 +128,10 @@ def test_audit_table_and_json(run: Invoke, world: World, db_url: str) -> None:
     lines = result.output.splitlines()
     assert lines[0].split() == ["Thời", "gian", "Người", "thực", "hiện", "Hành", "động",
                                 "Đối", "tượng", "Thay", "đổi"]  # fmt: skip
-    assert "23:00 10/04/2024" in lines[1] and "submission.return" in lines[1]
+    assert "23:00 10/04/2024" in lines[1] and "trả lại hồ sơ" in lines[1]
     assert "status: submitted → returned; review_note: null → Thiếu chữ ký" in lines[1]
     assert "Văn phòng (telegram:100)" in lines[2] and "00:30 11/04/2024" in lines[2]
-    assert "broadcast.create" in lines[3] and "recipients=4" in lines[3]
+    assert "gửi thông báo" in lines[3] and "recipients=4" in lines[3]
     assert lines[-1] == "3 mục"
 
     result = run("audit", "--json", "--since", "2024-04-11")
