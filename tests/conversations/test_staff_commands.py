@@ -249,7 +249,12 @@ async def test_export_registrations_and_reports(world: StaffWorld, tmp_path: Pat
     assert "3 dòng" in out and reply.document is not None and reply.document.suffix == ".xlsx"
     rows = list(load_workbook(reply.document).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("STT", "Doanh nghiệp", "Mã số thuế")
-    assert [r[4] for r in rows[1:]] == ["Phòng Kỹ thuật", "Nguyễn Văn An", "Phân xưởng May 1"]
+    assert [r[4:6] for r in rows[1:]] == [
+        ("Tập thể", "Phòng Kỹ thuật"),
+        ("Cá nhân", "Nguyễn Văn An"),
+        ("Tập thể", "Phân xưởng May 1"),
+    ]
+    assert [r[8] for r in rows[1:]] == [None, "Không", None]  # sáng kiến: individuals only
     assert world.audit("export.registrations")
     english = await world.chat(ADMIN, "en")
     out = await english.say("/export reports")
