@@ -339,7 +339,7 @@ def report(first_style: int, signed: Upload) -> Flow:
             actions.append(
                 Say(
                     "mười",  # not a number: the same figure is asked again
-                    expect=(L(vi=f"Chỉ tiêu {index + 1}/", en=f"Figure {index + 1} of"),),
+                    expect=(L(vi=f"Số liệu {index + 1}/", en=f"Figure {index + 1} of"),),
                     absent=(L(vi="Đã ghi nhận", en="Noted:"),),
                 )
             )
@@ -356,7 +356,7 @@ def report(first_style: int, signed: Upload) -> Flow:
     actions += [
         Say(
             "Doanh nghiệp áp dụng 12 sáng kiến, duy trì ISO 9001 và không có tai nạn lao động.",
-            expect=(L(vi="Đã ghi nhận phần tóm tắt", en="Noted the narrative"),),
+            expect=(L(vi="Đã ghi nhận tóm tắt thành tích", en="Noted the narrative"),),
         ),
         replace(
             signed,
