@@ -29,7 +29,6 @@ from typing import Any
 import click
 import uvicorn
 
-from bot.channels.base import Sender, SendError
 from bot.channels.common import Handler
 from bot.channels.telegram import (
     TelegramSender,
@@ -38,6 +37,7 @@ from bot.channels.telegram import (
     stop_application,
 )
 from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient, ZaloSender
+from bot.messaging import Sender, SendError
 from bot.models.enums import Channel
 from bot.settings import Settings
 from bot.web import (
@@ -327,7 +327,7 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
     senders: dict[Channel, Sender] = {}
     async with AsyncExitStack() as stack:
         sock: socket.socket | None = None
-        if settings.telegram_webhook_url or settings.zalo_webhook_url:
+        if settings.telegram_webhook_url or settings.zalo_webhook_url or settings.public_url:
             # Listen first: a busy port must fail before any webhook points at us.
             sock = _bind(settings.web_host, settings.web_port)
             stack.callback(sock.close)

@@ -30,6 +30,7 @@ from bot.models.submission import (
     YearEndReport,
 )
 from bot.models.types import AwareDateTime, utcnow
+from bot.models.upload import UploadLink
 
 __all__ = [
     "Attachment",
@@ -60,6 +61,7 @@ __all__ = [
     "Role",
     "Submission",
     "SubmissionStatus",
+    "UploadLink",
     "YearEndReport",
     "Zone",
     "utcnow",

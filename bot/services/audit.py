@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, or_, select
 
 from bot.i18n import N_, Translator
 from bot.models.audit import AuditEntry
@@ -105,8 +105,60 @@ def entries(
     return list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())
 
 
-# What each audited action is called on the office's screens (/audit, `thidua audit`); the
-# JSON output keeps the codes.
+def board_entries(
+    session: Session,
+    organization_id: int,
+    *,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    action: str | None = None,
+    text: str | None = None,
+) -> list[AuditEntry]:
+    """The newest `limit` entries about one board, newest first.
+
+    An entry belongs to the board when the contact who acted is one of its staff or an
+    officer of one of its enterprises. `action` as in `entries` (a trailing "." is a prefix);
+    `text` matches the actor or the subject (case-insensitive, anywhere).
+    """
+    from bot.models import Contact, Enterprise  # the audit model stays free of the others
+
+    board_enterprises = select(col(Enterprise.id)).where(
+        col(Enterprise.organization_id) == organization_id
+    )
+    board_contacts = select(col(Contact.id)).where(
+        or_(
+            col(Contact.organization_id) == organization_id,
+            col(Contact.enterprise_id).in_(board_enterprises),
+        )
+    )
+    query = select(AuditEntry).where(col(AuditEntry.contact_id).in_(board_contacts))
+    if since is not None:
+        query = query.where(col(AuditEntry.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEntry.at) < until)
+    if action:
+        if action.endswith("."):
+            query = query.where(col(AuditEntry.action).startswith(action))
+        else:
+            query = query.where(AuditEntry.action == action)
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(col(AuditEntry.actor)).like(pattern),
+                func.lower(col(AuditEntry.subject)).like(pattern),
+            )
+        )
+    return list(
+        session.exec(
+            query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
+        ).all()
+    )
+
+
+# What each audited action is called on the office's screens (/audit, `thidua audit`, the
+# dashboard's log and item history); the JSON output keeps the codes.
 ACTION_LABELS: dict[str, str] = {
     "broadcast.create": N_("broadcast queued"),
     "broadcast.status": N_("broadcast status viewed"),
@@ -120,6 +172,9 @@ ACTION_LABELS: dict[str, str] = {
     "export.reports": N_("year-end reports exported"),
     "file.attach": N_("file received"),
     "file.remove": N_("file removed"),
+    "file.download": N_("file downloaded by the office"),
+    "upload.web": N_("file sent through the web page"),
+    "upload.refused": N_("web upload refused"),
     "invite.create": N_("invite code created"),
     "invite.issue": N_("invite code issued"),
     "invite.redeem": N_("account linked with an invite code"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.i18n import Translator
+from bot.messaging import Choice, Reply
 from bot.models import (
     Attachment,
     Campaign,
@@ -27,6 +28,7 @@ from bot.models import (
 from bot.services import attachments
 from bot.services import submissions as subs
 from bot.services.errors import SubmissionLocked
+from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import (
     Again,
@@ -40,7 +42,7 @@ from conversations.flow import (
     Stop,
     reply,
 )
-from conversations.interface import Choice, Reply
+from conversations.flows import _web_upload
 
 REOPEN = "item:reopen"
 LEAVE = "item:leave"
@@ -160,7 +162,7 @@ def due_line(ctx: Ctx, found: Item) -> str:
     state = subs.item_state(ctx.session, found.submission)
     return t(
         "{item}: due {date}; now {state}.",
-        item=common.item_name(t, found.deadline.kind),
+        item=kind_label(t, found.deadline.kind),
         date=t.date(found.deadline.due_on),
         state=subs.state_label(t, state),
     )
@@ -195,7 +197,7 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
                 "Your {item} was submitted at {time} (receipt {receipt}). To change it, reopen "
                 "it: it goes back to draft until you submit it again, before {due}; the earlier "
                 "receipt stays in the history.",
-                item=common.item_name(t, kind),
+                item=kind_label(t, kind),
                 time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
                 if sub.submitted_at
                 else "-",
@@ -233,7 +235,7 @@ def submit_item(ctx: Ctx, found: Item) -> Finish:
         "your {item}; /status shows it.",
         number=receipt.number,
         time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
-        item=common.item_name(t, found.deadline.kind).lower(),
+        item=kind_label(t, found.deadline.kind).lower(),
     )
     files = subs.list_attachments(ctx.session, found.submission)
     if files:
@@ -251,7 +253,7 @@ def later(ctx: Ctx, found: Item) -> Finish:
                     "Saved as a draft. Remember to submit it by {date}: send /{command} to "
                     "continue.",
                     date=t.date(found.deadline.due_on),
-                    command=common.ITEM_COMMANDS.get(found.deadline.kind, "help"),
+                    command=kind_command(found.deadline.kind),
                 )
             ),
         )
@@ -323,11 +325,19 @@ def file_list(t: Translator, attachments: list[Attachment]) -> str:
     return ", ".join(file_label(t, a) for a in attachments) or t("(none)")
 
 
-def file_prompt(ctx: Ctx, found: Item, what: str) -> str:
-    """How to send `what` on this channel (Zalo users can send only photos)."""
+def file_prompt(ctx: Ctx, found: Item, what: str, web: str | None = None) -> str:
+    """How to send `what` on this channel (Zalo users can send only photos in the chat);
+    `web` is the line offering the upload page, when there is one."""
     t = ctx.t
     files = subs.list_attachments(ctx.session, found.submission)
-    if ctx.channel == Channel.ZALO:
+    if ctx.channel == Channel.ZALO and web:
+        text = t(
+            "Please send {what}. On Zalo the chat carries only photos: send the signed "
+            "file (PDF, Word, Excel) through the web page below, or take a clear photo of "
+            "each signed page and send them here one by one, then choose Done.",
+            what=what,
+        )
+    elif ctx.channel == Channel.ZALO:
         text = t(
             "Please send {what}. On Zalo only photos can be sent: take a clear photo of "
             "each signed page and send them one by one, then choose Done. If you have "
@@ -343,6 +353,8 @@ def file_prompt(ctx: Ctx, found: Item, what: str) -> str:
     if files:
         text += "\n" + t("Already received ({count}):", count=len(files))
         text += "".join(f"\n- {file_label(t, a)}" for a in files)
+    if web:
+        text += "\n" + web
     return text
 
 
@@ -376,9 +388,12 @@ REMOVE_ONE = "file:rm:"
 KEEP_ALL = "file:keep"
 
 
-def file_step(kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str) -> Step:
-    """Receive the signed file (or photos of its pages, one by one, then Done); the files
-    received so far are listed, and one sent by mistake can be removed (then replaced)."""
+def file_step(
+    kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str, name: str = "file"
+) -> Step:
+    """Receive the signed file (or photos of its pages, one by one, then Done), in the chat
+    or through the upload page offered with the question (the step is called `name`); the
+    files received so far are listed, and one sent by mistake can be removed (then replaced)."""
 
     def prompt(ctx: Ctx) -> Reply:
         t = ctx.t
@@ -387,7 +402,8 @@ def file_step(kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str) ->
         if subs.list_attachments(ctx.session, found.submission):
             choices.append(Choice(DONE, t("Done: the files are complete")))
             choices.append(Choice(REMOVE, t("Remove or replace a file")))
-        return reply(file_prompt(ctx, found, what(ctx)), choices)
+        web = _web_upload.offer(ctx, found.submission.id, kind_command(kind), name)
+        return reply(file_prompt(ctx, found, what(ctx), web), choices)
 
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         t = ctx.t

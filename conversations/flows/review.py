@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.i18n import N_, Translator
+from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
     DeadlineKind,
@@ -27,9 +28,9 @@ from bot.services import submissions as subs
 from bot.services.access import AccessDenied
 from bot.services.campaigns import campaign_title
 from bot.services.errors import NotReviewable
+from bot.services.items import kind_command, kind_label
 from bot.services.numbers import format_figure, get_figure
-from bot.services.progress import kind_label, render_shortlist_text, shortlist
-from conversations import common
+from bot.services.progress import render_shortlist_text, shortlist
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -44,7 +45,6 @@ from conversations.flow import (
 )
 from conversations.flows import _staff
 from conversations.flows.register import describe
-from conversations.interface import Choice, Reply
 
 ACCEPT = "rev:accept"
 RETURN = "rev:return"
@@ -88,7 +88,8 @@ def _current(ctx: Ctx) -> Submission:
     return submission
 
 
-def _content_lines(ctx: Ctx, submission: Submission) -> list[str]:
+def content_lines(ctx: Ctx, submission: Submission) -> list[str]:
+    """What the item holds, one line each (the chat's review and the dashboard show it)."""
     t = ctx.t
     lines: list[str] = []
     if submission.kind == DeadlineKind.TITLE_REGISTRATION:
@@ -154,7 +155,7 @@ def present(ctx: Ctx, submission: Submission) -> list[Reply]:
             version=submission.version,
         ),
         "",
-        *_content_lines(ctx, submission),
+        *content_lines(ctx, submission),
     ]
     replies = [Reply("\n".join(lines))]
     attachments = subs.list_attachments(ctx.session, submission)
@@ -237,13 +238,41 @@ def _notice(ctx: Ctx, submission: Submission, msgid_key: str, reason: str = "") 
                 receipt=submission.receipt_number or "-",
                 note=reason,
             )
-            command = common.ITEM_COMMANDS.get(DeadlineKind(submission.kind))
+            command = kind_command(DeadlineKind(submission.kind))
             if command:
                 text += "\n" + t(
                     "Please fix it and submit it again: send /{command}.", command=command
                 )
             texts[language] = text
     return texts
+
+
+def accept_and_notify(ctx: Ctx, submission: Submission) -> int:
+    """Accept the item and queue the notice to its officers; how many will be told.
+
+    NotReviewable when it is not waiting for review (someone else decided first)."""
+    subs.accept(ctx.session, submission, ctx.contact.id, ctx.now, actor=_staff.actor(ctx))
+    return _staff.notify_officers(
+        ctx.session,
+        submission.enterprise_id,
+        f"notice:accept:{submission.id}:{submission.version}",
+        _notice(ctx, submission, "accepted"),
+        ctx.now,
+    )
+
+
+def return_and_notify(ctx: Ctx, submission: Submission, reason: str) -> int:
+    """Return the item with `reason` and queue the reason to its officers; how many get it."""
+    subs.return_submission(
+        ctx.session, submission, ctx.contact.id, reason, ctx.now, actor=_staff.actor(ctx)
+    )
+    return _staff.notify_officers(
+        ctx.session,
+        submission.enterprise_id,
+        f"notice:return:{submission.id}:{submission.version}",
+        _notice(ctx, submission, "returned", submission.review_note or reason),
+        ctx.now,
+    )
 
 
 def _decide(ctx: Ctx, answer: Answer) -> Outcome:
@@ -259,16 +288,9 @@ def _decide(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice != ACCEPT:
         raise Invalid(t("Please choose Accept, Return, Skip or Stop."))
     try:
-        subs.accept(ctx.session, submission, ctx.contact.id, ctx.now, actor=_staff.actor(ctx))
+        sent = accept_and_notify(ctx, submission)
     except NotReviewable as exc:
         return _advance(ctx, [reply(exc.message(t))])
-    sent = _staff.notify_officers(
-        ctx.session,
-        submission.enterprise_id,
-        f"notice:accept:{submission.id}:{submission.version}",
-        _notice(ctx, submission, "accepted"),
-        ctx.now,
-    )
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
     done = t(
         "Accepted {item} of {enterprise}; a message to {n} officers is in the outbox.",
@@ -298,18 +320,9 @@ def _reason(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(t("Please type the reason; the officer reads it."))
     submission = _current(ctx)
     try:
-        subs.return_submission(
-            ctx.session, submission, ctx.contact.id, reason, ctx.now, actor=_staff.actor(ctx)
-        )
+        sent = return_and_notify(ctx, submission, reason)
     except NotReviewable as exc:
         return _advance(ctx, [reply(exc.message(t))])
-    sent = _staff.notify_officers(
-        ctx.session,
-        submission.enterprise_id,
-        f"notice:return:{submission.id}:{submission.version}",
-        _notice(ctx, submission, "returned", submission.review_note or reason),
-        ctx.now,
-    )
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
     done = t(
         "Returned to {enterprise}; a message with the reason to {n} officers is in the outbox.",
