@@ -32,7 +32,7 @@ def test_export_registrations(run: Invoke, world: World, tmp_path) -> None:
     ws = load_workbook(out).active
     assert ws.cell(row=1, column=1).value == "STT"
     assert [ws.cell(row=r, column=2).value for r in range(2, 9)] == ["E1"] * 5 + ["E4"] * 2
-    assert ws.cell(row=2, column=7).value == "Cờ thi đua của UBND tỉnh"  # from titles.toml
+    assert ws.cell(row=2, column=8).value == "Cờ thi đua của UBND tỉnh"  # from titles.toml
     (entry,) = json.loads(run("audit", "--json").output)
     assert (entry["action"], entry["actor"]) == ("export.registrations", "cli")
     assert entry["after"] == {"file": "dang-ky.xlsx", "rows": 7}

@@ -244,7 +244,7 @@ def test_yes_no_figures_are_written_as_co_khong(engine, tmp_path) -> None:
     """A yes/no figure is the text "Có"/"Không" in the sheet (not 1/0 behind a format); the
     total row counts the yes answers."""
     from bot.models import YearEndReport
-    from bot.services.progress import FigureDef
+    from tests.bot.services.test_progress import FigureDef
 
     figures = [*FIGURES, FigureDef("iso9001", "ISO 9001", kind="yes_no", aggregate="count_yes")]
     path = tmp_path / "bc.xlsx"
