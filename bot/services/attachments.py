@@ -106,59 +106,58 @@ def store_file(
 ) -> Stored:
     """Check the staged file by content, keep it under `folder` and record it with the item.
 
-    The staged file is always consumed (moved or deleted). Raises InvalidFile (nothing kept)
-    for a file that is not what it claims, too large, or beyond the enterprise's quota.
+    The staged file is moved only when it is kept; otherwise it stays where it is (the
+    engine deletes what was staged, and tells a web upload it was refused when the file is
+    still there). Raises InvalidFile (nothing kept) for a file that is not what it claims,
+    too large, or beyond the enterprise's quota.
     """
+    subs.ensure_editable(session, submission, now)
+    kind = check_file(staged, file_name)
+    size = staged.stat().st_size
+    if size > subs.MAX_FILE_SIZE:
+        raise InvalidFile(
+            N_(
+                "The file is {size} MB; the limit is 20 MB. Please send a smaller file "
+                "(for example a PDF scanned at a lower resolution)."
+            ),
+            size=round(size / (1024 * 1024), 1),
+        )
+    digest = sha256_of(staged)
+    for existing in subs.list_attachments(session, submission):
+        if existing.sha256 == digest:
+            return Stored(existing, kind, duplicate=True)
+    if enterprise_usage(session, submission.enterprise_id) + size > quota_bytes:
+        raise InvalidFile(
+            N_(
+                "The files of your enterprise already take the space the board allows "
+                "({quota} MB). Remove a file you no longer need, or send a smaller one."
+            ),
+            quota=quota_bytes // (1024 * 1024),
+        )
+    name = named_by_content(shown_name(file_name) or "file", kind)
+    ensure_dir(folder)
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()
+    target = folder / f"{submission.kind}-{uuid.uuid4().hex[:8]}-{safe_part(stem)}{suffix}"
+    shutil.move(str(staged), target)
+    os.chmod(target, FILE_MODE)
     try:
-        subs.ensure_editable(session, submission, now)
-        kind = check_file(staged, file_name)
-        size = staged.stat().st_size
-        if size > subs.MAX_FILE_SIZE:
-            raise InvalidFile(
-                N_(
-                    "The file is {size} MB; the limit is 20 MB. Please send a smaller file "
-                    "(for example a PDF scanned at a lower resolution)."
-                ),
-                size=round(size / (1024 * 1024), 1),
-            )
-        digest = sha256_of(staged)
-        for existing in subs.list_attachments(session, submission):
-            if existing.sha256 == digest:
-                return Stored(existing, kind, duplicate=True)
-        if enterprise_usage(session, submission.enterprise_id) + size > quota_bytes:
-            raise InvalidFile(
-                N_(
-                    "The files of your enterprise already take the space the board allows "
-                    "({quota} MB). Remove a file you no longer need, or send a smaller one."
-                ),
-                quota=quota_bytes // (1024 * 1024),
-            )
-        name = named_by_content(shown_name(file_name) or "file", kind)
-        ensure_dir(folder)
-        stem, suffix = Path(name).stem, Path(name).suffix.lower()
-        target = folder / f"{submission.kind}-{uuid.uuid4().hex[:8]}-{safe_part(stem)}{suffix}"
-        shutil.move(str(staged), target)
-        os.chmod(target, FILE_MODE)
-        try:
-            attachment = subs.attach_file(
-                session,
-                submission,
-                name,
-                kind.mime,
-                size,
-                str(target),
-                digest,
-                now,
-                contact_id=contact_id,
-                actor=actor,
-                pages=kind.pages,
-            )
-        except Exception:
-            target.unlink(missing_ok=True)
-            raise
-        return Stored(attachment, kind)
-    finally:
-        staged.unlink(missing_ok=True)
+        attachment = subs.attach_file(
+            session,
+            submission,
+            name,
+            kind.mime,
+            size,
+            str(target),
+            digest,
+            now,
+            contact_id=contact_id,
+            actor=actor,
+            pages=kind.pages,
+        )
+    except Exception:
+        target.unlink(missing_ok=True)
+        raise
+    return Stored(attachment, kind)
 
 
 def _in_a_receipt(session: Session, path: str) -> bool:
