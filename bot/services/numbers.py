@@ -44,8 +44,9 @@ from bot.i18n import N_, Translator
 from bot.services.catalogue_files import load_catalogue_file
 from bot.services.errors import InvalidInput, InvalidNumber, NotFound
 from bot.services.units import UnitMismatch, factor, parse_unit, rescale, significant_digits
+from bot.templates import TEMPLATES_DIR
 
-FIGURES_PATH = Path(__file__).resolve().parent.parent / "templates" / "report_figures.toml"
+FIGURES_PATH = TEMPLATES_DIR / "report_figures.toml"
 MAX_LENGTH = 64
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")

@@ -52,6 +52,7 @@ from bot.services.charts import progress_chart
 from bot.services.errors import DomainError
 from bot.services.exports import export_missing, export_registrations, export_reports
 from bot.services.items import kind_label
+from bot.services.nudges import nudge_missing
 from bot.services.progress import (
     campaign_progress,
     deadline_of,
@@ -308,14 +309,13 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
         assert staff.campaign.id is not None
         kind = _kind(staff, request.state.form.get("kind"))
         missing = missing_enterprises(staff.session, staff.campaign.id, kind, staff.view)
-        deadline = deadline_of(staff.session, staff.campaign.id, kind)
-        queued = _staff.nudge_missing(
+        queued = nudge_missing(
             staff.session,
             staff.campaign,
             kind,
             missing,
-            deadline.due_on,
             staff.ctx.now,
+            local_day=staff.ctx.now.astimezone(staff.ctx.settings.tz).date(),
             found=staff.view,
             who=_staff.actor(staff.ctx),
         )
@@ -486,7 +486,13 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
         year = staff.campaign.year
         if what == "registrations":
             export_registrations(
-                staff.session, staff.campaign.id, staff.view, path, t.language, actor=who
+                staff.session,
+                staff.campaign.id,
+                staff.view,
+                path,
+                t.language,
+                actor=who,
+                now=staff.ctx.now,
             )
             name = f"dang-ky-{year}-{part}.xlsx"
         elif what == "reports":
@@ -498,12 +504,20 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 DeadlineKind.YEAR_END_REPORT,
                 t.language,
                 actor=who,
+                now=staff.ctx.now,
             )
             name = f"bao-cao-{year}-{part}.xlsx"
         else:
             kind = _kind(staff, request.query_params.get("kind"))
             export_missing(
-                staff.session, staff.campaign.id, kind, staff.view, path, t.language, actor=who
+                staff.session,
+                staff.campaign.id,
+                kind,
+                staff.view,
+                path,
+                t.language,
+                actor=who,
+                now=staff.ctx.now,
             )
             name = f"chua-nop-{kind}-{year}-{part}.xlsx"
         return secured(
