@@ -287,7 +287,7 @@ def test_yes_no_figures_are_written_as_co_khong(engine, tmp_path) -> None:
             report.figures = {**report.figures, "iso9001": answer}
             session.add(report)
         session.commit()
-        export_reports(session, w.campaign, Scope.board(w.org), path, figures=figures)
+        export_reports(session, w.campaign, Scope.board(w.org), path, figures=figures, now=NOW)
     ws = load_workbook(path).active
     header = [c.value for c in ws[1]]
     column = header.index("ISO 9001")
