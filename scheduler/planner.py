@@ -77,6 +77,7 @@ from bot.services.calendar import (
     working_days_after,
     working_days_before,
 )
+from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
 from bot.settings import Settings
 from scheduler.config import SchedulerConfig
@@ -213,6 +214,7 @@ def _officers_query(org_ids: list[int]) -> Any:
         .where(
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
             col(Enterprise.active),
             col(Enterprise.organization_id).in_(org_ids),
         )
@@ -313,6 +315,7 @@ def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
             col(Deadline.id).in_(deadline_ids),
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
             col(Enterprise.active),
             not_submitted_condition(),
         )
@@ -370,7 +373,12 @@ def _notice_recipients(stmt: Select[Any], notices: FromClause) -> Select[Any]:
         stmt.select_from(Contact)
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
         .join(notices, notices.c.organization_id == col(Enterprise.organization_id))
-        .where(col(Contact.role) == Role.OFFICER, col(Contact.reachable), col(Enterprise.active))
+        .where(
+            col(Contact.role) == Role.OFFICER,
+            col(Contact.reachable),
+            receives_now(),
+            col(Enterprise.active),
+        )
     )
 
 
