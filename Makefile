@@ -23,7 +23,7 @@ lock: $(STAMP)
 	$(LOCK) -c requirements.lock -o requirements-runtime.lock
 
 run: $(STAMP)
-	$(BIN)/thidua run
+	$(BIN)/thidua run --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

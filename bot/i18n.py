@@ -8,6 +8,7 @@ compiled catalog can never be stale. Dates and numbers always go through Babel.
 from __future__ import annotations
 
 import gettext
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -78,6 +79,14 @@ class Translator:
         return format_decimal(
             value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale="vi"
         )
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics ("Tỷ Đồng" -> "ty dong"), spaces collapsed: how typed
+    Vietnamese is compared when people type without accents ("lao dong tien tien")."""
+    text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return " ".join(text.split())
 
 
 def N_(message: str) -> str:

@@ -16,12 +16,49 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.i18n import N_
+
 SUPPORTED_LOCALES = ("vi", "en")
 DEFAULT_SQLITE_URL = "sqlite:///data/thidua.db"
 
 
 class SettingsError(Exception):
-    """A configuration value is wrong; the message names the variable."""
+    """A configuration value is wrong; the message names the variable.
+
+    `str()` is the English line for logs; `reason_msgid`/`params` let the CLI say it as a
+    whole sentence in THIDUA_LOCALE ("THIDUA_TIMEZONE không đúng: không có múi giờ …").
+    """
+
+    def __init__(self, variable: str, reason_msgid: str, **params: object) -> None:
+        super().__init__(f"{variable}: {reason_msgid.format(**params)}")
+        self.variable = variable
+        self.reason_msgid = reason_msgid
+        self.params = params
+
+
+class _Invalid(ValueError):
+    """A validator's refusal with a translatable reason."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        super().__init__(msgid.format(**params))
+        self.msgid = msgid
+        self.params = params
+
+
+# Pydantic's own checks, by error type, as translatable reasons.
+_PYDANTIC_REASONS = {
+    "greater_than": N_("it must be greater than {gt}"),
+    "greater_than_equal": N_("it must be at least {ge}"),
+    "less_than": N_("it must be less than {lt}"),
+    "less_than_equal": N_("it must be at most {le}"),
+    "int_parsing": N_("it must be a whole number"),
+    "int_from_float": N_("it must be a whole number"),
+    "float_parsing": N_("it must be a number"),
+    "time_parsing": N_("it must be a time of day such as 08:00"),
+    "time_type": N_("it must be a time of day such as 08:00"),
+    "literal_error": N_("it must be one of {expected}"),
+    "bool_parsing": N_("it must be true or false"),
+}
 
 
 def _parse_admins(raw: str | list[str] | None) -> list[tuple[str, str]]:
@@ -32,7 +69,10 @@ def _parse_admins(raw: str | list[str] | None) -> list[tuple[str, str]]:
     for item in items:
         channel, sep, user_id = item.strip().partition(":")
         if not sep or channel not in ("telegram", "zalo", "console") or not user_id.strip():
-            raise ValueError(f"expected channel:user_id (telegram, zalo or console), got {item!r}")
+            raise _Invalid(
+                N_("expected channel:user_id (telegram, zalo or console), not {item}"),
+                item=repr(item),
+            )
         admins.append((channel, user_id.strip()))
     return admins
 
@@ -91,6 +131,12 @@ class Settings(BaseSettings):
     )
     files_dir: Path = Field(
         Path("data/files"), validation_alias=AliasChoices("THIDUA_FILES_DIR", "files_dir")
+    )
+    # Disk space the files of one enterprise may take (all its items together), in MB.
+    enterprise_files_quota_mb: int = Field(
+        500,
+        ge=1,
+        validation_alias=AliasChoices("THIDUA_ENTERPRISE_FILES_MB", "enterprise_files_quota_mb"),
     )
     web_host: str = Field("0.0.0.0", validation_alias=AliasChoices("THIDUA_WEB_HOST", "web_host"))
     web_port: int = Field(
@@ -204,14 +250,14 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise _Invalid(N_("there is no time zone {value}"), value=repr(value)) from exc
         return value
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
-            raise ValueError("expected a sqlite:/// or postgresql:// URL")
+            raise _Invalid(N_("expected a sqlite:/// or postgresql:// URL"))
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
@@ -228,7 +274,7 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None if value == "" else value
         if not value.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL")
+            raise _Invalid(N_("expected an http:// or https:// URL"))
         return value.rstrip("/")
 
     @field_validator("web_secret")
@@ -242,7 +288,7 @@ class Settings(BaseSettings):
     @classmethod
     def _zalo_secret(cls, value: str | None) -> str | None:
         if value is not None and not 8 <= len(value) <= 256:
-            raise ValueError("the Zalo secret token must have 8 to 256 characters")
+            raise _Invalid(N_("the Zalo secret token must have 8 to 256 characters"))
         return value
 
     @property
@@ -272,7 +318,17 @@ def load_settings(**overrides: object) -> Settings:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "?"
         env = _ENV_NAMES.get(field, field)
-        raise SettingsError(f"{env}: {str(error['msg']).removeprefix('Value error, ')}") from None
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, _Invalid):
+            raise SettingsError(str(env), cause.msgid, **cause.params) from None
+        known = _PYDANTIC_REASONS.get(str(error["type"]))
+        if known is not None:
+            params = {k: v for k, v in (error.get("ctx") or {}).items() if k != "error"}
+            if "expected" in params:  # pydantic writes "'vi' or 'en'": keep one language
+                params["expected"] = str(params["expected"]).replace(" or ", ", ")
+            raise SettingsError(str(env), known, **params) from None
+        detail = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(str(env), N_("{detail}"), detail=detail) from None
 
 
 @lru_cache(maxsize=1)

@@ -38,11 +38,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, delete, select
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, fold
 from bot.messaging import FileFetcher, Incoming, Reply
 from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
 from bot.services import audit
+from bot.services.attachments import FILE_MODE, INCOMING, ensure_dir
 from bot.services.contacts import get_or_create_contact, keep_current
+from bot.services.filetypes import shown_name
 from bot.settings import Settings
 from conversations import common
 from conversations.flow import (
@@ -67,6 +69,25 @@ KEEP_PROCESSED = timedelta(days=7)
 PRUNE_EVERY = 1000  # messages handled by one instance between two clean-ups
 _OFFERED = "_offered"
 _NUMBERED = "_numbered"
+_LABELS = "_labels"
+
+
+def _choice_by_label(text: str, offered: list[str], labels: list[str]) -> str | None:
+    """The offered choice whose label was typed (with or without diacritics, any case:
+    "lao dong tien tien" picks "Lao động tiên tiến"); a unique label starting with the
+    typed words counts too. None when no label, or several, fit."""
+    typed = fold(text).rstrip(".!?")
+    if not typed or len(labels) != len(offered):
+        return None
+    exact = [key for key, label in zip(offered, labels, strict=True) if label == typed]
+    if len(exact) == 1:
+        return exact[0]
+    if len(typed) < 4:
+        return None
+    starts = [key for key, label in zip(offered, labels, strict=True) if label.startswith(typed)]
+    return starts[0] if len(starts) == 1 else None
+
+
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 GLOBAL_COMMANDS = ("start", "help", "cancel", "back", "language")
 
@@ -246,8 +267,7 @@ class Engine:
             return None, N_("Files cannot be received on this channel.")
         if info.size > MAX_FILE_BYTES:
             return None, N_("The file is larger than 20 MB. Please send a smaller file.")
-        staging = self.settings.files_dir / ".incoming"
-        staging.mkdir(parents=True, exist_ok=True)
+        staging = ensure_dir(self.settings.files_dir / INCOMING)
         name = common.safe_file_name(info.file_name or ("photo.jpg" if info.is_photo else "file"))
         path = staging / f"{uuid.uuid4().hex}-{name}"
         try:
@@ -256,12 +276,13 @@ class Engine:
             logger.exception("download of %s failed", info.file_id)
             path.unlink(missing_ok=True)
             return None, N_("The file could not be downloaded. Please send it again.")
+        path.chmod(FILE_MODE)
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             path.unlink(missing_ok=True)
             return None, N_("The file is larger than 20 MB. Please send a smaller file.")
         mime = info.mime_type or (mimetypes.guess_type(name)[0] or "")
-        shown = (info.file_name or name).replace("\\", "/").rsplit("/", 1)[-1].strip() or name
+        shown = shown_name(info.file_name or name) or name
         return StagedFile(path, shown[:255], mime, size, info.is_photo), None
 
     def prune(self) -> int:
@@ -472,9 +493,15 @@ class Engine:
             name = "link"
         flow = self.registry.get(name)
         if flow is None:
-            return [
-                Reply(t("Unknown command /{name}. Send /help to see what you can do.", name=name))
-            ]
+            unknown = Reply(
+                t("Unknown command /{name}. Send /help to see what you can do.", name=name)
+            )
+            current = self.registry.get(state.flow) if state is not None else None
+            if state is None or current is None or state.step not in current.steps:
+                return [unknown]
+            # Mid-flow, the question being asked is asked again (nothing is lost).
+            ctx.data = dict(state.data)
+            return self._reask(ctx, state, current, [unknown])
         refusal = self._refusal(ctx, flow)
         if refusal is not None:
             return [refusal]
@@ -585,6 +612,10 @@ class Engine:
             and 1 <= int(answer.text) <= len(offered)
         ):
             answer = Answer(text=answer.text, choice=offered[int(answer.text) - 1])
+        elif answer.choice is None and answer.file is None and answer.text:
+            labelled = _choice_by_label(answer.text, offered, ctx.data.get(_LABELS, []))
+            if labelled is not None:
+                answer = Answer(text=answer.text, choice=labelled)
         if answer.choice is None and answer.file is None and not answer.text:
             return self._reask(ctx, state, flow, [Reply(t("Please type an answer."))])
         return self._run(ctx, state, flow, lambda: step.handle(ctx, answer))
@@ -652,10 +683,11 @@ class Engine:
     ) -> list[Reply]:
         """Ask the state's current step (after `before`) and save what was offered."""
         step = flow.steps[state.step]
-        ctx.data = {k: v for k, v in ctx.data.items() if k not in (_OFFERED, _NUMBERED)}
+        ctx.data = {k: v for k, v in ctx.data.items() if k not in (_OFFERED, _NUMBERED, _LABELS)}
         prompt = as_replies(step.prompt(ctx))
         offered = [c.key for r in prompt for c in r.choices]
         ctx.data[_OFFERED] = offered
+        ctx.data[_LABELS] = [fold(c.label) for r in prompt for c in r.choices]
         self._save(ctx, state)
         return before + prompt
 

@@ -53,13 +53,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -205,8 +205,12 @@ class Dispatcher:
         instance_id: str,
         config: SchedulerConfig | None = None,
         max_batch: int = 100,
+        only_chats: Mapping[Channel, Iterable[str]] | None = None,
     ) -> None:
         self.engine = db_engine
+        # Channels whose messages this dispatcher sends to some chats only (a console
+        # sends only to the person at its terminal; the others' wait for their console).
+        self.only_chats = {channel: tuple(ids) for channel, ids in (only_chats or {}).items()}
         self.senders = dict(senders)
         self.clock = clock
         self.settings = settings
@@ -279,6 +283,10 @@ class Dispatcher:
                     col(Delivery.status) == DeliveryStatus.PENDING,
                     col(Delivery.not_before) <= now,
                     col(Contact.channel).in_(channels),
+                    *(
+                        or_(col(Contact.channel) != channel, col(Contact.chat_id).in_(ids))
+                        for channel, ids in self.only_chats.items()
+                    ),
                 )
                 .order_by(col(Delivery.not_before), col(Delivery.id))
                 .limit(limit)

@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +29,7 @@ from sqlmodel import Session
 from bot.db import get_engine
 from bot.messaging import Sender
 from bot.models import Channel
+from bot.services.attachments import prune_orphans
 from bot.settings import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.config import SchedulerConfig
@@ -87,6 +88,17 @@ class SchedulerHandle:
             await self.plan()
         except Exception:
             log.exception("daily planning failed; it will run again at the next start or day")
+        try:
+            await asyncio.to_thread(self._prune_files)
+        except Exception:
+            log.exception("pruning unused files failed; it runs again tomorrow")
+
+    def _prune_files(self) -> None:
+        """Delete files no attachment or receipt names, and exports older than a day."""
+        with Session(self.engine) as session:
+            removed = prune_orphans(session, self.settings.files_dir, self.clock.now())
+        if removed:
+            log.info("pruned %d unused files under %s", len(removed), self.settings.files_dir)
 
     async def wait_catch_up(self) -> PlanResult | None:
         """The start-up catch-up run's result (None when none was needed)."""
@@ -110,14 +122,23 @@ def start(
     engine: Engine | None = None,
     instance_id: str | None = None,
     config: SchedulerConfig | None = None,
+    only_chats: Mapping[Channel, Iterable[str]] | None = None,
 ) -> SchedulerHandle:
-    """Start planning and sending on the running event loop; returns a handle to stop it."""
+    """Start planning and sending on the running event loop; returns a handle to stop it.
+
+    `only_chats` limits a channel to some chats (the console: the person at the terminal)."""
     loop = asyncio.get_running_loop()
     clock = clock or SystemClock()
     engine = engine or get_engine(settings.database_url)
     config = config or SchedulerConfig.from_settings(settings)
     dispatcher = Dispatcher(
-        engine, senders, clock, settings, instance_id or default_instance_id(), config
+        engine,
+        senders,
+        clock,
+        settings,
+        instance_id or default_instance_id(),
+        config,
+        only_chats=only_chats,
     )
     stop_event = asyncio.Event()
     scheduler = AsyncIOScheduler(timezone=settings.tz, event_loop=loop)

@@ -61,3 +61,25 @@ def test_plurals() -> None:
     assert en.ngettext(*one, 2) == "Registered so far: 2 entries."
     assert vi.ngettext(*one, 1) == "Đã đăng ký: 1 trường hợp."
     assert vi.ngettext(*one, 5) == "Đã đăng ký: 5 trường hợp."
+
+
+def test_the_vietnamese_catalogue_never_says_ban() -> None:
+    """The bot addresses officers and staff as "anh/chị", never "bạn" (issue 11)."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).parent.parent / "locales/vi/LC_MESSAGES/messages.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale="vi")
+    found = [
+        message.id
+        for message in catalog
+        if message.id
+        and any(
+            re.search(r"\bbạn\b", text, re.IGNORECASE)
+            for text in ([message.string] if isinstance(message.string, str) else message.string)
+            if text
+        )
+    ]
+    assert found == []

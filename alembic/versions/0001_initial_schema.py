@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 04:09:29.613836
+Create Date: 2026-12-01 04:27:27.406735
 """
 
 from collections.abc import Sequence
@@ -505,6 +505,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("path", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
         sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=True),
         sa.Column("created_at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["submission_id"],

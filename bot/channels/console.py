@@ -42,13 +42,17 @@ def render(reply: Reply) -> str:
 
 
 class ConsoleSender:
-    """The Sender of the console: the outbox can 'send' to the person at the terminal."""
+    """The Sender of the console: the outbox 'sends' to the person at the terminal, so the
+    office's notices, broadcasts and reminders really arrive there (headed as a message
+    from the bot, apart from the answers to what was typed)."""
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, heading: str = "") -> None:
         self.out = out or sys.stdout
+        self.heading = heading
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        self.out.write(render(reply) + "\n\n")
+        head = f"{self.heading}\n" if self.heading else ""
+        self.out.write(head + render(reply) + "\n\n")
         self.out.flush()
 
 

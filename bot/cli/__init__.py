@@ -49,7 +49,14 @@ def main() -> None:
         cli.main(standalone_mode=True)
     except SettingsError as exc:
         t = _translator()
-        click.echo(t("Configuration error: {error}", error=str(exc)), err=True)
+        click.echo(
+            t(
+                "The setting {variable} is not valid: {reason}.",
+                variable=exc.variable,
+                reason=t(exc.reason_msgid, **exc.params),
+            ),
+            err=True,
+        )
         sys.exit(2)
     except (SQLAlchemyError, OSError) as exc:
         t = _translator()

@@ -9,8 +9,7 @@ outbox by status. Output follows the configured locale (Vietnamese by default).
 from __future__ import annotations
 
 import json
-import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import click
@@ -21,6 +20,8 @@ from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
 from bot.models import DeliveryKind, DeliveryStatus
 from bot.notifications.kinds import KIND_NAMES
+from bot.services.dates import read_date
+from bot.services.errors import InvalidInput
 from bot.services.items import kind_label
 from bot.settings import get_settings
 from scheduler.outbox import outbox_status
@@ -38,9 +39,6 @@ STATUS_LABELS: dict[DeliveryStatus, str] = {
     DeliveryStatus.CANCELLED: N_("cancelled (already submitted)"),
 }
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_VN = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
-
 
 def _translator() -> Translator:
     return Translator(get_settings().locale)
@@ -48,17 +46,10 @@ def _translator() -> Translator:
 
 def parse_day(t: Translator, raw: str) -> date:
     """YYYY-MM-DD (or dd/mm/yyyy, as the office writes dates); anything else is refused."""
-    text = raw.strip()
     try:
-        if _ISO.match(text):
-            return date.fromisoformat(text)
-        if _VN.match(text):
-            return datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
-        pass
-    raise click.ClickException(
-        t("“{value}” is not a date: write it as YYYY-MM-DD, e.g. 2025-01-24.", value=raw)
-    )
+        return read_date(raw, "2025-01-24", iso=True)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message(t)) from None
 
 
 def _session() -> Session:

@@ -8,7 +8,6 @@ non-zero exit; a failed export leaves no file behind.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -24,7 +23,8 @@ from bot.migrations import ensure_database
 from bot.models import AuditEntry, Campaign, Contact, DeadlineKind, utcnow
 from bot.services import audit
 from bot.services.access import Scope
-from bot.services.errors import DomainError, NotFound
+from bot.services.dates import read_date
+from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.exports import export_missing, export_registrations, export_reports
 from bot.settings import get_settings
 
@@ -115,22 +115,13 @@ COMMANDS.append(export)
 
 # ---- thidua audit -------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_VN_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
-
 
 def parse_day(t: Translator, text: str) -> date:
     """A day typed as YYYY-MM-DD (or the Vietnamese dd/mm/yyyy); one clear line otherwise."""
-    value = text.strip()
     try:
-        if _ISO_DATE.match(value):
-            return date.fromisoformat(value)
-        if _VN_DATE.match(value):
-            day, month, year = (int(part) for part in value.split("/"))
-            return date(year, month, day)
-    except ValueError:
-        pass
-    raise click.ClickException(t("Invalid date {value}: expected YYYY-MM-DD.", value=text))
+        return read_date(text, "2025-01-24", iso=True)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message(t)) from None
 
 
 def _changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str:
@@ -219,7 +210,7 @@ def audit_command(
             [
                 t.datetime(entry.at.astimezone(tz)),
                 who or "—",
-                entry.action,
+                audit.action_label(t, entry.action),
                 entry.subject,
                 _changes(entry.before, entry.after),
             ]

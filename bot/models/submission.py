@@ -77,6 +77,7 @@ class Attachment(SQLModel, table=True):
     size: int = 0
     path: str = Field(max_length=1024)
     sha256: str = Field(default="", max_length=64)
+    pages: int | None = None  # of a PDF, read when it was received
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
+from bot.i18n import N_, Translator
 from bot.models.audit import AuditEntry
 
 
@@ -153,3 +154,51 @@ def board_entries(
             query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
         ).all()
     )
+
+
+# What each audited action is called on the office's screens (/audit, `thidua audit`, the
+# dashboard's log and item history); the JSON output keeps the codes.
+ACTION_LABELS: dict[str, str] = {
+    "broadcast.create": N_("broadcast queued"),
+    "broadcast.status": N_("broadcast status viewed"),
+    "campaign.create": N_("campaign created"),
+    "campaign.launch": N_("campaign launched"),
+    "campaign.relaunch": N_("campaign launched again"),
+    "command.refused": N_("command refused"),
+    "enterprise.import": N_("enterprises imported"),
+    "export.missing": N_("list of who has not submitted exported"),
+    "export.registrations": N_("registrations exported"),
+    "export.reports": N_("year-end reports exported"),
+    "file.attach": N_("file received"),
+    "file.remove": N_("file removed"),
+    "file.download": N_("file downloaded by the office"),
+    "upload.web": N_("file sent through the web page"),
+    "upload.refused": N_("web upload refused"),
+    "invite.create": N_("invite code created"),
+    "invite.issue": N_("invite code issued"),
+    "invite.redeem": N_("account linked with an invite code"),
+    "launch.document_set": N_("launch document number and date"),
+    "missing.nudge": N_("reminder to who has not submitted"),
+    "missing.view": N_("who has not submitted viewed"),
+    "organization.create": N_("board created"),
+    "progress.view": N_("progress viewed"),
+    "registration.entry_add": N_("registration entry added"),
+    "registration.entry_remove": N_("registration entry removed"),
+    "registration.entry_update": N_("registration entry changed"),
+    "report.figure_set": N_("report figure entered"),
+    "report.narrative_set": N_("summary of achievements written"),
+    "staff.add": N_("staff member added"),
+    "staff.bootstrap_admin": N_("administrator added from THIDUA_ADMINS"),
+    "submission.accept": N_("submission accepted"),
+    "submission.create": N_("item started as a draft"),
+    "submission.reopen": N_("submission reopened"),
+    "submission.return": N_("submission returned"),
+    "submission.submit": N_("submission"),
+    "submission.withdraw": N_("submission withdrawn"),
+}
+
+
+def action_label(t: Translator, action: str) -> str:
+    """An audited action in the reader's language; an unknown code is shown as it is."""
+    msgid = ACTION_LABELS.get(action)
+    return t(msgid) if msgid else action

@@ -189,12 +189,22 @@ REGISTRATION_HEADERS = (
     N_("Enterprise"),
     N_("Tax code"),
     N_("Industrial zone (IZ)"),
+    N_("Individual / collective"),
     N_("Proposed person or collective"),
     N_("Position / unit"),
     N_("Title"),
+    N_("Recognised initiative"),
     N_("Status"),
     N_("Submitted on"),
 )
+NOMINEE_LABELS = {Nominee.INDIVIDUAL: N_("individual"), Nominee.COLLECTIVE: N_("collective")}
+
+
+def yes_no(t: Translator, value: bool | None) -> str:
+    """A yes/no answer as the office reads it in a sheet: "Có" / "Không" (blank: unknown)."""
+    if value is None:
+        return ""
+    return t("Yes") if value else t("No")
 
 
 def _title_name(titles: dict[str, Title], code: str, language: str) -> str:
@@ -230,6 +240,7 @@ def export_registrations(
             col(RegistrationEntry.position),
             col(RegistrationEntry.unit_name),
             col(RegistrationEntry.title_code),
+            col(RegistrationEntry.has_initiative),
         )
         .join(Submission, col(Submission.id) == col(RegistrationEntry.submission_id))
         .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
@@ -245,10 +256,21 @@ def export_registrations(
     wb = Workbook()
     sheet = _Sheet.start(wb, t("Title registrations"), [t(h) for h in REGISTRATION_HEADERS])
     for number, row in enumerate(rows, start=1):
-        name, tax_code, zone_id, status, submitted_at, nominee, full_name, position, unit, code = (
-            row
-        )
-        if nominee == Nominee.INDIVIDUAL:
+        (
+            name,
+            tax_code,
+            zone_id,
+            status,
+            submitted_at,
+            nominee,
+            full_name,
+            position,
+            unit,
+            code,
+            has_initiative,
+        ) = row
+        individual = nominee == Nominee.INDIVIDUAL
+        if individual:
             who = full_name
             where = " – ".join(part for part in (position, unit) if part)
         else:
@@ -259,9 +281,11 @@ def export_registrations(
                 name,
                 tax_code,
                 zones.get(zone_id, "") if zone_id else "",
+                t(NOMINEE_LABELS.get(Nominee(nominee), str(nominee))).capitalize(),
                 who,
                 where,
                 _title_name(titles, code, t.language),
+                yes_no(t, bool(has_initiative)) if individual else "",
                 status_label(t, status),
                 _local_date(submitted_at),
             ]
@@ -333,13 +357,9 @@ def export_reports(
     extra = sorted({code for row in rows for code in (row[6] or {}) if code not in known})
     definitions += [Figure.unknown(code) for code in extra]
 
-    yes, no = t("Yes"), t("No")
     formats: list[str | None] = [None] * 6
     for figure in definitions:
-        if figure.kind == "yes_no":
-            formats.append(f'"{yes}";"{yes}";"{no}"')
-        else:
-            formats.append(number_format(figure.decimals))
+        formats.append(None if figure.kind == "yes_no" else number_format(figure.decimals))
     headers = [
         t("No."),
         t("Enterprise"),
@@ -372,6 +392,9 @@ def export_reports(
         for figure in definitions:
             raw = (values or {}).get(figure.code)
             number_value = to_decimal(raw)
+            if figure.kind == "yes_no" and number_value is not None:
+                cells.append(yes_no(t, number_value == 1))  # "Có"/"Không" as text, not 1/0
+                continue
             cells.append(number_value if number_value is not None else (raw or None))
         cells.append(narrative or "")
         sheet.add(cells, formats)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -42,13 +43,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.i18n import N_, Translator
 from bot.services.catalogue_files import load_catalogue_file
 from bot.services.errors import InvalidInput, InvalidNumber, NotFound
+from bot.services.units import UnitMismatch, factor, parse_unit, rescale, significant_digits
 from bot.templates import TEMPLATES_DIR
 
 FIGURES_PATH = TEMPLATES_DIR / "report_figures.toml"
 MAX_LENGTH = 64
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
-_SHAPE = re.compile(r"^(?P<sign>[+-]?) ?(?P<num>\d[\d., ]*?) ?(?P<unit>(?:%|[^\W\d_])[^\d]*)?$")
+_SHAPE = re.compile(r"^(?P<sign>[+-]?) ?(?P<num>\d[\d., ]*?) ?(?P<unit>(?:%|\$|[^\W\d_])[^\d]*)?$")
 _GARBAGE = N_("Please type a number, for example 540.000 or 19,3.")
 _AMBIGUOUS = N_(
     "{text} can be read two ways (a comma then three digits may separate thousands or "
@@ -65,6 +67,11 @@ def parse_number(text: str) -> Decimal:
 
     Raises InvalidNumber (with an English msgid and `text`) for garbage or ambiguity.
     """
+    return split_number(text)[0]
+
+
+def split_number(text: str) -> tuple[Decimal, str]:
+    """The value of a typed number and the unit words typed after it ("" when none)."""
     raw = unicodedata.normalize("NFC", text or "").replace("\u2212", "-")
     cleaned = _SPACES.sub(" ", raw).strip()
     if not cleaned or len(cleaned) > MAX_LENGTH:
@@ -78,7 +85,8 @@ def parse_number(text: str) -> Decimal:
         value = Decimal(f"{sign}{integer}.{fraction}" if fraction else f"{sign}{integer}")
     except InvalidOperation:  # pragma: no cover - the shapes above are all digits
         raise InvalidNumber(_GARBAGE, text=cleaned) from None
-    return value + 0 if value == 0 else value  # "-0" reads as 0
+    unit = (match["unit"] or "").strip()
+    return (value + 0 if value == 0 else value), unit  # "-0" reads as 0
 
 
 def _split(num: str, original: str) -> tuple[str, str]:
@@ -139,6 +147,10 @@ class Figure(BaseModel):
     required: bool = False
     target_key: str = ""
     aggregate: Literal["sum", "mean", "count_yes"] = "sum"
+    # Above these the officer is asked to confirm (a likely slip of a unit or of a digit):
+    # a value, and the code of another figure the value should not exceed (accidents/workers).
+    confirm_above: Decimal | None = None
+    confirm_above_figure: str = ""
 
     @field_validator("code")
     @classmethod
@@ -153,6 +165,9 @@ class Figure(BaseModel):
             raise ValueError("min is above max")
         if self.kind in ("integer", "yes_no") and self.decimals != 0:
             raise ValueError(f"an {self.kind} figure has no decimals")
+        for unit in (self.unit_vi, self.unit_en):
+            if self.kind != "yes_no" and parse_unit(unit) is None:
+                raise ValueError(f"unit {unit!r} is not a known unit (bot/services/units.py)")
         return self
 
     @classmethod
@@ -171,6 +186,8 @@ class Figure(BaseModel):
             required=False,
             target_key="",
             aggregate="sum",
+            confirm_above=None,
+            confirm_above_figure="",
         )
 
     def label(self, language: str) -> str:
@@ -197,6 +214,21 @@ class _Unit:
         return self.figure.unit(language)
 
 
+@dataclass(frozen=True)
+class _Example:
+    """A typed example of the figure's unit ("500 triệu" for tỷ đồng, "%" for a percent)."""
+
+    figure: Figure
+
+    def localize(self, language: str) -> str:
+        unit = parse_unit(self.figure.unit_vi)
+        if unit is not None and unit.currency:
+            return '"500 triệu", "1,5 tỷ"' if language != "en" else '"500 million", "1.5 billion"'
+        if unit is not None and unit.percent:
+            return '"19,3%"' if language != "en" else '"19.3%"'
+        return f'"12 {self.figure.unit(language)}"'
+
+
 def load_figures(path: Path = FIGURES_PATH) -> list[Figure]:
     """Read and check a figures file; a mistake stops with the file, figure and field named."""
     figures = load_catalogue_file(path, _FiguresFile).figure
@@ -204,6 +236,9 @@ def load_figures(path: Path = FIGURES_PATH) -> list[Figure]:
     if len(set(codes)) != len(codes):
         twice = sorted({c for c in codes if codes.count(c) > 1})
         raise ValueError(f"{path.name}: figure codes must be unique: {', '.join(twice)}")
+    for figure in figures:
+        if figure.confirm_above_figure and figure.confirm_above_figure not in codes:
+            raise ValueError(f"{path.name}: figure {figure.code}: unknown confirm_above_figure")
     return figures
 
 
@@ -228,26 +263,84 @@ _YES = {"có", "co", "yes", "y", "1", "x", "đạt", "dat", "rồi", "roi", "tru
 _NO = {"không", "khong", "ko", "k", "no", "n", "0", "chưa", "chua", "false"}
 
 
-def parse_figure(figure: Figure, text: str) -> Decimal:
-    """The value of `text` for `figure`: parsed, of the right kind, within bounds.
+@dataclass(frozen=True)
+class Reading:
+    """A figure as typed: its value in the figure's unit, and whether a unit was converted."""
 
-    yes/no figures read yes/có/1 and no/không/0 and give 1 or 0.
+    value: Decimal
+    converted: bool = False
+
+
+def parse_figure(figure: Figure, text: str) -> Decimal:
+    """The value of `text` for `figure`: parsed, in the figure's unit, of the right kind,
+    within bounds (see `read_figure`)."""
+    return read_figure(figure, text).value
+
+
+def read_figure(figure: Figure, text: str) -> Reading:
+    """Read `text` for `figure`: the number, converted from the unit typed after it.
+
+    yes/no figures read yes/có/1 and no/không/0 and give 1 or 0. A unit typed with the
+    number is understood (units.py): "500 triệu" for a figure in tỷ đồng is 0,5; a unit that
+    does not measure what the figure measures ("45 tỷ" initiatives, "5 USD" in đồng) or an
+    unknown word is refused, never dropped.
     """
     if figure.kind == "yes_no":
         word = " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
         word = word.rstrip(".!")
         if word in _YES:
-            return Decimal(1)
+            return Reading(Decimal(1))
         if word in _NO:
-            return Decimal(0)
+            return Reading(Decimal(0))
         raise InvalidInput(N_("Please answer yes or no (có / không)."), figure=figure)
-    value = parse_number(text)
+    number, unit_text = split_number(text)
+    value, converted = number, False
+    if unit_text:
+        typed = parse_unit(unit_text)
+        field = parse_unit(figure.unit_vi)
+        assert field is not None  # checked when the catalogue is loaded
+        if typed is None:
+            raise InvalidNumber(
+                N_(
+                    'The unit "{typed}" is not one I know. {figure} is in {unit}: please type '
+                    "the number alone, or with a unit such as {example}."
+                ),
+                typed=unit_text,
+                figure=figure,
+                unit=_Unit(figure),
+                example=_Example(figure),
+            )
+        try:
+            scale = factor(typed, field)
+        except UnitMismatch:
+            raise InvalidNumber(
+                N_('{figure} is in {unit}: "{typed}" does not fit. Please type it in {unit}.'),
+                typed=unit_text,
+                figure=figure,
+                unit=_Unit(figure),
+            ) from None
+        value = (number * scale).normalize()
+        if value == value.to_integral_value():
+            value = value.quantize(Decimal(1))
+        converted = scale != 1
     if figure.kind == "integer":
         if value != value.to_integral_value():
             raise InvalidNumber(N_("{figure} must be a whole number."), figure=figure)
         value = value.to_integral_value()
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > figure.decimals:
+        if converted:
+            raise InvalidNumber(
+                N_(
+                    "{typed} is {value} {unit}; {figure} is kept to {decimals} decimal "
+                    "places in {unit}. Please check the amount."
+                ),
+                typed=text.strip(),
+                value=value,
+                unit=_Unit(figure),
+                figure=figure,
+                decimals=figure.decimals,
+            )
         raise InvalidNumber(
             N_("{figure}: please give at most {decimals} decimal places."),
             figure=figure,
@@ -261,7 +354,35 @@ def parse_figure(figure: Figure, text: str) -> Decimal:
             max=figure.max,
             unit=_Unit(figure),
         )
-    return value
+    return Reading(value, converted)
+
+
+def doubtful(figure: Figure, value: Decimal, others: Mapping[str, Decimal]) -> InvalidNumber | None:
+    """Why `value` is far outside what the figure can be for one enterprise (the officer is
+    asked to confirm it), or None. `others` are the report's other figures by code."""
+    if figure.confirm_above is not None and value > figure.confirm_above:
+        return InvalidNumber(
+            N_(
+                "{figure}: {value} {unit} is far more than an enterprise usually reports "
+                "(more than {limit} {unit}). Is it right?"
+            ),
+            figure=figure,
+            value=value,
+            unit=_Unit(figure),
+            limit=figure.confirm_above,
+        )
+    if figure.confirm_above_figure:
+        other = get_figure(figure.confirm_above_figure)
+        bound = others.get(other.code)
+        if bound is not None and value > bound:
+            return InvalidNumber(
+                N_("{figure}: {value} is more than {other} ({bound}). Is it right?"),
+                figure=figure,
+                value=value,
+                other=other,
+                bound=bound,
+            )
+    return None
 
 
 def format_figure(t: Translator, figure: Figure, value: Decimal) -> str:
@@ -273,3 +394,19 @@ def format_figure(t: Translator, figure: Figure, value: Decimal) -> str:
     if not unit:
         return number
     return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+
+
+def format_quantity(t: Translator, value: Decimal, unit: str) -> str:
+    """A sum or mean shown with its unit and enough precision not to round it away: an
+    amount below 1 in its unit moves to a smaller scale (0,0015 tỷ USD → 1,5 triệu USD), and
+    a small value keeps three significant digits (0,0062)."""
+    shown, shown_unit = rescale(value, unit, t.language)
+    number = t.number(shown, digits=min(significant_digits(shown, 3, at_least=2), 8))
+    if not shown_unit:
+        return number
+    return f"{number}{shown_unit}" if shown_unit == "%" else f"{number} {shown_unit}"
+
+
+def format_percent(t: Translator, value: Decimal) -> str:
+    """A share in percent with one decimal, or two significant digits when smaller (0,0062%)."""
+    return t.number(value, digits=min(significant_digits(value, 2, at_least=1), 8)) + "%"

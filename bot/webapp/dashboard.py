@@ -76,26 +76,6 @@ ROLE_LABELS = {
     "cluster_leader": N_("cluster leader"),
 }
 EXPORTS = ("registrations", "reports", "missing")
-# What the office reads for the audit actions of an item's history (others show their code).
-ACTION_LABELS = {
-    "submission.create": N_("draft started"),
-    "submission.submit": N_("submitted"),
-    "submission.reopen": N_("reopened by the enterprise"),
-    "submission.withdraw": N_("withdrawn"),
-    "submission.accept": N_("accepted"),
-    "submission.return": N_("returned for fixes"),
-    "file.attach": N_("file received"),
-    "file.remove": N_("file removed"),
-    "file.download": N_("file downloaded by the office"),
-    "upload.web": N_("file sent through the web page"),
-    "upload.refused": N_("web upload refused"),
-    "launch.document_set": N_("document number and date given"),
-    "registration.entry_add": N_("nominee added"),
-    "registration.entry_update": N_("nominee changed"),
-    "registration.entry_remove": N_("nominee removed"),
-    "report.figure_set": N_("figure given"),
-    "report.narrative_set": N_("narrative written"),
-}
 
 
 class Refused(Exception):
@@ -424,7 +404,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             receipts=subs.receipts(staff.session, submission),
             history=list(reversed(history)),
             names=names,
-            action_label=lambda a: t(ACTION_LABELS[a]) if a in ACTION_LABELS else a,
+            action_label=lambda a: audit.action_label(t, a),
             when=lambda v: t.datetime(v.astimezone(tz)) if v else "",
             size=lambda n: (
                 t.number(n / (1024 * 1024), digits=1) + " MB"
@@ -597,7 +577,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             shown=AUDIT_SHOWN,
             when=lambda v: staff.t.datetime(v.astimezone(tz)),
             changes=_changes,
-            action_label=lambda a: staff.t(ACTION_LABELS[a]) if a in ACTION_LABELS else a,
+            action_label=lambda a: audit.action_label(staff.t, a),
         )
 
     prefix = DASHBOARD_PATH + "{token}/"

@@ -8,17 +8,15 @@ shows "draft"); only the explicit "Submit" step sends it and gives a receipt.
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import select
 
-from bot.i18n import N_
+from bot.i18n import Translator
 from bot.messaging import Choice, Reply
 from bot.models import (
+    Attachment,
     Campaign,
     Channel,
     Deadline,
@@ -27,8 +25,9 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
+from bot.services import attachments
 from bot.services import submissions as subs
-from bot.services.errors import InvalidFile, SubmissionLocked
+from bot.services.errors import SubmissionLocked
 from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import (
@@ -231,19 +230,17 @@ def submit_item(ctx: Ctx, found: Item) -> Finish:
     """Submit and answer with the receipt number and time."""
     t = ctx.t
     receipt = subs.submit(ctx.session, found.submission, ctx.contact.id, ctx.now, actor=actor(ctx))
-    return Finish(
-        (
-            reply(
-                t(
-                    "Submitted. Receipt number {number}, at {time}. The board office has received "
-                    "your {item}; /status shows it.",
-                    number=receipt.number,
-                    time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
-                    item=kind_label(t, found.deadline.kind).lower(),
-                )
-            ),
-        )
+    text = t(
+        "Submitted. Receipt number {number}, at {time}. The board office has received "
+        "your {item}; /status shows it.",
+        number=receipt.number,
+        time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
+        item=kind_label(t, found.deadline.kind).lower(),
     )
+    files = subs.list_attachments(ctx.session, found.submission)
+    if files:
+        text += "\n" + t("Files: {names}", names=file_list(t, files))
+    return Finish((reply(text),))
 
 
 def later(ctx: Ctx, found: Item) -> Finish:
@@ -314,6 +311,20 @@ def review_step(
 # ------------------------------------------------------------------------------- files
 
 
+def file_label(t: Translator, attachment: Attachment) -> str:
+    """A received file as shown to people: its name, and the page count of a PDF."""
+    if attachment.pages:
+        return t(
+            "{name} ({pages} pages)", name=attachment.file_name, pages=t.number(attachment.pages)
+        )
+    return attachment.file_name
+
+
+def file_list(t: Translator, attachments: list[Attachment]) -> str:
+    """The files of an item on one line ("(none)" when there are none)."""
+    return ", ".join(file_label(t, a) for a in attachments) or t("(none)")
+
+
 def file_prompt(ctx: Ctx, found: Item, what: str, web: str | None = None) -> str:
     """How to send `what` on this channel (Zalo users can send only photos in the chat);
     `web` is the line offering the upload page, when there is one."""
@@ -340,69 +351,49 @@ def file_prompt(ctx: Ctx, found: Item, what: str, web: str | None = None) -> str
             what=what,
         )
     if files:
-        names = ", ".join(a.file_name for a in files)
-        text += "\n" + t("Already received ({count}): {names}.", count=len(files), names=names)
+        text += "\n" + t("Already received ({count}):", count=len(files))
+        text += "".join(f"\n- {file_label(t, a)}" for a in files)
     if web:
         text += "\n" + web
     return text
 
 
-def store_file(ctx: Ctx, found: Item, answer: Answer) -> tuple[str, bool]:
-    """Keep the file the user sent with the item; returns its name and whether it is a photo.
-
-    The file is checked before it is moved; it lands in
-    files_dir/<campaign template>-<year>/<tax code>/<kind>-<random>-<name>.
-    """
+def store_file(ctx: Ctx, found: Item, answer: Answer) -> attachments.Stored:
+    """Keep the file the user sent with the item (checked by content, see
+    bot/services/attachments.py), under files_dir/<campaign template>-<year>/<tax code>/."""
     staged = answer.file
     assert staged is not None
-    mime = subs.file_type(staged.file_name, staged.mime_type)
-    if mime is None:
-        raise InvalidFile(
-            N_(
-                "Please send a PDF, Word (.docx) or Excel (.xlsx) file, or photos of the "
-                "signed pages (JPEG or PNG)."
-            )
-        )
     enterprise = common.enterprise_of(ctx)
     folder = (
         ctx.settings.files_dir
         / common.safe_file_name(f"{found.campaign.template}-{found.campaign.year}")
         / common.safe_file_name(enterprise.tax_code)
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    target = (
-        folder
-        / f"{found.deadline.kind}-{uuid.uuid4().hex[:8]}-{common.safe_file_name(staged.file_name)}"
+    return attachments.store_file(
+        ctx.session,
+        found.submission,
+        staged.path,
+        staged.file_name,
+        folder,
+        ctx.now,
+        quota_bytes=ctx.settings.enterprise_files_quota_mb * 1024 * 1024,
+        contact_id=ctx.contact.id,
+        actor=actor(ctx),
     )
-    digest = hashlib.sha256(staged.path.read_bytes()).hexdigest()
-    shutil.move(str(staged.path), target)
-    try:
-        subs.attach_file(
-            ctx.session,
-            found.submission,
-            staged.file_name,
-            mime,
-            staged.size,
-            str(target),
-            digest,
-            ctx.now,
-            contact_id=ctx.contact.id,
-            actor=actor(ctx),
-        )
-    except Exception:
-        target.unlink(missing_ok=True)
-        raise
-    return staged.file_name, mime.startswith("image/")
 
 
 DONE = "file:done"
+REMOVE = "file:remove"
+REMOVE_ONE = "file:rm:"
+KEEP_ALL = "file:keep"
 
 
 def file_step(
     kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str, name: str = "file"
 ) -> Step:
     """Receive the signed file (or photos of its pages, one by one, then Done), in the chat
-    or through the upload page offered with the question (the step is called `name`)."""
+    or through the upload page offered with the question (the step is called `name`); the
+    files received so far are listed, and one sent by mistake can be removed (then replaced)."""
 
     def prompt(ctx: Ctx) -> Reply:
         t = ctx.t
@@ -410,6 +401,7 @@ def file_step(
         choices = []
         if subs.list_attachments(ctx.session, found.submission):
             choices.append(Choice(DONE, t("Done: the files are complete")))
+            choices.append(Choice(REMOVE, t("Remove or replace a file")))
         web = _web_upload.offer(ctx, found.submission.id, kind_command(kind), name)
         return reply(file_prompt(ctx, found, what(ctx), web), choices)
 
@@ -417,8 +409,11 @@ def file_step(
         t = ctx.t
         found = item(ctx, kind)
         if answer.file is not None:
-            name, photo = store_file(ctx, found, answer)
-            if photo:
+            stored = store_file(ctx, found, answer)
+            label = file_label(t, stored.attachment)
+            if stored.duplicate:
+                return Again((reply(t("{name} was already received.", name=label)),))
+            if stored.type.is_image:
                 count = len(subs.list_attachments(ctx.session, found.submission))
                 return Again(
                     (
@@ -427,19 +422,59 @@ def file_step(
                                 "Received page {count} ({name}). Send the next page, "
                                 "or choose Done.",
                                 count=count,
-                                name=name,
+                                name=label,
                             )
                         ),
                     )
                 )
-            return Goto(next_step, (reply(t("Received {name}.", name=name)),))
+            return Goto(next_step, (reply(t("Received {name}.", name=label)),))
         if answer.choice == DONE:
             return Goto(next_step)
+        if answer.choice == REMOVE:
+            return Goto("file_remove")
         if subs.list_attachments(ctx.session, found.submission):
             raise Invalid(t("Please send a file, or choose Done if the files are complete."))
         raise Invalid(t("Please send the file itself (not text)."))
 
     return Step(prompt=prompt, handle=handle, accepts_file=True)
+
+
+def file_remove_step(kind: DeadlineKind, back: str = "file") -> Step:
+    """Which received file to remove; then back to the file step to send its replacement."""
+
+    def prompt(ctx: Ctx) -> Reply:
+        t = ctx.t
+        files = subs.list_attachments(ctx.session, item(ctx, kind).submission)
+        choices = [Choice(f"{REMOVE_ONE}{a.id}", file_label(t, a)) for a in files]
+        choices.append(Choice(KEEP_ALL, t("Keep all the files")))
+        return reply(t("Which file should be removed?"), choices)
+
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
+        t = ctx.t
+        found = item(ctx, kind)
+        if answer.choice == KEEP_ALL:
+            return Goto(back)
+        if not (answer.choice or "").startswith(REMOVE_ONE):
+            raise Invalid(t("Please choose one of the options."))
+        try:
+            attachment_id = int((answer.choice or "")[len(REMOVE_ONE) :])
+        except ValueError:
+            raise Invalid(t("Please choose one of the options.")) from None
+        removed = attachments.remove_file(
+            ctx.session,
+            found.submission,
+            attachment_id,
+            ctx.now,
+            contact_id=ctx.contact.id,
+            actor=actor(ctx),
+        )
+        text = t(
+            "Removed {name}. Send the file that replaces it, or choose Done.",
+            name=removed.file_name,
+        )
+        return Goto(back, (reply(text),))
+
+    return Step(prompt=prompt, handle=handle)
 
 
 def yes_no_choices(ctx: Ctx, prefix: str) -> list[Choice]:

@@ -24,6 +24,7 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services.access import AccessDenied, Scope, campaign_in_scope, scope_for
+from bot.services.attachments import ensure_dir
 from bot.services.campaigns import campaign_deadlines
 from bot.services.items import kind_label, parse_kind_word
 from conversations import common
@@ -156,8 +157,7 @@ def chosen_kind(ctx: Ctx, campaign: Campaign, choice: str | None, text: str) -> 
 
 def staff_file(ctx: Ctx, folder: str, stem: str, suffix: str) -> Path:
     """A new, unique path under files_dir/<folder>/ for a file the bot makes or receives."""
-    directory = ctx.settings.files_dir / folder
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = ensure_dir(ctx.settings.files_dir / folder)
     stamp = ctx.now.astimezone(ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
     name = common.safe_file_name(f"{stem}-{stamp}-{uuid.uuid4().hex[:6]}{suffix}")
     return directory / name

@@ -38,7 +38,8 @@ def audit_text(ctx: Ctx, limit: int) -> str:
         if name:
             who = f"{name} ({entry.actor})" if entry.actor else name
         when = t.datetime(entry.at.astimezone(ctx.settings.tz))
-        lines.append(f"{when} · {who} · {entry.action} · {entry.subject}")
+        action = audit.action_label(t, entry.action)
+        lines.append(f"{when} · {who} · {action} · {entry.subject}")
     lines.append(t("The full log with the changes: thidua audit --json"))
     return "\n".join(lines)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
+from bot.services.attachments import FILE_MODE, named_by_content
 from bot.services.broadcasts import (
     TEXT_LIMIT,
     Audience,
@@ -25,7 +26,8 @@ from bot.services.broadcasts import (
     render_broadcast_status_text,
     resolve_audience,
 )
-from bot.services.submissions import file_type
+from bot.services.errors import InvalidFile
+from bot.services.filetypes import check_file, shown_name
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -119,16 +121,18 @@ def _document(ctx: Ctx, answer: Answer) -> Outcome:
     staged = answer.file
     if staged is None:
         raise Invalid(t("Please send the file, or choose No attachment."))
-    if file_type(staged.file_name, staged.mime_type) is None:
-        raise Invalid(
-            t("Please send a PDF, Word (.docx) or Excel (.xlsx) file, or a picture (JPEG or PNG).")
-        )
-    suffix = Path(staged.file_name).suffix.lower()
-    target = _staff.staff_file(ctx, "broadcasts", Path(staged.file_name).stem or "file", suffix)
+    try:
+        kind = check_file(staged.path, staged.file_name)
+    except InvalidFile:
+        staged.path.unlink(missing_ok=True)
+        raise
+    name = named_by_content(shown_name(staged.file_name) or "file", kind)
+    target = _staff.staff_file(ctx, "broadcasts", Path(name).stem, Path(name).suffix.lower())
     shutil.move(str(staged.path), target)
+    target.chmod(FILE_MODE)
     ctx.data["document"] = str(target)
-    ctx.data["document_name"] = staged.file_name
-    return Goto("audience", (reply(t("Received {name}.", name=staged.file_name)),))
+    ctx.data["document_name"] = name
+    return Goto("audience", (reply(t("Received {name}.", name=name)),))
 
 
 # -------------------------------------------------------------------------- audience

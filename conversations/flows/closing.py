@@ -23,6 +23,7 @@ from bot.models.organization import Enterprise
 from bot.services import audit
 from bot.services import commendations as com
 from bot.services.announcements import announce_decision
+from bot.services.dates import read_date
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -36,7 +37,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _staff
-from conversations.flows.launch import parse_date
 
 RANKING = "cl:ranking"
 SCORE = "cl:score"
@@ -231,9 +231,7 @@ def _date_prompt(ctx: Ctx) -> Reply:
 
 def _date(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
-    signed_on = parse_date(answer.text)
-    if signed_on is None:
-        raise Invalid(t("Please type the date as dd/mm/yyyy."))
+    signed_on = read_date(answer.text, f"20/12/{ctx.now.year}")
     if not isinstance(ctx.data.get("number"), str) or ctx.data.get("authority") not in (
         com.AUTHORITIES
     ):

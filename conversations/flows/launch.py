@@ -7,13 +7,13 @@ submits and gives the receipt.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from bot.i18n import N_
 from bot.messaging import Reply
 from bot.models import DeadlineKind
 from bot.services import submissions as subs
+from bot.services.dates import read_date
 from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _items
 from conversations.flows._items import item
@@ -23,19 +23,6 @@ KEEP = ("=", "giữ", "giu", "keep")
 SUBMIT = "lau:submit"
 CHANGE = "lau:change"
 LATER = "lau:later"
-_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
-
-
-def parse_date(text: str) -> date | None:
-    """A date typed as dd/mm/yyyy (also with . or -); None when it is not one."""
-    match = _DATE.match(text)
-    if match is None:
-        return None
-    day, month, year = (int(part) for part in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def _what(ctx: Ctx) -> str:
@@ -85,16 +72,9 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
     found = item(ctx, KIND)
     document = subs.launch_document(ctx.session, found.submission)
     if answer.text.strip() in KEEP and document is not None and document.document_date:
-        value: date | None = document.document_date
+        value: date = document.document_date
     else:
-        value = parse_date(answer.text)
-    if value is None:
-        raise Invalid(
-            t(
-                "Please give the date as dd/mm/yyyy, for example 15/01/{year}.",
-                year=found.campaign.year,
-            )
-        )
+        value = read_date(answer.text, f"15/01/{found.campaign.year}")
     subs.set_launch_document(
         ctx.session,
         found.submission,
@@ -129,7 +109,7 @@ def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
             "Date: {value}",
             value=t.date(document.document_date) if document and document.document_date else "-",
         ),
-        t("Files: {names}", names=", ".join(a.file_name for a in files) or t("(none)")),
+        t("Files: {names}", names=_items.file_list(t, files)),
     ]
 
 
@@ -154,6 +134,7 @@ FLOW = Flow(
         {
             "submitted": _items.submitted_step(KIND, "file"),
             "file": _items.file_step(KIND, _what, "number"),
+            "file_remove": _items.file_remove_step(KIND),
             "number": Step(_number_prompt, _number),
             "date": Step(_date_prompt, _date),
             "review": _items.review_step(

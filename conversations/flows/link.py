@@ -12,6 +12,7 @@ from bot.services.invites import (
     ALPHABET,
     CODE_LENGTH,
     InviteError,
+    TooManyAttempts,
     normalize_code,
     redeem_invite,
 )
@@ -58,6 +59,9 @@ def _redeem(ctx: Ctx, raw: str) -> Outcome:
         )
     try:
         enterprise = redeem_invite(ctx.session, ctx.contact, raw, ctx.now)
+    except TooManyAttempts as exc:
+        # Locked out: say so and ask nothing (asking for the code again would contradict it).
+        return Finish((reply(exc.message(t)),))
     except InviteError as exc:
         return Again((reply(exc.message(t)),))
     from conversations.registry import default_registry

@@ -16,6 +16,7 @@ from bot.messaging import Choice, Reply
 from bot.models import DeadlineKind, Nominee, RegistrationEntry
 from bot.services import submissions as subs
 from bot.services.errors import DomainError
+from bot.services.names import person_name, refuse_pictographs
 from bot.services.titles import (
     Title,
     catalogue,
@@ -193,7 +194,7 @@ def _clean_name(ctx: Ctx, text: str, what: str) -> str:
         raise Invalid(ctx.t("That is too long: at most {max} characters.", max=NAME_MAX))
     if not any(ch.isalpha() for ch in name):
         raise Invalid(ctx.t("A name must contain letters. Please type {what}.", what=what))
-    return name
+    return refuse_pictographs(name)
 
 
 def _person_name_prompt(ctx: Ctx) -> Reply:
@@ -201,7 +202,7 @@ def _person_name_prompt(ctx: Ctx) -> Reply:
 
 
 def _person_name(ctx: Ctx, answer: Answer) -> Outcome:
-    ctx.data["full_name"] = _clean_name(ctx, answer.text, ctx.t("the full name"))
+    ctx.data["full_name"] = person_name(_clean_name(ctx, answer.text, ctx.t("the full name")))
     return Goto("person_position")
 
 
@@ -402,18 +403,23 @@ def _many_title(ctx: Ctx, answer: Answer) -> Outcome:
 def _many_names_prompt(ctx: Ctx) -> Reply:
     return reply(
         ctx.t(
-            "Send the people for {title}, one per line, as full name, position; for "
-            "example:\nNguyễn Văn An, Tổ trưởng\nTrần Thị Bình, Công nhân\n(at most {max} lines "
-            "at a time)",
+            "Send the people for {title}, one per line (or separated by ;), as full name, "
+            "position; for example:\nNguyễn Văn An, Tổ trưởng\nTrần Thị Bình, Công nhân\n(at "
+            "most {max} people at a time)",
             title=_title_label(ctx, ctx.data.get("title_code", "")),
             max=MAX_LINES,
         )
     )
 
 
+def split_people(text: str) -> list[str]:
+    """The people of a bulk list: one a line, or several on a line separated by ";"."""
+    return [part for line in text.splitlines() for part in line.split(";") if part.strip()]
+
+
 def split_person(line: str) -> tuple[str, str] | None:
-    """'Full name, position' (also with ; or a tab or ' - '); None when not two parts."""
-    for separator in (";", "\t", ",", " - ", " – "):
+    """'Full name, position' (also with a tab or ' - '); None when not two parts."""
+    for separator in ("\t", ",", " - ", " – "):
         if separator in line:
             name, _, position = line.partition(separator)
             name, position = " ".join(name.split()), " ".join(position.split())
@@ -425,7 +431,7 @@ def split_person(line: str) -> tuple[str, str] | None:
 def _many_names(ctx: Ctx, answer: Answer) -> Outcome:
     """Check every line first; add them all only when every line is right."""
     t = ctx.t
-    lines = [line for line in answer.text.splitlines() if line.strip()]
+    lines = split_people(answer.text)
     if not lines:
         raise Invalid(t("Please send at least one line: full name, position."))
     if len(lines) > MAX_LINES:

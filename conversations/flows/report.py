@@ -16,7 +16,14 @@ from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Channel, DeadlineKind
 from bot.services import submissions as subs
-from bot.services.numbers import Figure, format_figure, report_figures
+from bot.services.numbers import (
+    Figure,
+    doubtful,
+    format_figure,
+    get_figure,
+    read_figure,
+    report_figures,
+)
 from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _items
 from conversations.flows._items import item
@@ -154,12 +161,13 @@ def _figure_handler(figure: Figure, following: str) -> Callable[[Ctx, Answer], O
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         t = ctx.t
         found = item(ctx, KIND)
-        current = subs.report_details(ctx.session, found.submission).figures.get(figure.code)
+        figures = subs.report_details(ctx.session, found.submission).figures
+        current = figures.get(figure.code)
         text = answer.text.strip().casefold()
         if answer.choice is None and text in KEEP + SKIP:
-            if current is not None:
-                return Goto(following)
-            if not figure.required and text in SKIP:
+            # "=" keeps a value given earlier; an optional figure left empty may be kept
+            # empty with "=" as well as skipped with "-" (it is not required).
+            if current is not None or not figure.required:
                 return Goto(following)
             raise Invalid(
                 t("{label} is required. Please type the figure.", label=figure.label(t.language))
@@ -169,23 +177,77 @@ def _figure_handler(figure: Figure, following: str) -> Callable[[Ctx, Answer], O
             raw = "1"
         elif answer.choice == "rep:yn:no":
             raw = "0"
-        value: Decimal = subs.set_figure(
-            ctx.session,
-            found.submission,
-            figure.code,
-            raw,
-            ctx.now,
-            contact_id=ctx.contact.id,
-            actor=_items.actor(ctx),
-        )
-        echo = t(
-            "Noted: {label}: {value}.",
-            label=figure.label(t.language),
-            value=format_figure(t, figure, value),
-        )
-        return Goto(following, (reply(echo),))
+        reading = read_figure(figure, raw)
+        doubt = doubtful(figure, reading.value, figures)
+        if doubt is not None:
+            ctx.data["confirm"] = {"code": figure.code, "raw": raw, "next": following}
+            return Goto("confirm", (reply(doubt.message(t)),))
+        return _store(ctx, figure, raw, reading.converted, following)
 
     return handle
+
+
+def _store(ctx: Ctx, figure: Figure, raw: str, converted: bool, following: str) -> Outcome:
+    """Save the figure to the draft and echo the stored value with its unit (and what was
+    typed, when a unit was converted: "0,5 tỷ đồng (500 triệu)")."""
+    t = ctx.t
+    found = item(ctx, KIND)
+    value: Decimal = subs.set_figure(
+        ctx.session,
+        found.submission,
+        figure.code,
+        raw,
+        ctx.now,
+        contact_id=ctx.contact.id,
+        actor=_items.actor(ctx),
+    )
+    shown = format_figure(t, figure, value)
+    if converted:
+        shown += f" ({raw.strip()})"
+    echo = t("Noted: {label}: {value}.", label=figure.label(t.language), value=shown)
+    return Goto(following, (reply(echo),))
+
+
+def _pending(ctx: Ctx) -> dict[str, str] | None:
+    """The doubtful figure awaiting a yes/no (None when there is none: then the confirm
+    step behaves as the menu)."""
+    pending = ctx.data.get("confirm")
+    known = {f.code for f in report_figures()}
+    if not isinstance(pending, dict) or pending.get("code") not in known:
+        return None
+    return {k: str(v) for k, v in pending.items()}
+
+
+def _confirm_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    pending = _pending(ctx)
+    if pending is None:
+        return _menu_prompt(ctx)
+    figure = get_figure(str(pending.get("code", "")))
+    reading = read_figure(figure, str(pending.get("raw", "")))
+    return reply(
+        t(
+            "Keep {label}: {value}?",
+            label=figure.label(t.language),
+            value=format_figure(t, figure, reading.value),
+        ),
+        _items.yes_no_choices(ctx, "rep:sure"),
+    )
+
+
+def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
+    """Yes: store the doubtful value as typed; no: ask the figure again."""
+    pending = _pending(ctx)
+    if pending is None:
+        return _menu(ctx, answer)
+    figure = get_figure(str(pending.get("code", "")))
+    sure = _items.yes_no(ctx, answer, "rep:sure")
+    ctx.data.pop("confirm", None)
+    if not sure:
+        return Goto(_step_name(figure))
+    raw = str(pending.get("raw", ""))
+    reading = read_figure(figure, raw)
+    return _store(ctx, figure, raw, reading.converted, str(pending.get("next", "narrative")))
 
 
 # ------------------------------------------------------------------------ narrative
@@ -236,8 +298,7 @@ def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
     lines.append(
         t("Narrative: {text}", text=narrative if len(narrative) <= 500 else narrative[:500] + "…")
     )
-    names = ", ".join(a.file_name for a in details.attachments) or t("(none)")
-    lines.append(t("Files: {names}", names=names))
+    lines.append(t("Files: {names}", names=_items.file_list(t, details.attachments)))
     return lines
 
 
@@ -271,7 +332,9 @@ def _steps() -> dict[str, Step]:
         "submitted": _items.submitted_step(KIND, "menu"),
         "menu": Step(_menu_prompt, _menu),
         "narrative": Step(_narrative_prompt, _narrative),
+        "confirm": Step(_confirm_prompt, _confirm),
         "file": _items.file_step(KIND, _what, "review"),
+        "file_remove": _items.file_remove_step(KIND),
         "review": _items.review_step(
             KIND, _summary, submit=SUBMIT, change=MENU, later_key=LATER, change_to="menu"
         ),

@@ -252,7 +252,7 @@ def _decide(ctx: Ctx, answer: Answer) -> Outcome:
         return _advance(ctx, [reply(exc.message(t))])
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
     done = t(
-        "Accepted {item} of {enterprise}; {n} officers are told.",
+        "Accepted {item} of {enterprise}; a message to {n} officers is in the outbox.",
         item=kind_label(t, submission.kind).lower(),
         enterprise=enterprise.name if enterprise else "?",
         n=t.number(sent),
@@ -284,7 +284,7 @@ def _reason(ctx: Ctx, answer: Answer) -> Outcome:
         return _advance(ctx, [reply(exc.message(t))])
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
     done = t(
-        "Returned to {enterprise}; {n} officers get the reason now.",
+        "Returned to {enterprise}; a message with the reason to {n} officers is in the outbox.",
         enterprise=enterprise.name if enterprise else "?",
         n=t.number(sent),
     )

@@ -74,3 +74,40 @@ def test_cli_stops_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code != 0
     assert isinstance(result.exception, SettingsError)
     assert "THIDUA_TIMEZONE" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        (
+            "THIDUA_TIMEZONE",
+            "Nowhere/Land",
+            "Biến cấu hình THIDUA_TIMEZONE không hợp lệ: không có múi giờ 'Nowhere/Land'.",
+        ),
+        (
+            "THIDUA_WEB_PORT",
+            "abc",
+            "Biến cấu hình THIDUA_WEB_PORT không hợp lệ: giá trị phải là số nguyên.",
+        ),
+        (
+            "THIDUA_LOCALE",
+            "fr",
+            "Biến cấu hình THIDUA_LOCALE không hợp lệ: giá trị phải là một trong 'vi', 'en'.",
+        ),
+    ],
+)
+def test_configuration_errors_are_one_sentence_in_one_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str,
+    value: str, line: str,
+) -> None:  # fmt: skip
+    from bot.cli import main
+
+    get_settings.cache_clear()
+    monkeypatch.setenv("THIDUA_LOCALE", "vi")
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setattr("sys.argv", ["thidua", "db", "upgrade"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [line]
+    get_settings.cache_clear()

@@ -113,7 +113,7 @@ class Transcript:
 
 # --------------------------------------------------------------------- shared texts
 
-RECEIVED = L(vi="Đã nhận {name}.", en="Received {name}.")
+RECEIVED = L(vi="Đã nhận {name}", en="Received {name}")
 RECEIVED_PAGE = L(vi="Đã nhận trang {count}", en="Received page {count}")
 AS_DOCUMENT = L(vi="PDF, Word (.docx) hoặc Excel (.xlsx)", en="PDF, Word (.docx) or Excel (.xlsx)")
 AS_PHOTOS = L(vi="Trên Zalo chỉ gửi được ảnh", en="On Zalo only photos can be sent")
@@ -328,7 +328,7 @@ def report(first_style: int, signed: Upload) -> Flow:
             expect=(
                 L(vi="Báo cáo tổng kết năm 2026", en="Year-end report for 2026"),
                 "05/12/2026",
-                L(vi="Chỉ tiêu 1/", en="Figure 1 of"),
+                L(vi="Số liệu 1/", en="Figure 1 of"),
             ),
         )
     ]
@@ -339,7 +339,7 @@ def report(first_style: int, signed: Upload) -> Flow:
             actions.append(
                 Say(
                     "mười",  # not a number: the same figure is asked again
-                    expect=(L(vi=f"Chỉ tiêu {index + 1}/", en=f"Figure {index + 1} of"),),
+                    expect=(L(vi=f"Số liệu {index + 1}/", en=f"Figure {index + 1} of"),),
                     absent=(L(vi="Đã ghi nhận", en="Noted:"),),
                 )
             )
@@ -356,7 +356,7 @@ def report(first_style: int, signed: Upload) -> Flow:
     actions += [
         Say(
             "Doanh nghiệp áp dụng 12 sáng kiến, duy trì ISO 9001 và không có tai nạn lao động.",
-            expect=(L(vi="Đã ghi nhận phần tóm tắt", en="Noted the narrative"),),
+            expect=(L(vi="Đã ghi nhận tóm tắt thành tích", en="Noted the narrative"),),
         ),
         replace(
             signed,
@@ -393,7 +393,12 @@ def launch(document: Upload) -> Flow:
             Say("03/KH-CĐ", expect=(L(vi="Ngày ban hành văn bản", en="The date of the document"),)),
             Say(
                 "32/01/2026",
-                expect=(L(vi="vui lòng nhập ngày theo dạng", en="Please give the date as"),),
+                expect=(
+                    L(
+                        vi="Ngày 32/01/2026 không tồn tại: tháng 1 năm 2026 chỉ có 31 ngày.",
+                        en="32/01/2026 does not exist: month 1 of 2026 has 31 days.",
+                    ),
+                ),
                 absent=(L(vi="Đã ghi nhận", en="Noted:"),),
             ),
             Say(

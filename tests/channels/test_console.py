@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.channels.console import ConsoleChannel, ConsoleSender, render
 from bot.messaging import Choice, Reply
 from bot.models import Attachment, Receipt
+from tests import files as real
 from tests.conversations.conftest import JANUARY, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ async def test_piped_lines_run_a_launch_flow_with_a_file(
     world = build_world(sqlite_engine, tmp_path / "files")
     world.clock.now = JANUARY
     doc = tmp_path / "van ban phat dong.pdf"
-    doc.write_bytes(b"%PDF-1.4 launch")
+    real.pdf(doc)
     script = "\n".join(
         [
             "/language en",
@@ -68,7 +69,7 @@ async def test_piped_lines_run_a_launch_flow_with_a_file(
     assert re.search(r"Receipt number PD-2026-\d{6}", text)
     with world.session() as s:
         attachment = s.exec(select(Attachment)).one()
-        assert Path(attachment.path).read_bytes() == b"%PDF-1.4 launch"
+        assert Path(attachment.path).read_bytes() == doc.read_bytes()
         assert s.exec(select(Receipt)).one().number.startswith("PD-2026-")
 
 
@@ -133,7 +134,9 @@ def _figure_answers() -> list[str]:
     from bot.services.numbers import report_figures
 
     values = {"decimal": "1.250,5", "percent": "19,3", "integer": "120", "yes_no": "1"}
-    return [values[f.kind] for f in report_figures()]
+    # an average income above 200 triệu a month would be asked to be confirmed
+    special = {"average_income": "9,5", "accidents": "1"}
+    return [special.get(f.code, values[f.kind]) for f in report_figures()]
 
 
 MARKERS = {
@@ -159,7 +162,7 @@ async def test_every_officer_flow_through_the_console(
     world = build_world(sqlite_engine, tmp_path / "files")
     world.clock.now = JANUARY
     pdf = tmp_path / "signed.pdf"
-    pdf.write_bytes(b"%PDF-1.4 signed")
+    real.pdf(pdf, pages=2)
     lines = [
         f"/language {language}",
         world.codes[0],
@@ -192,3 +195,71 @@ async def test_every_officer_flow_through_the_console(
     for flow, marker in MARKERS[language].items():
         assert marker in text, (flow, text[-3000:])
     assert "went wrong" not in text and "lỗi" not in text
+
+
+async def test_the_outbox_reaches_the_console_of_its_addressee(
+    engine: SAEngine, tmp_path: Path
+) -> None:
+    """The console's dispatcher prints what the office sent to the person at this terminal;
+    a message for another console user stays pending until their own console runs."""
+    from bot.demo import OFFICER_USER_ID
+    from bot.models import Channel, Contact, DeadlineKind, Delivery, DeliveryStatus
+    from bot.notifications.kinds import Nudge
+    from bot.notifications.outbox import enqueue
+    from scheduler.clock import FakeClock
+    from scheduler.outbox import Dispatcher
+    from tests.conversations.conftest import MARCH
+
+    world = build_world(engine, tmp_path / "files")
+    world.clock.now = MARCH
+    here = ConsoleChannel(world.engine(), user_id=OFFICER_USER_ID, stdout=io.StringIO())
+    await here.handle_line(world.codes[0])
+    there = ConsoleChannel(world.engine(), user_id="console-other", stdout=io.StringIO())
+    await there.handle_line(world.other_code)
+    with world.session() as s:
+        ids = {
+            c.user_id: c.id
+            for c in s.exec(select(Contact).where(Contact.channel == Channel.CONSOLE)).all()
+        }
+        nudge = Nudge(world.campaign_id, DeadlineKind.YEAR_END_REPORT, MARCH.date())
+        enqueue(s, nudge, [ids[OFFICER_USER_ID], ids["console-other"]], not_before=MARCH)
+        s.commit()
+    officer_screen = io.StringIO()
+    dispatcher = Dispatcher(
+        engine,
+        {Channel.CONSOLE: ConsoleSender(officer_screen, heading="[Tin nhắn mới]")},
+        FakeClock(MARCH),
+        world.settings,
+        "console-test",
+        only_chats={Channel.CONSOLE: (OFFICER_USER_ID,)},
+    )
+    assert await dispatcher.run_once() == 1
+    assert officer_screen.getvalue().startswith("[Tin nhắn mới]\n")
+    with world.session() as s:
+        states = {d.contact_id: d.status for d in s.exec(select(Delivery)).all()}
+    assert states == {
+        ids[OFFICER_USER_ID]: DeliveryStatus.SENT,
+        ids["console-other"]: DeliveryStatus.PENDING,
+    }
+
+
+def test_thidua_run_without_a_channel_stops_and_make_run_demo_works(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "THIDUA_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+        "THIDUA_FILES_DIR": str(tmp_path / "files"),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("ZALO_BOT_TOKEN", None)
+    production = _run([], "", env, tmp_path)
+    assert production.returncode == 1
+    assert production.stderr.strip().splitlines() == [
+        "Error: Chưa cấu hình kênh trò chuyện nào: hãy đặt TELEGRAM_BOT_TOKEN hoặc "
+        "ZALO_BOT_TOKEN, hoặc chạy `thidua run --console` để dùng thử bot trên cửa sổ dòng "
+        "lệnh này."
+    ]
+    demo = _run(["--demo"], "/help\n", env, tmp_path)  # what `make run` starts
+    assert demo.returncode == 0, demo.stderr
+    assert "> /help" in demo.stdout and "/language" in demo.stdout
+    assert "thidua run --demo" in (ROOT / "Makefile").read_text()

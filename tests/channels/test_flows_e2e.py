@@ -61,6 +61,7 @@ from bot.web import (
     zalo_secret,
 )
 from conversations.engine import Engine
+from tests import files as real
 from tests.channels.scenarios import (
     FIGURE_ANSWERS,
     RECEIPT,
@@ -364,15 +365,15 @@ class ConsoleDriver:
 
 REPORT = Upload(
     "bao-cao-tong-ket-2026.pdf",
-    b"%PDF-1.4\n% bao cao tong ket nam 2026, da ky\n",
+    real.pdf_bytes(2),
     "application/pdf",
-    pages=(b"\xff\xd8\xff\xe0 trang 1 " * 20, b"\xff\xd8\xff\xe0 trang 2 " * 20),
+    pages=(real.image_bytes("JPEG", 10), real.image_bytes("JPEG", 200)),
 )
 LAUNCH = Upload(
     "KH-phat-dong-thi-dua.docx",
-    b"PK\x03\x04 ke hoach phat dong thi dua 2026",
+    real.docx_bytes("Kế hoạch phát động thi đua 2026"),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    pages=(b"\xff\xd8\xff\xe0 van ban phat dong " * 20,),
+    pages=(real.image_bytes("JPEG", 60),),
 )
 
 TRANSPORTS = ["telegram-polling", "telegram-webhook", "zalo-polling", "zalo-webhook", "console"]

@@ -46,6 +46,7 @@ from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
+from tests.files import pdf_bytes
 
 STAFF_CHAT = 9101
 OFFICER_CHAT = 9102
@@ -127,7 +128,7 @@ async def test_the_year_closes_over_telegram(
         texts = await _exchange(
             fake,
             OFFICER_CHAT,
-            lambda: fake.push_document(OFFICER_CHAT, b"%PDF-1.4\n% thanh tich\n", "thanh-tich.pdf"),
+            lambda: fake.push_document(OFFICER_CHAT, pdf_bytes(), "thanh-tich.pdf"),
         )
         assert "Đã nhận thanh-tich.pdf" in texts[0]
         await press(OFFICER_CHAT, "prop:review")

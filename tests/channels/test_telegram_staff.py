@@ -20,6 +20,7 @@ from bot.services.contacts import add_staff
 from bot.services.sheets import HEADER_ROW
 from bot.settings import load_settings
 from conversations.engine import Engine
+from tests import files as real
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -127,7 +128,7 @@ async def test_broadcast_with_the_plan_and_launch_over_telegram(
         await _say(fake_telegram, STAFF_CHAT, "/broadcast", 1)
         await _say(fake_telegram, STAFF_CHAT, "Kế hoạch thi đua năm 2026 gửi kèm.", 1)
         before = len(fake_telegram.sent(STAFF_CHAT))
-        fake_telegram.push_document(STAFF_CHAT, b"%PDF-1.4 plan 2026", "KH-2026.pdf")
+        fake_telegram.push_document(STAFF_CHAT, real.pdf_bytes(), "KH-2026.pdf")
         await fake_telegram.until(lambda s: len(s.sent(STAFF_CHAT)) >= before + 2, timeout=15)
         assert fake_telegram.texts(STAFF_CHAT)[before] == "Received KH-2026.pdf."
         texts = await _press(fake_telegram, STAFF_CHAT, "bc:to:all", 1)
@@ -149,5 +150,5 @@ async def test_broadcast_with_the_plan_and_launch_over_telegram(
         rendered = render_deliveries(session, broadcasts[:1])
     assert len(broadcasts) == 3 and len(deliveries) == 6
     stored = Path(str(rendered[0].document_path))  # type: ignore[union-attr]
-    assert stored.read_bytes() == b"%PDF-1.4 plan 2026"
+    assert stored.read_bytes() == real.pdf_bytes()
     assert stored.is_relative_to(world.settings.files_dir)

@@ -18,6 +18,7 @@ from bot.models import DeadlineKind, Submission, SubmissionStatus
 from bot.models.commendation import ProposalEntry
 from bot.services.sheets import HEADER_ROW
 from tests.conversations.staff_world import STAFF, StaffWorld, build_staff_world
+from tests.files import pdf_bytes
 
 DECEMBER = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)
 AFTER = datetime(2026, 12, 22, 3, 0, tzinfo=UTC)
@@ -59,7 +60,7 @@ async def test_propose_review_decide_announce_and_documents(
     await officer.press("prop:change")
     await officer.press("prop:files")
     signed = tmp_path / "thanh-tich.pdf"
-    signed.write_bytes(b"%PDF-1.4\n% thanh tich\n")
+    signed.write_bytes(pdf_bytes())
     out = await officer.send_file(signed)
     assert "thanh-tich.pdf" in out
     out = await officer.press("prop:review")

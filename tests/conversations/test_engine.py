@@ -54,9 +54,16 @@ async def test_wrong_codes_are_capped_at_five_an_hour(world: World) -> None:
         assert "not valid" in out
     out = await chat.say(world.codes[0])
     assert "Too many wrong invite codes" in out
+    assert "invite code" not in out.replace("Too many wrong invite codes", "")  # no re-ask
     assert _contact(world).enterprise_id is None
+    vi = Chat(world.engine(), user_id="u-vi")
+    await vi.say("/start")
+    for _ in range(6):
+        out = await vi.say("WRNG-CDE2")
+    assert "Anh/chị đã nhập sai mã mời quá nhiều lần" in out and "bạn" not in out.lower()
+    assert out.count("\n") == 0  # one message: the lockout, and no question after it
     with world.session() as s:
-        assert s.exec(select(func.count()).select_from(LinkAttempt)).one() == 5
+        assert s.exec(select(func.count()).select_from(LinkAttempt)).one() == 10  # 5 each
     world.clock.now += timedelta(hours=1, minutes=1)
     out = await chat.say(world.codes[0])
     assert "Sao Mai" in out

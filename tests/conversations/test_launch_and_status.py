@@ -11,12 +11,13 @@ from bot.models import LaunchDocument, Receipt, RegistrationEntry, Submission, S
 from bot.services import submissions as subs
 from conversations.flows import launch
 from conversations.flows import register as reg
+from tests import files as real
 from tests.conversations.conftest import JANUARY, World, linked_chat
 
 
 def _doc(tmp_path: Path) -> Path:
     path = tmp_path / "KH-phat-dong.docx"
-    path.write_bytes(b"PK\x03\x04 launch document")
+    real.docx(path)
     return path
 
 
@@ -30,9 +31,15 @@ async def test_launch_document_in_english(world: World, tmp_path: Path) -> None:
     out = await chat.say("no number")
     assert "as written on it" in out
     await chat.say("12/KH-CĐ")
-    for bad in ("32/01/2026", "tomorrow", "15/01/2027"):
+    for bad, why in (
+        ("32/01/2026", "32/01/2026 does not exist: month 1 of 2026 has 31 days"),
+        ("31/02/2026", "31/02/2026 does not exist: month 2 of 2026 has 28 days"),
+        ("15/13/2026", "there is no month 13"),
+        ("tomorrow", "dd/mm/yyyy, for example 15/01/2026"),
+        ("15/01/2027", "future"),
+    ):
         out = await chat.say(bad)
-        assert "15/01/2026" in out or "future" in out, out
+        assert why in out, out
     with world.session() as s:
         assert s.exec(select(LaunchDocument)).first() is None
     out = await chat.say("5.1.2026")
@@ -42,6 +49,21 @@ async def test_launch_document_in_english(world: World, tmp_path: Path) -> None:
     with world.session() as s:
         document = s.exec(select(LaunchDocument)).one()
     assert document.document_number == "12/KH-CĐ" and document.document_date == date(2026, 1, 5)
+
+
+async def test_a_date_that_does_not_exist_is_named_so(world: World, tmp_path: Path) -> None:
+    world.clock.now = JANUARY
+    chat = await linked_chat(world)
+    await chat.say("/launch")
+    await chat.send_file(_doc(tmp_path), mime="")
+    await chat.say("12/KH-CĐ")
+    out = await chat.say("31/02/2026")
+    assert "Ngày 31/02/2026 không tồn tại: tháng 2 năm 2026 chỉ có 28 ngày." in out
+    assert "sai" not in out
+    out = await chat.say("29/02/2025")
+    assert "tháng 2 năm 2025 chỉ có 28 ngày" in out
+    out = await chat.say("05/01/2026")
+    assert "Đã ghi nhận" in out
 
 
 async def test_launch_in_vietnamese_reopen_and_keep(world: World, tmp_path: Path) -> None:
@@ -56,7 +78,7 @@ async def test_launch_in_vietnamese_reopen_and_keep(world: World, tmp_path: Path
     assert "Đã nộp" in out
     await chat.say("/launch")
     out = await chat.press("item:reopen")
-    assert "Đã mở lại" in out and "Đã nhận (1): KH-phat-dong.docx" in out
+    assert "Đã mở lại" in out and "Đã nhận (1):\n- KH-phat-dong.docx" in out
     out = await chat.press("file:done")
     assert "Hiện tại: 08/KH-CĐ" in out
     await chat.say("=")

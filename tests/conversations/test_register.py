@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from bot.models import Receipt, RegistrationEntry, Submission, SubmissionStatus
+from bot.services import submissions as subs
 from conversations.flows import register as reg
 from tests.conversations.conftest import Chat, World, linked_chat
 
@@ -179,7 +180,7 @@ async def test_many_people_at_once_and_the_list_in_pages(world: World) -> None:
     assert "Entries 21 to 23" in chat.text() and reg.NEXT not in chat.choice_keys()
     assert "Số 23" in chat.text() or any("Số 23" in c.label for r in chat.last for c in r.choices)
     out = await chat.say("1")  # the first entry of this page: number 21
-    assert "Công nhân Số 21" in out
+    assert "Công Nhân Số 21" in out  # names are kept with each word capitalised
     await chat.press(reg.LIST)
     await chat.press(reg.MENU)
     out = await chat.press(reg.SUBMIT)
@@ -190,7 +191,7 @@ async def test_many_people_at_once_and_the_list_in_pages(world: World) -> None:
 
 def test_split_person_accepts_the_usual_separators() -> None:
     assert reg.split_person("Nguyễn Văn An, Tổ trưởng") == ("Nguyễn Văn An", "Tổ trưởng")
-    assert reg.split_person("Nguyễn Văn An; Tổ trưởng, ca 2") == (
+    assert reg.split_person("Nguyễn Văn An, Tổ trưởng, ca 2") == (
         "Nguyễn Văn An",
         "Tổ trưởng, ca 2",
     )
@@ -217,3 +218,77 @@ async def test_a_title_that_needs_another_offers_to_add_it(world: World) -> None
     assert "What would you like to do?" in out
     assert sorted(e.title_code for e in _entries(world)) == ["CSTD_CS", "CSTD_TINH", "LDTT"]
     assert all(e.has_initiative for e in _entries(world) if e.title_code != "LDTT")
+
+
+def test_a_bulk_list_is_one_person_a_line_or_semicolons_between_people() -> None:
+    typed = "Lê Văn Cường, Công nhân; Phạm Thị Dung, Tổ trưởng; Hoàng Văn Em, Kỹ sư\nAn, Kế toán"
+    assert [reg.split_person(p) for p in reg.split_people(typed)] == [
+        ("Lê Văn Cường", "Công nhân"),
+        ("Phạm Thị Dung", "Tổ trưởng"),
+        ("Hoàng Văn Em", "Kỹ sư"),
+        ("An", "Kế toán"),
+    ]
+
+
+async def test_three_people_on_one_line_are_three_entries(world: World) -> None:
+    chat = await linked_chat(world)
+    await chat.say("/register")
+    await chat.press(reg.ADD_MANY)
+    await chat.press("reg:t:LDTT")
+    out = await chat.say("Lê Văn Cường, Công nhân; Phạm Thị Dung, Tổ trưởng; hoàng  văn em , Kỹ sư")
+    assert "3" in out
+    names = sorted(e.full_name for e in _entries(world))
+    assert names == ["Hoàng Văn Em", "Lê Văn Cường", "Phạm Thị Dung"]
+
+
+async def test_a_title_picked_by_typing_its_label_without_diacritics(world: World) -> None:
+    chat = await linked_chat(world)
+    await chat.say("/register")
+    await chat.press(reg.ADD_PERSON)
+    await chat.say("  nguyễn   văn an ")
+    await chat.say("Kỹ sư")
+    out = await chat.say("lao dong tien tien")
+    assert "Đã thêm: Nguyễn Văn An (Kỹ sư): Lao động tiên tiến." in out
+    [entry] = _entries(world)
+    assert entry.full_name == "Nguyễn Văn An" and entry.title_code == "LDTT"
+
+
+async def test_names_refuse_emoji_and_one_person_keeps_one_name(world: World) -> None:
+    chat = await linked_chat(world)
+    await chat.say("/register")
+    await chat.press(reg.ADD_PERSON)
+    out = await chat.say("Nguyễn Văn An 😀")
+    assert "không được chứa biểu tượng cảm xúc" in out
+    with world.session() as s:
+        sub = s.exec(select(Submission)).one()
+        first = subs.add_entry(
+            s,
+            sub,
+            nominee="individual",
+            full_name="trần thị bình",
+            position="Kế toán",
+            title_code="LDTT",
+            now=world.clock.now,
+        )
+        second = subs.add_entry(
+            s,
+            sub,
+            nominee="individual",
+            full_name="Trần Thị Bình",
+            position="Kế toán",
+            title_code="CSTD_CS",
+            has_initiative=True,
+            now=world.clock.now,
+        )
+        subs.update_entry(s, sub, second.id, world.clock.now, full_name="Trần Thị Bích")
+        s.commit()
+        names = {e.id: e.full_name for e in s.exec(select(RegistrationEntry)).all()}
+    assert names[first.id] == names[second.id] == "Trần Thị Bích"
+
+
+async def test_an_unknown_command_mid_flow_asks_the_question_again(world: World) -> None:
+    chat = await linked_chat(world)
+    await chat.say("/register")
+    await chat.press(reg.ADD_PERSON)
+    out = await chat.say("/khongco")
+    assert "/khongco" in out and "Họ và tên" in out

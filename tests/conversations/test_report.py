@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.models import Attachment, Channel, Submission, SubmissionStatus, YearEndReport
 from bot.services.numbers import Figure, report_figures
 from conversations.flows import report as rep
+from tests import files as real
 from tests.conversations.conftest import LocalFetcher, World, linked_chat
 
 ANSWERS = {
@@ -24,6 +25,10 @@ def answer(figure: Figure, style: int) -> str:
     """A value the figure accepts, in the Vietnamese (0) or the plain (1) style."""
     if figure.code == "revenue":
         return ["540.000,5", "540000.5"][style]
+    if figure.code == "average_income":  # above 200 triệu a month is confirmed first
+        return ["9,5", "9.5"][style]
+    if figure.code == "accidents":  # above 100 (or above the workers) is confirmed first
+        return "2"
     return ANSWERS[figure.kind][style]
 
 
@@ -34,7 +39,7 @@ def _report(world: World) -> YearEndReport | None:
 
 def _pdf(tmp_path: Path, name: str = "bao-cao-tong-ket.pdf") -> Path:
     path = tmp_path / name
-    path.write_bytes(b"%PDF-1.4\n% signed report\n" + name.encode())
+    real.pdf(path, pages=3)
     return path
 
 
@@ -91,7 +96,7 @@ async def test_report_in_vietnamese_keeps_values_and_resumes(world: World, tmp_p
     assert "Doanh thu" not in out.split("\n")[0]
     await chat.say("/cancel")
     out = await chat.say("/report")
-    assert "Chỉ tiêu 2/" in out  # resumes at the first figure not given
+    assert "Số liệu 2/" in out  # resumes at the first figure not given
     out = await chat.say("/back")
     assert "không có câu trước" in out
     await chat.say("/cancel")
@@ -102,7 +107,7 @@ async def test_report_in_vietnamese_keeps_values_and_resumes(world: World, tmp_p
     await chat.say("12")
     await chat.say("/back")
     out = await chat.say("=")
-    assert "Chỉ tiêu 3/" in out
+    assert "Số liệu 3/" in out
 
 
 async def test_zalo_takes_photos_of_the_pages(world: World, tmp_path: Path) -> None:
@@ -115,7 +120,7 @@ async def test_zalo_takes_photos_of_the_pages(world: World, tmp_path: Path) -> N
     assert "Trên Zalo chỉ gửi được ảnh" in out
     for page in (1, 2):
         photo = tmp_path / f"page{page}.jpg"
-        photo.write_bytes(b"\xff\xd8\xff" + bytes([page]) * 50)
+        real.jpeg(photo, shade=page * 40)
         out = await chat.send_file(photo, mime="image/jpeg", is_photo=True)
         assert f"Đã nhận trang {page}" in out
     assert "file:done" in chat.choice_keys()

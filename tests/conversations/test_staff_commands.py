@@ -28,6 +28,7 @@ from conversations.flows import broadcast as bc
 from conversations.flows import export as ex
 from conversations.flows import missing as mis
 from conversations.flows import review as rev
+from tests import files as real
 from tests.conversations.staff_world import (
     ADMIN,
     LEADER,
@@ -66,7 +67,7 @@ async def test_broadcast_with_a_document_to_a_zone_then_status(
     assert "Nhập nội dung thông báo" in out
     await chat.say("Kính gửi các doanh nghiệp: hội nghị sơ kết ngày 20/06.")
     plan = tmp_path / "ke-hoach-2026.pdf"
-    plan.write_bytes(b"%PDF-1.4 plan")
+    real.pdf(plan)
     out = await chat.send_file(plan)
     assert "ke-hoach-2026.pdf" in out and "Gửi cho ai?" in out
     keys = chat.choice_keys()
@@ -80,7 +81,8 @@ async def test_broadcast_with_a_document_to_a_zone_then_status(
     assert "Thông báo số 1" in out and "1 cán bộ" in out
     [delivery] = world.deliveries()
     assert delivery.kind == DeliveryKind.BROADCAST and delivery.contact_id == world.officer_ids[0]
-    assert delivery.document_path and Path(delivery.document_path).read_bytes() == b"%PDF-1.4 plan"
+    assert delivery.document_path
+    assert Path(delivery.document_path).read_bytes() == plan.read_bytes()
     assert world.audit("broadcast.create")
     out = await chat.say("/broadcast status")
     assert "0 đã gửi · 1 đang chờ · 0 lỗi · 0 không liên lạc được" in out
@@ -204,7 +206,10 @@ async def test_review_return_then_accept_with_notices(world: StaffWorld, tmp_pat
     out = await chat.press(rev.RETURN)
     assert "Type the reason" in out
     out = await chat.say("Thiếu chữ ký và con dấu.")
-    assert "Returned to Công ty Vân Trung; 1 officers get the reason now." in out
+    assert (
+        "Returned to Công ty Vân Trung; a message with the reason to 1 officers is in the outbox."
+        in out
+    )
     assert world.status(launch_id) == SubmissionStatus.RETURNED
     [notice] = world.deliveries()
     assert notice.kind == DeliveryKind.REVIEW_RESULT and notice.contact_id == world.officer_ids[2]
@@ -253,7 +258,12 @@ async def test_export_registrations_and_reports(world: StaffWorld, tmp_path: Pat
         load_workbook(reply.document).active.iter_rows(min_row=HEADER_ROW, values_only=True)
     )
     assert rows[0][:3] == ("STT", "Doanh nghiệp", "Mã số thuế")
-    assert [r[4] for r in rows[1:]] == ["Phòng Kỹ thuật", "Nguyễn Văn An", "Phân xưởng May 1"]
+    assert [r[4:6] for r in rows[1:]] == [
+        ("Tập thể", "Phòng Kỹ thuật"),
+        ("Cá nhân", "Nguyễn Văn An"),
+        ("Tập thể", "Phân xưởng May 1"),
+    ]
+    assert [r[8] for r in rows[1:]] == [None, "Không", None]  # sáng kiến: individuals only
     assert world.audit("export.registrations")
     english = await world.chat(ADMIN, "en")
     out = await english.say("/export reports")
@@ -318,7 +328,7 @@ async def test_review_a_report_in_vietnamese_shows_figures_and_pages(
     assert page.photo is not None and page.photo.name == "bao-cao-1.png"
     assert "Duyệt báo cáo tổng kết năm này của Công ty Hà Bắc" in question.text
     out = await chat.press(rev.ACCEPT)
-    assert "Đã duyệt" in out and "đã báo cho 1 cán bộ" in out
+    assert "Đã duyệt" in out and "tin nhắn báo cho 1 cán bộ đã được xếp vào hàng gửi" in out
     assert world.status(report_id) == SubmissionStatus.ACCEPTED
     [notice] = world.deliveries()
     assert (
@@ -356,12 +366,16 @@ async def test_audit_shows_the_boards_latest_entries(world: StaffWorld, tmp_path
     out = await chat.say("/audit 3")
     lines = out.splitlines()
     assert lines[0] == "The latest 3 entries of the audit log:"
-    assert lines[2] == "10:00 10/03/2026 · Cán bộ 0 · submission.submit · submission:1"
+    assert lines[2] == "10:00 10/03/2026 · Cán bộ 0 · submission · submission:1"
     assert lines[3] == (
-        "10:00 10/03/2026 · Nguyễn Văn A (telegram:staff-1) · submission.accept · submission:1"
+        "10:00 10/03/2026 · Nguyễn Văn A (telegram:staff-1) · submission accepted · submission:1"
     )
+    out = await chat.say("/language vi")
+    out = await chat.say("/audit 3")
+    assert "· Cán bộ 0 · nộp hồ sơ · submission:1" in out and "submission.submit" not in out
+    assert "· duyệt hồ sơ ·" in out
     out = await chat.say("/audit 500")
-    assert "N from 1 to 50" in out
+    assert "N từ 1 đến 50" in out
     leader = await world.chat(LEADER, "en")
     out = await leader.say("/audit")
     assert "cluster leader cannot" in out
@@ -390,7 +404,7 @@ async def test_cluster_leader_reviews_his_cluster(world: StaffWorld, tmp_path: P
     await leader.press(rev.RETURN)
     out = await leader.say("Số văn bản chưa đúng.")
     # Quang Châu's officer blocked the bot: the leader is told to reach them another way.
-    assert "0 officers get the reason now" in out and "another way" in out
+    assert "the reason to 0 officers is in the outbox" in out and "another way" in out
     assert "No submitted item is waiting for review." in out
     assert world.status(mine) == SubmissionStatus.RETURNED
     assert world.status(other) == SubmissionStatus.SUBMITTED

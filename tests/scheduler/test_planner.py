@@ -229,11 +229,14 @@ def test_monday_digest_for_staff_and_cluster_leaders(engine: Engine, settings: S
     digests = {m.contact_id: m for m in messages if m.kind is DeliveryKind.DIGEST}
     assert set(digests) == {staff.id, leader.id}
     whole = digests[staff.id].text
-    assert "1 đã duyệt, 1 bị trả lại, 0 đang nháp, 4 chưa thực hiện; tổng 6 doanh nghiệp" in whole
+    assert "1 đã duyệt, 1 bị trả lại, 0 đang soạn, 4 chưa nộp (chưa bắt đầu); tổng 6" in whole
     assert "Quá hạn (5):" in whole
     cluster = digests[leader.id].text
     assert "Cụm 1" in cluster
-    assert "1 đã duyệt, 0 bị trả lại, 0 đang nháp, 2 chưa thực hiện; tổng 3 doanh nghiệp" in cluster
+    assert (
+        "1 đã duyệt, 0 bị trả lại, 0 đang soạn, 2 chưa nộp (chưa bắt đầu); tổng 3 doanh nghiệp"
+        in cluster
+    )
     assert "Quá hạn (2):" in cluster
     assert "Công ty 0001" not in cluster and "Công ty 0002" in cluster
 

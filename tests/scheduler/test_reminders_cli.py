@@ -203,10 +203,14 @@ def test_commemoration_prompt_in_the_plan(run: Invoke, board: dict[str, Any]) ->
 
 
 def test_bad_date_is_one_clear_line(run: Invoke, board: dict[str, Any]) -> None:
-    for bad in ("2025-02-30", "hôm nay", "24-01-2025"):
+    for bad, why in (
+        ("2025-02-30", "2025-02-30 không tồn tại: tháng 2 năm 2025 chỉ có 28 ngày"),
+        ("hôm nay", "theo dạng YYYY-MM-DD hoặc dd/mm/yyyy"),
+        ("24.01.25", "theo dạng YYYY-MM-DD hoặc dd/mm/yyyy"),
+    ):
         result = run("reminders", "plan", "--on", bad)
         assert result.exit_code == 1
-        assert "không phải là ngày" in result.output
+        assert why in result.output
         assert len(result.output.strip().splitlines()) == 1
     assert run("reminders", "plan", "--on", "24/01/2025").exit_code == 0
 

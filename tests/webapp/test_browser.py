@@ -32,13 +32,14 @@ from bot.webapp import routes
 from scheduler.clock import ShiftedClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
+from tests import files as real
 from tests.conversations.conftest import JANUARY, World, build_world, linked_chat
 from tests.conversations.staff_world import LEADER, STAFF, StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
 
 CHROMIUM = os.environ.get("THIDUA_CHROMIUM", "/usr/bin/chromium")
 SHOTS = os.environ.get("THIDUA_SCREENSHOTS")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = real.pdf_bytes()  # a PDF that parses: files are checked by content
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -20,10 +20,11 @@ from bot.models import (
     DeliveryKind,
     UploadLink,
 )
+from tests import files as real
 from tests.conversations.conftest import JANUARY, Chat, World, linked_chat
 from tests.webapp.conftest import PUBLIC
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = real.pdf_bytes()  # a PDF that parses: files are checked by content
 LINK = re.compile(re.escape(PUBLIC) + r"/u/([A-Za-z0-9_-]+)")
 
 

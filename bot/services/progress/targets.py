@@ -16,6 +16,7 @@ from bot.models import (
     Submission,
     YearEndReport,
 )
+from bot.services import units
 from bot.services.access import Scope, campaign_in_scope
 from bot.services.numbers import Figure, report_figures
 from bot.services.progress.statuses import COUNTED_STATUSES
@@ -36,40 +37,9 @@ def _text(entry: Mapping[str, Any], name: str, language: str) -> str:
     return ""
 
 
-# Amount units as written in the plans and the figure catalogue: (currency, factor).
-_UNITS: dict[str, tuple[str, Decimal]] = {
-    "đồng": ("VND", Decimal(1)),
-    "nghìn đồng": ("VND", Decimal(10) ** 3),
-    "triệu đồng": ("VND", Decimal(10) ** 6),
-    "tỷ đồng": ("VND", Decimal(10) ** 9),
-    "nghìn tỷ đồng": ("VND", Decimal(10) ** 12),
-    "usd": ("USD", Decimal(1)),
-    "nghìn usd": ("USD", Decimal(10) ** 3),
-    "triệu usd": ("USD", Decimal(10) ** 6),
-    "tỷ usd": ("USD", Decimal(10) ** 9),
-}
-
-
-def _unit_key(unit: str) -> str:
-    return " ".join(unit.casefold().replace("tỉ", "tỷ").split())
-
-
 def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal | None:
-    """`value` in `from_unit` expressed in `to_unit`; None when the units cannot be compared.
-
-    Identical units (or a unit left blank on one side) are taken as-is; amounts of money are
-    scaled (triệu USD -> tỷ USD); different currencies, or different units the table does not
-    know (người vs ha), are never added up.
-    """
-    a, b = _unit_key(from_unit), _unit_key(to_unit)
-    if a == b or not a or not b:
-        return value
-    if a in _UNITS and b in _UNITS:
-        (currency_a, factor_a), (currency_b, factor_b) = _UNITS[a], _UNITS[b]
-        if currency_a != currency_b:
-            return None
-        return value * factor_a / factor_b
-    return None
+    """`value` in `from_unit` expressed in `to_unit` (see units.convert)."""
+    return units.convert(value, from_unit, to_unit)
 
 
 def to_decimal(value: Any) -> Decimal | None:

@@ -9,6 +9,7 @@ from bot.models import (
     SubmissionStatus,
 )
 from bot.services.items import kind_label
+from bot.services.numbers import format_percent, format_quantity
 from bot.services.progress.missing import MissingEnterprise, missing_state
 from bot.services.progress.overview import Counts, GroupCounts, Progress
 from bot.services.progress.shortlist import ShortlistLine
@@ -88,17 +89,17 @@ def render_targets_text(t: Translator, targets: Sequence[TargetProgress]) -> str
         if target.reported is None:
             lines.append(t("• {label}: no reported figure adds up to this target", label=label))
             continue
-        goal = t.number(target.target) if target.target is not None else "—"
+        unit = target.unit_in(t.language)
+        goal = format_quantity(t, target.target, unit) if target.target is not None else "—"
         line = t(
-            "• {label}: {reported} / {target} {unit} from {n} enterprises",
+            "• {label}: {reported} / {target} from {n} enterprises",
             label=label,
-            reported=t.number(target.reported),
+            reported=format_quantity(t, target.reported, unit),
             target=goal,
-            unit=target.unit_in(t.language),
             n=t.number(target.enterprises),
         )
         if target.percent is not None:
-            line += f" ({t.number(target.percent, 1)}%)"
+            line += f" ({format_percent(t, target.percent)})"
         lines.append(line)
     return "\n".join(lines)
 

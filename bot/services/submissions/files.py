@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -20,12 +20,12 @@ from bot.services.errors import (
     InvalidFile,
     NotFound,
 )
+from bot.services.filetypes import shown_name
 from bot.services.lookups import remembered
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
 from bot.services.submissions.locking import _begin_change, _delete_part, ensure_editable
-from bot.services.submissions.text import _one_line
 
 
 def file_type(file_name: str, mime_type: str) -> str | None:
@@ -51,17 +51,19 @@ def attach_file(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    pages: int | None = None,
 ) -> Attachment:
-    """Record a file received in the chat (already stored at `path`).
+    """Record a file received in the chat (already stored at `path`; attachments.store_file
+    checks its content and stores it, then calls this).
 
     PDF, DOCX, XLSX, or JPEG/PNG photos (Zalo sends pages as photos); at most 20 MB and 30
     files per item. The same content (sha256) sent twice is recorded once.
     """
     now = _now(now)
     ensure_editable(session, submission, now)
-    base = PureWindowsPath(PurePosixPath(file_name or "").name).name
-    name = _one_line(base)
-    mime = file_type(name, mime_type)
+    name = shown_name(file_name)
+    checked = mime_type if mime_type in ACCEPTED_TYPES.values() else None
+    mime = checked or file_type(name, mime_type)
     if mime is None:
         raise InvalidFile(
             N_(
@@ -100,6 +102,7 @@ def attach_file(
         size=size,
         path=path,
         sha256=digest,
+        pages=pages,
         created_at=now,
     )
     session.add(attachment)
@@ -161,4 +164,5 @@ def _attachment_dump(attachment: Attachment) -> dict[str, Any]:
         "size": attachment.size,
         "path": attachment.path,
         "sha256": attachment.sha256,
+        "pages": attachment.pages,
     }

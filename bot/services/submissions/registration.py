@@ -18,6 +18,7 @@ from bot.services.errors import (
     InvalidInput,
     NotFound,
 )
+from bot.services.names import person_name, refuse_pictographs, rename_person
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id, _subject
 from bot.services.submissions.limits import MAX_ENTRIES, NAME_MAX
@@ -63,8 +64,8 @@ def _validated_entry(
         )
         raise InvalidInput(msgid, title=TitleRef(title.code))
     if kind == Nominee.INDIVIDUAL:
-        name = _name(full_name, N_("Please type the full name of the person."))
-        role = _one_line(position)
+        name = person_name(_name(full_name, N_("Please type the full name of the person.")))
+        role = refuse_pictographs(_one_line(position))
         _too_long(role, NAME_MAX)
         unit = _one_line(unit_name)
         _too_long(unit, NAME_MAX)
@@ -77,7 +78,9 @@ def _validated_entry(
             title_code=title.code,
             has_initiative=bool(has_initiative),
         )
-    unit = _name(unit_name, N_("Please type the name of the collective (unit)."))
+    unit = refuse_pictographs(
+        _name(unit_name, N_("Please type the name of the collective (unit)."))
+    )
     return RegistrationEntry(
         submission_id=_id(submission),
         nominee=kind,
@@ -210,6 +213,7 @@ def update_entry(
     for name in ("nominee", "full_name", "position", "unit_name", "title_code", "has_initiative"):
         setattr(entry, name, getattr(merged, name))
     session.add(entry)
+    renamed = rename_person(session, submission, before, entry)
     session.flush()
     audit.record(
         session,
@@ -218,7 +222,7 @@ def update_entry(
         actor=actor,
         subject=_subject(submission),
         before=before,
-        after=_entry_dump(entry),
+        after={**_entry_dump(entry), "also_renamed": renamed},
         at=now,
     )
     return entry

@@ -64,7 +64,7 @@ def test_configuration_error_is_one_translated_line(
     assert code == 2
     assert err.splitlines() == [err]
     assert "THIDUA_TIMEZONE" in err
-    assert err.startswith("Lỗi cấu hình")
+    assert err.startswith("Biến cấu hình THIDUA_TIMEZONE không hợp lệ: không có múi giờ")
 
 
 def test_db_upgrade_reports_in_vietnamese(

@@ -35,9 +35,7 @@ def test_export_registrations(run: Invoke, world: World, tmp_path) -> None:
     assert [ws.cell(row=HEADER_ROW + r, column=2).value for r in range(1, 8)] == ["E1"] * 5 + [
         "E4"
     ] * 2
-    assert (
-        ws.cell(row=HEADER_ROW + 1, column=7).value == "Cờ thi đua của UBND tỉnh"
-    )  # from titles.toml
+    assert ws.cell(row=HEADER_ROW + 1, column=8).value == "Cờ thi đua của UBND tỉnh"  # titles.toml
     (entry,) = json.loads(run("audit", "--json").output)
     assert (entry["action"], entry["actor"]) == ("export.registrations", "cli")
     assert entry["after"] == {"file": "dang-ky.xlsx", "rows": 7}
@@ -135,10 +133,10 @@ def test_audit_table_and_json(run: Invoke, world: World, db_url: str) -> None:
     lines = result.output.splitlines()
     assert lines[0].split() == ["Thời", "gian", "Người", "thực", "hiện", "Hành", "động",
                                 "Đối", "tượng", "Thay", "đổi"]  # fmt: skip
-    assert "23:00 10/04/2024" in lines[1] and "submission.return" in lines[1]
+    assert "23:00 10/04/2024" in lines[1] and "trả lại hồ sơ" in lines[1]
     assert "status: submitted → returned; review_note: null → Thiếu chữ ký" in lines[1]
     assert "Văn phòng (telegram:100)" in lines[2] and "00:30 11/04/2024" in lines[2]
-    assert "broadcast.create" in lines[3] and "recipients=4" in lines[3]
+    assert "gửi thông báo" in lines[3] and "recipients=4" in lines[3]
     assert lines[-1] == "3 mục"
 
     result = run("audit", "--json", "--since", "2024-04-11")
@@ -156,7 +154,7 @@ def test_audit_table_and_json(run: Invoke, world: World, db_url: str) -> None:
 def test_audit_refusals_and_empty(run: Invoke, world: World) -> None:
     result = run("audit", "--since", "2024-13-01")
     assert result.exit_code == 1
-    assert result.output.strip() == "Error: Ngày không hợp lệ 2024-13-01: cần dạng YYYY-MM-DD."
+    assert result.output.strip() == "Error: 2024-13-01: không có tháng 13; tháng chỉ từ 1 đến 12."
     result = run("audit", "--since", "yesterday")
     assert result.exit_code == 1
     result = run("audit")

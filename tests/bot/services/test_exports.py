@@ -52,9 +52,11 @@ def test_registrations(engine, tmp_path) -> None:
         "Doanh nghiệp",
         "Mã số thuế",
         "KCN",
+        "Cá nhân / tập thể",
         "Người/tập thể được đề nghị",
         "Chức vụ/Đơn vị",
         "Danh hiệu",
+        "Sáng kiến được công nhận",
         "Trạng thái",
         "Ngày nộp",
     ]
@@ -65,24 +67,28 @@ def test_registrations(engine, tmp_path) -> None:
     assert ws[HEADER_ROW][1].alignment.wrap_text
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     assert [r[0] for r in rows] == list(range(1, 8))
-    assert rows[0][1:8] == [
+    assert rows[0][1:10] == [
         "E1",
         "0100000001",
         "KCN Quang Châu",
+        "Tập thể",
         "Công ty E1",
         None,
         "Cờ thi đua của UBND tỉnh",
+        None,  # an initiative is asked of individuals only
         "Đã nộp",
     ]
-    assert rows[1][4:7] == [
+    assert rows[1][4:9] == [
+        "Cá nhân",
         "Nguyễn Văn An",
         "Tổ trưởng",
         "Bằng khen của Chủ tịch UBND tỉnh",
+        "Không",
     ]
-    assert rows[4][6] == "Lao động tiên tiến"
-    assert rows[5][1] == "E4" and rows[5][7] == "Đã duyệt"
+    assert rows[4][7] == "Lao động tiên tiến"
+    assert rows[5][1] == "E4" and rows[5][9] == "Đã duyệt"
     # 01/12/2024 03:00 UTC is 10:00 in Việt Nam: a real date cell shown dd/mm/yyyy.
-    date_cell = ws.cell(row=HEADER_ROW + 1, column=9)
+    date_cell = ws.cell(row=HEADER_ROW + 1, column=11)
     assert isinstance(date_cell.value, datetime) and date_cell.value.date() == date(2024, 12, 1)
     assert date_cell.number_format == "dd/mm/yyyy"
 
@@ -96,8 +102,8 @@ def test_registrations_in_english_and_unknown_title_codes(engine, tmp_path) -> N
         )
     rows = _rows(path)
     assert rows[0][:4] == ["No.", "Enterprise", "Tax code", "Industrial zone (IZ)"]
-    assert rows[1][6] == "CO_TINH"  # no catalogue: the code itself
-    assert rows[1][7] == "Submitted"
+    assert rows[1][4] == "Collective" and rows[1][7] == "CO_TINH"  # no catalogue: the code
+    assert rows[1][9] == "Submitted"
 
 
 def test_a_cluster_leader_exports_only_his_cluster(engine, tmp_path) -> None:
@@ -142,7 +148,7 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
         "Giá trị xuất khẩu (triệu USD)",
         "Tăng trưởng (%)",
         "Số lao động (người)",
-        "Thuyết minh",
+        "Tóm tắt thành tích",
     ]
     rows = [[c for c in row] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     e1 = rows[0]
@@ -274,3 +280,27 @@ def test_every_export_is_audited(engine, tmp_path) -> None:
     )
     assert first.after == {"file": "r.xlsx", "rows": 5, "cluster_id": w.c1}
     assert entries[2].after is not None and entries[2].after["kind"] == "launch_document"
+
+
+def test_yes_no_figures_are_written_as_co_khong(engine, tmp_path) -> None:
+    """A yes/no figure is the text "Có"/"Không" in the sheet (not 1/0 behind a format); the
+    total row counts the yes answers."""
+    from bot.models import YearEndReport
+    from tests.bot.services.test_progress import FigureDef
+
+    figures = [*FIGURES, FigureDef("iso9001", "ISO 9001", kind="yes_no", aggregate="count_yes")]
+    path = tmp_path / "bc.xlsx"
+    with Session(engine) as session:
+        w = build_world(session)
+        reports = session.exec(select(YearEndReport).order_by(col(YearEndReport.id))).all()
+        for report, answer in zip(reports, ("1", "0", "1", "0", "1"), strict=False):
+            report.figures = {**report.figures, "iso9001": answer}
+            session.add(report)
+        session.commit()
+        export_reports(session, w.campaign, Scope.board(w.org), path, figures=figures, now=NOW)
+    ws = load_workbook(path).active
+    header = [c.value for c in ws[HEADER_ROW]]
+    column = header.index("ISO 9001")
+    values = [row[column].value for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
+    assert set(values[:-1]) <= {"Có", "Không"} and "Có" in values and "Không" in values
+    assert isinstance(values[-1], int | float)  # the total: how many said yes
