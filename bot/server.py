@@ -2,7 +2,9 @@
 
 - Telegram: long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set;
 - Zalo: getUpdates polling, or a webhook when ZALO_WEBHOOK_URL is set (they are exclusive);
-- uvicorn with `bot.web` when any webhook is set (THIDUA_WEB_HOST:THIDUA_WEB_PORT);
+- uvicorn with `bot.web` (THIDUA_WEB_HOST:THIDUA_WEB_PORT) in every mode: the webhooks when
+  set, `/healthz` and `/readyz` always; hardened by `bot.webserver` (read deadlines, a
+  connection cap below the file limit, rate-limited logs);
 - the conversation engine, shared by the channels;
 - the scheduler (`scheduler.service.start(settings, senders)`), with one Sender per channel;
 - THIDUA_ADMINS made admins of the (first) board, as the console does at start-up.
@@ -48,9 +50,17 @@ from bot.web import (
     telegram_secret,
     zalo_secret,
 )
+from bot.webserver import (
+    RateLimitedLogFilter,
+    RefusalCounter,
+    connection_cap,
+    guarded_protocol,
+    raise_file_limit,
+)
 
 log = logging.getLogger(__name__)
 
+BACKLOG = 64  # below webserver.FILE_RESERVE: one accept burst never exhausts the files
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -109,8 +119,10 @@ def redacted_logging(settings: Settings) -> Iterator[RedactingFilter]:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     redactor = RedactingFilter(_secrets(settings))
+    limiter = RateLimitedLogFilter()
     handlers = list(root.handlers)
     for handler in handlers:
+        handler.addFilter(limiter)
         handler.addFilter(redactor)
     quiet = [logging.getLogger(name) for name in ("httpx", "httpcore")]
     levels = [logger.level for logger in quiet]
@@ -121,6 +133,7 @@ def redacted_logging(settings: Settings) -> Iterator[RedactingFilter]:
     finally:
         for handler in handlers:
             handler.removeFilter(redactor)
+            handler.removeFilter(limiter)
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
 
@@ -160,7 +173,7 @@ def _bind(host: str, port: int) -> socket.socket:
         raise ServeError(
             f"THIDUA_WEB_HOST/THIDUA_WEB_PORT: cannot listen on {host}:{port}: {exc.strerror}"
         ) from exc
-    sock.listen(128)
+    sock.listen(BACKLOG)
     sock.setblocking(False)
     return sock
 
@@ -172,7 +185,19 @@ async def _start_web(
     sock: socket.socket,
     tasks: dict[str, asyncio.Task[Any]],
 ) -> None:
-    config = uvicorn.Config(app, log_level="info", lifespan="off", access_log=False)
+    cap = connection_cap(settings.web_max_connections, raise_file_limit())
+    protocol = guarded_protocol(
+        settings.web_header_timeout, settings.web_body_timeout, cap, RefusalCounter()
+    )
+    config = uvicorn.Config(
+        app,
+        http=protocol,
+        log_level="info",
+        lifespan="off",
+        access_log=False,
+        backlog=BACKLOG,
+        timeout_keep_alive=5,
+    )
     server = _Uvicorn(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="web")
     tasks["web server"] = task
@@ -185,7 +210,12 @@ async def _start_web(
     stack.push_async_callback(stop_web)
     while not server.started and not task.done():
         await asyncio.sleep(0.01)
-    log.info("web server listening on %s:%s", settings.web_host, sock.getsockname()[1])
+    log.info(
+        "web server listening on %s:%s (at most %d connections)",
+        settings.web_host,
+        sock.getsockname()[1],
+        cap,
+    )
 
 
 async def _start_zalo(
@@ -326,11 +356,11 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
     tasks: dict[str, asyncio.Task[Any]] = {}
     senders: dict[Channel, Sender] = {}
     async with AsyncExitStack() as stack:
-        sock: socket.socket | None = None
-        if settings.telegram_webhook_url or settings.zalo_webhook_url:
-            # Listen first: a busy port must fail before any webhook points at us.
-            sock = _bind(settings.web_host, settings.web_port)
-            stack.callback(sock.close)
+        # The web server runs in every mode (health and readiness for the container's
+        # HEALTHCHECK even when polling). Listen first: a busy port must fail before any
+        # webhook points at us.
+        sock = _bind(settings.web_host, settings.web_port)
+        stack.callback(sock.close)
         telegram_app = None
         zalo_channel: ZaloChannel | None = None
         if settings.telegram_bot_token:
@@ -351,13 +381,12 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
         if settings.zalo_bot_token:
             zalo_channel = await _start_zalo(stack, settings, handler, stop, tasks)
             senders[Channel.ZALO] = ZaloSender(zalo_channel.client, settings.locale)
-        if sock is not None:
-            app = create_app(
-                settings,
-                telegram_app if settings.telegram_webhook_url else None,
-                zalo_channel if settings.zalo_webhook_url else None,
-            )
-            await _start_web(stack, settings, app, sock, tasks)
+        app = create_app(
+            settings,
+            telegram_app if settings.telegram_webhook_url else None,
+            zalo_channel if settings.zalo_webhook_url else None,
+        )
+        await _start_web(stack, settings, app, sock, tasks)
         await _start_scheduler(stack, settings, senders)
         log.info("Thi đua Bot is running (%s)", ", ".join(str(c) for c in senders))
 

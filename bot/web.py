@@ -2,10 +2,11 @@
 
 Both webhooks authenticate the platform by a shared secret header compared in constant time;
 a wrong or missing secret gets 403 and nothing is read further. A body that is not a JSON
-object is logged and answered 200: the platforms redeliver until they get a 2xx, and garbage
-redelivered forever helps nobody. Telegram updates go on the PTB application's update queue
-(python-telegram-bot's custom-webhook pattern); Zalo events are handled before answering, so a
-crash mid-way means the platform delivers the event again (the engine dedupes by message id).
+object (or is nested too deep to read) is logged and answered 200: the platforms redeliver
+until they get a 2xx, and garbage redelivered forever helps nobody. Telegram updates go on
+the PTB application's update queue (python-telegram-bot's custom-webhook pattern); Zalo
+events are handled before answering, so a crash mid-way means the platform delivers the
+event again (the engine dedupes by message id).
 
 Without a configured secret, one is derived from the bot token (HMAC), so every instance of a
 multi-instance deployment registers and checks the same value.
@@ -96,8 +97,10 @@ async def _read_body(request: Request) -> bytes | None:
 def _json_object(body: bytes, source: str) -> dict[str, Any] | None:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        log.warning("%s webhook: malformed JSON skipped (%d bytes)", source, len(body))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a body nested thousands of levels deep is no update either, and a
+        # 500 would make the platform redeliver it for ever.
+        log.warning("%s webhook: unreadable JSON skipped (%d bytes)", source, len(body))
         return None
     if not isinstance(data, dict):
         log.warning("%s webhook: body is not a JSON object; skipped", source)
@@ -136,6 +139,23 @@ def _database_reachable(url: str) -> bool:
         return False
 
 
+def _migrations_current(url: str) -> bool | None:
+    """True when the database is at the code's newest Alembic revision; None if unreachable."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from bot.migrations import alembic_config
+
+    try:
+        heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+        with get_engine(url).connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as exc:
+        log.warning("readiness check: database unreachable: %s", type(exc).__name__)
+        return None
+    return current == heads
+
+
 def create_app(
     settings: Settings,
     telegram_application: Application[Any, Any, Any, Any, Any, Any] | None = None,
@@ -154,7 +174,18 @@ def create_app(
         }
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready to take traffic: the database answers and its schema is the code's."""
+        current = await asyncio.to_thread(_migrations_current, settings.database_url)
+        body = {
+            "status": "ok" if current else "error",
+            "database": "unreachable" if current is None else "ok",
+            "migrations": "current" if current else ("unknown" if current is None else "behind"),
+        }
+        return JSONResponse(body, status_code=200 if current else 503)
+
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    routes.append(Route("/readyz", readyz, methods=["GET"]))
 
     if telegram_application is not None:
         application = telegram_application
