@@ -55,6 +55,7 @@ from bot.services.progress import (
     title_catalogue,
     to_decimal,
 )
+from bot.services.spreadsheet_text import guard_cell
 from bot.settings import get_settings
 
 DATE_FORMAT = "dd/mm/yyyy"
@@ -93,6 +94,7 @@ class _Sheet:
         ws.title = title[:31]
         ws.append(list(headers))
         for cell in ws[1]:
+            guard_cell(cell)
             cell.font = HEADER_FONT
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -105,6 +107,7 @@ class _Sheet:
         row = self.rows
         for index, value in enumerate(values):
             cell = self.ws.cell(row=row, column=index + 1)
+            guard_cell(cell)  # user text is never a formula
             fmt = formats[index] if index < len(formats) else None
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT
