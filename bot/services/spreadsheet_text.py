@@ -12,21 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.workbook.workbook import Workbook
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def guard_cell(cell: Cell) -> None:
+def guard_cell(cell: Cell | MergedCell) -> None:
     """Make `cell` plain text if its value is a string a spreadsheet could read as a formula."""
+    if not isinstance(cell, Cell):
+        return  # a merged cell holds no value of its own
     value = cell.value
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell.data_type = "s"
         cell.quotePrefix = True
 
 
-def guard_cells(cells: Iterable[Cell]) -> None:
+def guard_cells(cells: Iterable[Cell | MergedCell]) -> None:
     for cell in cells:
         guard_cell(cell)
 
@@ -35,4 +37,4 @@ def guard_workbook(workbook: Workbook) -> None:
     """Every cell of every sheet (for writers that do not go cell by cell)."""
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows():
-            guard_cells(row)  # type: ignore[arg-type]
+            guard_cells(row)
