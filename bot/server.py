@@ -27,6 +27,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import uvicorn
@@ -72,15 +73,32 @@ class ServeError(click.ClickException):
 
 
 class RedactingFilter(logging.Filter):
-    """Replaces secrets (bot tokens, webhook secrets) in a record's message and traceback."""
+    """Replaces secrets (bot tokens, webhook secrets) in a record's message and traceback.
 
-    def __init__(self, secrets: list[str]) -> None:
+    `public` values (the webhook and API hosts) are never redacted, even when a secret
+    happens to be part of one: `https://bot.example.vn/telegram/webhook` must stay readable
+    in the log, not become `https://bot***/telegram/webhook`.
+    """
+
+    def __init__(self, secrets: list[str], public: list[str] | None = None) -> None:
         super().__init__()
         self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self.public = sorted(
+            {p for p in public or () if p and any(s in p for s in self.secrets)},
+            key=len,
+            reverse=True,
+        )
 
     def redact(self, value: str) -> str:
+        kept: list[str] = []
+        for public in self.public:
+            if public in value:
+                value = value.replace(public, f"\x00{len(kept)}\x00")
+                kept.append(public)
         for secret in self.secrets:
             value = value.replace(secret, "***")
+        for index, public in enumerate(kept):
+            value = value.replace(f"\x00{index}\x00", public)
         return value
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -109,6 +127,17 @@ def _secrets(settings: Settings) -> list[str]:
     return [v for v in values if v]
 
 
+def _public_hosts(settings: Settings) -> list[str]:
+    """The hosts of the configured URLs: public, whatever a secret looks like."""
+    urls = [
+        settings.telegram_webhook_url,
+        settings.zalo_webhook_url,
+        settings.telegram_api_base_url,
+        settings.zalo_api_base_url,
+    ]
+    return [urlsplit(url).netloc for url in urls if url and urlsplit(url).netloc]
+
+
 @contextlib.contextmanager
 def redacted_logging(settings: Settings) -> Iterator[RedactingFilter]:
     """Configure logging if nobody did, redact secrets on every handler, quiet httpx (it logs
@@ -118,7 +147,7 @@ def redacted_logging(settings: Settings) -> Iterator[RedactingFilter]:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-    redactor = RedactingFilter(_secrets(settings))
+    redactor = RedactingFilter(_secrets(settings), _public_hosts(settings))
     limiter = RateLimitedLogFilter()
     handlers = list(root.handlers)
     for handler in handlers:

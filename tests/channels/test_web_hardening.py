@@ -253,3 +253,24 @@ def test_readyz_needs_current_migrations(tmp_path):
     assert status == 200 and body == {"status": "ok", "database": "ok", "migrations": "current"}
     status, body = asyncio.run(probe("postgresql://nobody@127.0.0.1:9/none"))
     assert status == 503 and body["database"] == "unreachable"
+
+
+def test_redaction_keeps_the_webhook_host_readable():
+    """A secret that is part of the public host (here the derived-looking 'thidua-bot-vn')
+    is still hidden elsewhere, but the host itself is logged as configured."""
+    from bot.server import RedactingFilter, _public_hosts, _secrets
+
+    settings = load_settings(
+        telegram_bot_token="123456:ABCDEF-token",
+        telegram_webhook_secret="thidua-bot-vn",
+        telegram_webhook_url="https://bot.thidua-bot-vn.example",
+    )
+    redactor = RedactingFilter(_secrets(settings), _public_hosts(settings))
+    line = (
+        "Telegram webhook https://bot.thidua-bot-vn.example/telegram/webhook registered; "
+        "secret thidua-bot-vn; GET https://api.telegram.org/bot123456:ABCDEF-token/getMe"
+    )
+    assert redactor.redact(line) == (
+        "Telegram webhook https://bot.thidua-bot-vn.example/telegram/webhook registered; "
+        "secret ***; GET https://api.telegram.org/bot***/getMe"
+    )
