@@ -41,6 +41,7 @@ from bot.channels.telegram import (
     stop_application,
 )
 from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient, ZaloSender
+from bot.inbox import Inbox
 from bot.models.enums import Channel
 from bot.settings import Settings
 from bot.web import (
@@ -61,6 +62,7 @@ from bot.webserver import (
 
 log = logging.getLogger(__name__)
 
+DRAIN_SECONDS = 20.0  # SIGTERM: updates in hand get this long (compose: stop_grace_period 30s)
 BACKLOG = 64  # below webserver.FILE_RESERVE: one accept burst never exhausts the files
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -247,6 +249,24 @@ async def _start_web(
     )
 
 
+async def _start_inbox(
+    stack: AsyncExitStack, inbox: Inbox, tasks: dict[str, asyncio.Task[Any]]
+) -> None:
+    """Sweep what a stopped instance left in the inbox; on the way out (after the web server
+    stopped taking webhooks, before the channels stop) finish the updates in hand."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(inbox.run(stop), name="inbox")
+    tasks["inbox"] = task
+
+    async def stop_inbox() -> None:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await inbox.drain(DRAIN_SECONDS)
+
+    stack.push_async_callback(stop_inbox)
+
+
 async def _start_zalo(
     stack: AsyncExitStack,
     settings: Settings,
@@ -410,11 +430,19 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
         if settings.zalo_bot_token:
             zalo_channel = await _start_zalo(stack, settings, handler, stop, tasks)
             senders[Channel.ZALO] = ZaloSender(zalo_channel.client, settings.locale)
+        inbox = None
+        if settings.telegram_webhook_url or settings.zalo_webhook_url:
+            from bot.db import get_engine
+
+            inbox = Inbox(get_engine(settings.database_url))
         app = create_app(
             settings,
             telegram_app if settings.telegram_webhook_url else None,
             zalo_channel if settings.zalo_webhook_url else None,
+            inbox,
         )
+        if inbox is not None:
+            await _start_inbox(stack, inbox, tasks)
         await _start_web(stack, settings, app, sock, tasks)
         await _start_scheduler(stack, settings, senders)
         log.info("Thi đua Bot is running (%s)", ", ".join(str(c) for c in senders))

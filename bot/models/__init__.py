@@ -11,6 +11,7 @@ from bot.models.enums import (
     Role,
     SubmissionStatus,
 )
+from bot.models.inbox import InboundUpdate
 from bot.models.messaging import Broadcast, Delivery
 from bot.models.organization import (
     Cluster,
@@ -47,6 +48,7 @@ __all__ = [
     "DeliveryKind",
     "DeliveryStatus",
     "Enterprise",
+    "InboundUpdate",
     "InviteCode",
     "LaunchDocument",
     "LinkAttempt",
