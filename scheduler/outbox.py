@@ -75,6 +75,7 @@ from bot.settings import Settings
 from conversations.interface import Reply
 from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig, channel_rate
+from scheduler.db_retry import retry_through_blips
 from scheduler.ratelimit import ChatSpacing, PausedTooLong, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -655,7 +656,14 @@ class Dispatcher:
             return swept.total
         gate = asyncio.Semaphore(self.config.concurrency)
         outcomes = await asyncio.gather(*(self._send_one(job, gate) for job in jobs))
-        await asyncio.to_thread(self._record, list(outcomes))
+        # Retried through a database blip (a failed write here meant the whole batch was
+        # claimed again and sent twice); bounded by the claim timeout.
+        results = list(outcomes)
+        await retry_through_blips(
+            lambda: self._record(results),
+            what=f"outbox {self.instance_id}: recording {len(results)} results",
+            within=self.config.claim_timeout_seconds * 0.9,
+        )
         self._spacing.forget_idle()
         return len(jobs) + swept.total
 
