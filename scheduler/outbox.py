@@ -73,6 +73,7 @@ from bot.models.types import AwareDateTime
 from bot.services.calendar import is_working_day
 from bot.settings import Settings
 from conversations.interface import Reply
+from scheduler.channel_health import ChannelHealth
 from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig, channel_rate
 from scheduler.db_retry import retry_through_blips
@@ -320,6 +321,7 @@ class Dispatcher:
             for channel in self.senders
         }
         self._spacing = ChatSpacing(self.config.per_chat_interval_seconds)
+        self.health = ChannelHealth()
         self._postgres = db_engine.dialect.name == "postgresql"
 
     # -- time
@@ -623,6 +625,7 @@ class Dispatcher:
                     return _Outcome(job.id, DeliveryStatus.FAILED, attempts, last_error=error)
                 if not isinstance(exc, TransientError):
                     log.exception("delivery %s: unexpected error from the sender", job.id)
+                self.health.failed(str(job.channel), job.chat_id)
                 if attempts >= self.config.max_attempts:
                     return _Outcome(job.id, DeliveryStatus.FAILED, attempts, last_error=error)
                 return _Outcome(
@@ -634,6 +637,7 @@ class Dispatcher:
                 )
             finally:
                 self._spacing.sent(job.chat_id)
+            self.health.ok(str(job.channel))
             return _Outcome(job.id, DeliveryStatus.SENT, attempts, sent_at=self.clock.now())
 
     def _ready_channels(self) -> list[str]:
@@ -641,6 +645,7 @@ class Dispatcher:
             channel.value
             for channel, limiter in self._limiters.items()
             if limiter.paused_for() <= self.config.max_inline_pause_seconds
+            and self.health.claimable(str(channel))
         ]
 
     async def run_once(self, max_batch: int | None = None) -> int:

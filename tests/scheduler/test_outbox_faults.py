@@ -11,8 +11,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from bot.channels.base import TransientError
 from bot.models import Channel, Delivery, DeliveryStatus
 from bot.settings import Settings
+from scheduler.channel_health import ChannelHealth
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
@@ -82,3 +84,61 @@ async def test_a_database_blip_while_recording_gives_no_doubles(
         rows = session.exec(select(Delivery)).all()
     assert {row.status for row in rows} == {DeliveryStatus.SENT}
     assert {row.attempts for row in rows} == {1}
+
+
+class Unreachable502(FakeSender):
+    """Every send fails as from an instance cut off from the platform."""
+
+    async def send(self, chat_id, reply) -> None:
+        self.calls += 1
+        raise TransientError("502 Bad Gateway")
+
+
+async def test_an_instance_that_cannot_reach_the_platform_stops_claiming(
+    engine: Engine, settings: Settings, clock: FakeClock
+) -> None:
+    """An outage longer than the retry window used to fail every due message for good; now
+    the cut-off instance stops claiming and a healthy one sends everything."""
+    ids = make_contacts(engine, 40)
+    fill_outbox(engine, ids)
+    settings = settings.model_copy(update={"telegram_rate_per_second": 1000.0})
+    config = SchedulerConfig.from_settings(settings)
+    cut_off = Unreachable502()
+    sick = Dispatcher(engine, {Channel.TELEGRAM: cut_off}, clock, settings, "sick", config, 10)
+    sick.health = ChannelHealth(threshold=5, first_cooldown=3600)
+    for _ in range(20):  # 100 minutes of tries, each back-off elapsed in between
+        await sick.run_once()
+        clock.advance(timedelta(minutes=5))
+    assert cut_off.calls == 10  # one batch, then the channel counted as down here
+    with Session(engine) as session:
+        statuses = {row.status for row in session.exec(select(Delivery))}
+    assert DeliveryStatus.FAILED not in statuses
+    healthy = FakeSender()
+    well = Dispatcher(engine, {Channel.TELEGRAM: healthy}, clock, settings, "well", config, 100)
+    while await well.run_once():
+        pass
+    assert len(healthy.sent) == 40
+    with Session(engine) as session:
+        assert {row.status for row in session.exec(select(Delivery))} == {DeliveryStatus.SENT}
+
+
+def test_channel_health_probes_after_the_cooldown() -> None:
+    now = [0.0]
+    health = ChannelHealth(
+        threshold=3, first_cooldown=30, max_cooldown=100, monotonic=lambda: now[0]
+    )
+    for _ in range(5):
+        health.failed("telegram", "one chat")  # one message's trouble is no outage
+    assert health.claimable("telegram")
+    for chat in ("a", "b"):
+        health.failed("telegram", chat)
+    assert not health.claimable("telegram") and health.claimable("zalo")
+    now[0] = 31
+    assert health.claimable("telegram")
+    health.failed("telegram", "c")  # the probe failed: closed again, for twice as long
+    assert not health.claimable("telegram")
+    now[0] = 31 + 59
+    assert not health.claimable("telegram")
+    now[0] = 31 + 61
+    health.ok("telegram")
+    assert health.claimable("telegram")
