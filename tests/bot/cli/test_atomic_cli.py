@@ -11,8 +11,12 @@ from sqlmodel import Session, select
 from bot.models import Campaign, Contact, Organization, Phase
 from tests.bot.cli.conftest import Invoke
 
-CREATE_ORG = ("org", "create", "--slug", "bg", "--name", "BQL các KCN Bắc Giang", "--province", "Bắc Giang")  # fmt: skip
-CREATE_CAMPAIGN = ("campaign", "create", "--org", "bg", "--template", "bac-giang-kcn", "--year", "2025")  # fmt: skip
+CREATE_ORG = (
+    "org", "create", "--slug", "bg", "--name", "BQL các KCN Bắc Giang", "--province", "Bắc Giang"
+)  # fmt: skip
+CREATE_CAMPAIGN = (
+    "campaign", "create", "--org", "bg", "--template", "bac-giang-kcn", "--year", "2025"
+)  # fmt: skip
 
 
 class Interrupted(KeyboardInterrupt):
