@@ -24,7 +24,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
-from bot.channels.common import ChatLocks, FileTooLarge, Handler, apology, split_text
+from bot.channels.common import (
+    ChatLocks,
+    FileTooLarge,
+    Handler,
+    apology,
+    send_with_retries,
+    split_text,
+)
 from bot.i18n import Translator
 from bot.models.enums import Channel
 from conversations.interface import Incoming, IncomingFile, Reply, numbered
@@ -384,13 +391,12 @@ class ZaloChannel:
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
         for reply in replies:
             try:
-                await self.sender.send(chat_id, reply)
+                await send_with_retries(self.sender, chat_id, reply)
             except Unreachable:
                 log.info("Zalo chat %s cannot be reached; replies dropped", chat_id)
                 return
             except SendError as exc:
                 log.warning("could not reply to Zalo chat %s: %s", chat_id, exc)
-                return
 
     async def poll(self, stop: asyncio.Event | None = None, timeout: int = POLL_TIMEOUT) -> None:
         """Long-poll getUpdates until `stop` is set (or the task is cancelled).
