@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format i18n bench clean migration
+.PHONY: run test lint format i18n bench soak clean migration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ i18n: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The hostile-load and fault tests at the issue's full size (docs/RELIABILITY.md): 1,100
+# half-sent connections against 1,024 files, 300 webhook updates then SIGKILL.
+soak: $(STAMP)
+	THIDUA_SOAK=1 $(BIN)/pytest -q -s -p no:cacheprovider tests/channels/test_web_hardening.py tests/channels/test_inbox.py -k "attack or sigkill or sigterm"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
