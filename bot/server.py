@@ -32,7 +32,6 @@ from urllib.parse import urlsplit
 import click
 import uvicorn
 
-from bot.channels.base import Sender, SendError
 from bot.channels.common import Handler
 from bot.channels.telegram import (
     TelegramSender,
@@ -42,6 +41,7 @@ from bot.channels.telegram import (
 )
 from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient, ZaloSender
 from bot.inbox import Inbox
+from bot.messaging import Sender, SendError
 from bot.models.enums import Channel
 from bot.settings import Settings
 from bot.web import (

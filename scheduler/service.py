@@ -27,8 +27,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.channels.base import Sender
 from bot.db import get_engine
+from bot.messaging import Sender
 from bot.models import Channel
 from bot.services.bookkeeping import prune_bookkeeping
 from bot.settings import Settings

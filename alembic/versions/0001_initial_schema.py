@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 02:48:21.486122
+Create Date: 2026-12-01 03:18:27.537787
 """
 
 from collections.abc import Sequence

@@ -16,9 +16,8 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
-from bot.channels.base import RateLimited, Sender, TransientError
 from bot.i18n import Translator
-from conversations.interface import FileFetcher, Incoming, Reply
+from bot.messaging import FileFetcher, Incoming, RateLimited, Reply, Sender, TransientError
 
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+")
 

@@ -23,14 +23,9 @@ from bot.models import Campaign
 from bot.services import audit
 from bot.services import campaigns as campaign_service
 from bot.services import organizations as organization_service
-from bot.services.campaigns import (
-    CampaignPlan,
-    anniversary_label,
-    deadline_kind_label,
-    localized,
-    plan_campaign,
-)
+from bot.services.campaigns import CampaignPlan, anniversary_label, localized, plan_campaign
 from bot.services.errors import DomainError
+from bot.services.items import kind_label
 from bot.services.templates import Template, TemplateKind, list_templates, load_template
 from bot.settings import get_settings
 
@@ -150,7 +145,7 @@ def calendar_text(plan: CampaignPlan, t: Translator) -> str:
             if d.remind_by == d.due
             else t("falls on a day off: remind by {date}", date=t.date(d.remind_by))
         )
-        lines.append(f"  {t.date(d.due)}  {deadline_kind_label(t, d.kind):<28} {note}")
+        lines.append(f"  {t.date(d.due)}  {kind_label(t, d.kind):<28} {note}")
     lines += ["", t("Commemoration days")]
     for o in plan.observances:
         mark = "  ★ " + t("round anniversary") if o.is_round else ""

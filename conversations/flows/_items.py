@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
     Channel,
@@ -28,6 +29,7 @@ from bot.models import (
 )
 from bot.services import submissions as subs
 from bot.services.errors import InvalidFile, SubmissionLocked
+from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import (
     Again,
@@ -41,7 +43,6 @@ from conversations.flow import (
     Stop,
     reply,
 )
-from conversations.interface import Choice, Reply
 
 REOPEN = "item:reopen"
 LEAVE = "item:leave"
@@ -161,7 +162,7 @@ def due_line(ctx: Ctx, found: Item) -> str:
     state = subs.item_state(ctx.session, found.submission)
     return t(
         "{item}: due {date}; now {state}.",
-        item=common.item_name(t, found.deadline.kind),
+        item=kind_label(t, found.deadline.kind),
         date=t.date(found.deadline.due_on),
         state=subs.state_label(t, state),
     )
@@ -196,7 +197,7 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
                 "Your {item} was submitted at {time} (receipt {receipt}). To change it, reopen "
                 "it: it goes back to draft until you submit it again, before {due}; the earlier "
                 "receipt stays in the history.",
-                item=common.item_name(t, kind),
+                item=kind_label(t, kind),
                 time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
                 if sub.submitted_at
                 else "-",
@@ -237,7 +238,7 @@ def submit_item(ctx: Ctx, found: Item) -> Finish:
                     "your {item}; /status shows it.",
                     number=receipt.number,
                     time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
-                    item=common.item_name(t, found.deadline.kind).lower(),
+                    item=kind_label(t, found.deadline.kind).lower(),
                 )
             ),
         )
@@ -254,7 +255,7 @@ def later(ctx: Ctx, found: Item) -> Finish:
                     "Saved as a draft. Remember to submit it by {date}: send /{command} to "
                     "continue.",
                     date=t.date(found.deadline.due_on),
-                    command=common.ITEM_COMMANDS.get(found.deadline.kind, "help"),
+                    command=kind_command(found.deadline.kind),
                 )
             ),
         )

@@ -11,6 +11,7 @@ Cluster leaders cannot create or launch: the campaign is the board's.
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import Campaign, Organization
 from bot.services.access import campaign_in_scope
 from bot.services.campaigns import (
@@ -24,7 +25,7 @@ from bot.services.campaigns import (
     phase_name,
     plan_campaign,
 )
-from bot.services.progress import kind_label
+from bot.services.items import kind_label
 from bot.services.templates import Template, TemplateKind, list_templates, load_template
 from conversations.flow import (
     STAFF_ROLES,
@@ -39,7 +40,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _staff
-from conversations.interface import Choice, Reply
 
 NEW = "cmp:new"
 LAUNCH = "cmp:launch:"  # + campaign id

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import Channel, DeadlineKind
 from bot.services import submissions as subs
 from bot.services.numbers import Figure, format_figure, report_figures
 from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _items
 from conversations.flows._items import item
-from conversations.interface import Choice, Reply
 
 KIND = DeadlineKind.YEAR_END_REPORT
 KEEP = ("=", "giữ", "giu", "keep")

@@ -17,8 +17,8 @@ from sqlmodel import SQLModel
 
 from bot.db import get_engine
 from bot.inbox import Inbox
+from bot.messaging import FileFetcher, Incoming, Reply
 from bot.models import InboundUpdate
-from conversations.interface import FileFetcher, Incoming, Reply
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.zalo_api import FakeZaloServer
 

@@ -13,10 +13,10 @@ import logging
 import os
 
 from bot.db import get_engine
+from bot.messaging import FileFetcher, Incoming, Reply
 from bot.server import serve
 from bot.settings import Settings, load_settings
 from conversations.engine import Engine
-from conversations.interface import FileFetcher, Incoming, Reply
 
 
 class SlowEngine(Engine):

@@ -10,7 +10,7 @@ from telegram import Bot
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel, ZaloClient
-from conversations.interface import Reply
+from bot.messaging import Reply
 from tests.channels.conftest import ScriptedHandler
 
 

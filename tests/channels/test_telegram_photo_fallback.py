@@ -10,9 +10,8 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
-from bot.channels.base import SendError
 from bot.channels.telegram import TelegramSender, send_reply
-from conversations.interface import Choice, Reply
+from bot.messaging import Choice, Reply, SendError
 from tests.fakes.telegram_api import FakeTelegramServer
 
 INVALID = "Bad Request: PHOTO_INVALID_DIMENSIONS"

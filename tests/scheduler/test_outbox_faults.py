@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from bot.channels.base import TransientError
+from bot.messaging import TransientError
 from bot.models import Channel, Delivery, DeliveryStatus
 from bot.settings import Settings
 from scheduler.channel_health import ChannelHealth

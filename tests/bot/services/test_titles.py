@@ -83,8 +83,8 @@ def test_cap_rounding_is_floor_by_default() -> None:
     cap = get_title("CSTD_CS").cap
     assert cap is not None and cap.of == "LDTT" and cap.percent == "15"
     assert [cap.limit(n) for n in (0, 6, 7, 10, 13, 14, 20, 100)] == [0, 0, 1, 1, 1, 2, 3, 15]
-    assert Cap("LDTT", cap.ratio, "half_up").limit(10) == 2  # 1.5 rounds up
-    assert Cap("LDTT", cap.ratio, "ceil").limit(1) == 1
+    assert Cap(of="LDTT", ratio=cap.ratio, rounding="half_up").limit(10) == 2  # 1.5 rounds up
+    assert Cap(of="LDTT", ratio=cap.ratio, rounding="ceil").limit(1) == 1
 
 
 def test_a_clean_registration_has_no_violation() -> None:
@@ -199,3 +199,17 @@ def test_cap_violation_exactly_when_over_fifteen_percent(lao_dong: int, chien_si
         lao_dong = chien_si
     caps = [v for v in check_registration(entries) if v.rule == "cap"]
     assert bool(caps) == (chien_si * 100 > lao_dong * 15)
+
+
+def test_catalogue_mistakes_name_the_file_the_title_and_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "titles.toml"
+    path.write_text(
+        '[[title]]\ncode = "LDTT"\nname_vi = "Lao động tiên tiến"\nname_en = "Advanced Worker"\n'
+        'nominee = "individual"\ncap = { of = "LDTT", ratio = "0.15", rounding = "round" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"^titles\.toml: title\[1\] \(LDTT\)\.cap\.rounding: "):
+        load_catalogue(path)
+    path.write_text('[[title]]\ncode = "A"\nname_vi = "A"\nnominee = "both"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"title\[1\] \(A\)\.name_en: Field required"):
+        load_catalogue(path)
