@@ -28,7 +28,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.ext import Application
 
@@ -182,7 +182,7 @@ def create_app(
     `inbox` is where webhook updates are kept until processed (`serve()` passes the one it
     sweeps and drains); by default one on the settings' database.
     """
-    routes: list[Route] = []
+    routes: list[BaseRoute] = []
     if inbox is None and (telegram_application is not None or zalo_handler is not None):
         inbox = Inbox(get_engine(settings.database_url))
 
@@ -251,6 +251,10 @@ def create_app(
 
         routes.append(Route(ZALO_PATH, zalo_webhook, methods=["POST"]))
 
+    if settings.public_url:
+        from bot.webapp import routes as web_pages  # the pages exist only when public
+
+        routes.extend(web_pages(settings))
     app = Starlette(routes=routes)
     app.state.inbox = inbox
     return app

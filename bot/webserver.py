@@ -7,8 +7,9 @@ exhausted 1,024 handles, after which asyncio logged "socket.accept() out of syst
 more than a million times a minute. Here:
 
 - `GuardedH11Protocol` closes a connection whose request headers are not complete within
-  `web_header_timeout` seconds of its first byte (or of the connection), or whose body is not
-  complete within `web_body_timeout` seconds of its headers;
+  `web_header_timeout` seconds of its first byte (or of the connection), or whose body stops
+  coming for `web_body_timeout` seconds (a 20 MB upload from a phone may take minutes, so the
+  body deadline moves with every chunk received, up to `MAX_BODY_SECONDS` in all);
 - at the connection cap, a new connection takes the place of the one that has waited longest
   without sending a complete request (or is refused when every slot serves a real request),
   so the file handles the database, the platforms' HTTP pools and the files need are never
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 # File handles kept for everything that is not an inbound connection: the database pool,
 # the platforms' HTTP pools (16 each), uploads being written, logs, the listening socket.
 FILE_RESERVE = 160
+# However steadily a body trickles in, a request gets this long in all (20 MB at 256 kbit/s).
+MAX_BODY_SECONDS = 15 * 60
 
 
 def raise_file_limit() -> int:
@@ -106,9 +109,13 @@ class GuardedH11Protocol(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
+    _body_started = 0.0
+
     def data_received(self, data: bytes) -> None:
         if self._phase == "idle":
             self._arm("headers")
+        elif self._phase == "body":
+            self._arm("body")  # the body is still coming: its idle deadline moves on
         super().data_received(data)
         self._follow_request()
 
@@ -129,11 +136,18 @@ class GuardedH11Protocol(H11Protocol):
                 self._disarm()
 
     def _arm(self, phase: str) -> None:
+        continuing = phase == "body" and self._phase == "body"
         self._disarm()
         self._phase = phase
+        now = self.loop.time()
         if phase == "headers":
             self.waiting[self] = None
-        timeout = self.header_timeout if phase == "headers" else self.body_timeout
+            timeout = self.header_timeout
+        else:
+            if not continuing:
+                self._body_started = now
+            left = self._body_started + MAX_BODY_SECONDS - now
+            timeout = max(0.0, min(self.body_timeout, left))
         self._deadline = self.loop.call_later(timeout, self._expired, phase)
 
     def _disarm(self) -> None:

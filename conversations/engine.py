@@ -28,7 +28,9 @@ import mimetypes
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.engine import Engine as SAEngine
@@ -64,6 +66,39 @@ _OFFERED = "_offered"
 _NUMBERED = "_numbered"
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 GLOBAL_COMMANDS = ("start", "help", "cancel", "back", "language")
+
+
+class Relayed(StrEnum):
+    """What became of a file relayed from outside the chat (see `Engine.relay_file`)."""
+
+    DONE = "done"  # the step kept the file; the conversation moved on
+    DUPLICATE = "duplicate"  # the same relay was already applied
+    MOVED = "moved"  # the conversation is no longer at that step: nothing changed
+    REFUSED = "refused"  # the step refused the file (the replies say why): nothing changed
+    FAILED = "failed"  # an error on our side: nothing changed
+
+
+@dataclass(frozen=True)
+class Relay:
+    """A file that arrives outside the chat (the upload page) for one step of a conversation.
+
+    It is applied only while the contact's conversation is still at `flow`/`step`, and counts
+    only if the step keeps the file (moves it away, as `StagedFile` asks). `commit(session,
+    contact, replies)` runs in the engine's transaction just before it commits: it queues the
+    replies to the chat through the outbox and spends whatever authorised the relay, so the
+    stored file, the chat's answer and the spent authority exist together or not at all. It
+    returns False to call everything off (the authority is no longer valid).
+    """
+
+    flow: str
+    step: str
+    commit: Callable[[Session, Contact, list[Reply]], bool]
+
+
+@dataclass
+class RelayOutcome:
+    result: Relayed
+    replies: list[Reply] = field(default_factory=list)
 
 
 def explain(exc: BaseException, t: Translator) -> str | None:
@@ -128,6 +163,70 @@ class Engine:
         finally:
             if staged is not None and staged.path.exists():
                 staged.path.unlink(missing_ok=True)
+
+    async def relay_file(
+        self, incoming: Incoming, files: FileFetcher, relay: Relay
+    ) -> RelayOutcome:
+        """Answer the step `relay` names with a file received outside the chat.
+
+        The same claim, contact lock and step run as for a file sent in the chat, so the
+        conversation goes on exactly as if the file had come through it; `incoming.update_key`
+        must name the relay (a second attempt with the same key is a DUPLICATE).
+        """
+        staged: StagedFile | None = None
+        try:
+            staged, file_error = await self._stage(incoming, files)
+            if staged is None:
+                t = Translator(incoming.language_hint or self.settings.locale)
+                return RelayOutcome(Relayed.REFUSED, [Reply(t(file_error) if file_error else "")])
+            return await asyncio.to_thread(self._relay_sync, incoming, staged, relay)
+        except Exception:
+            logger.exception("relayed file failed for %s:%s", incoming.channel, incoming.user_id)
+            return RelayOutcome(Relayed.FAILED)
+        finally:
+            if staged is not None and staged.path.exists():
+                staged.path.unlink(missing_ok=True)
+
+    def _relay_sync(self, incoming: Incoming, staged: StagedFile, relay: Relay) -> RelayOutcome:
+        now = self.clock()
+        with Session(self.db, expire_on_commit=False) as session:
+            if not self._claim(session, incoming, now):
+                session.rollback()
+                return RelayOutcome(Relayed.DUPLICATE)
+            contact = session.exec(
+                select(Contact)
+                .where(
+                    Contact.channel == incoming.channel,
+                    Contact.user_id == incoming.user_id,
+                )
+                .with_for_update()
+            ).first()
+            state = session.get(ConversationState, contact.id) if contact is not None else None
+            if (
+                contact is None
+                or state is None
+                or (state.flow, state.step) != (relay.flow, relay.step)
+                or state.expires_at <= now
+            ):
+                session.rollback()
+                return RelayOutcome(Relayed.MOVED)
+            ctx = Ctx(
+                session=session,
+                contact=contact,
+                t=Translator(contact.language),
+                settings=self.settings,
+                now=now,
+                channel=incoming.channel,
+            )
+            replies = self._dispatch(ctx, Answer(file=staged))
+            if staged.path.exists():  # the step did not keep it: it said why in `replies`
+                session.rollback()
+                return RelayOutcome(Relayed.REFUSED, replies)
+            if not relay.commit(session, contact, replies):
+                session.rollback()
+                return RelayOutcome(Relayed.MOVED)
+            session.commit()
+            return RelayOutcome(Relayed.DONE, replies)
 
     async def _stage(
         self, incoming: Incoming, files: FileFetcher | None

@@ -31,6 +31,7 @@ from bot.models.submission import (
     YearEndReport,
 )
 from bot.models.types import AwareDateTime, utcnow
+from bot.models.upload import UploadLink
 
 __all__ = [
     "Attachment",
@@ -62,6 +63,7 @@ __all__ = [
     "Role",
     "Submission",
     "SubmissionStatus",
+    "UploadLink",
     "YearEndReport",
     "Zone",
     "utcnow",

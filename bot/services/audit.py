@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, or_, select
 
 from bot.models.audit import AuditEntry
 from bot.models.types import utcnow
@@ -102,3 +102,55 @@ def entries(
         newest = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
         return list(reversed(session.exec(newest).all()))
     return list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())
+
+
+def board_entries(
+    session: Session,
+    organization_id: int,
+    *,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    action: str | None = None,
+    text: str | None = None,
+) -> list[AuditEntry]:
+    """The newest `limit` entries about one board, newest first.
+
+    An entry belongs to the board when the contact who acted is one of its staff or an
+    officer of one of its enterprises. `action` as in `entries` (a trailing "." is a prefix);
+    `text` matches the actor or the subject (case-insensitive, anywhere).
+    """
+    from bot.models import Contact, Enterprise  # the audit model stays free of the others
+
+    board_enterprises = select(col(Enterprise.id)).where(
+        col(Enterprise.organization_id) == organization_id
+    )
+    board_contacts = select(col(Contact.id)).where(
+        or_(
+            col(Contact.organization_id) == organization_id,
+            col(Contact.enterprise_id).in_(board_enterprises),
+        )
+    )
+    query = select(AuditEntry).where(col(AuditEntry.contact_id).in_(board_contacts))
+    if since is not None:
+        query = query.where(col(AuditEntry.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEntry.at) < until)
+    if action:
+        if action.endswith("."):
+            query = query.where(col(AuditEntry.action).startswith(action))
+        else:
+            query = query.where(AuditEntry.action == action)
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(col(AuditEntry.actor)).like(pattern),
+                func.lower(col(AuditEntry.subject)).like(pattern),
+            )
+        )
+    return list(
+        session.exec(
+            query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
+        ).all()
+    )

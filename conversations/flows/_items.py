@@ -43,6 +43,7 @@ from conversations.flow import (
     Stop,
     reply,
 )
+from conversations.flows import _web_upload
 
 REOPEN = "item:reopen"
 LEAVE = "item:leave"
@@ -313,11 +314,19 @@ def review_step(
 # ------------------------------------------------------------------------------- files
 
 
-def file_prompt(ctx: Ctx, found: Item, what: str) -> str:
-    """How to send `what` on this channel (Zalo users can send only photos)."""
+def file_prompt(ctx: Ctx, found: Item, what: str, web: str | None = None) -> str:
+    """How to send `what` on this channel (Zalo users can send only photos in the chat);
+    `web` is the line offering the upload page, when there is one."""
     t = ctx.t
     files = subs.list_attachments(ctx.session, found.submission)
-    if ctx.channel == Channel.ZALO:
+    if ctx.channel == Channel.ZALO and web:
+        text = t(
+            "Please send {what}. On Zalo the chat carries only photos: send the signed "
+            "file (PDF, Word, Excel) through the web page below, or take a clear photo of "
+            "each signed page and send them here one by one, then choose Done.",
+            what=what,
+        )
+    elif ctx.channel == Channel.ZALO:
         text = t(
             "Please send {what}. On Zalo only photos can be sent: take a clear photo of "
             "each signed page and send them one by one, then choose Done. If you have "
@@ -333,6 +342,8 @@ def file_prompt(ctx: Ctx, found: Item, what: str) -> str:
     if files:
         names = ", ".join(a.file_name for a in files)
         text += "\n" + t("Already received ({count}): {names}.", count=len(files), names=names)
+    if web:
+        text += "\n" + web
     return text
 
 
@@ -387,8 +398,11 @@ def store_file(ctx: Ctx, found: Item, answer: Answer) -> tuple[str, bool]:
 DONE = "file:done"
 
 
-def file_step(kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str) -> Step:
-    """Receive the signed file (or photos of its pages, one by one, then Done)."""
+def file_step(
+    kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str, name: str = "file"
+) -> Step:
+    """Receive the signed file (or photos of its pages, one by one, then Done), in the chat
+    or through the upload page offered with the question (the step is called `name`)."""
 
     def prompt(ctx: Ctx) -> Reply:
         t = ctx.t
@@ -396,7 +410,8 @@ def file_step(kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str) ->
         choices = []
         if subs.list_attachments(ctx.session, found.submission):
             choices.append(Choice(DONE, t("Done: the files are complete")))
-        return reply(file_prompt(ctx, found, what(ctx)), choices)
+        web = _web_upload.offer(ctx, found.submission.id, kind_command(kind), name)
+        return reply(file_prompt(ctx, found, what(ctx), web), choices)
 
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         t = ctx.t

@@ -80,6 +80,21 @@ async def test_a_half_sent_body_is_closed_after_the_body_timeout(web):
     writer.close()
 
 
+async def test_a_body_that_keeps_coming_is_not_cut(web):
+    """An upload from a phone trickles in: each chunk moves the body deadline (0.5 s here),
+    so 3 s of steady trickle is fine; only a stall closes the connection."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", web)
+    writer.write(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+    for _ in range(10):
+        await asyncio.sleep(0.3)
+        assert not reader.at_eof()
+        writer.write(b"x")
+        await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=3)
+    assert head.startswith(b"HTTP/1.1 405")  # answered, not cut
+    writer.close()
+
+
 async def test_slow_but_timely_requests_and_keep_alive_still_work(web):
     reader, writer = await asyncio.open_connection("127.0.0.1", web)
     for _ in range(3):  # three requests on one connection, each dribbled in under the timeout
