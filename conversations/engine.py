@@ -36,13 +36,13 @@ from typing import Any
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
 from bot.messaging import FileFetcher, Incoming, Reply
 from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
 from bot.services import audit
-from bot.services.contacts import get_or_create_contact
+from bot.services.contacts import get_or_create_contact, keep_current
 from bot.settings import Settings
 from conversations import common
 from conversations.flow import (
@@ -266,17 +266,9 @@ class Engine:
                 session.rollback()
                 logger.info("update %s:%s already handled", incoming.channel, incoming.update_key)
                 return []
-            contact = get_or_create_contact(
-                session,
-                incoming.channel,
-                incoming.user_id,
-                incoming.chat_id,
-                incoming.display_name,
-                incoming.language_hint,
-            )
-            contact = session.exec(
-                select(Contact).where(Contact.id == contact.id).with_for_update()
-            ).one()
+            # `_state` is held so that the session (whose identity map is weak) still has it
+            # when the routing asks for it (SQLite reads it with the contact).
+            contact, _state = self._locked_contact(session, incoming)
             contact_id = contact.id
             language = contact.language
             try:
@@ -307,6 +299,46 @@ class Engine:
         self._claim_alone(incoming, now)
         t = Translator(language)
         return [Reply(t("Sorry, something went wrong on our side. Please try again."))]
+
+    def _locked_contact(
+        self, session: Session, incoming: Incoming
+    ) -> tuple[Contact, ConversationState | None]:
+        """The sender's contact, row-locked for the transaction, and on SQLite its state too.
+
+        A known contact costs one statement. On SQLite the conversation state comes in the
+        same SELECT (outer join): the update's claim already holds the database's one write
+        lock, so nothing can change it meanwhile. On PostgreSQL the state is read after the
+        row lock is granted (by `_load_state`): a state joined into the locking SELECT would
+        be the one from before a concurrent worker's commit.
+        """
+        by_sender = (
+            Contact.channel == incoming.channel,
+            Contact.user_id == str(incoming.user_id),
+        )
+        state: ConversationState | None = None
+        if session.get_bind().dialect.name == "sqlite":
+            row = session.exec(
+                select(Contact, ConversationState)
+                .outerjoin(ConversationState, col(ConversationState.contact_id) == col(Contact.id))
+                .where(*by_sender)
+            ).first()
+            contact = row[0] if row is not None else None
+            state = row[1] if row is not None else None
+        else:
+            contact = session.exec(select(Contact).where(*by_sender).with_for_update()).first()
+        if contact is not None:
+            keep_current(session, contact, incoming.chat_id, incoming.display_name)
+            return contact, state
+        created = get_or_create_contact(
+            session,
+            incoming.channel,
+            incoming.user_id,
+            incoming.chat_id,
+            incoming.display_name,
+            incoming.language_hint,
+        )
+        locked = session.exec(select(Contact).where(Contact.id == created.id).with_for_update())
+        return locked.one(), None
 
     def _claim(self, session: Session, incoming: Incoming, now: datetime) -> bool:
         """Insert the update's key as the transaction's first statement; False if known.

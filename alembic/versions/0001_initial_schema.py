@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 03:35:31.388745
+Create Date: 2026-12-01 03:47:23.044172
 """
 
 from collections.abc import Sequence

@@ -202,6 +202,7 @@ def org_create(slug: str, name: str, province: str) -> None:
             actor=ACTOR,
             subject=f"organization:{org.id}",
             after={"slug": org.slug, "name": org.name, "province": org.province},
+            at=datetime.now(UTC),
         )
         click.echo(
             t(
@@ -253,6 +254,7 @@ def campaign_create(org_slug: str, template_slug: str, year: int) -> None:
             session,
             "campaign.create",
             actor=ACTOR,
+            at=datetime.now(UTC),
             subject=f"campaign:{campaign.id}",
             after={
                 "organization": org.slug,

@@ -18,7 +18,6 @@ from typing import Any
 from sqlmodel import Session, col, func, or_, select
 
 from bot.models.audit import AuditEntry
-from bot.models.types import utcnow
 
 
 def json_safe(value: Any) -> Any:
@@ -47,15 +46,15 @@ def record(
     subject: str = "",
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> AuditEntry:
     """Add one audit entry to `session` (flushed, not committed: the caller's transaction)."""
     if not action or len(action) > 64:
         raise ValueError("an audit action is 1 to 64 characters")
-    if at is not None and at.tzinfo is None:
+    if at.tzinfo is None:
         raise ValueError("naive datetime given to the audit log")
     entry = AuditEntry(
-        at=at or utcnow(),
+        at=at,
         contact_id=contact_id,
         actor=actor[:128],
         action=action,

@@ -139,6 +139,7 @@ def _record(
     path: Path | str,
     rows: int,
     actor: str,
+    now: datetime,
     kind: str | None = None,
 ) -> None:
     """Audit the export (who took which list out, when): in the caller's transaction."""
@@ -154,6 +155,7 @@ def _record(
         actor=actor,
         subject=f"campaign:{campaign_id}",
         after=after,
+        at=now,
     )
 
 
@@ -193,6 +195,7 @@ def export_registrations(
     titles: dict[str, Title] | None = None,
     *,
     actor: str = "",
+    now: datetime,
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -250,7 +253,7 @@ def export_registrations(
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
     _save(wb, path)
-    _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor)
+    _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor, now)
     return len(rows)
 
 
@@ -267,6 +270,7 @@ def export_reports(
     figures: Sequence[Figure] | None = None,
     *,
     actor: str = "",
+    now: datetime,
 ) -> int:
     """Write the report summary (one row per enterprise, every figure a number cell).
 
@@ -366,7 +370,7 @@ def export_reports(
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
     _save(wb, path)
-    _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, kind)
+    _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, now, kind)
     return len(rows)
 
 
@@ -402,6 +406,7 @@ def export_missing(
     language: str = "vi",
     *,
     actor: str = "",
+    now: datetime,
 ) -> int:
     """Write the enterprises that have not submitted `kind`, with their officers."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -433,7 +438,7 @@ def export_missing(
     sheet.finish()
     wb.properties.title = t("Not submitted") + f" – {kind_label(t, kind)} – {campaign.title}"
     _save(wb, path)
-    _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, kind)
+    _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, now, kind)
     return len(missing)
 
 

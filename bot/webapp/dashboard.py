@@ -506,7 +506,13 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
         year = staff.campaign.year
         if what == "registrations":
             export_registrations(
-                staff.session, staff.campaign.id, staff.view, path, t.language, actor=who
+                staff.session,
+                staff.campaign.id,
+                staff.view,
+                path,
+                t.language,
+                actor=who,
+                now=staff.ctx.now,
             )
             name = f"dang-ky-{year}-{part}.xlsx"
         elif what == "reports":
@@ -518,12 +524,20 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 DeadlineKind.YEAR_END_REPORT,
                 t.language,
                 actor=who,
+                now=staff.ctx.now,
             )
             name = f"bao-cao-{year}-{part}.xlsx"
         else:
             kind = _kind(staff, request.query_params.get("kind"))
             export_missing(
-                staff.session, staff.campaign.id, kind, staff.view, path, t.language, actor=who
+                staff.session,
+                staff.campaign.id,
+                kind,
+                staff.view,
+                path,
+                t.language,
+                actor=who,
+                now=staff.ctx.now,
             )
             name = f"chua-nop-{kind}-{year}-{part}.xlsx"
         return secured(

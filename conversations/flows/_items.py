@@ -117,7 +117,7 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
         )
     assert campaign.id is not None
     submission = existing or subs.get_or_create_submission(
-        ctx.session, campaign.id, enterprise_id, kind, contact_id=ctx.contact.id
+        ctx.session, campaign.id, enterprise_id, kind, contact_id=ctx.contact.id, now=ctx.now
     )
     if subs.is_locked(ctx.session, submission, ctx.now):
         try:
