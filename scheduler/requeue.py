@@ -4,8 +4,8 @@ A channel outage longer than the retry window (≈15.5 min with the defaults) us
 every due message for good, with no way back. `requeue` makes the chosen rows `pending`
 again with their attempts reset and due now, so the dispatcher sends them like new ones;
 for `unreachable` rows the contacts are marked reachable again (the office learned they
-unblocked the bot). Rows are matched to a campaign by their broadcast or by the campaign in
-their dedupe key (`kind:campaign:...`, `nudge:campaign:...`).
+unblocked the bot). Rows are matched to a campaign by their campaign column or their
+broadcast's campaign.
 """
 
 from __future__ import annotations
@@ -41,12 +41,8 @@ def _conditions(chosen: RequeueFilter, tz: ZoneInfo) -> list[Any]:
     if chosen.campaign_id is not None:
         campaign = chosen.campaign_id
         broadcasts = select(col(Broadcast.id)).where(col(Broadcast.campaign_id) == campaign)
-        prefixes = [kind.value for kind in DeliveryKind] + ["nudge"]
         conditions.append(
-            or_(
-                col(Delivery.broadcast_id).in_(broadcasts),
-                *(col(Delivery.dedupe_key).startswith(f"{p}:{campaign}:") for p in prefixes),
-            )
+            or_(col(Delivery.campaign_id) == campaign, col(Delivery.broadcast_id).in_(broadcasts))
         )
     if chosen.on is not None:
         start = datetime.combine(chosen.on, time(), tz)

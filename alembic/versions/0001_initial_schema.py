@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 03:47:23.044172
+Create Date: 2026-12-01 04:10:57.155652
 """
 
 from collections.abc import Sequence
@@ -159,6 +159,12 @@ def upgrade() -> None:
         sa.Column("zone_id", sa.Integer(), nullable=True),
         sa.Column("cluster_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("contact_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("contact_position", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("contact_email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+        sa.Column("contact_phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("created_at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["cluster_id"],
@@ -208,10 +214,12 @@ def upgrade() -> None:
         "contact",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column(
-            "channel", sa.Enum("TELEGRAM", "ZALO", "CONSOLE", name="channel"), nullable=False
+            "channel",
+            sa.Enum("TELEGRAM", "ZALO", "CONSOLE", "EMAIL", name="channel"),
+            nullable=False,
         ),
         sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column(
@@ -455,25 +463,47 @@ def upgrade() -> None:
     op.create_table(
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("dedupe_key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column(
+            "dedupe_key",
+            sa.String(length=255).with_variant(sa.String(length=255, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column(
             "kind",
             sa.Enum(
                 "REMINDER",
+                "NUDGE",
                 "OBSERVANCE",
                 "PHASE_NOTICE",
                 "DIGEST",
                 "BROADCAST",
                 "LAUNCH",
                 "NOTICE",
+                "INVITE",
+                "REVIEW_RESULT",
+                "CHAT_REPLY",
                 name="deliverykind",
             ),
             nullable=False,
         ),
         sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("broadcast_id", sa.Integer(), nullable=True),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("document_path", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "item_kind",
+            sa.Enum(
+                "LAUNCH_DOCUMENT",
+                "TITLE_REGISTRATION",
+                "YEAR_END_REPORT",
+                "SIX_MONTH_REPORT",
+                name="deadlinekind",
+            ),
+            nullable=True,
+        ),
+        sa.Column("planned_on", sa.Date(), nullable=True),
+        sa.Column("subject_id", sa.Integer(), nullable=True),
+        sa.Column("variant", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(
@@ -499,18 +529,17 @@ def upgrade() -> None:
             ["broadcast_id"],
             ["broadcast.id"],
         ),
-        sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contact.id"],
-        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key"),
     )
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_delivery_broadcast_id"), ["broadcast_id"], unique=False
+            "ix_delivery_broadcast",
+            ["broadcast_id"],
+            unique=False,
+            sqlite_where=sa.text("broadcast_id IS NOT NULL"),
+            postgresql_where=sa.text("broadcast_id IS NOT NULL"),
         )
-        batch_op.create_index(batch_op.f("ix_delivery_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index("ix_delivery_status_due", ["status", "not_before"], unique=False)
 
     op.create_table(
@@ -640,8 +669,11 @@ def downgrade() -> None:
     op.drop_table("launchdocument")
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.drop_index("ix_delivery_status_due")
-        batch_op.drop_index(batch_op.f("ix_delivery_contact_id"))
-        batch_op.drop_index(batch_op.f("ix_delivery_broadcast_id"))
+        batch_op.drop_index(
+            "ix_delivery_broadcast",
+            sqlite_where=sa.text("broadcast_id IS NOT NULL"),
+            postgresql_where=sa.text("broadcast_id IS NOT NULL"),
+        )
 
     op.drop_table("delivery")
     with op.batch_alter_table("attachment", schema=None) as batch_op:

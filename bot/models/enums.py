@@ -9,6 +9,8 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     ZALO = "zalo"
     CONSOLE = "console"
+    # Not a chat: an enterprise's e-mail address, used only while it has no chat contact.
+    EMAIL = "email"
 
 
 class Role(StrEnum):
@@ -42,8 +44,8 @@ class DeliveryStatus(StrEnum):
 
     `expired`: a day-bound automatic message (reminder, commemoration prompt, phase notice,
     digest) not sent on the local day it was planned for; its wording ("today is the last
-    day") would be wrong later. `cancelled`: a deadline reminder whose item was submitted or
-    accepted before it went out. Neither is ever sent.
+    day") would be wrong later. `cancelled`: a deadline reminder or a staff nudge whose item
+    was submitted or accepted before it went out. Neither is ever sent.
     """
 
     PENDING = "pending"
@@ -56,10 +58,16 @@ class DeliveryStatus(StrEnum):
 
 
 class DeliveryKind(StrEnum):
+    """What an outbox message is; each has its class in `bot.notifications`."""
+
     REMINDER = "reminder"
+    NUDGE = "nudge"
     OBSERVANCE = "observance"
     PHASE_NOTICE = "phase_notice"
     DIGEST = "digest"
     BROADCAST = "broadcast"
     LAUNCH = "launch"
     NOTICE = "notice"
+    INVITE = "invite"
+    REVIEW_RESULT = "review_result"
+    CHAT_REPLY = "chat_reply"

@@ -28,13 +28,13 @@ from bot.i18n import N_, Translator
 from bot.models import (
     AuditEntry,
     Contact,
-    Delivery,
-    DeliveryKind,
     Enterprise,
     InviteCode,
     LinkAttempt,
     Role,
 )
+from bot.notifications.kinds import ChatReply
+from bot.notifications.outbox import enqueue
 from bot.services.contacts import STAFF_ROLES
 from bot.services.errors import DomainError
 from bot.settings import get_settings
@@ -213,9 +213,7 @@ def _alert_staff(session: Session, now: datetime) -> None:
         )
     ).all()
     for member in staff:
-        key = f"invite-guessing:{member.id}:{hour}"
-        if session.exec(select(Delivery.id).where(Delivery.dedupe_key == key)).first():
-            continue
+        assert member.id is not None
         t = Translator(member.language)
         text = t(
             "Warning: {n} wrong invite codes in the last hour from {accounts} chat accounts; "
@@ -224,16 +222,10 @@ def _alert_staff(session: Session, now: datetime) -> None:
             accounts=accounts,
             until=t.datetime(until.astimezone(get_settings().tz)),
         )
-        session.add(
-            Delivery(
-                dedupe_key=key,
-                kind=DeliveryKind.NOTICE,
-                contact_id=member.id,  # type: ignore[arg-type]
-                text=text,
-                not_before=now,
-                created_at=now,
-            )
-        )
+        # Written now, in the reader's language, and sent at once; the dedupe key (this
+        # hour, this person) keeps it to one notice an hour.
+        alert = ChatReply(body=text, reference=f"invite-guessing:{hour}")
+        enqueue(session, alert, [member.id], not_before=now)
     session.flush()
 
 

@@ -15,10 +15,12 @@ from sqlmodel import Session, col, select
 from alembic import command
 from bot.cli import cli
 from bot.migrations import alembic_config
-from bot.models import AuditEntry, Channel, Contact, Delivery, DeliveryKind, DeliveryStatus
+from bot.models import AuditEntry, Channel, Contact, Delivery, DeliveryStatus
+from bot.notifications.kinds import ChatReply
+from bot.notifications.outbox import enqueue
 from bot.settings import get_settings
 from scheduler.clock import FakeClock
-from scheduler.outbox import Dispatcher, OutboxItem, enqueue_many
+from scheduler.outbox import Dispatcher
 from scheduler.requeue import RequeueFilter, requeue
 from tests.scheduler.conftest import WORKDAY_10AM, make_contacts
 from tests.scheduler.fakes import FakeSender
@@ -42,28 +44,35 @@ def run(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
 
 
 def _failed_outbox(engine: Engine) -> list[int]:
-    """Reminders of campaigns 7 and 8 on 06/01 and 07/01, a broadcast; all failed; one
-    unreachable reminder; one sent."""
+    """Messages of campaigns 7 and 8 due 06/01 and 07/01, and one without a campaign; all
+    failed but one unreachable and one sent. Stored-text replies, so each is known by its
+    words; the campaign column is what `--campaign` reads."""
     ids = make_contacts(engine, 6)
     day1, day2 = WORKDAY_10AM, WORKDAY_10AM + timedelta(days=1)
-    items = [
-        OutboxItem(DeliveryKind.REMINDER, ids[0], "r7a", "reminder:7:report:1:2025-01-06", day1),
-        OutboxItem(DeliveryKind.REMINDER, ids[1], "r7b", "reminder:7:report:2:2025-01-07", day2),
-        OutboxItem(DeliveryKind.REMINDER, ids[2], "r8", "reminder:8:report:3:2025-01-06", day1),
-        OutboxItem(DeliveryKind.BROADCAST, ids[3], "b", "broadcast:1:4", day1),
-        OutboxItem(DeliveryKind.REMINDER, ids[4], "gone", "reminder:7:report:5:2025-01-06", day1),
-        OutboxItem(DeliveryKind.REMINDER, ids[5], "ok", "reminder:7:report:6:2025-01-06", day1),
+    rows = [  # (contact, words, due, campaign)
+        (ids[0], "r7a", day1, 7),
+        (ids[1], "r7b", day2, 7),
+        (ids[2], "r8", day1, 8),
+        (ids[3], "b", day1, None),
+        (ids[4], "gone", day1, 7),
+        (ids[5], "ok", day1, 7),
     ]
     with Session(engine) as session:
-        enqueue_many(session, items)
-        session.execute(update(Delivery).values(status=DeliveryStatus.FAILED, attempts=6))
+        for contact, words, due, _campaign in rows:
+            enqueue(session, ChatReply(body=words, reference=words), [contact], not_before=due)
+        for _contact, words, _due, campaign in rows:
+            session.execute(
+                update(Delivery)
+                .where(col(Delivery.body) == words)
+                .values(campaign_id=campaign, status=DeliveryStatus.FAILED, attempts=6)
+            )
         session.execute(
             update(Delivery)
-            .where(col(Delivery.text) == "gone")
+            .where(col(Delivery.body) == "gone")
             .values(status=DeliveryStatus.UNREACHABLE)
         )
         session.execute(
-            update(Delivery).where(col(Delivery.text) == "ok").values(status=DeliveryStatus.SENT)
+            update(Delivery).where(col(Delivery.body) == "ok").values(status=DeliveryStatus.SENT)
         )
         session.execute(update(Contact).where(col(Contact.id) == ids[4]).values(reachable=False))
         session.commit()
@@ -72,7 +81,7 @@ def _failed_outbox(engine: Engine) -> list[int]:
 
 def _statuses(engine: Engine) -> dict[str, tuple[str, int]]:
     with Session(engine) as session:
-        return {d.text: (d.status, d.attempts) for d in session.exec(select(Delivery))}
+        return {d.body: (d.status, d.attempts) for d in session.exec(select(Delivery))}
 
 
 def test_retry_by_campaign_kind_and_day(engine: Engine, run: Invoke) -> None:
@@ -89,12 +98,14 @@ def test_retry_by_campaign_kind_and_day(engine: Engine, run: Invoke) -> None:
     assert statuses["r7a"] == ("pending", 0)
     assert statuses["r7b"] == ("failed", 6) and statuses["r8"] == ("failed", 6)
 
-    assert run("outbox", "retry", "--kind", "broadcast").exit_code == 0
+    assert run("outbox", "retry", "--campaign", "8").exit_code == 0
+    assert _statuses(engine)["r8"] == ("pending", 0)
+    assert run("outbox", "retry", "--kind", "chat_reply").exit_code == 0
     assert _statuses(engine)["b"] == ("pending", 0)
     assert _statuses(engine)["ok"] == ("sent", 6)  # sent messages are never touched
     with Session(engine) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.action == "outbox.retry")).all()
-    assert [e.after["requeued"] for e in entries] == [1, 1]
+    assert [e.after["requeued"] for e in entries] == [1, 1, 2]
 
 
 def test_retry_unreachable_makes_the_contact_reachable(engine: Engine, run: Invoke) -> None:
@@ -123,8 +134,5 @@ async def test_requeued_messages_are_sent(engine: Engine, settings) -> None:
     dispatcher = Dispatcher(engine, {Channel.TELEGRAM: sender}, FakeClock(now), settings, "d")
     while await dispatcher.run_once():
         pass
-    # The broadcast and the 07/01 reminder go out; reminders of a past day expire rather
-    # than arrive a day late saying "today is the last day".
-    assert sorted(text for _chat, text in sender.sent) == ["b", "r7b"]
-    statuses = _statuses(engine)
-    assert statuses["r7a"][0] == statuses["r8"][0] == "expired"
+    assert sorted(text for _chat, text in sender.sent) == ["b", "r7a", "r7b", "r8"]
+    assert {status for status, _ in _statuses(engine).values()} == {"sent", "unreachable"}

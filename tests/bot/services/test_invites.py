@@ -226,12 +226,12 @@ def test_a_global_limit_stops_guessing_across_accounts_and_alerts_staff(
         )
     notices = session.exec(select(Delivery).order_by(Delivery.contact_id)).all()
     assert [(d.contact_id, d.kind) for d in notices] == [
-        (admin.id, DeliveryKind.NOTICE),
-        (staff.id, DeliveryKind.NOTICE),
+        (admin.id, DeliveryKind.CHAT_REPLY),  # written in the reader's language, sent at once
+        (staff.id, DeliveryKind.CHAT_REPLY),
     ]
-    assert "30 mã mời sai" in notices[0].text and "6 tài khoản" in notices[0].text
-    assert "10:00 03/03/2025" in notices[0].text  # local time, an hour after the first try
-    assert "30 wrong invite codes" in notices[1].text
+    assert "30 mã mời sai" in notices[0].body and "6 tài khoản" in notices[0].body
+    assert "10:00 03/03/2025" in notices[0].body  # local time, an hour after the first try
+    assert "30 wrong invite codes" in notices[1].body
     # A new account with the right code waits too; the guesses stopped being counted.
     officer = _contact(session, "real-officer")
     paused = _try(session, officer, invite.code, NOW + timedelta(minutes=10))
