@@ -309,18 +309,19 @@ def test_an_xlsx_with_a_raw_control_character_is_refused_whole(
 ) -> None:
     """No spreadsheet writes a raw control character into its XML: such a file is refused
     with the usual message (it used to escape as an XML ParseError), and nothing changes."""
-    from openpyxl.cell.cell import Cell
+    import zipfile
 
     wb = Workbook()
     ws = wb.active
     ws.append(["MST", "Tên"])
     ws.append(["0100109106", "Viettel"])
-    ws.append(["0300588569", "x"])
-    cell = ws.cell(row=3, column=2)
-    assert isinstance(cell, Cell)
-    cell._value = "Công ty\x01Xấu"  # openpyxl refuses to set it; a hostile file has it anyway
-    path = tmp_path / "nul.xlsx"
-    wb.save(path)
+    ws.append(["0300588569", "Công ty CTRLMARK Xấu"])
+    clean = tmp_path / "clean.xlsx"
+    wb.save(clean)
+    path = tmp_path / "nul.xlsx"  # openpyxl refuses to write it; a hostile file has it anyway
+    with zipfile.ZipFile(clean) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename).replace(b"CTRLMARK", b"\x01"))
     with pytest.raises(ImportFileError):
         import_enterprises(session, org, path)
     session.rollback()
