@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format i18n bench clean migration lock
+.PHONY: run test lint format i18n bench soak clean migration lock
 
 # requirements.lock pins (with hashes) every package of the runtime and the dev extra, so a fresh
 # machine installs exactly what CI tested; the project itself then goes in without resolving.
@@ -46,6 +46,11 @@ i18n: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The hostile-load and fault tests at the issue's full size (docs/RELIABILITY.md): 1,100
+# half-sent connections against 1,024 files, 300 webhook updates then SIGKILL.
+soak: $(STAMP)
+	THIDUA_SOAK=1 $(BIN)/pytest -q -s -p no:cacheprovider tests/channels/test_web_hardening.py tests/channels/test_inbox.py -k "attack or sigkill or sigterm"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -93,6 +93,9 @@ def measure_once(
             "THIDUA_PLANNING_TIME": "00:00" if plan else "23:59:59",
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_API_BASE_URL": fake.base_url,
+            # The health server runs in polling mode too: a free loopback port, never 8080.
+            "THIDUA_WEB_HOST": "127.0.0.1",
+            "THIDUA_WEB_PORT": "0",
         }
         for name in ("TELEGRAM_WEBHOOK_URL", "ZALO_BOT_TOKEN", "ZALO_WEBHOOK_URL"):
             env.pop(name, None)

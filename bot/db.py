@@ -44,11 +44,31 @@ def get_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def begin_atomic(session: Session) -> None:
+    """Make what `session` does from now on one transaction, on SQLite too.
+
+    Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT
+    issued first (the services' `begin_nested()` guards against a duplicate) starts a
+    transaction of its own, and releasing it commits: `campaign create` interrupted after the
+    campaign row left a campaign with no phases. An explicit BEGIN IMMEDIATE (waiting for the
+    write lock under the busy timeout) puts every savepoint inside one transaction that the
+    session's commit or rollback ends. PostgreSQL needs nothing: SQLAlchemy begins there.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw: Any = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """One unit of work, atomic on both databases: committed on success, rolled back on any
+    error or interruption (Ctrl-C included)."""
     with Session(engine, expire_on_commit=False) as session:
         try:
+            begin_atomic(session)
             yield session
             session.commit()
         except BaseException:

@@ -2,7 +2,9 @@
 
 - Telegram: long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set;
 - Zalo: getUpdates polling, or a webhook when ZALO_WEBHOOK_URL is set (they are exclusive);
-- uvicorn with `bot.web` when any webhook is set (THIDUA_WEB_HOST:THIDUA_WEB_PORT);
+- uvicorn with `bot.web` (THIDUA_WEB_HOST:THIDUA_WEB_PORT) in every mode: the webhooks when
+  set, `/healthz` and `/readyz` always; hardened by `bot.webserver` (read deadlines, a
+  connection cap below the file limit, rate-limited logs);
 - the conversation engine, shared by the channels;
 - the scheduler (`scheduler.service.start(settings, senders)`), with one Sender per channel;
 - THIDUA_ADMINS made admins of the (first) board, as the console does at start-up.
@@ -25,6 +27,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import uvicorn
@@ -39,6 +42,7 @@ from bot.channels.telegram import (
 )
 from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient, ZaloSender
 from bot.db import get_engine
+from bot.inbox import Inbox
 from bot.messaging import Sender, SendError
 from bot.models.enums import Channel
 from bot.services.chat_links import BotNames
@@ -51,9 +55,18 @@ from bot.web import (
     telegram_secret,
     zalo_secret,
 )
+from bot.webserver import (
+    RateLimitedLogFilter,
+    RefusalCounter,
+    connection_cap,
+    guarded_protocol,
+    raise_file_limit,
+)
 
 log = logging.getLogger(__name__)
 
+DRAIN_SECONDS = 20.0  # SIGTERM: updates in hand get this long (compose: stop_grace_period 30s)
+BACKLOG = 64  # below webserver.FILE_RESERVE: one accept burst never exhausts the files
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -65,15 +78,32 @@ class ServeError(click.ClickException):
 
 
 class RedactingFilter(logging.Filter):
-    """Replaces secrets (bot tokens, webhook secrets) in a record's message and traceback."""
+    """Replaces secrets (bot tokens, webhook secrets) in a record's message and traceback.
 
-    def __init__(self, secrets: list[str]) -> None:
+    `public` values (the webhook and API hosts) are never redacted, even when a secret
+    happens to be part of one: `https://bot.example.vn/telegram/webhook` must stay readable
+    in the log, not become `https://bot***/telegram/webhook`.
+    """
+
+    def __init__(self, secrets: list[str], public: list[str] | None = None) -> None:
         super().__init__()
         self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self.public = sorted(
+            {p for p in public or () if p and any(s in p for s in self.secrets)},
+            key=len,
+            reverse=True,
+        )
 
     def redact(self, value: str) -> str:
+        kept: list[str] = []
+        for public in self.public:
+            if public in value:
+                value = value.replace(public, f"\x00{len(kept)}\x00")
+                kept.append(public)
         for secret in self.secrets:
             value = value.replace(secret, "***")
+        for index, public in enumerate(kept):
+            value = value.replace(f"\x00{index}\x00", public)
         return value
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -102,6 +132,17 @@ def _secrets(settings: Settings) -> list[str]:
     return [v for v in values if v]
 
 
+def _public_hosts(settings: Settings) -> list[str]:
+    """The hosts of the configured URLs: public, whatever a secret looks like."""
+    urls = [
+        settings.telegram_webhook_url,
+        settings.zalo_webhook_url,
+        settings.telegram_api_base_url,
+        settings.zalo_api_base_url,
+    ]
+    return [urlsplit(url).netloc for url in urls if url and urlsplit(url).netloc]
+
+
 @contextlib.contextmanager
 def redacted_logging(settings: Settings) -> Iterator[RedactingFilter]:
     """Configure logging if nobody did, redact secrets on every handler, quiet httpx (it logs
@@ -111,9 +152,11 @@ def redacted_logging(settings: Settings) -> Iterator[RedactingFilter]:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-    redactor = RedactingFilter(_secrets(settings))
+    redactor = RedactingFilter(_secrets(settings), _public_hosts(settings))
+    limiter = RateLimitedLogFilter()
     handlers = list(root.handlers)
     for handler in handlers:
+        handler.addFilter(limiter)
         handler.addFilter(redactor)
     quiet = [logging.getLogger(name) for name in ("httpx", "httpcore")]
     levels = [logger.level for logger in quiet]
@@ -124,6 +167,7 @@ def redacted_logging(settings: Settings) -> Iterator[RedactingFilter]:
     finally:
         for handler in handlers:
             handler.removeFilter(redactor)
+            handler.removeFilter(limiter)
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
 
@@ -165,7 +209,7 @@ def _bind(host: str, port: int) -> socket.socket:
         raise ServeError(
             f"THIDUA_WEB_HOST/THIDUA_WEB_PORT: cannot listen on {host}:{port}: {exc.strerror}"
         ) from exc
-    sock.listen(128)
+    sock.listen(BACKLOG)
     sock.setblocking(False)
     return sock
 
@@ -177,7 +221,19 @@ async def _start_web(
     sock: socket.socket,
     tasks: dict[str, asyncio.Task[Any]],
 ) -> None:
-    config = uvicorn.Config(app, log_level="info", lifespan="off", access_log=False)
+    cap = connection_cap(settings.web_max_connections, raise_file_limit())
+    protocol = guarded_protocol(
+        settings.web_header_timeout, settings.web_body_timeout, cap, RefusalCounter()
+    )
+    config = uvicorn.Config(
+        app,
+        http=protocol,
+        log_level="info",
+        lifespan="off",
+        access_log=False,
+        backlog=BACKLOG,
+        timeout_keep_alive=5,
+    )
     server = _Uvicorn(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="web")
     tasks["web server"] = task
@@ -190,7 +246,30 @@ async def _start_web(
     stack.push_async_callback(stop_web)
     while not server.started and not task.done():
         await asyncio.sleep(0.01)
-    log.info("web server listening on %s:%s", settings.web_host, sock.getsockname()[1])
+    log.info(
+        "web server listening on %s:%s (at most %d connections)",
+        settings.web_host,
+        sock.getsockname()[1],
+        cap,
+    )
+
+
+async def _start_inbox(
+    stack: AsyncExitStack, inbox: Inbox, tasks: dict[str, asyncio.Task[Any]]
+) -> None:
+    """Sweep what a stopped instance left in the inbox; on the way out (after the web server
+    stopped taking webhooks, before the channels stop) finish the updates in hand."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(inbox.run(stop), name="inbox")
+    tasks["inbox"] = task
+
+    async def stop_inbox() -> None:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await inbox.drain(DRAIN_SECONDS)
+
+    stack.push_async_callback(stop_inbox)
 
 
 async def _start_zalo(
@@ -331,11 +410,11 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
     tasks: dict[str, asyncio.Task[Any]] = {}
     senders: dict[Channel, Sender] = {}
     async with AsyncExitStack() as stack:
-        sock: socket.socket | None = None
-        if settings.telegram_webhook_url or settings.zalo_webhook_url or settings.public_url:
-            # Listen first: a busy port must fail before any webhook points at us.
-            sock = _bind(settings.web_host, settings.web_port)
-            stack.callback(sock.close)
+        # The web server runs in every mode (health and readiness for the container's
+        # HEALTHCHECK even when polling). Listen first: a busy port must fail before any
+        # webhook points at us.
+        sock = _bind(settings.web_host, settings.web_port)
+        stack.callback(sock.close)
         telegram_app = None
         zalo_channel: ZaloChannel | None = None
         if settings.telegram_bot_token:
@@ -365,13 +444,18 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
             senders[Channel.EMAIL] = build_email_sender(
                 get_engine(settings.database_url), settings, names
             )
-        if sock is not None:
-            app = create_app(
-                settings,
-                telegram_app if settings.telegram_webhook_url else None,
-                zalo_channel if settings.zalo_webhook_url else None,
-            )
-            await _start_web(stack, settings, app, sock, tasks)
+        inbox = None
+        if settings.telegram_webhook_url or settings.zalo_webhook_url:
+            inbox = Inbox(get_engine(settings.database_url))
+        app = create_app(
+            settings,
+            telegram_app if settings.telegram_webhook_url else None,
+            zalo_channel if settings.zalo_webhook_url else None,
+            inbox,
+        )
+        if inbox is not None:
+            await _start_inbox(stack, inbox, tasks)
+        await _start_web(stack, settings, app, sock, tasks)
         await _start_scheduler(stack, settings, senders)
         log.info("Thi đua Bot is running (%s)", ", ".join(str(c) for c in senders))
 

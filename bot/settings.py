@@ -140,7 +140,24 @@ class Settings(BaseSettings):
     )
     web_host: str = Field("0.0.0.0", validation_alias=AliasChoices("THIDUA_WEB_HOST", "web_host"))
     web_port: int = Field(
-        8080, ge=1, le=65535, validation_alias=AliasChoices("THIDUA_WEB_PORT", "web_port")
+        8080, ge=0, le=65535, validation_alias=AliasChoices("THIDUA_WEB_PORT", "web_port")
+    )
+    web_header_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        validation_alias=AliasChoices("THIDUA_WEB_HEADER_TIMEOUT", "web_header_timeout"),
+    )
+    web_body_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        validation_alias=AliasChoices("THIDUA_WEB_BODY_TIMEOUT", "web_body_timeout"),
+    )
+    web_max_connections: int = Field(
+        512,
+        ge=8,
+        validation_alias=AliasChoices("THIDUA_WEB_MAX_CONNECTIONS", "web_max_connections"),
     )
     public_url: str | None = Field(
         None, validation_alias=AliasChoices("THIDUA_PUBLIC_URL", "public_url")

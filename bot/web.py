@@ -1,11 +1,14 @@
-"""The ASGI app for the platforms' webhooks and the health check.
+"""The ASGI app for the platforms' webhooks, the health check and the readiness check.
 
 Both webhooks authenticate the platform by a shared secret header compared in constant time;
 a wrong or missing secret gets 403 and nothing is read further. A body that is not a JSON
-object is logged and answered 200: the platforms redeliver until they get a 2xx, and garbage
-redelivered forever helps nobody. Telegram updates go on the PTB application's update queue
-(python-telegram-bot's custom-webhook pattern); Zalo events are handled before answering, so a
-crash mid-way means the platform delivers the event again (the engine dedupes by message id).
+object (or is nested too deep to read) is logged and answered 200: the platforms redeliver
+until they get a 2xx, and garbage redelivered forever helps nobody.
+
+An update is written to the inbox (`bot.inbox`, a table in the same database) and committed
+before the 200 goes out, then processed from there: Telegram never redelivers an update it
+got a 200 for, so a crash after answering must not lose it. When the inbox cannot be written
+the answer is 503 and the platform tries again later.
 
 Without a configured secret, one is derived from the bot token (HMAC), so every instance of a
 multi-instance deployment registers and checks the same value.
@@ -31,6 +34,8 @@ from telegram.ext import Application
 
 from bot.channels.zalo import ZaloChannel
 from bot.db import get_engine
+from bot.inbox import Inbox
+from bot.models.enums import Channel
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,8 +101,10 @@ async def _read_body(request: Request) -> bytes | None:
 def _json_object(body: bytes, source: str) -> dict[str, Any] | None:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        log.warning("%s webhook: malformed JSON skipped (%d bytes)", source, len(body))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a body nested thousands of levels deep is no update either, and a
+        # 500 would make the platform redeliver it for ever.
+        log.warning("%s webhook: unreadable JSON skipped (%d bytes)", source, len(body))
         return None
     if not isinstance(data, dict):
         log.warning("%s webhook: body is not a JSON object; skipped", source)
@@ -108,6 +115,7 @@ def _json_object(body: bytes, source: str) -> dict[str, Any] | None:
 _FORBIDDEN = {"ok": False, "error": "forbidden"}
 _TOO_LARGE = {"ok": False, "error": "too large"}
 _OK = {"ok": True}
+_UNAVAILABLE = {"ok": False, "error": "try again later"}
 
 
 async def _webhook_json(
@@ -136,13 +144,47 @@ def _database_reachable(url: str) -> bool:
         return False
 
 
+def _migrations_current(url: str) -> bool | None:
+    """True when the database is at the code's newest Alembic revision; None if unreachable."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from bot.migrations import alembic_config
+
+    try:
+        heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+        with get_engine(url).connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as exc:
+        log.warning("readiness check: database unreachable: %s", type(exc).__name__)
+        return None
+    return current == heads
+
+
+async def _store(inbox: Inbox, channel: str, data: dict[str, Any]) -> Response:
+    """200 once the update is committed to the inbox; 503 (deliver again) when it is not."""
+    try:
+        await inbox.accept(channel, json.dumps(data, ensure_ascii=False))
+    except Exception as exc:
+        log.warning("%s webhook: inbox not written (%s); answered 503", channel, type(exc).__name__)
+        return JSONResponse(_UNAVAILABLE, status_code=503)
+    return JSONResponse(_OK)
+
+
 def create_app(
     settings: Settings,
     telegram_application: Application[Any, Any, Any, Any, Any, Any] | None = None,
     zalo_handler: ZaloChannel | None = None,
+    inbox: Inbox | None = None,
 ) -> Starlette:
-    """The webhook app; a channel's route exists only when that channel is given."""
+    """The web app; a channel's webhook route exists only when that channel is given.
+
+    `inbox` is where webhook updates are kept until processed (`serve()` passes the one it
+    sweeps and drains); by default one on the settings' database.
+    """
     routes: list[BaseRoute] = []
+    if inbox is None and (telegram_application is not None or zalo_handler is not None):
+        inbox = Inbox(get_engine(settings.database_url))
 
     async def healthz(request: Request) -> JSONResponse:
         ok = await asyncio.to_thread(_database_reachable, settings.database_url)
@@ -154,11 +196,29 @@ def create_app(
         }
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready to take traffic: the database answers and its schema is the code's."""
+        current = await asyncio.to_thread(_migrations_current, settings.database_url)
+        body = {
+            "status": "ok" if current else "error",
+            "database": "unreachable" if current is None else "ok",
+            "migrations": "current" if current else ("unknown" if current is None else "behind"),
+        }
+        return JSONResponse(body, status_code=200 if current else 503)
+
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    routes.append(Route("/readyz", readyz, methods=["GET"]))
 
     if telegram_application is not None:
+        assert inbox is not None
         application = telegram_application
         expected_telegram = telegram_secret(settings)
+        telegram_inbox = inbox
+
+        async def process_telegram(payload: dict[str, Any]) -> None:
+            await application.process_update(Update.de_json(payload, application.bot))
+
+        telegram_inbox.register(str(Channel.TELEGRAM), process_telegram)
 
         async def telegram_webhook(request: Request) -> Response:
             data = await _webhook_json(
@@ -171,21 +231,23 @@ def create_app(
             except Exception as exc:
                 log.warning("Telegram webhook: unreadable update skipped (%s)", type(exc).__name__)
                 return JSONResponse(_OK)
-            await application.update_queue.put(update)
-            return JSONResponse(_OK)
+            del update  # read once to refuse what is no update; processed from the inbox
+            return await _store(telegram_inbox, str(Channel.TELEGRAM), data)
 
         routes.append(Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]))
 
     if zalo_handler is not None:
+        assert inbox is not None
         channel = zalo_handler
         expected_zalo = zalo_secret(settings)
+        zalo_inbox = inbox
+        zalo_inbox.register(str(Channel.ZALO), channel.process)
 
         async def zalo_webhook(request: Request) -> Response:
             data = await _webhook_json(request, ZALO_SECRET_HEADER, expected_zalo, "Zalo")
             if isinstance(data, Response):
                 return data
-            await channel.process(data)
-            return JSONResponse(_OK)
+            return await _store(zalo_inbox, str(Channel.ZALO), data)
 
         routes.append(Route(ZALO_PATH, zalo_webhook, methods=["POST"]))
 
@@ -193,7 +255,9 @@ def create_app(
         from bot.webapp import routes as web_pages  # the pages exist only when public
 
         routes.extend(web_pages(settings))
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    app.state.inbox = inbox
+    return app
 
 
 def _peer(request: Request) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator, fold
 from bot.messaging import FileFetcher, Incoming, Reply
@@ -64,9 +64,6 @@ from conversations.registry import Registry, default_registry
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-# Platforms redeliver an update within hours; a week of update keys is plenty to dedupe.
-KEEP_PROCESSED = timedelta(days=7)
-PRUNE_EVERY = 1000  # messages handled by one instance between two clean-ups
 _OFFERED = "_offered"
 _NUMBERED = "_numbered"
 _LABELS = "_labels"
@@ -167,7 +164,6 @@ class Engine:
         self.settings = settings
         self.registry = registry if registry is not None else default_registry()
         self.clock = clock
-        self._handled = 0
 
     # ----------------------------------------------------------------- entry point
     async def handle(self, incoming: Incoming, files: FileFetcher | None = None) -> list[Reply]:
@@ -180,11 +176,7 @@ class Engine:
                 if await asyncio.to_thread(self._seen, incoming):
                     return []
                 staged, file_error = await self._stage(incoming, files)
-            replies = await asyncio.to_thread(self._handle_sync, incoming, staged, file_error)
-            self._handled += 1
-            if self._handled % PRUNE_EVERY == 0:
-                await asyncio.to_thread(self.prune)
-            return replies
+            return await asyncio.to_thread(self._handle_sync, incoming, staged, file_error)
         except Exception:
             logger.exception("conversation failed for %s:%s", incoming.channel, incoming.user_id)
             t = Translator(incoming.language_hint or self.settings.locale)
@@ -284,21 +276,6 @@ class Engine:
         mime = info.mime_type or (mimetypes.guess_type(name)[0] or "")
         shown = shown_name(info.file_name or name) or name
         return StagedFile(path, shown[:255], mime, size, info.is_photo), None
-
-    def prune(self) -> int:
-        """Forget update keys older than KEEP_PROCESSED and expired conversations.
-
-        Run now and then by the engine itself; returns how many rows went.
-        """
-        now = self.clock()
-        try:
-            with Session(self.db) as session:
-                gone = prune_bookkeeping(session, now)
-                session.commit()
-            return gone
-        except Exception:
-            logger.exception("pruning the conversation bookkeeping failed")
-            return 0
 
     # ------------------------------------------------------------ the transaction
     def _handle_sync(
@@ -742,17 +719,6 @@ class Engine:
         state.step = history.pop()
         state.history = history
         return self._reask(ctx, state, flow, [])
-
-
-def prune_bookkeeping(session: Session, now: datetime) -> int:
-    """Delete processed-update keys older than KEEP_PROCESSED and expired states."""
-    updates = session.execute(
-        delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < now - KEEP_PROCESSED)
-    )
-    states = session.execute(
-        delete(ConversationState).where(col(ConversationState.expires_at) <= now)
-    )
-    return int(getattr(updates, "rowcount", 0) or 0) + int(getattr(states, "rowcount", 0) or 0)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -86,8 +86,10 @@ from bot.notifications.kinds import (
 from bot.notifications.render import Rendered, render
 from bot.services.calendar import is_working_day
 from bot.settings import Settings
+from scheduler.channel_health import ChannelHealth
 from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig, channel_rate
+from scheduler.db_retry import retry_through_blips
 from scheduler.ratelimit import ChatSpacing, PausedTooLong, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -222,6 +224,7 @@ class Dispatcher:
             for channel in self.senders
         }
         self._spacing = ChatSpacing(self.config.per_chat_interval_seconds)
+        self.health = ChannelHealth()
         self._postgres = db_engine.dialect.name == "postgresql"
 
     # -- time
@@ -551,6 +554,7 @@ class Dispatcher:
                     return _Outcome(job.id, DeliveryStatus.FAILED, attempts, last_error=error)
                 if not isinstance(exc, TransientError):
                     log.exception("delivery %s: unexpected error from the sender", job.id)
+                self.health.failed(str(job.channel), job.chat_id)
                 if attempts >= self.config.max_attempts:
                     return _Outcome(job.id, DeliveryStatus.FAILED, attempts, last_error=error)
                 return _Outcome(
@@ -562,6 +566,7 @@ class Dispatcher:
                 )
             finally:
                 self._spacing.sent(job.chat_id)
+            self.health.ok(str(job.channel))
             return _Outcome(job.id, DeliveryStatus.SENT, attempts, sent_at=self.clock.now())
 
     def _ready_channels(self) -> list[str]:
@@ -569,6 +574,7 @@ class Dispatcher:
             channel.value
             for channel, limiter in self._limiters.items()
             if limiter.paused_for() <= self.config.max_inline_pause_seconds
+            and self.health.claimable(str(channel))
         ]
 
     async def run_once(self, max_batch: int | None = None) -> int:
@@ -584,7 +590,14 @@ class Dispatcher:
             return swept.total
         gate = asyncio.Semaphore(self.config.concurrency)
         outcomes = await asyncio.gather(*(self._send_one(job, gate) for job in jobs))
-        await asyncio.to_thread(self._record, list(outcomes))
+        # Retried through a database blip (a failed write here meant the whole batch was
+        # claimed again and sent twice); bounded by the claim timeout.
+        results = list(outcomes)
+        await retry_through_blips(
+            lambda: self._record(results),
+            what=f"outbox {self.instance_id}: recording {len(results)} results",
+            within=self.config.claim_timeout_seconds * 0.9,
+        )
         self._spacing.forget_idle()
         return len(jobs) + swept.total
 

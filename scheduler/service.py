@@ -19,10 +19,11 @@ import socket
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -30,6 +31,7 @@ from bot.db import get_engine
 from bot.messaging import Sender
 from bot.models import Channel
 from bot.services.attachments import prune_orphans
+from bot.services.bookkeeping import prune_bookkeeping
 from bot.settings import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.config import SchedulerConfig
@@ -39,6 +41,8 @@ from scheduler.planner import PlanResult, plan_day
 log = logging.getLogger(__name__)
 
 PLANNING_JOB_ID = "daily-planning"
+PRUNING_JOB_ID = "prune-bookkeeping"
+PRUNING_INTERVAL_MINUTES = 60
 
 
 def default_instance_id() -> str:
@@ -99,6 +103,26 @@ class SchedulerHandle:
             removed = prune_orphans(session, self.settings.files_dir, self.clock.now())
         if removed:
             log.info("pruned %d unused files under %s", len(removed), self.settings.files_dir)
+
+    async def prune(self) -> int:
+        """Forget week-old update keys and expired conversations (bot.services.bookkeeping)."""
+
+        def work() -> int:
+            with Session(self.engine) as session:
+                gone = prune_bookkeeping(session, self.clock.now())
+                session.commit()
+                return gone
+
+        gone = await asyncio.to_thread(work)
+        if gone:
+            log.info("pruned %d processed-update keys and expired conversations", gone)
+        return gone
+
+    async def _pruning_job(self) -> None:
+        try:
+            await self.prune()
+        except Exception:
+            log.exception("pruning the conversation bookkeeping failed; it runs again in an hour")
 
     async def wait_catch_up(self) -> PlanResult | None:
         """The start-up catch-up run's result (None when none was needed)."""
@@ -165,6 +189,19 @@ def start(
         coalesce=True,
         max_instances=1,
         misfire_grace_time=None,  # late is better than never: planning is idempotent
+    )
+    scheduler.add_job(
+        handle._pruning_job,
+        IntervalTrigger(
+            minutes=PRUNING_INTERVAL_MINUTES,
+            start_date=clock.now() + timedelta(minutes=PRUNING_INTERVAL_MINUTES),
+            timezone=settings.tz,
+        ),
+        id=PRUNING_JOB_ID,
+        name="forget old update keys and expired conversations",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,  # idempotent: late is fine
     )
     scheduler.start()
     local_now = clock.now().astimezone(settings.tz)

@@ -36,6 +36,14 @@ def _pg_available() -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _loopback_web_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve()` always runs its web server (health checks in every mode): in tests it
+    listens on a free loopback port unless a test says otherwise, never on 0.0.0.0:8080."""
+    monkeypatch.setenv("THIDUA_WEB_HOST", "127.0.0.1")
+    monkeypatch.setenv("THIDUA_WEB_PORT", "0")
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, with the models' tables."""

@@ -38,7 +38,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.common import ChatLocks, FileTooLarge, Handler, apology, split_text
+from bot.channels.common import (
+    ChatLocks,
+    FileTooLarge,
+    Handler,
+    apology,
+    send_with_retries,
+    split_text,
+)
 from bot.i18n import LANGUAGES, N_, Translator
 from bot.messaging import (
     Incoming,
@@ -90,6 +97,13 @@ async def send_reply(bot: TelegramBot, chat_id: int | str, reply: Reply) -> list
 
     The keyboard goes on the last message so it stays next to the question. A text short
     enough for a caption travels with the attachment instead of as a separate message.
+
+    Each attachment is sent on its own: a photo Telegram refuses (PHOTO_INVALID_DIMENSIONS:
+    a 600-dpi A4 scan is 4961×7016) goes again as a document, and an attachment refused even
+    so does not stop the rest. If the message meant to carry the question (caption and
+    keyboard) could not be sent, the question goes as a text of its own: a step is never left
+    without its question. The refusal is then raised (BadRequest) once everything that could
+    go out went out, so the outbox records the delivery as failed instead of repeating it.
     """
     markup = keyboard(reply)
     attachments: list[tuple[str, Path]] = []
@@ -110,18 +124,44 @@ async def send_reply(bot: TelegramBot, chat_id: int | str, reply: Reply) -> list
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1 and not attachments
         sent.append(await bot.send_message(chat_id, chunk, reply_markup=markup if last else None))
+    refused: BadRequest | None = None
+    question_lost = False
     for index, (kind, path) in enumerate(attachments):
         last = index == len(attachments) - 1
         kwargs: dict[str, Any] = {
             "caption": caption if index == 0 else None,
             "reply_markup": markup if last else None,
         }
-        with path.open("rb") as fh:
-            if kind == "document":
-                sent.append(await bot.send_document(chat_id, fh, filename=path.name, **kwargs))
-            else:
-                sent.append(await bot.send_photo(chat_id, fh, filename=path.name, **kwargs))
+        try:
+            sent.append(await _send_attachment(bot, chat_id, kind, path, kwargs))
+        except BadRequest as exc:
+            log.warning("chat %s: %s %s refused: %s", chat_id, kind, path.name, exc)
+            refused = exc
+            question_lost |= bool(kwargs["caption"]) or kwargs["reply_markup"] is not None
+    if question_lost:
+        again = split_text(reply.text, TEXT_LIMIT) or ["…"]
+        for index, chunk in enumerate(again):
+            last = index == len(again) - 1
+            sent.append(
+                await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+            )
+    if refused is not None:
+        raise refused
     return sent
+
+
+async def _send_attachment(
+    bot: TelegramBot, chat_id: int | str, kind: str, path: Path, kwargs: dict[str, Any]
+) -> Message:
+    """One document or photo; a photo the platform refuses goes again as a document."""
+    if kind == "photo":
+        try:
+            with path.open("rb") as fh:
+                return await bot.send_photo(chat_id, fh, filename=path.name, **kwargs)
+        except BadRequest as exc:
+            log.info("chat %s: photo %s refused (%s); sent as a document", chat_id, path.name, exc)
+    with path.open("rb") as fh:
+        return await bot.send_document(chat_id, fh, filename=path.name, **kwargs)
 
 
 def _command_text(text: str) -> str:
@@ -299,15 +339,16 @@ class TelegramChannel:
             await self.deliver(context.bot, incoming.chat_id, replies)
 
     async def deliver(self, bot: TelegramBot, chat_id: str, replies: Sequence[Reply]) -> None:
+        """Each reply on its own, retried on 429 and 5xx; one refused does not stop the next."""
+        sender = TelegramSender(bot)
         for reply in replies:
             try:
-                await send_reply(bot, chat_id, reply)
-            except Forbidden:
+                await send_with_retries(sender, chat_id, reply)
+            except Unreachable:
                 log.info("chat %s blocked the bot; replies dropped", chat_id)
                 return
-            except (TelegramError, OSError) as exc:
+            except SendError as exc:
                 log.warning("could not reply to chat %s: %s", chat_id, exc)
-                return
 
 
 def build_application(

@@ -23,7 +23,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.channels.common import ChatLocks, FileTooLarge, Handler, apology, split_text
+from bot.channels.common import (
+    ChatLocks,
+    FileTooLarge,
+    Handler,
+    apology,
+    send_with_retries,
+    split_text,
+)
 from bot.i18n import Translator
 from bot.messaging import (
     Incoming,
@@ -46,6 +53,9 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024
 TEXT_EVENT = "message.text.received"
 IMAGE_EVENT = "message.image.received"
 UNSUPPORTED_EVENT = "message.unsupported.received"
+# Where the platform serves users' photos (its CDN) and its own domains; redirects go nowhere else.
+MEDIA_DOMAINS = ("zdn.vn", "zadn.vn", "zalo.me", "zaloapp.com", "zaloplatforms.com")
+MAX_REDIRECTS = 5
 
 
 class ZaloApiError(SendError):
@@ -264,20 +274,55 @@ def parse_update(payload: Any) -> Incoming | None:
     )
 
 
-class ZaloFileFetcher:
-    """Downloads a photo from the URL the platform gave (streamed, at most 20 MB)."""
+def media_host_allowed(url: str, base_url: str = DEFAULT_BASE_URL) -> bool:
+    """A photo URL (or a redirect's target) we may fetch: https on one of the platform's
+    media domains, or the configured API server itself (self-hosted gateway, tests)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    base = urlsplit(base_url)
+    if parts.scheme == base.scheme and parts.netloc.lower() == base.netloc.lower():
+        return True
+    return parts.scheme == "https" and any(
+        host == domain or host.endswith("." + domain) for domain in MEDIA_DOMAINS
+    )
 
-    def __init__(self, http: httpx.AsyncClient, max_bytes: int = DOWNLOAD_LIMIT) -> None:
+
+class ZaloFileFetcher:
+    """Downloads a photo from the URL the platform gave (streamed, at most 20 MB).
+
+    Redirects are followed by hand, at most `MAX_REDIRECTS`, and only to the platform's hosts
+    (`media_host_allowed`): a URL in an event must not make the bot fetch from an intranet
+    address or any other server.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        max_bytes: int = DOWNLOAD_LIMIT,
+        base_url: str = DEFAULT_BASE_URL,
+    ) -> None:
         self.http = http
         self.max_bytes = max_bytes
+        self.base_url = base_url
 
     async def fetch(self, file: IncomingFile, destination: Path) -> None:
         if not file.file_id.startswith(("https://", "http://")):
             raise ValueError("a Zalo photo is identified by its URL")
+        url = file.file_id
+        for _hop in range(MAX_REDIRECTS + 1):
+            if not media_host_allowed(url, self.base_url):
+                raise SendError(f"photo URL on a host that is not Zalo's: {urlsplit(url).hostname}")
+            request = self.http.build_request("GET", url, timeout=60.0)
+            response = await self.http.send(request, stream=True, follow_redirects=False)
+            if response.is_redirect and "location" in response.headers:
+                await response.aclose()
+                url = str(response.url.join(response.headers["location"]))
+                continue
+            break
+        else:
+            raise SendError("photo download: too many redirects")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        async with self.http.stream(
-            "GET", file.file_id, timeout=60.0, follow_redirects=True
-        ) as response:
+        try:
             if response.status_code != 200:
                 raise TransientError(f"photo download answered HTTP {response.status_code}")
             declared = int(response.headers.get("content-length") or 0)
@@ -294,6 +339,8 @@ class ZaloFileFetcher:
             except BaseException:
                 destination.unlink(missing_ok=True)
                 raise
+        finally:
+            await response.aclose()
 
 
 def render(reply: Reply, language: str | None = None) -> list[str]:
@@ -331,7 +378,7 @@ class ZaloChannel:
         self.client = client
         self.handler = handler
         self.sender = ZaloSender(client, language)
-        self.fetcher = ZaloFileFetcher(client.http)
+        self.fetcher = ZaloFileFetcher(client.http, base_url=client.base_url)
         self._locks = ChatLocks()
 
     async def process(self, payload: Any) -> None:
@@ -352,13 +399,12 @@ class ZaloChannel:
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
         for reply in replies:
             try:
-                await self.sender.send(chat_id, reply)
+                await send_with_retries(self.sender, chat_id, reply)
             except Unreachable:
                 log.info("Zalo chat %s cannot be reached; replies dropped", chat_id)
                 return
             except SendError as exc:
                 log.warning("could not reply to Zalo chat %s: %s", chat_id, exc)
-                return
 
     async def poll(self, stop: asyncio.Event | None = None, timeout: int = POLL_TIMEOUT) -> None:
         """Long-poll getUpdates until `stop` is set (or the task is cancelled).

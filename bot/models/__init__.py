@@ -12,6 +12,7 @@ from bot.models.enums import (
     Role,
     SubmissionStatus,
 )
+from bot.models.inbox import InboundUpdate
 from bot.models.messaging import Broadcast, Delivery
 from bot.models.organization import (
     Cluster,
@@ -50,6 +51,7 @@ __all__ = [
     "DeliveryKind",
     "DeliveryStatus",
     "Enterprise",
+    "InboundUpdate",
     "InviteCode",
     "LaunchDocument",
     "LinkAttempt",

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+from xml.etree.ElementTree import ParseError
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
@@ -387,6 +388,9 @@ def _xlsx_records(path: Path) -> Iterator[tuple[int, list[Any]]]:
         sheet = workbook.worksheets[0]
         for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield line, list(cells)
+    except ParseError:
+        # The sheet's XML is broken (e.g. a raw control character no spreadsheet writes).
+        raise ImportFileError(N_("The file cannot be read as an Excel workbook (.xlsx).")) from None
     finally:
         workbook.close()
 
@@ -436,6 +440,12 @@ class _Places:
         return self.by_name[key]
 
 
+def _control_character(text: str) -> str | None:
+    """The first control character left in a cleaned cell (line breaks and tabs are already
+    spaces): NUL, bell, DEL, the C1 range. None when the text is clean."""
+    return next((ch for ch in text if unicodedata.category(ch) == "Cc"), None)
+
+
 def _check_row(row: _Row, seen: dict[str, int]) -> tuple[str, RejectedRow | None]:
     raw = row.values.get(TAX_CODE, "")
     name = row.values.get(NAME, "")
@@ -443,6 +453,15 @@ def _check_row(row: _Row, seen: dict[str, int]) -> tuple[str, RejectedRow | None
     def reject(msgid: str, **params: object) -> tuple[str, RejectedRow]:
         return raw, RejectedRow(row.line, raw, msgid, params)
 
+    for key in (TAX_CODE, NAME, ZONE, CLUSTER):
+        control = _control_character(row.values.get(key, ""))
+        if control is not None:
+            # A NUL byte aborted a whole import on PostgreSQL with a database error.
+            return reject(
+                N_("The {field} contains a control character ({code}); remove it."),
+                field=_Nested(FIELD_LABELS[key], {}),
+                code=f"U+{ord(control):04X}",
+            )
     if not raw:
         return reject(N_("The tax code is missing."))
     try:

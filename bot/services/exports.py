@@ -52,6 +52,7 @@ from bot.services.progress import (
     to_decimal,
 )
 from bot.services.sheets import Heading, make_printable
+from bot.services.spreadsheet_text import guard_cell
 from bot.services.titles import Title, titles_by_code
 from bot.settings import get_settings
 
@@ -91,6 +92,7 @@ class _Sheet:
         ws.title = title[:31]
         ws.append(list(headers))
         for cell in ws[1]:
+            guard_cell(cell)
             cell.font = HEADER_FONT
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -103,6 +105,7 @@ class _Sheet:
         row = self.rows
         for index, value in enumerate(values):
             cell = self.ws.cell(row=row, column=index + 1)
+            guard_cell(cell)  # user text is never a formula
             fmt = formats[index] if index < len(formats) else None
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT

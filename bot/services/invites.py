@@ -6,7 +6,11 @@ typable: 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), show
 "ABCD-EFGH" and stored without the dash; lower case, spaces and dashes are ignored when typed.
 
 Guessing is capped: at most `MAX_WRONG_TRIES` wrong tries per contact in a rolling
-`ATTEMPT_WINDOW`. Each wrong try is a LinkAttempt row that `redeem_invite` adds and flushes
+`ATTEMPT_WINDOW`, and at most `GLOBAL_MAX_WRONG_TRIES` across all accounts (a guesser gets 5
+more tries on each channel and each new account, so only a limit over all of them holds).
+When that limit is reached, linking by code pauses until the window frees a try, and every
+board's admins and staff are told at once through the outbox (one notice per hour each).
+Each wrong try is a LinkAttempt row that `redeem_invite` adds and flushes
 *before* raising, so **the caller must commit the session even when an InviteError
 propagates** (catch it inside the unit of work, answer the user, let the commit happen). A
 caller that rolls back on InviteError forgets the try and lets a guesser go on.
@@ -18,17 +22,30 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, delete, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
-from bot.i18n import N_
-from bot.models import AuditEntry, Contact, Enterprise, InviteCode, LinkAttempt, Role
+from bot.i18n import N_, Translator
+from bot.models import (
+    AuditEntry,
+    Contact,
+    Enterprise,
+    InviteCode,
+    LinkAttempt,
+    Role,
+)
+from bot.notifications.kinds import ChatReply
+from bot.notifications.outbox import enqueue
 from bot.services.contacts import STAFF_ROLES
 from bot.services.errors import DomainError
+from bot.settings import get_settings
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 DEFAULT_TTL = timedelta(days=14)
 MAX_WRONG_TRIES = 5
+# Wrong tries per hour across every account of the deployment (one board in the usual
+# deployment): an office links a few dozen officers on a busy day, with a handful of typos.
+GLOBAL_MAX_WRONG_TRIES = 30
 ATTEMPT_WINDOW = timedelta(hours=1)
 ATTEMPT_HISTORY = timedelta(days=1)
 
@@ -164,7 +181,52 @@ def _fail(session: Session, contact: Contact, now: datetime, error: InviteError)
     )
     session.add(LinkAttempt(contact_id=contact.id, at=now))
     session.flush()
+    if len(_all_wrong_tries(session, now)) == GLOBAL_MAX_WRONG_TRIES:
+        _alert_staff(session, now)
     return error
+
+
+def _all_wrong_tries(session: Session, now: datetime) -> list[datetime]:
+    """Every account's wrong tries within the last ATTEMPT_WINDOW, oldest first."""
+    return list(
+        session.exec(
+            select(LinkAttempt.at)
+            .where(LinkAttempt.at > now - ATTEMPT_WINDOW)
+            .order_by(col(LinkAttempt.at))
+        )
+    )
+
+
+def _alert_staff(session: Session, now: datetime) -> None:
+    """Tell every board's admins and staff that codes are being guessed (a notice through
+    the outbox, in each one's language; at most one per person per hour)."""
+    accounts = session.exec(
+        select(func.count(func.distinct(LinkAttempt.contact_id))).where(
+            LinkAttempt.at > now - ATTEMPT_WINDOW
+        )
+    ).one()
+    until = now + ATTEMPT_WINDOW
+    hour = now.strftime("%Y%m%d%H")
+    staff = session.exec(
+        select(Contact).where(
+            col(Contact.role).in_([Role.ADMIN, Role.STAFF]), col(Contact.reachable)
+        )
+    ).all()
+    for member in staff:
+        assert member.id is not None
+        t = Translator(member.language)
+        text = t(
+            "Warning: {n} wrong invite codes in the last hour from {accounts} chat accounts; "
+            "someone may be guessing codes. Linking with an invite code is paused until {until}.",
+            n=GLOBAL_MAX_WRONG_TRIES,
+            accounts=accounts,
+            until=t.datetime(until.astimezone(get_settings().tz)),
+        )
+        # Written now, in the reader's language, and sent at once; the dedupe key (this
+        # hour, this person) keeps it to one notice an hour.
+        alert = ChatReply(body=text, reference=f"invite-guessing:{hour}")
+        enqueue(session, alert, [member.id], not_before=now)
+    session.flush()
 
 
 def redeem_invite(session: Session, contact: Contact, raw_code: str, now: datetime) -> Enterprise:
@@ -185,6 +247,11 @@ def redeem_invite(session: Session, contact: Contact, raw_code: str, now: dateti
     if len(tries) >= MAX_WRONG_TRIES:
         # The window frees a try when the oldest counted one is an hour old.
         oldest = tries[len(tries) - MAX_WRONG_TRIES]
+        wait = (oldest + ATTEMPT_WINDOW - now).total_seconds()
+        raise TooManyAttempts(max(1, math.ceil(wait / 60)))
+    everyone = _all_wrong_tries(session, now)
+    if len(everyone) >= GLOBAL_MAX_WRONG_TRIES:
+        oldest = everyone[len(everyone) - GLOBAL_MAX_WRONG_TRIES]
         wait = (oldest + ATTEMPT_WINDOW - now).total_seconds()
         raise TooManyAttempts(max(1, math.ceil(wait / 60)))
 

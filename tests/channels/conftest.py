@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
+from bot.db import get_engine
+from bot.inbox import Inbox
 from bot.messaging import FileFetcher, Incoming, Reply
+from bot.models import InboundUpdate
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.zalo_api import FakeZaloServer
 
@@ -73,3 +78,18 @@ class ScriptedHandler:
 @pytest.fixture
 def handler() -> ScriptedHandler:
     return ScriptedHandler()
+
+
+def make_inbox(where: Path | Engine) -> Inbox:
+    """A webhook inbox on a test database: a SQLite file in `where`, or the given engine
+    (whose tables exist already)."""
+    if isinstance(where, Path):
+        engine = get_engine(f"sqlite:///{where / 'inbox.db'}")
+        SQLModel.metadata.create_all(engine, tables=[InboundUpdate.__table__])  # type: ignore[list-item]
+        where = engine
+    return Inbox(where)
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Inbox:
+    return make_inbox(tmp_path)

@@ -62,6 +62,7 @@ from bot.web import (
 )
 from conversations.engine import Engine
 from tests import files as real
+from tests.channels.conftest import make_inbox
 from tests.channels.scenarios import (
     FIGURE_ANSWERS,
     RECEIPT,
@@ -224,7 +225,7 @@ async def telegram(
         return
     secret = telegram_secret(settings)
     await start_application(app, settings, "https://bot.example.vn/telegram/webhook", secret)
-    transport = httpx.ASGITransport(app=create_app(settings, app, None))
+    transport = httpx.ASGITransport(app=create_app(settings, app, None, make_inbox(tmp_path)))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
 
@@ -289,7 +290,7 @@ class ZaloDriver:
 
 @contextlib.asynccontextmanager
 async def zalo(
-    fake: FakeZaloServer, recorder: Recorder, webhook: bool
+    fake: FakeZaloServer, recorder: Recorder, webhook: bool, tmp_path: Path
 ) -> AsyncIterator[ZaloDriver]:
     client = ZaloClient(fake.token, fake.base_url)
     channel = ZaloChannel(client, recorder, "vi")
@@ -311,7 +312,9 @@ async def zalo(
             zalo_webhook_url="https://bot.example.vn",
         )
         headers = {ZALO_SECRET_HEADER: zalo_secret(settings)}
-        transport = httpx.ASGITransport(app=create_app(settings, None, channel))
+        transport = httpx.ASGITransport(
+            app=create_app(settings, None, channel, make_inbox(tmp_path))
+        )
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
 
             async def post(body: dict[str, Any]) -> None:
@@ -398,7 +401,7 @@ async def driver_for(
             yield tg
     elif platform == "zalo":
         fake_zl: FakeZaloServer = request.getfixturevalue("fake_zalo")
-        async with zalo(fake_zl, recorder, mode == "webhook") as zl:
+        async with zalo(fake_zl, recorder, mode == "webhook", tmp_path) as zl:
             yield zl
     else:
         channel = ConsoleChannel(

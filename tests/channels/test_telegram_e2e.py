@@ -17,6 +17,7 @@ from bot.models import utcnow
 from bot.settings import Settings, load_settings
 from bot.web import TELEGRAM_SECRET_HEADER, create_app, telegram_secret
 from conversations.engine import Engine
+from tests.channels.conftest import make_inbox
 from tests.fakes.telegram_api import FakeTelegramServer
 
 CHAT = 7001
@@ -101,7 +102,7 @@ async def test_redelivered_webhook_update_links_once(fake_telegram, engine, demo
         app, settings, "https://bot.example.vn/telegram/webhook", telegram_secret(settings)
     )
     headers = {TELEGRAM_SECRET_HEADER: telegram_secret(settings)}
-    transport = httpx.ASGITransport(app=create_app(settings, app, None))
+    transport = httpx.ASGITransport(app=create_app(settings, app, None, make_inbox(engine)))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
             start = fake_telegram.make_text_update(CHAT, "/start", language_code="en")

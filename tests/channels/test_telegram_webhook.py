@@ -1,5 +1,5 @@
 """Telegram in webhook mode: no Updater, setWebhook with the secret, updates from our own
-Starlette route onto the application's queue, through PTB's real HTTP stack to the fake."""
+Starlette route into the inbox, processed through PTB's real HTTP stack to the fake."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from bot.channels.telegram import build_application, start_application, stop_application
+from bot.inbox import Inbox
 from bot.settings import load_settings
 from bot.web import TELEGRAM_SECRET_HEADER, create_app, public_webhook_url, telegram_secret
 from tests.channels.conftest import ScriptedHandler
@@ -16,7 +17,7 @@ SECRET = "s3cret_Token-for-tests"
 
 
 @pytest.fixture
-async def webhook(fake_telegram: FakeTelegramServer, handler: ScriptedHandler):
+async def webhook(fake_telegram: FakeTelegramServer, handler: ScriptedHandler, inbox: Inbox):
     settings = load_settings(
         telegram_bot_token=fake_telegram.token,
         telegram_api_base_url=fake_telegram.base_url,
@@ -27,7 +28,7 @@ async def webhook(fake_telegram: FakeTelegramServer, handler: ScriptedHandler):
     assert app.updater is None
     url = public_webhook_url("https://bot.example.vn", "/telegram/webhook")
     await start_application(app, settings, url, telegram_secret(settings))
-    transport = httpx.ASGITransport(app=create_app(settings, app, None))
+    transport = httpx.ASGITransport(app=create_app(settings, app, None, inbox))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
             yield client

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from bot.channels.telegram import TelegramSender
 from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloSender
+from bot.inbox import Inbox
 from bot.messaging import Reply, Sender
 from bot.models import Contact, Organization
 from bot.models.enums import Channel, Role
@@ -39,7 +40,9 @@ ZALO_SECRET = "zalo-secret-123"
 
 
 @pytest.fixture
-async def zalo_web(fake_zalo: FakeZaloServer, handler: ScriptedHandler, sqlite_url: str):
+async def zalo_web(
+    fake_zalo: FakeZaloServer, handler: ScriptedHandler, sqlite_url: str, inbox: Inbox
+):
     settings = load_settings(
         database_url=sqlite_url,
         zalo_bot_token=fake_zalo.token,
@@ -48,7 +51,7 @@ async def zalo_web(fake_zalo: FakeZaloServer, handler: ScriptedHandler, sqlite_u
         zalo_webhook_secret=ZALO_SECRET,
     )
     client = ZaloClient(fake_zalo.token, fake_zalo.base_url)
-    app = create_app(settings, None, ZaloChannel(client, handler, "vi"))
+    app = create_app(settings, None, ZaloChannel(client, handler, "vi"), inbox)
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
@@ -57,17 +60,24 @@ async def zalo_web(fake_zalo: FakeZaloServer, handler: ScriptedHandler, sqlite_u
         await client.aclose()
 
 
-def _zalo_post(http: httpx.AsyncClient, body: Any, secret: str | None = ZALO_SECRET, **kw: Any):
+async def _zalo_post(
+    http: httpx.AsyncClient, body: Any, secret: str | None = ZALO_SECRET, **kw: Any
+) -> httpx.Response:
+    """Post, then wait until the inbox processed what was accepted."""
     headers = {ZALO_SECRET_HEADER: secret} if secret is not None else {}
     if "content" in kw:
-        return http.post("/zalo/webhook", headers=headers, content=kw["content"])
-    return http.post("/zalo/webhook", headers=headers, json=body)
+        response = await http.post("/zalo/webhook", headers=headers, content=kw["content"])
+    else:
+        response = await http.post("/zalo/webhook", headers=headers, json=body)
+    inbox = http._transport.app.state.inbox  # type: ignore[attr-defined]
+    assert await inbox.wait_idle(10)
+    return response
 
 
 # -- Zalo webhook -------------------------------------------------------------------------
 
 
-async def test_zalo_event_is_handled_before_answering(zalo_web, fake_zalo, handler):
+async def test_zalo_event_is_stored_then_handled(zalo_web, fake_zalo, handler):
     event = fake_zalo.make_text_event("c1", "/start ABCD-1234")
     response = await _zalo_post(zalo_web, {"ok": True, "result": event})
     assert response.status_code == 200
@@ -257,6 +267,7 @@ async def test_serve_with_both_webhooks(
     fake_zalo: FakeZaloServer,
     handler: ScriptedHandler,
     fake_scheduler: FakeScheduler,
+    sqlite_engine: Any,
     sqlite_url: str,
 ):
     port = _free_port()

@@ -235,7 +235,9 @@ async def test_sender_splits_long_replies(client, fake_zalo):
 async def test_photo_is_downloaded_from_its_url(fake_zalo, tmp_path: Path):
     url = fake_zalo.add_file(b"\xff\xd8 jpeg" * 100, "page-1.jpg")
     async with httpx.AsyncClient() as http:
-        await ZaloFileFetcher(http).fetch(IncomingFile(url, "page-1.jpg"), tmp_path / "a.jpg")
+        await ZaloFileFetcher(http, base_url=fake_zalo.base_url).fetch(
+            IncomingFile(url, "page-1.jpg"), tmp_path / "a.jpg"
+        )
     assert (tmp_path / "a.jpg").read_bytes() == b"\xff\xd8 jpeg" * 100
 
 
@@ -243,18 +245,48 @@ async def test_too_large_photo_is_refused_and_nothing_left_behind(fake_zalo, tmp
     url = fake_zalo.add_file(b"x" * 5000, "big.jpg")
     async with httpx.AsyncClient() as http:
         with pytest.raises(FileTooLarge):
-            await ZaloFileFetcher(http, max_bytes=1000).fetch(
+            await ZaloFileFetcher(http, max_bytes=1000, base_url=fake_zalo.base_url).fetch(
                 IncomingFile(url, "big.jpg"), tmp_path / "big.jpg"
             )
         with pytest.raises(SendError):
-            await ZaloFileFetcher(http).fetch(
+            await ZaloFileFetcher(http, base_url=fake_zalo.base_url).fetch(
                 IncomingFile(f"{fake_zalo.base_url}/files/missing.jpg", "m.jpg"), tmp_path / "m.jpg"
             )
         with pytest.raises(ValueError):
-            await ZaloFileFetcher(http).fetch(
+            await ZaloFileFetcher(http, base_url=fake_zalo.base_url).fetch(
                 IncomingFile("file:///etc/passwd", "p"), tmp_path / "p"
             )
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_photo_redirects_are_followed_only_to_the_platform(fake_zalo, tmp_path: Path):
+    """A redirect within the platform is followed; one to any other host (an intranet
+    address, another server) is refused before a byte is fetched from it."""
+    target = fake_zalo.add_file(b"\xff\xd8 jpeg", "real.jpg")
+    hop = fake_zalo.add_redirect("hop.jpg", target)
+    outside = fake_zalo.add_redirect("evil.jpg", "http://169.254.169.254/latest/meta-data/")
+    https_elsewhere = fake_zalo.add_redirect("evil2.jpg", "https://example.com/x.jpg")
+    looping = fake_zalo.add_redirect("loop.jpg", f"{fake_zalo.base_url}/files/loop.jpg")
+    async with httpx.AsyncClient() as http:
+        fetcher = ZaloFileFetcher(http, base_url=fake_zalo.base_url)
+        await fetcher.fetch(IncomingFile(hop, "hop.jpg"), tmp_path / "ok.jpg")
+        assert (tmp_path / "ok.jpg").read_bytes() == b"\xff\xd8 jpeg"
+        for url in (outside, https_elsewhere, looping, "https://10.0.0.1/a.jpg"):
+            with pytest.raises(SendError):
+                await fetcher.fetch(IncomingFile(url, "x.jpg"), tmp_path / "x.jpg")
+    assert not (tmp_path / "x.jpg").exists()
+
+
+def test_media_hosts():
+    from bot.channels.zalo import media_host_allowed
+
+    assert media_host_allowed("https://photo-stal-9.zdn.vn/abc.jpg")
+    assert media_host_allowed("https://s120-ava-talk.zadn.vn/a.jpg")
+    assert not media_host_allowed("http://photo.zdn.vn/a.jpg")  # https only
+    assert not media_host_allowed("https://zdn.vn.evil.example/a.jpg")
+    assert not media_host_allowed("https://evilzdn.vn/a.jpg")
+    assert media_host_allowed("http://127.0.0.1:9/files/a", "http://127.0.0.1:9")
+    assert not media_host_allowed("http://127.0.0.1:10/files/a", "http://127.0.0.1:9")
 
 
 # -- polling ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.models import utcnow
 from bot.settings import load_settings
 from bot.web import ZALO_SECRET_HEADER, create_app, zalo_secret
 from conversations.engine import Engine
+from tests.channels.conftest import make_inbox
 from tests.fakes.zalo_api import FakeZaloServer
 
 CHAT = "8f2a61c0d"
@@ -91,7 +92,9 @@ async def test_redelivered_zalo_webhook_links_once(fake_zalo, engine, demo_code,
     client = ZaloClient(fake_zalo.token, fake_zalo.base_url)
     channel = ZaloChannel(client, _engine(engine, tmp_path), "vi")
     headers = {ZALO_SECRET_HEADER: zalo_secret(settings)}
-    transport = httpx.ASGITransport(app=create_app(settings, None, channel))
+    transport = httpx.ASGITransport(
+        app=create_app(settings, None, channel, inbox := make_inbox(engine))
+    )
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
             start = {"ok": True, "result": fake_zalo.make_text_event(CHAT, "/start")}
@@ -99,6 +102,7 @@ async def test_redelivered_zalo_webhook_links_once(fake_zalo, engine, demo_code,
             code = {"ok": True, "result": fake_zalo.make_text_event(CHAT, demo_code)}
             for _ in range(3):
                 assert (await http.post("/zalo/webhook", json=code, headers=headers)).is_success
+            assert await inbox.wait_idle(10)
     finally:
         await client.aclose()
     texts = fake_zalo.texts(CHAT)

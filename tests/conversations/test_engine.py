@@ -230,7 +230,11 @@ async def test_prune_forgets_old_update_keys_and_expired_states(world: World) ->
     world.clock.now += timedelta(days=8)
     await chat.say("/start", update_key="new-1")
     world.clock.now += timedelta(days=2)  # the conversation of "new-1" has expired too
-    assert chat.engine.prune() == 2
+    from bot.services.bookkeeping import prune_bookkeeping
+
+    with world.session() as s:
+        assert prune_bookkeeping(s, world.clock.now) == 2
+        s.commit()
     with world.session() as s:
         keys = [u.update_key for u in s.exec(select(ProcessedUpdate))]
         assert keys == ["new-1"]

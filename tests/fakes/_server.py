@@ -65,6 +65,7 @@ class FakeServer:
         self.calls: list[Call] = []
         self.webhook: dict[str, Any] = {"url": ""}
         self.max_per_second: float | None = None
+        self.send_delay = 0.0  # seconds each send takes (a slow platform), in its own thread
         self.rate_limited_count = 0
         self._lock = threading.RLock()  # re-entrant: wait_for predicates call sent()
         self._changed = threading.Condition(self._lock)
@@ -225,6 +226,8 @@ class FakeServer:
                 status, description = failures.pop(0)
                 raise ApiError(status, description)
         if method in self.send_methods:
+            if self.send_delay:
+                time.sleep(self.send_delay)
             self._check_send(params)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:

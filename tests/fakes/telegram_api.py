@@ -25,6 +25,7 @@ API (all methods are thread-safe; the server runs in its own threads)::
         tg.wait_for_calls("sendMessage", n, timeout=5.0) -> list[dict]
         tg.block(chat_id) / tg.unblock(chat_id) # 403 "Forbidden: bot was blocked by the user"
         tg.max_per_second = 30.0                # overall send rate limit (default None: off)
+        tg.send_delay = 0.2                     # each send takes this long (a slow platform)
         tg.max_per_chat_per_second = 1.0        # per-chat send rate limit (default None: off)
         tg.retry_after = 1                      # what a 429 tells the client
         tg.max_download = None                  # getFile over 20 MB allowed (self-hosted API)

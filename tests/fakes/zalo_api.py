@@ -12,6 +12,7 @@ API (thread-safe; the server runs in its own threads)::
         zl.make_unsupported_event(chat_id) -> dict
         zl.push_event(event) / push_text(chat_id, text)  # queue for getUpdates (one per call)
         zl.add_file(content, name) -> url       # served by GET /files/<name> (a photo URL)
+        zl.add_redirect(name, location) -> url  # GET /files/<name> answers 302 to location
         zl.calls / zl.calls_to("sendMessage") / zl.sent(chat_id) / zl.texts(chat_id)
         zl.wait_for(predicate, timeout) / zl.wait_for_calls(method, n, timeout)   # blocking
         await zl.until(predicate, timeout) / await zl.until_calls(method, n, timeout)  # async
@@ -55,6 +56,7 @@ class FakeZaloServer(FakeServer):
         self._events: deque[dict[str, Any]] = deque()
         self._next_message = 1
         self._files: dict[str, bytes] = {}
+        self._redirects: dict[str, str] = {}
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -109,6 +111,16 @@ class FakeZaloServer(FakeServer):
         with self._lock:
             self._files[name] = content
         return f"{self.base_url}/files/{name}"
+
+    def add_redirect(self, name: str, location: str) -> str:
+        """GET /files/<name> answers 302 to `location` (a CDN hop, or a hostile one)."""
+        with self._lock:
+            self._redirects[name] = location
+        return f"{self.base_url}/files/{name}"
+
+    def redirect_for(self, name: str) -> str | None:
+        with self._lock:
+            return self._redirects.get(name)
 
     def file_content(self, name: str) -> bytes | None:
         with self._lock:
@@ -215,6 +227,11 @@ class _RequestHandler(RequestHandler):
     def do_GET(self) -> None:
         path = unquote(urlsplit(self.path).path)
         if path.startswith("/files/"):
+            location = self.fake.redirect_for(path.removeprefix("/files/"))
+            if location is not None:
+                head = f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n"
+                self.wfile.write(head.encode())
+                return
             content = self.fake.file_content(path.removeprefix("/files/"))
             if content is not None:
                 self._reply(200, content, "image/jpeg")

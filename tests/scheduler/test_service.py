@@ -117,3 +117,39 @@ async def test_start_after_planning_time_catches_up_once(
         finally:
             await handle.stop()
     assert len(_deliveries(sqlite_engine)) == 4
+
+
+async def test_pruning_runs_every_hour_whatever_the_traffic(
+    engine: Engine, fake_clock: FakeClock
+) -> None:
+    """Week-old update keys go on a schedule (it used to take 1,000 updates to one process,
+    a count reset at every restart, so a quiet instance never pruned)."""
+    from datetime import timedelta
+
+    from bot.models import ProcessedUpdate
+    from bot.settings import load_settings
+    from scheduler.service import PRUNING_JOB_ID
+
+    settings = load_settings(database_url=engine.url.render_as_string(hide_password=False))
+    with Session(engine) as session:
+        session.add(
+            ProcessedUpdate(
+                channel="telegram", update_key="old", at=fake_clock.now() - timedelta(days=8)
+            )
+        )
+        session.add(ProcessedUpdate(channel="telegram", update_key="new", at=fake_clock.now()))
+        session.commit()
+    handle = start(settings, {Channel.TELEGRAM: FakeSender()}, fake_clock, engine=engine)
+    try:
+        job = handle.scheduler.get_job(PRUNING_JOB_ID)
+        assert job.next_run_time == local("2025-01-24T08:00:00")  # an hour after start
+        fake_clock.set(local("2025-01-24T08:00:01"))
+        handle.scheduler.wakeup()
+
+        def keys() -> list[str]:
+            with Session(engine) as session:
+                return [u.update_key for u in session.exec(select(ProcessedUpdate))]
+
+        await _until(lambda: keys() == ["new"])
+    finally:
+        await handle.stop()

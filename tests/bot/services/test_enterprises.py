@@ -276,3 +276,53 @@ def test_list_enterprises_with_names_and_officers(session: Session, org: Organiz
     assert len(everything) == 6 and everything[0].organization == "aaa"
     with pytest.raises(InvalidTaxCode):
         find_enterprise(session, "123")
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\x7f", "\x85"[:0] + "\x9b"])
+def test_a_control_character_refuses_only_its_line(
+    session: Session, org: Organization, tmp_path: Path, bad: str
+) -> None:
+    """A NUL byte (or another control character) in a name refuses that line by number; the
+    other lines are imported (PostgreSQL used to abort the whole import)."""
+    path = tmp_path / "nul.csv"
+    path.write_text(
+        "MST;Tên;KCN;Cụm\n"
+        "0100109106;Viettel;Z1;C1\n"
+        f"0300588569;Công ty{bad}Xấu;Z1;C1\n"
+        f"2400100041;Công ty Tốt;Z{bad}1;C1\n",
+        encoding="utf-8",
+    )
+    result = import_enterprises(session, org, path)
+    session.commit()
+    assert result.created == 1
+    assert [(r.line, r.msgid) for r in result.rejected] == [
+        (3, "The {field} contains a control character ({code}); remove it."),
+        (4, "The {field} contains a control character ({code}); remove it."),
+    ]
+    reason = result.rejected[0].reason(Translator("vi"))
+    assert f"U+{ord(bad):04X}" in reason and "tên doanh nghiệp" in reason
+    assert _codes(session) == {"0100109106"}
+
+
+def test_an_xlsx_with_a_raw_control_character_is_refused_whole(
+    session: Session, org: Organization, tmp_path: Path
+) -> None:
+    """No spreadsheet writes a raw control character into its XML: such a file is refused
+    with the usual message (it used to escape as an XML ParseError), and nothing changes."""
+    import zipfile
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["MST", "Tên"])
+    ws.append(["0100109106", "Viettel"])
+    ws.append(["0300588569", "Công ty CTRLMARK Xấu"])
+    clean = tmp_path / "clean.xlsx"
+    wb.save(clean)
+    path = tmp_path / "nul.xlsx"  # openpyxl refuses to write it; a hostile file has it anyway
+    with zipfile.ZipFile(clean) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename).replace(b"CTRLMARK", b"\x01"))
+    with pytest.raises(ImportFileError):
+        import_enterprises(session, org, path)
+    session.rollback()
+    assert _codes(session) == set()

@@ -202,3 +202,45 @@ def test_old_wrong_tries_are_pruned(session: Session, enterprise: Enterprise) ->
         _try(session, contact, "ZZZZ-ZZZZ", NOW + timedelta(days=day))
     at = sorted(session.exec(select(LinkAttempt.at)).all())
     assert at == [NOW + timedelta(days=1), NOW + timedelta(days=2)]
+
+
+def test_a_global_limit_stops_guessing_across_accounts_and_alerts_staff(
+    session: Session, org: Organization, enterprise: Enterprise
+) -> None:
+    """5 tries per account is 5 more on every new account: 30 wrong tries an hour across all
+    accounts pause linking by code, and the board's admins and staff get one notice each."""
+    from bot.models import Delivery, DeliveryKind
+    from bot.services.invites import GLOBAL_MAX_WRONG_TRIES
+
+    admin = add_staff(session, "telegram", "900", "admin", org)
+    admin.language = "vi"
+    staff = add_staff(session, "zalo", "901", "staff", org)
+    staff.language = "en"
+    session.commit()
+    invite = create_invite(session, enterprise, NOW)
+    session.commit()
+    for n in range(GLOBAL_MAX_WRONG_TRIES):  # 6 accounts, 5 wrong tries each
+        guesser = _contact(session, f"g{n // 5}")
+        assert isinstance(
+            _try(session, guesser, "ABCD-EFGH", NOW + timedelta(seconds=n)), UnknownCode
+        )
+    notices = session.exec(select(Delivery).order_by(Delivery.contact_id)).all()
+    assert [(d.contact_id, d.kind) for d in notices] == [
+        (admin.id, DeliveryKind.CHAT_REPLY),  # written in the reader's language, sent at once
+        (staff.id, DeliveryKind.CHAT_REPLY),
+    ]
+    assert "30 mã mời sai" in notices[0].body and "6 tài khoản" in notices[0].body
+    assert "10:00 03/03/2025" in notices[0].body  # local time, an hour after the first try
+    assert "30 wrong invite codes" in notices[1].body
+    # A new account with the right code waits too; the guesses stopped being counted.
+    officer = _contact(session, "real-officer")
+    paused = _try(session, officer, invite.code, NOW + timedelta(minutes=10))
+    assert isinstance(paused, TooManyAttempts) and paused.retry_after_minutes == 50
+    assert len(session.exec(select(LinkAttempt)).all()) == GLOBAL_MAX_WRONG_TRIES
+    # More guesses within the hour: no second notice.
+    assert isinstance(
+        _try(session, _contact(session, "g9"), "X", NOW + timedelta(minutes=20)), TooManyAttempts
+    )
+    assert len(session.exec(select(Delivery)).all()) == 2
+    # An hour later the window has moved on: the officer links.
+    assert _try(session, officer, invite.code, NOW + timedelta(minutes=61)) is None

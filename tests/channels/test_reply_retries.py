@@ -1,0 +1,54 @@
+"""Direct replies are retried (issue 14): a 502 or a 429 from the platform no longer loses
+the answer to what an officer just did (a /status reply whose change was committed)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram import Bot
+
+from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo import ZaloChannel, ZaloClient
+from bot.messaging import Reply
+from tests.channels.conftest import ScriptedHandler
+
+
+@pytest.fixture
+async def bot(fake_telegram):
+    async with Bot(fake_telegram.token, base_url=f"{fake_telegram.base_url}/bot") as telegram_bot:
+        yield telegram_bot
+
+
+async def test_a_502_is_retried(bot, fake_telegram, handler: ScriptedHandler):
+    fake_telegram.fail_next("sendMessage", 502, "Bad Gateway")
+    channel = TelegramChannel(handler)
+    await channel.deliver(bot, "5", [Reply("Đã ghi nhận. Trạng thái: đã nộp 2/3.")])
+    assert fake_telegram.texts(5) == ["Đã ghi nhận. Trạng thái: đã nộp 2/3."]
+
+
+async def test_flood_control_waits_retry_after(bot, fake_telegram, handler: ScriptedHandler):
+    """Replies to 6 officers while the bot is at its limit: every one arrives."""
+    fake_telegram.max_per_second = 2
+    fake_telegram.retry_after = 1
+    channel = TelegramChannel(handler)
+    await asyncio.gather(*(channel.deliver(bot, str(c), [Reply(f"ok {c}")]) for c in range(6)))
+    assert fake_telegram.rate_limited_count > 0
+    assert sorted(fake_telegram.texts()) == sorted(f"ok {c}" for c in range(6))
+
+
+async def test_a_refused_reply_does_not_stop_the_next(bot, fake_telegram, handler, tmp_path):
+    missing = tmp_path / "gone.pdf"  # vanished from disk: refused for good, not retried
+    channel = TelegramChannel(handler)
+    await channel.deliver(bot, "7", [Reply("Biểu mẫu", document=missing), Reply("Câu hỏi?")])
+    assert fake_telegram.texts(7) == ["Câu hỏi?"]
+
+
+async def test_zalo_5xx_is_retried(fake_zalo, handler: ScriptedHandler):
+    fake_zalo.fail_next("sendMessage", 502, "Bad Gateway")
+    client = ZaloClient(fake_zalo.token, fake_zalo.base_url)
+    try:
+        await ZaloChannel(client, handler, "vi").deliver("z1", [Reply("Đã nộp.")])
+    finally:
+        await client.aclose()
+    assert fake_zalo.texts("z1") == ["Đã nộp."]
