@@ -40,6 +40,7 @@ from bot.i18n import N_, Translator
 from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
 from bot.services import audit
 from bot.services.contacts import get_or_create_contact
+from bot.services.drafts import abandon_drafts_of
 from bot.settings import Settings
 from conversations import common
 from conversations.flow import (
@@ -313,7 +314,16 @@ class Engine:
         t = ctx.t
         if name == "cancel":
             if state is not None:
-                self._drop(ctx, state)
+                if self._drop(ctx, state):
+                    return [
+                        Reply(
+                            t(
+                                "Cancelled. The changes were not submitted: the version you "
+                                "submitted, with its receipt, stays in force. Send /help to "
+                                "see what you can do."
+                            )
+                        )
+                    ]
                 return [
                     Reply(
                         t(
@@ -551,10 +561,18 @@ class Engine:
         ctx.session.add(state)
         ctx.session.flush()
 
-    def _drop(self, ctx: Ctx, state: ConversationState) -> None:
+    def _drop(self, ctx: Ctx, state: ConversationState) -> int:
+        """End the conversation. A draft the contact opened beside a submitted item and did
+        not submit is abandoned with it: the submitted version stays in force."""
         ctx.session.delete(state)
         ctx.session.flush()
         ctx.data = {}
+        return abandon_drafts_of(
+            ctx.session,
+            state.contact_id,
+            ctx.now,
+            actor=f"{ctx.contact.channel}:{ctx.contact.user_id}",
+        )
 
     def _back(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
         t = ctx.t
@@ -582,7 +600,13 @@ class Engine:
 
 
 def prune_bookkeeping(session: Session, now: datetime) -> int:
-    """Delete processed-update keys older than KEEP_PROCESSED and expired states."""
+    """Delete processed-update keys older than KEEP_PROCESSED and expired states (a draft
+    left beside a submitted item by an expired conversation is abandoned with it)."""
+    expired = session.exec(
+        select(ConversationState.contact_id).where(col(ConversationState.expires_at) <= now)
+    ).all()
+    for contact_id in expired:
+        abandon_drafts_of(session, contact_id, now, reason="conversation expired")
     updates = session.execute(
         delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < now - KEEP_PROCESSED)
     )

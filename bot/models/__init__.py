@@ -1,12 +1,13 @@
 """The data model. Importing this package registers every table on `SQLModel.metadata`."""
 
 from bot.models.audit import AuditEntry, ConversationState, ProcessedUpdate
-from bot.models.campaign import Campaign, Deadline, Observance, Phase
+from bot.models.campaign import Campaign, Deadline, DeadlineExtension, Observance, Phase
 from bot.models.enums import (
     Channel,
     DeadlineKind,
     DeliveryKind,
     DeliveryStatus,
+    LatePolicy,
     Nominee,
     Role,
     SubmissionStatus,
@@ -42,12 +43,14 @@ __all__ = [
     "Contact",
     "ConversationState",
     "Deadline",
+    "DeadlineExtension",
     "DeadlineKind",
     "Delivery",
     "DeliveryKind",
     "DeliveryStatus",
     "Enterprise",
     "InviteCode",
+    "LatePolicy",
     "LaunchDocument",
     "LinkAttempt",
     "Nominee",

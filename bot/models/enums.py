@@ -25,6 +25,17 @@ class DeadlineKind(StrEnum):
     SIX_MONTH_REPORT = "six_month_report"
 
 
+class LatePolicy(StrEnum):
+    """What happens to an item after its due date (chosen per deadline by the plan).
+
+    `lock`: closed at the end of the due date; the board may extend it for one enterprise.
+    `accept_late`: still accepted after the due date, each late submission marked "nộp muộn".
+    """
+
+    LOCK = "lock"
+    ACCEPT_LATE = "accept_late"
+
+
 class SubmissionStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -56,7 +56,7 @@ from bot.models.submission import (
     YearEndReport,
 )
 from bot.models.types import utcnow
-from bot.services import audit
+from bot.services import audit, deadlines, drafts
 from bot.services.errors import (
     DomainError,
     InvalidFile,
@@ -278,13 +278,15 @@ def _lock_error(session: Session, submission: Submission, now: datetime) -> Doma
     if submission.status == SubmissionStatus.RETURNED:
         return None
     deadline = deadline_for(session, submission.campaign_id, submission.kind)
-    if deadline is not None and local_date(now) > deadline.due_on:
+    if deadline is not None and deadlines.is_closed(
+        session, deadline, submission.enterprise_id, local_date(now)
+    ):
         return SubmissionLocked(
             N_(
                 "This item was due on {date} and is now closed. Please contact the board "
                 "office if something must change."
             ),
-            date=deadline.due_on,
+            date=deadlines.effective_due(session, deadline, submission.enterprise_id),
         )
     return None
 
@@ -310,23 +312,24 @@ def _begin_change(
     contact_id: int | None,
     actor: str,
 ) -> None:
-    """Check the item may change; a submitted item goes back to draft (receipts stay).
+    """Check the item may change; a submitted item gets a draft beside it (it stays
+    submitted, with its receipt, until a new version is submitted; see bot.services.drafts).
 
     The row is re-read under a lock first (PostgreSQL), so an officer's edit and a review
     happening at the same moment cannot overwrite each other's status.
     """
     _lock_row(session, submission)
     ensure_editable(session, submission, now)
-    if submission.status == SubmissionStatus.SUBMITTED:
-        submission.status = SubmissionStatus.DRAFT
+    if submission.status == SubmissionStatus.SUBMITTED and drafts.open_draft(
+        submission, contact_id
+    ):
         audit.record(
             session,
-            "submission.withdraw",
+            "submission.draft_open",
             contact_id=contact_id,
             actor=actor,
             subject=_subject(submission),
-            before={"status": SubmissionStatus.SUBMITTED},
-            after={"status": SubmissionStatus.DRAFT, "reason": "changed after submit"},
+            after={"kept_version": submission.version, "reason": "changed after submit"},
             at=now,
         )
     submission.updated_at = now
@@ -1053,6 +1056,9 @@ def submit(
     session.add(receipt)
     submission.version = version
     submission.status = SubmissionStatus.SUBMITTED
+    deadline = deadline_for(session, submission.campaign_id, submission.kind)
+    submission.late = deadline is not None and deadlines.is_late(deadline, local_date(now))
+    drafts.close_draft(submission)
     submission.receipt_number = receipt.number
     submission.submitted_at = now
     submission.submitted_by_contact_id = contact_id
@@ -1094,7 +1100,11 @@ def reopen(
     contact_id: int | None = None,
     actor: str = "",
 ) -> Submission:
-    """Take a submitted item back to draft before the deadline (its receipts stay)."""
+    """Open a draft beside a submitted item before the deadline, to change it.
+
+    The item stays submitted, with its receipt, until the draft is submitted as a new
+    version; abandoning the draft (`drafts.discard_draft`) leaves the submitted one.
+    """
     now = _now(now)
     _lock_row(session, submission)
     ensure_editable(session, submission, now)
@@ -1104,7 +1114,7 @@ def reopen(
             state=_Label(STATE_LABELS[submission.status]),
         )
     before = _state_dump(submission)
-    submission.status = SubmissionStatus.DRAFT
+    drafts.open_draft(submission, contact_id)
     submission.updated_at = now
     session.add(submission)
     session.flush()
@@ -1127,6 +1137,8 @@ def _state_dump(submission: Submission) -> dict[str, Any]:
         "version": submission.version,
         "receipt_number": submission.receipt_number,
         "review_note": submission.review_note,
+        "late": submission.late,
+        "draft_open": submission.draft_open,
     }
 
 
@@ -1209,7 +1221,14 @@ def _decide(
     actor: str,
     action: str,
 ) -> Submission:
-    """Record the board office's decision on a submitted item (accept or return), audited."""
+    """Record the board office's decision on a submitted item (accept or return), audited.
+
+    The decision is on the submitted version: a draft the officer has beside it is
+    discarded first (the parts go back to what the receipt shows).
+    """
+    drafts.discard_draft(
+        session, submission, now, contact_id=reviewer_contact_id, actor=actor, reason="reviewed"
+    )
     before = _state_dump(submission)
     submission.status = status
     submission.review_note = note
@@ -1275,6 +1294,10 @@ class ItemStatus:
     return_reason: str | None = None
     version: int = 0
     locked: bool = False
+    late: bool = False  # the version in force was submitted after the due date
+    extended_until: date | None = None  # the board extended the item for this enterprise
+    accepts_late: bool = False  # the plan accepts it after the due date, marked late
+    draft_open: bool = False  # a draft is being made beside the submitted version
 
 
 def _has_content(session: Session, submission: Submission) -> bool:
@@ -1305,14 +1328,15 @@ def item_statuses(
 ) -> list[ItemStatus]:
     """Every deadline of the campaign with the enterprise's state; overdue first, then by date.
 
-    An item is overdue when its due date is before `today` (local) and it is not submitted or
-    accepted (a returned item still waiting for a fix counts as overdue).
+    An item is overdue when its due date (or the extension the board granted) is before
+    `today` (local) and it is not submitted or accepted (a returned item still waiting for a
+    fix counts as overdue).
     """
     if today is None:
         today = local_date(utcnow())
     elif isinstance(today, datetime):
         today = local_date(today)
-    deadlines = session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)).all()
+    plan = session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)).all()
     submissions = {
         s.kind: s
         for s in session.exec(
@@ -1322,17 +1346,19 @@ def item_statuses(
         ).all()
     }
     items: list[ItemStatus] = []
-    for deadline in deadlines:
+    for deadline in plan:
         submission = submissions.get(deadline.kind)
         state = item_state(session, submission)
-        overdue = state in ("not_started", "draft", "returned") and today > deadline.due_on
+        due = deadlines.effective_due(session, deadline, enterprise_id)
+        closed = deadlines.is_closed(session, deadline, enterprise_id, today)
+        overdue = state in ("not_started", "draft", "returned") and today > due
         locked = False
         if submission is not None:
             locked = submission.status == SubmissionStatus.ACCEPTED or (
-                submission.status != SubmissionStatus.RETURNED and today > deadline.due_on
+                submission.status != SubmissionStatus.RETURNED and closed
             )
         else:
-            locked = today > deadline.due_on
+            locked = closed
         items.append(
             ItemStatus(
                 kind=deadline.kind,
@@ -1349,6 +1375,10 @@ def item_statuses(
                 ),
                 version=submission.version if submission else 0,
                 locked=locked,
+                late=bool(submission is not None and submission.late and submission.version),
+                extended_until=due if due != deadline.due_on else None,
+                accepts_late=deadlines.accepts_late(deadline),
+                draft_open=bool(submission is not None and submission.draft_open),
             )
         )
     items.sort(key=lambda item: (not item.overdue, item.due_on, str(item.kind)))

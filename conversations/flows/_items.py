@@ -13,6 +13,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import select
 
@@ -26,6 +27,7 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
+from bot.services import deadlines
 from bot.services import submissions as subs
 from bot.services.errors import InvalidFile, SubmissionLocked
 from conversations import common
@@ -107,11 +109,10 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
             Submission.kind == kind,
         )
     ).first()
-    if existing is None and ctx.today > deadline.due_on:
+    if existing is None and deadlines.is_closed(ctx.session, deadline, enterprise_id, ctx.today):
+        due = deadlines.effective_due(ctx.session, deadline, enterprise_id)
         return _locked_message(
-            ctx,
-            campaign,
-            t("This item was due on {date} and is now closed.", date=t.date(deadline.due_on)),
+            ctx, campaign, t("This item was due on {date} and is now closed.", date=t.date(due))
         )
     assert campaign.id is not None
     submission = existing or subs.get_or_create_submission(
@@ -156,13 +157,28 @@ def guard(kind: DeadlineKind, steps: dict[str, Step]) -> dict[str, Step]:
     return {name: wrap(step) for name, step in steps.items()}
 
 
+def due_date(ctx: Ctx, found: Item) -> date:
+    """The item's due date for this enterprise (the board's extension, if any)."""
+    return deadlines.effective_due(ctx.session, found.deadline, found.submission.enterprise_id)
+
+
+def kept_submitted(ctx: Ctx, submission: Submission) -> str:
+    """Said when a draft beside a submitted item is abandoned."""
+    return ctx.t(
+        "The changes were not submitted and are set aside: version {version}, receipt "
+        "{receipt}, stays in force.",
+        version=submission.version,
+        receipt=submission.receipt_number or "-",
+    )
+
+
 def due_line(ctx: Ctx, found: Item) -> str:
     t = ctx.t
     state = subs.item_state(ctx.session, found.submission)
     return t(
         "{item}: due {date}; now {state}.",
         item=common.item_name(t, found.deadline.kind),
-        date=t.date(found.deadline.due_on),
+        date=t.date(due_date(ctx, found)),
         state=subs.state_label(t, state),
     )
 
@@ -194,14 +210,15 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
         return reply(
             t(
                 "Your {item} was submitted at {time} (receipt {receipt}). To change it, reopen "
-                "it: it goes back to draft until you submit it again, before {due}; the earlier "
-                "receipt stays in the history.",
+                "it: a draft is made beside it, and the submitted version stays in force until "
+                "you submit the new one, before {due}. If you stop without submitting, nothing "
+                "changes.",
                 item=common.item_name(t, kind),
                 time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
                 if sub.submitted_at
                 else "-",
                 receipt=sub.receipt_number or "-",
-                due=t.date(found.deadline.due_on),
+                due=t.date(due_date(ctx, found)),
             ),
             [Choice(REOPEN, t("Reopen and change")), Choice(LEAVE, t("Leave it as submitted"))],
         )
@@ -218,7 +235,15 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
         )
         return Goto(
             next_step,
-            (reply(t("Reopened: it is a draft again. Submit it again when you are done.")),),
+            (
+                reply(
+                    t(
+                        "Reopened: a draft is open beside the submitted version (receipt "
+                        "{receipt}), which stays in force until you submit the new one.",
+                        receipt=found.submission.receipt_number or "-",
+                    )
+                ),
+            ),
             reset=True,
         )
 
@@ -229,31 +254,34 @@ def submit_item(ctx: Ctx, found: Item) -> Finish:
     """Submit and answer with the receipt number and time."""
     t = ctx.t
     receipt = subs.submit(ctx.session, found.submission, ctx.contact.id, ctx.now, actor=actor(ctx))
-    return Finish(
-        (
-            reply(
-                t(
-                    "Submitted. Receipt number {number}, at {time}. The board office has received "
-                    "your {item}; /status shows it.",
-                    number=receipt.number,
-                    time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
-                    item=common.item_name(t, found.deadline.kind).lower(),
-                )
-            ),
-        )
+    text = t(
+        "Submitted. Receipt number {number}, at {time}. The board office has received "
+        "your {item}; /status shows it.",
+        number=receipt.number,
+        time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
+        item=common.item_name(t, found.deadline.kind).lower(),
     )
+    if found.submission.late:
+        text += "\n" + t(
+            "It was due on {date}, so it is marked as submitted late.",
+            date=t.date(found.deadline.due_on),
+        )
+    return Finish((reply(text),))
 
 
 def later(ctx: Ctx, found: Item) -> Finish:
-    """'Done for now': the draft stays; remind of the due date."""
+    """'Done for now': the draft stays; remind of the due date. A draft beside a submitted
+    item is abandoned instead (the conversation ends): the submitted version stays."""
     t = ctx.t
+    if found.submission.draft_open:
+        return Finish((reply(kept_submitted(ctx, found.submission)),))
     return Finish(
         (
             reply(
                 t(
                     "Saved as a draft. Remember to submit it by {date}: send /{command} to "
                     "continue.",
-                    date=t.date(found.deadline.due_on),
+                    date=t.date(due_date(ctx, found)),
                     command=common.ITEM_COMMANDS.get(found.deadline.kind, "help"),
                 )
             ),

@@ -251,7 +251,7 @@ def _intro(ctx: Ctx, found: _items.Item) -> str:
         "Year-end report for {year}, due {date}. I will ask {count} figures one by one, "
         "then a short narrative and the signed report.",
         year=found.campaign.year,
-        date=t.date(found.deadline.due_on),
+        date=t.date(_items.due_date(ctx, found)),
         count=len(report_figures()),
     )
     if ctx.channel == Channel.ZALO:
