@@ -22,6 +22,7 @@ ITEM_COMMANDS: dict[DeadlineKind, str] = {
     DeadlineKind.LAUNCH_DOCUMENT: "launch",
     DeadlineKind.TITLE_REGISTRATION: "register",
     DeadlineKind.YEAR_END_REPORT: "report",
+    DeadlineKind.SIX_MONTH_REPORT: "report 6",
 }
 
 

@@ -80,10 +80,30 @@ def reminder_text(
     status: SubmissionStatus | str | None,
     review_note: str | None = None,
     overdue_working_days: int = 0,
+    accepts_late: bool = False,
+    board: str = "",
 ) -> str:
-    """A deadline reminder: the item, the due date, what is missing and the command."""
+    """A deadline reminder: the item, the due date, what is missing and the command.
+
+    After the due date the plan's late policy decides: a locked item is said to be closed,
+    with whom to contact (never the command, which would only answer that it is closed);
+    an item accepted late keeps the command and says it will be marked late.
+    """
     item = item_label(t, kind)
     due = t.date(due_on)
+    if offset < 0 and not accepts_late:
+        head = t(
+            "❗ The deadline for {item} for “{campaign}” was {due}; it is now closed.",
+            item=item,
+            campaign=campaign_title,
+            due=due,
+        )
+        action = t(
+            "If your unit still has to send it, please contact the office of {board}: only "
+            "the board office can extend it for your unit.",
+            board=board or t("the board"),
+        )
+        return "\n".join([head, _missing_line(t, status, review_note), action])
     if offset < 0:
         head = t.ngettext(
             "❗ The deadline for {item} for “{campaign}” was {due}: {n} working day overdue.",
@@ -119,7 +139,13 @@ def reminder_text(
             due=due,
         )
     command = ITEM_COMMANDS[DeadlineKind(kind)]
-    action = t("To do it now, send {command} in this chat.", command=command)
+    if offset < 0:
+        action = t(
+            "It is still accepted, marked as submitted late: send {command} in this chat.",
+            command=command,
+        )
+    else:
+        action = t("To do it now, send {command} in this chat.", command=command)
     return "\n".join([head, _missing_line(t, status, review_note), action])
 
 
@@ -227,6 +253,7 @@ class DigestLine:
     returned: int
     draft: int
     missing: int
+    late: int = 0  # of the received ones, sent after the due date ("nộp muộn")
 
 
 @dataclass(frozen=True)
@@ -273,6 +300,8 @@ def digest_text(
                 total=t.number(line.total),
             )
         )
+        if line.late:
+            out[-1] += " " + t("Of these, {n} submitted late.", n=t.number(line.late))
     if not total:
         out.append(t("Nothing is overdue."))
         return "\n".join(out)
@@ -301,4 +330,45 @@ def _more(t: Translator, n: int) -> str:
     return t(
         "…and {n} more: use /missing or `thidua export missing` for the full list.",
         n=t.number(n),
+    )
+
+
+def extension_text(
+    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, due_on: date, until: date
+) -> str:
+    """The officer's notice that the board extended a locked item for their unit."""
+    return "\n".join(
+        [
+            t(
+                "📅 The board office extended {item} for “{campaign}” for your unit until "
+                "{until} (it was due on {due}).",
+                item=item_label(t, kind),
+                campaign=campaign_title,
+                until=t.date(until),
+                due=t.date(due_on),
+            ),
+            t(
+                "Send {command} in this chat to do it; it is marked as submitted late.",
+                command=ITEM_COMMANDS[DeadlineKind(kind)],
+            ),
+        ]
+    )
+
+
+def deadline_moved_text(
+    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, old: date, new: date
+) -> str:
+    """The officers' notice that the board moved a deadline of its plan."""
+    return "\n".join(
+        [
+            t(
+                "📅 The board office moved the deadline for {item} for “{campaign}”: it is now "
+                "{new} (it was {old}).",
+                item=item_label(t, kind),
+                campaign=campaign_title,
+                new=t.date(new),
+                old=t.date(old),
+            ),
+            t("Send /status to see where your unit stands."),
+        ]
     )

@@ -27,7 +27,19 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,12 +52,14 @@ from bot.models import (
     Cluster,
     Contact,
     Deadline,
+    DeadlineExtension,
     DeadlineKind,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
     Enterprise,
     Observance,
+    Organization,
     Phase,
     Role,
     Submission,
@@ -68,7 +82,8 @@ from bot.services.campaigns import (
     observance_name,
     phase_name,
 )
-from bot.services.submissions import not_submitted_condition
+from bot.services.deadlines import accepts_late, extensions_of
+from bot.services.submissions import NOT_SUBMITTED, not_submitted_condition
 from bot.settings import Settings
 from scheduler import messages
 from scheduler.config import SchedulerConfig
@@ -172,12 +187,26 @@ class _Campaigns:
     deadlines: list[Deadline]
     phases: dict[int, Phase]
     observances: list[Observance]
+    boards: dict[int, str] = field(default_factory=dict)  # organization id -> board's name
+    # (deadline id, enterprise id) -> the date the board extended a locked item to
+    extensions: dict[tuple[int, int], date] = field(default_factory=dict)
+
+    def board_of(self, campaign_id: int) -> str:
+        campaign = self.campaigns.get(campaign_id)
+        return self.boards.get(campaign.organization_id, "") if campaign is not None else ""
 
 
 def _load_campaigns(session: Session) -> _Campaigns:
-    campaigns = {
-        c.id: c for c in session.scalars(select(Campaign).where(col(Campaign.active))) if c.id
-    }
+    campaigns: dict[int, Campaign] = {}
+    boards: dict[int, str] = {}  # the board's name, for "contact the office of ..."
+    for campaign, board in session.execute(
+        select(Campaign, col(Organization.name))
+        .join(Organization, col(Organization.id) == col(Campaign.organization_id))
+        .where(col(Campaign.active))
+    ).all():
+        if campaign.id:
+            campaigns[campaign.id] = campaign
+            boards[campaign.organization_id] = board
     ids = list(campaigns)
     if not ids:
         return _Campaigns({}, [], {}, [])
@@ -190,7 +219,8 @@ def _load_campaigns(session: Session) -> _Campaigns:
     observances = list(
         session.scalars(select(Observance).where(col(Observance.campaign_id).in_(ids)))
     )
-    return _Campaigns(campaigns, deadlines, phases, observances)
+    extensions = extensions_of(session, [d.id for d in deadlines if d.id is not None])
+    return _Campaigns(campaigns, deadlines, phases, observances, boards, extensions)
 
 
 def _phase_of(data: _Campaigns, campaign_id: int, on: date) -> Phase | None:
@@ -393,6 +423,8 @@ class _Reminders:
                 status=status,
                 review_note=NOTE_MARK if status_class == RETURNED_WITH_NOTE else None,
                 overdue_working_days=overdue,
+                accepts_late=accepts_late(deadline),
+                board=self.data.board_of(deadline.campaign_id),
             )
         return text
 
@@ -471,8 +503,106 @@ def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
             col(Contact.reachable),
             col(Enterprise.active),
             not_submitted_condition(),
+            # an enterprise the board extended is reminded of its own date (below)
+            ~exists().where(
+                col(DeadlineExtension.deadline_id) == col(Deadline.id),
+                col(DeadlineExtension.enterprise_id) == col(Enterprise.id),
+            ),
         )
     )
+
+
+def _extension_reminders(
+    session: Session, data: _Campaigns, on: date, settings: Settings, translators: _Translators
+) -> list[PlannedMessage]:
+    """Reminders of the enterprises the board extended, counting down to their own date.
+
+    Row by row: extensions are a handful. Same dedupe key as any reminder of the item, so an
+    enterprise never gets two reminders of one item on one day.
+    """
+    by_id = {d.id: d for d in data.deadlines if d.id is not None}
+    due: dict[int, list[tuple[int, date, int]]] = defaultdict(list)  # enterprise -> items
+    for (deadline_id, enterprise_id), until in data.extensions.items():
+        deadline = by_id.get(deadline_id)
+        if deadline is None or accepts_late(deadline) or until <= deadline.due_on:
+            continue
+        offset = reminder_offset_on(until, deadline.reminder_offsets, on)
+        if offset is not None:
+            due[enterprise_id].append((deadline_id, until, offset))
+    if not due:
+        return []
+    rows = session.execute(
+        select(
+            col(Contact.id),
+            col(Contact.display_name),
+            col(Contact.channel),
+            col(Contact.language),
+            col(Enterprise.id),
+            col(Enterprise.name),
+            col(Enterprise.tax_code),
+        )
+        .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
+        .where(
+            col(Enterprise.id).in_(list(due)),
+            col(Contact.role) == Role.OFFICER,
+            col(Contact.reachable),
+            col(Enterprise.active),
+        )
+        .order_by(*REMINDER_ORDER[:2])
+    ).all()
+    submissions = {
+        (s.campaign_id, s.enterprise_id, str(s.kind)): s
+        for s in session.scalars(
+            select(Submission).where(col(Submission.enterprise_id).in_(list(due)))
+        )
+    }
+    not_before = sending_start_utc(on, settings)
+    out = []
+    for contact_id, name, channel, language, enterprise_id, ent_name, tax_code in rows:
+        for deadline_id, until, offset in due[enterprise_id]:
+            deadline = by_id[deadline_id]
+            submission = submissions.get((deadline.campaign_id, enterprise_id, str(deadline.kind)))
+            if submission is not None and submission.status not in NOT_SUBMITTED:
+                continue
+            lang = normalize_language(language)
+            t = translators(lang)
+            text = messages.reminder_text(
+                t,
+                campaign_title=campaign_title(t, data.campaigns[deadline.campaign_id]),
+                kind=deadline.kind,
+                due_on=until,
+                send_on=on,
+                offset=offset,
+                status=submission.status if submission is not None else None,
+                review_note=submission.review_note if submission is not None else None,
+                overdue_working_days=(
+                    working_days_between(until + timedelta(days=1), on) if offset < 0 else 0
+                ),
+                board=data.board_of(deadline.campaign_id),
+            )
+            out.append(
+                PlannedMessage(
+                    dedupe_key=dedupe_key(
+                        DeliveryKind.REMINDER,
+                        deadline.campaign_id,
+                        str(deadline.kind),
+                        contact_id,
+                        on,
+                    ),
+                    kind=DeliveryKind.REMINDER,
+                    campaign_id=deadline.campaign_id,
+                    contact_id=contact_id,
+                    contact_name=name,
+                    channel=str(channel),
+                    language=lang,
+                    enterprise_name=ent_name,
+                    tax_code=tax_code,
+                    subject=str(deadline.kind),
+                    text=text,
+                    not_before=not_before,
+                )
+            )
+    return out
 
 
 REMINDER_ORDER = (col(Enterprise.name), col(Contact.id), col(Deadline.id))
@@ -843,7 +973,13 @@ def _plan_digests(
         return []
     # Counts per (deadline, cluster, status); a missing submission counts as "missing".
     joined = (
-        select(col(Deadline.id), col(Enterprise.cluster_id), col(Submission.status), func.count())
+        select(
+            col(Deadline.id),
+            col(Enterprise.cluster_id),
+            col(Submission.status),
+            col(Submission.late),
+            func.count(),
+        )
         .select_from(Enterprise)
         .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
         .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
@@ -856,11 +992,21 @@ def _plan_digests(
             ),
         )
         .where(col(Deadline.id).in_(deadline_ids), col(Enterprise.active))
-        .group_by(col(Deadline.id), col(Enterprise.cluster_id), col(Submission.status))
+        .group_by(
+            col(Deadline.id),
+            col(Enterprise.cluster_id),
+            col(Submission.status),
+            col(Submission.late),
+        )
     )
-    counts: dict[tuple[int, int | None], dict[str | None, int]] = defaultdict(dict)
-    for deadline_id, cluster_id, status, n in session.execute(joined).all():
-        counts[(deadline_id, cluster_id)][None if status is None else str(status)] = n
+    counts: dict[tuple[int, int | None], dict[str | None, int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    late: dict[tuple[int, int | None], int] = defaultdict(int)  # received after the due date
+    for deadline_id, cluster_id, status, was_late, n in session.execute(joined).all():
+        counts[(deadline_id, cluster_id)][None if status is None else str(status)] += n
+        if was_late and status is not None and status != SubmissionStatus.DRAFT:
+            late[(deadline_id, cluster_id)] += n
     overdue_ids = [d.id for d in deadlines if d.due_on < on]
     overdue_rows: list[Any] = []
     if overdue_ids:
@@ -883,10 +1029,12 @@ def _plan_digests(
                 if d.campaign_id != campaign_id or d.id is None:
                     continue
                 tally: dict[str | None, int] = defaultdict(int)
+                late_here = 0
                 for (did, cid), per_status in counts.items():
                     if did == d.id and (not leader or cid == cluster_id):
                         for status, n in per_status.items():
                             tally[status] += n
+                        late_here += late.get((did, cid), 0)
                 lines.append(
                     messages.DigestLine(
                         kind=DeadlineKind(d.kind),
@@ -897,6 +1045,7 @@ def _plan_digests(
                         returned=tally[SubmissionStatus.RETURNED.value],
                         draft=tally[SubmissionStatus.DRAFT.value],
                         missing=tally[None],
+                        late=late_here,
                     )
                 )
             overdue = [
@@ -963,6 +1112,7 @@ def preview_day(
     notices = _board_notices(data, on, config)
     return (
         _plan_reminders(session, reminders, on, settings)
+        + _extension_reminders(session, data, on, settings, translators)
         + _plan_board_notices(session, notices, on, settings, translators)
         + _plan_digests(session, data, on, settings, translators)
     )
@@ -1010,6 +1160,8 @@ def plan_day(
         _add(
             result, DeliveryKind.REMINDER.value, *_write_reminders(session, reminders, on, settings)
         )
+        extended = _extension_reminders(session, data, on, settings, translators)
+        _add(result, DeliveryKind.REMINDER.value, len(extended), _insert(session, extended))
         notices = _board_notices(data, on, config)
         for kind, (found, inserted) in _write_board_notices(
             session, notices, on, settings, translators

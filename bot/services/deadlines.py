@@ -16,6 +16,7 @@ accepted one is closed for good: those rules live with the submission states in
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -157,3 +158,63 @@ def grant_extension(
 def board_name(session: Session, campaign: Campaign) -> str:
     organization = session.get(Organization, campaign.organization_id)
     return organization.name if organization is not None else ""
+
+
+def change_deadline(
+    session: Session,
+    deadline: Deadline,
+    now: datetime,
+    *,
+    due_on: date | None = None,
+    late_policy: LatePolicy | str | None = None,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> dict[str, Any]:
+    """Move a deadline's date or change its late policy (the board office editing its plan);
+    audited. Returns what changed ({} when nothing did).
+
+    The new date must lie within the campaign. The caller re-plans: reminders already queued
+    for the old date are cancelled and linked officers are told the new date once
+    (`conversations.flows._deadline_change`).
+    """
+    campaign = session.get(Campaign, deadline.campaign_id)
+    if campaign is None:
+        raise NotFound(N_("This campaign or enterprise does not exist."))
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    if due_on is not None and due_on != deadline.due_on:
+        if not campaign.starts_on <= due_on <= campaign.ends_on:
+            raise InvalidInput(
+                N_("The due date must lie within the campaign, {start} – {end}."),
+                start=campaign.starts_on,
+                end=campaign.ends_on,
+            )
+        before["due_on"], after["due_on"] = deadline.due_on, due_on
+        deadline.due_on = due_on
+    if late_policy is not None:
+        try:
+            policy = LatePolicy(late_policy)
+        except ValueError:
+            raise InvalidInput(
+                N_("Unknown late policy {value}; expected one of: {known}."),
+                value=str(late_policy),
+                known=", ".join(p.value for p in LatePolicy),
+            ) from None
+        if policy != deadline.late_policy:
+            before["late_policy"], after["late_policy"] = deadline.late_policy, policy
+            deadline.late_policy = policy
+    if not after:
+        return {}
+    session.add(deadline)
+    session.flush()
+    audit.record(
+        session,
+        "deadline.change",
+        contact_id=contact_id,
+        actor=actor,
+        subject=f"campaign:{deadline.campaign_id}",
+        before={"kind": str(deadline.kind), **before},
+        after={"kind": str(deadline.kind), **after},
+        at=now,
+    )
+    return after

@@ -206,6 +206,7 @@ def export_registrations(
             col(Enterprise.zone_id),
             col(Submission.status),
             col(Submission.submitted_at),
+            col(Submission.late),
             col(RegistrationEntry.nominee),
             col(RegistrationEntry.full_name),
             col(RegistrationEntry.position),
@@ -226,9 +227,8 @@ def export_registrations(
     wb = Workbook()
     sheet = _Sheet.start(wb, t("Title registrations"), [t(h) for h in REGISTRATION_HEADERS])
     for number, row in enumerate(rows, start=1):
-        name, tax_code, zone_id, status, submitted_at, nominee, full_name, position, unit, code = (
-            row
-        )
+        (name, tax_code, zone_id, status, submitted_at, late) = row[:6]
+        nominee, full_name, position, unit, code = row[6:]
         if nominee == Nominee.INDIVIDUAL:
             who = full_name
             where = " – ".join(part for part in (position, unit) if part)
@@ -243,7 +243,7 @@ def export_registrations(
                 who,
                 where,
                 _title_name(titles, code, t.language),
-                status_label(t, status),
+                status_label(t, status, late),
                 _local_date(submitted_at),
             ]
         )
@@ -292,6 +292,7 @@ def export_reports(
             col(Enterprise.zone_id),
             col(Submission.status),
             col(Submission.submitted_at),
+            col(Submission.late),
             col(YearEndReport.figures),
             col(YearEndReport.narrative),
         )
@@ -334,7 +335,7 @@ def export_reports(
     sheet = _Sheet.start(wb, kind_label(t, kind), headers)
     counted: list[tuple[int, dict[str, Any] | None]] = []
     for number, row in enumerate(rows, start=1):
-        enterprise_id, name, tax_code, zone_id, status, submitted_at, values, narrative = row
+        enterprise_id, name, tax_code, zone_id, status, submitted_at, late, values, narrative = row
         if status in COUNTED_STATUSES:
             counted.append((enterprise_id, values))
         cells: list[Any] = [
@@ -342,7 +343,7 @@ def export_reports(
             name,
             tax_code,
             zones.get(zone_id, "") if zone_id else "",
-            status_label(t, status),
+            status_label(t, status, late),
             _local_date(submitted_at),
         ]
         for figure in definitions:

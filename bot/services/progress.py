@@ -46,6 +46,8 @@ from bot.models import (
 )
 from bot.services.access import NotFound, Scope, campaign_in_scope
 from bot.services.submissions import not_submitted_condition
+from bot.services.targets import goal_text
+from bot.services.targets import heading as target_heading
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -89,11 +91,15 @@ def kind_label(t: Translator, kind: str) -> str:
     return t(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
-def status_label(t: Translator, status: str | None) -> str:
-    """A submission status (None: nothing started) in the user's language."""
+def status_label(t: Translator, status: str | None, late: bool = False) -> str:
+    """A submission status (None: nothing started) in the user's language; `late` adds
+    "submitted late" to an item sent after its due date."""
     if status is None:
         return t(NOT_STARTED_LABEL)
-    return t(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    label = t(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    if late and status != SubmissionStatus.DRAFT:
+        return t("{status} (submitted late)", status=label)
+    return label
 
 
 def parse_kind(value: str) -> DeadlineKind:
@@ -238,12 +244,15 @@ class Counts:
     returned: int = 0
     missing: int = 0
     draft: int = 0  # those of `missing` who started a draft
+    late: int = 0  # those of `received` sent after the due date ("nộp muộn")
 
     @property
     def received(self) -> int:
         return self.accepted + self.submitted + self.returned
 
-    def add(self, status: str | None, n: int) -> None:
+    def add(self, status: str | None, n: int, late: bool = False) -> None:
+        if late and status in (*COUNTED_STATUSES, SubmissionStatus.RETURNED):
+            self.late += n
         self.total += n
         if status == SubmissionStatus.ACCEPTED:
             self.accepted += n
@@ -332,6 +341,7 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
             col(Enterprise.zone_id),
             col(Enterprise.cluster_id),
             col(Submission.status),
+            col(Submission.late),
             func.count(col(Enterprise.id)),
         )
         .select_from(Enterprise)
@@ -350,20 +360,21 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
             col(Enterprise.zone_id),
             col(Enterprise.cluster_id),
             col(Submission.status),
+            col(Submission.late),
         )
     ).all()
 
     overall: dict[str, Counts] = defaultdict(Counts)
     by_zone: dict[str, dict[int | None, GroupCounts]] = defaultdict(dict)
     by_cluster: dict[str, dict[int | None, GroupCounts]] = defaultdict(dict)
-    for kind, zone_id, cluster_id, status, n in rows:
-        overall[kind].add(status, n)
+    for kind, zone_id, cluster_id, status, late, n in rows:
+        overall[kind].add(status, n, bool(late))
         zone = by_zone[kind].setdefault(zone_id, GroupCounts(zone_id, zones.get(zone_id or 0, "")))
-        zone.counts.add(status, n)
+        zone.counts.add(status, n, bool(late))
         cluster = by_cluster[kind].setdefault(
             cluster_id, GroupCounts(cluster_id, clusters.get(cluster_id or 0, ""))
         )
-        cluster.counts.add(status, n)
+        cluster.counts.add(status, n, bool(late))
 
     items = [
         KindProgress(
@@ -455,6 +466,7 @@ class TargetProgress:
     figure_codes: tuple[str, ...]
     aggregate: str = "sum"
     unit_en: str = ""
+    spec: Mapping[str, Any] = field(default_factory=dict)  # as stored (year, qualifier...)
 
     @property
     def percent(self) -> Decimal | None:
@@ -554,6 +566,7 @@ def figures_vs_targets(
                 figure_codes=tuple(f.code for f in sources),
                 aggregate=sources[0].aggregate if sources else "sum",
                 unit_en=str(target.get("unit_en") or ""),
+                spec=dict(target),
             )
         )
     return results
@@ -922,6 +935,8 @@ def render_progress_text(t: Translator, progress: Progress, details: bool = True
         lines.append(_counts_line(t, item.overall))
         if item.overall.draft:
             lines.append(t("of which {n} drafts not yet sent", n=t.number(item.overall.draft)))
+        if item.overall.late:
+            lines.append(t("of which {n} submitted late", n=t.number(item.overall.late)))
         if not details:
             continue
         if progress.cluster_id is None and item.by_cluster:
@@ -933,25 +948,49 @@ def render_progress_text(t: Translator, progress: Progress, details: bool = True
     return "\n".join(lines)
 
 
-def render_targets_text(t: Translator, targets: Sequence[TargetProgress]) -> str:
-    """The figures reported so far against the plan's targets, as a chat message."""
+def render_targets_text(
+    t: Translator, targets: Sequence[TargetProgress], campaign_year: int | None = None
+) -> str:
+    """The figures reported so far against the plan's targets, as a chat message: which
+    year's targets they are, each as the plan words it ("khoảng", "từ … trở lên", a range)."""
     lines = [t("Reported figures against the plan")]
+    if targets and campaign_year is not None:
+        lines.append(target_heading(t, [target.spec for target in targets], campaign_year))
     if not targets:
         lines.append(t("This campaign has no targets."))
     for target in targets:
         label = target.label_in(t.language)
+        if target.reported is None and target.spec:
+            lines.append(
+                t(
+                    "• {label}: target {goal}; no reported figure adds up to it yet",
+                    label=label,
+                    goal=goal_text(t, target.spec),
+                )
+            )
+            continue
         if target.reported is None:
             lines.append(t("• {label}: no reported figure adds up to this target", label=label))
             continue
-        goal = t.number(target.target) if target.target is not None else "—"
-        line = t(
-            "• {label}: {reported} / {target} {unit} from {n} enterprises",
-            label=label,
-            reported=t.number(target.reported),
-            target=goal,
-            unit=target.unit_in(t.language),
-            n=t.number(target.enterprises),
-        )
+        if target.spec:
+            line = t(
+                "• {label}: {reported} {unit} from {n} enterprises; target {goal}",
+                label=label,
+                reported=t.number(target.reported),
+                unit=target.unit_in(t.language),
+                n=t.number(target.enterprises),
+                goal=goal_text(t, target.spec),
+            )
+        else:
+            goal = t.number(target.target) if target.target is not None else "—"
+            line = t(
+                "• {label}: {reported} / {target} {unit} from {n} enterprises",
+                label=label,
+                reported=t.number(target.reported),
+                target=goal,
+                unit=target.unit_in(t.language),
+                n=t.number(target.enterprises),
+            )
         if target.percent is not None:
             line += f" ({t.number(target.percent, 1)}%)"
         lines.append(line)

@@ -126,12 +126,22 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
     return Item(campaign, deadline, submission)
 
 
-def item(ctx: Ctx, kind: DeadlineKind) -> Item:
+# An item flow's kind: fixed, or read from the conversation (/report serves the year-end and
+# the six-month report, chosen when it begins).
+KindOf = DeadlineKind | Callable[[Ctx], DeadlineKind]
+
+
+def kind_of(ctx: Ctx, kind: KindOf) -> DeadlineKind:
+    return kind if isinstance(kind, DeadlineKind) else kind(ctx)
+
+
+def item(ctx: Ctx, kind: KindOf) -> Item:
     """The item during a flow (it was opened by `begin`).
 
     If it became locked meanwhile (the deadline passed while the officer was typing), the
     flow ends with the lock message.
     """
+    kind = kind_of(ctx, kind)
     key = f"item:{kind}"
     cached = ctx.cache.get(key)
     if isinstance(cached, Item):
@@ -143,7 +153,7 @@ def item(ctx: Ctx, kind: DeadlineKind) -> Item:
     return opened
 
 
-def guard(kind: DeadlineKind, steps: dict[str, Step]) -> dict[str, Step]:
+def guard(kind: KindOf, steps: dict[str, Step]) -> dict[str, Step]:
     """The steps, each first checking that the item is still open (else the flow ends
     with the lock message before anything is read or saved)."""
 
@@ -200,7 +210,7 @@ def start(ctx: Ctx, kind: DeadlineKind, first: str, intro: Callable[[Ctx, Item],
     return Goto(first, (reply("\n".join(lines)),))
 
 
-def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
+def submitted_step(kind: KindOf, next_step: str) -> Step:
     """The question asked when the item was already submitted: reopen it, or leave it."""
 
     def prompt(ctx: Ctx) -> Reply:
@@ -213,7 +223,7 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
                 "it: a draft is made beside it, and the submitted version stays in force until "
                 "you submit the new one, before {due}. If you stop without submitting, nothing "
                 "changes.",
-                item=common.item_name(t, kind),
+                item=common.item_name(t, found.deadline.kind),
                 time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
                 if sub.submitted_at
                 else "-",
@@ -299,7 +309,7 @@ def blocking_problems(ctx: Ctx, found: Item) -> list[str]:
 
 
 def review_step(
-    kind: DeadlineKind,
+    kind: KindOf,
     summary: Callable[[Ctx, Item], list[str]],
     *,
     submit: str,
@@ -414,7 +424,7 @@ def store_file(ctx: Ctx, found: Item, answer: Answer) -> tuple[str, bool]:
 DONE = "file:done"
 
 
-def file_step(kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str) -> Step:
+def file_step(kind: KindOf, what: Callable[[Ctx], str], next_step: str) -> Step:
     """Receive the signed file (or photos of its pages, one by one, then Done)."""
 
     def prompt(ctx: Ctx) -> Reply:

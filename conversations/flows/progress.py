@@ -64,7 +64,11 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
     return [
         Reply(render_progress_text(t, progress)),
         Reply(t("Progress chart"), photo=chart),
-        Reply(render_targets_text(t, targets) + "\n\n" + render_shortlist_text(t, awards)),
+        Reply(
+            render_targets_text(t, targets, campaign.year)
+            + "\n\n"
+            + render_shortlist_text(t, awards)
+        ),
     ]
 
 

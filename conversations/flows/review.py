@@ -42,7 +42,7 @@ from conversations.flow import (
     Step,
     reply,
 )
-from conversations.flows import _staff
+from conversations.flows import _extension, _staff
 from conversations.flows.register import describe
 from conversations.interface import Choice, Reply
 
@@ -128,6 +128,15 @@ def _content_lines(ctx: Ctx, submission: Submission) -> list[str]:
     return lines
 
 
+def late_lines(ctx: Ctx, submission: Submission) -> list[str]:
+    """ "Submitted late" (after the deadline's own due date) when it was."""
+    if not submission.late:
+        return []
+    deadline = subs.deadline_for(ctx.session, submission.campaign_id, submission.kind)
+    due = ctx.t.date(deadline.due_on) if deadline is not None else "-"
+    return [ctx.t("⚠ Submitted late (due {date}).", date=due)]
+
+
 def present(ctx: Ctx, submission: Submission) -> list[Reply]:
     """The item as the reviewer sees it: a summary, its files, and the shortlist if relevant."""
     t = ctx.t
@@ -153,6 +162,7 @@ def present(ctx: Ctx, submission: Submission) -> list[Reply]:
             time=submitted,
             version=submission.version,
         ),
+        *late_lines(ctx, submission),
         "",
         *_content_lines(ctx, submission),
     ]
@@ -198,18 +208,23 @@ def _decide_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     submission = _current(ctx)
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
+    choices = [
+        Choice(ACCEPT, t("Accept")),
+        Choice(RETURN, t("Return with a reason")),
+        Choice(SKIP, t("Skip for now")),
+        Choice(STOP, t("Stop reviewing")),
+    ]
+    if _staff.scope(ctx).whole_board and _extension.offers_extension(
+        subs.deadline_for(ctx.session, submission.campaign_id, submission.kind)
+    ):
+        choices.insert(2, Choice(_extension.EXTEND, t("Extend the deadline for this enterprise")))
     return reply(
         t(
             "Accept this {item} of {enterprise}, or return it with a reason?",
             item=kind_label(t, submission.kind).lower(),
             enterprise=enterprise.name if enterprise else "?",
         ),
-        [
-            Choice(ACCEPT, t("Accept")),
-            Choice(RETURN, t("Return with a reason")),
-            Choice(SKIP, t("Skip for now")),
-            Choice(STOP, t("Stop reviewing")),
-        ],
+        choices,
     )
 
 
@@ -256,6 +271,13 @@ def _decide(ctx: Ctx, answer: Answer) -> Outcome:
         return _advance(ctx, [])
     if answer.choice == RETURN:
         return Goto("reason")
+    if answer.choice == _extension.EXTEND:
+        deadline = subs.deadline_for(ctx.session, submission.campaign_id, submission.kind)
+        assert deadline is not None
+        enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
+        return _extension.start(
+            ctx, deadline, [(submission.enterprise_id, enterprise.name if enterprise else "?")]
+        )
     if answer.choice != ACCEPT:
         raise Invalid(t("Please choose Accept, Return, Skip or Stop."))
     try:
@@ -335,6 +357,7 @@ FLOW = Flow(
     steps={
         "decide": Step(_decide_prompt, _decide),
         "reason": Step(_reason_prompt, _reason, numbered=False),
+        **_extension.STEPS,
     },
     begin=_begin,
     roles=STAFF_ROLES,
