@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot conversations scheduler
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m bot.i18n_tools check

@@ -31,9 +31,9 @@ from bench.common import fresh_database, seed_board
 from bench.fake_process import RemoteFakeTelegram
 from bot.channels.telegram import TelegramSender, build_application
 from bot.db import get_engine
+from bot.messaging import Incoming, Reply
 from bot.models import Channel, Contact, DeliveryKind
 from bot.settings import load_settings
-from conversations.interface import Incoming, Reply
 from scheduler.clock import ShiftedClock
 from scheduler.outbox import Dispatcher, OutboxItem, enqueue_many, outbox_status
 

@@ -29,7 +29,6 @@ from typing import Any
 import click
 import uvicorn
 
-from bot.channels.base import Sender, SendError
 from bot.channels.common import Handler
 from bot.channels.telegram import (
     TelegramSender,
@@ -38,6 +37,7 @@ from bot.channels.telegram import (
     stop_application,
 )
 from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient, ZaloSender
+from bot.messaging import Sender, SendError
 from bot.models.enums import Channel
 from bot.settings import Settings
 from bot.web import (

@@ -9,26 +9,14 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from bot.i18n import N_, Translator
+from bot.messaging import Reply
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
 from bot.services.contacts import is_staff as _is_staff
-from bot.services.submissions import kind_label
+from bot.services.items import kind_command, kind_label
 from conversations.flow import Ctx
-from conversations.interface import Reply
 
 if TYPE_CHECKING:
     from conversations.registry import Registry
-
-ITEM_COMMANDS: dict[DeadlineKind, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: "launch",
-    DeadlineKind.TITLE_REGISTRATION: "register",
-    DeadlineKind.YEAR_END_REPORT: "report",
-    DeadlineKind.SIX_MONTH_REPORT: "report 6",
-}
-
-
-def item_name(t: Translator, kind: DeadlineKind | str) -> str:
-    """The item's name in the contact's language (Title registration, Year-end report...)."""
-    return kind_label(t, kind)
 
 
 def is_staff(contact: Contact) -> bool:
@@ -143,9 +131,9 @@ def help_reply(ctx: Ctx, registry: Registry) -> Reply:
         else:
             lines += ["", t("Due dates of {campaign}:", campaign=campaign_title(t, campaign))]
             for deadline in deadlines(ctx, campaign):
-                verb = ITEM_COMMANDS.get(deadline.kind)
+                verb = kind_command(deadline.kind)
                 suffix = f" (/{verb})" if verb else ""
-                lines.append(f"- {item_name(t, deadline.kind)}: {t.date(deadline.due_on)}{suffix}")
+                lines.append(f"- {kind_label(t, deadline.kind)}: {t.date(deadline.due_on)}{suffix}")
     return Reply("\n".join(lines))
 
 

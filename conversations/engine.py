@@ -37,6 +37,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, delete, select
 
 from bot.i18n import N_, Translator
+from bot.messaging import FileFetcher, Incoming, Reply
 from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
 from bot.services import audit
 from bot.services.contacts import get_or_create_contact
@@ -55,7 +56,6 @@ from conversations.flow import (
     Stop,
     as_replies,
 )
-from conversations.interface import FileFetcher, Incoming, Reply
 from conversations.registry import Registry, default_registry
 
 logger = logging.getLogger(__name__)

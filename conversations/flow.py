@@ -23,10 +23,10 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.i18n import Translator
+from bot.messaging import Choice, Reply
 from bot.models import Contact, Role
 from bot.models.enums import Channel
 from bot.settings import Settings
-from conversations.interface import Choice, Reply
 
 OFFICER_ROLES = frozenset({Role.OFFICER})
 STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER})

@@ -11,31 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.services.calendar import holiday_name
 from bot.services.campaigns import is_round
+from bot.services.items import ITEM_KINDS
 
-# What each deadline asks for, and the chat command that does it.
-ITEM_LABELS: dict[DeadlineKind, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: N_("your unit's launch document for the emulation movement"),
-    DeadlineKind.TITLE_REGISTRATION: N_("the registration of emulation titles"),
-    DeadlineKind.YEAR_END_REPORT: N_("the year-end emulation summary report"),
-    DeadlineKind.SIX_MONTH_REPORT: N_("the six-month emulation report"),
-}
+# What each deadline asks for, the chat command that does it and the short names for the
+# staff digest: read from the one item vocabulary (bot.services.items).
+ITEM_LABELS: dict[DeadlineKind, str] = {kind: item.phrase for kind, item in ITEM_KINDS.items()}
 ITEM_COMMANDS: dict[DeadlineKind, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: "/launch",
-    DeadlineKind.TITLE_REGISTRATION: "/register",
-    DeadlineKind.YEAR_END_REPORT: "/report",
-    DeadlineKind.SIX_MONTH_REPORT: "/report",
+    kind: "/" + item.command for kind, item in ITEM_KINDS.items()
 }
-# Short names for the staff digest.
-ITEM_SHORT: dict[DeadlineKind, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: N_("Launch document"),
-    DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
-    DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
-    DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
-}
+ITEM_SHORT: dict[DeadlineKind, str] = {kind: item.label for kind, item in ITEM_KINDS.items()}
 
 # The digest lists at most this many overdue enterprises, and stays under Zalo's 2,000
 # characters for one message; /missing and the export have the rest.
@@ -330,45 +318,4 @@ def _more(t: Translator, n: int) -> str:
     return t(
         "…and {n} more: use /missing or `thidua export missing` for the full list.",
         n=t.number(n),
-    )
-
-
-def extension_text(
-    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, due_on: date, until: date
-) -> str:
-    """The officer's notice that the board extended a locked item for their unit."""
-    return "\n".join(
-        [
-            t(
-                "📅 The board office extended {item} for “{campaign}” for your unit until "
-                "{until} (it was due on {due}).",
-                item=item_label(t, kind),
-                campaign=campaign_title,
-                until=t.date(until),
-                due=t.date(due_on),
-            ),
-            t(
-                "Send {command} in this chat to do it; it is marked as submitted late.",
-                command=ITEM_COMMANDS[DeadlineKind(kind)],
-            ),
-        ]
-    )
-
-
-def deadline_moved_text(
-    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, old: date, new: date
-) -> str:
-    """The officers' notice that the board moved a deadline of its plan."""
-    return "\n".join(
-        [
-            t(
-                "📅 The board office moved the deadline for {item} for “{campaign}”: it is now "
-                "{new} (it was {old}).",
-                item=item_label(t, kind),
-                campaign=campaign_title,
-                new=t.date(new),
-                old=t.date(old),
-            ),
-            t("Send /status to see where your unit stands."),
-        ]
     )

@@ -58,7 +58,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from bot.channels.base import RateLimited, Sender, SendError, TransientError, Unreachable
+from bot.messaging import RateLimited, Reply, Sender, SendError, TransientError, Unreachable
 from bot.models import (
     Channel,
     Contact,
@@ -72,7 +72,6 @@ from bot.models import (
 from bot.models.types import AwareDateTime
 from bot.services.calendar import is_working_day
 from bot.settings import Settings
-from conversations.interface import Reply
 from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig, channel_rate
 from scheduler.ratelimit import ChatSpacing, PausedTooLong, RateLimiter

@@ -26,8 +26,8 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.channels.base import Sender
 from bot.db import get_engine
+from bot.messaging import Sender
 from bot.models import Channel
 from bot.settings import Settings
 from scheduler.clock import Clock, SystemClock

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from bot.i18n import Translator
-from conversations.interface import FileFetcher, Incoming, Reply
+from bot.messaging import FileFetcher, Incoming, Reply
 
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+")
 

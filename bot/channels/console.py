@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.i18n import Translator
+from bot.messaging import Incoming, IncomingFile, Reply, numbered
 from bot.models import Channel
 from conversations.engine import Engine
-from conversations.interface import Incoming, IncomingFile, Reply, numbered
 
 FILE_COMMAND = "/file"
 

@@ -38,12 +38,19 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
 from bot.channels.common import ChatLocks, FileTooLarge, Handler, apology, split_text
 from bot.i18n import LANGUAGES, N_, Translator
+from bot.messaging import (
+    Incoming,
+    IncomingFile,
+    RateLimited,
+    Reply,
+    SendError,
+    TransientError,
+    Unreachable,
+)
 from bot.models.enums import Channel, Role
 from bot.settings import Settings
-from conversations.interface import Incoming, IncomingFile, Reply
 
 log = logging.getLogger(__name__)
 

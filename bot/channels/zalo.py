@@ -23,11 +23,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
 from bot.channels.common import ChatLocks, FileTooLarge, Handler, apology, split_text
 from bot.i18n import Translator
+from bot.messaging import (
+    Incoming,
+    IncomingFile,
+    RateLimited,
+    Reply,
+    SendError,
+    TransientError,
+    Unreachable,
+    numbered,
+)
 from bot.models.enums import Channel
-from conversations.interface import Incoming, IncomingFile, Reply, numbered
 
 log = logging.getLogger(__name__)
 

@@ -26,16 +26,10 @@ from bot.services import audit, targets_file
 from bot.services import campaigns as campaign_service
 from bot.services import organizations as organization_service
 from bot.services.campaign_copy import copy_campaign
-from bot.services.campaigns import (
-    CampaignPlan,
-    anniversary_label,
-    deadline_kind_label,
-    localized,
-    plan_campaign,
-)
+from bot.services.campaigns import CampaignPlan, anniversary_label, localized, plan_campaign
 from bot.services.deadlines import late_policy_label
 from bot.services.errors import DomainError
-from bot.services.progress import kind_label, parse_kind
+from bot.services.items import kind_label, parse_kind
 from bot.services.submissions import deadline_for
 from bot.services.targets import goal_text
 from bot.services.templates import Template, TemplateKind, list_templates, load_template
@@ -159,7 +153,7 @@ def calendar_text(plan: CampaignPlan, t: Translator) -> str:
             if d.remind_by == d.due
             else t("falls on a day off: remind by {date}", date=t.date(d.remind_by))
         )
-        lines.append(f"  {t.date(d.due)}  {deadline_kind_label(t, d.kind):<28} {note}")
+        lines.append(f"  {t.date(d.due)}  {kind_label(t, d.kind):<28} {note}")
     lines += ["", t("Commemoration days")]
     for o in plan.observances:
         mark = "  ★ " + t("round anniversary") if o.is_round else ""

@@ -20,7 +20,7 @@ from bot.db import get_engine
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
 from bot.models import DeliveryKind, DeliveryStatus
-from bot.services.campaigns import deadline_kind_label
+from bot.services.items import kind_label
 from bot.settings import get_settings
 from scheduler.outbox import outbox_status
 from scheduler.planner import PlannedMessage, preview_day, sending_start_utc
@@ -97,7 +97,7 @@ def _message_json(m: PlannedMessage) -> dict[str, Any]:
 def _subject(t: Translator, m: PlannedMessage) -> str:
     """The deadline's name in the office's language, or the observance / phase as planned."""
     if m.kind is DeliveryKind.REMINDER:
-        return deadline_kind_label(t, m.subject)
+        return kind_label(t, m.subject)
     if m.kind is DeliveryKind.DIGEST:
         return ""
     return m.subject

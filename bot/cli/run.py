@@ -30,7 +30,7 @@ def _console(settings: Settings, as_staff: bool) -> None:
         seed_demo,
     )
     from bot.models import utcnow
-    from conversations.common import item_name
+    from bot.services.items import kind_label
     from conversations.engine import Engine
 
     # The terminal is the conversation: only errors are logged there.
@@ -70,7 +70,7 @@ def _console(settings: Settings, as_staff: bool) -> None:
             t(
                 "Demo only: the deadline of {item} ({old}) has passed, so it was moved to "
                 "{new} for you to try.",
-                item=item_name(t, kind).lower(),
+                item=kind_label(t, kind).lower(),
                 old=t.date(old),
                 new=t.date(new),
             )

@@ -44,7 +44,8 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
-from bot.services.progress import deadline_of, kind_label, parse_kind
+from bot.services.items import kind_label, parse_kind
+from bot.services.progress import deadline_of
 from bot.services.submissions import not_submitted_condition
 from bot.settings import get_settings
 

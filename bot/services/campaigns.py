@@ -474,19 +474,6 @@ class _NamedObservance(Protocol):
     def founded(self) -> int | None: ...
 
 
-DEADLINE_KIND_LABELS: dict[DeadlineKind, str] = {
-    DeadlineKind.LAUNCH_DOCUMENT: N_("Launch document"),
-    DeadlineKind.TITLE_REGISTRATION: N_("Title registration"),
-    DeadlineKind.YEAR_END_REPORT: N_("Year-end report"),
-    DeadlineKind.SIX_MONTH_REPORT: N_("Six-month report"),
-}
-
-
-def deadline_kind_label(t: Translator, kind: DeadlineKind | str) -> str:
-    """What an enterprise must send, in `t`'s language (e.g. "Đăng ký danh hiệu thi đua")."""
-    return t(DEADLINE_KIND_LABELS[DeadlineKind(kind)])
-
-
 def localized(t: Translator, vietnamese: str, english: str) -> str:
     """The English text for English readers when there is one, else the Vietnamese."""
     return english if t.language == "en" and english else vietnamese

@@ -12,6 +12,8 @@ from io import BytesIO
 
 import matplotlib
 
+from bot.services.items import kind_label
+
 matplotlib.use("Agg")
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -19,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bot.i18n import N_, Translator
-from bot.services.progress import Progress, kind_label
+from bot.services.progress import Progress
 
 FONT = "DejaVu Sans"
 

@@ -41,20 +41,17 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services.access import InvalidInput, Scope, campaign_in_scope
+from bot.services.items import kind_label, parse_kind
+from bot.services.numbers import Figure, report_figures
 from bot.services.progress import (
     COUNTED_STATUSES,
-    FigureDef,
-    TitleDef,
     aggregate_figures,
-    kind_label,
     missing_enterprises,
     missing_status,
-    parse_kind,
-    report_figures,
     status_label,
-    title_catalogue,
     to_decimal,
 )
+from bot.services.titles import Title, titles_by_code
 from bot.settings import get_settings
 
 DATE_FORMAT = "dd/mm/yyyy"
@@ -179,7 +176,7 @@ REGISTRATION_HEADERS = (
 )
 
 
-def _title_name(titles: dict[str, TitleDef], code: str, language: str) -> str:
+def _title_name(titles: dict[str, Title], code: str, language: str) -> str:
     title = titles.get(code)
     return title.name(language) if title else code
 
@@ -190,14 +187,14 @@ def export_registrations(
     scope: Scope,
     path: Path | str,
     language: str = "vi",
-    titles: dict[str, TitleDef] | None = None,
+    titles: dict[str, Title] | None = None,
     *,
     actor: str = "",
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
     t = Translator(language)
-    titles = title_catalogue() if titles is None else titles
+    titles = titles_by_code() if titles is None else titles
     zones = _zone_names(session, scope.organization_id)
     rows = session.execute(
         sa_select(
@@ -264,7 +261,7 @@ def export_reports(
     path: Path | str,
     kind: str = DeadlineKind.YEAR_END_REPORT,
     language: str = "vi",
-    figures: Sequence[FigureDef] | None = None,
+    figures: Sequence[Figure] | None = None,
     *,
     actor: str = "",
 ) -> int:
@@ -309,7 +306,7 @@ def export_reports(
     # Figures present in the reports but unknown to the catalogue still get a column.
     known = {f.code for f in definitions}
     extra = sorted({code for row in rows for code in (row[6] or {}) if code not in known})
-    definitions += [FigureDef(code, code) for code in extra]
+    definitions += [Figure.unknown(code) for code in extra]
 
     yes, no = t("Yes"), t("No")
     formats: list[str | None] = [None] * 6
@@ -328,7 +325,8 @@ def export_reports(
     ]
     for figure in definitions:
         label = figure.label(t.language)
-        headers.append(f"{label} ({figure.unit})" if figure.unit else label)
+        unit = figure.unit(t.language)
+        headers.append(f"{label} ({unit})" if unit else label)
     headers.append(t("Narrative"))
 
     wb = Workbook()
@@ -356,7 +354,7 @@ def export_reports(
     if rows:
         total: list[Any] = ["", t("Total (submitted and accepted reports)"), "", "", "", ""]
         for figure in definitions:
-            value, contributors = aggregate_figures(counted, [figure], figure.unit)
+            value, contributors = aggregate_figures(counted, [figure], figure.unit_vi)
             total.append(value if contributors else None)
         sheet.add([*total, ""], [*formats[:6], *(_total_format(f) for f in definitions)])
         for cell in sheet.ws[sheet.rows]:
@@ -370,7 +368,7 @@ def export_reports(
     return len(rows)
 
 
-def _total_format(figure: FigureDef) -> str:
+def _total_format(figure: Figure) -> str:
     if figure.aggregate == "count_yes":
         return number_format(0)
     if figure.aggregate == "mean":

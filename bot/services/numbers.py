@@ -30,20 +30,20 @@ decimals; three decimals after a 1-3 digit integer part are the ambiguous case o
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.i18n import N_, Translator
+from bot.services.catalogue_files import load_catalogue_file
 from bot.services.errors import InvalidInput, InvalidNumber, NotFound
 
 FIGURES_PATH = Path(__file__).resolve().parent.parent / "templates" / "report_figures.toml"
-FIGURE_KINDS = ("decimal", "integer", "percent", "yes_no")
-AGGREGATES = ("sum", "mean", "count_yes")
 MAX_LENGTH = 64
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
@@ -117,22 +117,60 @@ def _split(num: str, original: str) -> tuple[str, str]:
     raise InvalidNumber(_AMBIGUOUS, text=original)
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A figure of the year-end report; see report_figures.toml for the fields."""
+class Figure(BaseModel):
+    """A figure of the year-end report: one `[[figure]]` of report_figures.toml (see its fields).
+
+    Validated when the file is read, so a mistake in the file stops the bot at start with the
+    file, the figure and the field named, instead of surfacing in an officer's chat.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str
-    label_vi: str
-    label_en: str
-    unit_vi: str
-    unit_en: str
-    kind: str
+    label_vi: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    unit_vi: str = ""
+    unit_en: str = ""
+    kind: Literal["decimal", "integer", "percent", "yes_no"]
     min: Decimal
     max: Decimal
-    decimals: int
-    required: bool
-    target_key: str
-    aggregate: str
+    decimals: int = Field(default=2, ge=0)
+    required: bool = False
+    target_key: str = ""
+    aggregate: Literal["sum", "mean", "count_yes"] = "sum"
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, code: str) -> str:
+        if not re.fullmatch(r"[a-z0-9_]{1,40}", code):
+            raise ValueError("use a-z, 0-9 and _, at most 40 characters")
+        return code
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Figure:
+        if self.min > self.max:
+            raise ValueError("min is above max")
+        if self.kind in ("integer", "yes_no") and self.decimals != 0:
+            raise ValueError(f"an {self.kind} figure has no decimals")
+        return self
+
+    @classmethod
+    def unknown(cls, code: str) -> Figure:
+        """A figure found in stored reports but no longer in the catalogue: shown by its code."""
+        return cls.model_construct(
+            code=code,
+            label_vi=code,
+            label_en=code,
+            kind="decimal",
+            min=Decimal(0),
+            max=Decimal(0),
+            decimals=2,
+            unit_vi="",
+            unit_en="",
+            required=False,
+            target_key="",
+            aggregate="sum",
+        )
 
     def label(self, language: str) -> str:
         return self.label_en if language == "en" else self.label_vi
@@ -144,6 +182,12 @@ class Figure:
         return self.label(language)
 
 
+class _FiguresFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    figure: list[Figure] = Field(min_length=1)
+
+
 @dataclass(frozen=True)
 class _Unit:
     figure: Figure
@@ -152,45 +196,13 @@ class _Unit:
         return self.figure.unit(language)
 
 
-def _parse_figure_entry(raw: dict[str, Any]) -> Figure:
-    figure = Figure(
-        code=str(raw["code"]),
-        label_vi=str(raw["label_vi"]),
-        label_en=str(raw["label_en"]),
-        unit_vi=str(raw.get("unit_vi", "")),
-        unit_en=str(raw.get("unit_en", "")),
-        kind=str(raw["kind"]),
-        min=Decimal(str(raw["min"])),
-        max=Decimal(str(raw["max"])),
-        decimals=int(raw.get("decimals", 2)),
-        required=bool(raw.get("required", False)),
-        target_key=str(raw.get("target_key", "")),
-        aggregate=str(raw.get("aggregate", "sum")),
-    )
-    if not re.fullmatch(r"[a-z0-9_]{1,40}", figure.code):
-        raise ValueError(f"figure code {figure.code!r}: use a-z, 0-9 and _")
-    if figure.kind not in FIGURE_KINDS:
-        raise ValueError(f"figure {figure.code}: kind must be one of {FIGURE_KINDS}")
-    if figure.aggregate not in AGGREGATES:
-        raise ValueError(f"figure {figure.code}: aggregate must be one of {AGGREGATES}")
-    if figure.min > figure.max or figure.decimals < 0:
-        raise ValueError(f"figure {figure.code}: min above max or negative decimals")
-    if figure.kind in ("integer", "yes_no") and figure.decimals != 0:
-        raise ValueError(f"figure {figure.code}: an {figure.kind} figure has no decimals")
-    return figure
-
-
 def load_figures(path: Path = FIGURES_PATH) -> list[Figure]:
-    """Read and check a figures file; a mistake stops with a line naming the figure."""
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    try:
-        figures = [_parse_figure_entry(raw) for raw in data.get("figure", [])]
-    except (KeyError, InvalidOperation, ValueError) as exc:
-        raise ValueError(f"{path.name}: {exc}") from exc
+    """Read and check a figures file; a mistake stops with the file, figure and field named."""
+    figures = load_catalogue_file(path, _FiguresFile).figure
     codes = [figure.code for figure in figures]
-    if len(set(codes)) != len(codes) or not figures:
-        raise ValueError(f"{path.name}: figure codes must be unique and there must be some")
+    if len(set(codes)) != len(codes):
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        raise ValueError(f"{path.name}: figure codes must be unique: {', '.join(twice)}")
     return figures
 
 

@@ -45,6 +45,8 @@ def goal_text(t: Translator, target: Mapping[str, Any]) -> str:
     unit = str((target.get("unit_en") if t.language == "en" else None) or target.get("unit", ""))
 
     def with_unit(number: str) -> str:
+        if unit == "%":
+            return f"{number}%"
         return f"{number} {unit}" if unit else number
 
     if value is None:

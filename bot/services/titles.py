@@ -9,56 +9,77 @@ initiative, and a cap relative to another title's count (the 15% rule).
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.i18n import N_, Translator
 from bot.models.enums import Nominee
+from bot.services.catalogue_files import load_catalogue_file
 from bot.services.errors import NotFound, render
 
 CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "templates" / "titles.toml"
-CODE_PATTERN = re.compile(r"^[A-Z0-9_]{1,20}$")
-NOMINEE_KINDS = ("individual", "collective", "both")
 ROUNDINGS = {"floor": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "ceil": ROUND_CEILING}
 
 
-@dataclass(frozen=True)
-class Cap:
+class Cap(BaseModel):
     """At most round(count(of) * ratio) entries of the title in one registration."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     of: str
-    ratio: Decimal
-    rounding: str = "floor"
+    ratio: Decimal = Field(ge=0, le=1)
+    rounding: Literal["floor", "half_up", "ceil"] = "floor"
 
     def limit(self, base_count: int) -> int:
         return int((Decimal(base_count) * self.ratio).to_integral_value(ROUNDINGS[self.rounding]))
+
+    def base_needed(self, count: int) -> int:
+        """The fewest of the base title a registration needs for `count` of this one
+        (15%, rounded down: one Chiến sĩ thi đua cơ sở needs 7 Lao động tiên tiến)."""
+        if count <= 0 or self.ratio <= 0:
+            return 0
+        needed = int(Decimal(count) / self.ratio)
+        while self.limit(needed) < count:
+            needed += 1
+        while needed > 0 and self.limit(needed - 1) >= count:
+            needed -= 1
+        return needed
 
     @property
     def percent(self) -> str:
         return format((self.ratio * 100).normalize(), "f")
 
 
-@dataclass(frozen=True)
-class Title:
-    """A title or form of commendation, with its rules."""
+class Title(BaseModel):
+    """A title or form of commendation, with its rules: one `[[title]]` of titles.toml."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str
-    name_vi: str
-    name_en: str
-    nominee: str  # "individual", "collective" or "both"
-    kind: str = "title"
+    name_vi: str = Field(min_length=1, pattern=r"\S")
+    name_en: str = Field(min_length=1, pattern=r"\S")
+    nominee: Literal["individual", "collective", "both"]
+    kind: Literal["title", "commendation"] = "title"
     requires: tuple[str, ...] = ()
     requires_initiative: bool = False
     cap: Cap | None = None
     note_vi: str = ""
     note_en: str = ""
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, code: str) -> str:
+        if not re.fullmatch(r"[A-Z0-9_]{1,20}", code):
+            raise ValueError("use A-Z, 0-9 and _, at most 20 characters")
+        return code
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_vi
@@ -71,6 +92,12 @@ class Title:
 
     def localize(self, language: str) -> str:
         return self.name(language)
+
+
+class _TitlesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: list[Title] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -111,59 +138,18 @@ class RuleViolation:
         return render(t, self.msgid, self.params)
 
 
-def _parse_title(raw: dict[str, Any]) -> Title:
-    cap_raw = raw.get("cap")
-    cap = None
-    if cap_raw is not None:
-        try:
-            ratio = Decimal(str(cap_raw["ratio"]))
-        except (KeyError, InvalidOperation) as exc:
-            raise ValueError(f"title {raw.get('code')}: cap needs a decimal ratio") from exc
-        rounding = str(cap_raw.get("rounding", "floor"))
-        if rounding not in ROUNDINGS:
-            raise ValueError(f"title {raw.get('code')}: unknown cap rounding {rounding!r}")
-        if not Decimal(0) <= ratio <= Decimal(1):
-            raise ValueError(f"title {raw.get('code')}: cap ratio must be between 0 and 1")
-        cap = Cap(of=str(cap_raw["of"]), ratio=ratio, rounding=rounding)
-    return Title(
-        code=str(raw["code"]),
-        name_vi=str(raw["name_vi"]),
-        name_en=str(raw["name_en"]),
-        nominee=str(raw["nominee"]),
-        kind=str(raw.get("kind", "title")),
-        requires=tuple(str(c) for c in raw.get("requires", [])),
-        requires_initiative=bool(raw.get("requires_initiative", False)),
-        cap=cap,
-        note_vi=str(raw.get("note_vi", "")),
-        note_en=str(raw.get("note_en", "")),
-    )
-
-
 def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Title]:
-    """Read and check a catalogue file; a mistake in it stops with a line naming the title."""
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    try:
-        titles = [_parse_title(raw) for raw in data.get("title", [])]
-    except KeyError as exc:
-        raise ValueError(f"{path.name}: a title lacks the field {exc}") from exc
+    """Read and check a catalogue file; a mistake stops with the file, title and field named."""
+    titles = load_catalogue_file(path, _TitlesFile).title
     codes = [title.code for title in titles]
     for title in titles:
-        if not CODE_PATTERN.match(title.code):
-            raise ValueError(f"title code {title.code!r}: use A-Z, 0-9 and _, at most 20")
         if codes.count(title.code) > 1:
-            raise ValueError(f"title code {title.code!r} appears twice")
-        if title.nominee not in NOMINEE_KINDS:
-            raise ValueError(f"title {title.code}: nominee must be one of {NOMINEE_KINDS}")
-        if title.kind not in ("title", "commendation"):
-            raise ValueError(f"title {title.code}: kind must be title or commendation")
-        if not title.name_vi.strip() or not title.name_en.strip():
-            raise ValueError(f"title {title.code}: both names are needed")
+            raise ValueError(f"{path.name}: title code {title.code!r} appears twice")
         for other in (*title.requires, *([title.cap.of] if title.cap else [])):
             if other not in codes:
-                raise ValueError(f"title {title.code} refers to the unknown title {other!r}")
-    if not titles:
-        raise ValueError(f"{path.name} holds no title")
+                raise ValueError(
+                    f"{path.name}: title {title.code} refers to the unknown title {other!r}"
+                )
     return titles
 
 
@@ -175,6 +161,11 @@ def _catalogue() -> tuple[Title, ...]:
 @lru_cache(maxsize=1)
 def _by_code() -> dict[str, Title]:
     return {title.code: title for title in _catalogue()}
+
+
+def titles_by_code() -> dict[str, Title]:
+    """Every title by its code."""
+    return dict(_by_code())
 
 
 def catalogue() -> list[Title]:
@@ -293,7 +284,9 @@ def check_registration(entries: Sequence[EntryLike]) -> list[RuleViolation]:
                     "cap",
                     N_(
                         "At most {cap} {title} for {n} {base} ({percent}%); "
-                        "this registration has {count}."
+                        "this registration has {count}. In people: one {title} needs at "
+                        "least {one} {base} in the registration, so {count} need at least "
+                        "{needed}."
                     ),
                     {
                         "cap": cap,
@@ -302,6 +295,8 @@ def check_registration(entries: Sequence[EntryLike]) -> list[RuleViolation]:
                         "base": TitleRef(title.cap.of),
                         "percent": title.cap.percent,
                         "count": counts[title.code],
+                        "one": title.cap.base_needed(1),
+                        "needed": title.cap.base_needed(counts[title.code]),
                     },
                     None,
                 )

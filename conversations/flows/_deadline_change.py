@@ -29,7 +29,6 @@ from bot.models import (
 )
 from bot.services import deadlines
 from bot.services.campaigns import campaign_title
-from scheduler import messages
 from scheduler.outbox import OutboxItem, enqueue_many
 
 
@@ -99,7 +98,7 @@ def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetim
         language = contact.language or "vi"
         if language not in texts:
             t = Translator(language)
-            texts[language] = messages.deadline_moved_text(
+            texts[language] = deadlines.deadline_moved_text(
                 t,
                 campaign_title=campaign_title(t, campaign),
                 kind=deadline.kind,

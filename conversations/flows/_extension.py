@@ -12,15 +12,14 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from bot.i18n import Translator
+from bot.messaging import Choice, Reply
 from bot.models import Campaign, Deadline, DeadlineExtension, Enterprise
 from bot.services import deadlines
 from bot.services.campaigns import campaign_title
-from bot.services.progress import kind_label
+from bot.services.items import kind_label
 from conversations.flow import Answer, Ctx, Finish, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _staff
 from conversations.flows.launch import parse_date
-from conversations.interface import Choice, Reply
-from scheduler import messages
 
 EXTEND = "ext:start"
 PICK = "ext:e:"  # + enterprise id
@@ -49,7 +48,7 @@ def extend_and_notify(
     texts = {}
     for language in ("vi", "en"):
         t = Translator(language)
-        texts[language] = messages.extension_text(
+        texts[language] = deadlines.extension_text(
             t,
             campaign_title=campaign_title(t, campaign),
             kind=deadline.kind,

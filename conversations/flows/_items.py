@@ -18,6 +18,7 @@ from datetime import date
 from sqlmodel import select
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
     Channel,
@@ -30,6 +31,7 @@ from bot.models import (
 from bot.services import deadlines
 from bot.services import submissions as subs
 from bot.services.errors import InvalidFile, SubmissionLocked
+from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import (
     Again,
@@ -43,7 +45,6 @@ from conversations.flow import (
     Stop,
     reply,
 )
-from conversations.interface import Choice, Reply
 
 REOPEN = "item:reopen"
 LEAVE = "item:leave"
@@ -187,7 +188,7 @@ def due_line(ctx: Ctx, found: Item) -> str:
     state = subs.item_state(ctx.session, found.submission)
     return t(
         "{item}: due {date}; now {state}.",
-        item=common.item_name(t, found.deadline.kind),
+        item=kind_label(t, found.deadline.kind),
         date=t.date(due_date(ctx, found)),
         state=subs.state_label(t, state),
     )
@@ -223,7 +224,7 @@ def submitted_step(kind: KindOf, next_step: str) -> Step:
                 "it: a draft is made beside it, and the submitted version stays in force until "
                 "you submit the new one, before {due}. If you stop without submitting, nothing "
                 "changes.",
-                item=common.item_name(t, found.deadline.kind),
+                item=kind_label(t, found.deadline.kind),
                 time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
                 if sub.submitted_at
                 else "-",
@@ -269,7 +270,7 @@ def submit_item(ctx: Ctx, found: Item) -> Finish:
         "your {item}; /status shows it.",
         number=receipt.number,
         time=t.datetime(receipt.submitted_at.astimezone(ctx.settings.tz)),
-        item=common.item_name(t, found.deadline.kind).lower(),
+        item=kind_label(t, found.deadline.kind).lower(),
     )
     if found.submission.late:
         text += "\n" + t(
@@ -292,7 +293,7 @@ def later(ctx: Ctx, found: Item) -> Finish:
                     "Saved as a draft. Remember to submit it by {date}: send /{command} to "
                     "continue.",
                     date=t.date(due_date(ctx, found)),
-                    command=common.ITEM_COMMANDS.get(found.deadline.kind, "help"),
+                    command=kind_command(found.deadline.kind),
                 )
             ),
         )

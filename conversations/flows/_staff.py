@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
+from bot.messaging import Choice
 from bot.models import (
     Campaign,
     Contact,
@@ -30,40 +31,15 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services.access import AccessDenied, Scope, campaign_in_scope, scope_for
-from bot.services.campaigns import (
-    campaign_deadlines,
-    campaign_phases,
-    localized,
-    phase_name,
-)
-from bot.services.progress import MissingEnterprise, kind_label
-from bot.services.submissions import KIND_LABELS
+from bot.services.campaigns import campaign_deadlines, campaign_phases, localized, phase_name
+from bot.services.items import kind_command, kind_label, parse_kind_word
+from bot.services.progress import MissingEnterprise
 from bot.settings import get_settings
 from conversations import common
 from conversations.flow import Ctx, Invalid, Stop, reply
-from conversations.interface import Choice
 from scheduler.outbox import OutboxItem, enqueue_many
 
 KIND_PREFIX = "kind:"
-# Words staff type after /missing or /export for an item (codes, commands, short names).
-KIND_WORDS: dict[str, DeadlineKind] = {
-    "launch": DeadlineKind.LAUNCH_DOCUMENT,
-    "launch_document": DeadlineKind.LAUNCH_DOCUMENT,
-    "phatdong": DeadlineKind.LAUNCH_DOCUMENT,
-    "phát động": DeadlineKind.LAUNCH_DOCUMENT,
-    "register": DeadlineKind.TITLE_REGISTRATION,
-    "registration": DeadlineKind.TITLE_REGISTRATION,
-    "title_registration": DeadlineKind.TITLE_REGISTRATION,
-    "dangky": DeadlineKind.TITLE_REGISTRATION,
-    "đăng ký": DeadlineKind.TITLE_REGISTRATION,
-    "report": DeadlineKind.YEAR_END_REPORT,
-    "year_end_report": DeadlineKind.YEAR_END_REPORT,
-    "baocao": DeadlineKind.YEAR_END_REPORT,
-    "báo cáo": DeadlineKind.YEAR_END_REPORT,
-    "six_month": DeadlineKind.SIX_MONTH_REPORT,
-    "six_month_report": DeadlineKind.SIX_MONTH_REPORT,
-    "sơ kết": DeadlineKind.SIX_MONTH_REPORT,
-}
 
 
 def actor(ctx: Ctx) -> str:
@@ -171,24 +147,6 @@ def kind_choices(ctx: Ctx, campaign: Campaign) -> list[Choice]:
     ]
 
 
-def parse_kind_word(text: str) -> DeadlineKind | None:
-    """An item from what staff type: its code, a command (register) or a short name."""
-    word = " ".join(text.casefold().split()).lstrip("/")
-    if not word:
-        return None
-    if word in KIND_WORDS:
-        return KIND_WORDS[word]
-    try:
-        return DeadlineKind(word)
-    except ValueError:
-        pass
-    for kind, msgid in KIND_LABELS.items():
-        for language in ("vi", "en"):
-            if Translator(language)(msgid).casefold() == word:
-                return kind
-    return None
-
-
 def chosen_kind(ctx: Ctx, campaign: Campaign, choice: str | None, text: str) -> DeadlineKind:
     """The item picked with a `kind:` button or typed; Invalid if the campaign lacks it."""
     kind: DeadlineKind | None = None
@@ -248,7 +206,7 @@ def launch_text(session: Session, t: Translator, campaign: Campaign) -> str:
     if deadlines:
         lines += ["", t("What your enterprise sends:")]
         for d in deadlines:
-            command = common.ITEM_COMMANDS.get(DeadlineKind(d.kind))
+            command = kind_command(DeadlineKind(d.kind))
             suffix = f" (/{command})" if command else ""
             lines.append(f"- {kind_label(t, d.kind)}: {t.date(d.due_on)}{suffix}")
     lines += ["", t("Send /status at any time to see where your enterprise stands.")]
@@ -326,7 +284,7 @@ def nudge_text(t: Translator, campaign: Campaign, kind: DeadlineKind, due: str) 
         campaign=localized(t, campaign.title, campaign.title_en),
         date=due,
     )
-    command = common.ITEM_COMMANDS.get(kind)
+    command = kind_command(kind)
     if command:
         text += " " + t("Send /{command} to do it now.", command=command)
     return text

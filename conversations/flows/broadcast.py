@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.services.broadcasts import (
     TEXT_LIMIT,
     Audience,
@@ -38,7 +39,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _staff
-from conversations.interface import Choice, Reply
 
 NO_FILE = "bc:nofile"
 AUDIENCE = "bc:to:"  # + all | z<id> | c<id> | n<kind>

@@ -9,10 +9,11 @@ who took which list out. A cluster leader's files hold his cluster only.
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import DeadlineKind
 from bot.services import submissions as subs
 from bot.services.exports import export_missing, export_registrations, export_reports
-from bot.services.progress import kind_label
+from bot.services.items import kind_label
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -26,7 +27,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _staff
-from conversations.interface import Choice, Reply
 
 REGISTRATIONS = "exp:registrations"
 REPORTS = "exp:reports"

@@ -12,6 +12,7 @@ import unicodedata
 from sqlmodel import col, select
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import Contact, Enterprise, Role
 from bot.services.errors import InvalidInput
 from bot.services.invites import DEFAULT_TTL, create_invite, format_code
@@ -29,7 +30,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _staff
-from conversations.interface import Choice, Reply
 
 PICK = "inv:e:"  # + enterprise id
 SUGGESTED = 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
+from bot.messaging import Choice, Reply
 from bot.services.contacts import set_language
 from conversations.flow import (
     EVERYONE,
@@ -16,7 +17,6 @@ from conversations.flow import (
     Step,
     reply,
 )
-from conversations.interface import Choice, Reply
 
 _ALIASES = {
     "vi": "vi",

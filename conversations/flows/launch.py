@@ -11,12 +11,12 @@ import re
 from datetime import date
 
 from bot.i18n import N_
+from bot.messaging import Reply
 from bot.models import DeadlineKind
 from bot.services import submissions as subs
 from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _items
 from conversations.flows._items import item
-from conversations.interface import Reply
 
 KIND = DeadlineKind.LAUNCH_DOCUMENT
 KEEP = ("=", "giữ", "giu", "keep")

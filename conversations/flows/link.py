@@ -7,6 +7,7 @@ invite error itself instead of raising it, so the try it recorded is committed.
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Reply
 from bot.services.invites import (
     ALPHABET,
     CODE_LENGTH,
@@ -26,7 +27,6 @@ from conversations.flow import (
     Step,
     reply,
 )
-from conversations.interface import Reply
 
 
 def _ask_code(ctx: Ctx) -> Reply:

@@ -10,6 +10,8 @@ leader sees and nudges his own cluster only.
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
+from bot.services.items import parse_kind_word
 from bot.services.progress import deadline_of, missing_enterprises, render_missing_text
 from conversations.flow import (
     STAFF_ROLES,
@@ -24,7 +26,6 @@ from conversations.flow import (
     reply,
 )
 from conversations.flows import _extension, _staff
-from conversations.interface import Choice, Reply
 
 NUDGE = "mis:nudge"
 CLOSE = "mis:close"
@@ -87,7 +88,7 @@ def _list(ctx: Ctx, answer: Answer) -> Outcome:
     found = _staff.scope(ctx)
     campaign = _staff.current_campaign(ctx, found)
     assert campaign.id is not None
-    kind = _staff.parse_kind_word(str(ctx.data["kind"]))
+    kind = parse_kind_word(str(ctx.data["kind"]))
     assert kind is not None
     missing = missing_enterprises(ctx.session, campaign.id, kind, found)
     deadline = deadline_of(ctx.session, campaign.id, kind)

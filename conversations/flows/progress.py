@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.i18n import N_
+from bot.messaging import Reply
 from bot.services.charts import progress_chart
 from bot.services.progress import (
     campaign_progress,
@@ -23,7 +24,6 @@ from bot.services.progress import (
 )
 from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Invalid, Outcome
 from conversations.flows import _staff
-from conversations.interface import Reply
 
 CHART_KEEP = timedelta(days=1)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import DeadlineKind, Nominee, RegistrationEntry
 from bot.services import submissions as subs
 from bot.services.errors import DomainError
@@ -37,7 +38,6 @@ from conversations.flow import (
 )
 from conversations.flows import _items
 from conversations.flows._items import item
-from conversations.interface import Choice, Reply
 
 KIND = DeadlineKind.TITLE_REGISTRATION
 NAME_MAX = 255

@@ -16,15 +16,15 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from bot.i18n import N_
+from bot.messaging import Choice, Reply
 from bot.models import Channel, DeadlineKind
-from bot.services import deadlines
 from bot.services import submissions as subs
+from bot.services.items import kind_label
 from bot.services.numbers import Figure, format_figure, report_figures
 from conversations import common
 from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _items
 from conversations.flows._items import item
-from conversations.interface import Choice, Reply
 
 YEAR_END = DeadlineKind.YEAR_END_REPORT
 SIX_MONTH = DeadlineKind.SIX_MONTH_REPORT
@@ -295,7 +295,7 @@ def _intro(ctx: Ctx, found: _items.Item) -> str:
     if other is not None:
         text += "\n" + t(
             "This campaign also asks for the {other}: send /report {word} for it.",
-            other=common.item_name(t, other).lower(),
+            other=kind_label(t, other).lower(),
             word="6" if other is SIX_MONTH else t("year"),
         )
     if ctx.channel == Channel.ZALO:
@@ -309,8 +309,8 @@ def _other_report(ctx: Ctx, found: _items.Item) -> DeadlineKind | None:
 
 
 def _choose(ctx: Ctx, args: str) -> DeadlineKind:
-    """Which report /report is about: the word typed, else the six-month report while the
-    enterprise still owes it and it is open, else the year-end report."""
+    """Which report /report is about: the word typed; else, of the reports the enterprise
+    still owes and may still send, the one due first; else the year-end report."""
     word = " ".join(args.casefold().split())
     if word in SIX_WORDS:
         return SIX_MONTH
@@ -319,24 +319,20 @@ def _choose(ctx: Ctx, args: str) -> DeadlineKind:
     campaign = common.active_campaign(ctx)
     if campaign is None:
         return YEAR_END
-    six = common.deadline_for(ctx, campaign, SIX_MONTH)
-    if six is None:
-        return YEAR_END
-    if common.deadline_for(ctx, campaign, YEAR_END) is None:
-        return SIX_MONTH
+    asked = [k for k in (SIX_MONTH, YEAR_END) if common.deadline_for(ctx, campaign, k)]
+    if len(asked) < 2:
+        return asked[0] if asked else YEAR_END
     enterprise_id = ctx.contact.enterprise_id
     assert enterprise_id is not None and campaign.id is not None
-    if deadlines.is_closed(ctx.session, six, enterprise_id, ctx.today):
+    owed = [
+        s
+        for s in subs.item_statuses(ctx.session, campaign.id, enterprise_id, ctx.today)
+        if s.kind in asked and not s.locked and s.state in ("not_started", "draft", "returned")
+    ]
+    if not owed:
         return YEAR_END
-    state = next(
-        (
-            s.state
-            for s in subs.item_statuses(ctx.session, campaign.id, enterprise_id, ctx.today)
-            if s.kind is SIX_MONTH
-        ),
-        "not_started",
-    )
-    return SIX_MONTH if state in ("not_started", "draft", "returned") else YEAR_END
+    first = min(owed, key=lambda s: s.extended_until or s.due_on)
+    return DeadlineKind(first.kind)
 
 
 def _begin(ctx: Ctx, args: str) -> Outcome:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.i18n import N_, Translator
+from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
     DeadlineKind,
@@ -27,9 +28,9 @@ from bot.services import submissions as subs
 from bot.services.access import AccessDenied
 from bot.services.campaigns import campaign_title
 from bot.services.errors import NotReviewable
+from bot.services.items import kind_command, kind_label
 from bot.services.numbers import format_figure, get_figure
-from bot.services.progress import kind_label, render_shortlist_text, shortlist
-from conversations import common
+from bot.services.progress import render_shortlist_text, shortlist
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -44,7 +45,6 @@ from conversations.flow import (
 )
 from conversations.flows import _extension, _staff
 from conversations.flows.register import describe
-from conversations.interface import Choice, Reply
 
 ACCEPT = "rev:accept"
 RETURN = "rev:return"
@@ -252,7 +252,7 @@ def _notice(ctx: Ctx, submission: Submission, msgid_key: str, reason: str = "") 
                 receipt=submission.receipt_number or "-",
                 note=reason,
             )
-            command = common.ITEM_COMMANDS.get(DeadlineKind(submission.kind))
+            command = kind_command(DeadlineKind(submission.kind))
             if command:
                 text += "\n" + t(
                     "Please fix it and submit it again: send /{command}.", command=command

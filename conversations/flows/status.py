@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
+from bot.messaging import Reply
 from bot.models import DeadlineKind
 from bot.services import submissions as subs
+from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import Ctx, Finish, Flow, Outcome, reply
-from conversations.interface import Reply
 
 
 def policy_lines(t: Translator, entry: subs.ItemStatus) -> list[str]:
@@ -49,7 +50,7 @@ def status_text(ctx: Ctx) -> str:
     for entry in items:
         line = t(
             "{item}: {state}, due {date}",
-            item=common.item_name(t, entry.kind),
+            item=kind_label(t, entry.kind),
             state=subs.state_label(t, entry.state),
             date=t.date(entry.due_on),
         )
@@ -68,7 +69,7 @@ def status_text(ctx: Ctx) -> str:
         if entry.locked and entry.state not in ("accepted",) and entry.extended_until is None:
             line += "\n  " + t("closed since the due date; please contact the board office")
         elif not entry.locked and entry.state != "accepted":
-            command = common.ITEM_COMMANDS.get(DeadlineKind(entry.kind))
+            command = kind_command(DeadlineKind(entry.kind))
             if command and entry.state == "not_started":
                 line += "\n  " + t("start with /{command}", command=command)
             elif command and entry.state == "submitted":

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conversations.interface import FileFetcher, Incoming, Reply
+from bot.messaging import FileFetcher, Incoming, Reply
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.zalo_api import FakeZaloServer
 

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
 
 from bot.channels.console import ConsoleChannel, ConsoleSender, render
+from bot.messaging import Choice, Reply
 from bot.models import Attachment, Receipt
-from conversations.interface import Choice, Reply
 from tests.conversations.conftest import JANUARY, build_world
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -40,6 +40,7 @@ from bot.channels.telegram import TEXT_LIMIT as TELEGRAM_TEXT_LIMIT
 from bot.channels.telegram import build_application, start_application, stop_application
 from bot.channels.zalo import ZaloChannel, ZaloClient
 from bot.channels.zalo import render as zalo_render
+from bot.messaging import FileFetcher, Incoming, Reply
 from bot.models import (
     Attachment,
     LaunchDocument,
@@ -60,7 +61,6 @@ from bot.web import (
     zalo_secret,
 )
 from conversations.engine import Engine
-from conversations.interface import FileFetcher, Incoming, Reply
 from tests.channels.scenarios import (
     FIGURE_ANSWERS,
     RECEIPT,

@@ -14,8 +14,8 @@ from bot.channels.telegram import (
     start_application,
     stop_application,
 )
+from bot.messaging import Choice, Incoming, Reply
 from bot.settings import Settings, load_settings
-from conversations.interface import Choice, Incoming, Reply
 from tests.channels.conftest import ScriptedHandler
 from tests.fakes.telegram_api import FakeTelegramServer
 

@@ -7,10 +7,17 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
 from bot.channels.common import FileTooLarge, split_text
 from bot.channels.telegram import CLOUD_DOWNLOAD_LIMIT, TelegramFileFetcher, TelegramSender
-from conversations.interface import Choice, IncomingFile, Reply
+from bot.messaging import (
+    Choice,
+    IncomingFile,
+    RateLimited,
+    Reply,
+    SendError,
+    TransientError,
+    Unreachable,
+)
 from tests.fakes.telegram_api import FakeTelegramServer
 
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.channels.base import Sender
 from bot.channels.telegram import TelegramSender
 from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloSender
+from bot.messaging import Reply, Sender
 from bot.models import Contact, Organization
 from bot.models.enums import Channel, Role
 from bot.server import RedactingFilter, ServeError, serve
@@ -31,7 +31,6 @@ from bot.web import (
     telegram_secret,
     zalo_secret,
 )
-from conversations.interface import Reply
 from tests.channels.conftest import ScriptedHandler
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.zalo_api import FakeZaloServer

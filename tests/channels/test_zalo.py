@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.channels.base import RateLimited, SendError, TransientError, Unreachable
 from bot.channels.common import FileTooLarge
 from bot.channels.zalo import (
     TEXT_LIMIT,
@@ -22,8 +21,16 @@ from bot.channels.zalo import (
     parse_update,
     render,
 )
+from bot.messaging import (
+    Choice,
+    IncomingFile,
+    RateLimited,
+    Reply,
+    SendError,
+    TransientError,
+    Unreachable,
+)
 from bot.models.enums import Channel
-from conversations.interface import Choice, IncomingFile, Reply
 from tests.fakes.zalo_api import FakeZaloServer
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import Session
 
+from bot.messaging import Incoming, IncomingFile, Reply
 from bot.models import (
     Campaign,
     Channel,
@@ -25,7 +26,6 @@ from bot.models import (
 from bot.services.invites import create_invite, format_code
 from bot.settings import Settings, load_settings
 from conversations.engine import Engine
-from conversations.interface import Incoming, IncomingFile, Reply
 
 YEAR = 2026
 # 10:00 in Hà Nội on 10/03/2026: before the registration and report deadlines, after 31/01.

@@ -106,7 +106,7 @@ def _demo_registry() -> Registry:
         return reply("A?", [])
 
     def ask_b(ctx: Ctx):
-        from conversations.interface import Choice
+        from bot.messaging import Choice
 
         return reply("B?", [Choice("b:x", "x"), Choice("b:y", "y")])
 

@@ -126,7 +126,7 @@ async def test_zalo_takes_photos_of_the_pages(world: World, tmp_path: Path) -> N
 
 
 async def test_report_file_over_20_mb_is_refused(world: World, tmp_path: Path) -> None:
-    from conversations.interface import IncomingFile
+    from bot.messaging import IncomingFile
 
     chat = await linked_chat(world, language="en")
     await chat.say("/report")
@@ -143,7 +143,7 @@ async def test_report_file_over_20_mb_is_refused(world: World, tmp_path: Path) -
 
 
 async def test_a_redelivered_file_is_fetched_and_kept_once(world: World, tmp_path: Path) -> None:
-    from conversations.interface import IncomingFile
+    from bot.messaging import IncomingFile
 
     class Counting(LocalFetcher):
         calls = 0

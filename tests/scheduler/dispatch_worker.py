@@ -16,9 +16,9 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from bot.db import get_engine
+from bot.messaging import Reply
 from bot.models import Channel
 from bot.settings import load_settings
-from conversations.interface import Reply
 from scheduler.clock import ShiftedClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher, outbox_status

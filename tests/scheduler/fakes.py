@@ -6,8 +6,7 @@ import asyncio
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from bot.channels.base import RateLimited, TransientError, Unreachable
-from conversations.interface import Reply
+from bot.messaging import RateLimited, Reply, TransientError, Unreachable
 
 
 @dataclass

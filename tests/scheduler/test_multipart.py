@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels.base import SendError, TransientError
+from bot.messaging import Reply, SendError, TransientError
 from bot.models import Channel, Delivery, DeliveryStatus
 from bot.settings import Settings
-from conversations.interface import Reply
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels.base import TransientError
+from bot.messaging import Reply, TransientError
 from bot.models import (
     Channel,
     DeadlineKind,
@@ -24,7 +24,6 @@ from bot.models import (
     SubmissionStatus,
 )
 from bot.settings import Settings
-from conversations.interface import Reply
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher, OutboxItem, enqueue_many, outbox_status

@@ -23,11 +23,11 @@ from bot.services.campaigns import (
     campaign_phases,
     create_campaign,
     current_phase,
-    deadline_kind_label,
     list_campaigns,
     plan_campaign,
 )
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.items import kind_label
 from bot.services.organizations import (
     OrganizationExists,
     add_observance,
@@ -166,8 +166,8 @@ def test_fixed_period_plans_refuse_other_years() -> None:
 
 
 def test_deadline_kind_labels() -> None:
-    assert deadline_kind_label(VI, DeadlineKind.TITLE_REGISTRATION) == "Đăng ký danh hiệu thi đua"
-    assert deadline_kind_label(EN, "year_end_report") == "Year-end report"
+    assert kind_label(VI, DeadlineKind.TITLE_REGISTRATION) == "Đăng ký danh hiệu thi đua"
+    assert kind_label(EN, "year_end_report") == "Year-end report"
 
 
 # ---- boards ---------------------------------------------------------------------------

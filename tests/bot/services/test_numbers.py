@@ -216,3 +216,20 @@ def test_any_text_gives_a_number_or_invalid_number(text: str) -> None:
         assert exc.message(Translator("vi")) and exc.message(Translator("en"))
     else:
         assert value.is_finite()
+
+
+def test_figures_file_mistakes_name_the_file_the_figure_and_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "report_figures.toml"
+    path.write_text(
+        '[[figure]]\ncode = "revenue"\nlabel_vi = "Doanh thu"\nlabel_en = "Revenue"\n'
+        'kind = "decimal"\nmin = "0"\nmax = "lots"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"^report_figures\.toml: figure\[1\] \(revenue\)\.max: "):
+        load_figures(path)
+    path.write_text('[[figure]]\ncode = "x"\nlabel_vi = "X"\nlabel_en = "X"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"figure\[1\] \(x\)\.kind: Field required"):
+        load_figures(path)
+    path.write_text("[[figure]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^report_figures\.toml: not valid TOML"):
+        load_figures(path)

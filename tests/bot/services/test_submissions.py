@@ -45,7 +45,9 @@ from bot.services.errors import (
     SubmissionLocked,
     WrongKind,
 )
+from bot.services.items import kind_label
 from bot.services.numbers import report_figures
+from bot.services.submissions import finding
 
 REG = DeadlineKind.TITLE_REGISTRATION
 REPORT = DeadlineKind.YEAR_END_REPORT
@@ -191,14 +193,14 @@ def test_two_instances_creating_the_same_item_get_one_row(
     assert world.campaign.id is not None and world.enterprise.id is not None
     created = world.item(REPORT)
     world.session.commit()
-    real_find = subs._find
+    real_find = finding._find
     calls = []
 
     def find_late(*args: object) -> Submission | None:
         calls.append(args)
         return None if len(calls) == 1 else real_find(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(subs, "_find", find_late)
+    monkeypatch.setattr(finding, "_find", find_late)
     with Session(engine) as other:
         found = subs.get_or_create_submission(other, world.campaign.id, world.enterprise.id, REPORT)
         assert found.id == created.id
@@ -673,7 +675,7 @@ def test_item_statuses_overdue_first_then_by_date(world: World) -> None:
     )
     assert [s.kind for s in statuses] == [LAUNCH, SIX, REPORT, REG]
     assert subs.state_label(Translator("en"), "returned") == "returned"
-    assert subs.kind_label(Translator("en"), REPORT) == "Year-end report"
+    assert kind_label(Translator("en"), REPORT) == "Year-end report"
 
 
 def test_an_edit_waits_for_a_review_in_progress(world: World, engine: Engine) -> None:

@@ -83,8 +83,8 @@ def test_cap_rounding_is_floor_by_default() -> None:
     cap = get_title("CSTD_CS").cap
     assert cap is not None and cap.of == "LDTT" and cap.percent == "15"
     assert [cap.limit(n) for n in (0, 6, 7, 10, 13, 14, 20, 100)] == [0, 0, 1, 1, 1, 2, 3, 15]
-    assert Cap("LDTT", cap.ratio, "half_up").limit(10) == 2  # 1.5 rounds up
-    assert Cap("LDTT", cap.ratio, "ceil").limit(1) == 1
+    assert Cap(of="LDTT", ratio=cap.ratio, rounding="half_up").limit(10) == 2  # 1.5 rounds up
+    assert Cap(of="LDTT", ratio=cap.ratio, rounding="ceil").limit(1) == 1
 
 
 def test_a_clean_registration_has_no_violation() -> None:
@@ -152,8 +152,14 @@ def test_the_fifteen_percent_cap() -> None:
     assert violation.params["count"] == 4
     text = violation.message(Translator("en"))
     assert "At most 3 Grassroots Emulation Fighter for 20 Advanced Worker (15%)" in text
+    # the message says what the cap means in people: 4 need 27 (27 * 15% = 4.05)
+    assert "one Grassroots Emulation Fighter needs at least 7 Advanced Worker" in text
+    assert "so 4 need at least 27" in text
     [violation] = check_registration(registration(6, 1))  # 0.9 rounds down to 0
     assert violation.rule == "cap" and violation.params["cap"] == 0
+    vi = violation.message(Translator("vi"))
+    assert "mỗi Chiến sĩ thi đua cơ sở cần ít nhất 7 Lao động tiên tiến" in vi, vi
+    assert [get_title("CSTD_CS").cap.base_needed(n) for n in (0, 1, 2, 3, 4)] == [0, 7, 14, 20, 27]  # type: ignore[union-attr]
 
 
 def test_title_must_fit_the_nominee_and_duplicates_are_reported() -> None:
@@ -199,3 +205,17 @@ def test_cap_violation_exactly_when_over_fifteen_percent(lao_dong: int, chien_si
         lao_dong = chien_si
     caps = [v for v in check_registration(entries) if v.rule == "cap"]
     assert bool(caps) == (chien_si * 100 > lao_dong * 15)
+
+
+def test_catalogue_mistakes_name_the_file_the_title_and_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "titles.toml"
+    path.write_text(
+        '[[title]]\ncode = "LDTT"\nname_vi = "Lao động tiên tiến"\nname_en = "Advanced Worker"\n'
+        'nominee = "individual"\ncap = { of = "LDTT", ratio = "0.15", rounding = "round" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"^titles\.toml: title\[1\] \(LDTT\)\.cap\.rounding: "):
+        load_catalogue(path)
+    path.write_text('[[title]]\ncode = "A"\nname_vi = "A"\nnominee = "both"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"title\[1\] \(A\)\.name_en: Field required"):
+        load_catalogue(path)

@@ -1,0 +1,129 @@
+"""The channel-neutral messages: what a user sends (`Incoming`), what the bot sends back
+(`Reply` with its `Choice`s), and the `Sender` every channel offers to the outbox.
+
+They belong to the domain, below both `conversations/` (the flows read an `Incoming` and write
+`Reply`s) and `scheduler/` (the outbox hands `Reply`s to a `Sender`), so neither of those
+packages needs the other, and neither needs a concrete channel.
+
+A channel adapter turns a platform update into an `Incoming`, hands it to the engine, and
+renders each `Reply`: choices become inline buttons on Telegram and numbered lines on Zalo
+and the console (where the engine maps a typed "2" back to the second choice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from bot.models.enums import Channel
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option offered to the user. `key` travels as callback data (at most 64 bytes)."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A document or photo the user sent; `file_id` is the platform's handle to download it."""
+
+    file_id: str
+    file_name: str
+    mime_type: str = ""
+    size: int = 0
+    is_photo: bool = False
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One user action: a text, a pressed button, or a file."""
+
+    channel: Channel
+    user_id: str
+    chat_id: str
+    update_key: str
+    display_name: str = ""
+    text: str | None = None
+    choice: str | None = None
+    file: IncomingFile | None = None
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message back to the user."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    document: Path | None = None
+    photo: Path | None = None
+
+
+@dataclass
+class Conversation:
+    """What the engine returns for an Incoming: the replies to send, in order."""
+
+    replies: list[Reply] = field(default_factory=list)
+
+
+class FileFetcher(Protocol):
+    """Downloads an IncomingFile to a local path (each channel knows how)."""
+
+    async def fetch(self, file: IncomingFile, destination: Path) -> None: ...
+
+
+def numbered(text: str, choices: tuple[Choice, ...]) -> str:
+    """Render choices as numbered text lines, for channels without buttons."""
+    if not choices:
+        return text
+    lines = [text, ""] + [f"{i}. {choice.label}" for i, choice in enumerate(choices, start=1)]
+    return "\n".join(lines)
+
+
+# --- sending ----------------------------------------------------------------------------
+
+
+class SendError(Exception):
+    """Sending failed; subclasses say whether and when to try again."""
+
+
+class RateLimited(SendError):
+    """The platform said 429; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float, message: str = "rate limited") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unreachable(SendError):
+    """The user blocked the bot or never started it (403): never retry."""
+
+
+class TransientError(SendError):
+    """A network error or a 5xx: retry with backoff."""
+
+
+class Sender(Protocol):
+    """Sends one Reply to one chat on one channel.
+
+    Errors say what the outbox does next: `RateLimited` (429) → paused and put back, no
+    attempt used; `Unreachable` (403) → never again to this contact; `TransientError` →
+    retried with back-off up to `max_attempts`; a plain `SendError` → failed at once
+    (retrying cannot help); any other exception → logged and retried like a transient one.
+
+    One Reply may take several platform messages (Telegram: text chunks of 4096 characters,
+    then the document; Zalo: chunks of 2000 characters). `send` is all-or-retry: it keeps no
+    record of the parts that went out, so when a later part fails with a retryable error the
+    whole Reply is sent again and the earlier parts are repeated — at most `max_attempts`
+    times each for transient errors, once per 429 for rate limits. Implementations should
+    therefore raise a plain `SendError` for anything a retry cannot fix (a bad request, an
+    unreadable attachment) rather than `TransientError`. Resuming after the last delivered
+    part would need `send` to take the number of parts to skip and its errors to carry the
+    number delivered, plus a counter on `Delivery`: a protocol change for every channel.
+    """
+
+    async def send(self, chat_id: str, reply: Reply) -> None: ...

@@ -1,0 +1,156 @@
+"""Files attached to an item: accepted types, sizes, storing and removing them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.i18n import N_
+from bot.models.submission import (
+    Attachment,
+    Submission,
+)
+from bot.services import audit
+from bot.services.errors import (
+    InvalidFile,
+    NotFound,
+)
+from bot.services.submissions.clock import _now
+from bot.services.submissions.finding import _subject
+from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
+from bot.services.submissions.locking import _begin_change, _delete_part, ensure_editable
+from bot.services.submissions.text import _one_line
+
+
+def file_type(file_name: str, mime_type: str) -> str | None:
+    """The accepted MIME type of a file (by extension, else by the platform's MIME type)."""
+    suffix = PurePosixPath(file_name.lower()).suffix
+    if suffix in ACCEPTED_TYPES:
+        return ACCEPTED_TYPES[suffix]
+    mime = (mime_type or "").split(";")[0].strip().lower()
+    if not suffix and mime in ACCEPTED_TYPES.values():
+        return mime
+    return None
+
+
+def attach_file(
+    session: Session,
+    submission: Submission,
+    file_name: str,
+    mime_type: str,
+    size: int,
+    path: str,
+    sha256: str,
+    now: datetime | None = None,
+    *,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> Attachment:
+    """Record a file received in the chat (already stored at `path`).
+
+    PDF, DOCX, XLSX, or JPEG/PNG photos (Zalo sends pages as photos); at most 20 MB and 30
+    files per item. The same content (sha256) sent twice is recorded once.
+    """
+    now = _now(now)
+    ensure_editable(session, submission, now)
+    base = PureWindowsPath(PurePosixPath(file_name or "").name).name
+    name = _one_line(base)
+    mime = file_type(name, mime_type)
+    if mime is None:
+        raise InvalidFile(
+            N_(
+                "Please send a PDF, Word (.docx) or Excel (.xlsx) file, or photos of the "
+                "signed pages (JPEG or PNG)."
+            )
+        )
+    if size <= 0:
+        raise InvalidFile(N_("The file is empty; please send it again."))
+    if size > MAX_FILE_SIZE:
+        raise InvalidFile(
+            N_(
+                "The file is {size} MB; the limit is 20 MB. Please send a smaller file "
+                "(for example a PDF scanned at a lower resolution)."
+            ),
+            size=Decimal(size * 10 // (1024 * 1024)) / 10,
+        )
+    digest = (sha256 or "").strip().lower()
+    if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ValueError("sha256 must be 64 hexadecimal characters")
+    if not path or len(path) > 1024:
+        raise ValueError("the stored path of an attachment is 1 to 1024 characters")
+    existing = list_attachments(session, submission)
+    if digest:
+        for attachment in existing:
+            if attachment.sha256 == digest:
+                return attachment
+    if len(existing) >= MAX_ATTACHMENTS:
+        raise InvalidFile(N_("An item holds at most {max} files."), max=MAX_ATTACHMENTS)
+    _begin_change(session, submission, now, contact_id, actor)
+    assert submission.id is not None
+    attachment = Attachment(
+        submission_id=submission.id,
+        file_name=name[:NAME_MAX] or "file",
+        mime_type=mime,
+        size=size,
+        path=path,
+        sha256=digest,
+        created_at=now,
+    )
+    session.add(attachment)
+    session.flush()
+    audit.record(
+        session,
+        "file.attach",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        after=_attachment_dump(attachment),
+        at=now,
+    )
+    return attachment
+
+
+def remove_attachment(
+    session: Session,
+    submission: Submission,
+    attachment_id: int,
+    now: datetime | None = None,
+    *,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> None:
+    """Detach a file (the stored file itself is kept: receipts may refer to it)."""
+    now = _now(now)
+    ensure_editable(session, submission, now)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.submission_id != submission.id:
+        raise NotFound(N_("This file does not exist (any more)."))
+    _delete_part(
+        session, submission, attachment, _attachment_dump, "file.remove", now, contact_id, actor
+    )
+
+
+def list_attachments(session: Session, submission: Submission) -> list[Attachment]:
+    return list(
+        session.exec(
+            select(Attachment)
+            .where(Attachment.submission_id == submission.id)
+            .order_by(col(Attachment.id))
+        ).all()
+    )
+
+
+def _attachment_dump(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.id,
+        "file_name": attachment.file_name,
+        "mime_type": attachment.mime_type,
+        "size": attachment.size,
+        "path": attachment.path,
+        "sha256": attachment.sha256,
+    }

@@ -1,0 +1,124 @@
+"""Finding an enterprise's item of a campaign, creating it on first use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from bot.i18n import N_
+from bot.models.campaign import Campaign, Deadline
+from bot.models.enums import DeadlineKind, SubmissionStatus
+from bot.models.organization import Enterprise
+from bot.models.submission import (
+    Submission,
+)
+from bot.services import audit
+from bot.services.errors import (
+    InvalidInput,
+    NotFound,
+)
+from bot.services.submissions.clock import _now
+
+
+def get_or_create_submission(
+    session: Session,
+    campaign_id: int,
+    enterprise_id: int,
+    kind: DeadlineKind | str,
+    *,
+    contact_id: int | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """The enterprise's item of this kind in the campaign, created as a draft if new.
+
+    Safe against two instances creating it at once (the unique constraint decides).
+    """
+    kind = _kind(kind)
+    existing = _find(session, campaign_id, enterprise_id, kind)
+    if existing is not None:
+        return existing
+    campaign = session.get(Campaign, campaign_id)
+    enterprise = session.get(Enterprise, enterprise_id)
+    if campaign is None or enterprise is None:
+        raise NotFound(N_("This campaign or enterprise does not exist."))
+    if enterprise.organization_id != campaign.organization_id:
+        raise NotFound(N_("This enterprise does not take part in this campaign."))
+    at = _now(now)
+    # INSERT ... ON CONFLICT DO NOTHING: when another instance created the row a moment ago,
+    # nothing is inserted, no error aborts the caller's transaction, and the row is found.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Submission)
+        .values(
+            campaign_id=campaign_id,
+            enterprise_id=enterprise_id,
+            kind=kind,
+            status=SubmissionStatus.DRAFT,
+            version=0,
+            updated_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["campaign_id", "enterprise_id", "kind"])
+        .returning(col(Submission.id))
+    )
+    created = session.execute(statement).first() is not None
+    submission = _find(session, campaign_id, enterprise_id, kind)
+    if submission is None:  # pragma: no cover - inserted or already there
+        raise NotFound(N_("This item does not exist."))
+    if not created:
+        return submission
+    audit.record(
+        session,
+        "submission.create",
+        contact_id=contact_id,
+        subject=_subject(submission),
+        after={"campaign_id": campaign_id, "enterprise_id": enterprise_id, "kind": kind},
+        at=at,
+    )
+    return submission
+
+
+def _find(
+    session: Session, campaign_id: int, enterprise_id: int, kind: DeadlineKind
+) -> Submission | None:
+    return session.exec(
+        select(Submission).where(
+            Submission.campaign_id == campaign_id,
+            Submission.enterprise_id == enterprise_id,
+            Submission.kind == kind,
+        )
+    ).first()
+
+
+def _kind(kind: DeadlineKind | str) -> DeadlineKind:
+    try:
+        return DeadlineKind(kind)
+    except ValueError:
+        raise InvalidInput(N_("Unknown kind of item: {kind}."), kind=str(kind)) from None
+
+
+def get_submission(session: Session, submission_id: int) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound(N_("This item does not exist."))
+    return submission
+
+
+def deadline_for(session: Session, campaign_id: int, kind: DeadlineKind | str) -> Deadline | None:
+    """The campaign's deadline for this kind of item, if the campaign sets one."""
+    return session.exec(
+        select(Deadline).where(Deadline.campaign_id == campaign_id, Deadline.kind == _kind(kind))
+    ).first()
+
+
+def _id(submission: Submission) -> int:
+    if submission.id is None:
+        raise ValueError("the submission has not been saved")
+    return submission.id
+
+
+def _subject(submission: Submission) -> str:
+    return f"submission:{submission.id}"

@@ -1,0 +1,139 @@
+"""Whether an item can still be changed, and the bookkeeping of every change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import Session
+
+from bot.i18n import N_
+from bot.models.enums import DeadlineKind, SubmissionStatus
+from bot.models.submission import (
+    Attachment,
+    RegistrationEntry,
+    Submission,
+)
+from bot.services import audit, deadlines, drafts
+from bot.services.errors import (
+    DomainError,
+    SubmissionLocked,
+    WrongKind,
+)
+from bot.services.items import KindName
+from bot.services.submissions.clock import _now, local_date
+from bot.services.submissions.finding import _subject, deadline_for
+
+
+def is_locked(session: Session, submission: Submission, now: datetime | None = None) -> bool:
+    """True when nothing about the item may change any more (see the module docstring)."""
+    return _lock_error(session, submission, _now(now)) is not None
+
+
+def _lock_error(session: Session, submission: Submission, now: datetime) -> DomainError | None:
+    if submission.status == SubmissionStatus.ACCEPTED:
+        return SubmissionLocked(
+            N_(
+                "This item has been accepted by the board office and can no longer be "
+                "changed. Please contact the board office if something must change."
+            )
+        )
+    if submission.status == SubmissionStatus.RETURNED:
+        return None
+    deadline = deadline_for(session, submission.campaign_id, submission.kind)
+    if deadline is not None and deadlines.is_closed(
+        session, deadline, submission.enterprise_id, local_date(now)
+    ):
+        return SubmissionLocked(
+            N_(
+                "This item was due on {date} and is now closed. Please contact the board "
+                "office if something must change."
+            ),
+            date=deadlines.effective_due(session, deadline, submission.enterprise_id),
+        )
+    return None
+
+
+def ensure_editable(session: Session, submission: Submission, now: datetime | None = None) -> None:
+    """Raise SubmissionLocked (with the due date and whom to contact) if the item is locked."""
+    error = _lock_error(session, submission, _now(now))
+    if error is not None:
+        raise error
+
+
+def _expect_kind(submission: Submission, *kinds: DeadlineKind) -> None:
+    if submission.kind not in kinds:
+        raise WrongKind(N_("This cannot be done on a {kind}."), kind=KindName(submission.kind))
+
+
+def _begin_change(
+    session: Session,
+    submission: Submission,
+    now: datetime,
+    contact_id: int | None,
+    actor: str,
+) -> None:
+    """Check the item may change; a submitted item gets a draft beside it (it stays
+    submitted, with its receipt, until a new version is submitted; see bot.services.drafts).
+
+    The row is re-read under a lock first (PostgreSQL), so an officer's edit and a review
+    happening at the same moment cannot overwrite each other's status.
+    """
+    _lock_row(session, submission)
+    ensure_editable(session, submission, now)
+    if submission.status == SubmissionStatus.SUBMITTED and drafts.open_draft(
+        submission, contact_id
+    ):
+        audit.record(
+            session,
+            "submission.draft_open",
+            contact_id=contact_id,
+            actor=actor,
+            subject=_subject(submission),
+            after={"kept_version": submission.version, "reason": "changed after submit"},
+            at=now,
+        )
+    submission.updated_at = now
+    session.add(submission)
+
+
+_Part = TypeVar("_Part", RegistrationEntry, Attachment)
+
+
+def _delete_part(
+    session: Session,
+    submission: Submission,
+    part: _Part,
+    dump: Callable[[_Part], dict[str, Any]],
+    action: str,
+    now: datetime,
+    contact_id: int | None,
+    actor: str,
+) -> None:
+    """Delete one part of an item (an entry, a file's record) and audit what it held; a
+    submitted item goes back to draft first, as with any change."""
+    _begin_change(session, submission, now, contact_id, actor)
+    before = dump(part)
+    session.delete(part)
+    session.flush()
+    audit.record(
+        session,
+        action,
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before=before,
+        at=now,
+    )
+
+
+def _lock_row(session: Session, submission: Submission) -> None:
+    """Reload the submission, under a row lock on PostgreSQL, so concurrent changes serialise.
+
+    SQLite has no row locks (FOR UPDATE is left out) but one writer at a time; the reload
+    still makes the decision on the latest committed state rather than a stale object.
+    """
+    if submission.id is not None:
+        session.flush()
+        session.refresh(submission, with_for_update=True)

@@ -1,0 +1,259 @@
+"""The title registration: its entries (who, which title) and the rules they follow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from bot.i18n import N_
+from bot.models.enums import DeadlineKind, Nominee
+from bot.models.submission import (
+    RegistrationEntry,
+    Submission,
+)
+from bot.services import audit
+from bot.services.errors import (
+    InvalidInput,
+    NotFound,
+)
+from bot.services.submissions.clock import _now
+from bot.services.submissions.finding import _id, _subject
+from bot.services.submissions.limits import MAX_ENTRIES, NAME_MAX
+from bot.services.submissions.locking import (
+    _begin_change,
+    _delete_part,
+    _expect_kind,
+    ensure_editable,
+)
+from bot.services.submissions.text import _name, _one_line, _too_long
+from bot.services.titles import (
+    RuleViolation,
+    TitleRef,
+    check_registration,
+    get_title,
+    nominee_key,
+)
+
+
+def _nominee(value: Nominee | str) -> Nominee:
+    try:
+        return Nominee(value)
+    except ValueError:
+        raise InvalidInput(N_("A nominee is an individual or a collective.")) from None
+
+
+def _validated_entry(
+    submission: Submission,
+    nominee: Nominee | str,
+    title_code: str,
+    full_name: str | None,
+    position: str | None,
+    unit_name: str | None,
+    has_initiative: bool,
+) -> RegistrationEntry:
+    kind = _nominee(nominee)
+    title = get_title(title_code)
+    if not title.fits(kind):
+        msgid = (
+            N_("{title} is for individuals; choose a title for a collective.")
+            if title.nominee == "individual"
+            else N_("{title} is for collectives; choose a title for a person.")
+        )
+        raise InvalidInput(msgid, title=TitleRef(title.code))
+    if kind == Nominee.INDIVIDUAL:
+        name = _name(full_name, N_("Please type the full name of the person."))
+        role = _one_line(position)
+        _too_long(role, NAME_MAX)
+        unit = _one_line(unit_name)
+        _too_long(unit, NAME_MAX)
+        return RegistrationEntry(
+            submission_id=_id(submission),
+            nominee=kind,
+            full_name=name,
+            position=role,
+            unit_name=unit,
+            title_code=title.code,
+            has_initiative=bool(has_initiative),
+        )
+    unit = _name(unit_name, N_("Please type the name of the collective (unit)."))
+    return RegistrationEntry(
+        submission_id=_id(submission),
+        nominee=kind,
+        full_name="",
+        position="",
+        unit_name=unit,
+        title_code=title.code,
+    )
+
+
+def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "nominee": entry.nominee,
+        "full_name": entry.full_name,
+        "position": entry.position,
+        "unit_name": entry.unit_name,
+        "title_code": entry.title_code,
+        "has_initiative": entry.has_initiative,
+    }
+
+
+def _check_duplicate(
+    session: Session, submission: Submission, entry: RegistrationEntry, skip_id: int | None
+) -> None:
+    key = nominee_key(entry)
+    same_title = session.exec(
+        select(RegistrationEntry).where(
+            RegistrationEntry.submission_id == submission.id,
+            RegistrationEntry.title_code == entry.title_code,
+        )
+    ).all()
+    for other in same_title:
+        if other.id != skip_id and nominee_key(other) == key:
+            raise InvalidInput(
+                N_("{name} is already registered for {title}."),
+                name=entry.full_name or entry.unit_name,
+                title=TitleRef(entry.title_code),
+            )
+
+
+def add_entry(
+    session: Session,
+    submission: Submission,
+    nominee: Nominee | str,
+    title_code: str,
+    full_name: str = "",
+    position: str = "",
+    unit_name: str = "",
+    has_initiative: bool = False,
+    now: datetime | None = None,
+    *,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> RegistrationEntry:
+    """Register a person (full name, position) or a collective (unit name) for a title.
+
+    The title must fit the nominee kind; names are trimmed, non-empty, at most 255
+    characters; the same nominee cannot be registered twice for one title. Cross-entry
+    rules (LĐTT before CSTĐ, the 15% cap) are checked at submit: see `violations`.
+    """
+    now = _now(now)
+    _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
+    ensure_editable(session, submission, now)
+    entry = _validated_entry(
+        submission, nominee, title_code, full_name, position, unit_name, has_initiative
+    )
+    _check_duplicate(session, submission, entry, None)
+    held = session.exec(
+        select(func.count())
+        .select_from(RegistrationEntry)
+        .where(RegistrationEntry.submission_id == submission.id)
+    ).one()
+    if held >= MAX_ENTRIES:
+        raise InvalidInput(N_("A registration holds at most {max} entries."), max=MAX_ENTRIES)
+    _begin_change(session, submission, now, contact_id, actor)
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        "registration.entry_add",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        after=_entry_dump(entry),
+        at=now,
+    )
+    return entry
+
+
+def _get_entry(session: Session, submission: Submission, entry_id: int) -> RegistrationEntry:
+    entry = session.get(RegistrationEntry, entry_id)
+    if entry is None or entry.submission_id != submission.id:
+        raise NotFound(N_("This entry does not exist (any more)."))
+    return entry
+
+
+def update_entry(
+    session: Session,
+    submission: Submission,
+    entry_id: int,
+    now: datetime | None = None,
+    *,
+    nominee: Nominee | str | None = None,
+    title_code: str | None = None,
+    full_name: str | None = None,
+    position: str | None = None,
+    unit_name: str | None = None,
+    has_initiative: bool | None = None,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> RegistrationEntry:
+    """Change the given fields of an entry (None keeps a field); validated like add_entry."""
+    now = _now(now)
+    _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
+    ensure_editable(session, submission, now)
+    entry = _get_entry(session, submission, entry_id)
+    before = _entry_dump(entry)
+    merged = _validated_entry(
+        submission,
+        nominee if nominee is not None else entry.nominee,
+        title_code if title_code is not None else entry.title_code,
+        full_name if full_name is not None else entry.full_name,
+        position if position is not None else entry.position,
+        unit_name if unit_name is not None else entry.unit_name,
+        has_initiative if has_initiative is not None else entry.has_initiative,
+    )
+    _check_duplicate(session, submission, merged, entry.id)
+    _begin_change(session, submission, now, contact_id, actor)
+    for name in ("nominee", "full_name", "position", "unit_name", "title_code", "has_initiative"):
+        setattr(entry, name, getattr(merged, name))
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        "registration.entry_update",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before=before,
+        after=_entry_dump(entry),
+        at=now,
+    )
+    return entry
+
+
+def remove_entry(
+    session: Session,
+    submission: Submission,
+    entry_id: int,
+    now: datetime | None = None,
+    *,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> None:
+    """Delete one entry of the registration."""
+    now = _now(now)
+    _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
+    ensure_editable(session, submission, now)
+    entry = _get_entry(session, submission, entry_id)
+    _delete_part(
+        session, submission, entry, _entry_dump, "registration.entry_remove", now, contact_id, actor
+    )
+
+
+def list_entries(session: Session, submission: Submission) -> list[RegistrationEntry]:
+    """The entries of a registration, in the order they were added."""
+    return list(
+        session.exec(
+            select(RegistrationEntry)
+            .where(RegistrationEntry.submission_id == submission.id)
+            .order_by(col(RegistrationEntry.id))
+        ).all()
+    )
+
+
+def violations(session: Session, submission: Submission) -> list[RuleViolation]:
+    """The title rules the registration breaks now (empty when it may be submitted)."""
+    return check_registration(list_entries(session, submission))

@@ -1,0 +1,141 @@
+"""The year-end and six-month reports: their figures and narrative."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from bot.i18n import N_
+from bot.models.submission import (
+    Attachment,
+    Submission,
+    YearEndReport,
+)
+from bot.services import audit
+from bot.services.errors import (
+    InvalidInput,
+)
+from bot.services.numbers import get_figure, parse_figure, report_figures
+from bot.services.submissions.clock import _now
+from bot.services.submissions.files import list_attachments
+from bot.services.submissions.finding import _subject
+from bot.services.submissions.limits import NARRATIVE_MAX
+from bot.services.submissions.locking import _begin_change, _expect_kind, ensure_editable
+from bot.services.submissions.states import REPORT_KINDS
+from bot.services.submissions.text import _CONTROL, _too_long
+
+
+@dataclass(frozen=True)
+class ReportDetails:
+    """A report's content as the flows and the review show it."""
+
+    figures: dict[str, Decimal]
+    narrative: str
+    attachments: list[Attachment]
+    missing_figures: list[str] = field(default_factory=list)
+
+
+def _report(session: Session, submission: Submission, create: bool) -> YearEndReport | None:
+    report = session.exec(
+        select(YearEndReport).where(YearEndReport.submission_id == submission.id)
+    ).first()
+    if report is None and create:
+        assert submission.id is not None
+        report = YearEndReport(submission_id=submission.id, figures={}, narrative="")
+        session.add(report)
+        session.flush()
+    return report
+
+
+def set_figure(
+    session: Session,
+    submission: Submission,
+    code: str,
+    raw_text: str,
+    now: datetime | None = None,
+    *,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> Decimal:
+    """Read a typed figure (any accepted number style), check it, store it; returns the value."""
+    now = _now(now)
+    _expect_kind(submission, *REPORT_KINDS)
+    ensure_editable(session, submission, now)
+    value = parse_figure(get_figure(code), raw_text)
+    _begin_change(session, submission, now, contact_id, actor)
+    report = _report(session, submission, create=True)
+    assert report is not None
+    before = report.figures.get(code)
+    report.figures = {**report.figures, code: str(value)}
+    session.add(report)
+    session.flush()
+    audit.record(
+        session,
+        "report.figure_set",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before={"code": code, "value": before},
+        after={"code": code, "value": str(value), "typed": raw_text[:64]},
+        at=now,
+    )
+    return value
+
+
+def set_narrative(
+    session: Session,
+    submission: Submission,
+    text: str,
+    now: datetime | None = None,
+    *,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> str:
+    """Store the short narrative of achievements and initiatives (line breaks kept)."""
+    now = _now(now)
+    _expect_kind(submission, *REPORT_KINDS)
+    ensure_editable(session, submission, now)
+    lines = [" ".join(_CONTROL.sub(" ", line).split()) for line in (text or "").splitlines()]
+    cleaned = unicodedata.normalize("NFC", "\n".join(lines).strip())
+    cleaned = re.sub(r"\n{3,}", "\n\n", cleaned)
+    if not cleaned:
+        raise InvalidInput(N_("Please write a few lines about the year's achievements."))
+    _too_long(cleaned, NARRATIVE_MAX)
+    _begin_change(session, submission, now, contact_id, actor)
+    report = _report(session, submission, create=True)
+    assert report is not None
+    before = report.narrative
+    report.narrative = cleaned
+    session.add(report)
+    session.flush()
+    audit.record(
+        session,
+        "report.narrative_set",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before={"narrative": before},
+        after={"narrative": cleaned},
+        at=now,
+    )
+    return cleaned
+
+
+def report_details(session: Session, submission: Submission) -> ReportDetails:
+    """The figures (as Decimals), the narrative, the files, and the required figures missing."""
+    _expect_kind(submission, *REPORT_KINDS)
+    report = _report(session, submission, create=False)
+    stored = report.figures if report is not None else {}
+    figures = {code: Decimal(str(value)) for code, value in stored.items()}
+    missing = [f.code for f in report_figures() if f.required and f.code not in figures]
+    return ReportDetails(
+        figures=figures,
+        narrative=report.narrative if report is not None else "",
+        attachments=list_attachments(session, submission),
+        missing_figures=missing,
+    )

@@ -1,0 +1,224 @@
+"""Submitting an item: what is still missing, the receipt and its snapshot, reopening."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.i18n import N_
+from bot.models.campaign import Campaign
+from bot.models.enums import DeadlineKind, SubmissionStatus
+from bot.models.submission import (
+    Receipt,
+    Submission,
+)
+from bot.services import audit, deadlines, drafts
+from bot.services.errors import (
+    DomainError,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    SubmissionIncomplete,
+)
+from bot.services.items import receipt_prefix
+from bot.services.numbers import get_figure
+from bot.services.submissions.clock import _now, local_date
+from bot.services.submissions.files import _attachment_dump, list_attachments
+from bot.services.submissions.finding import _subject, deadline_for
+from bot.services.submissions.launch_document import launch_document
+from bot.services.submissions.locking import _lock_row, ensure_editable
+from bot.services.submissions.registration import _entry_dump, list_entries
+from bot.services.submissions.reports import _report, report_details
+from bot.services.submissions.states import REPORT_KINDS, STATE_LABELS, _Label
+from bot.services.titles import (
+    check_registration,
+)
+
+
+def problems(session: Session, submission: Submission) -> list[DomainError]:
+    """Everything that keeps the item from being submitted now; [] when it is complete."""
+    found: list[DomainError] = []
+    kind = submission.kind
+    if kind == DeadlineKind.TITLE_REGISTRATION:
+        entries = list_entries(session, submission)
+        if not entries:
+            found.append(
+                InvalidInput(N_("Add at least one person or collective before submitting."))
+            )
+        found += [InvalidInput(v.msgid, **v.params) for v in check_registration(entries)]
+    elif kind in REPORT_KINDS:
+        details = report_details(session, submission)
+        for code in details.missing_figures:
+            found.append(InvalidInput(N_("{figure} is missing."), figure=get_figure(code)))
+        if not details.narrative:
+            found.append(
+                InvalidInput(N_("The short narrative of achievements and initiatives is missing."))
+            )
+        if not details.attachments:
+            found.append(
+                InvalidInput(
+                    N_(
+                        "The signed report is missing (a PDF, DOCX or XLSX file, or photos "
+                        "of its pages)."
+                    )
+                )
+            )
+    elif kind == DeadlineKind.LAUNCH_DOCUMENT:
+        document = launch_document(session, submission)
+        if not list_attachments(session, submission):
+            found.append(InvalidInput(N_("The launch document file (or photos of it) is missing.")))
+        if document is None or not document.document_number:
+            found.append(InvalidInput(N_("The document number is missing.")))
+        if document is None or document.document_date is None:
+            found.append(InvalidInput(N_("The document date is missing.")))
+    return found
+
+
+def snapshot(session: Session, submission: Submission) -> dict[str, Any]:
+    """The item's content as plain JSON data, as kept in a receipt."""
+    content: dict[str, Any] = {
+        "kind": submission.kind,
+        "campaign_id": submission.campaign_id,
+        "enterprise_id": submission.enterprise_id,
+    }
+    if submission.kind == DeadlineKind.TITLE_REGISTRATION:
+        content["entries"] = [_entry_dump(e) for e in list_entries(session, submission)]
+    elif submission.kind in REPORT_KINDS:
+        report = _report(session, submission, create=False)
+        content["figures"] = dict(report.figures) if report is not None else {}
+        content["narrative"] = report.narrative if report is not None else ""
+    elif submission.kind == DeadlineKind.LAUNCH_DOCUMENT:
+        document = launch_document(session, submission)
+        content["document_number"] = document.document_number if document else ""
+        content["document_date"] = document.document_date if document else None
+    content["attachments"] = [_attachment_dump(a) for a in list_attachments(session, submission)]
+    result: dict[str, Any] = audit.json_safe(content)
+    return result
+
+
+def submit(
+    session: Session,
+    submission: Submission,
+    contact_id: int | None,
+    now: datetime | None = None,
+    *,
+    actor: str = "",
+) -> Receipt:
+    """Send the item: checks completeness, gives a receipt (DK-2024-000123) with a snapshot.
+
+    Resubmitting (before the deadline, or after a return) gives a new receipt and version.
+    Raises SubmissionLocked, or SubmissionIncomplete listing every problem.
+    """
+    now = _now(now)
+    _lock_row(session, submission)
+    ensure_editable(session, submission, now)
+    missing = problems(session, submission)
+    if missing:
+        raise SubmissionIncomplete(missing)
+    campaign = session.get(Campaign, submission.campaign_id)
+    if campaign is None:  # pragma: no cover - foreign key
+        raise NotFound(N_("This campaign or enterprise does not exist."))
+    before = _state_dump(submission)
+    assert submission.id is not None
+    version = submission.version + 1
+    receipt = Receipt(
+        number=f"TMP-{uuid.uuid4().hex[:24]}",
+        submission_id=submission.id,
+        version=version,
+        submitted_at=now,
+        contact_id=contact_id,
+        snapshot={**snapshot(session, submission), "version": version},
+    )
+    session.add(receipt)
+    session.flush()
+    receipt.number = f"{receipt_prefix(submission.kind)}-{campaign.year}-{receipt.id:06d}"
+    session.add(receipt)
+    submission.version = version
+    submission.status = SubmissionStatus.SUBMITTED
+    deadline = deadline_for(session, submission.campaign_id, submission.kind)
+    submission.late = deadline is not None and deadlines.is_late(deadline, local_date(now))
+    drafts.close_draft(submission)
+    submission.receipt_number = receipt.number
+    submission.submitted_at = now
+    submission.submitted_by_contact_id = contact_id
+    submission.review_note = None
+    submission.reviewed_by_contact_id = None
+    submission.reviewed_at = None
+    submission.updated_at = now
+    session.add(submission)
+    session.flush()
+    audit.record(
+        session,
+        "submission.submit",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before=before,
+        after={**_state_dump(submission), "receipt": receipt.number},
+        at=now,
+    )
+    return receipt
+
+
+def receipts(session: Session, submission: Submission) -> list[Receipt]:
+    """Every receipt of the item, oldest first: the submission history."""
+    return list(
+        session.exec(
+            select(Receipt)
+            .where(Receipt.submission_id == submission.id)
+            .order_by(col(Receipt.version), col(Receipt.id))
+        ).all()
+    )
+
+
+def reopen(
+    session: Session,
+    submission: Submission,
+    now: datetime | None = None,
+    *,
+    contact_id: int | None = None,
+    actor: str = "",
+) -> Submission:
+    """Open a draft beside a submitted item before the deadline, to change it.
+
+    The item stays submitted, with its receipt, until the draft is submitted as a new
+    version; abandoning the draft (`drafts.discard_draft`) leaves the submitted one.
+    """
+    now = _now(now)
+    _lock_row(session, submission)
+    ensure_editable(session, submission, now)
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise InvalidState(
+            N_("Only a submitted item can be reopened; this one is {state}."),
+            state=_Label(STATE_LABELS[submission.status]),
+        )
+    before = _state_dump(submission)
+    drafts.open_draft(submission, contact_id)
+    submission.updated_at = now
+    session.add(submission)
+    session.flush()
+    audit.record(
+        session,
+        "submission.reopen",
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        before=before,
+        after=_state_dump(submission),
+        at=now,
+    )
+    return submission
+
+
+def _state_dump(submission: Submission) -> dict[str, Any]:
+    return {
+        "status": submission.status,
+        "version": submission.version,
+        "receipt_number": submission.receipt_number,
+        "review_note": submission.review_note,
+        "late": submission.late,
+        "draft_open": submission.draft_open,
+    }
