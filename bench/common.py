@@ -127,7 +127,7 @@ class Board:
 
 
 def make_board(session: Session, year: int, slug: str = "bench") -> tuple[Organization, Campaign]:
-    """A board and its Bắc Giang campaign of `year` (phases, observances, three deadlines),
+    """A board and its Bắc Giang campaign of `year` (phases, observances, four deadlines),
     through the services, as the office would create them."""
     org = create_organization(session, slug, "Ban Quản lý các KCN tỉnh Bắc Giang", "Bắc Giang")
     campaign = create_campaign(session, org, TEMPLATE, year)
@@ -206,7 +206,7 @@ def make_every_deadline_due(engine: Engine, campaign_id: int, on: date) -> list[
     with Session(engine) as session:
         deadlines = list(session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)))
         for index, deadline in enumerate(sorted(deadlines, key=lambda d: d.id or 0)):
-            for days in range(3 + 4 * index, 60):
+            for days in range(3 + 3 * index, 60):
                 due = on + timedelta(days=days)
                 offset = reminder_offset_on(due, deadline.reminder_offsets, on)
                 if offset is not None:

@@ -39,8 +39,10 @@ async def test_broadcast_outbox_loses_and_doubles_nothing_and_naive_is_compared(
 def test_planning_writes_every_reminder_with_a_constant_statement_count() -> None:
     small, _ = planning.measure("sqlite", 20, 1)
     large, _ = planning.measure("sqlite", 60, 1)
-    assert small[0].by_kind.get("reminder") == 20 * 2 * 3
-    assert large[0].by_kind.get("reminder") == 60 * 2 * 3
+    assert (
+        small[0].by_kind.get("reminder") == 20 * 2 * 4
+    )  # four deadlines (the plan has a six-month report)
+    assert large[0].by_kind.get("reminder") == 60 * 2 * 4
     assert small[0].statements == large[0].statements > 0
 
 
@@ -48,7 +50,7 @@ def test_memory_reads_the_rss_of_a_running_bot() -> None:
     run = memory.measure_once(30, talkers=2, settle_seconds=0)
     assert 20 < run.rss_mb <= run.peak_mb
     assert run.replies >= run.updates == 2 * throughput.STEPS_PER_OFFICER
-    assert run.planned == (30 * 2 * 3 if run.note == "" else 0)
+    assert run.planned == (30 * 2 * 4 if run.note == "" else 0)
     assert (run.note == "") == is_working_day(memory.local_today())
 
 
