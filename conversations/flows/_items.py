@@ -185,12 +185,14 @@ def kept_submitted(ctx: Ctx, submission: Submission) -> str:
 
 def due_line(ctx: Ctx, found: Item) -> str:
     t = ctx.t
-    state = subs.item_state(ctx.session, found.submission)
+    state = subs.state_label(t, subs.item_state(ctx.session, found.submission))
+    if found.submission.draft_open:
+        state += ", " + t("changes in a draft, not submitted yet")
     return t(
         "{item}: due {date}; now {state}.",
         item=kind_label(t, found.deadline.kind),
         date=t.date(due_date(ctx, found)),
-        state=subs.state_label(t, state),
+        state=state,
     )
 
 

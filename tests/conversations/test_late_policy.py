@@ -64,6 +64,7 @@ async def test_abandoning_a_reopened_item_keeps_the_submitted_version(
     out = await chat.press("item:reopen")
     assert "bản đã nộp vẫn có hiệu lực" in out, out
     await _add_person(chat, "Phạm Thị Dung", "Kế toán", "LDTT")
+    assert "đã nộp, có thay đổi trong bản nháp, chưa nộp" in chat.text(), chat.text()
     # while the draft is open the item is still submitted, with its receipt
     during = _item(world)
     assert during.status == SubmissionStatus.SUBMITTED and during.draft_open
