@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md alembic.ini requirements-runtime.lock ./
 COPY bot ./bot
 COPY conversations ./conversations
 COPY scheduler ./scheduler
@@ -17,7 +17,9 @@ COPY locales ./locales
 
 # Editable install: the catalogs (locales/) and the migrations (alembic/) are read from the
 # project's top level beside the packages, so the code runs from /app rather than site-packages.
-RUN pip install -e . \
+# The dependencies are the pinned, hash-checked versions CI tested (make lock).
+RUN pip install --require-hashes -r requirements-runtime.lock \
+    && pip install --no-deps -e . \
     && useradd --create-home --uid 10001 thidua \
     && mkdir -p /app/data \
     && chown -R thidua:thidua /app/data

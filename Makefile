@@ -4,13 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format i18n bench clean migration
+.PHONY: run test lint format i18n bench clean migration lock
 
-$(STAMP): pyproject.toml
+# requirements.lock pins (with hashes) every package of the runtime and the dev extra, so a fresh
+# machine installs exactly what CI tested; the project itself then goes in without resolving.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: re-pin, then `make .venv/.installed`.
+# requirements-runtime.lock (the Docker image) is the runtime part of the same versions.
+LOCK := $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet
+lock: $(STAMP)
+	$(LOCK) --extra dev -o requirements.lock
+	$(LOCK) -c requirements.lock -o requirements-runtime.lock
 
 run: $(STAMP)
 	$(BIN)/thidua run
@@ -20,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot conversations scheduler
 	$(BIN)/lint-imports
+	$(BIN)/python .ci/check_lock.py
 
 test: lint
 	$(BIN)/python -m bot.i18n_tools check

@@ -56,9 +56,13 @@ def _write(language: str, catalog: Catalog) -> None:
 def extract() -> Catalog:
     template = Catalog(project="thidua-bot", domain=DOMAIN)
     for source in SOURCES:
-        method_map = [("**.py", "python")]
+        # The web pages' templates call the same `t(...)` (bot/webapp/templates).
+        method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
         for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT / source), method_map=method_map, keywords=KEYWORDS
+            str(ROOT / source),
+            method_map=method_map,
+            options_map={"**/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+            keywords=KEYWORDS,
         ):
             template.add(
                 message,

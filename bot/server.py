@@ -327,7 +327,7 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
     senders: dict[Channel, Sender] = {}
     async with AsyncExitStack() as stack:
         sock: socket.socket | None = None
-        if settings.telegram_webhook_url or settings.zalo_webhook_url:
+        if settings.telegram_webhook_url or settings.zalo_webhook_url or settings.public_url:
             # Listen first: a busy port must fail before any webhook points at us.
             sock = _bind(settings.web_host, settings.web_port)
             stack.callback(sock.close)

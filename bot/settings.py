@@ -96,6 +96,24 @@ class Settings(BaseSettings):
     web_port: int = Field(
         8080, ge=1, le=65535, validation_alias=AliasChoices("THIDUA_WEB_PORT", "web_port")
     )
+    public_url: str | None = Field(
+        None, validation_alias=AliasChoices("THIDUA_PUBLIC_URL", "public_url")
+    )
+    upload_link_hours: int = Field(
+        24,
+        ge=1,
+        le=24 * 14,
+        validation_alias=AliasChoices("THIDUA_UPLOAD_LINK_HOURS", "upload_link_hours"),
+    )
+    dashboard_link_hours: int = Field(
+        8,
+        ge=1,
+        le=72,
+        validation_alias=AliasChoices("THIDUA_DASHBOARD_LINK_HOURS", "dashboard_link_hours"),
+    )
+    web_secret: str | None = Field(
+        None, validation_alias=AliasChoices("THIDUA_WEB_SECRET", "web_secret")
+    )
 
     telegram_bot_token: str | None = Field(
         None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
@@ -148,7 +166,11 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "telegram_api_base_url", "zalo_api_base_url", "telegram_webhook_url", "zalo_webhook_url"
+        "telegram_api_base_url",
+        "zalo_api_base_url",
+        "telegram_webhook_url",
+        "zalo_webhook_url",
+        "public_url",
     )
     @classmethod
     def _url(cls, value: str | None) -> str | None:
@@ -157,6 +179,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("web_secret")
+    @classmethod
+    def _web_secret(cls, value: str | None) -> str | None:
+        if value is not None and value != "" and len(value) < 16:
+            raise ValueError("use at least 16 random characters")
+        return value or None
 
     @field_validator("zalo_webhook_secret")
     @classmethod

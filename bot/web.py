@@ -25,7 +25,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.ext import Application
 
@@ -142,7 +142,7 @@ def create_app(
     zalo_handler: ZaloChannel | None = None,
 ) -> Starlette:
     """The webhook app; a channel's route exists only when that channel is given."""
-    routes: list[Route] = []
+    routes: list[BaseRoute] = []
 
     async def healthz(request: Request) -> JSONResponse:
         ok = await asyncio.to_thread(_database_reachable, settings.database_url)
@@ -189,6 +189,10 @@ def create_app(
 
         routes.append(Route(ZALO_PATH, zalo_webhook, methods=["POST"]))
 
+    if settings.public_url:
+        from bot.webapp import routes as web_pages  # the pages exist only when public
+
+        routes.extend(web_pages(settings))
     return Starlette(routes=routes)
 
 

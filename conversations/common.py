@@ -13,6 +13,7 @@ from bot.messaging import Reply
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
 from bot.services.contacts import is_staff as _is_staff
 from bot.services.items import kind_command, kind_label
+from bot.services.submissions import deadline_for as subs_deadline_for
 from conversations.flow import Ctx
 
 if TYPE_CHECKING:
@@ -72,9 +73,8 @@ def deadlines(ctx: Ctx, campaign: Campaign) -> list[Deadline]:
 
 
 def deadline_for(ctx: Ctx, campaign: Campaign, kind: DeadlineKind) -> Deadline | None:
-    return ctx.session.exec(
-        select(Deadline).where(Deadline.campaign_id == campaign.id, Deadline.kind == kind)
-    ).first()
+    assert campaign.id is not None
+    return subs_deadline_for(ctx.session, campaign.id, kind)
 
 
 def campaign_title(t: Translator, campaign: Campaign) -> str:

@@ -28,7 +28,9 @@ import mimetypes
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.engine import Engine as SAEngine
@@ -40,7 +42,7 @@ from bot.i18n import N_, Translator
 from bot.messaging import FileFetcher, Incoming, Reply
 from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
 from bot.services import audit
-from bot.services.contacts import get_or_create_contact
+from bot.services.contacts import get_or_create_contact, keep_current
 from bot.services.drafts import abandon_drafts_of
 from bot.settings import Settings
 from conversations import common
@@ -68,6 +70,39 @@ _OFFERED = "_offered"
 _NUMBERED = "_numbered"
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 GLOBAL_COMMANDS = ("start", "help", "cancel", "back", "language")
+
+
+class Relayed(StrEnum):
+    """What became of a file relayed from outside the chat (see `Engine.relay_file`)."""
+
+    DONE = "done"  # the step kept the file; the conversation moved on
+    DUPLICATE = "duplicate"  # the same relay was already applied
+    MOVED = "moved"  # the conversation is no longer at that step: nothing changed
+    REFUSED = "refused"  # the step refused the file (the replies say why): nothing changed
+    FAILED = "failed"  # an error on our side: nothing changed
+
+
+@dataclass(frozen=True)
+class Relay:
+    """A file that arrives outside the chat (the upload page) for one step of a conversation.
+
+    It is applied only while the contact's conversation is still at `flow`/`step`, and counts
+    only if the step keeps the file (moves it away, as `StagedFile` asks). `commit(session,
+    contact, replies)` runs in the engine's transaction just before it commits: it queues the
+    replies to the chat through the outbox and spends whatever authorised the relay, so the
+    stored file, the chat's answer and the spent authority exist together or not at all. It
+    returns False to call everything off (the authority is no longer valid).
+    """
+
+    flow: str
+    step: str
+    commit: Callable[[Session, Contact, list[Reply]], bool]
+
+
+@dataclass
+class RelayOutcome:
+    result: Relayed
+    replies: list[Reply] = field(default_factory=list)
 
 
 def explain(exc: BaseException, t: Translator) -> str | None:
@@ -138,6 +173,70 @@ class Engine:
             if staged is not None and staged.path.exists():
                 staged.path.unlink(missing_ok=True)
 
+    async def relay_file(
+        self, incoming: Incoming, files: FileFetcher, relay: Relay
+    ) -> RelayOutcome:
+        """Answer the step `relay` names with a file received outside the chat.
+
+        The same claim, contact lock and step run as for a file sent in the chat, so the
+        conversation goes on exactly as if the file had come through it; `incoming.update_key`
+        must name the relay (a second attempt with the same key is a DUPLICATE).
+        """
+        staged: StagedFile | None = None
+        try:
+            staged, file_error = await self._stage(incoming, files)
+            if staged is None:
+                t = Translator(incoming.language_hint or self.settings.locale)
+                return RelayOutcome(Relayed.REFUSED, [Reply(t(file_error) if file_error else "")])
+            return await asyncio.to_thread(self._relay_sync, incoming, staged, relay)
+        except Exception:
+            logger.exception("relayed file failed for %s:%s", incoming.channel, incoming.user_id)
+            return RelayOutcome(Relayed.FAILED)
+        finally:
+            if staged is not None and staged.path.exists():
+                staged.path.unlink(missing_ok=True)
+
+    def _relay_sync(self, incoming: Incoming, staged: StagedFile, relay: Relay) -> RelayOutcome:
+        now = self.clock()
+        with Session(self.db, expire_on_commit=False) as session:
+            if not self._claim(session, incoming, now):
+                session.rollback()
+                return RelayOutcome(Relayed.DUPLICATE)
+            contact = session.exec(
+                select(Contact)
+                .where(
+                    Contact.channel == incoming.channel,
+                    Contact.user_id == incoming.user_id,
+                )
+                .with_for_update()
+            ).first()
+            state = session.get(ConversationState, contact.id) if contact is not None else None
+            if (
+                contact is None
+                or state is None
+                or (state.flow, state.step) != (relay.flow, relay.step)
+                or state.expires_at <= now
+            ):
+                session.rollback()
+                return RelayOutcome(Relayed.MOVED)
+            ctx = Ctx(
+                session=session,
+                contact=contact,
+                t=Translator(contact.language),
+                settings=self.settings,
+                now=now,
+                channel=incoming.channel,
+            )
+            replies = self._dispatch(ctx, Answer(file=staged))
+            if staged.path.exists():  # the step did not keep it: it said why in `replies`
+                session.rollback()
+                return RelayOutcome(Relayed.REFUSED, replies)
+            if not relay.commit(session, contact, replies):
+                session.rollback()
+                return RelayOutcome(Relayed.MOVED)
+            session.commit()
+            return RelayOutcome(Relayed.DONE, replies)
+
     async def _stage(
         self, incoming: Incoming, files: FileFetcher | None
     ) -> tuple[StagedFile | None, str | None]:
@@ -191,17 +290,9 @@ class Engine:
                 session.rollback()
                 logger.info("update %s:%s already handled", incoming.channel, incoming.update_key)
                 return []
-            contact = get_or_create_contact(
-                session,
-                incoming.channel,
-                incoming.user_id,
-                incoming.chat_id,
-                incoming.display_name,
-                incoming.language_hint,
-            )
-            contact = session.exec(
-                select(Contact).where(Contact.id == contact.id).with_for_update()
-            ).one()
+            # `_state` is held so that the session (whose identity map is weak) still has it
+            # when the routing asks for it (SQLite reads it with the contact).
+            contact, _state = self._locked_contact(session, incoming)
             contact_id = contact.id
             language = contact.language
             try:
@@ -232,6 +323,46 @@ class Engine:
         self._claim_alone(incoming, now)
         t = Translator(language)
         return [Reply(t("Sorry, something went wrong on our side. Please try again."))]
+
+    def _locked_contact(
+        self, session: Session, incoming: Incoming
+    ) -> tuple[Contact, ConversationState | None]:
+        """The sender's contact, row-locked for the transaction, and on SQLite its state too.
+
+        A known contact costs one statement. On SQLite the conversation state comes in the
+        same SELECT (outer join): the update's claim already holds the database's one write
+        lock, so nothing can change it meanwhile. On PostgreSQL the state is read after the
+        row lock is granted (by `_load_state`): a state joined into the locking SELECT would
+        be the one from before a concurrent worker's commit.
+        """
+        by_sender = (
+            Contact.channel == incoming.channel,
+            Contact.user_id == str(incoming.user_id),
+        )
+        state: ConversationState | None = None
+        if session.get_bind().dialect.name == "sqlite":
+            row = session.exec(
+                select(Contact, ConversationState)
+                .outerjoin(ConversationState, col(ConversationState.contact_id) == col(Contact.id))
+                .where(*by_sender)
+            ).first()
+            contact = row[0] if row is not None else None
+            state = row[1] if row is not None else None
+        else:
+            contact = session.exec(select(Contact).where(*by_sender).with_for_update()).first()
+        if contact is not None:
+            keep_current(session, contact, incoming.chat_id, incoming.display_name)
+            return contact, state
+        created = get_or_create_contact(
+            session,
+            incoming.channel,
+            incoming.user_id,
+            incoming.chat_id,
+            incoming.display_name,
+            incoming.language_hint,
+        )
+        locked = session.exec(select(Contact).where(Contact.id == created.id).with_for_update())
+        return locked.one(), None
 
     def _claim(self, session: Session, incoming: Incoming, now: datetime) -> bool:
         """Insert the update's key as the transaction's first statement; False if known.

@@ -210,6 +210,7 @@ def org_create(slug: str, name: str, province: str) -> None:
             actor=ACTOR,
             subject=f"organization:{org.id}",
             after={"slug": org.slug, "name": org.name, "province": org.province},
+            at=datetime.now(UTC),
         )
         click.echo(
             t(
@@ -234,7 +235,13 @@ def org_rename(slug: str, name: str | None, province: str | None) -> None:
     with _session(t) as session:
         org = organization_service.get_organization(session, slug)
         changed = organization_service.rename_organization(
-            session, org, local_today(), name=name, province=province, actor=ACTOR
+            session,
+            org,
+            local_today(),
+            now=datetime.now(UTC),
+            name=name,
+            province=province,
+            actor=ACTOR,
         )
         if not changed:
             click.echo(t("Nothing changed."))
@@ -289,6 +296,7 @@ def campaign_create(org_slug: str, template_slug: str, year: int) -> None:
             session,
             "campaign.create",
             actor=ACTOR,
+            at=datetime.now(UTC),
             subject=f"campaign:{campaign.id}",
             after={
                 "organization": org.slug,

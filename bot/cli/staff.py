@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
-from bot.models import AuditEntry, Campaign, Contact, DeadlineKind
+from bot.models import AuditEntry, Campaign, Contact, DeadlineKind, utcnow
 from bot.services import audit
 from bot.services.access import Scope
 from bot.services.errors import DomainError, NotFound
@@ -86,8 +86,11 @@ def export(what: str, campaign_id: int, out: Path, kind: str | None) -> None:
             raise NotFound(N_("There is no campaign number {id}."), id=campaign_id)
         scope = Scope.board(campaign.organization_id)
         language = t.language
+        now = utcnow()  # the CLI is the edge: it reads the clock once and passes it down
         if what == "registrations":
-            rows = export_registrations(session, campaign_id, scope, out, language, actor=ACTOR)
+            rows = export_registrations(
+                session, campaign_id, scope, out, language, actor=ACTOR, now=now
+            )
         elif what == "reports":
             rows = export_reports(
                 session,
@@ -97,10 +100,13 @@ def export(what: str, campaign_id: int, out: Path, kind: str | None) -> None:
                 kind or DeadlineKind.YEAR_END_REPORT,
                 language,
                 actor=ACTOR,
+                now=now,
             )
         else:
             assert kind is not None
-            rows = export_missing(session, campaign_id, kind, scope, out, language, actor=ACTOR)
+            rows = export_missing(
+                session, campaign_id, kind, scope, out, language, actor=ACTOR, now=now
+            )
     click.echo(t("Wrote {n} rows to {path}.", n=t.number(rows), path=out))
 
 

@@ -31,6 +31,7 @@ from bot.models.submission import (
     YearEndReport,
 )
 from bot.models.types import AwareDateTime, utcnow
+from bot.models.upload import UploadLink
 
 __all__ = [
     "Attachment",
@@ -63,6 +64,7 @@ __all__ = [
     "Role",
     "Submission",
     "SubmissionStatus",
+    "UploadLink",
     "YearEndReport",
     "Zone",
     "utcnow",

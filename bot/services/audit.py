@@ -15,10 +15,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, or_, select
 
 from bot.models.audit import AuditEntry
-from bot.models.types import utcnow
 
 
 def json_safe(value: Any) -> Any:
@@ -47,15 +46,15 @@ def record(
     subject: str = "",
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> AuditEntry:
     """Add one audit entry to `session` (flushed, not committed: the caller's transaction)."""
     if not action or len(action) > 64:
         raise ValueError("an audit action is 1 to 64 characters")
-    if at is not None and at.tzinfo is None:
+    if at.tzinfo is None:
         raise ValueError("naive datetime given to the audit log")
     entry = AuditEntry(
-        at=at or utcnow(),
+        at=at,
         contact_id=contact_id,
         actor=actor[:128],
         action=action,
@@ -102,3 +101,55 @@ def entries(
         newest = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
         return list(reversed(session.exec(newest).all()))
     return list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())
+
+
+def board_entries(
+    session: Session,
+    organization_id: int,
+    *,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    action: str | None = None,
+    text: str | None = None,
+) -> list[AuditEntry]:
+    """The newest `limit` entries about one board, newest first.
+
+    An entry belongs to the board when the contact who acted is one of its staff or an
+    officer of one of its enterprises. `action` as in `entries` (a trailing "." is a prefix);
+    `text` matches the actor or the subject (case-insensitive, anywhere).
+    """
+    from bot.models import Contact, Enterprise  # the audit model stays free of the others
+
+    board_enterprises = select(col(Enterprise.id)).where(
+        col(Enterprise.organization_id) == organization_id
+    )
+    board_contacts = select(col(Contact.id)).where(
+        or_(
+            col(Contact.organization_id) == organization_id,
+            col(Contact.enterprise_id).in_(board_enterprises),
+        )
+    )
+    query = select(AuditEntry).where(col(AuditEntry.contact_id).in_(board_contacts))
+    if since is not None:
+        query = query.where(col(AuditEntry.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEntry.at) < until)
+    if action:
+        if action.endswith("."):
+            query = query.where(col(AuditEntry.action).startswith(action))
+        else:
+            query = query.where(AuditEntry.action == action)
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(col(AuditEntry.actor)).like(pattern),
+                func.lower(col(AuditEntry.subject)).like(pattern),
+            )
+        )
+    return list(
+        session.exec(
+            query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
+        ).all()
+    )

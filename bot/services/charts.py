@@ -137,8 +137,8 @@ def build_figure(t: Translator, progress: Progress) -> Figure:
 def progress_chart(t: Translator, progress: Progress) -> bytes:
     """The progress chart as PNG bytes, ready to send as a photo."""
     figure = build_figure(t, progress)
-    canvas = FigureCanvasAgg(figure)
+    FigureCanvasAgg(figure)  # draws with Agg, without pyplot and its global state
     buffer = BytesIO()
     with matplotlib.rc_context({"font.family": FONT}):
-        canvas.print_png(buffer)
+        figure.savefig(buffer, format="png")
     return buffer.getvalue()

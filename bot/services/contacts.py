@@ -99,15 +99,30 @@ def get_or_create_contact(
             contact = existing
         else:
             return contact
+    keep_current(session, contact, chat_id, display_name)
+    return contact
+
+
+def keep_current(session: Session, contact: Contact, chat_id: str, display_name: str = "") -> None:
+    """Store a changed chat id or display name; a contact who writes again is reachable.
+
+    Writes (and flushes) only when something changed, so the usual message costs nothing here.
+    """
+    chat_id = str(chat_id)
+    display_name = display_name.strip()[:DISPLAY_NAME_MAX]
+    changed = False
     if contact.chat_id != chat_id:
         contact.chat_id = chat_id
+        changed = True
     if display_name and contact.display_name != display_name:
         contact.display_name = display_name
+        changed = True
     if not contact.reachable:
         contact.reachable = True
-    session.add(contact)
-    session.flush()
-    return contact
+        changed = True
+    if changed:
+        session.add(contact)
+        session.flush()
 
 
 def set_language(session: Session, contact: Contact, lang: str) -> None:

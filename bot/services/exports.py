@@ -136,6 +136,7 @@ def _record(
     path: Path | str,
     rows: int,
     actor: str,
+    now: datetime,
     kind: str | None = None,
 ) -> None:
     """Audit the export (who took which list out, when): in the caller's transaction."""
@@ -151,6 +152,7 @@ def _record(
         actor=actor,
         subject=f"campaign:{campaign_id}",
         after=after,
+        at=now,
     )
 
 
@@ -190,6 +192,7 @@ def export_registrations(
     titles: dict[str, Title] | None = None,
     *,
     actor: str = "",
+    now: datetime,
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -247,7 +250,7 @@ def export_registrations(
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
     _save(wb, path)
-    _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor)
+    _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor, now)
     return len(rows)
 
 
@@ -264,6 +267,7 @@ def export_reports(
     figures: Sequence[Figure] | None = None,
     *,
     actor: str = "",
+    now: datetime,
 ) -> int:
     """Write the report summary (one row per enterprise, every figure a number cell).
 
@@ -364,7 +368,7 @@ def export_reports(
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
     _save(wb, path)
-    _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, kind)
+    _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, now, kind)
     return len(rows)
 
 
@@ -400,6 +404,7 @@ def export_missing(
     language: str = "vi",
     *,
     actor: str = "",
+    now: datetime,
 ) -> int:
     """Write the enterprises that have not submitted `kind`, with their officers."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -431,7 +436,7 @@ def export_missing(
     sheet.finish()
     wb.properties.title = t("Not submitted") + f" – {kind_label(t, kind)} – {campaign.title}"
     _save(wb, path)
-    _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, kind)
+    _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, now, kind)
     return len(missing)
 
 

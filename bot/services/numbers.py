@@ -42,8 +42,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.i18n import N_, Translator
 from bot.services.catalogue_files import load_catalogue_file
 from bot.services.errors import InvalidInput, InvalidNumber, NotFound
+from bot.templates import TEMPLATES_DIR
 
-FIGURES_PATH = Path(__file__).resolve().parent.parent / "templates" / "report_figures.toml"
+FIGURES_PATH = TEMPLATES_DIR / "report_figures.toml"
 MAX_LENGTH = 64
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")

@@ -7,7 +7,7 @@ lower-case letters, digits and hyphens; names keep their Vietnamese diacritics.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -156,6 +156,7 @@ def rename_organization(
     organization: Organization,
     today: date,
     *,
+    now: datetime,
     name: str | None = None,
     province: str | None = None,
     actor: str = "",
@@ -213,5 +214,6 @@ def rename_organization(
             **{field: new for field, (_, new) in changes.items()},
             "campaigns": [c.id for c in campaigns],
         },
+        at=now,
     )
     return {field: new for field, (_, new) in changes.items()}

@@ -24,8 +24,9 @@ from bot.i18n import N_, Translator
 from bot.models.enums import Nominee
 from bot.services.catalogue_files import load_catalogue_file
 from bot.services.errors import NotFound, render
+from bot.templates import TEMPLATES_DIR
 
-CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "templates" / "titles.toml"
+CATALOGUE_PATH = TEMPLATES_DIR / "titles.toml"
 ROUNDINGS = {"floor": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "ceil": ROUND_CEILING}
 
 

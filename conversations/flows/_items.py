@@ -45,6 +45,7 @@ from conversations.flow import (
     Stop,
     reply,
 )
+from conversations.flows import _web_upload
 
 REOPEN = "item:reopen"
 LEAVE = "item:leave"
@@ -117,7 +118,7 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
         )
     assert campaign.id is not None
     submission = existing or subs.get_or_create_submission(
-        ctx.session, campaign.id, enterprise_id, kind, contact_id=ctx.contact.id
+        ctx.session, campaign.id, enterprise_id, kind, contact_id=ctx.contact.id, now=ctx.now
     )
     if subs.is_locked(ctx.session, submission, ctx.now):
         try:
@@ -353,11 +354,19 @@ def review_step(
 # ------------------------------------------------------------------------------- files
 
 
-def file_prompt(ctx: Ctx, found: Item, what: str) -> str:
-    """How to send `what` on this channel (Zalo users can send only photos)."""
+def file_prompt(ctx: Ctx, found: Item, what: str, web: str | None = None) -> str:
+    """How to send `what` on this channel (Zalo users can send only photos in the chat);
+    `web` is the line offering the upload page, when there is one."""
     t = ctx.t
     files = subs.list_attachments(ctx.session, found.submission)
-    if ctx.channel == Channel.ZALO:
+    if ctx.channel == Channel.ZALO and web:
+        text = t(
+            "Please send {what}. On Zalo the chat carries only photos: send the signed "
+            "file (PDF, Word, Excel) through the web page below, or take a clear photo of "
+            "each signed page and send them here one by one, then choose Done.",
+            what=what,
+        )
+    elif ctx.channel == Channel.ZALO:
         text = t(
             "Please send {what}. On Zalo only photos can be sent: take a clear photo of "
             "each signed page and send them one by one, then choose Done. If you have "
@@ -373,6 +382,8 @@ def file_prompt(ctx: Ctx, found: Item, what: str) -> str:
     if files:
         names = ", ".join(a.file_name for a in files)
         text += "\n" + t("Already received ({count}): {names}.", count=len(files), names=names)
+    if web:
+        text += "\n" + web
     return text
 
 
@@ -427,8 +438,9 @@ def store_file(ctx: Ctx, found: Item, answer: Answer) -> tuple[str, bool]:
 DONE = "file:done"
 
 
-def file_step(kind: KindOf, what: Callable[[Ctx], str], next_step: str) -> Step:
-    """Receive the signed file (or photos of its pages, one by one, then Done)."""
+def file_step(kind: KindOf, what: Callable[[Ctx], str], next_step: str, name: str = "file") -> Step:
+    """Receive the signed file (or photos of its pages, one by one, then Done), in the chat
+    or through the upload page offered with the question (the step is called `name`)."""
 
     def prompt(ctx: Ctx) -> Reply:
         t = ctx.t
@@ -436,7 +448,8 @@ def file_step(kind: KindOf, what: Callable[[Ctx], str], next_step: str) -> Step:
         choices = []
         if subs.list_attachments(ctx.session, found.submission):
             choices.append(Choice(DONE, t("Done: the files are complete")))
-        return reply(file_prompt(ctx, found, what(ctx)), choices)
+        web = _web_upload.offer(ctx, found.submission.id, kind_command(kind_of(ctx, kind)), name)
+        return reply(file_prompt(ctx, found, what(ctx), web), choices)
 
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         t = ctx.t

@@ -7,10 +7,11 @@ enterprises. Board office only: a cluster leader does not read the board's log.
 
 from __future__ import annotations
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 
 from bot.i18n import N_
-from bot.models import AuditEntry, Contact, Enterprise
+from bot.models import Contact
+from bot.services import audit
 from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Invalid, Outcome, reply
 from conversations.flows import _staff
 
@@ -22,23 +23,7 @@ def audit_text(ctx: Ctx, limit: int) -> str:
     """The latest `limit` entries of the board, newest last, one line each."""
     t = ctx.t
     found = _staff.board_only(ctx)
-    board_enterprises = select(col(Enterprise.id)).where(
-        col(Enterprise.organization_id) == found.organization_id
-    )
-    board_contacts = select(col(Contact.id)).where(
-        or_(
-            col(Contact.organization_id) == found.organization_id,
-            col(Contact.enterprise_id).in_(board_enterprises),
-        )
-    )
-    entries = list(
-        ctx.session.exec(
-            select(AuditEntry)
-            .where(col(AuditEntry.contact_id).in_(board_contacts))
-            .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
-            .limit(limit)
-        ).all()
-    )
+    entries = audit.board_entries(ctx.session, found.organization_id, limit=limit)
     if not entries:
         return t("The audit log has no entries for your board yet.")
     ids = {e.contact_id for e in entries}

@@ -96,7 +96,9 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
     part = "board" if found.whole_board else f"cluster{found.cluster_id}"
     if what == REGISTRATIONS:
         path = _staff.staff_file(ctx, "exports", f"dang-ky-{campaign.year}-{part}", ".xlsx")
-        rows = export_registrations(ctx.session, campaign.id, found, path, t.language, actor=who)
+        rows = export_registrations(
+            ctx.session, campaign.id, found, path, t.language, actor=who, now=ctx.now
+        )
         title = t("Title registrations")
     elif what == REPORTS:
         path = _staff.staff_file(ctx, "exports", f"bao-cao-{campaign.year}-{part}", ".xlsx")
@@ -108,6 +110,7 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
             DeadlineKind.YEAR_END_REPORT,
             t.language,
             actor=who,
+            now=ctx.now,
         )
         title = t("Year-end reports")
     elif what == SIX_MONTH:
@@ -120,12 +123,15 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
             DeadlineKind.SIX_MONTH_REPORT,
             t.language,
             actor=who,
+            now=ctx.now,
         )
         title = t("Six-month reports")
     else:
         assert kind is not None
         path = _staff.staff_file(ctx, "exports", f"chua-nop-{kind}-{campaign.year}-{part}", ".xlsx")
-        rows = export_missing(ctx.session, campaign.id, kind, found, path, t.language, actor=who)
+        rows = export_missing(
+            ctx.session, campaign.id, kind, found, path, t.language, actor=who, now=ctx.now
+        )
         title = t("Not submitted: {item}", item=kind_label(t, kind))
     return Finish(
         (

@@ -24,6 +24,7 @@ from bot.services.progress import (
 )
 from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Invalid, Outcome
 from conversations.flows import _staff
+from conversations.flows.dashboard import dashboard_reply
 
 CHART_KEEP = timedelta(days=1)
 
@@ -61,7 +62,7 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
         f"campaign:{campaign.id}",
         {"cluster_id": found.cluster_id, "chart": chart.name},
     )
-    return [
+    replies = [
         Reply(render_progress_text(t, progress)),
         Reply(t("Progress chart"), photo=chart),
         Reply(
@@ -70,6 +71,8 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
             + render_shortlist_text(t, awards)
         ),
     ]
+    web = dashboard_reply(ctx)  # the same view on the web, with the tables
+    return [*replies, web] if web is not None else replies
 
 
 def _begin(ctx: Ctx, args: str) -> Outcome:

@@ -88,7 +88,8 @@ def _current(ctx: Ctx) -> Submission:
     return submission
 
 
-def _content_lines(ctx: Ctx, submission: Submission) -> list[str]:
+def content_lines(ctx: Ctx, submission: Submission) -> list[str]:
+    """What the item holds, one line each (the chat's review and the dashboard show it)."""
     t = ctx.t
     lines: list[str] = []
     if submission.kind == DeadlineKind.TITLE_REGISTRATION:
@@ -164,7 +165,7 @@ def present(ctx: Ctx, submission: Submission) -> list[Reply]:
         ),
         *late_lines(ctx, submission),
         "",
-        *_content_lines(ctx, submission),
+        *content_lines(ctx, submission),
     ]
     replies = [Reply("\n".join(lines))]
     attachments = subs.list_attachments(ctx.session, submission)
@@ -261,6 +262,34 @@ def _notice(ctx: Ctx, submission: Submission, msgid_key: str, reason: str = "") 
     return texts
 
 
+def accept_and_notify(ctx: Ctx, submission: Submission) -> int:
+    """Accept the item and queue the notice to its officers; how many will be told.
+
+    NotReviewable when it is not waiting for review (someone else decided first)."""
+    subs.accept(ctx.session, submission, ctx.contact.id, ctx.now, actor=_staff.actor(ctx))
+    return _staff.notify_officers(
+        ctx.session,
+        submission.enterprise_id,
+        f"notice:accept:{submission.id}:{submission.version}",
+        _notice(ctx, submission, "accepted"),
+        ctx.now,
+    )
+
+
+def return_and_notify(ctx: Ctx, submission: Submission, reason: str) -> int:
+    """Return the item with `reason` and queue the reason to its officers; how many get it."""
+    subs.return_submission(
+        ctx.session, submission, ctx.contact.id, reason, ctx.now, actor=_staff.actor(ctx)
+    )
+    return _staff.notify_officers(
+        ctx.session,
+        submission.enterprise_id,
+        f"notice:return:{submission.id}:{submission.version}",
+        _notice(ctx, submission, "returned", submission.review_note or reason),
+        ctx.now,
+    )
+
+
 def _decide(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
     if answer.choice == STOP:
@@ -281,16 +310,9 @@ def _decide(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice != ACCEPT:
         raise Invalid(t("Please choose Accept, Return, Skip or Stop."))
     try:
-        subs.accept(ctx.session, submission, ctx.contact.id, ctx.now, actor=_staff.actor(ctx))
+        sent = accept_and_notify(ctx, submission)
     except NotReviewable as exc:
         return _advance(ctx, [reply(exc.message(t))])
-    sent = _staff.notify_officers(
-        ctx.session,
-        submission.enterprise_id,
-        f"notice:accept:{submission.id}:{submission.version}",
-        _notice(ctx, submission, "accepted"),
-        ctx.now,
-    )
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
     done = t(
         "Accepted {item} of {enterprise}; {n} officers are told.",
@@ -320,18 +342,9 @@ def _reason(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(t("Please type the reason; the officer reads it."))
     submission = _current(ctx)
     try:
-        subs.return_submission(
-            ctx.session, submission, ctx.contact.id, reason, ctx.now, actor=_staff.actor(ctx)
-        )
+        sent = return_and_notify(ctx, submission, reason)
     except NotReviewable as exc:
         return _advance(ctx, [reply(exc.message(t))])
-    sent = _staff.notify_officers(
-        ctx.session,
-        submission.enterprise_id,
-        f"notice:return:{submission.id}:{submission.version}",
-        _notice(ctx, submission, "returned", submission.review_note or reason),
-        ctx.now,
-    )
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
     done = t(
         "Returned to {enterprise}; {n} officers get the reason now.",

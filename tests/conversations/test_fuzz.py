@@ -115,7 +115,7 @@ def test_every_step_survives_any_text(sqlite_engine: SAEngine, tmp_path: Path) -
     asyncio.run(chat.say(world.codes[0]))
     with world.session() as s:
         sub = subs.get_or_create_submission(
-            s, world.campaign_id, world.enterprise_id, "title_registration"
+            s, world.campaign_id, world.enterprise_id, "title_registration", now=world.clock.now
         )
         entry = subs.add_entry(
             s, sub, "individual", "LDTT", full_name="Trần Văn Bình", position="Thợ máy", now=JANUARY
@@ -255,9 +255,11 @@ def test_an_invalid_answer_at_every_step_changes_nothing(
     asyncio.run(chat.say(world.codes[0]))
     with world.session() as s:
         for kind in ("title_registration", "year_end_report", "launch_document"):
-            subs.get_or_create_submission(s, world.campaign_id, world.enterprise_id, kind)
+            subs.get_or_create_submission(
+                s, world.campaign_id, world.enterprise_id, kind, now=world.clock.now
+            )
         sub = subs.get_or_create_submission(
-            s, world.campaign_id, world.enterprise_id, "title_registration"
+            s, world.campaign_id, world.enterprise_id, "title_registration", now=world.clock.now
         )
         entry = subs.add_entry(
             s, sub, "individual", "LDTT", full_name="Trần Văn Bình", position="Thợ máy", now=JANUARY

@@ -80,7 +80,7 @@ async def test_status_lists_items_overdue_first(world: World, tmp_path: Path) ->
     # a returned item stays open after the deadline and shows the reason
     with world.session() as s:
         sub = subs.get_or_create_submission(
-            s, world.campaign_id, world.enterprise_id, "title_registration"
+            s, world.campaign_id, world.enterprise_id, "title_registration", now=world.clock.now
         )
         subs.add_entry(
             s,

@@ -20,7 +20,7 @@ from bot.models import (
 )
 from bot.services import submissions as subs
 from conversations.flows import _extension
-from tests.conversations.staff_world import LEADER, STAFF, StaffWorld, build_staff_world
+from tests.conversations.staff_world import LEADER, NOW, STAFF, StaffWorld, build_staff_world
 
 FEBRUARY = datetime(2026, 2, 3, 3, 0, tzinfo=UTC)  # after the launch document's 31/01
 
@@ -95,7 +95,12 @@ async def test_review_shows_late_and_can_extend(world: StaffWorld, tmp_path: Pat
     with world.session() as s:
         kept = s.get(Submission, submission_id)
         assert kept is not None and kept.status == "submitted"
-        assert subs.item_statuses(s, world.campaign_id, world.enterprise_ids[0])[0] is not None
+        registration = next(
+            i
+            for i in subs.item_statuses(s, world.campaign_id, world.enterprise_ids[0], NOW)
+            if i.kind == DeadlineKind.TITLE_REGISTRATION
+        )
+        assert registration.extended_until == date(2026, 4, 30) and registration.late
     [notice] = _notices(world)
     assert "30/04/2026" in notice.text
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.models.types import utcnow
 from bot.settings import get_settings
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return utcnow()
+def _now(now: datetime) -> datetime:
+    """`now`, checked: every service is handed the instant by its caller (the engine's update
+    time, the scheduler's clock, the CLI's start), never reads the wall clock itself."""
     if now.tzinfo is None:
         raise ValueError("naive datetime given to the submission services")
     return now

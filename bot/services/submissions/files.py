@@ -20,6 +20,7 @@ from bot.services.errors import (
     InvalidFile,
     NotFound,
 )
+from bot.services.lookups import remembered
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
@@ -46,7 +47,7 @@ def attach_file(
     size: int,
     path: str,
     sha256: str,
-    now: datetime | None = None,
+    now: datetime,
     *,
     contact_id: int | None = None,
     actor: str = "",
@@ -119,7 +120,7 @@ def remove_attachment(
     session: Session,
     submission: Submission,
     attachment_id: int,
-    now: datetime | None = None,
+    now: datetime,
     *,
     contact_id: int | None = None,
     actor: str = "",
@@ -136,13 +137,20 @@ def remove_attachment(
 
 
 def list_attachments(session: Session, submission: Submission) -> list[Attachment]:
-    return list(
-        session.exec(
-            select(Attachment)
-            .where(Attachment.submission_id == submission.id)
-            .order_by(col(Attachment.id))
-        ).all()
+    """The item's files in the order they came (remembered for the transaction)."""
+    found: list[Attachment] = remembered(
+        session,
+        (Attachment,),
+        ("attachments", submission.id),
+        lambda: list(
+            session.exec(
+                select(Attachment)
+                .where(Attachment.submission_id == submission.id)
+                .order_by(col(Attachment.id))
+            ).all()
+        ),
     )
+    return list(found)
 
 
 def _attachment_dump(attachment: Attachment) -> dict[str, Any]:

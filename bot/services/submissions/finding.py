@@ -20,6 +20,7 @@ from bot.services.errors import (
     InvalidInput,
     NotFound,
 )
+from bot.services.lookups import remembered
 from bot.services.submissions.clock import _now
 
 
@@ -30,7 +31,7 @@ def get_or_create_submission(
     kind: DeadlineKind | str,
     *,
     contact_id: int | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Submission:
     """The enterprise's item of this kind in the campaign, created as a draft if new.
 
@@ -108,10 +109,20 @@ def get_submission(session: Session, submission_id: int) -> Submission:
 
 
 def deadline_for(session: Session, campaign_id: int, kind: DeadlineKind | str) -> Deadline | None:
-    """The campaign's deadline for this kind of item, if the campaign sets one."""
-    return session.exec(
-        select(Deadline).where(Deadline.campaign_id == campaign_id, Deadline.kind == _kind(kind))
-    ).first()
+    """The campaign's deadline for this kind of item, if the campaign sets one.
+
+    Remembered for the transaction: one answer asks it up to four times (open, lock check,
+    re-check under the row lock).
+    """
+    wanted = _kind(kind)
+    return remembered(
+        session,
+        (Deadline,),
+        ("deadline", campaign_id, wanted),
+        lambda: session.exec(
+            select(Deadline).where(Deadline.campaign_id == campaign_id, Deadline.kind == wanted)
+        ).first(),
+    )
 
 
 def _id(submission: Submission) -> int:

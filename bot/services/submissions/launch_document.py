@@ -29,7 +29,7 @@ def set_launch_document(
     submission: Submission,
     number: str,
     doc_date: date,
-    now: datetime | None = None,
+    now: datetime,
     *,
     contact_id: int | None = None,
     actor: str = "",

@@ -26,7 +26,7 @@ from bot.services.submissions.clock import _now, local_date
 from bot.services.submissions.finding import _subject, deadline_for
 
 
-def is_locked(session: Session, submission: Submission, now: datetime | None = None) -> bool:
+def is_locked(session: Session, submission: Submission, now: datetime) -> bool:
     """True when nothing about the item may change any more (see the module docstring)."""
     return _lock_error(session, submission, _now(now)) is not None
 
@@ -55,7 +55,7 @@ def _lock_error(session: Session, submission: Submission, now: datetime) -> Doma
     return None
 
 
-def ensure_editable(session: Session, submission: Submission, now: datetime | None = None) -> None:
+def ensure_editable(session: Session, submission: Submission, now: datetime) -> None:
     """Raise SubmissionLocked (with the due date and whom to contact) if the item is locked."""
     error = _lock_error(session, submission, _now(now))
     if error is not None:

@@ -20,6 +20,7 @@ from bot.services import audit
 from bot.services.errors import (
     InvalidInput,
 )
+from bot.services.lookups import remembered
 from bot.services.numbers import get_figure, parse_figure, report_figures
 from bot.services.submissions.clock import _now
 from bot.services.submissions.files import list_attachments
@@ -41,9 +42,14 @@ class ReportDetails:
 
 
 def _report(session: Session, submission: Submission, create: bool) -> YearEndReport | None:
-    report = session.exec(
-        select(YearEndReport).where(YearEndReport.submission_id == submission.id)
-    ).first()
+    report = remembered(
+        session,
+        (YearEndReport,),
+        ("report", submission.id),
+        lambda: session.exec(
+            select(YearEndReport).where(YearEndReport.submission_id == submission.id)
+        ).first(),
+    )
     if report is None and create:
         assert submission.id is not None
         report = YearEndReport(submission_id=submission.id, figures={}, narrative="")
@@ -57,7 +63,7 @@ def set_figure(
     submission: Submission,
     code: str,
     raw_text: str,
-    now: datetime | None = None,
+    now: datetime,
     *,
     contact_id: int | None = None,
     actor: str = "",
@@ -91,7 +97,7 @@ def set_narrative(
     session: Session,
     submission: Submission,
     text: str,
-    now: datetime | None = None,
+    now: datetime,
     *,
     contact_id: int | None = None,
     actor: str = "",

@@ -38,7 +38,7 @@ def accept(
     session: Session,
     submission: Submission,
     reviewer_contact_id: int | None,
-    now: datetime | None = None,
+    now: datetime,
     *,
     note: str = "",
     actor: str = "",
@@ -66,7 +66,7 @@ def return_submission(
     submission: Submission,
     reviewer_contact_id: int | None,
     reason: str,
-    now: datetime | None = None,
+    now: datetime,
     *,
     actor: str = "",
 ) -> Submission:

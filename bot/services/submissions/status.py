@@ -12,7 +12,6 @@ from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.models.submission import (
     Submission,
 )
-from bot.models.types import utcnow
 from bot.services import deadlines
 from bot.services.submissions.clock import local_date
 from bot.services.submissions.files import list_attachments
@@ -66,7 +65,7 @@ def item_state(session: Session, submission: Submission | None) -> str:
 
 
 def item_statuses(
-    session: Session, campaign_id: int, enterprise_id: int, today: date | None = None
+    session: Session, campaign_id: int, enterprise_id: int, today: date | datetime
 ) -> list[ItemStatus]:
     """Every deadline of the campaign with the enterprise's state; overdue first, then by date.
 
@@ -74,9 +73,7 @@ def item_statuses(
     `today` (local) and it is not submitted or accepted (a returned item still waiting for a
     fix counts as overdue).
     """
-    if today is None:
-        today = local_date(utcnow())
-    elif isinstance(today, datetime):
+    if isinstance(today, datetime):
         today = local_date(today)
     plan = session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)).all()
     submissions = {

@@ -103,7 +103,7 @@ def submit(
     session: Session,
     submission: Submission,
     contact_id: int | None,
-    now: datetime | None = None,
+    now: datetime,
     *,
     actor: str = "",
 ) -> Receipt:
@@ -177,7 +177,7 @@ def receipts(session: Session, submission: Submission) -> list[Receipt]:
 def reopen(
     session: Session,
     submission: Submission,
-    now: datetime | None = None,
+    now: datetime,
     *,
     contact_id: int | None = None,
     actor: str = "",

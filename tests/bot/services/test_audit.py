@@ -47,9 +47,9 @@ def test_record_makes_values_json_safe(engine: Engine) -> None:
 def test_record_refuses_bad_input(engine: Engine) -> None:
     with Session(engine) as session:
         with pytest.raises(ValueError):
-            audit.record(session, "")
+            audit.record(session, "", at=T0)
         with pytest.raises(ValueError):
-            audit.record(session, "x" * 65)
+            audit.record(session, "x" * 65, at=T0)
         with pytest.raises(ValueError, match="naive"):
             audit.record(session, "a", at=datetime(2024, 1, 1))
         with pytest.raises(ValueError, match="naive"):

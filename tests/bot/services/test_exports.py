@@ -19,10 +19,13 @@ from bot.services.exports import (
 from tests.bot.services.test_progress import (
     FIGURES,
     RETURN_REASON,
+    SUBMITTED_AT,
     TITLES,
     build_world,
     leader_scope,
 )
+
+NOW = SUBMITTED_AT  # the instant the exports are taken (audited)
 
 
 def _rows(path) -> list[list[object]]:
@@ -34,7 +37,9 @@ def test_registrations(engine, tmp_path) -> None:
     path = tmp_path / "out" / "dang-ky.xlsx"
     with Session(engine) as session:
         w = build_world(session)
-        count = export_registrations(session, w.campaign, Scope.board(w.org), path, titles=TITLES)
+        count = export_registrations(
+            session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW
+        )
     assert count == 7  # E1's five entries and E4's two; E2's draft and board B are left out
     wb = load_workbook(path)
     ws = wb.active
@@ -78,7 +83,9 @@ def test_registrations_in_english_and_unknown_title_codes(engine, tmp_path) -> N
     path = tmp_path / "reg-en.xlsx"
     with Session(engine) as session:
         w = build_world(session)
-        export_registrations(session, w.campaign, Scope.board(w.org), path, "en", titles={})
+        export_registrations(
+            session, w.campaign, Scope.board(w.org), path, "en", titles={}, now=NOW
+        )
     rows = _rows(path)
     assert rows[0][:4] == ["No.", "Enterprise", "Tax code", "Industrial zone (IZ)"]
     assert rows[1][6] == "CO_TINH"  # no catalogue: the code itself
@@ -89,11 +96,17 @@ def test_a_cluster_leader_exports_only_his_cluster(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         scope = leader_scope(w)
-        n_reg = export_registrations(session, w.campaign, scope, tmp_path / "r.xlsx", titles=TITLES)
-        n_rep = export_reports(session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES)
-        n_mis = export_missing(session, w.campaign, "year_end_report", scope, tmp_path / "m.xlsx")
+        n_reg = export_registrations(
+            session, w.campaign, scope, tmp_path / "r.xlsx", titles=TITLES, now=NOW
+        )
+        n_rep = export_reports(
+            session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES, now=NOW
+        )
+        n_mis = export_missing(
+            session, w.campaign, "year_end_report", scope, tmp_path / "m.xlsx", now=NOW
+        )
         with pytest.raises(AccessDenied):
-            export_registrations(session, w.other_campaign, scope, tmp_path / "x.xlsx")
+            export_registrations(session, w.other_campaign, scope, tmp_path / "x.xlsx", now=NOW)
     assert n_reg == 5 and {r[1] for r in _rows(tmp_path / "r.xlsx")[1:]} == {"E1"}
     assert n_rep == 1 and [r[1] for r in _rows(tmp_path / "b.xlsx")[1:-1]] == ["E1"]
     assert n_mis == 2 and [r[1] for r in _rows(tmp_path / "m.xlsx")[1:]] == ["E2", "E3"]
@@ -104,7 +117,9 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
     path = tmp_path / "bao-cao.xlsx"
     with Session(engine) as session:
         w = build_world(session)
-        count = export_reports(session, w.campaign, Scope.board(w.org), path, figures=FIGURES)
+        count = export_reports(
+            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW
+        )
     assert count == 3  # E1 submitted, E4 accepted, E5 returned; E2's draft is not sent
     ws = load_workbook(path).active
     header = [c.value for c in ws[1]]
@@ -144,11 +159,22 @@ def test_reports_without_any_report(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         count = export_reports(
-            session, w.campaign, Scope.board(w.org), path, kind="six_month_report", figures=FIGURES
+            session,
+            w.campaign,
+            Scope.board(w.org),
+            path,
+            kind="six_month_report",
+            figures=FIGURES,
+            now=NOW,
         )
         with pytest.raises(InvalidInput):
             export_reports(
-                session, w.campaign, Scope.board(w.org), tmp_path / "x.xlsx", "launch_document"
+                session,
+                w.campaign,
+                Scope.board(w.org),
+                tmp_path / "x.xlsx",
+                "launch_document",
+                now=NOW,
             )
     assert count == 0
     assert len(_rows(path)) == 1  # the header only
@@ -159,9 +185,13 @@ def test_missing(engine, tmp_path) -> None:
     path = tmp_path / "chua-nop.xlsx"
     with Session(engine) as session:
         w = build_world(session)
-        count = export_missing(session, w.campaign, "launch_document", Scope.board(w.org), path)
+        count = export_missing(
+            session, w.campaign, "launch_document", Scope.board(w.org), path, now=NOW
+        )
         with pytest.raises(NotFound):
-            export_missing(session, w.campaign, "six_month_report", Scope.board(w.org), path)
+            export_missing(
+                session, w.campaign, "six_month_report", Scope.board(w.org), path, now=NOW
+            )
     # Returned items count as not submitted (they used to be left out): E3 is listed with
     # the reason it was returned.
     assert count == 3
@@ -210,9 +240,11 @@ def test_every_export_is_audited(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         scope = leader_scope(w)
-        export_registrations(session, w.campaign, scope, tmp_path / "r.xlsx", actor="tg:101")
-        export_reports(session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES)
-        export_missing(session, w.campaign, "launch_document", scope, tmp_path / "m.xlsx")
+        export_registrations(
+            session, w.campaign, scope, tmp_path / "r.xlsx", actor="tg:101", now=NOW
+        )
+        export_reports(session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES, now=NOW)
+        export_missing(session, w.campaign, "launch_document", scope, tmp_path / "m.xlsx", now=NOW)
         session.commit()
         entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
     assert [e.action for e in entries] == [

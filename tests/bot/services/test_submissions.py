@@ -80,7 +80,9 @@ class World:
     def item(self, kind: DeadlineKind, enterprise: Enterprise | None = None) -> Submission:
         ent = enterprise or self.enterprise
         assert self.campaign.id is not None and ent.id is not None
-        return subs.get_or_create_submission(self.session, self.campaign.id, ent.id, kind)
+        return subs.get_or_create_submission(
+            self.session, self.campaign.id, ent.id, kind, now=APRIL
+        )
 
 
 def make_world(session: Session) -> World:
@@ -154,7 +156,7 @@ def fill_registration(w: World, item: Submission, now: datetime = APRIL) -> None
     for i in range(7):
         subs.add_entry(w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", now=now)
     subs.add_entry(
-        w.session, item, "individual", "CSTD_CS", "Công nhân 0", "Tổ trưởng", "", True, now
+        w.session, item, "individual", "CSTD_CS", "Công nhân 0", "Tổ trưởng", "", True, now=now
     )
     subs.add_entry(
         w.session, item, Nominee.COLLECTIVE, "TT_LDXS", unit_name="Phân xưởng May", now=now
@@ -182,7 +184,9 @@ def test_get_or_create_is_idempotent_and_checks_the_board(world: World) -> None:
         world.item(REG, world.stranger)
     with pytest.raises(InvalidInput):
         assert world.campaign.id and world.enterprise.id
-        subs.get_or_create_submission(world.session, world.campaign.id, world.enterprise.id, "x")
+        subs.get_or_create_submission(
+            world.session, world.campaign.id, world.enterprise.id, "x", now=APRIL
+        )
 
 
 def test_two_instances_creating_the_same_item_get_one_row(
@@ -202,7 +206,9 @@ def test_two_instances_creating_the_same_item_get_one_row(
 
     monkeypatch.setattr(finding, "_find", find_late)
     with Session(engine) as other:
-        found = subs.get_or_create_submission(other, world.campaign.id, world.enterprise.id, REPORT)
+        found = subs.get_or_create_submission(
+            other, world.campaign.id, world.enterprise.id, REPORT, now=APRIL
+        )
         assert found.id == created.id
         other.commit()
     assert len(calls) == 2
@@ -236,7 +242,7 @@ def test_add_entry_trims_and_validates(world: World) -> None:
         "x",
         "Phòng HCNS",
         True,
-        APRIL,
+        now=APRIL,
     )
     assert unit.full_name == "" and unit.unit_name == "Phòng HCNS" and not unit.has_initiative
     assert [e.id for e in subs.list_entries(world.session, item)] == [entry.id, unit.id]
