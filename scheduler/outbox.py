@@ -1,7 +1,10 @@
 """The transactional outbox: every message the bot sends on its own initiative goes through here.
 
-Producers (the planner, staff broadcasts, notices) insert `Delivery` rows, in the same
-transaction as whatever caused them, with `enqueue()`. The `Dispatcher` sends them.
+Producers (the planner, staff broadcasts, launches, nudges, review results) insert
+`Delivery` rows, in the same transaction as whatever caused them, with
+`bot.notifications.outbox.enqueue()`. A row is a message's identity, not its text. The
+`Dispatcher` claims due rows, renders each claimed batch (`bot.notifications.render`: in the
+recipient's language as it is then, from the plan as it is then) and sends it.
 
 Claiming. A dispatcher claims a batch by setting `status=sending, claimed_by, claimed_at` in
 one short transaction: on PostgreSQL it first selects the due rows `FOR UPDATE SKIP LOCKED`
@@ -18,9 +21,12 @@ crashed instance, and only those. Everything written `sent` is never sent again.
 Set aside at claim time. Day-bound automatic messages (`DAY_BOUND_KINDS`: reminders,
 commemoration prompts, phase notices, digests) are true only on the local day they were
 planned for ("today is the last day"): one still pending after that day becomes `expired`
-instead of going out late with wrong wording. A reminder whose submission was meanwhile
-submitted or accepted becomes `cancelled`. Both are marked set-based in the claim's
-transaction; broadcasts, launches and notices are never set aside.
+instead of going out late with wrong wording (`planned_on` before today). A reminder or
+staff nudge whose item was meanwhile submitted or accepted becomes `cancelled`
+(`campaign_id`, `item_kind` against the submissions). Both are plain column predicates,
+marked set-based in the claim's transaction; broadcasts, launches, review results and chat
+replies are never set aside. A claimed message whose subject has been deleted since it was
+queued (a deadline, a campaign) is `failed` with the reason, not sent.
 
 Results of a slow batch. A batch that outlives `claim_timeout_seconds` may lose its rows to
 another dispatcher; its results are written only onto rows still `sending` and claimed by
@@ -33,8 +39,8 @@ parts on retry — at most `max_attempts` times each (429s use no attempt; a pla
 `SendError` fails at once). See scheduler/README.md, "Multi-part messages".
 
 Pacing. Sends happen only inside sending hours (default 07:30–17:30 local time on working
-days); a due message outside them waits, except notices (`PROMPT_KINDS`: e.g. a returned
-submission's reason), which answer a person's own business and go out at once. Each channel
+days); a due message outside them waits, except review results (`PROMPT_KINDS`: e.g. a
+returned submission's reason), which answer a person's own business and go out at once. Each channel
 has a rate limiter (Telegram 25/s per bot by default, Zalo configurable) and each chat gets
 at most one message per second. A 429
 pauses the channel for its `retry_after`; a transient error is retried with exponential
@@ -47,14 +53,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, exists, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -65,11 +70,20 @@ from bot.models import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    Role,
     Submission,
     SubmissionStatus,
-    utcnow,
 )
 from bot.models.types import AwareDateTime
+from bot.notifications.facts import Gone, Recipient
+from bot.notifications.kinds import (
+    CANCELLABLE_KINDS,
+    DAY_BOUND_KINDS,
+    IDENTITY_COLUMNS,
+    KINDS,
+    PROMPT_KINDS,
+)
+from bot.notifications.render import Rendered, render
 from bot.services.calendar import is_working_day
 from bot.settings import Settings
 from scheduler.clock import Clock
@@ -79,116 +93,10 @@ from scheduler.ratelimit import ChatSpacing, PausedTooLong, RateLimiter
 log = logging.getLogger(__name__)
 
 ERROR_LENGTH = 1000
-# Answers to a person's own request or a staff decision about it (a returned submission's
-# reason): sent at once, also outside the sending hours. Everything else waits for them.
-PROMPT_KINDS: tuple[DeliveryKind, ...] = (DeliveryKind.NOTICE,)
-# What the planner writes for one local day ("today is the last day", "on Monday..."): valid
-# only on that day. Broadcasts, launches and notices carry no such wording and never expire.
-DAY_BOUND_KINDS: tuple[DeliveryKind, ...] = (
-    DeliveryKind.REMINDER,
-    DeliveryKind.OBSERVANCE,
-    DeliveryKind.PHASE_NOTICE,
-    DeliveryKind.DIGEST,
-)
-# Dedupe-key prefixes of reminders about one submission: the planner's
-# `reminder:campaign:deadline_kind:contact:date` and staff nudges
-# `nudge:campaign:deadline_kind:contact:date` (conversations/flows/_staff.py).
-REMINDER_KEY_PREFIXES: tuple[str, ...] = ("reminder", "nudge")
 DONE_STATUSES: tuple[SubmissionStatus, ...] = (
     SubmissionStatus.SUBMITTED,
     SubmissionStatus.ACCEPTED,
 )
-
-
-# ---------------------------------------------------------------------------- producers
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """One message to put in the outbox."""
-
-    kind: DeliveryKind
-    contact_id: int
-    text: str
-    dedupe_key: str
-    not_before: datetime | None = None
-    broadcast_id: int | None = None
-    document_path: str | None = None
-
-
-def _insert_ignoring_duplicates(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    table: Any = Delivery.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    raise RuntimeError(f"unsupported database {dialect!r}")  # pragma: no cover
-
-
-def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Bulk INSERT ... ON CONFLICT (dedupe_key) DO NOTHING as one executemany statement.
-
-    Every row of one call carries the same `created_at`; the rows that were new are counted
-    by that mark afterwards (PostgreSQL reports no row count for an executemany), so the
-    statement count stays two whatever the number of rows.
-    """
-    if not rows:
-        return 0
-    mark = utcnow()
-    for row in rows:
-        row["created_at"] = mark
-    session.execute(_insert_ignoring_duplicates(session), rows)
-    counted = session.execute(
-        select(func.count()).select_from(Delivery).where(col(Delivery.created_at) == mark)
-    ).scalar_one()
-    return int(counted)
-
-
-def delivery_row(item: OutboxItem, default_not_before: datetime) -> dict[str, Any]:
-    """The column values of a new pending delivery."""
-    if item.not_before is not None and item.not_before.tzinfo is None:
-        raise ValueError("not_before must be time-zone aware")
-    return {
-        "dedupe_key": item.dedupe_key,
-        "kind": DeliveryKind(item.kind).value,
-        "contact_id": item.contact_id,
-        "broadcast_id": item.broadcast_id,
-        "text": item.text,
-        "document_path": item.document_path,
-        "status": DeliveryStatus.PENDING.value,
-        "not_before": item.not_before or default_not_before,
-        "attempts": 0,
-        "last_error": None,
-        "claimed_by": None,
-        "claimed_at": None,
-        "sent_at": None,
-    }
-
-
-def enqueue_many(session: Session, items: Iterable[OutboxItem]) -> int:
-    """Add messages to the outbox; duplicates (same dedupe_key) are skipped.
-
-    Runs in the caller's transaction and does not commit: the messages exist exactly when
-    the change that caused them does. Returns how many rows were new.
-    """
-    now = utcnow()
-    return insert_deliveries(session, [delivery_row(item, now) for item in items])
-
-
-def enqueue(
-    session: Session,
-    kind: DeliveryKind,
-    contact_id: int,
-    text: str,
-    dedupe_key: str,
-    not_before: datetime | None = None,
-    broadcast_id: int | None = None,
-    document_path: str | None = None,
-) -> bool:
-    """Add one message to the outbox (caller commits); False if the dedupe_key existed."""
-    item = OutboxItem(kind, contact_id, text, dedupe_key, not_before, broadcast_id, document_path)
-    return enqueue_many(session, [item]) == 1
 
 
 def outbox_status(session: Session, broadcast_id: int | None = None) -> dict[str, int]:
@@ -205,52 +113,35 @@ def outbox_status(session: Session, broadcast_id: int | None = None) -> dict[str
 # ------------------------------------------------------------------- expiry and cancelling
 
 
-def _planned_day_expired(today: str) -> Any:
-    """SQL: a planner-made day-bound delivery whose planned local day is before `today`.
+def _planned_day_expired(today: date) -> Any:
+    """SQL: a day-bound delivery (`Notification.day_bound`) planned for a day before today.
 
-    The planned day is the last field of the planner's dedupe key
-    (`kind:campaign:item:contact:YYYY-MM-DD`, see `scheduler.planner.dedupe_key`), which,
-    unlike `not_before`, never moves with retries or 429 pauses. Only keys the planner makes
-    (prefix = the kind's value) count: a staff nudge, also a reminder, was asked for by a
-    person and waits like a broadcast.
+    `planned_on` is the local day the planner made it for; unlike `not_before` it never
+    moves with retries or 429 pauses. A staff nudge, also about a deadline, was asked for by
+    a person and is not day-bound: it waits like a broadcast.
     """
-    key = col(Delivery.dedupe_key)
-    planner_made = or_(
-        *(and_(col(Delivery.kind) == kind, key.like(f"{kind.value}:%")) for kind in DAY_BOUND_KINDS)
-    )
     return and_(
-        planner_made,
-        key.like("%:____-__-__"),
-        func.substr(key, func.length(key) - 9) < today,
+        col(Delivery.kind).in_(DAY_BOUND_KINDS),
+        col(Delivery.planned_on).is_not(None),
+        col(Delivery.planned_on) < today,
     )
 
 
 def _reminded_item_done() -> Any:
-    """SQL: a reminder whose submission has meanwhile been submitted or accepted.
+    """SQL: a reminder or nudge whose item has meanwhile been submitted or accepted.
 
-    Matches the reminder's key (`reminder|nudge:campaign:deadline_kind:contact:...`) against
-    the submissions of the contact's enterprise, correlated to the delivery row: one EXISTS,
-    set-based, whatever the number of rows.
+    The delivery's `campaign_id` and `item_kind` against the submissions of the contact's
+    enterprise, correlated to the delivery row: one EXISTS, set-based, whatever the rows.
     """
-    item = (
-        cast(Submission.campaign_id, String)
-        + literal(":")
-        + func.lower(cast(Submission.kind, String))
-    )
-    key_matches = or_(
-        *(
-            col(Delivery.dedupe_key).like(literal(f"{prefix}:") + item + literal(":%"))
-            for prefix in REMINDER_KEY_PREFIXES
-        )
-    )
     return and_(
-        col(Delivery.kind) == DeliveryKind.REMINDER,
+        col(Delivery.kind).in_(CANCELLABLE_KINDS),
         exists()
         .where(
             col(Contact.id) == col(Delivery.contact_id),
             col(Submission.enterprise_id) == col(Contact.enterprise_id),
+            col(Submission.campaign_id) == col(Delivery.campaign_id),
+            col(Submission.kind) == col(Delivery.item_kind),
             col(Submission.status).in_(DONE_STATUSES),
-            key_matches,
         )
         .correlate(Delivery.__table__),  # type: ignore[attr-defined]
     )
@@ -271,15 +162,24 @@ class Swept:
 # ---------------------------------------------------------------------------- dispatcher
 
 
+def _recipient(contact: Any) -> Recipient:
+    return Recipient(
+        contact_id=contact.id,
+        language=contact.language,
+        enterprise_id=contact.enterprise_id,
+        role=Role(contact.role),
+        cluster_id=contact.cluster_id,
+    )
+
+
 @dataclass(frozen=True)
 class _Job:
     id: int
     contact_id: int
     channel: Channel
     chat_id: str
-    text: str
-    document_path: str | None
     attempts: int
+    message: Rendered | Gone
 
 
 @dataclass(frozen=True)
@@ -400,36 +300,54 @@ class Dispatcher:
                 session.execute(
                     claim.returning(
                         col(Delivery.id),
+                        col(Delivery.kind),
                         col(Delivery.contact_id),
-                        col(Delivery.text),
-                        col(Delivery.document_path),
+                        *(Delivery.__table__.c[name] for name in IDENTITY_COLUMNS),  # type: ignore[attr-defined]
                         col(Delivery.attempts),
                         col(Delivery.not_before),
                     )
                 ).all()
             )
+            session.commit()
+            if not claimed:
+                return [], swept
+            # Rendered now, in the recipient's language as it is now, from the plan as it
+            # is now (read after the claim's commit: the write lock is not held meanwhile).
             contact_ids = {row.contact_id for row in claimed}
             contacts = {
-                row.id: (row.channel, row.chat_id)
+                row.id: row
                 for row in session.execute(
-                    select(col(Contact.id), col(Contact.channel), col(Contact.chat_id)).where(
-                        col(Contact.id).in_(contact_ids)
-                    )
+                    select(
+                        col(Contact.id),
+                        col(Contact.channel),
+                        col(Contact.chat_id),
+                        col(Contact.language),
+                        col(Contact.enterprise_id),
+                        col(Contact.role),
+                        col(Contact.cluster_id),
+                    ).where(col(Contact.id).in_(contact_ids))
                 ).all()
             }
-            session.commit()
-        claimed.sort(key=lambda row: (row.not_before, row.id))
+            claimed.sort(key=lambda row: (row.not_before, row.id))
+            batch = [
+                (
+                    KINDS[DeliveryKind(row.kind)].from_identity(row),
+                    _recipient(contacts[row.contact_id]),
+                )
+                for row in claimed
+            ]
+            messages = render(session, batch)
+            session.rollback()
         jobs = [
             _Job(
                 id=row.id,
                 contact_id=row.contact_id,
-                channel=Channel(contacts[row.contact_id][0]),
-                chat_id=contacts[row.contact_id][1],
-                text=row.text,
-                document_path=row.document_path,
+                channel=Channel(contacts[row.contact_id].channel),
+                chat_id=contacts[row.contact_id].chat_id,
                 attempts=row.attempts,
+                message=message,
             )
-            for row in claimed
+            for row, message in zip(claimed, messages, strict=True)
         ]
         return jobs, swept
 
@@ -441,7 +359,7 @@ class Dispatcher:
         `FOR UPDATE SKIP LOCKED`: instances sweeping at once never wait on or deadlock with
         each other or with a claim in progress.
         """
-        today = now.astimezone(self.settings.tz).date().isoformat()
+        today = now.astimezone(self.settings.tz).date()
         due = and_(col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.not_before) <= now)
         expired = self._set_aside(
             session,
@@ -572,6 +490,11 @@ class Dispatcher:
     # -- sending
 
     async def _send_one(self, job: _Job, gate: asyncio.Semaphore) -> _Outcome:
+        message = job.message
+        if isinstance(message, Gone):
+            # What it was about was deleted since it was queued: nothing true to send.
+            error = f"not rendered: {message}"
+            return _Outcome(job.id, DeliveryStatus.FAILED, job.attempts, last_error=error)
         sender = self.senders[job.channel]
         limiter = self._limiters[job.channel]
         async with gate, self._spacing.lock(job.chat_id):
@@ -586,10 +509,9 @@ class Dispatcher:
                     not_before=self.clock.now() + timedelta(seconds=exc.remaining),
                     last_error="channel paused after 429",
                 )
-            reply = Reply(
-                text=job.text, document=Path(job.document_path) if job.document_path else None
-            )
             attempts = job.attempts + 1
+            document = message.document_path
+            reply = Reply(text=message.text, document=Path(document) if document else None)
             try:
                 await sender.send(job.chat_id, reply)
             except RateLimited as exc:

@@ -1,30 +1,31 @@
 """The daily planner: which messages go out on a given local date, written to the outbox.
 
-Planning is set-based. The campaigns, their deadlines, phases and observances are read once
-(a handful of rows); the dates are worked out in Python with the working-day calendar; each
-distinct text is built once (per deadline, language and submission status for reminders,
-per notice and language for board notices). The database then does the fan-out: one
-INSERT ... SELECT ... ON CONFLICT (dedupe_key) DO NOTHING for the reminders and one for the
-board notices join the officers to those texts, build the dedupe key in SQL and write the
-outbox, so no Python object exists per message (100,000 enterprises, 600,000 reminders:
-4.6 s on SQLite, 11.7 s on PostgreSQL, from 38 s and 55 s; memory flat). Staff digests, a
-few per board, are built row by row. The number of statements does not depend on how many
-enterprises or contacts there are. `preview_day` (the CLI's dry run) lists the same
-messages row by row from the same text cache.
+Planning writes identities, not texts: a row says "the title-registration reminder of
+campaign 7 for 15/04/2025, to contact 42" (`bot.notifications`), and the dispatcher words it
+when it sends it, in the reader's language then and from the plan as it is then.
 
-Every message carries a dedupe key `kind:campaign:item:contact:date` under a unique
-constraint: re-running the planner, or two instances planning the same day at once, never
-plans a message twice. A message is due (`not_before`) at the start of that day's sending
-hours, local time, stored in UTC.
+Planning is set-based. The campaigns, their deadlines, phases and observances are read once
+(a handful of rows); the dates are worked out in Python with the working-day calendar; the
+database then does the fan-out: one INSERT ... SELECT ... ON CONFLICT (dedupe_key) DO
+NOTHING each for the reminders, the board notices (commemoration prompts, phase notices)
+and the staff digests (and one for the reminders of the few enterprises the board extended
+an item for, counting down to their own date) joins the recipients to the day's few
+notifications and writes narrow identity rows (`bot.notifications.outbox.row_sql`, the same
+row shape and key as `enqueue()`), so no Python object exists per message. The number of statements does not
+depend on how many enterprises or contacts there are. `preview_day` (the CLI's dry run)
+lists the same messages row by row and renders them as the dispatcher would now.
+
+Every message carries a unique dedupe key (`bot.notifications.outbox.dedupe_key`):
+re-running the planner, or two instances planning the same day at once, never plans a
+message twice. A message is due (`not_before`) at the start of that day's sending hours,
+local time, stored in UTC.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -36,58 +37,53 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    not_,
     or_,
     select,
     union_all,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause, Select
 from sqlmodel import Session, col
 
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, normalize_language
+from bot.i18n import normalize_language
 from bot.models import (
     Campaign,
-    Cluster,
     Contact,
     Deadline,
     DeadlineExtension,
-    DeadlineKind,
     Delivery,
     DeliveryKind,
-    DeliveryStatus,
     Enterprise,
     Observance,
-    Organization,
     Phase,
     Role,
     Submission,
-    SubmissionStatus,
-    utcnow,
 )
+from bot.notifications.facts import Gone, Recipient
+from bot.notifications.kinds import (
+    PHASE_END,
+    PHASE_START,
+    CommemorationPrompt,
+    DeadlineReminder,
+    Notification,
+    PhaseNotice,
+    StaffDigest,
+)
+from bot.notifications.outbox import dedupe_key, enqueue_select, key_prefix, row_sql
+from bot.notifications.render import render
 from bot.services.calendar import (
     is_working_day,
     last_working_day_on_or_before,
     next_working_day_on_or_after,
     working_days_after,
     working_days_before,
-    working_days_between,
 )
-from bot.services.campaigns import (
-    anniversary_label,
-    anniversary_years,
-    campaign_title,
-    localized,
-    observance_name,
-    phase_name,
-)
-from bot.services.deadlines import accepts_late, extensions_of
-from bot.services.submissions import NOT_SUBMITTED, not_submitted_condition
+from bot.services.deadlines import accepts_late
+from bot.services.submissions import not_submitted_condition
 from bot.settings import Settings
-from scheduler import messages
 from scheduler.config import SchedulerConfig
-from scheduler.outbox import OutboxItem, delivery_row, insert_deliveries
 
 ANALYZE_AFTER_ROWS = 200  # a planning run inserting this many rows refreshes the statistics
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
@@ -95,7 +91,7 @@ STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
 
 @dataclass(frozen=True)
 class PlannedMessage:
-    """One message the planner wants in the outbox."""
+    """One message the planner wants in the outbox, as the dry run lists it."""
 
     dedupe_key: str
     kind: DeliveryKind
@@ -125,10 +121,6 @@ class PlanResult:
     candidates: int = 0
     inserted: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
-
-
-def dedupe_key(kind: DeliveryKind, campaign_id: int, item: str, contact_id: int, on: date) -> str:
-    return f"{kind.value}:{campaign_id}:{item}:{contact_id}:{on.isoformat()}"
 
 
 def reminder_date(due_on: date, offset: int) -> date:
@@ -187,26 +179,14 @@ class _Campaigns:
     deadlines: list[Deadline]
     phases: dict[int, Phase]
     observances: list[Observance]
-    boards: dict[int, str] = field(default_factory=dict)  # organization id -> board's name
-    # (deadline id, enterprise id) -> the date the board extended a locked item to
-    extensions: dict[tuple[int, int], date] = field(default_factory=dict)
-
-    def board_of(self, campaign_id: int) -> str:
-        campaign = self.campaigns.get(campaign_id)
-        return self.boards.get(campaign.organization_id, "") if campaign is not None else ""
+    # the boards' extensions of locked items for one enterprise each (a handful)
+    extensions: list[DeadlineExtension] = field(default_factory=list)
 
 
 def _load_campaigns(session: Session) -> _Campaigns:
-    campaigns: dict[int, Campaign] = {}
-    boards: dict[int, str] = {}  # the board's name, for "contact the office of ..."
-    for campaign, board in session.execute(
-        select(Campaign, col(Organization.name))
-        .join(Organization, col(Organization.id) == col(Campaign.organization_id))
-        .where(col(Campaign.active))
-    ).all():
-        if campaign.id:
-            campaigns[campaign.id] = campaign
-            boards[campaign.organization_id] = board
+    campaigns = {
+        c.id: c for c in session.scalars(select(Campaign).where(col(Campaign.active))) if c.id
+    }
     ids = list(campaigns)
     if not ids:
         return _Campaigns({}, [], {}, [])
@@ -219,15 +199,14 @@ def _load_campaigns(session: Session) -> _Campaigns:
     observances = list(
         session.scalars(select(Observance).where(col(Observance.campaign_id).in_(ids)))
     )
-    extensions = extensions_of(session, [d.id for d in deadlines if d.id is not None])
-    return _Campaigns(campaigns, deadlines, phases, observances, boards, extensions)
-
-
-def _phase_of(data: _Campaigns, campaign_id: int, on: date) -> Phase | None:
-    for phase in data.phases.values():
-        if phase.campaign_id == campaign_id and phase.starts_on <= on <= phase.ends_on:
-            return phase
-    return None
+    extensions = list(
+        session.scalars(
+            select(DeadlineExtension).where(
+                col(DeadlineExtension.deadline_id).in_([d.id for d in deadlines])
+            )
+        )
+    )
+    return _Campaigns(campaigns, deadlines, phases, observances, extensions)
 
 
 def _officers_query(org_ids: list[int]) -> Any:
@@ -254,231 +233,98 @@ def _officers_query(org_ids: list[int]) -> Any:
     )
 
 
-# ------------------------------------------------------------------ texts, built once per run
-
-# Stands for a returned item's review note in a reminder's text template; the real note is
-# put in its place (Python's str.replace or SQL replace()), exactly as `str.format` would.
-# Private-use characters: no campaign title, date or translation contains them.
-NOTE_MARK = "\ue000review-note\ue000"
-# What the reminder says about the enterprise's submission ("nothing received", "draft not
-# sent", "returned" with or without the reviewer's note): with the deadline and the
-# reader's language, all a reminder's text depends on.
-NOTHING, DRAFT, RETURNED, RETURNED_WITH_NOTE = "nothing", "draft", "returned", "noted"
+# ----------------------------------------------------------------- the day's notifications
 
 
-class _Translators:
-    """One Translator per language for a whole run (building one per message cost ~10 µs)."""
-
-    def __init__(self) -> None:
-        self._by_language: dict[str, Translator] = {}
-
-    def __call__(self, language: str | None) -> Translator:
-        lang = normalize_language(language)
-        t = self._by_language.get(lang)
-        if t is None:
-            t = self._by_language[lang] = Translator(lang)
-        return t
+def _due_reminders(data: _Campaigns, on: date) -> dict[int, DeadlineReminder]:
+    """The deadlines with a reminder on `on` (by deadline id), as notifications."""
+    due: dict[int, DeadlineReminder] = {}
+    for deadline in data.deadlines:
+        offset = reminder_offset_on(deadline.due_on, deadline.reminder_offsets, on)
+        if offset is not None and deadline.id is not None:
+            due[deadline.id] = DeadlineReminder(deadline.campaign_id, deadline.kind, on)
+    return due
 
 
-def _language_sql(language: Any) -> ColumnElement[str]:
-    """SQL: `bot.i18n.normalize_language` of a contact's language column.
+def _due_extension_reminders(data: _Campaigns, on: date) -> dict[int, DeadlineReminder]:
+    """The extensions (by id) with a reminder on `on`, counting down to their own date.
 
-    The first segment before '-' or '_', lower-cased, if it is a supported language, else the
-    default. Only ASCII letters lower-case to a supported code, so SQL lower() (ASCII-only on
-    SQLite) agrees with Python's.
+    The same notification as the deadline's reminder of the day (the same dedupe key), so
+    an enterprise never gets two reminders of one item on one day; at dispatch it is worded
+    from the extension's date (`Facts.extended_until`). An item accepted late needs none.
     """
-    lowered = func.lower(language)
-    whens = [
-        (
-            or_(
-                lowered == literal(lang),
-                func.substr(lowered, 1, len(lang) + 1).in_([f"{lang}-", f"{lang}_"]),
-            ),
-            literal(lang),
+    by_id = {d.id: d for d in data.deadlines if d.id is not None}
+    due: dict[int, DeadlineReminder] = {}
+    for ext in data.extensions:
+        deadline = by_id.get(ext.deadline_id)
+        if deadline is None or ext.id is None or accepts_late(deadline):
+            continue
+        if (
+            ext.until > deadline.due_on
+            and reminder_offset_on(ext.until, deadline.reminder_offsets, on) is not None
+        ):
+            due[ext.id] = DeadlineReminder(deadline.campaign_id, deadline.kind, on)
+    return due
+
+
+@dataclass(frozen=True)
+class _BoardNotice:
+    """A notification for every officer of a campaign's board, and what the dry run names."""
+
+    notification: CommemorationPrompt | PhaseNotice
+    organization_id: int
+    subject: str
+
+
+def _board_notices(data: _Campaigns, on: date, config: SchedulerConfig) -> list[_BoardNotice]:
+    """The commemoration prompts and phase notices that go out on `on`."""
+    notices: list[_BoardNotice] = []
+    for obs in data.observances:
+        if obs.id is None:
+            continue
+        if observance_prompt_date(obs.on, config.observance_prompt_working_days) != on:
+            continue
+        campaign = data.campaigns[obs.campaign_id]
+        notices.append(
+            _BoardNotice(
+                CommemorationPrompt(obs.campaign_id, obs.id, on),
+                campaign.organization_id,
+                obs.name,
+            )
         )
-        for lang in LANGUAGES
-        if lang != DEFAULT_LANGUAGE
-    ]
-    return case(*whens, else_=literal(DEFAULT_LANGUAGE))
+    for phase in data.phases.values():
+        if phase.id is None:
+            continue
+        campaign = data.campaigns[phase.campaign_id]
+        for notice_on, variant in (
+            (phase_start_notice_date(phase), PHASE_START),
+            (phase_end_notice_date(phase), PHASE_END),
+        ):
+            if notice_on == on:
+                notices.append(
+                    _BoardNotice(
+                        PhaseNotice(phase.campaign_id, phase.id, variant, on),
+                        campaign.organization_id,
+                        phase.name,
+                    )
+                )
+    return notices
 
 
-def _status_class(status: SubmissionStatus | str | None, note: str | None) -> str:
-    """Which of the four reminder wordings an enterprise's submission gets (see below)."""
-    if status is None:
-        return NOTHING
-    if SubmissionStatus(status) is SubmissionStatus.RETURNED:
-        return RETURNED_WITH_NOTE if note else RETURNED
-    return DRAFT
-
-
-def _status_class_sql() -> ColumnElement[str]:
-    """SQL twin of `_status_class` over the outer-joined Submission row."""
-    return case(
-        (col(Submission.id).is_(None), literal(NOTHING)),
-        (
-            col(Submission.status) == SubmissionStatus.RETURNED,
-            case(
-                (func.coalesce(col(Submission.review_note), "") != "", literal(RETURNED_WITH_NOTE)),
-                else_=literal(RETURNED),
-            ),
-        ),
-        else_=literal(DRAFT),
-    )
-
-
-def _rows_table(rows: list[dict[str, Any]], types: dict[str, Any], name: str) -> FromClause:
-    """A small constant table (UNION ALL of one-row SELECTs with bound values) to join on.
-
-    Both SQLite and PostgreSQL accept it; explicit CASTs give PostgreSQL the column types.
-    """
-    selects = [
-        select(*(cast(literal(row[c], t), t).label(c) for c, t in types.items())) for row in rows
-    ]
-    compound = selects[0] if len(selects) == 1 else union_all(*selects)
-    return compound.subquery(name)
-
-
-def _insert_from_select(session: Session, source: Select[Any]) -> int:
-    """INSERT INTO delivery (...) SELECT ... ON CONFLICT (dedupe_key) DO NOTHING; rows new."""
-    table: Any = Delivery.__table__  # type: ignore[attr-defined]
-    names = ["dedupe_key", "kind", "contact_id", "text", "status", "not_before", "attempts"]
-    names.append("created_at")
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(table)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(table)
-    else:  # pragma: no cover
-        raise RuntimeError(f"unsupported database {dialect!r}")
-    stmt = insert.from_select(names, source).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    # preserve_rowcount: otherwise the row count of an INSERT reads -1 on PostgreSQL.
-    result: Any = session.execute(stmt, execution_options={"preserve_rowcount": True})
-    return int(result.rowcount)
-
-
-def _delivery_column(name: str) -> Any:
-    return Delivery.__table__.c[name]  # type: ignore[attr-defined]
-
-
-def _fixed_columns(not_before: datetime) -> list[Any]:
-    """The columns after `text` in `_insert_from_select`'s order, the same for every row."""
-    table: Any = Delivery.__table__  # type: ignore[attr-defined]
-    stamp = table.c.created_at.type
+def _digests(data: _Campaigns, on: date) -> list[tuple[StaffDigest, int]]:
+    """On the week's first working day, one digest per running campaign with deadlines,
+    with its board."""
+    if not is_digest_day(on):
+        return []
+    with_deadlines = {d.campaign_id for d in data.deadlines}
     return [
-        literal(DeliveryStatus.PENDING, table.c.status.type),
-        literal(not_before, table.c.not_before.type),
-        literal(0),
-        literal(utcnow(), stamp),
+        (StaffDigest(cid, on), c.organization_id)
+        for cid, c in sorted(data.campaigns.items())
+        if c.starts_on <= on <= c.ends_on and cid in with_deadlines
     ]
 
 
-# --------------------------------------------------------------------------------- reminders
-
-
-@dataclass
-class _Reminders:
-    """The deadlines with a reminder on the day, and their texts built once per
-    (deadline, language, status class) with `NOTE_MARK` where a review note goes."""
-
-    data: _Campaigns
-    on: date
-    due: dict[int, tuple[Deadline, int]]
-    translators: _Translators
-    _texts: dict[tuple[int, str, str], str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, data: _Campaigns, on: date, translators: _Translators) -> _Reminders:
-        due: dict[int, tuple[Deadline, int]] = {}
-        for deadline in data.deadlines:
-            offset = reminder_offset_on(deadline.due_on, deadline.reminder_offsets, on)
-            if offset is not None and deadline.id is not None:
-                due[deadline.id] = (deadline, offset)
-        return cls(data, on, due, translators)
-
-    def template(self, deadline_id: int, language: str, status_class: str) -> str:
-        key = (deadline_id, language, status_class)
-        text = self._texts.get(key)
-        if text is None:
-            deadline, offset = self.due[deadline_id]
-            t = self.translators(language)
-            status = {
-                NOTHING: None,
-                DRAFT: SubmissionStatus.DRAFT,
-                RETURNED: SubmissionStatus.RETURNED,
-                RETURNED_WITH_NOTE: SubmissionStatus.RETURNED,
-            }[status_class]
-            overdue = (
-                working_days_between(deadline.due_on + timedelta(days=1), self.on)
-                if offset < 0
-                else 0
-            )
-            text = self._texts[key] = messages.reminder_text(
-                t,
-                campaign_title=campaign_title(t, self.data.campaigns[deadline.campaign_id]),
-                kind=deadline.kind,
-                due_on=deadline.due_on,
-                send_on=self.on,
-                offset=offset,
-                status=status,
-                review_note=NOTE_MARK if status_class == RETURNED_WITH_NOTE else None,
-                overdue_working_days=overdue,
-                accepts_late=accepts_late(deadline),
-                board=self.data.board_of(deadline.campaign_id),
-            )
-        return text
-
-    def text(self, deadline_id: int, language: str, status: str | None, note: str | None) -> str:
-        """One recipient's text: the cached template with the review note put in."""
-        status_class = _status_class(status, note)
-        template = self.template(deadline_id, language, status_class)
-        if status_class == RETURNED_WITH_NOTE:
-            return template.replace(NOTE_MARK, note or "")
-        return template
-
-    def key_prefix(self, deadline_id: int) -> str:
-        """The dedupe key up to the contact: `reminder:campaign:item:`."""
-        deadline, _ = self.due[deadline_id]
-        return f"{DeliveryKind.REMINDER.value}:{deadline.campaign_id}:{deadline.kind}:"
-
-    def text_sql(self) -> ColumnElement[str]:
-        """SQL choosing each row's text among the day's templates (bound once per statement).
-
-        Nested simple CASEs on (deadline, language, status class): a few comparisons per
-        row. (A joined table of templates made SQLite rescan it for every recipient: 20×
-        slower.) A returned item's note is put into its template with replace().
-        """
-        language = _language_sql(col(Contact.language))
-        status_class = _status_class_sql()
-
-        def by_status(deadline_id: int, lang: str) -> ColumnElement[str]:
-            whens: dict[Any, Any] = {}
-            for cls in (NOTHING, DRAFT, RETURNED, RETURNED_WITH_NOTE):
-                template: ColumnElement[str] = literal(
-                    self.template(deadline_id, lang, cls), String()
-                )
-                if cls == RETURNED_WITH_NOTE:
-                    template = func.replace(template, NOTE_MARK, col(Submission.review_note))
-                whens[cls] = template
-            return case(whens, value=status_class)
-
-        return case(
-            {
-                deadline_id: case(
-                    {lang: by_status(deadline_id, lang) for lang in LANGUAGES}, value=language
-                )
-                for deadline_id in self.due
-            },
-            value=col(Deadline.id),
-        )
-
-    def key_sql(self, on: date) -> ColumnElement[str]:
-        """SQL for the dedupe key `reminder:campaign:item:contact:YYYY-MM-DD`."""
-        prefix = case(
-            {deadline_id: literal(self.key_prefix(deadline_id)) for deadline_id in self.due},
-            value=col(Deadline.id),
-        )
-        return prefix + cast(col(Contact.id), String) + literal(f":{on.isoformat()}")
+# ------------------------------------------------------------------------ who gets them
 
 
 def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
@@ -512,626 +358,256 @@ def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
     )
 
 
-def _extension_reminders(
-    session: Session, data: _Campaigns, on: date, settings: Settings, translators: _Translators
-) -> list[PlannedMessage]:
-    """Reminders of the enterprises the board extended, counting down to their own date.
-
-    Row by row: extensions are a handful. Same dedupe key as any reminder of the item, so an
-    enterprise never gets two reminders of one item on one day.
-    """
-    by_id = {d.id: d for d in data.deadlines if d.id is not None}
-    due: dict[int, list[tuple[int, date, int]]] = defaultdict(list)  # enterprise -> items
-    for (deadline_id, enterprise_id), until in data.extensions.items():
-        deadline = by_id.get(deadline_id)
-        if deadline is None or accepts_late(deadline) or until <= deadline.due_on:
-            continue
-        offset = reminder_offset_on(until, deadline.reminder_offsets, on)
-        if offset is not None:
-            due[enterprise_id].append((deadline_id, until, offset))
-    if not due:
-        return []
-    rows = session.execute(
-        select(
-            col(Contact.id),
-            col(Contact.display_name),
-            col(Contact.channel),
-            col(Contact.language),
-            col(Enterprise.id),
-            col(Enterprise.name),
-            col(Enterprise.tax_code),
+def _extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
+    """Officers of the extended enterprises whose item is still owed, one row per (due
+    extension, officer): the same shape as `_reminder_recipients`, from the extensions."""
+    return (
+        stmt.select_from(DeadlineExtension)
+        .join(Deadline, col(Deadline.id) == col(DeadlineExtension.deadline_id))
+        .join(Enterprise, col(Enterprise.id) == col(DeadlineExtension.enterprise_id))
+        .join(Contact, col(Contact.enterprise_id) == col(Enterprise.id))
+        .outerjoin(
+            Submission,
+            and_(
+                col(Submission.campaign_id) == col(Deadline.campaign_id),
+                col(Submission.enterprise_id) == col(Enterprise.id),
+                col(Submission.kind) == col(Deadline.kind),
+            ),
         )
-        .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
         .where(
-            col(Enterprise.id).in_(list(due)),
+            col(DeadlineExtension.id).in_(extension_ids),
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
             col(Enterprise.active),
+            not_submitted_condition(),
         )
-        .order_by(*REMINDER_ORDER[:2])
-    ).all()
-    submissions = {
-        (s.campaign_id, s.enterprise_id, str(s.kind)): s
-        for s in session.scalars(
-            select(Submission).where(col(Submission.enterprise_id).in_(list(due)))
-        )
-    }
-    not_before = sending_start_utc(on, settings)
-    out = []
-    for contact_id, name, channel, language, enterprise_id, ent_name, tax_code in rows:
-        for deadline_id, until, offset in due[enterprise_id]:
-            deadline = by_id[deadline_id]
-            submission = submissions.get((deadline.campaign_id, enterprise_id, str(deadline.kind)))
-            if submission is not None and submission.status not in NOT_SUBMITTED:
-                continue
-            lang = normalize_language(language)
-            t = translators(lang)
-            text = messages.reminder_text(
-                t,
-                campaign_title=campaign_title(t, data.campaigns[deadline.campaign_id]),
-                kind=deadline.kind,
-                due_on=until,
-                send_on=on,
-                offset=offset,
-                status=submission.status if submission is not None else None,
-                review_note=submission.review_note if submission is not None else None,
-                overdue_working_days=(
-                    working_days_between(until + timedelta(days=1), on) if offset < 0 else 0
-                ),
-                board=data.board_of(deadline.campaign_id),
-            )
-            out.append(
-                PlannedMessage(
-                    dedupe_key=dedupe_key(
-                        DeliveryKind.REMINDER,
-                        deadline.campaign_id,
-                        str(deadline.kind),
-                        contact_id,
-                        on,
-                    ),
-                    kind=DeliveryKind.REMINDER,
-                    campaign_id=deadline.campaign_id,
-                    contact_id=contact_id,
-                    contact_name=name,
-                    channel=str(channel),
-                    language=lang,
-                    enterprise_name=ent_name,
-                    tax_code=tax_code,
-                    subject=str(deadline.kind),
-                    text=text,
-                    not_before=not_before,
-                )
-            )
-    return out
+    )
 
 
 REMINDER_ORDER = (col(Enterprise.name), col(Contact.id), col(Deadline.id))
 
 
-def _plan_reminders(
-    session: Session, reminders: _Reminders, on: date, settings: Settings
-) -> list[PlannedMessage]:
-    """The day's reminders as rows (the dry run); `_write_reminders` is the set-based twin."""
-    if not reminders.due:
-        return []
-    rows = session.execute(
-        _reminder_recipients(
-            select(
-                col(Contact.id),
-                col(Contact.display_name),
-                col(Contact.channel),
-                col(Contact.language),
-                col(Enterprise.name),
-                col(Enterprise.tax_code),
-                col(Deadline.id),
-                col(Submission.status),
-                col(Submission.review_note),
-            ),
-            list(reminders.due),
-        ).order_by(*REMINDER_ORDER)
-    ).all()
-    not_before = sending_start_utc(on, settings)
-    out = []
-    for contact_id, name, channel, language, ent_name, tax_code, deadline_id, status, note in rows:
-        deadline, _ = reminders.due[deadline_id]
-        lang = normalize_language(language)
-        out.append(
-            PlannedMessage(
-                dedupe_key=dedupe_key(
-                    DeliveryKind.REMINDER, deadline.campaign_id, str(deadline.kind), contact_id, on
-                ),
-                kind=DeliveryKind.REMINDER,
-                campaign_id=deadline.campaign_id,
-                contact_id=contact_id,
-                contact_name=name,
-                channel=str(channel),
-                language=lang,
-                enterprise_name=ent_name,
-                tax_code=tax_code,
-                subject=str(deadline.kind),
-                text=reminders.text(deadline_id, lang, status, note),
-                not_before=not_before,
-            )
-        )
-    return out
+def _rows_table(rows: list[dict[str, Any]], types: dict[str, Any], name: str) -> FromClause:
+    """A small constant table (UNION ALL of one-row SELECTs with bound values) to join on.
 
-
-def _write_reminders(
-    session: Session, reminders: _Reminders, on: date, settings: Settings
-) -> tuple[int, int]:
-    """Count the day's reminders, then write them with one INSERT ... SELECT; (found, new).
-
-    The database does the fan-out: each recipient row picks its template by (deadline,
-    language, status class), the dedupe key is built by string concatenation and a returned
-    item's note is put into its template with replace(). No Python object exists
-    per message, so time and memory stay flat in the number of enterprises.
-
-    No ORDER BY: sorting 600,000 rows with their texts took 1.3 of 4.4 s on SQLite at
-    100,000 enterprises. The rows go in in the join's order (with both databases' plans
-    today, deadline by deadline), which also spreads one officer's reminders apart for the
-    dispatcher's one message a second per chat; the dry run (`preview_day`) still lists
-    them by enterprise name.
+    Both SQLite and PostgreSQL accept it; explicit CASTs give PostgreSQL the column types.
     """
-    if not reminders.due:
-        return 0, 0
-    deadline_ids = list(reminders.due)
-    found = session.execute(_reminder_recipients(select(func.count()), deadline_ids)).scalar_one()
-    if not found:
-        return 0, 0
-    source = _reminder_recipients(
-        select(
-            reminders.key_sql(on),
-            literal(DeliveryKind.REMINDER, _delivery_column("kind").type),
-            col(Contact.id),
-            reminders.text_sql(),
-            *_fixed_columns(sending_start_utc(on, settings)),
-        ),
-        deadline_ids,
-    )
-    return int(found), _insert_from_select(session, source)
+    selects = [
+        select(*(cast(literal(row[c], t), t).label(c) for c, t in types.items())) for row in rows
+    ]
+    compound = selects[0] if len(selects) == 1 else union_all(*selects)
+    return compound.subquery(name)
 
 
-@dataclass(frozen=True)
-class _Broadcastable:
-    """A message for every officer of a campaign's board: (item, subject, text builder)."""
-
-    kind: DeliveryKind
-    campaign: Campaign
-    item: str
-    subject: str
-    build: Callable[[Translator], str]  # the text in one language
+def _delivery_type(name: str) -> Any:
+    return Delivery.__table__.c[name].type  # type: ignore[attr-defined]
 
 
-def _phase_start_text(t: Translator, phase: Phase, campaign: Campaign) -> str:
-    return messages.phase_start_text(
-        t,
-        campaign_title=campaign_title(t, campaign),
-        number=phase.number,
-        name=phase_name(t, phase),
-        starts_on=phase.starts_on,
-        ends_on=phase.ends_on,
-        call=localized(t, phase.call, phase.call_en),
-    )
-
-
-def _phase_end_text(t: Translator, phase: Phase, campaign: Campaign) -> str:
-    return messages.phase_end_text(
-        t,
-        campaign_title=campaign_title(t, campaign),
-        number=phase.number,
-        name=phase_name(t, phase),
-        ends_on=phase.ends_on,
-        review_name=localized(t, phase.review_name, phase.review_name_en),
-    )
-
-
-def _board_notices(data: _Campaigns, on: date, config: SchedulerConfig) -> list[_Broadcastable]:
-    """The commemoration prompts and phase notices that go out on `on`."""
-    notices: list[_Broadcastable] = []
-    for obs in data.observances:
-        if observance_prompt_date(obs.on, config.observance_prompt_working_days) != on:
-            continue
-        campaign = data.campaigns[obs.campaign_id]
-        phase = data.phases.get(obs.phase_id) if obs.phase_id else None
-        phase = (
-            phase
-            or _phase_of(data, obs.campaign_id, obs.on)
-            or _phase_of(data, obs.campaign_id, on)
-        )
-
-        def build_obs(
-            t: Translator,
-            obs: Observance = obs,
-            campaign: Campaign = campaign,
-            phase: Phase | None = phase,
-        ) -> str:
-            years = anniversary_years(obs.on, obs.founded)
-            return messages.observance_text(
-                t,
-                campaign_title=campaign_title(t, campaign),
-                anniversary=anniversary_label(t, obs) if years else observance_name(t, obs),
-                on=obs.on,
-                years=years,
-                call=localized(t, phase.call, phase.call_en) if phase else "",
-            )
-
-        notices.append(
-            _Broadcastable(DeliveryKind.OBSERVANCE, campaign, f"obs{obs.id}", obs.name, build_obs)
-        )
-    for phase in data.phases.values():
-        campaign = data.campaigns[phase.campaign_id]
-        for notice_on, which, text in (
-            (phase_start_notice_date(phase), "start", _phase_start_text),
-            (phase_end_notice_date(phase), "end", _phase_end_text),
-        ):
-            if notice_on == on:
-                notices.append(
-                    _Broadcastable(
-                        DeliveryKind.PHASE_NOTICE,
-                        campaign,
-                        f"phase{phase.id}-{which}",
-                        phase.name,
-                        partial(text, phase=phase, campaign=campaign),
-                    )
-                )
-    return notices
-
-
-def _plan_board_notices(
-    session: Session,
-    notices: list[_Broadcastable],
-    on: date,
-    settings: Settings,
-    translators: _Translators,
-) -> list[PlannedMessage]:
-    """The board notices as rows (the dry run); `_write_board_notices` is the set-based twin."""
-    if not notices:
-        return []
-    org_ids = sorted({n.campaign.organization_id for n in notices})
-    officers = session.execute(_officers_query(org_ids)).all()
-    not_before = sending_start_utc(on, settings)
-    texts: dict[tuple[int, str], str] = {}
-    out = []
-    for index, notice in enumerate(notices):
-        assert notice.campaign.id is not None
-        for contact_id, name, channel, language, _ent_id, ent_name, tax_code, org_id in officers:
-            if org_id != notice.campaign.organization_id:
-                continue
-            t = translators(language)
-            cache_key = (index, t.language)
-            if cache_key not in texts:
-                texts[cache_key] = notice.build(t)
-            out.append(
-                PlannedMessage(
-                    dedupe_key=dedupe_key(
-                        notice.kind, notice.campaign.id, notice.item, contact_id, on
-                    ),
-                    kind=notice.kind,
-                    campaign_id=notice.campaign.id,
-                    contact_id=contact_id,
-                    contact_name=name,
-                    channel=str(channel),
-                    language=t.language,
-                    enterprise_name=ent_name,
-                    tax_code=tax_code,
-                    subject=notice.subject,
-                    text=texts[cache_key],
-                    not_before=not_before,
-                )
-            )
-    return out
-
-
-def _write_board_notices(
-    session: Session,
-    notices: list[_Broadcastable],
-    on: date,
-    settings: Settings,
-    translators: _Translators,
-) -> dict[str, tuple[int, int]]:
-    """Every board notice to every officer of its board with one INSERT ... SELECT.
-
-    The notices (a few: board, kind, key prefix, a text per language) form a constant
-    table joined to the officers on the board; each row picks its language's text with a
-    CASE. Returns {kind: (found, new)}; the new rows are counted for all kinds together,
-    under the first kind written. Like the reminders, inserted unsorted.
-    """
-    if not notices:
-        return {}
+def _notices_table(notices: list[_BoardNotice]) -> FromClause:
+    """The board notices as a constant table: board, kind, key prefix and identity."""
     rows = [
         {
             "position": index,
-            "organization_id": notice.campaign.organization_id,
-            "kind": notice.kind,
-            "key_prefix": f"{notice.kind.value}:{notice.campaign.id}:{notice.item}:",
-            **{f"text_{lang}": notice.build(translators(lang)) for lang in LANGUAGES},
+            "organization_id": notice.organization_id,
+            "kind": notice.notification.kind.value,
+            "key_prefix": key_prefix(notice.notification),
+            "campaign_id": notice.notification.campaign_id,
+            "subject_id": notice.notification.subject_id,
+            "variant": getattr(notice.notification, "variant", None),
         }
         for index, notice in enumerate(notices)
     ]
     types = {
         "position": Integer(),
         "organization_id": Integer(),
-        "kind": _delivery_column("kind").type,  # stored as the outbox stores it
+        "kind": _delivery_type("kind"),  # stored as the outbox stores it
         "key_prefix": String(),
-        **{f"text_{lang}": String() for lang in LANGUAGES},
+        "campaign_id": Integer(),
+        "subject_id": Integer(),
+        "variant": String(),
     }
-    texts = _rows_table(rows, types, "notice_texts")
-    text = case(
-        {lang: texts.c[f"text_{lang}"] for lang in LANGUAGES},
-        value=_language_sql(col(Contact.language)),
+    return _rows_table(rows, types, "notices")
+
+
+def _notice_recipients(stmt: Select[Any], notices: FromClause) -> Select[Any]:
+    """Reachable officers of active enterprises of each notice's board."""
+    return (
+        stmt.select_from(Contact)
+        .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
+        .join(notices, notices.c.organization_id == col(Enterprise.organization_id))
+        .where(col(Contact.role) == Role.OFFICER, col(Contact.reachable), col(Enterprise.active))
     )
 
-    def officers(stmt: Select[Any]) -> Select[Any]:
-        return (
-            stmt.select_from(Contact)
-            .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
-            .join(texts, texts.c.organization_id == col(Enterprise.organization_id))
-            .where(
-                col(Contact.role) == Role.OFFICER, col(Contact.reachable), col(Enterprise.active)
-            )
-        )
 
+def _digests_table(digests: list[tuple[StaffDigest, int]]) -> FromClause:
+    rows = [
+        {
+            "organization_id": org_id,
+            "key_prefix": key_prefix(digest),
+            "campaign_id": digest.campaign_id,
+        }
+        for digest, org_id in digests
+    ]
+    types = {"organization_id": Integer(), "key_prefix": String(), "campaign_id": Integer()}
+    return _rows_table(rows, types, "digests")
+
+
+def _digest_recipients(stmt: Select[Any], digests: FromClause) -> Select[Any]:
+    """Reachable staff and admins of each digest's board, admins without a board (every
+    board), and cluster leaders who have a cluster."""
+    return (
+        stmt.select_from(Contact)
+        .join(
+            digests,
+            or_(
+                col(Contact.organization_id) == digests.c.organization_id,
+                and_(col(Contact.role) == Role.ADMIN, col(Contact.organization_id).is_(None)),
+            ),
+        )
+        .where(
+            col(Contact.role).in_(STAFF_ROLES),
+            col(Contact.reachable),
+            not_(and_(col(Contact.role) == Role.CLUSTER_LEADER, col(Contact.cluster_id).is_(None))),
+        )
+    )
+
+
+# ------------------------------------------------------------------------------ writing
+
+
+def _prefix_by_deadline(due: dict[int, DeadlineReminder]) -> ColumnElement[str]:
+    return case(
+        {deadline_id: literal(key_prefix(n)) for deadline_id, n in due.items()},
+        value=col(Deadline.id),
+    )
+
+
+def _write_reminders(
+    session: Session, due: dict[int, DeadlineReminder], on: date, not_before: datetime
+) -> tuple[int, int]:
+    """Count the day's reminders, then write them with one INSERT ... SELECT; (found, new).
+
+    Each row is the reminder's identity (campaign, item kind, day) and the contact; the key
+    prefix is picked per deadline with a CASE. No ORDER BY: the rows go in in the join's
+    order (deadline by deadline with both databases' plans today), which also spreads one
+    officer's reminders apart for the dispatcher's one message a second per chat.
+    """
+    if not due:
+        return 0, 0
+    ids = list(due)
+    found = session.execute(_reminder_recipients(select(func.count()), ids)).scalar_one()
+    if not found:
+        return 0, 0
+    source = _reminder_recipients(
+        select(
+            *row_sql(
+                DeliveryKind.REMINDER,
+                _prefix_by_deadline(due),
+                col(Contact.id),
+                not_before,
+                campaign_id=col(Deadline.campaign_id),
+                item_kind=col(Deadline.kind),
+                planned_on=on,
+            )
+        ),
+        ids,
+    )
+    return int(found), enqueue_select(session, source)
+
+
+def _write_extension_reminders(
+    session: Session, due: dict[int, DeadlineReminder], on: date, not_before: datetime
+) -> tuple[int, int]:
+    """The extended enterprises' reminders of the day, with one INSERT ... SELECT."""
+    if not due:
+        return 0, 0
+    ids = list(due)
+    found = session.execute(_extension_recipients(select(func.count()), ids)).scalar_one()
+    if not found:
+        return 0, 0
+    prefix = case(
+        {ext_id: literal(key_prefix(n)) for ext_id, n in due.items()},
+        value=col(DeadlineExtension.id),
+    )
+    source = _extension_recipients(
+        select(
+            *row_sql(
+                DeliveryKind.REMINDER,
+                prefix,
+                col(Contact.id),
+                not_before,
+                campaign_id=col(Deadline.campaign_id),
+                item_kind=col(Deadline.kind),
+                planned_on=on,
+            )
+        ),
+        ids,
+    )
+    return int(found), enqueue_select(session, source)
+
+
+def _write_board_notices(
+    session: Session, notices: list[_BoardNotice], not_before: datetime, on: date
+) -> dict[str, tuple[int, int]]:
+    """Every board notice to every officer of its board with one INSERT ... SELECT.
+
+    Returns {kind: (found, new)}; the new rows are counted for all kinds together, under the
+    first kind written.
+    """
+    if not notices:
+        return {}
+    table = _notices_table(notices)
     found = {
         str(kind): int(n)
         for kind, n in session.execute(
-            officers(select(texts.c.kind, func.count())).group_by(texts.c.kind)
+            _notice_recipients(select(table.c.kind, func.count()), table).group_by(table.c.kind)
         ).all()
         if n
     }
     if not found:
         return {}
-    source = officers(
+    source = _notice_recipients(
         select(
-            texts.c.key_prefix + cast(col(Contact.id), String) + literal(f":{on.isoformat()}"),
-            texts.c.kind,
-            col(Contact.id),
-            text,
-            *_fixed_columns(sending_start_utc(on, settings)),
-        )
+            *row_sql(
+                table.c.kind,
+                table.c.key_prefix,
+                col(Contact.id),
+                not_before,
+                campaign_id=table.c.campaign_id,
+                subject_id=table.c.subject_id,
+                variant=table.c.variant,
+                planned_on=on,
+            )
+        ),
+        table,
     )
-    inserted = _insert_from_select(session, source)
+    inserted = enqueue_select(session, source)
     return {kind: (n, inserted if i == 0 else 0) for i, (kind, n) in enumerate(found.items())}
 
 
-def _overdue_heads(overdue_ids: list[Any]) -> Any:
-    """SQL: the first `DIGEST_OVERDUE_LIMIT` overdue items of each (campaign, cluster), with
-    the cluster's total, in the digest's order (due date, enterprise name).
-
-    A digest lists at most that many items, for the whole board or one cluster; the board's
-    first ones are all among its clusters' first ones. So the digests never hold every
-    overdue item (300,000 at 100,000 enterprises and three deadlines), only a few per cluster.
-    """
-    partition = (col(Deadline.campaign_id), col(Enterprise.cluster_id))
-    order = (col(Deadline.due_on), col(Enterprise.name), col(Enterprise.id), col(Deadline.id))
-    ranked = (
+def _write_digests(
+    session: Session, digests: list[tuple[StaffDigest, int]], not_before: datetime, on: date
+) -> tuple[int, int]:
+    if not digests:
+        return 0, 0
+    table = _digests_table(digests)
+    found = session.execute(_digest_recipients(select(func.count()), table)).scalar_one()
+    if not found:
+        return 0, 0
+    source = _digest_recipients(
         select(
-            col(Deadline.id).label("deadline_id"),
-            col(Deadline.campaign_id).label("campaign_id"),
-            col(Enterprise.cluster_id).label("cluster_id"),
-            col(Enterprise.name).label("name"),
-            col(Enterprise.tax_code).label("tax_code"),
-            col(Deadline.due_on).label("due_on"),
-            col(Enterprise.id).label("enterprise_id"),
-            func.row_number().over(partition_by=partition, order_by=order).label("rank"),
-            func.count().over(partition_by=partition).label("in_cluster"),
-        )
-        .select_from(Enterprise)
-        .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
-        .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
-        .outerjoin(
-            Submission,
-            and_(
-                col(Submission.campaign_id) == col(Deadline.campaign_id),
-                col(Submission.enterprise_id) == col(Enterprise.id),
-                col(Submission.kind) == col(Deadline.kind),
-            ),
-        )
-        .where(col(Deadline.id).in_(overdue_ids), col(Enterprise.active), not_submitted_condition())
-        .subquery("overdue")
-    )
-    return (
-        select(ranked)
-        .where(ranked.c.rank <= messages.DIGEST_OVERDUE_LIMIT)
-        .order_by(ranked.c.due_on, ranked.c.name, ranked.c.enterprise_id, ranked.c.deadline_id)
-    )
-
-
-def _plan_digests(
-    session: Session, data: _Campaigns, on: date, settings: Settings, translators: _Translators
-) -> list[PlannedMessage]:
-    if not is_digest_day(on):
-        return []
-    campaigns = {cid: c for cid, c in data.campaigns.items() if c.starts_on <= on <= c.ends_on}
-    deadlines = [d for d in data.deadlines if d.campaign_id in campaigns]
-    if not deadlines:
-        return []
-    org_ids = sorted({c.organization_id for c in campaigns.values()})
-    deadline_ids = [d.id for d in deadlines]
-    staff = session.execute(
-        select(
-            col(Contact.id),
-            col(Contact.display_name),
-            col(Contact.channel),
-            col(Contact.language),
-            col(Contact.role),
-            col(Contact.organization_id),
-            col(Contact.cluster_id),
-            col(Cluster.name),
-        )
-        .outerjoin(Cluster, col(Cluster.id) == col(Contact.cluster_id))
-        .where(
-            col(Contact.role).in_(STAFF_ROLES),
-            col(Contact.reachable),
-            or_(
-                col(Contact.organization_id).in_(org_ids),
-                and_(col(Contact.role) == Role.ADMIN, col(Contact.organization_id).is_(None)),
-            ),
-        )
-        .order_by(col(Contact.id))
-    ).all()
-    if not staff:
-        return []
-    # Counts per (deadline, cluster, status); a missing submission counts as "missing".
-    joined = (
-        select(
-            col(Deadline.id),
-            col(Enterprise.cluster_id),
-            col(Submission.status),
-            col(Submission.late),
-            func.count(),
-        )
-        .select_from(Enterprise)
-        .join(Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id))
-        .join(Deadline, col(Deadline.campaign_id) == col(Campaign.id))
-        .outerjoin(
-            Submission,
-            and_(
-                col(Submission.campaign_id) == col(Deadline.campaign_id),
-                col(Submission.enterprise_id) == col(Enterprise.id),
-                col(Submission.kind) == col(Deadline.kind),
-            ),
-        )
-        .where(col(Deadline.id).in_(deadline_ids), col(Enterprise.active))
-        .group_by(
-            col(Deadline.id),
-            col(Enterprise.cluster_id),
-            col(Submission.status),
-            col(Submission.late),
-        )
-    )
-    counts: dict[tuple[int, int | None], dict[str | None, int]] = defaultdict(
-        lambda: defaultdict(int)
-    )
-    late: dict[tuple[int, int | None], int] = defaultdict(int)  # received after the due date
-    for deadline_id, cluster_id, status, was_late, n in session.execute(joined).all():
-        counts[(deadline_id, cluster_id)][None if status is None else str(status)] += n
-        if was_late and status is not None and status != SubmissionStatus.DRAFT:
-            late[(deadline_id, cluster_id)] += n
-    overdue_ids = [d.id for d in deadlines if d.due_on < on]
-    overdue_rows: list[Any] = []
-    if overdue_ids:
-        overdue_rows = list(session.execute(_overdue_heads(overdue_ids)).all())
-    # How many items are overdue per (campaign, cluster): the digest shows the total.
-    overdue_totals = {(row.campaign_id, row.cluster_id): row.in_cluster for row in overdue_rows}
-    by_id = {d.id: d for d in deadlines}
-    not_before = sending_start_utc(on, settings)
-    out = []
-    for contact_id, name, channel, language, role, org_id, cluster_id, cluster_name in staff:
-        leader = role == Role.CLUSTER_LEADER
-        if leader and cluster_id is None:
-            continue  # a cluster leader without a cluster has nothing to see
-        t = translators(language)
-        for campaign_id, campaign in campaigns.items():
-            if org_id is not None and org_id != campaign.organization_id:
-                continue
-            lines = []
-            for d in deadlines:
-                if d.campaign_id != campaign_id or d.id is None:
-                    continue
-                tally: dict[str | None, int] = defaultdict(int)
-                late_here = 0
-                for (did, cid), per_status in counts.items():
-                    if did == d.id and (not leader or cid == cluster_id):
-                        for status, n in per_status.items():
-                            tally[status] += n
-                        late_here += late.get((did, cid), 0)
-                lines.append(
-                    messages.DigestLine(
-                        kind=DeadlineKind(d.kind),
-                        due_on=d.due_on,
-                        total=sum(tally.values()),
-                        submitted=tally[SubmissionStatus.SUBMITTED.value],
-                        accepted=tally[SubmissionStatus.ACCEPTED.value],
-                        returned=tally[SubmissionStatus.RETURNED.value],
-                        draft=tally[SubmissionStatus.DRAFT.value],
-                        missing=tally[None],
-                        late=late_here,
-                    )
-                )
-            overdue = [
-                messages.OverdueItem(
-                    enterprise=row.name,
-                    tax_code=row.tax_code,
-                    kind=DeadlineKind(by_id[row.deadline_id].kind),
-                    due_on=by_id[row.deadline_id].due_on,
-                )
-                for row in overdue_rows
-                if row.campaign_id == campaign_id and (not leader or row.cluster_id == cluster_id)
-            ][: messages.DIGEST_OVERDUE_LIMIT]
-            overdue_total = sum(
-                n
-                for (cid, cluster), n in overdue_totals.items()
-                if cid == campaign_id and (not leader or cluster == cluster_id)
+            *row_sql(
+                DeliveryKind.DIGEST,
+                table.c.key_prefix,
+                col(Contact.id),
+                not_before,
+                campaign_id=table.c.campaign_id,
+                planned_on=on,
             )
-            text = messages.digest_text(
-                t,
-                campaign_title=campaign_title(t, campaign),
-                on=on,
-                scope=cluster_name if leader else None,
-                lines=sorted(lines, key=lambda line: line.due_on),
-                overdue=overdue,
-                overdue_total=overdue_total,
-            )
-            out.append(
-                PlannedMessage(
-                    dedupe_key=dedupe_key(
-                        DeliveryKind.DIGEST, campaign_id, "digest", contact_id, on
-                    ),
-                    kind=DeliveryKind.DIGEST,
-                    campaign_id=campaign_id,
-                    contact_id=contact_id,
-                    contact_name=name,
-                    channel=str(channel),
-                    language=t.language,
-                    enterprise_name=None,
-                    tax_code=None,
-                    subject="digest",
-                    text=text,
-                    not_before=not_before,
-                )
-            )
-    return out
-
-
-def preview_day(
-    session: Session, on: date, settings: Settings, config: SchedulerConfig | None = None
-) -> list[PlannedMessage]:
-    """Everything the planner would put in the outbox for local date `on`; writes nothing.
-
-    Row by row, for one day's inspection (the CLI's dry run); the texts come from the same
-    per-run caches as `plan_day`'s set-based writes, so both say the same thing.
-    """
-    config = config or SchedulerConfig.from_settings(settings)
-    if not is_working_day(on):
-        return []  # nothing is ever sent on a day off
-    data = _load_campaigns(session)
-    if not data.campaigns:
-        return []
-    translators = _Translators()
-    reminders = _Reminders.of(data, on, translators)
-    notices = _board_notices(data, on, config)
-    return (
-        _plan_reminders(session, reminders, on, settings)
-        + _extension_reminders(session, data, on, settings, translators)
-        + _plan_board_notices(session, notices, on, settings, translators)
-        + _plan_digests(session, data, on, settings, translators)
-    )
-
-
-def _insert(session: Session, planned: list[PlannedMessage]) -> int:
-    """One bulk INSERT ... ON CONFLICT (dedupe_key) DO NOTHING; returns rows inserted."""
-    items = [
-        OutboxItem(
-            kind=p.kind,
-            contact_id=p.contact_id,
-            text=p.text,
-            dedupe_key=p.dedupe_key,
-            not_before=p.not_before,
-        )
-        for p in planned
-    ]
-    now = utcnow()
-    return insert_deliveries(session, [delivery_row(item, now) for item in items])
+        ),
+        table,
+    ).order_by(col(Contact.id), table.c.campaign_id)  # a few rows: in the dry run's order
+    return int(found), enqueue_select(session, source)
 
 
 def _add(result: PlanResult, kind: str, found: int, inserted: int) -> None:
@@ -1146,44 +622,224 @@ def plan_day(
 ) -> PlanResult:
     """Write the day's messages to the outbox (idempotent) and commit.
 
-    Reminders and board notices, the messages that go to every officer, are fanned out by
-    the database (INSERT ... SELECT, nothing per message in Python); the staff digests, a
-    few per board, are built row by row. The statement count does not depend on the number
-    of enterprises or contacts.
+    Reminders, board notices and digests are each fanned out by the database (a count and
+    an INSERT ... SELECT, nothing per message in Python). The statement count does not
+    depend on the number of enterprises or contacts.
     """
     config = config or SchedulerConfig.from_settings(settings)
     result = PlanResult(on=on)
     data = _load_campaigns(session) if is_working_day(on) else _Campaigns({}, [], {}, [])
     if data.campaigns:
-        translators = _Translators()
-        reminders = _Reminders.of(data, on, translators)
+        not_before = sending_start_utc(on, settings)
+        reminders = _write_reminders(session, _due_reminders(data, on), on, not_before)
+        _add(result, DeliveryKind.REMINDER.value, *reminders)
+        extended = _due_extension_reminders(data, on)
         _add(
-            result, DeliveryKind.REMINDER.value, *_write_reminders(session, reminders, on, settings)
+            result,
+            DeliveryKind.REMINDER.value,
+            *_write_extension_reminders(session, extended, on, not_before),
         )
-        extended = _extension_reminders(session, data, on, settings, translators)
-        _add(result, DeliveryKind.REMINDER.value, len(extended), _insert(session, extended))
         notices = _board_notices(data, on, config)
-        for kind, (found, inserted) in _write_board_notices(
-            session, notices, on, settings, translators
-        ).items():
-            _add(result, kind, found, inserted)
-        digests = _plan_digests(session, data, on, settings, translators)
-        _add(result, DeliveryKind.DIGEST.value, len(digests), _insert(session, digests))
+        for kind, counts in _write_board_notices(session, notices, not_before, on).items():
+            _add(result, kind, *counts)
+        digests = _write_digests(session, _digests(data, on), not_before, on)
+        _add(result, DeliveryKind.DIGEST.value, *digests)
     session.commit()
     if result.inserted >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
         # Fresh statistics for the claim query: right after a bulk insert into a young
         # outbox PostgreSQL still thinks it is nearly empty and picks a nested loop over
         # contacts (measured: 0.5 s per batch claim with 2,000 due rows, 2 ms after ANALYZE)
         # until autovacuum gets to it. ANALYZE samples; it takes milliseconds.
-        session.execute(sql_text("ANALYZE delivery"))
+        # Only the columns the claim filters and joins on: the others' statistics cost time
+        # and serve no query.
+        session.execute(sql_text("ANALYZE delivery (status, not_before, kind, contact_id)"))
         session.commit()
     return result
+
+
+# ------------------------------------------------------------------------------ dry run
+
+
+@dataclass(frozen=True)
+class _Listed:
+    notification: Notification
+    recipient: Recipient
+    contact_name: str
+    channel: str
+    enterprise_name: str | None
+    tax_code: str | None
+    subject: str
+
+
+def _listed_reminders(session: Session, due: dict[int, DeadlineReminder]) -> list[_Listed]:
+    if not due:
+        return []
+    rows = session.execute(
+        _reminder_recipients(
+            select(
+                col(Contact.id),
+                col(Contact.display_name),
+                col(Contact.channel),
+                col(Contact.language),
+                col(Enterprise.id).label("enterprise_id"),
+                col(Enterprise.name),
+                col(Enterprise.tax_code),
+                col(Deadline.id).label("deadline_id"),
+            ),
+            list(due),
+        ).order_by(*REMINDER_ORDER)
+    ).all()
+    return [
+        _Listed(
+            due[row.deadline_id],
+            Recipient(row.id, row.language, row.enterprise_id),
+            row.display_name,
+            str(row.channel),
+            row.name,
+            row.tax_code,
+            str(due[row.deadline_id].item_kind),
+        )
+        for row in rows
+    ]
+
+
+def _listed_extension_reminders(
+    session: Session, due: dict[int, DeadlineReminder]
+) -> list[_Listed]:
+    if not due:
+        return []
+    rows = session.execute(
+        _extension_recipients(
+            select(
+                col(Contact.id),
+                col(Contact.display_name),
+                col(Contact.channel),
+                col(Contact.language),
+                col(Enterprise.id).label("enterprise_id"),
+                col(Enterprise.name),
+                col(Enterprise.tax_code),
+                col(DeadlineExtension.id).label("extension_id"),
+            ),
+            list(due),
+        ).order_by(col(Enterprise.name), col(Contact.id), col(DeadlineExtension.id))
+    ).all()
+    return [
+        _Listed(
+            due[row.extension_id],
+            Recipient(row.id, row.language, row.enterprise_id),
+            row.display_name,
+            str(row.channel),
+            row.name,
+            row.tax_code,
+            str(due[row.extension_id].item_kind),
+        )
+        for row in rows
+    ]
+
+
+def _listed_notices(session: Session, notices: list[_BoardNotice]) -> list[_Listed]:
+    if not notices:
+        return []
+    org_ids = sorted({n.organization_id for n in notices})
+    officers = session.execute(_officers_query(org_ids)).all()
+    return [
+        _Listed(
+            notice.notification,
+            Recipient(row.id, row.language, row.enterprise_id),
+            row.display_name,
+            str(row.channel),
+            row.name,
+            row.tax_code,
+            notice.subject,
+        )
+        for notice in notices
+        for row in officers
+        if row.organization_id == notice.organization_id
+    ]
+
+
+def _listed_digests(session: Session, digests: list[tuple[StaffDigest, int]]) -> list[_Listed]:
+    if not digests:
+        return []
+    table = _digests_table(digests)
+    rows = session.execute(
+        _digest_recipients(
+            select(
+                col(Contact.id),
+                col(Contact.display_name),
+                col(Contact.channel),
+                col(Contact.language),
+                col(Contact.role),
+                col(Contact.cluster_id),
+                table.c.campaign_id,
+            ),
+            table,
+        ).order_by(col(Contact.id), table.c.campaign_id)
+    ).all()
+    by_campaign = {digest.campaign_id: digest for digest, _ in digests}
+    return [
+        _Listed(
+            by_campaign[campaign_id],
+            Recipient(contact_id, language, None, Role(role), cluster_id),
+            name,
+            str(channel),
+            None,
+            None,
+            "digest",
+        )
+        for contact_id, name, channel, language, role, cluster_id, campaign_id in rows
+    ]
+
+
+def preview_day(
+    session: Session, on: date, settings: Settings, config: SchedulerConfig | None = None
+) -> list[PlannedMessage]:
+    """Everything the planner would put in the outbox for local date `on`; writes nothing.
+
+    Row by row, for one day's inspection (the CLI's dry run), with each text rendered as
+    the dispatcher would render it now (`bot.notifications.render`).
+    """
+    config = config or SchedulerConfig.from_settings(settings)
+    if not is_working_day(on):
+        return []  # nothing is ever sent on a day off
+    data = _load_campaigns(session)
+    if not data.campaigns:
+        return []
+    listed = (
+        _listed_reminders(session, _due_reminders(data, on))
+        + _listed_extension_reminders(session, _due_extension_reminders(data, on))
+        + _listed_notices(session, _board_notices(data, on, config))
+        + _listed_digests(session, _digests(data, on))
+    )
+    texts = render(session, [(m.notification, m.recipient) for m in listed])
+    not_before = sending_start_utc(on, settings)
+    out = []
+    for m, text in zip(listed, texts, strict=True):
+        if isinstance(text, Gone):
+            continue
+        campaign_id = m.notification.identity()["campaign_id"]
+        out.append(
+            PlannedMessage(
+                dedupe_key=dedupe_key(m.notification, m.recipient.contact_id),
+                kind=m.notification.kind,
+                campaign_id=campaign_id,
+                contact_id=m.recipient.contact_id,
+                contact_name=m.contact_name,
+                channel=m.channel,
+                language=normalize_language(m.recipient.language),
+                enterprise_name=m.enterprise_name,
+                tax_code=m.tax_code,
+                subject=m.subject,
+                text=text.text,
+                not_before=not_before,
+            )
+        )
+    return out
 
 
 __all__ = [
     "PlanResult",
     "PlannedMessage",
-    "dedupe_key",
     "is_digest_day",
     "observance_prompt_date",
     "phase_end_notice_date",

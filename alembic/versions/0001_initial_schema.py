@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 03:38:46.201358
+Create Date: 2026-12-01 04:03:07.949302
 """
 
 from collections.abc import Sequence
@@ -480,25 +480,47 @@ def upgrade() -> None:
     op.create_table(
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("dedupe_key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column(
+            "dedupe_key",
+            sa.String(length=255).with_variant(sa.String(length=255, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column(
             "kind",
             sa.Enum(
                 "REMINDER",
+                "NUDGE",
                 "OBSERVANCE",
                 "PHASE_NOTICE",
                 "DIGEST",
                 "BROADCAST",
                 "LAUNCH",
-                "NOTICE",
+                "REVIEW_RESULT",
+                "CHAT_REPLY",
+                "DEADLINE_MOVED",
+                "EXTENSION",
                 name="deliverykind",
             ),
             nullable=False,
         ),
         sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("broadcast_id", sa.Integer(), nullable=True),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("document_path", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "item_kind",
+            sa.Enum(
+                "LAUNCH_DOCUMENT",
+                "TITLE_REGISTRATION",
+                "YEAR_END_REPORT",
+                "SIX_MONTH_REPORT",
+                name="deadlinekind",
+            ),
+            nullable=True,
+        ),
+        sa.Column("planned_on", sa.Date(), nullable=True),
+        sa.Column("subject_id", sa.Integer(), nullable=True),
+        sa.Column("variant", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(
@@ -524,18 +546,17 @@ def upgrade() -> None:
             ["broadcast_id"],
             ["broadcast.id"],
         ),
-        sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contact.id"],
-        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key"),
     )
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_delivery_broadcast_id"), ["broadcast_id"], unique=False
+            "ix_delivery_broadcast",
+            ["broadcast_id"],
+            unique=False,
+            sqlite_where=sa.text("broadcast_id IS NOT NULL"),
+            postgresql_where=sa.text("broadcast_id IS NOT NULL"),
         )
-        batch_op.create_index(batch_op.f("ix_delivery_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index("ix_delivery_status_due", ["status", "not_before"], unique=False)
 
     op.create_table(
@@ -665,8 +686,11 @@ def downgrade() -> None:
     op.drop_table("launchdocument")
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.drop_index("ix_delivery_status_due")
-        batch_op.drop_index(batch_op.f("ix_delivery_contact_id"))
-        batch_op.drop_index(batch_op.f("ix_delivery_broadcast_id"))
+        batch_op.drop_index(
+            "ix_delivery_broadcast",
+            sqlite_where=sa.text("broadcast_id IS NOT NULL"),
+            postgresql_where=sa.text("broadcast_id IS NOT NULL"),
+        )
 
     op.drop_table("delivery")
     with op.batch_alter_table("attachment", schema=None) as batch_op:

@@ -20,6 +20,7 @@ from bot.db import get_engine
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
 from bot.models import DeliveryKind, DeliveryStatus
+from bot.notifications.kinds import KIND_NAMES
 from bot.services.items import kind_label
 from bot.settings import get_settings
 from scheduler.outbox import outbox_status
@@ -27,15 +28,6 @@ from scheduler.planner import PlannedMessage, preview_day, sending_start_utc
 
 COMMANDS: list[click.Command] = []
 
-KIND_LABELS: dict[DeliveryKind, str] = {
-    DeliveryKind.REMINDER: N_("deadline reminder"),
-    DeliveryKind.OBSERVANCE: N_("commemoration prompt"),
-    DeliveryKind.PHASE_NOTICE: N_("phase notice"),
-    DeliveryKind.DIGEST: N_("weekly digest"),
-    DeliveryKind.BROADCAST: N_("broadcast"),
-    DeliveryKind.LAUNCH: N_("campaign launch"),
-    DeliveryKind.NOTICE: N_("notice"),
-}
 STATUS_LABELS: dict[DeliveryStatus, str] = {
     DeliveryStatus.PENDING: N_("pending"),
     DeliveryStatus.SENDING: N_("being sent"),
@@ -143,7 +135,7 @@ def reminders_plan(on_text: str, as_json: bool) -> None:
         where = f" — {m.enterprise_name} ({m.tax_code})" if m.enterprise_name else ""
         click.echo("")
         subject = _subject(t, m)
-        label = f"{t(KIND_LABELS[m.kind])}: {subject}" if subject else t(KIND_LABELS[m.kind])
+        label = f"{t(KIND_NAMES[m.kind])}: {subject}" if subject else t(KIND_NAMES[m.kind])
         click.echo(f"[{label}] {who}{where}")
         for line in m.text.splitlines():
             click.echo(f"    {line}")

@@ -53,8 +53,8 @@ class DeliveryStatus(StrEnum):
 
     `expired`: a day-bound automatic message (reminder, commemoration prompt, phase notice,
     digest) not sent on the local day it was planned for; its wording ("today is the last
-    day") would be wrong later. `cancelled`: a deadline reminder whose item was submitted or
-    accepted before it went out. Neither is ever sent.
+    day") would be wrong later. `cancelled`: a deadline reminder or a staff nudge whose item
+    was submitted or accepted before it went out. Neither is ever sent.
     """
 
     PENDING = "pending"
@@ -67,10 +67,16 @@ class DeliveryStatus(StrEnum):
 
 
 class DeliveryKind(StrEnum):
+    """What an outbox message is; each has its class in `bot.notifications`."""
+
     REMINDER = "reminder"
+    NUDGE = "nudge"
     OBSERVANCE = "observance"
     PHASE_NOTICE = "phase_notice"
     DIGEST = "digest"
     BROADCAST = "broadcast"
     LAUNCH = "launch"
-    NOTICE = "notice"
+    REVIEW_RESULT = "review_result"
+    CHAT_REPLY = "chat_reply"
+    DEADLINE_MOVED = "deadline_moved"
+    EXTENSION = "extension"

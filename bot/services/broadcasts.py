@@ -1,7 +1,8 @@
 """Broadcasts: staff write once, the outbox delivers to every officer of the chosen audience.
 
-`create_broadcast` writes the Broadcast, one pending Delivery per recipient and the audit
-entry in the caller's transaction, so either all of it exists or none of it does; the
+`create_broadcast` writes the Broadcast (its text and document, once), one pending Delivery
+per recipient (`bot.notifications.BroadcastMessage`, through the one `enqueue`) and the
+audit entry in the caller's transaction, so either all of it exists or none of it does; the
 scheduler's dispatcher sends the pending deliveries at its own pace (rate limits, quiet
 hours, retries). Recipients are linked, reachable officers of active enterprises inside the
 sender's scope: a cluster leader's broadcast never reaches another cluster, even when he asks
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, or_
-from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -34,7 +34,6 @@ from bot.models import (
     Deadline,
     DeadlineKind,
     Delivery,
-    DeliveryKind,
     DeliveryStatus,
     Enterprise,
     Role,
@@ -42,6 +41,8 @@ from bot.models import (
     Zone,
     utcnow,
 )
+from bot.notifications.kinds import BroadcastMessage
+from bot.notifications.outbox import enqueue
 from bot.services import audit
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
 from bot.services.items import kind_label, parse_kind
@@ -234,24 +235,12 @@ def create_broadcast(
     session.add(broadcast)
     session.flush()
     assert broadcast.id is not None
-    # One multi-row INSERT (executemany), not one statement per recipient.
-    session.execute(
-        sa_insert(Delivery),
-        [
-            {
-                "dedupe_key": f"broadcast:{broadcast.id}:{contact.id}",
-                "kind": DeliveryKind.BROADCAST,
-                "contact_id": contact.id,
-                "broadcast_id": broadcast.id,
-                "text": body,
-                "document_path": document,
-                "status": DeliveryStatus.PENDING,
-                "not_before": now,
-                "attempts": 0,
-                "created_at": now,
-            }
-            for contact in recipients
-        ],
+    # The body and document stay on the Broadcast row; each delivery is its identity.
+    enqueue(
+        session,
+        BroadcastMessage(broadcast.id),
+        [contact.id for contact in recipients if contact.id is not None],
+        not_before=now,
     )
     author = session.get(Contact, author_id) if author_id is not None else None
     audit.record(

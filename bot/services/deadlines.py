@@ -25,14 +25,12 @@ from bot.models import (
     Campaign,
     Deadline,
     DeadlineExtension,
-    DeadlineKind,
     Enterprise,
     LatePolicy,
     Organization,
 )
 from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.items import kind_command, kind_phrase
 
 LATE_POLICY_LABELS = {
     LatePolicy.LOCK: N_("closed after the due date"),
@@ -105,7 +103,7 @@ def grant_extension(
     """Let one enterprise send a locked item until the end of `until`; audited.
 
     Granting again moves the date (earlier or later, but never before the due date or
-    today). The caller tells the enterprise's officers (`extension_notice`).
+    today). The caller tells the enterprise's officers (`bot.notifications.ExtensionGranted`).
     """
     enterprise = session.get(Enterprise, enterprise_id)
     campaign = session.get(Campaign, deadline.campaign_id)
@@ -220,47 +218,3 @@ def change_deadline(
         at=now,
     )
     return after
-
-
-# --- the officers' notices (queued by the caller through the outbox) ----------------------
-
-
-def extension_text(
-    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, due_on: date, until: date
-) -> str:
-    """The officer's notice that the board extended a locked item for their unit."""
-    return "\n".join(
-        [
-            t(
-                "📅 The board office extended {item} for “{campaign}” for your unit until "
-                "{until} (it was due on {due}).",
-                item=kind_phrase(t, kind),
-                campaign=campaign_title,
-                until=t.date(until),
-                due=t.date(due_on),
-            ),
-            t(
-                "Send {command} in this chat to do it; it is marked as submitted late.",
-                command="/" + kind_command(kind),
-            ),
-        ]
-    )
-
-
-def deadline_moved_text(
-    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, old: date, new: date
-) -> str:
-    """The officers' notice that the board moved a deadline of its plan."""
-    return "\n".join(
-        [
-            t(
-                "📅 The board office moved the deadline for {item} for “{campaign}”: it is now "
-                "{new} (it was {old}).",
-                item=kind_phrase(t, kind),
-                campaign=campaign_title,
-                new=t.date(new),
-                old=t.date(old),
-            ),
-            t("Send /status to see where your unit stands."),
-        ]
-    )

@@ -52,6 +52,7 @@ from bot.services.charts import progress_chart
 from bot.services.errors import DomainError
 from bot.services.exports import export_missing, export_registrations, export_reports
 from bot.services.items import kind_label
+from bot.services.nudges import nudge_missing
 from bot.services.progress import (
     campaign_progress,
     deadline_of,
@@ -328,14 +329,13 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
         assert staff.campaign.id is not None
         kind = _kind(staff, request.state.form.get("kind"))
         missing = missing_enterprises(staff.session, staff.campaign.id, kind, staff.view)
-        deadline = deadline_of(staff.session, staff.campaign.id, kind)
-        queued = _staff.nudge_missing(
+        queued = nudge_missing(
             staff.session,
             staff.campaign,
             kind,
             missing,
-            deadline.due_on,
             staff.ctx.now,
+            local_day=staff.ctx.now.astimezone(staff.ctx.settings.tz).date(),
             found=staff.view,
             who=_staff.actor(staff.ctx),
         )

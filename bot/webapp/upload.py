@@ -37,11 +37,12 @@ from bot.models import (
     Campaign,
     Contact,
     ConversationState,
-    DeliveryKind,
     Enterprise,
     Submission,
     UploadLink,
 )
+from bot.notifications.kinds import ChatReply
+from bot.notifications.outbox import enqueue
 from bot.services import submissions as subs
 from bot.services.campaigns import campaign_title
 from bot.services.items import kind_label
@@ -54,7 +55,6 @@ from bot.services.web_links import (
 from bot.settings import Settings
 from bot.webapp.render import page
 from conversations.engine import Engine, Relay, Relayed
-from scheduler.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -288,14 +288,8 @@ def routes(
             assert contact.id is not None
             text = chat_text(replies)
             if text:
-                enqueue(
-                    session,
-                    DeliveryKind.NOTICE,
-                    contact.id,
-                    text,
-                    f"upload:{link.id}",
-                    not_before=now,
-                )
+                reply_once = ChatReply(body=text, reference=f"upload:{link.id}")
+                enqueue(session, reply_once, [contact.id], not_before=now)
             use_upload_link(
                 session,
                 link,

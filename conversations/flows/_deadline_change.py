@@ -15,11 +15,11 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.i18n import Translator
 from bot.models import (
     Campaign,
     Contact,
     Deadline,
+    DeadlineKind,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
@@ -27,9 +27,9 @@ from bot.models import (
     LatePolicy,
     Role,
 )
+from bot.notifications.kinds import DeadlineMoved
+from bot.notifications.outbox import enqueue
 from bot.services import deadlines
-from bot.services.campaigns import campaign_title
-from scheduler.outbox import OutboxItem, enqueue_many
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,15 @@ def change_and_replan(
     )
     if not changed:
         return Replanned({}, 0, 0)
-    prefix = f"{DeliveryKind.REMINDER.value}:{deadline.campaign_id}:{deadline.kind}:"
+    # The reminders queued for the old schedule and not sent: the planner writes the new
+    # schedule's from the new date (each under its per-day key, so none goes twice).
     cancelled = session.execute(
         update(Delivery)
         .where(
             col(Delivery.kind) == DeliveryKind.REMINDER,
             col(Delivery.status) == DeliveryStatus.PENDING,
-            col(Delivery.dedupe_key).startswith(prefix),
+            col(Delivery.campaign_id) == deadline.campaign_id,
+            col(Delivery.item_kind) == DeadlineKind(deadline.kind).value,
         )
         .values(status=DeliveryStatus.CANCELLED, last_error="the deadline was changed")
     )
@@ -78,10 +80,12 @@ def change_and_replan(
 
 
 def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetime) -> int:
+    """Queue the "deadline moved" notice to every reachable officer of the board (worded
+    when sent, in each officer's language then); returns how many were newly queued."""
     campaign = session.get(Campaign, deadline.campaign_id)
     assert campaign is not None
     officers = session.exec(
-        select(Contact)
+        select(col(Contact.id))
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
         .where(
             Enterprise.organization_id == campaign.organization_id,
@@ -90,28 +94,7 @@ def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetim
             col(Contact.reachable),
         )
     ).all()
-    texts: dict[str, str] = {}
-    items = []
-    for contact in officers:
-        if contact.id is None:
-            continue
-        language = contact.language or "vi"
-        if language not in texts:
-            t = Translator(language)
-            texts[language] = deadlines.deadline_moved_text(
-                t,
-                campaign_title=campaign_title(t, campaign),
-                kind=deadline.kind,
-                old=old,
-                new=deadline.due_on,
-            )
-        items.append(
-            OutboxItem(
-                DeliveryKind.NOTICE,
-                contact.id,
-                texts[language],
-                f"notice:deadline:{deadline.id}:{deadline.due_on.isoformat()}:{contact.id}",
-                not_before=now,
-            )
-        )
-    return enqueue_many(session, items)
+    notice = DeadlineMoved(
+        deadline.campaign_id, DeadlineKind(deadline.kind), old.isoformat(), deadline.due_on
+    )
+    return enqueue(session, notice, [c for c in officers if c is not None], not_before=now)

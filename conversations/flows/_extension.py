@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.i18n import Translator
 from bot.messaging import Choice, Reply
-from bot.models import Campaign, Deadline, DeadlineExtension, Enterprise
+from bot.models import (
+    Campaign,
+    Contact,
+    Deadline,
+    DeadlineExtension,
+    DeadlineKind,
+    Enterprise,
+    Role,
+)
+from bot.notifications.kinds import ExtensionGranted
+from bot.notifications.outbox import enqueue
 from bot.services import deadlines
-from bot.services.campaigns import campaign_title
 from bot.services.items import kind_label
 from conversations.flow import Answer, Ctx, Finish, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _staff
@@ -43,25 +51,18 @@ def extend_and_notify(
     extension = deadlines.grant_extension(
         session, deadline, enterprise_id, until, today, now, contact_id=contact_id, actor=who
     )
-    campaign = session.get(Campaign, deadline.campaign_id)
-    assert campaign is not None
-    texts = {}
-    for language in ("vi", "en"):
-        t = Translator(language)
-        texts[language] = deadlines.extension_text(
-            t,
-            campaign_title=campaign_title(t, campaign),
-            kind=deadline.kind,
-            due_on=deadline.due_on,
-            until=until,
+    officers = session.exec(
+        select(col(Contact.id)).where(
+            Contact.enterprise_id == enterprise_id,
+            Contact.role == Role.OFFICER,
+            col(Contact.reachable),
         )
-    sent = _staff.notify_officers(
-        session,
-        enterprise_id,
-        f"notice:extend:{deadline.id}:{enterprise_id}:{until.isoformat()}",
-        texts,
-        now,
+    ).all()
+    assert extension.id is not None
+    notice = ExtensionGranted(
+        deadline.campaign_id, DeadlineKind(deadline.kind), extension.id, extension.until
     )
+    sent = enqueue(session, notice, [c for c in officers if c is not None], not_before=now)
     return extension, sent
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Campaign, Organization
+from bot.services import launch
 from bot.services.access import campaign_in_scope
 from bot.services.campaigns import (
     CampaignPlan,
@@ -279,12 +280,12 @@ def _launch_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     campaign = _campaign(ctx)
     found = _staff.board_only(ctx)
-    officers = _staff.officers_in_scope(ctx.session, found)
+    officers = launch.officers_in_scope(ctx.session, found)
     reachable = sum(1 for c in officers if c.reachable)
     lines = [
         t("The launch message (each officer gets it in his language):"),
         "",
-        _staff.launch_text(ctx.session, t, campaign),
+        launch.launch_text(ctx.session, t, campaign),
         "",
         t(
             "It goes to {n} linked officers of the board ({unreachable} cannot be reached), "
@@ -313,7 +314,7 @@ def _launch(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice != SEND:
         raise Invalid(t("Please choose Launch now or Not now."))
     campaign = _campaign(ctx)
-    queued = _staff.launch_campaign(
+    queued = launch.launch_campaign(
         ctx.session, campaign, _staff.board_only(ctx), ctx.now, who=_staff.actor(ctx)
     )
     text = t(

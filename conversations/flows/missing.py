@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.services.items import parse_kind_word
+from bot.services.nudges import nudge_missing
 from bot.services.progress import deadline_of, missing_enterprises, render_missing_text
 from conversations.flow import (
     STAFF_ROLES,
@@ -91,14 +92,13 @@ def _list(ctx: Ctx, answer: Answer) -> Outcome:
     kind = parse_kind_word(str(ctx.data["kind"]))
     assert kind is not None
     missing = missing_enterprises(ctx.session, campaign.id, kind, found)
-    deadline = deadline_of(ctx.session, campaign.id, kind)
-    queued = _staff.nudge_missing(
+    queued = nudge_missing(
         ctx.session,
         campaign,
         kind,
         missing,
-        deadline.due_on,
         ctx.now,
+        local_day=ctx.now.astimezone(ctx.settings.tz).date(),
         found=found,
         who=_staff.actor(ctx),
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
@@ -28,9 +28,10 @@ from bot.services import submissions as subs
 from bot.services.access import AccessDenied
 from bot.services.campaigns import campaign_title
 from bot.services.errors import NotReviewable
-from bot.services.items import kind_command, kind_label
+from bot.services.items import kind_label
 from bot.services.numbers import format_figure, get_figure
 from bot.services.progress import render_shortlist_text, shortlist
+from bot.services.review_results import tell_officers
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -229,51 +230,12 @@ def _decide_prompt(ctx: Ctx) -> Reply:
     )
 
 
-def _notice(ctx: Ctx, submission: Submission, msgid_key: str, reason: str = "") -> dict[str, str]:
-    """The officer's notice in each language."""
-    campaign = ctx.session.get(Campaign, submission.campaign_id)
-    texts: dict[str, str] = {}
-    for language in ("vi", "en"):
-        t = Translator(language)
-        item = kind_label(t, submission.kind).lower()
-        title = campaign_title(t, campaign) if campaign is not None else ""
-        if msgid_key == "accepted":
-            texts[language] = t(
-                "The board office accepted your {item} of {campaign} (receipt {receipt}).",
-                item=item,
-                campaign=title,
-                receipt=submission.receipt_number or "-",
-            )
-        else:
-            text = t(
-                "The board office returned your {item} of {campaign} (receipt {receipt}) with "
-                "this note: {note}",
-                item=item,
-                campaign=title,
-                receipt=submission.receipt_number or "-",
-                note=reason,
-            )
-            command = kind_command(DeadlineKind(submission.kind))
-            if command:
-                text += "\n" + t(
-                    "Please fix it and submit it again: send /{command}.", command=command
-                )
-            texts[language] = text
-    return texts
-
-
 def accept_and_notify(ctx: Ctx, submission: Submission) -> int:
-    """Accept the item and queue the notice to its officers; how many will be told.
+    """Accept the item and queue the result to its officers; how many will be told.
 
     NotReviewable when it is not waiting for review (someone else decided first)."""
     subs.accept(ctx.session, submission, ctx.contact.id, ctx.now, actor=_staff.actor(ctx))
-    return _staff.notify_officers(
-        ctx.session,
-        submission.enterprise_id,
-        f"notice:accept:{submission.id}:{submission.version}",
-        _notice(ctx, submission, "accepted"),
-        ctx.now,
-    )
+    return tell_officers(ctx.session, submission, accepted=True, now=ctx.now)
 
 
 def return_and_notify(ctx: Ctx, submission: Submission, reason: str) -> int:
@@ -281,13 +243,7 @@ def return_and_notify(ctx: Ctx, submission: Submission, reason: str) -> int:
     subs.return_submission(
         ctx.session, submission, ctx.contact.id, reason, ctx.now, actor=_staff.actor(ctx)
     )
-    return _staff.notify_officers(
-        ctx.session,
-        submission.enterprise_id,
-        f"notice:return:{submission.id}:{submission.version}",
-        _notice(ctx, submission, "returned", submission.review_note or reason),
-        ctx.now,
-    )
+    return tell_officers(ctx.session, submission, accepted=False, now=ctx.now)
 
 
 def _decide(ctx: Ctx, answer: Answer) -> Outcome:

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.channels.telegram import build_application, start_application, stop_application
 from bot.models import DeadlineKind, Delivery, DeliveryKind, Organization
+from bot.notifications.render import render_deliveries
 from bot.services.contacts import add_staff
 from bot.settings import load_settings
 from conversations.engine import Engine
@@ -95,9 +96,10 @@ async def test_staff_progress_export_and_review_over_telegram(
         assert texts[0].startswith("Returned to Công ty Vân Trung")
         with Session(engine) as session:
             notices = session.exec(
-                select(Delivery).where(Delivery.kind == DeliveryKind.NOTICE)
+                select(Delivery).where(Delivery.kind == DeliveryKind.REVIEW_RESULT)
             ).all()
-        assert len(notices) == 1 and "Thiếu con dấu." in notices[0].text
+            (notice,) = render_deliveries(session, notices)
+        assert len(notices) == 1 and "Thiếu con dấu." in notice.text  # type: ignore[union-attr]
 
         # An officer typing a staff command is refused, politely, in his language.
         texts = await _say(fake_telegram, OFFICER_CHAT, "/review", 1)
@@ -140,8 +142,9 @@ async def test_broadcast_with_the_plan_and_launch_over_telegram(
         await stop_application(app)
     with Session(engine) as session:
         deliveries = session.exec(select(Delivery)).all()
-    broadcasts = [d for d in deliveries if d.kind == DeliveryKind.BROADCAST]
+        broadcasts = [d for d in deliveries if d.kind == DeliveryKind.BROADCAST]
+        rendered = render_deliveries(session, broadcasts[:1])
     assert len(broadcasts) == 3 and len(deliveries) == 6
-    stored = Path(str(broadcasts[0].document_path))
+    stored = Path(str(rendered[0].document_path))  # type: ignore[union-attr]
     assert stored.read_bytes() == b"%PDF-1.4 plan 2026"
     assert stored.is_relative_to(world.settings.files_dir)

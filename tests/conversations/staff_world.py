@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import Session, func, select
@@ -26,6 +27,8 @@ from bot.models import (
     Submission,
     Zone,
 )
+from bot.notifications.facts import Gone
+from bot.notifications.render import render_deliveries
 from bot.services import submissions as subs
 from bot.services.contacts import add_staff
 from bot.services.taxcode import make_tax_code
@@ -70,6 +73,18 @@ def _tax_code(prefix: str) -> str:
     raise AssertionError(prefix)
 
 
+@dataclass(frozen=True)
+class QueuedMessage:
+    """An outbox row and what it says now."""
+
+    row: Delivery
+    text: str
+    document_path: str | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
 @dataclass
 class StaffWorld:
     db: SAEngine
@@ -102,9 +117,17 @@ class StaffWorld:
         with self.session() as s:
             return int(s.exec(select(func.count()).select_from(model).where(*where)).one())
 
-    def deliveries(self) -> list[Delivery]:
+    def deliveries(self) -> list[QueuedMessage]:
+        """The outbox, each row with its text and document as the dispatcher would send
+        them now (rendered from the row's identity)."""
         with self.session() as s:
-            return list(s.exec(select(Delivery).order_by(Delivery.id)).all())
+            rows = list(s.exec(select(Delivery).order_by(Delivery.id)).all())
+            rendered = render_deliveries(s, rows)
+        out = []
+        for row, message in zip(rows, rendered, strict=True):
+            assert not isinstance(message, Gone), message
+            out.append(QueuedMessage(row, message.text, message.document_path))
+        return out
 
     def audit(self, action: str) -> list[AuditEntry]:
         with self.session() as s:

@@ -170,7 +170,7 @@ async def test_missing_list_and_nudge_once_a_day(world: StaffWorld) -> None:
     out = await chat.press(mis.NUDGE)
     assert "Đã xếp hàng 3 tin nhắc" in out and "1 cán bộ không liên lạc được" in out
     reminders = world.deliveries()
-    assert len(reminders) == 3 and all(d.kind == DeliveryKind.REMINDER for d in reminders)
+    assert len(reminders) == 3 and all(d.kind == DeliveryKind.NUDGE for d in reminders)
     english = next(d for d in reminders if d.contact_id == world.officer_ids[1])
     assert "has not yet submitted the launch document" in english.text
     await chat.say("/missing launch")
@@ -200,7 +200,7 @@ async def test_review_return_then_accept_with_notices(world: StaffWorld, tmp_pat
     assert "Returned to Công ty Vân Trung; 1 officers get the reason now." in out
     assert world.status(launch_id) == SubmissionStatus.RETURNED
     [notice] = world.deliveries()
-    assert notice.kind == DeliveryKind.NOTICE and notice.contact_id == world.officer_ids[2]
+    assert notice.kind == DeliveryKind.REVIEW_RESULT and notice.contact_id == world.officer_ids[2]
     assert "Thiếu chữ ký và con dấu." in notice.text and "/launch" in notice.text
     assert "trả lại" in notice.text  # the officer reads Vietnamese
     # The next item follows: the registration, with the shortlist against the targets.
@@ -312,7 +312,9 @@ async def test_review_a_report_in_vietnamese_shows_figures_and_pages(
     assert "Đã duyệt" in out and "đã báo cho 1 cán bộ" in out
     assert world.status(report_id) == SubmissionStatus.ACCEPTED
     [notice] = world.deliveries()
-    assert notice.kind == DeliveryKind.NOTICE and "accepted your year-end report" in notice.text
+    assert (
+        notice.kind == DeliveryKind.REVIEW_RESULT and "accepted your year-end report" in notice.text
+    )
     # Accepted reports count towards the plan's targets in /progress.
     await chat.say("/progress")
     assert "Giá trị sản xuất công nghiệp: 850" in chat.last[2].text

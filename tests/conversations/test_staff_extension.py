@@ -14,13 +14,19 @@ from bot.models import (
     AuditEntry,
     DeadlineExtension,
     DeadlineKind,
-    Delivery,
     DeliveryKind,
     Submission,
 )
 from bot.services import submissions as subs
 from conversations.flows import _extension
-from tests.conversations.staff_world import LEADER, NOW, STAFF, StaffWorld, build_staff_world
+from tests.conversations.staff_world import (
+    LEADER,
+    NOW,
+    STAFF,
+    QueuedMessage,
+    StaffWorld,
+    build_staff_world,
+)
 
 FEBRUARY = datetime(2026, 2, 3, 3, 0, tzinfo=UTC)  # after the launch document's 31/01
 
@@ -30,8 +36,8 @@ def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
     return build_staff_world(engine, tmp_path / "files")
 
 
-def _notices(world: StaffWorld) -> list[Delivery]:
-    return [d for d in world.deliveries() if d.kind == DeliveryKind.NOTICE]
+def _notices(world: StaffWorld, kind: DeliveryKind = DeliveryKind.EXTENSION) -> list[QueuedMessage]:
+    return [d for d in world.deliveries() if d.kind == kind]
 
 
 async def test_missing_extends_one_enterprise_and_tells_its_officer(world: StaffWorld) -> None:
@@ -174,6 +180,8 @@ async def test_campaign_changes_a_deadline_after_a_preview(world: StaffWorld) ->
         assert changed is not None and changed.due_on == date(2026, 4, 24)
         assert changed.late_policy == LatePolicy.ACCEPT_LATE
     # every reachable officer of the board is told once (three of the four are reachable)
-    assert len(_notices(world)) == 3
+    moved = _notices(world, DeliveryKind.DEADLINE_MOVED)
+    assert len(moved) == 3
+    assert all("24/04/2026" in n.text and "15/04/2026" in n.text for n in moved)
     assert world.audit("deadline.change")
     assert cmp.FLOW.steps.keys() >= _plan_edit.STEPS.keys()

@@ -42,7 +42,7 @@ async def test_a_returned_item_is_missing_again(world: StaffWorld, tmp_path: Pat
 
     out = await chat.press(mis.NUDGE)
     assert "Đã xếp hàng 3 tin nhắc" in out
-    reminders = [d for d in world.deliveries() if d.kind == DeliveryKind.REMINDER]
+    reminders = [d for d in world.deliveries() if d.kind == DeliveryKind.NUDGE]
     assert len(world.deliveries()) == notices + 3
     assert world.officer_ids[2] in {d.contact_id for d in reminders}
 

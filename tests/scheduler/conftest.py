@@ -9,10 +9,13 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.models import Channel, Contact, DeliveryKind, Role
+from bot.models import Broadcast, Channel, Contact, Delivery, Organization, Role
+from bot.notifications.facts import Gone
+from bot.notifications.kinds import BroadcastMessage
+from bot.notifications.outbox import enqueue
+from bot.notifications.render import render_deliveries
 from bot.settings import Settings, load_settings
 from scheduler.clock import FakeClock
-from scheduler.outbox import OutboxItem, enqueue_many
 
 TZ_OFFSET = "+07:00"
 # Monday 06/01/2025, 10:00 local: a working day inside sending hours.
@@ -57,6 +60,16 @@ def make_contacts(
     return sorted(ids)
 
 
+def _test_board(session: Session) -> int:
+    found = session.exec(select(Organization).where(Organization.slug == "outbox-tests")).first()
+    if found is None:
+        found = Organization(slug="outbox-tests", name="Ban quản lý thử", province="Bắc Giang")
+        session.add(found)
+        session.flush()
+    assert found.id is not None
+    return found.id
+
+
 def fill_outbox(
     engine: Engine,
     contact_ids: list[int],
@@ -64,19 +77,52 @@ def fill_outbox(
     not_before: datetime | None = None,
     tag: str = "msg",
 ) -> list[str]:
-    """One message per (contact, k); the text is unique and returned."""
-    items = [
-        OutboxItem(
-            kind=DeliveryKind.BROADCAST,
-            contact_id=cid,
-            text=f"{tag}-{cid}-{k}",
-            dedupe_key=f"test:{tag}:{cid}:{k}",
-            not_before=not_before or WORKDAY_10AM,
-        )
-        for k in range(per_contact)
-        for cid in contact_ids
-    ]
+    """One broadcast per (contact, k), enqueued to that contact; the text is unique and
+    returned (texts live on the Broadcast row and are rendered when sent)."""
+    wanted = [(cid, k) for k in range(per_contact) for cid in contact_ids]
     with Session(engine) as session:
-        enqueue_many(session, items)
+        board = _test_board(session)
+        made = WORKDAY_10AM
+        if not wanted:
+            session.commit()
+            return []
+        session.execute(
+            insert(Broadcast),
+            [
+                {
+                    "organization_id": board,
+                    "text": f"{tag}-{cid}-{k}",
+                    "audience": {"kind": "all"},
+                    "created_at": made,
+                }
+                for cid, k in wanted
+            ],
+        )
+        by_text = dict(
+            session.execute(
+                select(col(Broadcast.text), col(Broadcast.id)).where(
+                    col(Broadcast.text).startswith(f"{tag}-")
+                )
+            ).all()
+        )
+        for cid, k in wanted:
+            enqueue(
+                session,
+                BroadcastMessage(by_text[f"{tag}-{cid}-{k}"]),
+                [cid],
+                not_before=not_before or WORKDAY_10AM,
+            )
         session.commit()
-    return [item.text for item in items]
+    return [f"{tag}-{cid}-{k}" for cid, k in wanted]
+
+
+def delivery_texts(engine: Engine) -> dict[int, str]:
+    """Each delivery's text as it would be sent now (rendered like the dispatcher does)."""
+    with Session(engine) as session:
+        rows = list(session.exec(select(Delivery).order_by(col(Delivery.id))))
+        rendered = render_deliveries(session, rows)
+    return {
+        row.id: r.text
+        for row, r in zip(rows, rendered, strict=True)
+        if row.id and not isinstance(r, Gone)
+    }

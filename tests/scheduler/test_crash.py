@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.models import Delivery, DeliveryStatus
-from tests.scheduler.conftest import WORKDAY_10AM, fill_outbox, make_contacts
+from tests.scheduler.conftest import WORKDAY_10AM, delivery_texts, fill_outbox, make_contacts
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 50  # the worker's max_batch
@@ -60,8 +60,9 @@ def test_sigkill_mid_run_loses_nothing(engine: Engine, db_url: str, tmp_path: Pa
 
     with Session(engine) as session:
         rows = session.exec(select(Delivery)).all()
-    in_flight = {r.text for r in rows if r.status == DeliveryStatus.SENDING}
-    sent_before = {r.text for r in rows if r.status == DeliveryStatus.SENT}
+    text_of = delivery_texts(engine)
+    in_flight = {text_of[r.id or 0] for r in rows if r.status == DeliveryStatus.SENDING}
+    sent_before = {text_of[r.id or 0] for r in rows if r.status == DeliveryStatus.SENT}
     assert len(in_flight) <= BATCH  # at most one batch was claimed and unrecorded
     assert len(sent_before) < len(texts)
 

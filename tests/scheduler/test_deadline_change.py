@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alembic import command
 from bot.cli import cli
@@ -23,8 +23,12 @@ from bot.models import (
     DeliveryStatus,
     LatePolicy,
 )
+from bot.notifications.facts import Gone
+from bot.notifications.kinds import DeadlineReminder
+from bot.notifications.outbox import dedupe_key, enqueue
+from bot.notifications.render import Rendered, render_deliveries
 from bot.settings import Settings, get_settings
-from scheduler.outbox import enqueue
+from conversations.flows._deadline_change import change_and_replan
 from scheduler.planner import preview_day, reminder_date
 from tests.scheduler.test_late_reminders import _board
 
@@ -51,8 +55,11 @@ def test_moving_the_six_month_report_tells_officers_once_and_replans(
         ).one()
         assert six.due_on == date(year, 6, 15)  # the template's usual day
         officer = world["officers"][0]
-        stale_key = f"reminder:{world['campaign'].id}:six_month_report:{officer.id}:{year}-06-08"
-        enqueue(session, DeliveryKind.REMINDER, officer.id, "hạn 15/06", stale_key)
+        planned = DeadlineReminder(
+            world["campaign"].id, DeadlineKind.SIX_MONTH_REPORT, date(year, 6, 8)
+        )
+        stale_key = dedupe_key(planned, officer.id)
+        enqueue(session, planned, [officer.id], not_before=datetime.now(UTC))
         session.commit()
     campaign = str(world["campaign"].id)
     args = ["campaign", "deadline", "--campaign", campaign, "--item", "six_month_report"]
@@ -66,9 +73,12 @@ def test_moving_the_six_month_report_tells_officers_once_and_replans(
     late = _cli(db_url, monkeypatch, *args, "--late", "accept_late")
     assert late.exit_code == 0 and "nộp muộn" in late.output
     with Session(engine) as session:
-        notices = session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.NOTICE)).all()
-        assert len(notices) == 2  # one per officer, once
-        assert all(f"30/06/{year}" in n.text and f"15/06/{year}" in n.text for n in notices)
+        rows = session.exec(
+            select(Delivery).where(Delivery.kind == DeliveryKind.DEADLINE_MOVED)
+        ).all()
+        notices = [n.text for n in render_deliveries(session, rows) if isinstance(n, Rendered)]
+        assert len(notices) == 2 == len(rows)  # one per officer, once
+        assert all(f"30/06/{year}" in n and f"15/06/{year}" in n for n in notices)
         stale = session.exec(select(Delivery).where(Delivery.dedupe_key == stale_key)).one()
         assert stale.status == DeliveryStatus.CANCELLED
         six = session.exec(
@@ -92,3 +102,30 @@ def test_moving_the_six_month_report_tells_officers_once_and_replans(
             if m.subject == "six_month_report"
         ]
         assert len(on_new) == 2 and all(f"30/06/{year}" in text for text in on_new)
+
+
+def test_a_deadline_moved_twice_before_the_notice_went_out_tells_only_the_last_date(
+    engine: Engine,
+) -> None:
+    """The "deadline moved" notice is worded when sent: one whose new date is no longer the
+    deadline's (the office moved it again meanwhile) is not sent; the later one is."""
+    year = datetime.now(UTC).year + 1
+    now = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:
+        _board(session, year)
+        six = session.exec(
+            select(Deadline).where(Deadline.kind == DeadlineKind.SIX_MONTH_REPORT)
+        ).one()
+        first = change_and_replan(session, six, now, due_on=date(year, 6, 30), who="test")
+        second = change_and_replan(session, six, now, due_on=date(year, 7, 10), who="test")
+        assert first.told == 2 and second.told == 2
+        session.commit()
+        rows = session.exec(
+            select(Delivery)
+            .where(Delivery.kind == DeliveryKind.DEADLINE_MOVED)
+            .order_by(col(Delivery.id))
+        ).all()
+        rendered = render_deliveries(session, rows)
+        assert [isinstance(r, Gone) for r in rendered] == [True, True, False, False]
+        told = [r.text for r in rendered if isinstance(r, Rendered)]
+        assert all(f"10/07/{year}" in t and f"30/06/{year}" in t for t in told)

@@ -26,6 +26,7 @@ from bot.models import (
     LatePolicy,
     Role,
 )
+from bot.notifications.render import Rendered, render_deliveries
 from bot.services import deadlines
 from bot.services.campaigns import create_campaign
 from bot.services.organizations import create_organization
@@ -176,9 +177,10 @@ def test_cli_extends_one_enterprise_and_tells_its_officers_once(
     finally:
         get_settings.cache_clear()
     with Session(engine) as session:
-        notices = session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.NOTICE)).all()
-        assert len(notices) == 1
-        assert until.strftime("%d/%m/%Y") in notices[0].text and "/register" in notices[0].text
+        rows = session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.EXTENSION)).all()
+        notices = [n.text for n in render_deliveries(session, rows) if isinstance(n, Rendered)]
+        assert len(notices) == 1 == len(rows)
+        assert until.strftime("%d/%m/%Y") in notices[0] and "/register" in notices[0]
         entries = session.exec(
             select(AuditEntry).where(AuditEntry.action == "deadline.extend")
         ).all()

@@ -9,12 +9,26 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.models import Channel, Contact, Delivery, DeliveryKind, DeliveryStatus
+from bot.models import (
+    Broadcast,
+    Channel,
+    Contact,
+    DeadlineKind,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Organization,
+    SubmissionStatus,
+)
+from bot.notifications.kinds import BroadcastMessage
+from bot.notifications.outbox import enqueue
+from bot.services.review_results import tell_officers
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
-from scheduler.outbox import Dispatcher, enqueue, outbox_status
-from tests.scheduler.conftest import WORKDAY_10AM, fill_outbox, make_contacts
+from scheduler.outbox import Dispatcher, outbox_status
+from tests.scheduler.conftest import WORKDAY_10AM, delivery_texts, fill_outbox, make_contacts
+from tests.scheduler.factories import add_enterprises, make_board, submit
 from tests.scheduler.fakes import FakeSender
 
 
@@ -44,11 +58,24 @@ def _deliveries(engine: Engine) -> list[Delivery]:
 
 def test_enqueue_is_idempotent_and_counted(engine: Engine) -> None:
     (cid,) = make_contacts(engine, 1)
-    with Session(engine) as session:
-        assert enqueue(session, DeliveryKind.NOTICE, cid, "xin chào", "notice:1")
-        assert not enqueue(session, DeliveryKind.NOTICE, cid, "xin chào lần 2", "notice:1")
+    fill_outbox(engine, [], tag="none")  # the test board
+    with Session(engine, expire_on_commit=False) as session:
+        board = session.exec(select(Organization)).one()
+        broadcast = Broadcast(organization_id=board.id or 0, text="xin chào")
+        session.add(broadcast)
+        session.flush()
+        message = BroadcastMessage(broadcast.id or 0)
+        assert enqueue(session, message, [cid, cid], not_before=WORKDAY_10AM) == 1
+        assert enqueue(session, message, [cid], not_before=WORKDAY_10AM) == 0
         session.commit()
         status = outbox_status(session)
+        (row,) = session.exec(select(Delivery)).all()
+    assert (row.kind, row.broadcast_id, row.campaign_id, row.planned_on) == (
+        DeliveryKind.BROADCAST,
+        broadcast.id,
+        None,
+        None,
+    )
     assert status == {
         "pending": 1,
         "sending": 0,
@@ -59,7 +86,7 @@ def test_enqueue_is_idempotent_and_counted(engine: Engine) -> None:
         "cancelled": 0,
     }
     with Session(engine) as session, pytest.raises(ValueError):
-        enqueue(session, DeliveryKind.NOTICE, cid, "x", "notice:2", not_before=datetime(2025, 1, 1))
+        enqueue(session, message, [cid], not_before=datetime(2025, 1, 1))
 
 
 async def test_sends_due_messages_and_records_them(
@@ -72,7 +99,8 @@ async def test_sends_due_messages_and_records_them(
     dispatcher = _dispatcher(engine, sender, clock, settings)
     await _drain(dispatcher)
     assert sorted(text for _chat, text in sender.sent) == sorted(texts)
-    rows = {d.text: d for d in _deliveries(engine)}
+    texts_now = delivery_texts(engine)
+    rows = {texts_now[d.id or 0]: d for d in _deliveries(engine)}
     for text in texts:
         assert rows[text].status is DeliveryStatus.SENT or rows[text].status == "sent"
         assert rows[text].sent_at == clock.now()
@@ -112,19 +140,31 @@ async def test_nothing_goes_out_outside_sending_hours(
 
 
 async def test_notices_answer_at_once_even_at_night(engine: Engine, settings: Settings) -> None:
-    """A notice (a returned submission's reason) is someone's own business: it goes out
-    outside sending hours too, while reminders and broadcasts wait for the morning."""
-    ids = make_contacts(engine, 2)
+    """A review result (a returned submission's reason) is someone's own business: it goes
+    out outside sending hours too, while reminders and broadcasts wait for the morning."""
     night = datetime.fromisoformat("2025-01-06T22:00:00+07:00")
-    broadcasts = fill_outbox(engine, ids, not_before=night)
-    with Session(engine) as session:
-        enqueue(session, DeliveryKind.NOTICE, ids[0], "trả lại: thiếu chữ ký", "n:1", night)
+    with Session(engine, expire_on_commit=False) as session:
+        board = make_board(session, 2025)
+        (enterprise,) = add_enterprises(session, board, 1, contacts_each=1)
+        returned = submit(
+            session,
+            board,
+            enterprise,
+            DeadlineKind.LAUNCH_DOCUMENT,
+            SubmissionStatus.RETURNED,
+            note="thiếu chữ ký",
+        )
         session.commit()
+        assert tell_officers(session, returned, accepted=False, now=night) == 1
+        session.commit()
+    ids = make_contacts(engine, 2)
+    broadcasts = fill_outbox(engine, ids, not_before=night)
     clock = FakeClock(night)
     sender = FakeSender()
     dispatcher = _dispatcher(engine, sender, clock, settings)
     await _drain(dispatcher)
-    assert [text for _chat, text in sender.sent] == ["trả lại: thiếu chữ ký"]
+    ((_chat, notice),) = sender.sent
+    assert "trả lại" in notice and "thiếu chữ ký" in notice
     clock.set(datetime.fromisoformat("2025-01-07T07:30:00+07:00"))
     await _drain(dispatcher)
     assert sorted(text for _chat, text in sender.sent[1:]) == sorted(broadcasts)

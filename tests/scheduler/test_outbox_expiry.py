@@ -16,19 +16,31 @@ from sqlmodel import Session, col, select
 
 from bot.messaging import Reply, TransientError
 from bot.models import (
+    Broadcast,
     Channel,
     DeadlineKind,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    Observance,
     SubmissionStatus,
 )
+from bot.notifications.kinds import (
+    REVIEW_RETURNED,
+    BroadcastMessage,
+    CampaignLaunch,
+    CommemorationPrompt,
+    DeadlineReminder,
+    Nudge,
+    ReviewResult,
+)
+from bot.notifications.outbox import dedupe_key, enqueue
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
-from scheduler.outbox import Dispatcher, OutboxItem, enqueue_many, outbox_status
+from scheduler.outbox import Dispatcher, outbox_status
 from scheduler.planner import plan_day
-from tests.scheduler.conftest import fill_outbox, make_contacts
+from tests.scheduler.conftest import delivery_texts, fill_outbox, make_contacts
 from tests.scheduler.factories import Board, add_enterprises, add_staff, make_board, submit
 from tests.scheduler.fakes import FakeSender
 
@@ -91,22 +103,24 @@ async def test_yesterdays_due_day_reminder_expires_instead_of_going_out_late(
     _plan(engine, date(2025, 4, 15), settings)  # the start-up catch-up, late in the evening
     assert await dispatcher.run_once() == 0  # outside the sending hours: nothing goes
     due_day = _rows(engine)
-    assert len(due_day) == 2 and all("15/04/2025" in d.text for d in due_day)
+    due_texts = set(delivery_texts(engine).values())
+    assert len(due_day) == 2 and all("15/04/2025" in text for text in due_texts)
+    assert {d.planned_on for d in due_day} == {date(2025, 4, 15)}
 
     clock.set(local("2025-04-16T08:00:00"))
     _plan(engine, date(2025, 4, 16), settings)  # the +1 overdue reminder
     await _drain(dispatcher)
 
     assert len(sender.sent) == 2
-    assert all("16/04" not in d.text for d in due_day)  # what must not go out...
-    assert not {text for _chat, text in sender.sent} & {d.text for d in due_day}  # ...did not
+    assert all("16/04" not in text for text in due_texts)  # what must not go out...
+    assert not {text for _chat, text in sender.sent} & due_texts  # ...did not
     rows = {d.id: d for d in _rows(engine)}
     for d in due_day:
         assert rows[d.id].status == DeliveryStatus.EXPIRED
         assert rows[d.id].attempts == 0 and rows[d.id].sent_at is None
         assert "planned" in (rows[d.id].last_error or "")
     sent = [d for d in rows.values() if d.status == DeliveryStatus.SENT]
-    assert len(sent) == 2 and all(d.dedupe_key.endswith(":2025-04-16") for d in sent)
+    assert len(sent) == 2 and all(d.planned_on == date(2025, 4, 16) for d in sent)
     with Session(engine) as session:
         counts = outbox_status(session)
     assert counts["expired"] == 2 and counts["sent"] == 2 and counts["pending"] == 0
@@ -124,22 +138,35 @@ async def test_after_an_outage_only_todays_and_undated_messages_go_out(
     for day in (14, 15, 16, 17):
         _plan(engine, date(2025, 4, day), settings)
     old = local("2025-04-14T09:00:00")
+    campaign_id = board.campaign.id or 0
     with Session(engine) as session:
-        enqueue_many(
+        broadcast = Broadcast(organization_id=board.org.id or 0, text="thông báo")
+        session.add(broadcast)
+        returned = submit(
             session,
-            [
-                OutboxItem(DeliveryKind.BROADCAST, officers[0], "thông báo", "bc:1", old),
-                OutboxItem(DeliveryKind.LAUNCH, officers[0], "phát động", "launch:1", old),
-                OutboxItem(DeliveryKind.NOTICE, officers[0], "trả lại", "notice:1", old),
-                OutboxItem(
-                    DeliveryKind.REMINDER,
-                    officers[1],
-                    "nhắc từ văn phòng",
-                    f"nudge:{board.campaign.id}:title_registration:{officers[1]}:2025-04-14",
-                    old,
-                ),
-            ],
+            board,
+            board.enterprises[0],
+            DeadlineKind.LAUNCH_DOCUMENT,
+            SubmissionStatus.RETURNED,
+            note="thiếu chữ ký",
         )
+        session.flush()
+        people = [
+            (BroadcastMessage(broadcast.id or 0), officers[0]),
+            (CampaignLaunch(campaign_id), officers[0]),
+            (
+                ReviewResult(
+                    campaign_id,
+                    DeadlineKind.LAUNCH_DOCUMENT,
+                    returned.id or 0,
+                    REVIEW_RETURNED,
+                ),
+                officers[0],
+            ),
+            (Nudge(campaign_id, DeadlineKind.TITLE_REGISTRATION, date(2025, 4, 14)), officers[1]),
+        ]
+        for notification, officer in people:
+            assert enqueue(session, notification, [officer], not_before=old) == 1
         session.commit()
     before = {d.id: d for d in _rows(engine)}
     kinds = {d.kind for d in before.values()}
@@ -151,20 +178,27 @@ async def test_after_an_outage_only_todays_and_undated_messages_go_out(
 
     after = {d.id: d for d in _rows(engine)}
     for row in after.values():
-        planned_before_today = row.dedupe_key[-10:] < "2025-04-17"
+        assert row.planned_on is not None or row.kind in (
+            DeliveryKind.BROADCAST,
+            DeliveryKind.LAUNCH,
+            DeliveryKind.REVIEW_RESULT,
+        )
+        planned_before_today = row.planned_on is not None and row.planned_on < date(2025, 4, 17)
         day_bound = row.kind in (
             DeliveryKind.REMINDER,
             DeliveryKind.OBSERVANCE,
             DeliveryKind.PHASE_NOTICE,
             DeliveryKind.DIGEST,
-        ) and not row.dedupe_key.startswith("nudge:")
+        )
         if day_bound and planned_before_today:
             assert row.status == DeliveryStatus.EXPIRED, row.dedupe_key
         else:
             assert row.status == DeliveryStatus.SENT, row.dedupe_key
-    sent_texts = {text for _chat, text in sender.sent}
-    assert {"thông báo", "phát động", "trả lại", "nhắc từ văn phòng"} <= sent_texts
-    assert len(sender.sent) == len(sent_texts)  # nothing twice
+    sent_texts = [text for _chat, text in sender.sent]
+    assert "thông báo" in sent_texts
+    assert any("thiếu chữ ký" in text for text in sent_texts)  # the review result
+    assert any("Văn phòng Ban nhắc" in text for text in sent_texts)  # the nudge
+    assert len(sender.sent) == len(set(sent_texts))  # nothing twice
     expired = sum(1 for d in after.values() if d.status == DeliveryStatus.EXPIRED)
     assert expired >= 3
     with Session(engine) as session:
@@ -219,18 +253,15 @@ async def test_reminder_for_an_item_submitted_meanwhile_is_cancelled(
         session.commit()
     officers = {c.enterprise_id: c.id for c in board.officers}
     _plan(engine, date(2025, 4, 15), settings)  # title registration due today: 4 reminders
-    campaign_id = board.campaign.id
+    campaign_id = board.campaign.id or 0
     first = officers[ents[0].id]
-    nudge_key = f"nudge:{campaign_id}:title_registration:{officers[ents[0].id]}:2025-04-15"
-    other_kind_key = f"reminder:{campaign_id}:launch_document:{officers[ents[0].id]}:2025-04-15"
+    assert first is not None
+    nudge = Nudge(campaign_id, DeadlineKind.TITLE_REGISTRATION, date(2025, 4, 15))
+    other_kind = DeadlineReminder(campaign_id, DeadlineKind.LAUNCH_DOCUMENT, date(2025, 4, 15))
+    nudge_key, other_kind_key = dedupe_key(nudge, first), dedupe_key(other_kind, first)
     with Session(engine) as session:
-        enqueue_many(
-            session,
-            [
-                OutboxItem(DeliveryKind.REMINDER, first, "nhắc", nudge_key, MORNING),
-                OutboxItem(DeliveryKind.REMINDER, first, "văn bản", other_kind_key, MORNING),
-            ],
-        )
+        enqueue(session, nudge, [first], not_before=MORNING)
+        enqueue(session, other_kind, [first], not_before=MORNING)
         # After planning, before sending: 0 submits, 1 is accepted, 2 was returned, 3 drafts.
         for ent, st in zip(
             ents,
@@ -281,20 +312,23 @@ async def test_broadcasts_and_prompts_are_never_cancelled(
         session.commit()
     (officer,) = [c.id for c in board.officers]
     assert officer is not None
-    key = f"{board.campaign.id}:title_registration:{officer}:2025-04-15"
     with Session(engine) as session:
-        enqueue_many(
-            session,
-            [
-                OutboxItem(DeliveryKind.BROADCAST, officer, "a", f"broadcast:{key}", MORNING),
-                OutboxItem(DeliveryKind.OBSERVANCE, officer, "b", f"observance:{key}", MORNING),
-            ],
-        )
+        broadcast = Broadcast(organization_id=board.org.id or 0, text="a")
+        session.add(broadcast)
+        observance = session.exec(
+            select(Observance).where(Observance.campaign_id == board.campaign.id)
+        ).first()
+        assert observance is not None and observance.id is not None
+        session.flush()
+        prompt = CommemorationPrompt(board.campaign.id or 0, observance.id, date(2025, 4, 15))
+        enqueue(session, BroadcastMessage(broadcast.id or 0), [officer], not_before=MORNING)
+        enqueue(session, prompt, [officer], not_before=MORNING)
         session.commit()
     clock = FakeClock(local("2025-04-15T10:00:00"))
     sender = FakeSender()
     await _drain(_dispatcher(engine, {Channel.TELEGRAM: sender}, clock, settings, "d1"))
-    assert sorted(text for _chat, text in sender.sent) == ["a", "b"]
+    texts = sorted(text for _chat, text in sender.sent)
+    assert len(texts) == 2 and texts[0] == "a" and "🇻🇳" in texts[1]
 
 
 # ------------------------------------------------------------- results after a reclaim
@@ -391,4 +425,34 @@ async def test_a_slow_success_on_a_row_taken_back_but_not_reclaimed_is_recorded(
     fast = FakeSender()
     b = _dispatcher(engine, {Channel.TELEGRAM: fast}, clock, settings, "fast")
     assert await b.run_once() == 0 and fast.sent == []
-    assert slow.sent == [row.text]
+    assert slow.sent == list(delivery_texts(engine).values())
+
+
+async def test_expiry_and_cancelling_read_columns_not_the_dedupe_key(
+    engine: Engine, settings: Settings
+) -> None:
+    """The keys are made opaque after planning: expiry still goes by `planned_on` and
+    cancelling by `campaign_id` / `item_kind` (no parsing of the key)."""
+    with Session(engine, expire_on_commit=False) as session:
+        board = make_board(session)
+        ents = add_enterprises(session, board, 2)
+        session.commit()
+    _plan(engine, date(2025, 4, 14), settings)  # one day before the registration: 2 reminders
+    _plan(engine, date(2025, 4, 15), settings)  # the due day: 2 more
+    with Session(engine) as session:
+        for row in session.exec(select(Delivery)).all():
+            row.dedupe_key = f"opaque-{row.id}"
+            session.add(row)
+        submit(session, board, ents[0], DeadlineKind.TITLE_REGISTRATION)
+        session.commit()
+    clock = FakeClock(local("2025-04-15T09:00:00"))
+    sender = FakeSender()
+    await _drain(_dispatcher(engine, {Channel.TELEGRAM: sender}, clock, settings, "d1"))
+    by_day: dict[date | None, list[DeliveryStatus]] = {}
+    for row in _rows(engine):
+        by_day.setdefault(row.planned_on, []).append(row.status)
+    assert sorted(by_day[date(2025, 4, 14)]) == [DeliveryStatus.EXPIRED] * 2
+    assert sorted(by_day[date(2025, 4, 15)]) == sorted(
+        [DeliveryStatus.CANCELLED, DeliveryStatus.SENT]
+    )
+    assert len(sender.sent) == 1

@@ -1,9 +1,9 @@
 """The set-based writer (INSERT ... SELECT) plans exactly what the row-based dry run lists.
 
-`plan_day` fans reminders and board notices out in SQL, joining the recipients to texts built
-once per (deadline, language, status); `preview_day` builds the same messages row by row. On
-both databases, for days with every kind of message, the outbox must hold the preview's
-messages with the same keys, texts, recipients and due times.
+`plan_day` fans reminders, board notices and digests out in SQL as identity rows;
+`preview_day` builds the same messages row by row and renders them. On both databases, for
+days with every kind of message, the outbox must hold the preview's messages with the same
+keys, recipients and due times, and its rows must render to the preview's texts.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
 from bot.models import DeadlineKind, Delivery, DeliveryStatus, Role, SubmissionStatus
+from bot.notifications.render import render_deliveries
 from bot.settings import Settings
 from scheduler.planner import plan_day, preview_day
 from tests.scheduler.factories import add_enterprises, add_staff, make_board, submit
@@ -72,6 +73,7 @@ def test_plan_day_writes_what_preview_day_lists(
         preview = preview_day(session, on, settings)
         result = plan_day(session, on, settings)
         rows = session.exec(select(Delivery).order_by(col(Delivery.id))).all()
+        texts = [r.text for r in render_deliveries(session, rows)]  # type: ignore[union-attr]
         again = plan_day(session, on, settings)
     assert preview, "the day must plan something"
     # The same messages (the outbox is filled in the join's order, the preview is sorted);
@@ -79,7 +81,10 @@ def test_plan_day_writes_what_preview_day_lists(
     assert len(rows) == len(preview) == len({m.dedupe_key for m in preview})
     digests = [m.dedupe_key for m in preview if m.kind == "digest"]
     assert [r.dedupe_key for r in rows[len(rows) - len(digests) :]] == digests
-    written = {r.dedupe_key: (str(r.kind), r.contact_id, r.text, r.not_before) for r in rows}
+    written = {
+        r.dedupe_key: (str(r.kind), r.contact_id, text, r.not_before)
+        for r, text in zip(rows, texts, strict=True)
+    }
     listed = {m.dedupe_key: (str(m.kind), m.contact_id, m.text, m.not_before) for m in preview}
     assert written == listed
     assert {r.status for r in rows} == {DeliveryStatus.PENDING}
@@ -94,7 +99,8 @@ def test_reminder_texts_carry_each_note_and_language(engine: Engine, settings: S
         _board(session)
         session.commit()
         plan_day(session, D("2025-01-24"), settings)
-        texts = [r.text for r in session.exec(select(Delivery)).all()]
+        rendered = render_deliveries(session, session.exec(select(Delivery)).all())
+        texts = [r.text for r in rendered]  # type: ignore[union-attr]
     noted = [t for t in texts if NOTE in t]
     assert len(noted) == 2  # e[1]'s two officers; e[7]'s note is on another item
     assert sum("thiếu phụ lục" in t for t in texts) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -27,10 +27,11 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
+from bot.notifications.kinds import Nudge
+from bot.notifications.outbox import enqueue
 from bot.services.campaigns import create_campaign
 from bot.services.organizations import create_organization
 from bot.settings import get_settings
-from scheduler.outbox import enqueue
 
 Invoke = Callable[..., Result]
 
@@ -207,9 +208,11 @@ def test_bad_date_is_one_clear_line(run: Invoke, board: dict[str, Any]) -> None:
 
 def test_outbox_status(run: Invoke, board: dict[str, Any], engine: Engine) -> None:
     officer = board["officers"][1]
+    campaign = board["campaign"]
     with Session(engine) as session:
-        enqueue(session, DeliveryKind.NOTICE, officer.id, "a", "k1")
-        enqueue(session, DeliveryKind.NOTICE, officer.id, "b", "k2")
+        for day in (date(2025, 1, 6), date(2025, 1, 7)):
+            nudge = Nudge(campaign.id, DeadlineKind.LAUNCH_DOCUMENT, day)
+            enqueue(session, nudge, [officer.id], not_before=datetime.now(UTC))
         session.commit()
     result = run("outbox", "status", "--json")
     assert result.exit_code == 0, result.output

@@ -236,7 +236,9 @@ async def test_office_filters_returns_and_the_officer_is_told(
     told = [c for c in fake_telegram.sent() if c.params.get("chat_id") in (7001, "7001")]
     assert len(told) == 1 and "chưa có chữ ký" in told[0].params["text"]
     with Session(board.db) as session:
-        notices = session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.NOTICE)).all()
+        notices = session.exec(
+            select(Delivery).where(Delivery.kind == DeliveryKind.REVIEW_RESULT)
+        ).all()
         assert [d.contact_id for d in notices] == [board.officer_ids[0]]
 
 

@@ -76,12 +76,12 @@ async def test_missing_list_and_nudge(board: StaffWorld, http: httpx.AsyncClient
         base + f"nudge?campaign={board.campaign_id}", data={"kind": "year_end_report"}
     )
     assert done.status_code == 303
-    nudges = [d for d in board.deliveries() if d.kind == DeliveryKind.REMINDER]
+    nudges = [d for d in board.deliveries() if d.kind == DeliveryKind.NUDGE]
     assert len(nudges) == 3  # Quang Châu's officer blocked the bot
     follow = await http.get(done.headers["location"])
     assert 'id="nudged"' in follow.text
     await http.post(base + f"nudge?campaign={board.campaign_id}", data={"kind": "year_end_report"})
-    assert len([d for d in board.deliveries() if d.kind == DeliveryKind.REMINDER]) == 3
+    assert len([d for d in board.deliveries() if d.kind == DeliveryKind.NUDGE]) == 3
     assert len(board.audit("missing.nudge")) == 2
 
 
@@ -105,7 +105,7 @@ async def test_return_a_submission_notifies_the_officer(board: StaffWorld, http:
     done = await http.post(base + f"s/{sub_id}/return", data={"reason": "Thiếu chữ ký"})
     assert done.status_code == 303
     assert board.status(sub_id) == "returned"
-    notices = [d for d in board.deliveries() if d.kind == DeliveryKind.NOTICE]
+    notices = [d for d in board.deliveries() if d.kind == DeliveryKind.REVIEW_RESULT]
     assert [d.contact_id for d in notices] == [board.officer_ids[0]]
     assert "Thiếu chữ ký" in notices[0].text
     again = await http.post(base + f"s/{sub_id}/accept")

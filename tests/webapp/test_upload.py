@@ -76,9 +76,9 @@ async def test_upload_page_continues_the_chat_once(world: World, http: httpx.Asy
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "upload.web")).one()
         assert audit.after is not None and audit.after["peer"] == "203.0.113.7"
     sent = deliveries(world)
-    assert len(sent) == 1 and sent[0].kind == DeliveryKind.NOTICE
+    assert len(sent) == 1 and sent[0].kind == DeliveryKind.CHAT_REPLY
     assert sent[0].contact_id == contact.id
-    assert "Ke-hoach-phat-dong.pdf" in sent[0].text  # the chat's own "Received {name}."
+    assert "Ke-hoach-phat-dong.pdf" in (sent[0].body or "")  # the chat's own "Received {name}."
 
     # Posted again (a reload, a double tap): nothing more.
     again = await post_file(http, token, "Ke-hoach-phat-dong.pdf", PDF, "application/pdf")

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from bot.i18n import Translator
+from bot.notifications import texts as notification_texts
 from bot.services.campaigns import anniversary_label, localized, plan_campaign
 from bot.services.templates import list_templates
-from scheduler import messages
 
 YEARS = range(2024, 2031)
 # Events a plan's text may name without a commemoration day of its own, with the year they
@@ -53,7 +53,7 @@ def test_every_number_in_every_text_agrees(slug: str, year: int) -> None:
             call = localized(t, phase.call, phase.call_en)
             texts += [localized(t, phase.name, phase.name_en), call]
             texts.append(
-                messages.phase_start_text(
+                notification_texts.phase_start_text(
                     t,
                     campaign_title=title,
                     number=phase.number,
@@ -66,7 +66,7 @@ def test_every_number_in_every_text_agrees(slug: str, year: int) -> None:
         for obs in plan.observances:
             phase = plan.phases[obs.phase - 1]
             texts.append(
-                messages.observance_text(
+                notification_texts.observance_text(
                     t,
                     campaign_title=title,
                     anniversary=anniversary_label(t, obs),

@@ -18,6 +18,8 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
+from bot.notifications.facts import Gone
+from bot.notifications.render import render_deliveries
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope
 from bot.services.broadcasts import (
     Audience,
@@ -166,12 +168,15 @@ def test_create_broadcast_writes_the_outbox_and_the_audit(engine, tmp_path) -> N
             .order_by(col(Delivery.contact_id))
         ).all()
         assert sorted(d.contact_id for d in deliveries) == sorted(_officers(w, "E1", "E2", "E5a"))
-        for d in deliveries:
+        rendered = render_deliveries(session, deliveries)
+        for d, message in zip(deliveries, rendered, strict=True):
             assert d.dedupe_key == f"broadcast:{broadcast.id}:{d.contact_id}"
             assert d.kind == DeliveryKind.BROADCAST
             assert d.status == DeliveryStatus.PENDING
             assert d.not_before == NOW
-            assert d.text == stored.text and d.document_path == str(plan)
+            assert d.broadcast_id == broadcast.id and d.campaign_id is None  # body stored once
+            assert not isinstance(message, Gone)
+            assert message.text == stored.text and message.document_path == str(plan)
         (entry,) = session.exec(select(AuditEntry)).all()
         assert entry.action == "broadcast.create"
         assert entry.contact_id == w.staff and entry.actor == "telegram:100"

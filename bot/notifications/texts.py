@@ -1,42 +1,26 @@
-"""The texts the scheduler sends: reminders, commemoration prompts, phase notices, digests.
+"""The words of the messages the bot sends on its own (used by `bot.notifications.kinds`).
 
-Each function takes the recipient's `Translator`, so one planning run writes every message
-in its contact's language. Dates go through `t.date()` (05/12/2024) and counts through
-`t.number()`. Texts stay well under Zalo's 2,000 characters: the digest caps its overdue
-list and points to the export for the rest.
+Each function takes the recipient's `Translator` and the facts as they are when the message
+is sent, so a message is worded in its reader's language at that moment. Dates go through
+`t.date()` (05/12/2024) and counts through `t.number()`. Texts stay well under Zalo's 2,000
+characters: the digest caps its overdue list and points to the export for the rest.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.i18n import Translator
+from bot.models import Campaign, Deadline, Phase
 from bot.models.enums import DeadlineKind, SubmissionStatus
-from bot.services.calendar import holiday_name
-from bot.services.campaigns import is_round
-from bot.services.items import ITEM_KINDS
+from bot.notifications.facts import DIGEST_OVERDUE_LIMIT, DigestLine, OverdueItem
+from bot.services.calendar import holiday_name, last_working_day_on_or_before, working_days_between
+from bot.services.campaigns import is_round, localized, phase_name
+from bot.services.items import kind_command, kind_label, kind_phrase
 
-# What each deadline asks for, the chat command that does it and the short names for the
-# staff digest: read from the one item vocabulary (bot.services.items).
-ITEM_LABELS: dict[DeadlineKind, str] = {kind: item.phrase for kind, item in ITEM_KINDS.items()}
-ITEM_COMMANDS: dict[DeadlineKind, str] = {
-    kind: "/" + item.command for kind, item in ITEM_KINDS.items()
-}
-ITEM_SHORT: dict[DeadlineKind, str] = {kind: item.label for kind, item in ITEM_KINDS.items()}
-
-# The digest lists at most this many overdue enterprises, and stays under Zalo's 2,000
-# characters for one message; /missing and the export have the rest.
-DIGEST_OVERDUE_LIMIT = 15
+# The digest stays under Zalo's 2,000 characters for one message (and lists at most
+# `DIGEST_OVERDUE_LIMIT` overdue enterprises); /missing and the export have the rest.
 DIGEST_MAX_CHARS = 1900
-
-
-def item_label(t: Translator, kind: DeadlineKind | str) -> str:
-    return t(ITEM_LABELS[DeadlineKind(kind)])
-
-
-def item_short(t: Translator, kind: DeadlineKind | str) -> str:
-    return t(ITEM_SHORT[DeadlineKind(kind)])
 
 
 def _missing_line(t: Translator, status: SubmissionStatus | str | None, note: str | None) -> str:
@@ -64,22 +48,25 @@ def reminder_text(
     kind: DeadlineKind | str,
     due_on: date,
     send_on: date,
-    offset: int,
     status: SubmissionStatus | str | None,
     review_note: str | None = None,
-    overdue_working_days: int = 0,
     accepts_late: bool = False,
     board: str = "",
 ) -> str:
     """A deadline reminder: the item, the due date, what is missing and the command.
 
+    Worded from the dates alone (not from the reminder offset that planned it), so a due
+    date moved between planning and sending gives the right words: overdue after the due
+    date, "today" on it, "a day off, today is the last working day" on the last working day
+    before a due date that is a day off, else the days left.
+
     After the due date the plan's late policy decides: a locked item is said to be closed,
     with whom to contact (never the command, which would only answer that it is closed);
     an item accepted late keeps the command and says it will be marked late.
     """
-    item = item_label(t, kind)
+    item = kind_phrase(t, kind)
     due = t.date(due_on)
-    if offset < 0 and not accepts_late:
+    if send_on > due_on and not accepts_late:
         head = t(
             "❗ The deadline for {item} for “{campaign}” was {due}; it is now closed.",
             item=item,
@@ -92,11 +79,11 @@ def reminder_text(
             board=board or t("the board"),
         )
         return "\n".join([head, _missing_line(t, status, review_note), action])
-    if offset < 0:
+    if send_on > due_on:
         head = t.ngettext(
             "❗ The deadline for {item} for “{campaign}” was {due}: {n} working day overdue.",
             "❗ The deadline for {item} for “{campaign}” was {due}: {n} working days overdue.",
-            overdue_working_days,
+            working_days_between(due_on + timedelta(days=1), send_on),
             item=item,
             campaign=campaign_title,
             due=due,
@@ -108,7 +95,7 @@ def reminder_text(
             item=item,
             campaign=campaign_title,
         )
-    elif offset == 0:
+    elif last_working_day_on_or_before(due_on) == send_on:
         head = t(
             "⏰ The deadline for {item} for “{campaign}” is {due}, a day off ({day_off}). "
             "Today is the last working day before the deadline.",
@@ -126,8 +113,8 @@ def reminder_text(
             campaign=campaign_title,
             due=due,
         )
-    command = ITEM_COMMANDS[DeadlineKind(kind)]
-    if offset < 0:
+    command = "/" + kind_command(kind)
+    if send_on > due_on:
         action = t(
             "It is still accepted, marked as submitted late: send {command} in this chat.",
             command=command,
@@ -229,29 +216,6 @@ def phase_end_text(
     )
 
 
-@dataclass(frozen=True)
-class DigestLine:
-    """Counts for one deadline within the recipient's scope."""
-
-    kind: DeadlineKind
-    due_on: date
-    total: int
-    submitted: int
-    accepted: int
-    returned: int
-    draft: int
-    missing: int
-    late: int = 0  # of the received ones, sent after the due date ("nộp muộn")
-
-
-@dataclass(frozen=True)
-class OverdueItem:
-    enterprise: str
-    tax_code: str
-    kind: DeadlineKind
-    due_on: date
-
-
 def digest_text(
     t: Translator,
     *,
@@ -278,7 +242,7 @@ def digest_text(
                 "• {item} (due {due}): {submitted} submitted, {accepted} accepted, "
                 "{returned} returned, {draft} in draft, {missing} not started; "
                 "{total} enterprises.",
-                item=item_short(t, line.kind),
+                item=kind_label(t, line.kind),
                 due=t.date(line.due_on),
                 submitted=t.number(line.submitted),
                 accepted=t.number(line.accepted),
@@ -300,7 +264,7 @@ def digest_text(
             "• {enterprise} ({tax_code}): {item}, due {due}",
             enterprise=item.enterprise,
             tax_code=item.tax_code,
-            item=item_short(t, item.kind),
+            item=kind_label(t, item.kind),
             due=t.date(item.due_on),
         )
         tail = _more(t, total - len(listed) - 1)
@@ -318,4 +282,99 @@ def _more(t: Translator, n: int) -> str:
     return t(
         "…and {n} more: use /missing or `thidua export missing` for the full list.",
         n=t.number(n),
+    )
+
+
+def launch_text(
+    t: Translator, campaign: Campaign, phases: list[Phase], deadlines: list[Deadline]
+) -> str:
+    """The launch message of a campaign: theme, phases (by number), deadlines (by date)."""
+    lines = [
+        t("The board launches {title}.", title=localized(t, campaign.title, campaign.title_en))
+    ]
+    theme = localized(t, campaign.theme, campaign.theme_en)
+    if theme:
+        lines.append(t("Theme: {theme}", theme=theme))
+    if phases:
+        lines += ["", t("Phases:")]
+        lines += [
+            f"- {phase_name(t, p)}: {t.date(p.starts_on)} – {t.date(p.ends_on)}" for p in phases
+        ]
+    if deadlines:
+        lines += ["", t("What your enterprise sends:")]
+        for d in deadlines:
+            command = kind_command(d.kind)
+            lines.append(f"- {kind_label(t, d.kind)}: {t.date(d.due_on)} (/{command})")
+    lines += ["", t("Send /status at any time to see where your enterprise stands.")]
+    return "\n".join(lines)
+
+
+def review_text(
+    t: Translator,
+    *,
+    campaign_title: str,
+    kind: DeadlineKind,
+    receipt: str,
+    returned: bool,
+    note: str,
+) -> str:
+    """What the officers of an enterprise are told when staff accept or return its item."""
+    item = kind_label(t, kind).lower()
+    if not returned:
+        return t(
+            "The board office accepted your {item} of {campaign} (receipt {receipt}).",
+            item=item,
+            campaign=campaign_title,
+            receipt=receipt,
+        )
+    text = t(
+        "The board office returned your {item} of {campaign} (receipt {receipt}) with "
+        "this note: {note}",
+        item=item,
+        campaign=campaign_title,
+        receipt=receipt,
+        note=note,
+    )
+    command = kind_command(kind)
+    return text + "\n" + t("Please fix it and submit it again: send /{command}.", command=command)
+
+
+def extension_text(
+    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, due_on: date, until: date
+) -> str:
+    """The officer's notice that the board extended a locked item for their unit."""
+    return "\n".join(
+        [
+            t(
+                "📅 The board office extended {item} for “{campaign}” for your unit until "
+                "{until} (it was due on {due}).",
+                item=kind_phrase(t, kind),
+                campaign=campaign_title,
+                until=t.date(until),
+                due=t.date(due_on),
+            ),
+            t(
+                "Send {command} in this chat to do it; it is marked as submitted late.",
+                command="/" + kind_command(kind),
+            ),
+        ]
+    )
+
+
+def deadline_moved_text(
+    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, old: date, new: date
+) -> str:
+    """The officers' notice that the board moved a deadline of its plan."""
+    return "\n".join(
+        [
+            t(
+                "📅 The board office moved the deadline for {item} for “{campaign}”: it is now "
+                "{new} (it was {old}).",
+                item=kind_phrase(t, kind),
+                campaign=campaign_title,
+                new=t.date(new),
+                old=t.date(old),
+            ),
+            t("Send /status to see where your unit stands."),
+        ]
     )

@@ -1,0 +1,182 @@
+"""Putting messages in the outbox: the one definition of a Delivery row and its dedupe key.
+
+Every producer goes through here: flows and services call `enqueue(session, notification,
+contact_ids, not_before=...)`; the planner, which fans hundreds of thousands of messages
+out in the database, uses the set-based twin `enqueue_select` with `row_sql` building the
+same row shape in SQL (and `key_prefix` the same key). A row holds the message's identity
+(`Notification.identity()`), never its text.
+
+The dedupe key is `kind:<the identity's values, in its class's field order>:<contact>`
+(dates as YYYY-MM-DD, None left out; a key-only part such as a review's version is
+included): `reminder:7:title_registration:2025-04-15:42`. It is unique in the
+table: enqueueing the same message twice, from a re-run, a double click or a second
+instance, inserts nothing new (INSERT ... ON CONFLICT (dedupe_key) DO NOTHING).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
+from sqlmodel import Session, col
+
+from bot.models import Delivery, DeliveryKind, DeliveryStatus, utcnow
+from bot.notifications.kinds import IDENTITY_COLUMNS, Notification
+
+# The columns a new row sets, in the order `enqueue_select`'s SELECT lists them.
+ROW_COLUMNS: tuple[str, ...] = (
+    "dedupe_key",
+    "kind",
+    "contact_id",
+    *IDENTITY_COLUMNS,
+    "status",
+    "not_before",
+    "attempts",
+    "created_at",
+)
+
+
+def dedupe_key(notification: Notification, contact_id: int) -> str:
+    return ":".join([notification.kind.value, *notification.key_parts(), str(contact_id)])
+
+
+def _insert(session: Session) -> Any:
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database {dialect!r}")  # pragma: no cover
+
+
+def _row(
+    notification: Notification, contact_id: int, not_before: datetime, mark: datetime
+) -> dict[str, Any]:
+    return {
+        "dedupe_key": dedupe_key(notification, contact_id),
+        "kind": notification.kind.value,
+        "contact_id": contact_id,
+        **notification.identity(),
+        "status": DeliveryStatus.PENDING.value,
+        "not_before": not_before,
+        "attempts": 0,
+        "created_at": mark,
+    }
+
+
+def enqueue(
+    session: Session,
+    notification: Notification,
+    contact_ids: Iterable[int],
+    *,
+    not_before: datetime,
+) -> int:
+    """Put `notification` in the outbox for each contact; returns how many rows were new.
+
+    Runs in the caller's transaction and does not commit: the messages exist exactly when
+    the change that caused them does. One executemany INSERT ... ON CONFLICT DO NOTHING;
+    the new rows are counted by their shared `created_at` mark (PostgreSQL reports no row
+    count for an executemany), so the statement count is two whatever the recipients.
+    """
+    if not_before.tzinfo is None:
+        raise ValueError("not_before must be time-zone aware")
+    mark = utcnow()
+    rows = [_row(notification, cid, not_before, mark) for cid in dict.fromkeys(contact_ids)]
+    if not rows:
+        return 0
+    stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    session.execute(stmt, rows)
+    counted = session.execute(
+        select(func.count()).select_from(Delivery).where(col(Delivery.created_at) == mark)
+    ).scalar_one()
+    return int(counted)
+
+
+# ----------------------------------------------------------------- the set-based twin
+
+
+def key_prefix(notification: Notification) -> str:
+    """The dedupe key up to the contact: the planner appends the contact in SQL."""
+    return dedupe_key(notification, 0)[:-1]
+
+
+def row_sql(
+    kind: DeliveryKind | ColumnElement[Any],
+    prefix: ColumnElement[str],
+    contact_id: Any,
+    not_before: datetime,
+    **identity: Any,
+) -> list[Any]:
+    """The SELECT list of `enqueue_select`, in `ROW_COLUMNS` order.
+
+    `prefix` is SQL giving each row's `key_prefix(...)` (a literal, or a CASE over the few
+    notifications of a run), so the key is built by the same definition as `dedupe_key`.
+    `identity` gives SQL expressions or Python values for the identity columns (None or
+    absent: NULL). `kind` is a DeliveryKind or a column of that type.
+    """
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    unknown = set(identity) - set(IDENTITY_COLUMNS)
+    if unknown:
+        raise ValueError(f"not identity columns: {sorted(unknown)}")
+
+    def typed(name: str, value: Any) -> Any:
+        if isinstance(value, ColumnElement) or hasattr(value, "__clause_element__"):
+            return value  # a column or SQL expression
+        if isinstance(value, Enum):
+            value = value.value
+        return literal(value, table.c[name].type)
+
+    return [
+        prefix + cast(contact_id, String()),
+        typed("kind", kind),
+        contact_id,
+        *(typed(name, identity.get(name)) for name in IDENTITY_COLUMNS),
+        literal(DeliveryStatus.PENDING.value, table.c.status.type),
+        literal(not_before, table.c.not_before.type),
+        literal(0),
+        literal(utcnow(), table.c.created_at.type),
+    ]
+
+
+def enqueue_select(session: Session, source: Select[Any]) -> int:
+    """INSERT INTO delivery (ROW_COLUMNS) SELECT ... ON CONFLICT (dedupe_key) DO NOTHING.
+
+    `source` selects `row_sql(...)`. Returns the number of new rows.
+    """
+    stmt = (
+        _insert(session)
+        .from_select(list(ROW_COLUMNS), source)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    # preserve_rowcount: otherwise the row count of an INSERT reads -1 on PostgreSQL.
+    result: Any = session.execute(stmt, execution_options={"preserve_rowcount": True})
+    return int(result.rowcount)
+
+
+__all__ = [
+    "ROW_COLUMNS",
+    "Queued",
+    "dedupe_key",
+    "enqueue",
+    "enqueue_select",
+    "key_prefix",
+    "row_sql",
+]
+
+
+@dataclass(frozen=True)
+class Queued:
+    """What a message to many did: new deliveries, already queued before (not again), and
+    the recipients who cannot be reached (they blocked the bot)."""
+
+    new: int
+    already: int
+    unreachable: int
