@@ -12,8 +12,9 @@ and the staff digests (and one for the reminders of the few enterprises the boar
 an item for, counting down to their own date) joins the recipients to the day's few
 notifications and writes narrow identity rows (`bot.notifications.outbox.row_sql`, the same
 row shape and key as `enqueue()`), so no Python object exists per message. The number of
-statements does not depend on how many enterprises or contacts there are. `preview_day` (the CLI's dry run)
-lists the same messages row by row and renders them as the dispatcher would now.
+statements does not depend on how many enterprises or contacts there are. `preview_day`
+(the CLI's dry run) lists the same messages row by row and renders them as the dispatcher
+would now.
 
 Every message carries a unique dedupe key (`bot.notifications.outbox.dedupe_key`):
 re-running the planner, or two instances planning the same day at once, never plans a
