@@ -30,6 +30,7 @@ import click
 import uvicorn
 
 from bot.channels.common import Handler
+from bot.channels.email import build_email_sender
 from bot.channels.telegram import (
     TelegramSender,
     build_application,
@@ -37,8 +38,10 @@ from bot.channels.telegram import (
     stop_application,
 )
 from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient, ZaloSender
+from bot.db import get_engine
 from bot.messaging import Sender, SendError
 from bot.models.enums import Channel
+from bot.services.chat_links import BotNames
 from bot.settings import Settings
 from bot.web import (
     TELEGRAM_PATH,
@@ -133,6 +136,8 @@ def check_settings(settings: Settings) -> None:
         raise ServeError("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
     if settings.zalo_webhook_url and not settings.zalo_bot_token:
         raise ServeError("ZALO_WEBHOOK_URL is set but ZALO_BOT_TOKEN is not")
+    if settings.smtp_host and not settings.smtp_from:
+        raise ServeError("SMTP_HOST is set but SMTP_FROM (the sender's address) is not")
     secret = settings.telegram_webhook_secret
     if secret is not None and not _TELEGRAM_SECRET.fullmatch(secret):
         raise ServeError(
@@ -348,9 +353,18 @@ async def _run(settings: Settings, stop: asyncio.Event, handler: Handler) -> Non
             except Exception as exc:
                 raise ServeError(f"Telegram could not start: {exc}") from exc
             senders[Channel.TELEGRAM] = TelegramSender(telegram_app.bot)
+            # The flows (bulk /invite letters) need the username for the deep links.
+            settings.telegram_bot_username = (
+                settings.telegram_bot_username or telegram_app.bot.username
+            )
         if settings.zalo_bot_token:
             zalo_channel = await _start_zalo(stack, settings, handler, stop, tasks)
             senders[Channel.ZALO] = ZaloSender(zalo_channel.client, settings.locale)
+        if settings.smtp_host:
+            names = BotNames(settings.telegram_bot_username, settings.zalo_bot_name)
+            senders[Channel.EMAIL] = build_email_sender(
+                get_engine(settings.database_url), settings, names
+            )
         if sock is not None:
             app = create_app(
                 settings,

@@ -141,6 +141,57 @@ class Settings(BaseSettings):
     zalo_webhook_secret: str | None = Field(
         None, validation_alias=AliasChoices("ZALO_WEBHOOK_SECRET", "zalo_webhook_secret")
     )
+    telegram_bot_username: str | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_USERNAME", "telegram_bot_username")
+    )
+    zalo_bot_name: str | None = Field(
+        None, validation_alias=AliasChoices("ZALO_BOT_NAME", "zalo_bot_name")
+    )
+
+    # E-mail, the channel of last resort (bot/channels/email.py): enterprises without a chat
+    # account get invites, launches, broadcasts and reminders by e-mail when SMTP is set.
+    smtp_host: str | None = Field(None, validation_alias=AliasChoices("SMTP_HOST", "smtp_host"))
+    smtp_port: int = Field(
+        587, ge=1, le=65535, validation_alias=AliasChoices("SMTP_PORT", "smtp_port")
+    )
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", validation_alias=AliasChoices("SMTP_SECURITY", "smtp_security")
+    )
+    smtp_username: str | None = Field(
+        None, validation_alias=AliasChoices("SMTP_USERNAME", "smtp_username")
+    )
+    smtp_password: str | None = Field(
+        None, validation_alias=AliasChoices("SMTP_PASSWORD", "smtp_password")
+    )
+    smtp_from: str | None = Field(None, validation_alias=AliasChoices("SMTP_FROM", "smtp_from"))
+    smtp_from_name: str | None = Field(
+        None, validation_alias=AliasChoices("SMTP_FROM_NAME", "smtp_from_name")
+    )
+    email_rate_per_second: float = Field(
+        2.0, gt=0, validation_alias=AliasChoices("THIDUA_EMAIL_RATE", "email_rate_per_second")
+    )
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        value = value.strip().removeprefix("@")
+        if not value.replace("_", "").isalnum() or not 5 <= len(value) <= 32:
+            raise ValueError("expected a Telegram bot username such as ThiDuaBacGiangBot")
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_from(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return str(validate_email(value, check_deliverability=False).normalized)
+        except EmailNotValidError as exc:
+            raise ValueError(f"not a valid e-mail address: {exc}") from None
 
     @field_validator("admins", mode="before")
     @classmethod

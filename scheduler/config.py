@@ -50,4 +50,6 @@ def channel_rate(settings: Any, channel: Channel, config: SchedulerConfig) -> fl
         return float(settings.telegram_rate_per_second)
     if channel is Channel.ZALO:
         return float(settings.zalo_rate_per_second)
+    if channel is Channel.EMAIL:
+        return float(getattr(settings, "email_rate_per_second", 2.0))
     return config.default_rate_per_second

@@ -82,6 +82,7 @@ from bot.services.calendar import (
     working_days_before,
 )
 from bot.services.deadlines import accepts_late
+from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
 from bot.settings import Settings
 from scheduler.config import SchedulerConfig
@@ -227,6 +228,7 @@ def _officers_query(org_ids: list[int]) -> Any:
         .where(
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
             col(Enterprise.active),
             col(Enterprise.organization_id).in_(org_ids),
         )
@@ -348,6 +350,7 @@ def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
             col(Deadline.id).in_(deadline_ids),
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
             col(Enterprise.active),
             not_submitted_condition(),
             # an enterprise the board extended is reminded of its own date (below)
@@ -379,6 +382,7 @@ def _extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
             col(DeadlineExtension.id).in_(extension_ids),
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
             col(Enterprise.active),
             not_submitted_condition(),
         )
@@ -436,7 +440,12 @@ def _notice_recipients(stmt: Select[Any], notices: FromClause) -> Select[Any]:
         stmt.select_from(Contact)
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
         .join(notices, notices.c.organization_id == col(Enterprise.organization_id))
-        .where(col(Contact.role) == Role.OFFICER, col(Contact.reachable), col(Enterprise.active))
+        .where(
+            col(Contact.role) == Role.OFFICER,
+            col(Contact.reachable),
+            receives_now(),
+            col(Enterprise.active),
+        )
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 04:03:07.949302
+Create Date: 2026-12-01 04:20:29.887494
 """
 
 from collections.abc import Sequence
@@ -146,6 +146,12 @@ def upgrade() -> None:
         sa.Column("zone_id", sa.Integer(), nullable=True),
         sa.Column("cluster_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("contact_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("contact_position", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("contact_email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+        sa.Column("contact_phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("created_at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["cluster_id"],
@@ -195,10 +201,12 @@ def upgrade() -> None:
         "contact",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column(
-            "channel", sa.Enum("TELEGRAM", "ZALO", "CONSOLE", name="channel"), nullable=False
+            "channel",
+            sa.Enum("TELEGRAM", "ZALO", "CONSOLE", "EMAIL", name="channel"),
+            nullable=False,
         ),
         sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column(
@@ -495,6 +503,8 @@ def upgrade() -> None:
                 "DIGEST",
                 "BROADCAST",
                 "LAUNCH",
+                "NOTICE",
+                "INVITE",
                 "REVIEW_RESULT",
                 "CHAT_REPLY",
                 "DEADLINE_MOVED",

@@ -9,6 +9,8 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     ZALO = "zalo"
     CONSOLE = "console"
+    # Not a chat: an enterprise's e-mail address, used only while it has no chat contact.
+    EMAIL = "email"
 
 
 class Role(StrEnum):
@@ -76,6 +78,8 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"
     BROADCAST = "broadcast"
     LAUNCH = "launch"
+    NOTICE = "notice"
+    INVITE = "invite"
     REVIEW_RESULT = "review_result"
     CHAT_REPLY = "chat_reply"
     DEADLINE_MOVED = "deadline_moved"

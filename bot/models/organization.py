@@ -55,18 +55,33 @@ class Enterprise(SQLModel, table=True):
     zone_id: int | None = Field(default=None, foreign_key="zone.id", index=True)
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
     active: bool = True
+    # Whom the office reaches outside the chat (checked and normalised on the way in by
+    # bot/services/enterprise_contacts.py): the enterprise's own address and phone, and the
+    # person in charge of emulation work there (usually HR or the trade union).
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    contact_name: str | None = Field(default=None, max_length=255)
+    contact_position: str | None = Field(default=None, max_length=255)
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 
 class Contact(SQLModel, table=True):
-    """A person on a chat platform: an officer of an enterprise, or board staff."""
+    """A person on a chat platform: an officer of an enterprise, or board staff.
+
+    One kind is not a chat account: channel `email` is the enterprise's e-mail address as a
+    recipient of last resort (user_id `enterprise:<id>`, chat_id the address). It is never
+    "linked" and receives only while its enterprise has no reachable chat contact
+    (bot/services/reach.py).
+    """
 
     __table_args__ = (UniqueConstraint("channel", "user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: Channel = Field(max_length=16)
     user_id: str = Field(max_length=64)
-    chat_id: str = Field(max_length=64)
+    chat_id: str = Field(max_length=255)  # an e-mail address may be up to 254 characters
     display_name: str = Field(default="", max_length=255)
     language: str = Field(default="vi", max_length=8)
     role: Role = Field(default=Role.OFFICER, max_length=16)

@@ -425,6 +425,25 @@ class ChatReply(Notification):
         return self.body
 
 
+@dataclass(frozen=True)
+class Invitation(Notification):
+    """An enterprise's invitation to link its chat, by e-mail (bot/services/onboarding.py):
+    its code and links were written when the code was issued, so the words are stored like a
+    chat reply's; it waits for the sending hours and never expires (the code is valid for
+    weeks). Re-issuing a code cancels the unsent invitation of the old one."""
+
+    kind = DeliveryKind.INVITE
+    recipients = "the enterprise's e-mail contact, when it has no chat account"
+    KEY_ONLY = ("reference",)
+    NOT_IN_KEY = ("body",)
+
+    body: str
+    reference: str = ""  # the invite code's id: one invitation per code and address
+
+    def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
+        return self.body
+
+
 KINDS: dict[DeliveryKind, type[Notification]] = {
     cls.kind: cls
     for cls in (
@@ -439,6 +458,7 @@ KINDS: dict[DeliveryKind, type[Notification]] = {
         ChatReply,
         ExtensionGranted,
         DeadlineMoved,
+        Invitation,
     )
 }
 DAY_BOUND_KINDS: tuple[DeliveryKind, ...] = tuple(k for k, c in KINDS.items() if c.day_bound)

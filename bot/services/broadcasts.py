@@ -47,6 +47,7 @@ from bot.services import audit
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
 from bot.services.items import kind_label, parse_kind
 from bot.services.progress import deadline_of
+from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
 from bot.settings import get_settings
 
@@ -168,6 +169,7 @@ def resolve_audience(
         .where(
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable).is_(True),
+            receives_now(),
             *scope.enterprise_conditions(),
         )
     )

@@ -31,11 +31,12 @@ class ContactError(InvalidInput):
 def parse_channel(value: str | Channel) -> Channel:
     """`value` as a Channel, or ContactError naming the accepted ones."""
     try:
-        return Channel(str(value).strip().lower())
+        channel = Channel(str(value).strip().lower())
     except ValueError:
-        raise ContactError(
-            N_("Unknown channel “{value}”: use telegram, zalo or console."), value=value
-        ) from None
+        channel = Channel.EMAIL
+    if channel is not Channel.EMAIL:  # an e-mail address is no account a person chats from
+        return channel
+    raise ContactError(N_("Unknown channel “{value}”: use telegram, zalo or console."), value=value)
 
 
 def parse_role(value: str | Role) -> Role:

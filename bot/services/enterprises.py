@@ -7,8 +7,12 @@ updates enterprises by tax code. Re-importing the same file changes nothing. Row
 be imported are reported with their line number and the reason, and the valid rows are still
 imported, all in the caller's transaction (the service flushes; the caller commits).
 
-Rules for an existing enterprise: name, zone and cluster follow the file; a blank zone or
-cluster cell (or a file without that column) leaves the stored value alone; enterprises
+Besides tax code, name, zone and cluster a file may carry the enterprise's e-mail and phone and
+its emulation contact's name, position, e-mail and phone (bot/services/enterprise_contacts.py
+checks and normalises them: a bad address or phone number rejects the row, naming it).
+
+Rules for an existing enterprise: name, zone and cluster follow the file; a blank zone,
+cluster or contact cell (or a file without that column) leaves the stored value alone; enterprises
 missing from the file are not touched (the list may be imported in parts). A tax code already
 registered by another board is refused: a tax code names one enterprise in the whole country.
 """
@@ -29,7 +33,26 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from bot.i18n import N_, Translator
-from bot.models import AuditEntry, Cluster, Contact, Enterprise, Organization, Role, Zone
+from bot.models import (
+    AuditEntry,
+    Channel,
+    Cluster,
+    Contact,
+    Enterprise,
+    Organization,
+    Role,
+    Zone,
+)
+from bot.services import enterprise_contacts as details
+from bot.services.enterprise_contacts import (
+    CONTACT_EMAIL,
+    CONTACT_NAME,
+    CONTACT_PHONE,
+    CONTACT_POSITION,
+    EMAIL,
+    PHONE,
+    ContactDetailError,
+)
 from bot.services.errors import InvalidInput, render
 from bot.services.taxcode import InvalidTaxCode, normalize_tax_code
 
@@ -82,6 +105,83 @@ HEADER_ALIASES: dict[str, frozenset[str]] = {
         }
     ),
     CLUSTER: frozenset({"cumthidua", "cum", "tencum", "cluster", "emulationcluster"}),
+    EMAIL: frozenset(
+        {
+            "email",
+            "thudientu",
+            "emaildoanhnghiep",
+            "emaildn",
+            "emailcongty",
+            "emaildonvi",
+            "companyemail",
+            "enterpriseemail",
+        }
+    ),
+    PHONE: frozenset(
+        {
+            "dienthoai",
+            "sodienthoai",
+            "sdt",
+            "dt",
+            "dienthoaidoanhnghiep",
+            "sdtdoanhnghiep",
+            "dienthoaicongty",
+            "phone",
+            "telephone",
+            "tel",
+            "companyphone",
+            "enterprisephone",
+        }
+    ),
+    CONTACT_NAME: frozenset(
+        {
+            "nguoilienhe",
+            "hotennguoilienhe",
+            "tennguoilienhe",
+            "nguoiphutrach",
+            "nguoiphutrachthidua",
+            "canbophutrach",
+            "canbophutrachthidua",
+            "canbothidua",
+            "contact",
+            "contactname",
+            "contactperson",
+        }
+    ),
+    CONTACT_POSITION: frozenset(
+        {
+            "chucvu",
+            "chucvunguoilienhe",
+            "chucdanh",
+            "chucvunguoiphutrach",
+            "position",
+            "contactposition",
+            "jobtitle",
+        }
+    ),
+    CONTACT_EMAIL: frozenset(
+        {
+            "emailnguoilienhe",
+            "emailnguoiphutrach",
+            "emailcanbo",
+            "emailcanbophutrach",
+            "contactemail",
+        }
+    ),
+    CONTACT_PHONE: frozenset(
+        {
+            "dienthoainguoilienhe",
+            "sdtnguoilienhe",
+            "dtnguoilienhe",
+            "dienthoainguoiphutrach",
+            "sdtnguoiphutrach",
+            "dienthoaicanbo",
+            "didong",
+            "sodidong",
+            "contactphone",
+            "mobile",
+        }
+    ),
 }
 REQUIRED = (TAX_CODE, NAME)
 FIELD_LABELS = {
@@ -89,6 +189,7 @@ FIELD_LABELS = {
     NAME: N_("enterprise name"),
     ZONE: N_("industrial zone"),
     CLUSTER: N_("emulation cluster"),
+    **details.FIELD_LABELS,
 }
 
 
@@ -167,6 +268,21 @@ def header_field(text: str) -> str | None:
         for key, aliases in HEADER_ALIASES.items():
             if folded in aliases:
                 return key
+    return _contact_header(fold_header(text))
+
+
+_PERSON_MARKERS = ("nguoilienhe", "nguoiphutrach", "canbo", "daumoi", "contact")
+_EMAIL_MARKERS = ("email", "thudientu")
+_PHONE_MARKERS = ("dienthoai", "sdt", "didong", "phone", "mobile")
+
+
+def _contact_header(folded: str) -> str | None:
+    """Longer spellings of the contact columns: "Số di động của người phụ trách thi đua"."""
+    person = any(marker in folded for marker in _PERSON_MARKERS)
+    if any(marker in folded for marker in _EMAIL_MARKERS):
+        return CONTACT_EMAIL if person else EMAIL
+    if any(marker in folded for marker in _PHONE_MARKERS):
+        return CONTACT_PHONE if person or "didong" in folded or "mobile" in folded else PHONE
     return None
 
 
@@ -346,6 +462,11 @@ def _check_row(row: _Row, seen: dict[str, int]) -> tuple[str, RejectedRow | None
                 field=_Nested(FIELD_LABELS[key], {}),
                 max=NAME_MAX,
             )
+    for key in details.FIELDS:
+        try:
+            details.normalize_value(key, row.values.get(key, ""))
+        except ContactDetailError as exc:
+            return reject(exc.msgid, **exc.params)
     if code in seen:
         return reject(
             N_("Tax code {code} already appears on line {first_line}."),
@@ -354,6 +475,15 @@ def _check_row(row: _Row, seen: dict[str, int]) -> tuple[str, RejectedRow | None
         )
     seen[code] = row.line
     return code, None
+
+
+def _row_details(row: _Row) -> dict[str, str | None]:
+    """The contact values the row fills in (checked already); blank cells are left out."""
+    return {
+        key: details.normalize_value(key, row.values[key])
+        for key in details.FIELDS
+        if row.values.get(key, "")
+    }
 
 
 @dataclass(frozen=True)
@@ -406,6 +536,7 @@ def import_enterprises(
         )
     }
 
+    touched: list[Enterprise] = []
     for code, row in valid:
         enterprise = existing.get(code)
         if enterprise is not None and enterprise.organization_id != organization.id:
@@ -422,19 +553,22 @@ def import_enterprises(
         cluster_name = row.values.get(CLUSTER, "")
         zone_id = zones.id_for(zone_name) if zone_name else None
         cluster_id = clusters.id_for(cluster_name) if cluster_name else None
+        contacts = _row_details(row)
         if enterprise is None:
-            session.add(
-                Enterprise(
-                    organization_id=organization.id,
-                    tax_code=code,
-                    name=row.values[NAME],
-                    zone_id=zone_id,
-                    cluster_id=cluster_id,
-                )
+            enterprise = Enterprise(
+                organization_id=organization.id,
+                tax_code=code,
+                name=row.values[NAME],
+                zone_id=zone_id,
+                cluster_id=cluster_id,
             )
+            details.apply_details(enterprise, contacts)
+            session.add(enterprise)
+            touched.append(enterprise)
             result.created += 1
             continue
-        changed = False
+        touched.append(enterprise)
+        changed = details.apply_details(enterprise, contacts)
         if enterprise.name != row.values[NAME]:
             enterprise.name, changed = row.values[NAME], True
         if zone_id is not None and enterprise.zone_id != zone_id:
@@ -449,6 +583,8 @@ def import_enterprises(
         else:
             result.unchanged += 1
 
+    session.flush()
+    details.sync_email_contacts(session, touched)
     result.rejected.sort(key=lambda r: r.line)
     result.zones_created, result.clusters_created = zones.created, clusters.created
     if result.created or result.updated:
@@ -476,7 +612,11 @@ def list_enterprises(
     """Every enterprise (of one board, or of all), by board then name, with zone and cluster."""
     officers = (
         select(Contact.enterprise_id, func.count().label("n"))
-        .where(Contact.role == Role.OFFICER, col(Contact.enterprise_id).is_not(None))
+        .where(
+            Contact.role == Role.OFFICER,
+            col(Contact.enterprise_id).is_not(None),
+            Contact.channel != Channel.EMAIL,
+        )
         .group_by(col(Contact.enterprise_id))
         .subquery()
     )

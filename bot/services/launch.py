@@ -20,15 +20,19 @@ from bot.notifications.outbox import Queued, enqueue
 from bot.services import audit
 from bot.services.access import AccessDenied, Scope, campaign_in_scope
 from bot.services.campaigns import campaign_deadlines, campaign_phases
+from bot.services.reach import receives_now
 
 
 def officers_in_scope(session: Session, found: Scope) -> list[Contact]:
-    """Every linked officer of an active enterprise in scope (reachable or not)."""
+    """Every officer of an active enterprise in scope (reachable or not) who would receive: its
+    chat accounts, or its e-mail address while it has none (bot/services/reach.py)."""
     return list(
         session.exec(
             select(Contact)
             .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
-            .where(col(Contact.role) == Role.OFFICER, *found.enterprise_conditions())
+            .where(
+                col(Contact.role) == Role.OFFICER, receives_now(), *found.enterprise_conditions()
+            )
             .order_by(col(Enterprise.name), col(Contact.id))
         ).all()
     )

@@ -18,6 +18,7 @@ from bot.notifications.outbox import Queued, enqueue
 from bot.services import audit
 from bot.services.access import Scope
 from bot.services.progress import MissingEnterprise
+from bot.services.reach import receiving
 
 
 def nudge_missing(
@@ -38,7 +39,9 @@ def nudge_missing(
     Audited.
     """
     assert campaign.id is not None
-    contact_ids = [c.id for e in missing for c in e.contacts if c.reachable and c.id is not None]
+    contact_ids = [
+        c.id for e in missing for c in receiving(e.contacts) if c.reachable and c.id is not None
+    ]
     unreachable = sum(1 for e in missing for c in e.contacts if not c.reachable)
     new = enqueue(session, Nudge(campaign.id, kind, local_day), contact_ids, not_before=now)
     already = len(set(contact_ids)) - new

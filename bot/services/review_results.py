@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from bot.models import Contact, Role, Submission
 from bot.notifications.kinds import REVIEW_ACCEPTED, REVIEW_RETURNED, ReviewResult
 from bot.notifications.outbox import enqueue
+from bot.services.reach import receives_now
 
 
 def tell_officers(
@@ -32,6 +33,7 @@ def tell_officers(
             col(Contact.enterprise_id) == submission.enterprise_id,
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable).is_(True),
+            receives_now(),
         )
     ).all()
     notification = ReviewResult(

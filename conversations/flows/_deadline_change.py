@@ -30,6 +30,7 @@ from bot.models import (
 from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import enqueue
 from bot.services import deadlines
+from bot.services.reach import receives_now
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetim
             col(Enterprise.active),
             Contact.role == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
         )
     ).all()
     notice = DeadlineMoved(

@@ -25,6 +25,7 @@ from bot.notifications.kinds import ExtensionGranted
 from bot.notifications.outbox import enqueue
 from bot.services import deadlines
 from bot.services.items import kind_label
+from bot.services.reach import receives_now
 from conversations.flow import Answer, Ctx, Finish, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _staff
 from conversations.flows.launch import parse_date
@@ -56,6 +57,7 @@ def extend_and_notify(
             Contact.enterprise_id == enterprise_id,
             Contact.role == Role.OFFICER,
             col(Contact.reachable),
+            receives_now(),
         )
     ).all()
     assert extension.id is not None

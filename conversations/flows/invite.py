@@ -1,5 +1,11 @@
 """/invite: issue a one-time invite code that links an officer's chat to an enterprise.
 
+In bulk — "/invite all", "/invite not linked" ("chưa liên kết"), "/invite zone <name>"
+("kcn …"), "/invite cluster <name>" ("cụm …"), or the "all not linked yet" button — every
+enterprise chosen gets a fresh code (earlier unused ones revoked, see
+bot/services/onboarding.py), the invitation goes by e-mail where there is no chat account,
+and the staff member receives the mail-merge XLSX and a ZIP of Word letters.
+
 The staff member chooses the enterprise from those of his scope that have no linked officer
 yet, or types its tax code (any usual spelling) or part of its name. The code and its expiry
 come back to be forwarded to the officer. A cluster leader invites for his cluster only.
@@ -11,11 +17,15 @@ import unicodedata
 
 from sqlmodel import col, select
 
+from bot.documents.invitations import LetterSettings, write_letters, write_merge_sheet
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
-from bot.models import Contact, Enterprise, Role
+from bot.models import Enterprise, Organization
+from bot.services.chat_links import BotNames
 from bot.services.errors import InvalidInput
 from bot.services.invites import DEFAULT_TTL, create_invite, format_code
+from bot.services.onboarding import Selection, issue_invites, select_enterprises
+from bot.services.reach import has_chat_contact
 from bot.services.taxcode import normalize_tax_code
 from conversations.flow import (
     STAFF_ROLES,
@@ -32,11 +42,90 @@ from conversations.flow import (
 from conversations.flows import _staff
 
 PICK = "inv:e:"  # + enterprise id
+BULK_UNLINKED = "inv:bulk:unlinked"
 SUGGESTED = 10
+# "/invite all", "/invite chưa liên kết", "/invite kcn Quang Châu", "/invite cụm 2" (folded).
+ALL_WORDS = frozenset({"all", "tat ca", "tatca", "het"})
+UNLINKED_WORDS = frozenset({"not linked", "unlinked", "chua lien ket", "chualienket"})
+ZONE_WORDS = ("kcn ", "zone ", "khu cong nghiep ")
+CLUSTER_WORDS = ("cum ", "cluster ", "cum thi dua ")
 
 
 def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return " ".join("".join(c for c in decomposed.casefold() if c.isascii()).split())
+
+
+def bulk_selection(args: str) -> Selection | None:
+    """The bulk request typed after /invite, or None when it names one enterprise."""
+    folded = _ascii(args)
+    if folded in ALL_WORDS:
+        return Selection()
+    if folded in UNLINKED_WORDS:
+        return Selection(not_linked=True)
+    for words, make in ((ZONE_WORDS, "zone"), (CLUSTER_WORDS, "cluster")):
+        for word in sorted(words, key=len, reverse=True):
+            if folded.startswith(word):
+                name = " ".join(args.split())[len(word) :].strip()
+                return Selection(zone=name) if make == "zone" else Selection(cluster=name)
+    return None
+
+
+def issue_bulk(ctx: Ctx, selection: Selection) -> Finish:
+    """One code per enterprise of the selection; the sheet and the letters come back as files."""
+    t = ctx.t
+    found = _staff.scope(ctx)
+    org = ctx.session.get(Organization, found.organization_id)
+    assert org is not None
+    chosen = select_enterprises(ctx.session, found, selection)
+    if not chosen:
+        raise Invalid(t("No enterprise matches; no invite code was issued."))
+    names = BotNames(ctx.settings.telegram_bot_username, ctx.settings.zalo_bot_name)
+    result = issue_invites(
+        ctx.session,
+        org,
+        chosen,
+        ctx.now,
+        names,
+        language=ctx.settings.locale,
+        email=bool(ctx.settings.smtp_host),
+        actor=_staff.actor(ctx),
+    )
+    tz = ctx.settings.tz
+    sheet = write_merge_sheet(
+        _staff.staff_file(ctx, "invites", "moi-lien-ket", ".xlsx"), t, result, names, tz
+    )
+    letters = write_letters(
+        _staff.staff_file(ctx, "invites", "thu-moi", ".zip"),
+        t,
+        result,
+        names,
+        LetterSettings(issued_on=ctx.today),
+        tz,
+    )
+    text = t(
+        "{count} invite codes issued ({revoked} earlier unused codes revoked); "
+        "{emailed} invitations queued by e-mail.",
+        count=t.number(len(result.issued)),
+        revoked=t.number(result.revoked),
+        emailed=t.number(result.emailed),
+    )
+    if not names.telegram:
+        text += "\n" + t(
+            "The bot's Telegram username is unknown (TELEGRAM_BOT_USERNAME): the letters "
+            "carry no Telegram link or QR code."
+        )
+    return Finish(
+        (
+            reply(text),
+            Reply(t("Mail-merge sheet (one row per enterprise)"), document=sheet),
+            Reply(t("Letters, one Word file per enterprise (ZIP)"), document=letters),
+        )
+    )
 
 
 def _in_scope(ctx: Ctx) -> list[Enterprise]:
@@ -51,15 +140,12 @@ def _in_scope(ctx: Ctx) -> list[Enterprise]:
 
 
 def _unlinked(ctx: Ctx) -> list[Enterprise]:
-    """Enterprises in scope without any linked officer: the likely ones to invite."""
+    """Enterprises in scope without a reachable chat account: the likely ones to invite."""
     found = _staff.scope(ctx)
-    linked = select(col(Contact.enterprise_id)).where(
-        col(Contact.role) == Role.OFFICER, col(Contact.enterprise_id).is_not(None)
-    )
     return list(
         ctx.session.exec(
             select(Enterprise)
-            .where(*found.enterprise_conditions(), col(Enterprise.id).not_in(linked))
+            .where(*found.enterprise_conditions(), ~has_chat_contact(col(Enterprise.id)))
             .order_by(col(Enterprise.name), col(Enterprise.id))
             .limit(SUGGESTED)
         ).all()
@@ -129,18 +215,29 @@ def _enterprise_prompt(ctx: Ctx) -> Reply:
     else:
         enterprises = _unlinked(ctx)
         text = t("For which enterprise? Type its tax code or part of its name.")
+        text += "\n" + t(
+            "For many at once, type “all”, “not linked”, “zone <name>” or “cluster <name>”."
+        )
         if enterprises:
             text += "\n" + t("Or choose one that has no linked officer yet:")
-    return reply(text, [Choice(f"{PICK}{e.id}", f"{e.name} ({e.tax_code})") for e in enterprises])
+    choices = [Choice(f"{PICK}{e.id}", f"{e.name} ({e.tax_code})") for e in enterprises]
+    if not offered and enterprises:
+        choices.append(Choice(BULK_UNLINKED, t("All enterprises not linked yet")))
+    return reply(text, choices)
 
 
 def _enterprise(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
+    if answer.choice == BULK_UNLINKED:
+        return issue_bulk(ctx, Selection(not_linked=True))
     if answer.choice and answer.choice.startswith(PICK):
         enterprise = ctx.session.get(Enterprise, int(answer.choice[len(PICK) :]))
         if enterprise is None:
             raise Invalid(t("That enterprise is not among yours."))
         return issue(ctx, enterprise)
+    selection = bulk_selection(answer.text)
+    if selection is not None:
+        return issue_bulk(ctx, selection)
     found = find(ctx, answer.text)
     if isinstance(found, Enterprise):
         return issue(ctx, found)
@@ -150,6 +247,9 @@ def _enterprise(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _begin(ctx: Ctx, args: str) -> Outcome:
     _staff.scope(ctx)
+    selection = bulk_selection(args) if args else None
+    if selection is not None:
+        return issue_bulk(ctx, selection)
     if args:
         found = find(ctx, args)
         if isinstance(found, Enterprise):

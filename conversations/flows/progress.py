@@ -25,6 +25,7 @@ from bot.services.progress import (
 from conversations.flow import STAFF_ROLES, Ctx, Finish, Flow, Invalid, Outcome
 from conversations.flows import _staff
 from conversations.flows.dashboard import dashboard_reply
+from conversations.flows.reach import reach_reply
 
 CHART_KEEP = timedelta(days=1)
 
@@ -70,6 +71,7 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
             + "\n\n"
             + render_shortlist_text(t, awards)
         ),
+        reach_reply(ctx, found),
     ]
     web = dashboard_reply(ctx)  # the same view on the web, with the tables
     return [*replies, web] if web is not None else replies

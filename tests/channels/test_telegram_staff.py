@@ -68,9 +68,10 @@ async def test_staff_progress_export_and_review_over_telegram(
     try:
         await _say(fake_telegram, STAFF_CHAT, "/language en", 1)
 
-        # /progress: the text, the chart as a photo, the targets.
-        texts = await _say(fake_telegram, STAFF_CHAT, "/progress", 3)
+        # /progress: the text, the chart as a photo, the targets, the reach.
+        texts = await _say(fake_telegram, STAFF_CHAT, "/progress", 4)
         assert texts[0].startswith("Progress of") and texts[1] == "Progress chart"
+        assert texts[3].startswith("Reach of the enterprises (4):")
         photos = [u for u in fake_telegram.uploads if u[0] == "sendPhoto"]
         assert len(photos) == 1 and photos[0][3].startswith(PNG)
 

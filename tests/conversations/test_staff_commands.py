@@ -44,6 +44,7 @@ STAFF_COMMANDS = (
     "review",
     "export",
     "invite",
+    "contacts",
     "audit",
 )
 
@@ -114,7 +115,10 @@ async def test_progress_text_chart_and_targets(world: StaffWorld, tmp_path: Path
     chat = await world.chat(STAFF, "en")
     await chat.say("/progress")
     assert not stale.exists()  # yesterday's charts are dropped
-    text, chart, targets = chat.last
+    text, chart, targets, reach = chat.last
+    assert "3 linked by chat · 0 by e-mail only · 1 unreachable" in reach.text
+    assert "1. Công ty Quang Châu (" in reach.text and "no phone number" in reach.text
+    assert "Send /reach" in reach.text
     assert "Title registration (due 15/04/2026)" in text.text
     assert "0 accepted · 1 submitted · 0 returned · 3 missing of 4" in text.text
     assert "By cluster:" in text.text and "By zone:" in text.text

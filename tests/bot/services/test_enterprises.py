@@ -124,7 +124,7 @@ def test_english_headers_any_order_comma_no_bom(
 ) -> None:
     path = tmp_path / "list.csv"
     path.write_text(
-        "Cluster,Tax code,Zone,Name,Phone\n"
+        "Cluster,Tax code,Zone,Name,Note\n"
         "C1,0100109106,Z1,Viettel,0901\n"
         "C1,0100109107,Z1,Typo,0902\n",
         encoding="utf-8",
