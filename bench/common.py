@@ -127,7 +127,7 @@ class Board:
 
 
 def make_board(session: Session, year: int, slug: str = "bench") -> tuple[Organization, Campaign]:
-    """A board and its Bắc Giang campaign of `year` (phases, observances, three deadlines),
+    """A board and its Bắc Giang campaign of `year` (phases, observances, four deadlines),
     through the services, as the office would create them."""
     org = create_organization(session, slug, "Ban Quản lý các KCN tỉnh Bắc Giang", "Bắc Giang")
     campaign = create_campaign(session, org, TEMPLATE, year)

@@ -2,7 +2,7 @@
 
 The real entry point, `thidua run` (python -m bot.cli run), runs in a subprocess with a fake
 token and TELEGRAM_API_BASE_URL pointing at the fake Bot API. The database is seeded first
-(bulk inserts, a campaign whose three deadlines all have a reminder due today when today is
+(bulk inserts, a campaign whose four deadlines all have a reminder due today when today is
 a working day). The planning time is set to midnight so the scheduler's start-up catch-up
 plans today at once. After it has planned and handled a round of officer updates, the
 benchmark reads VmRSS (and the peak, VmHWM) from /proc/<pid>/status.

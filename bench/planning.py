@@ -1,4 +1,4 @@
-"""Benchmark 3: the daily planner over many enterprises (3 deadlines, 2 officers each).
+"""Benchmark 3: the daily planner over many enterprises (4 deadlines, 2 officers each).
 
 The board's campaign is created from the Bắc Giang template through the services; its three
 deadlines are then moved so that each has a reminder going out on the planned day, so the

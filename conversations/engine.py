@@ -44,6 +44,7 @@ from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
 from bot.services import audit
 from bot.services.attachments import FILE_MODE, INCOMING, ensure_dir
 from bot.services.contacts import get_or_create_contact, keep_current
+from bot.services.drafts import abandon_drafts_of
 from bot.services.filetypes import shown_name
 from bot.settings import Settings
 from conversations import common
@@ -442,7 +443,16 @@ class Engine:
         t = ctx.t
         if name == "cancel":
             if state is not None:
-                self._drop(ctx, state)
+                if self._drop(ctx, state):
+                    return [
+                        Reply(
+                            t(
+                                "Cancelled. The changes were not submitted: the version you "
+                                "submitted, with its receipt, stays in force. Send /help to "
+                                "see what you can do."
+                            )
+                        )
+                    ]
                 return [
                     Reply(
                         t(
@@ -691,10 +701,18 @@ class Engine:
         ctx.session.add(state)
         ctx.session.flush()
 
-    def _drop(self, ctx: Ctx, state: ConversationState) -> None:
+    def _drop(self, ctx: Ctx, state: ConversationState) -> int:
+        """End the conversation. A draft the contact opened beside a submitted item and did
+        not submit is abandoned with it: the submitted version stays in force."""
         ctx.session.delete(state)
         ctx.session.flush()
         ctx.data = {}
+        return abandon_drafts_of(
+            ctx.session,
+            state.contact_id,
+            ctx.now,
+            actor=f"{ctx.contact.channel}:{ctx.contact.user_id}",
+        )
 
     def _back(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
         t = ctx.t

@@ -8,11 +8,13 @@ Planning is set-based. The campaigns, their deadlines, phases and observances ar
 (a handful of rows); the dates are worked out in Python with the working-day calendar; the
 database then does the fan-out: one INSERT ... SELECT ... ON CONFLICT (dedupe_key) DO
 NOTHING each for the reminders, the board notices (commemoration prompts, phase notices)
-and the staff digests joins the recipients to the day's few notifications and writes narrow
-identity rows (`bot.notifications.outbox.row_sql`, the same row shape and key as
-`enqueue()`), so no Python object exists per message. The number of statements does not
-depend on how many enterprises or contacts there are. `preview_day` (the CLI's dry run)
-lists the same messages row by row and renders them as the dispatcher would now.
+and the staff digests (and one for the reminders of the few enterprises the board extended
+an item for, counting down to their own date) joins the recipients to the day's few
+notifications and writes narrow identity rows (`bot.notifications.outbox.row_sql`, the same
+row shape and key as `enqueue()`), so no Python object exists per message. The number of
+statements does not depend on how many enterprises or contacts there are. `preview_day`
+(the CLI's dry run) lists the same messages row by row and renders them as the dispatcher
+would now.
 
 Every message carries a unique dedupe key (`bot.notifications.outbox.dedupe_key`):
 re-running the planner, or two instances planning the same day at once, never plans a
@@ -33,6 +35,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     not_,
@@ -50,6 +53,7 @@ from bot.models import (
     Campaign,
     Contact,
     Deadline,
+    DeadlineExtension,
     Delivery,
     DeliveryKind,
     Enterprise,
@@ -77,6 +81,7 @@ from bot.services.calendar import (
     working_days_after,
     working_days_before,
 )
+from bot.services.deadlines import accepts_late
 from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
 from bot.settings import Settings
@@ -176,6 +181,8 @@ class _Campaigns:
     deadlines: list[Deadline]
     phases: dict[int, Phase]
     observances: list[Observance]
+    # the boards' extensions of locked items for one enterprise each (a handful)
+    extensions: list[DeadlineExtension] = field(default_factory=list)
 
 
 def _load_campaigns(session: Session) -> _Campaigns:
@@ -194,7 +201,14 @@ def _load_campaigns(session: Session) -> _Campaigns:
     observances = list(
         session.scalars(select(Observance).where(col(Observance.campaign_id).in_(ids)))
     )
-    return _Campaigns(campaigns, deadlines, phases, observances)
+    extensions = list(
+        session.scalars(
+            select(DeadlineExtension).where(
+                col(DeadlineExtension.deadline_id).in_([d.id for d in deadlines])
+            )
+        )
+    )
+    return _Campaigns(campaigns, deadlines, phases, observances, extensions)
 
 
 def _officers_query(org_ids: list[int]) -> Any:
@@ -232,6 +246,27 @@ def _due_reminders(data: _Campaigns, on: date) -> dict[int, DeadlineReminder]:
         offset = reminder_offset_on(deadline.due_on, deadline.reminder_offsets, on)
         if offset is not None and deadline.id is not None:
             due[deadline.id] = DeadlineReminder(deadline.campaign_id, deadline.kind, on)
+    return due
+
+
+def _due_extension_reminders(data: _Campaigns, on: date) -> dict[int, DeadlineReminder]:
+    """The extensions (by id) with a reminder on `on`, counting down to their own date.
+
+    The same notification as the deadline's reminder of the day (the same dedupe key), so
+    an enterprise never gets two reminders of one item on one day; at dispatch it is worded
+    from the extension's date (`Facts.extended_until`). An item accepted late needs none.
+    """
+    by_id = {d.id: d for d in data.deadlines if d.id is not None}
+    due: dict[int, DeadlineReminder] = {}
+    for ext in data.extensions:
+        deadline = by_id.get(ext.deadline_id)
+        if deadline is None or ext.id is None or accepts_late(deadline):
+            continue
+        if (
+            ext.until > deadline.due_on
+            and reminder_offset_on(ext.until, deadline.reminder_offsets, on) is not None
+        ):
+            due[ext.id] = DeadlineReminder(deadline.campaign_id, deadline.kind, on)
     return due
 
 
@@ -313,6 +348,38 @@ def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
         )
         .where(
             col(Deadline.id).in_(deadline_ids),
+            col(Contact.role) == Role.OFFICER,
+            col(Contact.reachable),
+            receives_now(),
+            col(Enterprise.active),
+            not_submitted_condition(),
+            # an enterprise the board extended is reminded of its own date (below)
+            ~exists().where(
+                col(DeadlineExtension.deadline_id) == col(Deadline.id),
+                col(DeadlineExtension.enterprise_id) == col(Enterprise.id),
+            ),
+        )
+    )
+
+
+def _extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
+    """Officers of the extended enterprises whose item is still owed, one row per (due
+    extension, officer): the same shape as `_reminder_recipients`, from the extensions."""
+    return (
+        stmt.select_from(DeadlineExtension)
+        .join(Deadline, col(Deadline.id) == col(DeadlineExtension.deadline_id))
+        .join(Enterprise, col(Enterprise.id) == col(DeadlineExtension.enterprise_id))
+        .join(Contact, col(Contact.enterprise_id) == col(Enterprise.id))
+        .outerjoin(
+            Submission,
+            and_(
+                col(Submission.campaign_id) == col(Deadline.campaign_id),
+                col(Submission.enterprise_id) == col(Enterprise.id),
+                col(Submission.kind) == col(Deadline.kind),
+            ),
+        )
+        .where(
+            col(DeadlineExtension.id).in_(extension_ids),
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable),
             receives_now(),
@@ -458,6 +525,37 @@ def _write_reminders(
     return int(found), enqueue_select(session, source)
 
 
+def _write_extension_reminders(
+    session: Session, due: dict[int, DeadlineReminder], on: date, not_before: datetime
+) -> tuple[int, int]:
+    """The extended enterprises' reminders of the day, with one INSERT ... SELECT."""
+    if not due:
+        return 0, 0
+    ids = list(due)
+    found = session.execute(_extension_recipients(select(func.count()), ids)).scalar_one()
+    if not found:
+        return 0, 0
+    prefix = case(
+        {ext_id: literal(key_prefix(n)) for ext_id, n in due.items()},
+        value=col(DeadlineExtension.id),
+    )
+    source = _extension_recipients(
+        select(
+            *row_sql(
+                DeliveryKind.REMINDER,
+                prefix,
+                col(Contact.id),
+                not_before,
+                campaign_id=col(Deadline.campaign_id),
+                item_kind=col(Deadline.kind),
+                planned_on=on,
+            )
+        ),
+        ids,
+    )
+    return int(found), enqueue_select(session, source)
+
+
 def _write_board_notices(
     session: Session, notices: list[_BoardNotice], not_before: datetime, on: date
 ) -> dict[str, tuple[int, int]]:
@@ -545,6 +643,12 @@ def plan_day(
         not_before = sending_start_utc(on, settings)
         reminders = _write_reminders(session, _due_reminders(data, on), on, not_before)
         _add(result, DeliveryKind.REMINDER.value, *reminders)
+        extended = _due_extension_reminders(data, on)
+        _add(
+            result,
+            DeliveryKind.REMINDER.value,
+            *_write_extension_reminders(session, extended, on, not_before),
+        )
         notices = _board_notices(data, on, config)
         for kind, counts in _write_board_notices(session, notices, not_before, on).items():
             _add(result, kind, *counts)
@@ -604,6 +708,40 @@ def _listed_reminders(session: Session, due: dict[int, DeadlineReminder]) -> lis
             row.name,
             row.tax_code,
             str(due[row.deadline_id].item_kind),
+        )
+        for row in rows
+    ]
+
+
+def _listed_extension_reminders(
+    session: Session, due: dict[int, DeadlineReminder]
+) -> list[_Listed]:
+    if not due:
+        return []
+    rows = session.execute(
+        _extension_recipients(
+            select(
+                col(Contact.id),
+                col(Contact.display_name),
+                col(Contact.channel),
+                col(Contact.language),
+                col(Enterprise.id).label("enterprise_id"),
+                col(Enterprise.name),
+                col(Enterprise.tax_code),
+                col(DeadlineExtension.id).label("extension_id"),
+            ),
+            list(due),
+        ).order_by(col(Enterprise.name), col(Contact.id), col(DeadlineExtension.id))
+    ).all()
+    return [
+        _Listed(
+            due[row.extension_id],
+            Recipient(row.id, row.language, row.enterprise_id),
+            row.display_name,
+            str(row.channel),
+            row.name,
+            row.tax_code,
+            str(due[row.extension_id].item_kind),
         )
         for row in rows
     ]
@@ -679,6 +817,7 @@ def preview_day(
         return []
     listed = (
         _listed_reminders(session, _due_reminders(data, on))
+        + _listed_extension_reminders(session, _due_extension_reminders(data, on))
         + _listed_notices(session, _board_notices(data, on, config))
         + _listed_digests(session, _digests(data, on))
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 04:33:17.342813
+Create Date: 2026-12-01 04:34:13.508134
 """
 
 from collections.abc import Sequence
@@ -141,6 +141,7 @@ def upgrade() -> None:
         ),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("reminder_offsets", sa.JSON(), nullable=True),
+        sa.Column("late_policy", sa.Enum("LOCK", "ACCEPT_LATE", name="latepolicy"), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaign.id"],
@@ -390,6 +391,37 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("contact_id"),
     )
     op.create_table(
+        "deadlineextension",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deadline_id", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("granted_by_contact_id", sa.Integer(), nullable=True),
+        sa.Column("granted_at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["deadline_id"],
+            ["deadline.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["granted_by_contact_id"],
+            ["contact.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("deadline_id", "enterprise_id"),
+    )
+    with op.batch_alter_table("deadlineextension", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_deadlineextension_deadline_id"), ["deadline_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_deadlineextension_enterprise_id"), ["enterprise_id"], unique=False
+        )
+
+    op.create_table(
         "decision",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
@@ -478,6 +510,9 @@ def upgrade() -> None:
         sa.Column("receipt_number", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("submitted_at", bot.models.types.AwareDateTime(timezone=True), nullable=True),
         sa.Column("submitted_by_contact_id", sa.Integer(), nullable=True),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.Column("draft_open", sa.Boolean(), nullable=False),
+        sa.Column("draft_contact_id", sa.Integer(), nullable=True),
         sa.Column("review_note", sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=True),
         sa.Column("reviewed_by_contact_id", sa.Integer(), nullable=True),
         sa.Column("reviewed_at", bot.models.types.AwareDateTime(timezone=True), nullable=True),
@@ -485,6 +520,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaign.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["draft_contact_id"],
+            ["contact.id"],
         ),
         sa.ForeignKeyConstraint(
             ["enterprise_id"],
@@ -554,6 +593,8 @@ def upgrade() -> None:
                 "INVITE",
                 "REVIEW_RESULT",
                 "CHAT_REPLY",
+                "DEADLINE_MOVED",
+                "EXTENSION",
                 name="deliverykind",
             ),
             nullable=False,
@@ -817,6 +858,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_decision_campaign_id"))
 
     op.drop_table("decision")
+    with op.batch_alter_table("deadlineextension", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deadlineextension_enterprise_id"))
+        batch_op.drop_index(batch_op.f("ix_deadlineextension_deadline_id"))
+
+    op.drop_table("deadlineextension")
     op.drop_table("conversationstate")
     with op.batch_alter_table("broadcast", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_broadcast_organization_id"))

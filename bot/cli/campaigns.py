@@ -11,23 +11,31 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from bot.cli.reminders import parse_day
 from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
-from bot.models import Campaign
-from bot.services import audit
+from bot.models import Campaign, Deadline, Enterprise, LatePolicy
+from bot.services import audit, targets_file
 from bot.services import campaigns as campaign_service
 from bot.services import organizations as organization_service
+from bot.services.campaign_copy import copy_campaign
 from bot.services.campaigns import CampaignPlan, anniversary_label, localized, plan_campaign
+from bot.services.deadlines import late_policy_label
 from bot.services.errors import DomainError
-from bot.services.items import kind_label
+from bot.services.items import kind_label, parse_kind
+from bot.services.submissions import deadline_for
+from bot.services.targets import goal_text
 from bot.services.templates import Template, TemplateKind, list_templates, load_template
 from bot.settings import get_settings
+from conversations.flows._deadline_change import change_and_replan
+from conversations.flows._extension import extend_and_notify
 
 COMMANDS: list[click.Command] = []
 
@@ -214,6 +222,40 @@ def org_create(slug: str, name: str, province: str) -> None:
         )
 
 
+@org_group.command("rename")
+@click.option("--slug", required=True, help="The board's short name.")
+@click.option("--name", default=None, help="The board's new full name.")
+@click.option("--province", default=None, help="The new province, e.g. Bắc Ninh.")
+def org_rename(slug: str, name: str | None, province: str | None) -> None:
+    """Rename a board or its province; campaigns not yet ended follow, and every later
+    reminder and notice says the new name."""
+    t = _translator()
+    if name is None and province is None:
+        raise click.UsageError(t("Give --name or --province (or both)."))
+    with _session(t) as session:
+        org = organization_service.get_organization(session, slug)
+        changed = organization_service.rename_organization(
+            session,
+            org,
+            local_today(),
+            now=datetime.now(UTC),
+            name=name,
+            province=province,
+            actor=ACTOR,
+        )
+        if not changed:
+            click.echo(t("Nothing changed."))
+            return
+        click.echo(
+            t(
+                "Board {slug}: {name} ({province}).",
+                slug=org.slug,
+                name=org.name,
+                province=org.province,
+            )
+        )
+
+
 @org_group.command("list")
 def org_list() -> None:
     """List the boards."""
@@ -339,6 +381,180 @@ def campaign_list(org_slug: str | None) -> None:
                 f"#{c.id:<4} {c.year}  {slugs.get(c.organization_id, '?'):<20} "
                 f"{c.template:<26} {t.date(c.starts_on)} – {t.date(c.ends_on)}  {state}"
             )
+
+
+@campaign_group.command("copy")
+@click.option("--from", "source_id", required=True, type=int, help="Last year's campaign (#).")
+@click.option("--year", required=True, type=int, help="The new campaign's year.")
+def campaign_copy(source_id: int, year: int) -> None:
+    """Create next year's campaign from last year's: its deadlines, late policies,
+    commemoration days and award targets moved to the new year; its targets carried over as
+    not yet confirmed."""
+    t = _translator()
+    with _session(t) as session:
+        source = session.get(Campaign, source_id)
+        if source is None:
+            raise click.ClickException(t("No campaign #{id}.", id=source_id))
+        campaign = copy_campaign(session, source, year, datetime.now(UTC), actor=ACTOR)
+        click.echo(
+            t(
+                "Campaign #{id} created: {title} ({start} – {end}).",
+                id=campaign.id,
+                title=campaign_service.campaign_title(t, campaign),
+                start=t.date(campaign.starts_on),
+                end=t.date(campaign.ends_on),
+            )
+        )
+        if campaign.targets:
+            click.echo(
+                t(
+                    "{n} targets copied from {year}, not yet confirmed: import the year's "
+                    "targets to confirm them.",
+                    n=len(campaign.targets),
+                    year=source.year,
+                )
+            )
+
+
+@campaign_group.command("targets")
+@click.option("--campaign", "campaign_id", required=True, type=int, help="Campaign number (#).")
+@click.option("--export", "export_path", default=None, help="Write the targets to this file.")
+@click.option("--import", "import_path", default=None, help="Replace them from this file.")
+def campaign_targets(campaign_id: int, export_path: str | None, import_path: str | None) -> None:
+    """Export a campaign's targets to a TOML file, or import the edited file (checked first:
+    every error is named by line and field, and nothing changes while any is left)."""
+    t = _translator()
+    if (export_path is None) == (import_path is None):
+        raise click.UsageError(t("Give --export FILE or --import FILE."))
+    with _session(t) as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise click.ClickException(t("No campaign #{id}.", id=campaign_id))
+        if export_path is not None:
+            Path(export_path).write_text(targets_file.export_text(campaign), encoding="utf-8")
+            click.echo(t("Wrote {n} targets to {path}.", n=len(campaign.targets), path=export_path))
+            return
+        assert import_path is not None
+        try:
+            text = Path(import_path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(
+                t("Cannot read {path}: {error}", path=import_path, error=exc)
+            ) from None
+        try:
+            targets = targets_file.import_targets(
+                session, campaign, text, datetime.now(UTC), actor=ACTOR
+            )
+        except targets_file.TargetsFileInvalid as exc:
+            lines = [t("Nothing was changed; the file has {n} errors:", n=len(exc.errors))]
+            lines += [e.message(t) for e in exc.errors]
+            raise click.ClickException("\n".join(lines)) from None
+        year = targets[0]["year"] if targets else campaign.year
+        click.echo(t("{n} targets for {year} imported and confirmed.", n=len(targets), year=year))
+        for target in targets:
+            click.echo(f"- {target['label']}: {goal_text(t, target)}")
+
+
+@campaign_group.command("extend")
+@click.option("--campaign", "campaign_id", required=True, type=int, help="Campaign number (#).")
+@click.option("--item", "kind", required=True, help="The item, e.g. title_registration.")
+@click.option("--tax-code", required=True, help="The enterprise's tax code.")
+@click.option("--until", "until_text", required=True, help="The new last day, dd/mm/yyyy.")
+def campaign_extend(campaign_id: int, kind: str, tax_code: str, until_text: str) -> None:
+    """Let one enterprise send a locked item until a later date; its officers are told."""
+    t = _translator()
+    until = parse_day(t, until_text)
+    now = datetime.now(UTC)
+    with _session(t) as session:
+        deadline = _deadline(t, session, campaign_id, kind)
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        enterprise = session.exec(
+            select(Enterprise).where(
+                Enterprise.organization_id == campaign.organization_id,
+                Enterprise.tax_code == tax_code.strip(),
+            )
+        ).first()
+        if enterprise is None or enterprise.id is None:
+            raise click.ClickException(
+                t("No enterprise of the board has the tax code {code}.", code=tax_code)
+            )
+        _, sent = extend_and_notify(
+            session, deadline, enterprise.id, until, local_today(now), now, who=ACTOR
+        )
+        click.echo(
+            t(
+                "Extended {item} for {enterprise} until {date}; {n} officers are told now, and "
+                "their reminders follow the new date.",
+                item=kind_label(t, deadline.kind).lower(),
+                enterprise=enterprise.name,
+                date=t.date(until),
+                n=t.number(sent),
+            )
+        )
+
+
+@campaign_group.command("deadline")
+@click.option("--campaign", "campaign_id", required=True, type=int, help="Campaign number (#).")
+@click.option("--item", "kind", required=True, help="The item, e.g. six_month_report.")
+@click.option("--due", "due_text", default=None, help="The new due date, dd/mm/yyyy.")
+@click.option(
+    "--late",
+    "late_policy",
+    default=None,
+    type=click.Choice([p.value for p in LatePolicy]),
+    help="lock: closed after the due date; accept_late: still accepted, marked late.",
+)
+def campaign_deadline(
+    campaign_id: int, kind: str, due_text: str | None, late_policy: str | None
+) -> None:
+    """Change a deadline of a campaign: its date (officers are told once, queued reminders of
+    the old date are cancelled) or its late policy."""
+    t = _translator()
+    if due_text is None and late_policy is None:
+        raise click.UsageError(t("Give --due or --late (or both)."))
+    due_on = parse_day(t, due_text) if due_text is not None else None
+    now = datetime.now(UTC)
+    with _session(t) as session:
+        deadline = _deadline(t, session, campaign_id, kind)
+        result = change_and_replan(
+            session, deadline, now, due_on=due_on, late_policy=late_policy, who=ACTOR
+        )
+        if not result.changed:
+            click.echo(t("Nothing changed."))
+            return
+        click.echo(
+            t(
+                "{item}: due {date}, {policy}.",
+                item=kind_label(t, deadline.kind),
+                date=t.date(deadline.due_on),
+                policy=late_policy_label(t, deadline.late_policy),
+            )
+        )
+        if "due_on" in result.changed:
+            click.echo(
+                t(
+                    "{told} officers are told the new date; {cancelled} reminders queued for "
+                    "the old date were cancelled.",
+                    told=t.number(result.told),
+                    cancelled=t.number(result.cancelled),
+                )
+            )
+
+
+def _deadline(t: Translator, session: Session, campaign_id: int, kind: str) -> Deadline:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(t("No campaign #{id}.", id=campaign_id))
+    deadline = deadline_for(session, campaign_id, parse_kind(kind))
+    if deadline is None:
+        raise click.ClickException(
+            t(
+                "The campaign {campaign} does not ask for this item.",
+                campaign=campaign_service.campaign_title(t, campaign),
+            )
+        )
+    return deadline
 
 
 COMMANDS.append(campaign_group)

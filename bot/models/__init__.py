@@ -1,13 +1,14 @@
 """The data model. Importing this package registers every table on `SQLModel.metadata`."""
 
 from bot.models.audit import AuditEntry, ConversationState, ProcessedUpdate
-from bot.models.campaign import Campaign, Deadline, Observance, Phase
+from bot.models.campaign import Campaign, Deadline, DeadlineExtension, Observance, Phase
 from bot.models.commendation import Decision, ProposalEntry, Score, ScoringCriterion
 from bot.models.enums import (
     Channel,
     DeadlineKind,
     DeliveryKind,
     DeliveryStatus,
+    LatePolicy,
     Nominee,
     Role,
     SubmissionStatus,
@@ -45,6 +46,7 @@ __all__ = [
     "Contact",
     "ConversationState",
     "Deadline",
+    "DeadlineExtension",
     "DeadlineKind",
     "Decision",
     "Delivery",
@@ -53,6 +55,7 @@ __all__ = [
     "Enterprise",
     "InboundUpdate",
     "InviteCode",
+    "LatePolicy",
     "LaunchDocument",
     "LinkAttempt",
     "Nominee",

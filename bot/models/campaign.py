@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.models.enums import DeadlineKind
+from bot.models.enums import DeadlineKind, LatePolicy
 from bot.models.types import AwareDateTime, utcnow
 
 
@@ -89,3 +89,21 @@ class Deadline(SQLModel, table=True):
     reminder_offsets: list[int] = Field(
         default_factory=lambda: [14, 7, 3, 1, 0, -1, -3], sa_column=Column(JSON)
     )
+    late_policy: LatePolicy = Field(default=LatePolicy.LOCK, max_length=16)
+
+
+class DeadlineExtension(SQLModel, table=True):
+    """The board let one enterprise send a locked item until a later date.
+
+    One per (deadline, enterprise); granting again moves the date. The enterprise's item is
+    open until the end of `until` (local time) and its reminders count down to it.
+    """
+
+    __table_args__ = (UniqueConstraint("deadline_id", "enterprise_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = Field(foreign_key="deadline.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    until: date
+    granted_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    granted_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)

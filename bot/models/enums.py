@@ -28,6 +28,17 @@ class DeadlineKind(StrEnum):
     COMMENDATION_PROPOSAL = "commendation_proposal"
 
 
+class LatePolicy(StrEnum):
+    """What happens to an item after its due date (chosen per deadline by the plan).
+
+    `lock`: closed at the end of the due date; the board may extend it for one enterprise.
+    `accept_late`: still accepted after the due date, each late submission marked "nộp muộn".
+    """
+
+    LOCK = "lock"
+    ACCEPT_LATE = "accept_late"
+
+
 class SubmissionStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -72,3 +83,5 @@ class DeliveryKind(StrEnum):
     INVITE = "invite"
     REVIEW_RESULT = "review_result"
     CHAT_REPLY = "chat_reply"
+    DEADLINE_MOVED = "deadline_moved"
+    EXTENSION = "extension"

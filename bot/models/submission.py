@@ -29,6 +29,15 @@ class Submission(SQLModel, table=True):
     receipt_number: str | None = Field(default=None, max_length=32)
     submitted_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     submitted_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    # Submitted after the deadline's own due date (accepted late, or within an extension):
+    # shown as "nộp muộn" wherever the item is shown.
+    late: bool = False
+    # A submitted item being changed: the live parts (entries, figures, files) are a draft
+    # beside the last submitted version, which the latest receipt's snapshot keeps and which
+    # stays in force (status stays submitted) until a new version is submitted. Abandoning
+    # the draft puts the parts back as that snapshot has them (see bot.services.drafts).
+    draft_open: bool = False
+    draft_contact_id: int | None = Field(default=None, foreign_key="contact.id")
     review_note: str | None = Field(default=None, max_length=2048)
     reviewed_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
     reviewed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)

@@ -2,8 +2,8 @@
 
 - `kinds`: one class per kind of message the bot sends on its own (deadline reminder,
   nudge, commemoration prompt, phase notice, staff digest, campaign launch, review result,
-  broadcast, chat reply): who receives it, its identity (the Delivery row's columns) and its
-  text.
+  broadcast, chat reply, extension granted, deadline moved): who receives it, its identity
+  (the Delivery row's columns) and its text.
 - `outbox`: `enqueue()`, the one way a message gets into the outbox (and the planner's
   set-based `enqueue_select`), with the row shape and dedupe key defined once.
 - `render`: texts are rendered when a message is sent, in the recipient's language then.

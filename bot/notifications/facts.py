@@ -23,9 +23,11 @@ from bot.models import (
     Campaign,
     Cluster,
     Deadline,
+    DeadlineExtension,
     DeadlineKind,
     Enterprise,
     Observance,
+    Organization,
     Phase,
     Role,
     Submission,
@@ -69,6 +71,7 @@ class DigestLine:
     returned: int
     draft: int
     missing: int
+    late: int = 0  # of the received ones, sent after the due date ("nộp muộn")
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,15 @@ class DigestFigures:
         ids = [d.id for d in self.deadlines if d.id is not None]
         by_id = {d.id: d for d in self.deadlines}
         self.counts: dict[tuple[int, int | None], dict[str | None, int]] = defaultdict(dict)
+        # received after the due date ("nộp muộn"), per (deadline, cluster)
+        self.late: dict[tuple[int, int | None], int] = defaultdict(int)
         if ids:
             joined = (
                 select(
                     col(Deadline.id),
                     col(Enterprise.cluster_id),
                     col(Submission.status),
+                    col(Submission.late),
                     func.count(),
                 )
                 .select_from(Enterprise)
@@ -112,10 +118,19 @@ class DigestFigures:
                     col(Enterprise.active),
                     col(Enterprise.organization_id) == campaign.organization_id,
                 )
-                .group_by(col(Deadline.id), col(Enterprise.cluster_id), col(Submission.status))
+                .group_by(
+                    col(Deadline.id),
+                    col(Enterprise.cluster_id),
+                    col(Submission.status),
+                    col(Submission.late),
+                )
             )
-            for deadline_id, cluster_id, status, n in session.execute(joined).all():
-                self.counts[(deadline_id, cluster_id)][None if status is None else str(status)] = n
+            for deadline_id, cluster_id, status, was_late, n in session.execute(joined).all():
+                per_status = self.counts[(deadline_id, cluster_id)]
+                key = None if status is None else str(status)
+                per_status[key] = per_status.get(key, 0) + n
+                if was_late and status is not None and status != SubmissionStatus.DRAFT:
+                    self.late[(deadline_id, cluster_id)] += n
         overdue_ids = [d.id for d in self.deadlines if d.due_on < on and d.id is not None]
         rows = (
             list(session.execute(_overdue_heads(campaign, overdue_ids)).all())
@@ -150,10 +165,12 @@ class DigestFigures:
         out = []
         for d in self.deadlines:
             tally: dict[str | None, int] = defaultdict(int)
+            late = 0
             for (did, cid), per_status in self.counts.items():
                 if did == d.id and (not leader or cid == cluster_id):
                     for status, n in per_status.items():
                         tally[status] += n
+                    late += self.late.get((did, cid), 0)
             out.append(
                 DigestLine(
                     kind=DeadlineKind(d.kind),
@@ -164,6 +181,7 @@ class DigestFigures:
                     returned=tally[SubmissionStatus.RETURNED.value],
                     draft=tally[SubmissionStatus.DRAFT.value],
                     missing=tally[None],
+                    late=late,
                 )
             )
         return out
@@ -233,6 +251,7 @@ class Facts:
         observance_ids: set[int] = set()
         submission_ids: set[int] = set()
         broadcast_ids: set[int] = set()
+        extension_ids: set[int] = set()
         owed: set[tuple[int, int]] = set()  # (campaign, enterprise) of reminders and nudges
         for notification, to in items:
             ident = notification.identity()
@@ -244,9 +263,27 @@ class Facts:
                 observance_ids.add(ident["subject_id"])
             elif notification.kind.value == "review_result":
                 submission_ids.add(ident["subject_id"])
+            elif notification.kind.value == "extension":
+                extension_ids.add(ident["subject_id"])
             if notification.cancelled_when_submitted and to.enterprise_id is not None:
                 owed.add((ident["campaign_id"], to.enterprise_id))
         self._campaigns = _by_id(session, Campaign, campaign_ids)
+        # The boards' names, for "contact the office of ..." (one query for the batch).
+        org_ids = {c.organization_id for c in self._campaigns.values()}
+        self._boards: dict[int, str] = (
+            dict(
+                session.execute(
+                    select(col(Organization.id), col(Organization.name)).where(
+                        col(Organization.id).in_(org_ids)
+                    )
+                ).all()
+            )
+            if org_ids
+            else {}
+        )
+        self._extension_by_id = _by_id(session, DeadlineExtension, extension_ids)
+        # (campaign, item kind, enterprise) -> the date the board extended the item to
+        self._extended: dict[tuple[int, str, int], date] = {}
         self._deadlines: dict[int, list[Deadline]] = defaultdict(list)
         self._phases: dict[int, list[Phase]] = defaultdict(list)
         self._phase_by_id: dict[int, Phase] = {}
@@ -289,6 +326,18 @@ class Facts:
                 if s.id is not None:
                     self._submissions[s.id] = s
                 self._owed[(s.campaign_id, str(s.kind), s.enterprise_id)] = s
+        if owed:
+            extended = (
+                select(DeadlineExtension, col(Deadline.campaign_id), col(Deadline.kind))
+                .join(Deadline, col(Deadline.id) == col(DeadlineExtension.deadline_id))
+                .where(col(Deadline.campaign_id).in_({c for c, _ in owed}))
+            )
+            if len({e for _, e in owed}) <= MAX_LISTED_IDS:
+                extended = extended.where(
+                    col(DeadlineExtension.enterprise_id).in_({e for _, e in owed})
+                )
+            for ext, campaign_id, kind in session.execute(extended).all():
+                self._extended[(campaign_id, str(kind), ext.enterprise_id)] = ext.until
         self._digests: dict[tuple[int, date], DigestFigures] = {}
 
     def campaign(self, campaign_id: int) -> Campaign:
@@ -308,6 +357,24 @@ class Facts:
             if d.kind == kind:
                 return d
         raise Gone(f"campaign {campaign_id} no longer has a {kind} deadline")
+
+    def board(self, campaign_id: int) -> str:
+        """The name of the campaign's board (the organization that runs it)."""
+        return self._boards.get(self.campaign(campaign_id).organization_id, "")
+
+    def extended_until(
+        self, campaign_id: int, kind: DeadlineKind, enterprise_id: int | None
+    ) -> date | None:
+        """The date the board extended this enterprise's item to, if it did."""
+        if enterprise_id is None:
+            return None
+        return self._extended.get((campaign_id, str(kind), enterprise_id))
+
+    def extension(self, extension_id: int) -> DeadlineExtension:
+        found = self._extension_by_id.get(extension_id)
+        if found is None:
+            raise Gone(f"extension {extension_id} no longer exists")
+        return found
 
     def phase(self, phase_id: int) -> Phase:
         found = self._phase_by_id.get(phase_id)
@@ -362,7 +429,7 @@ class Facts:
         return figures
 
 
-_Row = TypeVar("_Row", Campaign, Observance, Broadcast)
+_Row = TypeVar("_Row", Campaign, Observance, Broadcast, DeadlineExtension)
 
 
 def _by_id(session: Session, model: type[_Row], ids: set[int]) -> dict[int, _Row]:

@@ -35,6 +35,7 @@ from bot.services.campaigns import (
     observance_name,
     phase_name,
 )
+from bot.services.deadlines import accepts_late
 from bot.services.items import kind_command, kind_label
 
 # The Delivery columns an identity may fill, in the order the dedupe key lists them.
@@ -129,14 +130,19 @@ class DeadlineReminder(Notification):
     def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
         deadline = facts.deadline(self.campaign_id, self.item_kind)
         submission = facts.submission_of(self.campaign_id, self.item_kind, to.enterprise_id)
+        # An enterprise the board extended a locked item for counts down to its own date.
+        extended = facts.extended_until(self.campaign_id, self.item_kind, to.enterprise_id)
+        late_ok = accepts_late(deadline)
         return texts.reminder_text(
             t,
             campaign_title=campaign_title(t, facts.campaign(self.campaign_id)),
             kind=self.item_kind,
-            due_on=deadline.due_on,
+            due_on=extended if extended is not None and not late_ok else deadline.due_on,
             send_on=self.planned_on,
             status=submission.status if submission else None,
             review_note=submission.review_note if submission else None,
+            accepts_late=late_ok,
+            board=facts.board(self.campaign_id),
         )
 
 
@@ -167,6 +173,66 @@ class Nudge(Notification):
             date=t.date(deadline.due_on),
         )
         return text + " " + t("Send /{command} to do it now.", command=kind_command(self.item_kind))
+
+
+@dataclass(frozen=True)
+class ExtensionGranted(Notification):
+    """The board office extended a locked item for the recipient's enterprise until a date.
+
+    Gone if the extension was withdrawn or moved again before it went out (the later grant
+    is its own notice: the key holds the date).
+    """
+
+    kind = DeliveryKind.EXTENSION
+    recipients = "reachable officers of the enterprise the board extended the item for"
+    prompt = True
+
+    campaign_id: int
+    item_kind: DeadlineKind
+    subject_id: int  # the DeadlineExtension
+    planned_on: date  # the date it was extended to
+
+    def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
+        extension = facts.extension(self.subject_id)
+        if extension.until != self.planned_on:
+            raise Gone("the extension was moved again; its later notice tells the date")
+        deadline = facts.deadline(self.campaign_id, self.item_kind)
+        return texts.extension_text(
+            t,
+            campaign_title=campaign_title(t, facts.campaign(self.campaign_id)),
+            kind=self.item_kind,
+            due_on=deadline.due_on,
+            until=extension.until,
+        )
+
+
+@dataclass(frozen=True)
+class DeadlineMoved(Notification):
+    """The board office moved a deadline of its running plan: the old and the new date.
+
+    Gone if the deadline was moved again before it went out (the later move is its own
+    notice), so an officer is told each date once and never a date no longer true.
+    """
+
+    kind = DeliveryKind.DEADLINE_MOVED
+    recipients = "reachable officers of the active enterprises of the campaign's board"
+
+    campaign_id: int
+    item_kind: DeadlineKind
+    variant: str  # the old due date, YYYY-MM-DD
+    planned_on: date  # the new due date
+
+    def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
+        deadline = facts.deadline(self.campaign_id, self.item_kind)
+        if deadline.due_on != self.planned_on:
+            raise Gone("the deadline was moved again; its later notice tells the date")
+        return texts.deadline_moved_text(
+            t,
+            campaign_title=campaign_title(t, facts.campaign(self.campaign_id)),
+            kind=self.item_kind,
+            old=date.fromisoformat(self.variant),
+            new=deadline.due_on,
+        )
 
 
 # ------------------------------------------------------------------------ board notices
@@ -390,6 +456,8 @@ KINDS: dict[DeliveryKind, type[Notification]] = {
         ReviewResult,
         BroadcastMessage,
         ChatReply,
+        ExtensionGranted,
+        DeadlineMoved,
         Invitation,
     )
 }
@@ -408,6 +476,8 @@ KIND_NAMES: dict[DeliveryKind, str] = {
     DeliveryKind.LAUNCH: N_("campaign launch"),
     DeliveryKind.REVIEW_RESULT: N_("review result"),
     DeliveryKind.CHAT_REPLY: N_("chat reply"),
+    DeliveryKind.EXTENSION: N_("extension of a deadline"),
+    DeliveryKind.DEADLINE_MOVED: N_("deadline moved"),
 }
 
 __all__ = [
@@ -425,7 +495,9 @@ __all__ = [
     "CampaignLaunch",
     "ChatReply",
     "CommemorationPrompt",
+    "DeadlineMoved",
     "DeadlineReminder",
+    "ExtensionGranted",
     "Notification",
     "Nudge",
     "PhaseNotice",

@@ -50,6 +50,8 @@ def reminder_text(
     send_on: date,
     status: SubmissionStatus | str | None,
     review_note: str | None = None,
+    accepts_late: bool = False,
+    board: str = "",
 ) -> str:
     """A deadline reminder: the item, the due date, what is missing and the command.
 
@@ -57,9 +59,26 @@ def reminder_text(
     date moved between planning and sending gives the right words: overdue after the due
     date, "today" on it, "a day off, today is the last working day" on the last working day
     before a due date that is a day off, else the days left.
+
+    After the due date the plan's late policy decides: a locked item is said to be closed,
+    with whom to contact (never the command, which would only answer that it is closed);
+    an item accepted late keeps the command and says it will be marked late.
     """
     item = kind_phrase(t, kind)
     due = t.date(due_on)
+    if send_on > due_on and not accepts_late:
+        head = t(
+            "❗ The deadline for {item} for “{campaign}” was {due}; it is now closed.",
+            item=item,
+            campaign=campaign_title,
+            due=due,
+        )
+        action = t(
+            "If your unit still has to send it, please contact the office of {board}: only "
+            "the board office can extend it for your unit.",
+            board=board or t("the board"),
+        )
+        return "\n".join([head, _missing_line(t, status, review_note), action])
     if send_on > due_on:
         head = t.ngettext(
             "❗ The deadline for {item} for “{campaign}” was {due}: {n} working day overdue.",
@@ -94,7 +113,14 @@ def reminder_text(
             campaign=campaign_title,
             due=due,
         )
-    action = t("To do it now, send {command} in this chat.", command="/" + kind_command(kind))
+    command = "/" + kind_command(kind)
+    if send_on > due_on:
+        action = t(
+            "It is still accepted, marked as submitted late: send {command} in this chat.",
+            command=command,
+        )
+    else:
+        action = t("To do it now, send {command} in this chat.", command=command)
     return "\n".join([head, _missing_line(t, status, review_note), action])
 
 
@@ -226,6 +252,8 @@ def digest_text(
                 total=t.number(line.total),
             )
         )
+        if line.late:
+            out[-1] += " " + t("Of these, {n} submitted late.", n=t.number(line.late))
     if not total:
         out.append(t("Nothing is overdue."))
         return "\n".join(out)
@@ -309,3 +337,44 @@ def review_text(
     )
     command = kind_command(kind)
     return text + "\n" + t("Please fix it and submit it again: send /{command}.", command=command)
+
+
+def extension_text(
+    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, due_on: date, until: date
+) -> str:
+    """The officer's notice that the board extended a locked item for their unit."""
+    return "\n".join(
+        [
+            t(
+                "📅 The board office extended {item} for “{campaign}” for your unit until "
+                "{until} (it was due on {due}).",
+                item=kind_phrase(t, kind),
+                campaign=campaign_title,
+                until=t.date(until),
+                due=t.date(due_on),
+            ),
+            t(
+                "Send {command} in this chat to do it; it is marked as submitted late.",
+                command="/" + kind_command(kind),
+            ),
+        ]
+    )
+
+
+def deadline_moved_text(
+    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, old: date, new: date
+) -> str:
+    """The officers' notice that the board moved a deadline of its plan."""
+    return "\n".join(
+        [
+            t(
+                "📅 The board office moved the deadline for {item} for “{campaign}”: it is now "
+                "{new} (it was {old}).",
+                item=kind_phrase(t, kind),
+                campaign=campaign_title,
+                new=t.date(new),
+                old=t.date(old),
+            ),
+            t("Send /status to see where your unit stands."),
+        ]
+    )

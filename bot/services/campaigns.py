@@ -7,6 +7,7 @@ working-day calendar: a deadline on a day off is announced on the last working d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
 from bot.models import Campaign, Deadline, Observance, Organization, Phase
-from bot.models.enums import DeadlineKind
+from bot.models.enums import DeadlineKind, LatePolicy
 from bot.services.calendar import last_working_day_on_or_before
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.templates import (
@@ -43,9 +44,18 @@ class YearOutsidePlan(InvalidInput):
     """The year is not one the template may be run for."""
 
 
-def _fill(text: str, year: int) -> str:
+_YEARS_SINCE = re.compile(r"\{years_since:(\d{4})\}")
+
+
+def _fill(text: str, year: int, province: str = "") -> str:
+    """A plan's text for `year`: "{year}" is the campaign year, "{years_since:1954}" the
+    years from a founding year to it, so no anniversary number is ever written in a text
+    (kỷ niệm {years_since:1954} năm Chiến thắng Điện Biên Phủ: 70 in 2024, 72 in 2026), and
+    "{province}" the board's province as the board record says (data, not the plan's text:
+    Bắc Giang is part of Bắc Ninh since 01/07/2025)."""
     # Not str.format: plan texts may contain braces of their own.
-    return text.replace("{year}", str(year))
+    text = _YEARS_SINCE.sub(lambda m: str(year - int(m.group(1))), text)
+    return text.replace("{year}", str(year)).replace("{province}", province)
 
 
 def anniversary_years(on: date, founded: int | None) -> int | None:
@@ -83,6 +93,7 @@ class PlannedDeadline:
     # The last working day on or before `due`: when the due-day reminder goes out.
     remind_by: date
     reminder_offsets: tuple[int, ...]
+    late_policy: LatePolicy = LatePolicy.LOCK
 
 
 @dataclass(frozen=True)
@@ -142,22 +153,26 @@ def check_year(template: Template, year: int) -> None:
         )
 
 
-def plan_campaign(template: Template | str, year: int) -> CampaignPlan:
-    """The dates of `template` in `year`: phases, deadlines (with remind_by), observances."""
+def plan_campaign(template: Template | str, year: int, province: str | None = None) -> CampaignPlan:
+    """The dates of `template` in `year`: phases, deadlines (with remind_by), observances.
+
+    `province` is the board's (default: the plan's own); it fills "{province}" in the texts.
+    """
     if isinstance(template, str):
         template = load_template(template)
     check_year(template, year)
+    place = province or template.province
     phases = tuple(
         PlannedPhase(
             number=p.number,
-            name=_fill(p.name, year),
-            name_en=_fill(p.name_en, year),
+            name=_fill(p.name, year, place),
+            name_en=_fill(p.name_en, year, place),
             starts_on=p.start.in_year(year),
             ends_on=p.end.in_year(year),
-            call=_fill(p.call, year),
-            call_en=_fill(p.call_en, year),
-            review_name=_fill(p.review, year),
-            review_name_en=_fill(p.review_en, year),
+            call=_fill(p.call, year, place),
+            call_en=_fill(p.call_en, year, place),
+            review_name=_fill(p.review, year, place),
+            review_name_en=_fill(p.review_en, year, place),
         )
         for p in template.phases
     )
@@ -169,6 +184,7 @@ def plan_campaign(template: Template | str, year: int) -> CampaignPlan:
                     due=(due := d.due.in_year(year)),
                     remind_by=last_working_day_on_or_before(due),
                     reminder_offsets=d.reminder_offsets,
+                    late_policy=d.late_policy,
                 )
                 for d in template.deadlines
             ),
@@ -184,14 +200,15 @@ def plan_campaign(template: Template | str, year: int) -> CampaignPlan:
             phase=o.phase,
         )
         for o in template.observances
+        if o.until is None or year <= o.until
     )
     return CampaignPlan(
         template=template,
         year=year,
-        title=_fill(template.name, year),
-        title_en=_fill(template.name_en, year),
-        theme=_fill(template.theme, year),
-        theme_en=_fill(template.theme_en, year),
+        title=_fill(template.name, year, place),
+        title_en=_fill(template.name_en, year, place),
+        theme=_fill(template.theme, year, place),
+        theme_en=_fill(template.theme_en, year, place),
         starts_on=phases[0].starts_on,
         ends_on=phases[-1].ends_on,
         phases=phases,
@@ -263,8 +280,13 @@ def merged_observances(plan: CampaignPlan, organization: Organization) -> list[P
 
 
 def _target_dicts(plan: CampaignPlan) -> list[dict[str, Any]]:
+    """The plan's targets, for a campaign of the year they were set for; none for another
+    year (a 2027 campaign does not compare with the 2024 plan's figures as its own: the
+    office sets that year's targets, or carries last year's over as not yet confirmed)."""
     year = plan.template.targets_year
-    return [{**t.as_dict(), "year": year} for t in plan.targets]
+    if year is not None and year != plan.year:
+        return []
+    return [{**t.as_dict(), "year": year, "confirmed": True} for t in plan.targets]
 
 
 def find_campaign(
@@ -289,7 +311,7 @@ def create_campaign(
     are added to the phase they fall in.
     """
     template = load_template(template_slug)
-    plan = plan_campaign(template, year)
+    plan = plan_campaign(template, year, organization.province)
     observances = merged_observances(plan, organization)
     if organization.id is None:
         session.add(organization)
@@ -356,6 +378,7 @@ def create_campaign(
                 kind=d.kind,
                 due_on=d.due,
                 reminder_offsets=list(d.reminder_offsets),
+                late_policy=d.late_policy,
             )
         )
     session.flush()

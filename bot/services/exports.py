@@ -238,6 +238,7 @@ def export_registrations(
             col(Enterprise.zone_id),
             col(Submission.status),
             col(Submission.submitted_at),
+            col(Submission.late),
             col(RegistrationEntry.nominee),
             col(RegistrationEntry.full_name),
             col(RegistrationEntry.position),
@@ -259,19 +260,8 @@ def export_registrations(
     wb = Workbook()
     sheet = _Sheet.start(wb, t("Title registrations"), [t(h) for h in REGISTRATION_HEADERS])
     for number, row in enumerate(rows, start=1):
-        (
-            name,
-            tax_code,
-            zone_id,
-            status,
-            submitted_at,
-            nominee,
-            full_name,
-            position,
-            unit,
-            code,
-            has_initiative,
-        ) = row
+        (name, tax_code, zone_id, status, submitted_at, late) = row[:6]
+        nominee, full_name, position, unit, code, has_initiative = row[6:]
         individual = nominee == Nominee.INDIVIDUAL
         if individual:
             who = full_name
@@ -289,7 +279,7 @@ def export_registrations(
                 where,
                 _title_name(titles, code, t.language),
                 yes_no(t, bool(has_initiative)) if individual else "",
-                status_label(t, status),
+                status_label(t, status, late),
                 _local_date(submitted_at),
             ]
         )
@@ -342,6 +332,7 @@ def export_reports(
             col(Enterprise.zone_id),
             col(Submission.status),
             col(Submission.submitted_at),
+            col(Submission.late),
             col(YearEndReport.figures),
             col(YearEndReport.narrative),
         )
@@ -381,7 +372,7 @@ def export_reports(
     sheet = _Sheet.start(wb, kind_label(t, kind), headers)
     counted: list[tuple[int, dict[str, Any] | None]] = []
     for number, row in enumerate(rows, start=1):
-        enterprise_id, name, tax_code, zone_id, status, submitted_at, values, narrative = row
+        enterprise_id, name, tax_code, zone_id, status, submitted_at, late, values, narrative = row
         if status in COUNTED_STATUSES:
             counted.append((enterprise_id, values))
         cells: list[Any] = [
@@ -389,7 +380,7 @@ def export_reports(
             name,
             tax_code,
             zones.get(zone_id, "") if zone_id else "",
-            status_label(t, status),
+            status_label(t, status, late),
             _local_date(submitted_at),
         ]
         for figure in definitions:

@@ -65,8 +65,9 @@ ITEM_KINDS: dict[DeadlineKind, ItemKind] = {
             label=N_("Six-month report"),
             phrase=N_("the six-month emulation report"),
             receipt_prefix="SK",  # sơ kết
-            # Officers send it in the chat like the year-end report (issue 9).
-            command="report",
+            # Officers send it in the chat like the year-end report: /report 6 (or plain
+            # /report while it is owed and open; conversations/flows/report.py).
+            command="report 6",
             words=("six_month", "sơ kết", "soket"),
         ),
         ItemKind(

@@ -7,13 +7,15 @@ lower-case letters, digits and hyphens; names keep their Vietnamese diacritics.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
-from bot.models import Organization
+from bot.models import Campaign, Organization, Phase
+from bot.services import audit
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.templates import MonthDay
 
@@ -147,3 +149,71 @@ def add_observance(
     session.add(organization)
     session.flush()
     return entry
+
+
+def rename_organization(
+    session: Session,
+    organization: Organization,
+    today: date,
+    *,
+    now: datetime,
+    name: str | None = None,
+    province: str | None = None,
+    actor: str = "",
+    contact_id: int | None = None,
+) -> dict[str, Any]:
+    """Change the board's name or province (a province merged away, a board renamed); audited.
+
+    Every later text follows: reminders and notices read the board's name when they are
+    planned, new campaigns fill "{province}" from the record, and the texts of the board's
+    campaigns that have not ended (title, theme, phases) say the new name wherever they said
+    the old one. Returns what changed ({} when nothing did).
+    """
+    changes: dict[str, tuple[str, str]] = {}
+    if name is not None:
+        new = _required(name, NAME_MAX, NAME)
+        if new != organization.name:
+            changes["name"] = (organization.name, new)
+    if province is not None:
+        new = _required(province, PROVINCE_MAX, PROVINCE)
+        if new != organization.province:
+            changes["province"] = (organization.province, new)
+    if not changes:
+        return {}
+    for field, (_, new) in changes.items():
+        setattr(organization, field, new)
+    session.add(organization)
+
+    def renamed(text: str) -> str:
+        for old, new in changes.values():  # the name first: it usually holds the province
+            text = text.replace(old, new)
+        return text
+
+    campaigns = session.exec(
+        select(Campaign).where(
+            Campaign.organization_id == organization.id, col(Campaign.ends_on) >= today
+        )
+    ).all()
+    for campaign in campaigns:
+        for field in ("title", "title_en", "theme", "theme_en"):
+            setattr(campaign, field, renamed(getattr(campaign, field)))
+        session.add(campaign)
+        for phase in session.exec(select(Phase).where(Phase.campaign_id == campaign.id)).all():
+            for field in ("name", "name_en", "call", "call_en", "review_name", "review_name_en"):
+                setattr(phase, field, renamed(getattr(phase, field)))
+            session.add(phase)
+    session.flush()
+    audit.record(
+        session,
+        "organization.rename",
+        contact_id=contact_id,
+        actor=actor,
+        subject=f"organization:{organization.slug}",
+        before={field: old for field, (old, _) in changes.items()},
+        after={
+            **{field: new for field, (_, new) in changes.items()},
+            "campaigns": [c.id for c in campaigns],
+        },
+        at=now,
+    )
+    return {field: new for field, (_, new) in changes.items()}

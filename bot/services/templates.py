@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import N_
-from bot.models.enums import DeadlineKind
+from bot.models.enums import DeadlineKind, LatePolicy
 from bot.services.errors import NotFound
 from bot.templates import TEMPLATES_DIR
 
@@ -103,6 +103,7 @@ class DeadlineSpec:
     kind: DeadlineKind
     due: MonthDay
     reminder_offsets: tuple[int, ...]
+    late_policy: LatePolicy = LatePolicy.LOCK
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ class ObservanceSpec:
     name_en: str
     founded: int | None
     phase: int
+    # The last year the day is kept (a province merged away no longer has its founding day:
+    # Nghị quyết 202/2025/QH15, from 01/07/2025); None: every year.
+    until: int | None = None
 
 
 @dataclass(frozen=True)
@@ -303,6 +307,11 @@ def parse_template(data: dict[str, Any], where: str) -> Template:
             isinstance(o, int) and not isinstance(o, bool) for o in offsets
         ):
             raise TemplateDataError(f"{at}: reminders must be a list of whole numbers")
+        try:
+            late_policy = LatePolicy(item.get("late", LatePolicy.LOCK.value))
+        except ValueError:
+            allowed = ", ".join(p.value for p in LatePolicy)
+            raise TemplateDataError(f"{at}: late must be one of {allowed}") from None
         due = _month_day(item, "due", at)
         if not _in_range(due, phases[0].start, phases[-1].end):
             raise TemplateDataError(f"{at}: due {due} lies outside the plan's phases")
@@ -311,6 +320,7 @@ def parse_template(data: dict[str, Any], where: str) -> Template:
                 kind=deadline_kind,
                 due=due,
                 reminder_offsets=tuple(sorted(set(offsets), reverse=True)),
+                late_policy=late_policy,
             )
         )
 
@@ -331,6 +341,7 @@ def parse_template(data: dict[str, Any], where: str) -> Template:
                 name_en=_text(item, "name_en", at),
                 founded=_int(item, "founded", at),
                 phase=phase_number,
+                until=_int(item, "until", at),
             )
         )
 

@@ -42,6 +42,18 @@ class Cap(BaseModel):
     def limit(self, base_count: int) -> int:
         return int((Decimal(base_count) * self.ratio).to_integral_value(ROUNDINGS[self.rounding]))
 
+    def base_needed(self, count: int) -> int:
+        """The fewest of the base title a registration needs for `count` of this one
+        (15%, rounded down: one Chiến sĩ thi đua cơ sở needs 7 Lao động tiên tiến)."""
+        if count <= 0 or self.ratio <= 0:
+            return 0
+        needed = int(Decimal(count) / self.ratio)
+        while self.limit(needed) < count:
+            needed += 1
+        while needed > 0 and self.limit(needed - 1) >= count:
+            needed -= 1
+        return needed
+
     @property
     def percent(self) -> str:
         return format((self.ratio * 100).normalize(), "f")
@@ -273,7 +285,9 @@ def check_registration(entries: Sequence[EntryLike]) -> list[RuleViolation]:
                     "cap",
                     N_(
                         "At most {cap} {title} for {n} {base} ({percent}%); "
-                        "this registration has {count}."
+                        "this registration has {count}. In people: one {title} needs at "
+                        "least {one} {base} in the registration, so {count} need at least "
+                        "{needed}."
                     ),
                     {
                         "cap": cap,
@@ -282,6 +296,8 @@ def check_registration(entries: Sequence[EntryLike]) -> list[RuleViolation]:
                         "base": TitleRef(title.cap.of),
                         "percent": title.cap.percent,
                         "count": counts[title.code],
+                        "one": title.cap.base_needed(1),
+                        "needed": title.cap.base_needed(counts[title.code]),
                     },
                     None,
                 )

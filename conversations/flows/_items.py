@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import select
 
@@ -25,7 +26,7 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
-from bot.services import attachments
+from bot.services import attachments, deadlines
 from bot.services import submissions as subs
 from bot.services.errors import SubmissionLocked
 from bot.services.items import kind_command, kind_label
@@ -108,11 +109,10 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
             Submission.kind == kind,
         )
     ).first()
-    if existing is None and ctx.today > deadline.due_on:
+    if existing is None and deadlines.is_closed(ctx.session, deadline, enterprise_id, ctx.today):
+        due = deadlines.effective_due(ctx.session, deadline, enterprise_id)
         return _locked_message(
-            ctx,
-            campaign,
-            t("This item was due on {date} and is now closed.", date=t.date(deadline.due_on)),
+            ctx, campaign, t("This item was due on {date} and is now closed.", date=t.date(due))
         )
     assert campaign.id is not None
     submission = existing or subs.get_or_create_submission(
@@ -126,12 +126,22 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
     return Item(campaign, deadline, submission)
 
 
-def item(ctx: Ctx, kind: DeadlineKind) -> Item:
+# An item flow's kind: fixed, or read from the conversation (/report serves the year-end and
+# the six-month report, chosen when it begins).
+KindOf = DeadlineKind | Callable[[Ctx], DeadlineKind]
+
+
+def kind_of(ctx: Ctx, kind: KindOf) -> DeadlineKind:
+    return kind if isinstance(kind, DeadlineKind) else kind(ctx)
+
+
+def item(ctx: Ctx, kind: KindOf) -> Item:
     """The item during a flow (it was opened by `begin`).
 
     If it became locked meanwhile (the deadline passed while the officer was typing), the
     flow ends with the lock message.
     """
+    kind = kind_of(ctx, kind)
     key = f"item:{kind}"
     cached = ctx.cache.get(key)
     if isinstance(cached, Item):
@@ -143,7 +153,7 @@ def item(ctx: Ctx, kind: DeadlineKind) -> Item:
     return opened
 
 
-def guard(kind: DeadlineKind, steps: dict[str, Step]) -> dict[str, Step]:
+def guard(kind: KindOf, steps: dict[str, Step]) -> dict[str, Step]:
     """The steps, each first checking that the item is still open (else the flow ends
     with the lock message before anything is read or saved)."""
 
@@ -157,14 +167,31 @@ def guard(kind: DeadlineKind, steps: dict[str, Step]) -> dict[str, Step]:
     return {name: wrap(step) for name, step in steps.items()}
 
 
+def due_date(ctx: Ctx, found: Item) -> date:
+    """The item's due date for this enterprise (the board's extension, if any)."""
+    return deadlines.effective_due(ctx.session, found.deadline, found.submission.enterprise_id)
+
+
+def kept_submitted(ctx: Ctx, submission: Submission) -> str:
+    """Said when a draft beside a submitted item is abandoned."""
+    return ctx.t(
+        "The changes were not submitted and are set aside: version {version}, receipt "
+        "{receipt}, stays in force.",
+        version=submission.version,
+        receipt=submission.receipt_number or "-",
+    )
+
+
 def due_line(ctx: Ctx, found: Item) -> str:
     t = ctx.t
-    state = subs.item_state(ctx.session, found.submission)
+    state = subs.state_label(t, subs.item_state(ctx.session, found.submission))
+    if found.submission.draft_open:
+        state += ", " + t("changes in a draft, not submitted yet")
     return t(
         "{item}: due {date}; now {state}.",
         item=kind_label(t, found.deadline.kind),
-        date=t.date(found.deadline.due_on),
-        state=subs.state_label(t, state),
+        date=t.date(due_date(ctx, found)),
+        state=state,
     )
 
 
@@ -185,7 +212,7 @@ def start(ctx: Ctx, kind: DeadlineKind, first: str, intro: Callable[[Ctx, Item],
     return Goto(first, (reply("\n".join(lines)),))
 
 
-def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
+def submitted_step(kind: KindOf, next_step: str) -> Step:
     """The question asked when the item was already submitted: reopen it, or leave it."""
 
     def prompt(ctx: Ctx) -> Reply:
@@ -195,14 +222,15 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
         return reply(
             t(
                 "Your {item} was submitted at {time} (receipt {receipt}). To change it, reopen "
-                "it: it goes back to draft until you submit it again, before {due}; the earlier "
-                "receipt stays in the history.",
-                item=kind_label(t, kind),
+                "it: a draft is made beside it, and the submitted version stays in force until "
+                "you submit the new one, before {due}. If you stop without submitting, nothing "
+                "changes.",
+                item=kind_label(t, found.deadline.kind),
                 time=t.datetime(sub.submitted_at.astimezone(ctx.settings.tz))
                 if sub.submitted_at
                 else "-",
                 receipt=sub.receipt_number or "-",
-                due=t.date(found.deadline.due_on),
+                due=t.date(due_date(ctx, found)),
             ),
             [Choice(REOPEN, t("Reopen and change")), Choice(LEAVE, t("Leave it as submitted"))],
         )
@@ -219,7 +247,15 @@ def submitted_step(kind: DeadlineKind, next_step: str) -> Step:
         )
         return Goto(
             next_step,
-            (reply(t("Reopened: it is a draft again. Submit it again when you are done.")),),
+            (
+                reply(
+                    t(
+                        "Reopened: a draft is open beside the submitted version (receipt "
+                        "{receipt}), which stays in force until you submit the new one.",
+                        receipt=found.submission.receipt_number or "-",
+                    )
+                ),
+            ),
             reset=True,
         )
 
@@ -240,19 +276,27 @@ def submit_item(ctx: Ctx, found: Item) -> Finish:
     files = subs.list_attachments(ctx.session, found.submission)
     if files:
         text += "\n" + t("Files: {names}", names=file_list(t, files))
+    if found.submission.late:
+        text += "\n" + t(
+            "It was due on {date}, so it is marked as submitted late.",
+            date=t.date(found.deadline.due_on),
+        )
     return Finish((reply(text),))
 
 
 def later(ctx: Ctx, found: Item) -> Finish:
-    """'Done for now': the draft stays; remind of the due date."""
+    """'Done for now': the draft stays; remind of the due date. A draft beside a submitted
+    item is abandoned instead (the conversation ends): the submitted version stays."""
     t = ctx.t
+    if found.submission.draft_open:
+        return Finish((reply(kept_submitted(ctx, found.submission)),))
     return Finish(
         (
             reply(
                 t(
                     "Saved as a draft. Remember to submit it by {date}: send /{command} to "
                     "continue.",
-                    date=t.date(found.deadline.due_on),
+                    date=t.date(due_date(ctx, found)),
                     command=kind_command(found.deadline.kind),
                 )
             ),
@@ -270,7 +314,7 @@ def blocking_problems(ctx: Ctx, found: Item) -> list[str]:
 
 
 def review_step(
-    kind: DeadlineKind,
+    kind: KindOf,
     summary: Callable[[Ctx, Item], list[str]],
     *,
     submit: str,
@@ -388,9 +432,7 @@ REMOVE_ONE = "file:rm:"
 KEEP_ALL = "file:keep"
 
 
-def file_step(
-    kind: DeadlineKind, what: Callable[[Ctx], str], next_step: str, name: str = "file"
-) -> Step:
+def file_step(kind: KindOf, what: Callable[[Ctx], str], next_step: str, name: str = "file") -> Step:
     """Receive the signed file (or photos of its pages, one by one, then Done), in the chat
     or through the upload page offered with the question (the step is called `name`); the
     files received so far are listed, and one sent by mistake can be removed (then replaced)."""
@@ -402,7 +444,7 @@ def file_step(
         if subs.list_attachments(ctx.session, found.submission):
             choices.append(Choice(DONE, t("Done: the files are complete")))
             choices.append(Choice(REMOVE, t("Remove or replace a file")))
-        web = _web_upload.offer(ctx, found.submission.id, kind_command(kind), name)
+        web = _web_upload.offer(ctx, found.submission.id, kind_command(kind_of(ctx, kind)), name)
         return reply(file_prompt(ctx, found, what(ctx), web), choices)
 
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
@@ -439,7 +481,7 @@ def file_step(
     return Step(prompt=prompt, handle=handle, accepts_file=True)
 
 
-def file_remove_step(kind: DeadlineKind, back: str = "file") -> Step:
+def file_remove_step(kind: KindOf, back: str = "file") -> Step:
     """Which received file to remove; then back to the file step to send its replacement."""
 
     def prompt(ctx: Ctx) -> Reply:

@@ -40,7 +40,7 @@ from conversations.flow import (
     Step,
     reply,
 )
-from conversations.flows import _staff
+from conversations.flows import _plan_edit, _staff
 
 NEW = "cmp:new"
 LAUNCH = "cmp:launch:"  # + campaign id
@@ -87,6 +87,12 @@ def _menu_prompt(ctx: Ctx) -> Reply:
             )
         )
         choices.append(Choice(f"{LAUNCH}{campaign.id}", label))
+        choices.append(
+            Choice(
+                f"{_plan_edit.EDIT}{campaign.id}",
+                t("Change a deadline: {title}", title=campaign_title(t, campaign)),
+            )
+        )
     choices.append(Choice(CLOSE, t("Close")))
     return reply("\n".join(lines), choices)
 
@@ -97,6 +103,8 @@ def _menu(ctx: Ctx, answer: Answer) -> Outcome:
         return Goto("template")
     if answer.choice == CLOSE:
         return Finish((reply(t("Closed. Nothing was changed.")),))
+    if answer.choice and answer.choice.startswith(_plan_edit.EDIT):
+        return _plan_edit.start(ctx, int(answer.choice[len(_plan_edit.EDIT) :]))
     if answer.choice and answer.choice.startswith(LAUNCH):
         campaign_id = int(answer.choice[len(LAUNCH) :])
         campaign_in_scope(ctx.session, campaign_id, _staff.board_only(ctx))
@@ -222,7 +230,8 @@ def preview_text(ctx: Ctx, plan: CampaignPlan, organization: Organization) -> st
 
 def _preview_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    plan = plan_campaign(str(ctx.data["template"]), int(ctx.data["year"]))
+    organization = _organization(ctx)
+    plan = plan_campaign(str(ctx.data["template"]), int(ctx.data["year"]), organization.province)
     text = preview_text(ctx, plan, _organization(ctx))
     text += "\n\n" + t("Create this campaign?")
     return reply(text, [Choice(CREATE, t("Create")), Choice(CLOSE, t("Cancel"))])
@@ -340,6 +349,7 @@ FLOW = Flow(
         "year": Step(_year_prompt, _year, numbered=True),
         "preview": Step(_preview_prompt, _preview),
         "launch": Step(_launch_prompt, _launch),
+        **_plan_edit.STEPS,
     },
     begin=_begin,
     roles=STAFF_ROLES,

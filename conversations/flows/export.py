@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import DeadlineKind
+from bot.services import submissions as subs
 from bot.services.exports import export_missing, export_registrations, export_reports
 from bot.services.items import kind_label
 from conversations.flow import (
@@ -29,6 +30,7 @@ from conversations.flows import _staff
 
 REGISTRATIONS = "exp:registrations"
 REPORTS = "exp:reports"
+SIX_MONTH = "exp:six_month"
 MISSING = "exp:missing"
 WORDS = {
     "registrations": REGISTRATIONS,
@@ -39,6 +41,10 @@ WORDS = {
     "report": REPORTS,
     "baocao": REPORTS,
     "báo cáo": REPORTS,
+    "six_month": SIX_MONTH,
+    "sokết": SIX_MONTH,
+    "soket": SIX_MONTH,
+    "sơ kết": SIX_MONTH,
     "missing": MISSING,
     "chưa nộp": MISSING,
     "chuanop": MISSING,
@@ -47,21 +53,24 @@ WORDS = {
 
 def _what_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    return reply(
-        t("Which list?"),
-        [
-            Choice(REGISTRATIONS, t("Title registrations")),
-            Choice(REPORTS, t("Year-end reports with every figure")),
-            Choice(MISSING, t("Enterprises that have not submitted an item")),
-        ],
-    )
+    choices = [
+        Choice(REGISTRATIONS, t("Title registrations")),
+        Choice(REPORTS, t("Year-end reports with every figure")),
+        Choice(MISSING, t("Enterprises that have not submitted an item")),
+    ]
+    campaign = _staff.current_campaign(ctx, _staff.scope(ctx))
+    if campaign.id is not None and subs.deadline_for(
+        ctx.session, campaign.id, DeadlineKind.SIX_MONTH_REPORT
+    ):
+        choices.insert(2, Choice(SIX_MONTH, t("Six-month reports with every figure")))
+    return reply(t("Which list?"), choices)
 
 
 def _what(ctx: Ctx, answer: Answer) -> Outcome:
     choice = answer.choice or WORDS.get(" ".join(answer.text.casefold().split()))
     if choice == MISSING:
         return Goto("kind")
-    if choice in (REGISTRATIONS, REPORTS):
+    if choice in (REGISTRATIONS, REPORTS, SIX_MONTH):
         return export(ctx, choice)
     raise Invalid(ctx.t("Please choose one of the lists."))
 
@@ -104,6 +113,19 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
             now=ctx.now,
         )
         title = t("Year-end reports")
+    elif what == SIX_MONTH:
+        path = _staff.staff_file(ctx, "exports", f"so-ket-6-thang-{campaign.year}-{part}", ".xlsx")
+        rows = export_reports(
+            ctx.session,
+            campaign.id,
+            found,
+            path,
+            DeadlineKind.SIX_MONTH_REPORT,
+            t.language,
+            actor=who,
+            now=ctx.now,
+        )
+        title = t("Six-month reports")
     else:
         assert kind is not None
         path = _staff.staff_file(ctx, "exports", f"chua-nop-{kind}-{campaign.year}-{part}", ".xlsx")

@@ -118,7 +118,7 @@ def _intro(ctx: Ctx, found: _items.Item) -> str:
     return t(
         "Launch document for {year}, due {date}: the file, then its number and date.",
         year=found.campaign.year,
-        date=t.date(found.deadline.due_on),
+        date=t.date(_items.due_date(ctx, found)),
     )
 
 

@@ -1,4 +1,5 @@
-"""/missing KIND: the enterprises that have not submitted an item, and a button to nudge them.
+"""/missing KIND: the enterprises that have not submitted an item, and a button to nudge them
+(or to extend a locked item for one of them).
 
 Each enterprise is listed with whether its officers can be reached (linked and not blocking
 the bot). "Nudge now" queues a reminder to every reachable officer of the listed enterprises,
@@ -12,7 +13,7 @@ from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.services.items import parse_kind_word
 from bot.services.nudges import nudge_missing
-from bot.services.progress import missing_enterprises, render_missing_text
+from bot.services.progress import deadline_of, missing_enterprises, render_missing_text
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -25,7 +26,7 @@ from conversations.flow import (
     Step,
     reply,
 )
-from conversations.flows import _staff
+from conversations.flows import _extension, _staff
 
 NUDGE = "mis:nudge"
 CLOSE = "mis:close"
@@ -58,6 +59,12 @@ def _list_prompt(ctx: Ctx) -> Reply:
     text = render_missing_text(t, kind, missing)
     reachable = sum(1 for e in missing for c in e.contacts if c.reachable)
     choices = [Choice(CLOSE, t("Close"))]
+    if (
+        missing
+        and found.whole_board
+        and _extension.offers_extension(deadline_of(ctx.session, campaign.id, kind))
+    ):
+        choices.insert(0, Choice(_extension.EXTEND, t("Extend the deadline for one enterprise")))
     if reachable:
         choices.insert(0, Choice(NUDGE, t("Nudge them now ({n} officers)", n=t.number(reachable))))
     return reply(text, choices)
@@ -67,6 +74,16 @@ def _list(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
     if answer.choice == CLOSE:
         return Finish((reply(t("Closed.")),))
+    if answer.choice == _extension.EXTEND:
+        found = _staff.scope(ctx)
+        campaign = _staff.current_campaign(ctx, found)
+        assert campaign.id is not None
+        owed = missing_enterprises(ctx.session, campaign.id, str(ctx.data["kind"]), found)
+        return _extension.start(
+            ctx,
+            deadline_of(ctx.session, campaign.id, str(ctx.data["kind"])),
+            [(e.id, e.name) for e in owed],
+        )
     if answer.choice != NUDGE:
         raise Invalid(t("Please choose one of the options."))
     found = _staff.scope(ctx)
@@ -115,7 +132,11 @@ def _begin(ctx: Ctx, args: str) -> Outcome:
 FLOW = Flow(
     command="missing",
     summary=N_("who has not submitted an item yet, and a nudge"),
-    steps={"kind": Step(_kind_prompt, _kind), "list": Step(_list_prompt, _list)},
+    steps={
+        "kind": Step(_kind_prompt, _kind),
+        "list": Step(_list_prompt, _list),
+        **_extension.STEPS,
+    },
     begin=_begin,
     roles=STAFF_ROLES,
     needs_enterprise=False,

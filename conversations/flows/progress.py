@@ -66,7 +66,11 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
     replies = [
         Reply(render_progress_text(t, progress)),
         Reply(t("Progress chart"), photo=chart),
-        Reply(render_targets_text(t, targets) + "\n\n" + render_shortlist_text(t, awards)),
+        Reply(
+            render_targets_text(t, targets, campaign.year)
+            + "\n\n"
+            + render_shortlist_text(t, awards)
+        ),
         reach_reply(ctx, found),
     ]
     web = dashboard_reply(ctx)  # the same view on the web, with the tables

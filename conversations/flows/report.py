@@ -1,4 +1,7 @@
-"""/report: the year-end report (due 05/12).
+"""/report: the year-end report (due 05/12), and the six-month report where the plan asks
+for one ("báo cáo kết quả thực hiện 6 tháng đầu năm", "sơ kết"): the same steps on the figures
+of the first half-year. `/report 6` and `/report năm` choose; plain /report takes the
+six-month report while it is still owed and open, else the year-end one.
 
 The figures of bot/templates/report_figures.toml one by one (Vietnamese "540.000,5" and plain
 "540000.5" styles both accepted; the unit is stated; each value is echoed back formatted),
@@ -16,6 +19,7 @@ from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Channel, DeadlineKind
 from bot.services import submissions as subs
+from bot.services.items import kind_label
 from bot.services.numbers import (
     Figure,
     doubtful,
@@ -24,11 +28,26 @@ from bot.services.numbers import (
     read_figure,
     report_figures,
 )
+from conversations import common
 from conversations.flow import Answer, Ctx, Flow, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _items
 from conversations.flows._items import item
 
-KIND = DeadlineKind.YEAR_END_REPORT
+YEAR_END = DeadlineKind.YEAR_END_REPORT
+SIX_MONTH = DeadlineKind.SIX_MONTH_REPORT
+SIX_WORDS = {"6", "6 tháng", "6 thang", "sáu tháng", "sau thang", "sơ kết", "so ket", "six"}
+YEAR_WORDS = {"năm", "nam", "tổng kết", "tong ket", "year", "year-end", "12"}
+
+
+def report_kind(ctx: Ctx) -> DeadlineKind:
+    """The report this conversation is about (chosen when /report began)."""
+    return DeadlineKind(ctx.data.get("report_kind", YEAR_END))
+
+
+def _six(ctx: Ctx) -> bool:
+    return report_kind(ctx) is SIX_MONTH
+
+
 KEEP = ("=", "giữ", "giu", "keep")
 SKIP = ("-",)
 
@@ -46,7 +65,7 @@ def _step_name(figure: Figure) -> str:
 
 
 def _details(ctx: Ctx) -> subs.ReportDetails:
-    return subs.report_details(ctx.session, item(ctx, KIND).submission)
+    return subs.report_details(ctx.session, item(ctx, report_kind).submission)
 
 
 def _first_step(ctx: Ctx) -> str:
@@ -67,7 +86,7 @@ def _first_step(ctx: Ctx) -> str:
 
 def _menu_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    found = item(ctx, KIND)
+    found = item(ctx, report_kind)
     details = subs.report_details(ctx.session, found.submission)
     total = len(report_figures())
     lines = [
@@ -103,7 +122,7 @@ def _menu(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice == REVIEW:
         return Goto("review")
     if answer.choice == LATER:
-        return _items.later(ctx, item(ctx, KIND))
+        return _items.later(ctx, item(ctx, report_kind))
     raise Invalid(ctx.t("Please choose one of the options."))
 
 
@@ -160,7 +179,7 @@ def _figure_prompt(figure: Figure, number: int, total: int) -> Callable[[Ctx], R
 def _figure_handler(figure: Figure, following: str) -> Callable[[Ctx, Answer], Outcome]:
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         t = ctx.t
-        found = item(ctx, KIND)
+        found = item(ctx, report_kind)
         figures = subs.report_details(ctx.session, found.submission).figures
         current = figures.get(figure.code)
         text = answer.text.strip().casefold()
@@ -191,7 +210,7 @@ def _store(ctx: Ctx, figure: Figure, raw: str, converted: bool, following: str) 
     """Save the figure to the draft and echo the stored value with its unit (and what was
     typed, when a unit was converted: "0,5 tỷ đồng (500 triệu)")."""
     t = ctx.t
-    found = item(ctx, KIND)
+    found = item(ctx, report_kind)
     value: Decimal = subs.set_figure(
         ctx.session,
         found.submission,
@@ -255,10 +274,16 @@ def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _narrative_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    text = t(
-        "In a few lines: the year's main achievements, initiatives and technical "
-        "improvements, and how the emulation movement was run."
-    )
+    if _six(ctx):
+        text = t(
+            "In a few lines: the first half-year's main achievements, initiatives and "
+            "technical improvements, and how the emulation movement was run."
+        )
+    else:
+        text = t(
+            "In a few lines: the year's main achievements, initiatives and technical "
+            "improvements, and how the emulation movement was run."
+        )
     current = _details(ctx).narrative
     if current:
         short = current if len(current) <= 300 else current[:300] + "…"
@@ -267,7 +292,7 @@ def _narrative_prompt(ctx: Ctx) -> Reply:
 
 
 def _narrative(ctx: Ctx, answer: Answer) -> Outcome:
-    found = item(ctx, KIND)
+    found = item(ctx, report_kind)
     if answer.text.strip() in KEEP and _details(ctx).narrative:
         return Goto("file")
     if len(answer.text.strip()) < 10:
@@ -289,7 +314,7 @@ def _narrative(ctx: Ctx, answer: Answer) -> Outcome:
 def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
     t = ctx.t
     details = subs.report_details(ctx.session, found.submission)
-    lines = [t("Your year-end report:")]
+    lines = [t("Your six-month report:") if _six(ctx) else t("Your year-end report:")]
     for figure in report_figures():
         value = details.figures.get(figure.code)
         shown = format_figure(t, figure, value) if value is not None else t("(not given)")
@@ -303,25 +328,77 @@ def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
 
 
 def _what(ctx: Ctx) -> str:
+    if _six(ctx):
+        return ctx.t("the signed six-month report")
     return ctx.t("the signed year-end report")
 
 
 def _intro(ctx: Ctx, found: _items.Item) -> str:
     t = ctx.t
-    text = t(
-        "Year-end report for {year}, due {date}. I will ask {count} figures one by one, "
-        "then a short narrative and the signed report.",
-        year=found.campaign.year,
-        date=t.date(found.deadline.due_on),
-        count=len(report_figures()),
-    )
+    if _six(ctx):
+        text = t(
+            "Six-month report for the first half of {year}, due {date}. I will ask {count} "
+            "figures of the first half-year one by one, then a short narrative and the signed "
+            "report.",
+            year=found.campaign.year,
+            date=t.date(_items.due_date(ctx, found)),
+            count=len(report_figures()),
+        )
+    else:
+        text = t(
+            "Year-end report for {year}, due {date}. I will ask {count} figures one by one, "
+            "then a short narrative and the signed report.",
+            year=found.campaign.year,
+            date=t.date(_items.due_date(ctx, found)),
+            count=len(report_figures()),
+        )
+    other = _other_report(ctx, found)
+    if other is not None:
+        text += "\n" + t(
+            "This campaign also asks for the {other}: send /report {word} for it.",
+            other=kind_label(t, other).lower(),
+            word="6" if other is SIX_MONTH else t("year"),
+        )
     if ctx.channel == Channel.ZALO:
         text += "\n" + t("On Zalo, send the signed report as photos of its pages.")
     return text
 
 
+def _other_report(ctx: Ctx, found: _items.Item) -> DeadlineKind | None:
+    other = YEAR_END if _six(ctx) else SIX_MONTH
+    return other if common.deadline_for(ctx, found.campaign, other) is not None else None
+
+
+def _choose(ctx: Ctx, args: str) -> DeadlineKind:
+    """Which report /report is about: the word typed; else, of the reports the enterprise
+    still owes and may still send, the one due first; else the year-end report."""
+    word = " ".join(args.casefold().split())
+    if word in SIX_WORDS:
+        return SIX_MONTH
+    if word in YEAR_WORDS:
+        return YEAR_END
+    campaign = common.active_campaign(ctx)
+    if campaign is None:
+        return YEAR_END
+    asked = [k for k in (SIX_MONTH, YEAR_END) if common.deadline_for(ctx, campaign, k)]
+    if len(asked) < 2:
+        return asked[0] if asked else YEAR_END
+    enterprise_id = ctx.contact.enterprise_id
+    assert enterprise_id is not None and campaign.id is not None
+    owed = [
+        s
+        for s in subs.item_statuses(ctx.session, campaign.id, enterprise_id, ctx.today)
+        if s.kind in asked and not s.locked and s.state in ("not_started", "draft", "returned")
+    ]
+    if not owed:
+        return YEAR_END
+    first = min(owed, key=lambda s: s.extended_until or s.due_on)
+    return DeadlineKind(first.kind)
+
+
 def _begin(ctx: Ctx, args: str) -> Outcome:
-    outcome = _items.start(ctx, KIND, "menu", _intro)
+    ctx.data["report_kind"] = str(_choose(ctx, args))
+    outcome = _items.start(ctx, report_kind(ctx), "menu", _intro)
     if isinstance(outcome, Goto) and outcome.step == "menu":
         return Goto(_first_step(ctx), outcome.replies)
     return outcome
@@ -329,14 +406,14 @@ def _begin(ctx: Ctx, args: str) -> Outcome:
 
 def _steps() -> dict[str, Step]:
     steps: dict[str, Step] = {
-        "submitted": _items.submitted_step(KIND, "menu"),
+        "submitted": _items.submitted_step(report_kind, "menu"),
         "menu": Step(_menu_prompt, _menu),
         "narrative": Step(_narrative_prompt, _narrative),
         "confirm": Step(_confirm_prompt, _confirm),
-        "file": _items.file_step(KIND, _what, "review"),
-        "file_remove": _items.file_remove_step(KIND),
+        "file": _items.file_step(report_kind, _what, "review"),
+        "file_remove": _items.file_remove_step(report_kind),
         "review": _items.review_step(
-            KIND, _summary, submit=SUBMIT, change=MENU, later_key=LATER, change_to="menu"
+            report_kind, _summary, submit=SUBMIT, change=MENU, later_key=LATER, change_to="menu"
         ),
     }
     steps.update(_figure_steps())
@@ -345,7 +422,7 @@ def _steps() -> dict[str, Step]:
 
 FLOW = Flow(
     command="report",
-    summary=N_("send the year-end report (figures, narrative, signed file)"),
-    steps=_items.guard(KIND, _steps()),
+    summary=N_("send the year-end or six-month report (figures, narrative, signed file)"),
+    steps=_items.guard(report_kind, _steps()),
     begin=_begin,
 )

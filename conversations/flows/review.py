@@ -44,7 +44,7 @@ from conversations.flow import (
     Step,
     reply,
 )
-from conversations.flows import _proposal_review, _staff
+from conversations.flows import _extension, _proposal_review, _staff
 from conversations.flows.register import describe
 
 ACCEPT = "rev:accept"
@@ -132,6 +132,15 @@ def content_lines(ctx: Ctx, submission: Submission) -> list[str]:
     return lines
 
 
+def late_lines(ctx: Ctx, submission: Submission) -> list[str]:
+    """ "Submitted late" (after the deadline's own due date) when it was."""
+    if not submission.late:
+        return []
+    deadline = subs.deadline_for(ctx.session, submission.campaign_id, submission.kind)
+    due = ctx.t.date(deadline.due_on) if deadline is not None else "-"
+    return [ctx.t("⚠ Submitted late (due {date}).", date=due)]
+
+
 def present(ctx: Ctx, submission: Submission) -> list[Reply]:
     """The item as the reviewer sees it: a summary, its files, and the shortlist if relevant."""
     t = ctx.t
@@ -157,6 +166,7 @@ def present(ctx: Ctx, submission: Submission) -> list[Reply]:
             time=submitted,
             version=submission.version,
         ),
+        *late_lines(ctx, submission),
         "",
         *content_lines(ctx, submission),
     ]
@@ -203,18 +213,23 @@ def _decide_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     submission = _current(ctx)
     enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
+    choices = [
+        Choice(ACCEPT, t("Accept")),
+        Choice(RETURN, t("Return with a reason")),
+        Choice(SKIP, t("Skip for now")),
+        Choice(STOP, t("Stop reviewing")),
+    ]
+    if _staff.scope(ctx).whole_board and _extension.offers_extension(
+        subs.deadline_for(ctx.session, submission.campaign_id, submission.kind)
+    ):
+        choices.insert(2, Choice(_extension.EXTEND, t("Extend the deadline for this enterprise")))
     return reply(
         t(
             "Accept this {item} of {enterprise}, or return it with a reason?",
             item=kind_label(t, submission.kind).lower(),
             enterprise=enterprise.name if enterprise else "?",
         ),
-        [
-            Choice(ACCEPT, t("Accept")),
-            Choice(RETURN, t("Return with a reason")),
-            Choice(SKIP, t("Skip for now")),
-            Choice(STOP, t("Stop reviewing")),
-        ],
+        choices,
     )
 
 
@@ -244,6 +259,13 @@ def _decide(ctx: Ctx, answer: Answer) -> Outcome:
         return _advance(ctx, [])
     if answer.choice == RETURN:
         return Goto("reason")
+    if answer.choice == _extension.EXTEND:
+        deadline = subs.deadline_for(ctx.session, submission.campaign_id, submission.kind)
+        assert deadline is not None
+        enterprise = ctx.session.get(Enterprise, submission.enterprise_id)
+        return _extension.start(
+            ctx, deadline, [(submission.enterprise_id, enterprise.name if enterprise else "?")]
+        )
     if answer.choice != ACCEPT:
         raise Invalid(t("Please choose Accept, Return, Skip or Stop."))
     try:
@@ -308,6 +330,7 @@ FLOW = Flow(
         "decide": Step(_decide_prompt, _decide),
         "reason": Step(_reason_prompt, _reason, numbered=False),
         **_proposal_review.steps(_advance, _current),
+        **_extension.STEPS,
     },
     begin=_begin,
     roles=STAFF_ROLES,

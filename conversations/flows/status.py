@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.messaging import Reply
 from bot.models import DeadlineKind
 from bot.services import submissions as subs
@@ -10,6 +10,26 @@ from bot.services.commendations import results_for, results_lines
 from bot.services.items import kind_command, kind_label
 from conversations import common
 from conversations.flow import Ctx, Finish, Flow, Outcome, reply
+
+
+def policy_lines(t: Translator, entry: subs.ItemStatus) -> list[str]:
+    """What the late-submission policy means for this item: the board's extension, the
+    plan accepting it late, a late submission, a draft beside the submitted version."""
+    lines = []
+    if entry.late and entry.state in ("submitted", "accepted", "returned"):
+        lines.append(t("submitted late"))
+    if entry.extended_until is not None:
+        lines.append(
+            t(
+                "the board office extended it for your unit until {date}",
+                date=t.date(entry.extended_until),
+            )
+        )
+    elif entry.accepts_late and entry.state in ("not_started", "draft", "returned"):
+        lines.append(t("still accepted after the due date, marked as submitted late"))
+    if entry.draft_open:
+        lines.append(t("changes in a draft, not submitted yet"))
+    return lines
 
 
 def status_text(ctx: Ctx) -> str:
@@ -37,6 +57,7 @@ def status_text(ctx: Ctx) -> str:
         )
         marker = "⚠ " if entry.overdue else "- "
         line = marker + line + (" — " + t("OVERDUE") if entry.overdue else "")
+        line += "".join("\n  " + extra for extra in policy_lines(t, entry))
         if entry.receipt_number and entry.state in ("submitted", "accepted"):
             at = (
                 t.datetime(entry.submitted_at.astimezone(ctx.settings.tz))
@@ -46,7 +67,7 @@ def status_text(ctx: Ctx) -> str:
             line += "\n  " + t("receipt {number} at {time}", number=entry.receipt_number, time=at)
         if entry.return_reason:
             line += "\n  " + t("returned by the board office: {note}", note=entry.return_reason)
-        if entry.locked and entry.state not in ("accepted",):
+        if entry.locked and entry.state not in ("accepted",) and entry.extended_until is None:
             line += "\n  " + t("closed since the due date; please contact the board office")
         elif not entry.locked and entry.state != "accepted":
             command = kind_command(DeadlineKind(entry.kind))

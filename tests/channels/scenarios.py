@@ -434,7 +434,7 @@ def relaunch() -> Flow:
                 "item:reopen",
                 L(vi="Mở lại để sửa", en="Reopen and change"),
                 expect=(
-                    L(vi="Đã mở lại", en="Reopened: it is a draft again"),
+                    L(vi="Đã mở lại", en="Reopened: a draft is open"),
                     L(vi="Đã nhận (1):", en="Already received (1):"),
                 ),
             ),

@@ -93,7 +93,7 @@ async def test_staff_progress_export_and_review_over_telegram(
         assert documents[-1][2] == "kh-2.pdf" and documents[-1][3].startswith(b"%PDF")
         last = fake_telegram.sent(STAFF_CHAT)[-1]
         keys = [row[0]["callback_data"] for row in last.params["reply_markup"]["inline_keyboard"]]
-        assert keys == ["rev:accept", "rev:return", "rev:skip", "rev:stop"]
+        assert keys == ["rev:accept", "rev:return", "ext:start", "rev:skip", "rev:stop"]
         texts = await _press(fake_telegram, STAFF_CHAT, "rev:return", 1)
         assert texts[-1].startswith("Type the reason")
         texts = await _say(fake_telegram, STAFF_CHAT, "Thiếu con dấu.", 2)

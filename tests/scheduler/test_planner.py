@@ -179,7 +179,9 @@ def test_each_deadline_has_its_command_and_overdue_wording(
         nothing = preview_day(session, D("2025-04-13"), settings)  # Sunday
     assert len(before) == 2 and "/register" in before[0].text and "còn 1 ngày" in before[0].text
     assert "Hôm nay, ngày 15/04/2025" in due_day[0].text
-    assert "/report" in overdue[0].text and "quá hạn 3 ngày làm việc" in overdue[0].text
+    # after the due date a locked item is closed: whom to contact, never the command
+    assert "/report" not in overdue[0].text and "đã khóa" in overdue[0].text
+    assert "Ban Quản lý các KCN tỉnh Bắc Giang" in overdue[0].text
     assert nothing == []
 
 

@@ -36,12 +36,19 @@ class Counts:
     returned: int = 0
     missing: int = 0
     draft: int = 0  # those of `missing` who started a draft
+    late: int = 0  # those of `received` sent after the due date ("nộp muộn")
 
     @property
     def received(self) -> int:
         return self.accepted + self.submitted + self.returned
 
-    def add(self, status: str | None, n: int) -> None:
+    def add(self, status: str | None, n: int, late: bool = False) -> None:
+        if late and status in (
+            SubmissionStatus.SUBMITTED,
+            SubmissionStatus.ACCEPTED,
+            SubmissionStatus.RETURNED,
+        ):
+            self.late += n
         self.total += n
         if status == SubmissionStatus.ACCEPTED:
             self.accepted += n
@@ -130,6 +137,7 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
             col(Enterprise.zone_id),
             col(Enterprise.cluster_id),
             col(Submission.status),
+            col(Submission.late),
             func.count(col(Enterprise.id)),
         )
         .select_from(Enterprise)
@@ -148,20 +156,21 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
             col(Enterprise.zone_id),
             col(Enterprise.cluster_id),
             col(Submission.status),
+            col(Submission.late),
         )
     ).all()
 
     overall: dict[str, Counts] = defaultdict(Counts)
     by_zone: dict[str, dict[int | None, GroupCounts]] = defaultdict(dict)
     by_cluster: dict[str, dict[int | None, GroupCounts]] = defaultdict(dict)
-    for kind, zone_id, cluster_id, status, n in rows:
-        overall[kind].add(status, n)
+    for kind, zone_id, cluster_id, status, late, n in rows:
+        overall[kind].add(status, n, bool(late))
         zone = by_zone[kind].setdefault(zone_id, GroupCounts(zone_id, zones.get(zone_id or 0, "")))
-        zone.counts.add(status, n)
+        zone.counts.add(status, n, bool(late))
         cluster = by_cluster[kind].setdefault(
             cluster_id, GroupCounts(cluster_id, clusters.get(cluster_id or 0, ""))
         )
-        cluster.counts.add(status, n)
+        cluster.counts.add(status, n, bool(late))
 
     items = [
         KindProgress(

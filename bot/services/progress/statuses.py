@@ -23,8 +23,12 @@ COUNTED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 # (an enterprise with no submission row at all is not submitted either).
 
 
-def status_label(t: Translator, status: str | None) -> str:
-    """A submission status (None: nothing started) in the user's language."""
+def status_label(t: Translator, status: str | None, late: bool = False) -> str:
+    """A submission status (None: nothing started) in the user's language; `late` adds
+    "submitted late" to an item sent after its due date."""
     if status is None:
         return t(NOT_STARTED_LABEL)
-    return t(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    label = t(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    if late and status != SubmissionStatus.DRAFT:
+        return t("{status} (submitted late)", status=label)
+    return label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -71,6 +71,7 @@ class TargetProgress:
     figure_codes: tuple[str, ...]
     aggregate: str = "sum"
     unit_en: str = ""
+    spec: Mapping[str, Any] = field(default_factory=dict)  # as stored (year, qualifier...)
 
     @property
     def percent(self) -> Decimal | None:
@@ -170,6 +171,7 @@ def figures_vs_targets(
                 figure_codes=tuple(f.code for f in sources),
                 aggregate=sources[0].aggregate if sources else "sum",
                 unit_en=str(target.get("unit_en") or ""),
+                spec=dict(target),
             )
         )
     return results

@@ -15,6 +15,8 @@ from bot.services.progress.overview import Counts, GroupCounts, Progress
 from bot.services.progress.shortlist import ShortlistLine
 from bot.services.progress.statuses import status_label
 from bot.services.progress.targets import TargetProgress
+from bot.services.targets import goal_text
+from bot.services.targets import heading as target_heading
 
 
 def _counts_line(t: Translator, counts: Counts) -> str:
@@ -68,6 +70,8 @@ def render_progress_text(t: Translator, progress: Progress, details: bool = True
         lines.append(_counts_line(t, item.overall))
         if item.overall.draft:
             lines.append(t("of which {n} drafts not yet sent", n=t.number(item.overall.draft)))
+        if item.overall.late:
+            lines.append(t("of which {n} submitted late", n=t.number(item.overall.late)))
         if not details:
             continue
         if progress.cluster_id is None and item.by_cluster:
@@ -79,25 +83,48 @@ def render_progress_text(t: Translator, progress: Progress, details: bool = True
     return "\n".join(lines)
 
 
-def render_targets_text(t: Translator, targets: Sequence[TargetProgress]) -> str:
-    """The figures reported so far against the plan's targets, as a chat message."""
+def render_targets_text(
+    t: Translator, targets: Sequence[TargetProgress], campaign_year: int | None = None
+) -> str:
+    """The figures reported so far against the plan's targets, as a chat message: which
+    year's targets they are, each as the plan words it ("khoảng", "từ … trở lên", a range)."""
     lines = [t("Reported figures against the plan")]
+    if targets and campaign_year is not None:
+        lines.append(target_heading(t, [target.spec for target in targets], campaign_year))
     if not targets:
         lines.append(t("This campaign has no targets."))
     for target in targets:
         label = target.label_in(t.language)
+        if target.reported is None and target.spec:
+            lines.append(
+                t(
+                    "• {label}: target {goal}; no reported figure adds up to it yet",
+                    label=label,
+                    goal=goal_text(t, target.spec),
+                )
+            )
+            continue
         if target.reported is None:
             lines.append(t("• {label}: no reported figure adds up to this target", label=label))
             continue
         unit = target.unit_in(t.language)
-        goal = format_quantity(t, target.target, unit) if target.target is not None else "—"
-        line = t(
-            "• {label}: {reported} / {target} from {n} enterprises",
-            label=label,
-            reported=format_quantity(t, target.reported, unit),
-            target=goal,
-            n=t.number(target.enterprises),
-        )
+        if target.spec:
+            line = t(
+                "• {label}: {reported} from {n} enterprises; target {goal}",
+                label=label,
+                reported=format_quantity(t, target.reported, unit),
+                n=t.number(target.enterprises),
+                goal=goal_text(t, target.spec),
+            )
+        else:
+            goal = format_quantity(t, target.target, unit) if target.target is not None else "—"
+            line = t(
+                "• {label}: {reported} / {target} from {n} enterprises",
+                label=label,
+                reported=format_quantity(t, target.reported, unit),
+                target=goal,
+                n=t.number(target.enterprises),
+            )
         if target.percent is not None:
             line += f" ({format_percent(t, target.percent)})"
         lines.append(line)

@@ -15,7 +15,7 @@ from bot.models.submission import (
     RegistrationEntry,
     Submission,
 )
-from bot.services import audit
+from bot.services import audit, deadlines, drafts
 from bot.services.errors import (
     DomainError,
     SubmissionLocked,
@@ -42,13 +42,15 @@ def _lock_error(session: Session, submission: Submission, now: datetime) -> Doma
     if submission.status == SubmissionStatus.RETURNED:
         return None
     deadline = deadline_for(session, submission.campaign_id, submission.kind)
-    if deadline is not None and local_date(now) > deadline.due_on:
+    if deadline is not None and deadlines.is_closed(
+        session, deadline, submission.enterprise_id, local_date(now)
+    ):
         return SubmissionLocked(
             N_(
                 "This item was due on {date} and is now closed. Please contact the board "
                 "office if something must change."
             ),
-            date=deadline.due_on,
+            date=deadlines.effective_due(session, deadline, submission.enterprise_id),
         )
     return None
 
@@ -72,23 +74,24 @@ def _begin_change(
     contact_id: int | None,
     actor: str,
 ) -> None:
-    """Check the item may change; a submitted item goes back to draft (receipts stay).
+    """Check the item may change; a submitted item gets a draft beside it (it stays
+    submitted, with its receipt, until a new version is submitted; see bot.services.drafts).
 
     The row is re-read under a lock first (PostgreSQL), so an officer's edit and a review
     happening at the same moment cannot overwrite each other's status.
     """
     _lock_row(session, submission)
     ensure_editable(session, submission, now)
-    if submission.status == SubmissionStatus.SUBMITTED:
-        submission.status = SubmissionStatus.DRAFT
+    if submission.status == SubmissionStatus.SUBMITTED and drafts.open_draft(
+        submission, contact_id
+    ):
         audit.record(
             session,
-            "submission.withdraw",
+            "submission.draft_open",
             contact_id=contact_id,
             actor=actor,
             subject=_subject(submission),
-            before={"status": SubmissionStatus.SUBMITTED},
-            after={"status": SubmissionStatus.DRAFT, "reason": "changed after submit"},
+            after={"kept_version": submission.version, "reason": "changed after submit"},
             at=now,
         )
     submission.updated_at = now

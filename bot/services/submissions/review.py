@@ -12,7 +12,7 @@ from bot.models.organization import Enterprise
 from bot.models.submission import (
     Submission,
 )
-from bot.services import audit
+from bot.services import audit, drafts
 from bot.services.errors import (
     InvalidInput,
     NotReviewable,
@@ -102,7 +102,14 @@ def _decide(
     actor: str,
     action: str,
 ) -> Submission:
-    """Record the board office's decision on a submitted item (accept or return), audited."""
+    """Record the board office's decision on a submitted item (accept or return), audited.
+
+    The decision is on the submitted version: a draft the officer has beside it is
+    discarded first (the parts go back to what the receipt shows).
+    """
+    drafts.discard_draft(
+        session, submission, now, contact_id=reviewer_contact_id, actor=actor, reason="reviewed"
+    )
     before = _state_dump(submission)
     submission.status = status
     submission.review_note = note

@@ -12,6 +12,7 @@ from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.models.submission import (
     Submission,
 )
+from bot.services import deadlines
 from bot.services.submissions.clock import local_date
 from bot.services.submissions.files import list_attachments
 from bot.services.submissions.launch_document import launch_document
@@ -34,6 +35,10 @@ class ItemStatus:
     return_reason: str | None = None
     version: int = 0
     locked: bool = False
+    late: bool = False  # the version in force was submitted after the due date
+    extended_until: date | None = None  # the board extended the item for this enterprise
+    accepts_late: bool = False  # the plan accepts it after the due date, marked late
+    draft_open: bool = False  # a draft is being made beside the submitted version
 
 
 def _has_content(session: Session, submission: Submission) -> bool:
@@ -68,12 +73,13 @@ def item_statuses(
 ) -> list[ItemStatus]:
     """Every deadline of the campaign with the enterprise's state; overdue first, then by date.
 
-    An item is overdue when its due date is before `today` (local) and it is not submitted or
-    accepted (a returned item still waiting for a fix counts as overdue).
+    An item is overdue when its due date (or the extension the board granted) is before
+    `today` (local) and it is not submitted or accepted (a returned item still waiting for a
+    fix counts as overdue).
     """
     if isinstance(today, datetime):
         today = local_date(today)
-    deadlines = session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)).all()
+    plan = session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)).all()
     submissions = {
         s.kind: s
         for s in session.exec(
@@ -83,17 +89,19 @@ def item_statuses(
         ).all()
     }
     items: list[ItemStatus] = []
-    for deadline in deadlines:
+    for deadline in plan:
         submission = submissions.get(deadline.kind)
         state = item_state(session, submission)
-        overdue = state in ("not_started", "draft", "returned") and today > deadline.due_on
+        due = deadlines.effective_due(session, deadline, enterprise_id)
+        closed = deadlines.is_closed(session, deadline, enterprise_id, today)
+        overdue = state in ("not_started", "draft", "returned") and today > due
         locked = False
         if submission is not None:
             locked = submission.status == SubmissionStatus.ACCEPTED or (
-                submission.status != SubmissionStatus.RETURNED and today > deadline.due_on
+                submission.status != SubmissionStatus.RETURNED and closed
             )
         else:
-            locked = today > deadline.due_on
+            locked = closed
         items.append(
             ItemStatus(
                 kind=deadline.kind,
@@ -110,6 +118,10 @@ def item_statuses(
                 ),
                 version=submission.version if submission else 0,
                 locked=locked,
+                late=bool(submission is not None and submission.late and submission.version),
+                extended_until=due if due != deadline.due_on else None,
+                accepts_late=deadlines.accepts_late(deadline),
+                draft_open=bool(submission is not None and submission.draft_open),
             )
         )
     items.sort(key=lambda item: (not item.overdue, item.due_on, str(item.kind)))

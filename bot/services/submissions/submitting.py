@@ -15,7 +15,7 @@ from bot.models.submission import (
     Receipt,
     Submission,
 )
-from bot.services import audit
+from bot.services import audit, deadlines, drafts
 from bot.services.errors import (
     DomainError,
     InvalidInput,
@@ -25,9 +25,9 @@ from bot.services.errors import (
 )
 from bot.services.items import receipt_prefix
 from bot.services.numbers import get_figure
-from bot.services.submissions.clock import _now
+from bot.services.submissions.clock import _now, local_date
 from bot.services.submissions.files import _attachment_dump, list_attachments
-from bot.services.submissions.finding import _subject
+from bot.services.submissions.finding import _subject, deadline_for
 from bot.services.submissions.launch_document import launch_document
 from bot.services.submissions.locking import _lock_row, ensure_editable
 from bot.services.submissions.registration import _entry_dump, list_entries
@@ -146,6 +146,9 @@ def submit(
     session.add(receipt)
     submission.version = version
     submission.status = SubmissionStatus.SUBMITTED
+    deadline = deadline_for(session, submission.campaign_id, submission.kind)
+    submission.late = deadline is not None and deadlines.is_late(deadline, local_date(now))
+    drafts.close_draft(submission)
     submission.receipt_number = receipt.number
     submission.submitted_at = now
     submission.submitted_by_contact_id = contact_id
@@ -187,7 +190,11 @@ def reopen(
     contact_id: int | None = None,
     actor: str = "",
 ) -> Submission:
-    """Take a submitted item back to draft before the deadline (its receipts stay)."""
+    """Open a draft beside a submitted item before the deadline, to change it.
+
+    The item stays submitted, with its receipt, until the draft is submitted as a new
+    version; abandoning the draft (`drafts.discard_draft`) leaves the submitted one.
+    """
     now = _now(now)
     _lock_row(session, submission)
     ensure_editable(session, submission, now)
@@ -197,7 +204,7 @@ def reopen(
             state=_Label(STATE_LABELS[submission.status]),
         )
     before = _state_dump(submission)
-    submission.status = SubmissionStatus.DRAFT
+    drafts.open_draft(submission, contact_id)
     submission.updated_at = now
     session.add(submission)
     session.flush()
@@ -220,4 +227,6 @@ def _state_dump(submission: Submission) -> dict[str, Any]:
         "version": submission.version,
         "receipt_number": submission.receipt_number,
         "review_note": submission.review_note,
+        "late": submission.late,
+        "draft_open": submission.draft_open,
     }

@@ -48,6 +48,7 @@ def test_calendar_json_for_2024(run: Invoke) -> None:
     assert data["deadlines"] == [
         {"kind": "launch_document", "due": "2024-01-31", "remind_by": "2024-01-31"},
         {"kind": "title_registration", "due": "2024-04-15", "remind_by": "2024-04-15"},
+        {"kind": "six_month_report", "due": "2024-06-15", "remind_by": "2024-06-14"},
         {"kind": "year_end_report", "due": "2024-12-05", "remind_by": "2024-12-05"},
         {"kind": "commendation_proposal", "due": "2024-12-20", "remind_by": "2024-12-20"},
     ]
@@ -72,7 +73,8 @@ def test_calendar_json_moves_a_reminder_off_tet(run: Invoke) -> None:
     result = run("calendar", "--template", "bac-giang-ubnd", "--year", "2025", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["deadlines"] == [
-        {"kind": "launch_document", "due": "2025-01-31", "remind_by": "2025-01-24"}
+        {"kind": "launch_document", "due": "2025-01-31", "remind_by": "2025-01-24"},
+        {"kind": "six_month_report", "due": "2025-06-15", "remind_by": "2025-06-13"},
     ]
 
 
@@ -172,6 +174,7 @@ def test_org_and_campaign_commands(run: Invoke) -> None:
         "deadlines": {
             "launch_document": "2024-01-31",
             "title_registration": "2024-04-15",
+            "six_month_report": "2024-06-15",
             "year_end_report": "2024-12-05",
             "commendation_proposal": "2024-12-20",
         },

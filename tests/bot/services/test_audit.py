@@ -114,6 +114,8 @@ def test_every_submission_change_is_audited_with_who_and_before_after(engine: En
             "version": 0,
             "receipt_number": None,
             "review_note": None,
+            "late": False,
+            "draft_open": False,
         }
         assert first_submit.after is not None
         assert first_submit.after["receipt"] == receipt.number

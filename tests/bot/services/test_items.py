@@ -36,8 +36,9 @@ def test_labels_phrases_and_commands() -> None:
         "the registration of emulation titles"
     )
     assert kind_command(DeadlineKind.LAUNCH_DOCUMENT) == "launch"
-    # Both reports are sent with /report: the scheduler and the flows no longer disagree.
-    assert kind_command(DeadlineKind.SIX_MONTH_REPORT) == "report"
+    # Both reports are sent with /report; "/report 6" names the six-month one (plain /report
+    # takes whichever is owed and due first), and the scheduler and the flows say the same.
+    assert kind_command(DeadlineKind.SIX_MONTH_REPORT) == "report 6"
     assert receipt_prefix(DeadlineKind.SIX_MONTH_REPORT) == "SK"
     assert KindName("launch_document").localize("en") == "Launch document"
 

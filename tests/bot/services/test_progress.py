@@ -601,6 +601,9 @@ def test_texts_for_the_chat(engine) -> None:
     assert "3.000,5 tỷ đồng / 540.000 tỷ đồng, từ 2 doanh nghiệp (0,56%)" in target_text
     # 0,5 tỷ USD is shown as 500 triệu USD, never rounded to 0
     assert "500 triệu USD / 24,2 tỷ USD, từ 2 doanh nghiệp (2,1%)" in target_text
+    assert "3.000,5 tỷ đồng từ 2 doanh nghiệp; chỉ tiêu 540.000 tỷ đồng" in target_text
+    assert "chỉ tiêu 100%" in target_text  # a percentage keeps its sign close
+    assert "0,6%" in target_text
     assert "Industrial output" in render_targets_text(en, targets)
     short = render_shortlist_text(en, lines)
     assert "2 proposed (1 accepted), target 5" in short
@@ -657,6 +660,15 @@ def test_the_real_plan_with_the_shipped_catalogues(engine) -> None:
         org = session.get(Organization, w.org)
         assert org is not None
         campaign = create_campaign(session, org, "bac-giang-kcn", 2025)
+        # A campaign for another year than the plan's (2024) starts without targets; here the
+        # office has confirmed the plan's figures for 2025.
+        assert campaign.targets == []
+        from bot.services.templates import load_template
+
+        campaign.targets = [
+            {**t.as_dict(), "year": 2025} for t in load_template("bac-giang-kcn").targets
+        ]
+        session.add(campaign)
         session.flush()
         assert campaign.id is not None
         reports = {"E1": ("20000", "1500"), "E4": ("30000", "2500")}
@@ -707,3 +719,4 @@ def test_the_real_plan_with_the_shipped_catalogues(engine) -> None:
     assert report is not None and report.overall.submitted == 2
     text = render_targets_text(Translator("en"), list(targets.values()))
     assert "4 bn USD / 24,2 bn USD from 2 enterprises (16,5%)" in text
+    assert "4 bn USD from 2 enterprises; target 24,2 bn USD, up 10% (16,5%)" in text

@@ -32,6 +32,7 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
+from bot.services import drafts
 from bot.services import submissions as subs
 from bot.services.errors import (
     InvalidFile,
@@ -334,16 +335,18 @@ def test_submit_gives_a_receipt_and_keeps_history(world: World) -> None:
     second = subs.submit(world.session, item, world.officer.id, later)
     assert second.number != receipt.number and second.version == 2 and item.version == 2
 
-    # changing a submitted item withdraws it to draft; the receipts keep what was sent
+    # changing a submitted item makes a draft beside it: still submitted, same receipt
     entry = subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", now=later)
-    assert item.status == SubmissionStatus.DRAFT
+    assert item.status == SubmissionStatus.SUBMITTED and item.draft_open
+    assert item.receipt_number == second.number
     third = subs.submit(world.session, item, world.officer.id, later)
     history = subs.receipts(world.session, item)
     assert [r.version for r in history] == [1, 2, 3]
     assert [len(r.snapshot["entries"]) for r in history] == [9, 9, 10]
     assert third.snapshot["entries"][-1]["full_name"] == entry.full_name
     assert audit_actions(world.session).count("submission.submit") == 3
-    assert "submission.withdraw" in audit_actions(world.session)
+    assert "submission.draft_open" in audit_actions(world.session)
+    assert not item.draft_open
     world.session.commit()
     world.session.expire_all()
     stored = world.session.get(Receipt, receipt.id)
@@ -359,6 +362,10 @@ def test_receipt_numbers_are_unique_across_enterprises(world: World) -> None:
     assert len(numbers) == 2
 
 
+def subs_entry_key(entry: RegistrationEntry) -> tuple[str, str, str, str]:
+    return (entry.nominee, entry.full_name, entry.unit_name, entry.title_code)
+
+
 def test_reopen_before_the_deadline(world: World) -> None:
     item = world.item(REG)
     with pytest.raises(InvalidState):
@@ -366,9 +373,23 @@ def test_reopen_before_the_deadline(world: World) -> None:
     fill_registration(world, item)
     receipt = subs.submit(world.session, item, world.officer.id, APRIL)
     subs.reopen(world.session, item, APRIL, contact_id=world.officer.id)
-    assert item.status == SubmissionStatus.DRAFT and item.receipt_number == receipt.number
+    # the submitted version stays in force beside the draft
+    assert item.status == SubmissionStatus.SUBMITTED and item.receipt_number == receipt.number
+    assert item.draft_open and item.draft_contact_id == world.officer.id
     assert subs.receipts(world.session, item) == [receipt]
+    entries = subs.list_entries(world.session, item)
+    subs.remove_entry(world.session, item, entries[0].id, APRIL)  # type: ignore[arg-type]
+    subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", now=APRIL)
+    # abandoning the draft puts back exactly what the receipt shows
+    assert drafts.discard_draft(world.session, item, APRIL)
+    assert not item.draft_open and item.version == 1
+    assert [subs_entry_key(e) for e in subs.list_entries(world.session, item)] == [
+        subs_entry_key(e) for e in entries
+    ]
+    assert not drafts.discard_draft(world.session, item, APRIL)
+    subs.reopen(world.session, item, APRIL, contact_id=world.officer.id)
     subs.submit(world.session, item, world.officer.id, APRIL)
+    assert not item.draft_open and item.version == 2
     with pytest.raises(SubmissionLocked):
         subs.reopen(world.session, item, MIDNIGHT)
     assert item.status == SubmissionStatus.SUBMITTED

@@ -66,6 +66,7 @@ def test_bac_giang_kcn_is_the_boards_annual_plan() -> None:
     assert [(d.kind, str(d.due)) for d in t.deadlines] == [
         (DeadlineKind.LAUNCH_DOCUMENT, "01-31"),
         (DeadlineKind.TITLE_REGISTRATION, "04-15"),
+        (DeadlineKind.SIX_MONTH_REPORT, "06-15"),
         (DeadlineKind.YEAR_END_REPORT, "12-05"),
         (DeadlineKind.COMMENDATION_PROPOSAL, "12-20"),
     ]
@@ -123,14 +124,17 @@ def test_bac_giang_ubnd_is_the_provinces_plan() -> None:
     t = load_template("bac-giang-ubnd")
     assert t.kind is TemplateKind.ANNUAL
     assert t.document_number_for(15) == "15/KH-UBND"
-    assert "quê hương Bắc Giang ngày càng phát triển giàu đẹp, văn minh" in t.theme
+    assert "quê hương {province} ngày càng phát triển giàu đẹp, văn minh" in t.theme
     assert len(t.targets) == 20
     assert [x.label.split(")")[0] for x in t.targets] == [f"({i}" for i in range(1, 21)]
     grdp = t.targets[0]
     assert (grdp.key, grdp.value, grdp.unit) == ("grdp_growth", 14.5, "%")
     farm = next(x for x in t.targets if x.key == "farm_output_per_ha")
     assert (farm.value, farm.value_max) == (138, 140)
-    assert [(d.kind, str(d.due)) for d in t.deadlines] == [(DeadlineKind.LAUNCH_DOCUMENT, "01-31")]
+    assert [(d.kind, str(d.due)) for d in t.deadlines] == [
+        (DeadlineKind.LAUNCH_DOCUMENT, "01-31"),
+        (DeadlineKind.SIX_MONTH_REPORT, "06-15"),
+    ]
     assert len(t.phases) == 2
     assert {o.founded for o in t.observances if str(o.on) == "12-22"} == {1944, 1989}
 
@@ -165,7 +169,7 @@ def test_soc_trang_is_a_five_year_plan() -> None:
     assert [(str(p.start), str(p.end)) for p in t.phases] == [("01-01", "12-31")]
     output = next(x for x in t.targets if x.key == "industrial_output")
     assert (output.value, output.value_max, output.unit) == (25000, 30000, "tỷ đồng")
-    assert "Sóc Trăng giai đoạn 2021 – 2025" in t.theme
+    assert "tỉnh {province} giai đoạn 2021 – 2025" in t.theme
     # A Sóc Trăng plan marks no Bắc Giang founding day.
     assert all("Bắc Giang" not in o.name for o in t.observances)
 
@@ -206,6 +210,7 @@ def _broken(mutate: Any) -> dict[str, Any]:
         (lambda d: d["deadlines"][0].update(kind="party"), "kind must be one of"),
         (lambda d: d["deadlines"].append(dict(d["deadlines"][0])), "a second"),
         (lambda d: d["deadlines"][0].update(reminders=[7, "x"]), "reminders"),
+        (lambda d: d["deadlines"][0].update(late="maybe"), "late must be one of"),
         (lambda d: d["observances"][0].update(phase=2), "outside phase 2"),
         (lambda d: d["observances"][0].update(phase=3), "phase must be"),
         (lambda d: d["observances"][0].update(founded="1930"), "whole number"),
@@ -223,6 +228,19 @@ def test_malformed_templates_are_refused(mutate: Any, fragment: str) -> None:
         parse_template(_broken(mutate), "test.toml")
     assert fragment in str(info.value)
     assert str(info.value).startswith("test.toml")
+
+
+def test_a_deadline_chooses_its_late_policy() -> None:
+    data = copy.deepcopy(_raw("bac-giang-kcn"))
+    data["deadlines"][-1]["late"] = "accept_late"
+    template = parse_template(data, "bac-giang-kcn.toml")
+    policies = {str(d.kind): str(d.late_policy) for d in template.deadlines}
+    assert policies == {
+        "launch_document": "lock",
+        "title_registration": "lock",
+        "six_month_report": "lock",
+        "year_end_report": "accept_late",
+    }
 
 
 def test_special_plan_needs_one_year() -> None:

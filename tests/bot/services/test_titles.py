@@ -152,8 +152,14 @@ def test_the_fifteen_percent_cap() -> None:
     assert violation.params["count"] == 4
     text = violation.message(Translator("en"))
     assert "At most 3 Grassroots Emulation Fighter for 20 Advanced Worker (15%)" in text
+    # the message says what the cap means in people: 4 need 27 (27 * 15% = 4.05)
+    assert "one Grassroots Emulation Fighter needs at least 7 Advanced Worker" in text
+    assert "so 4 need at least 27" in text
     [violation] = check_registration(registration(6, 1))  # 0.9 rounds down to 0
     assert violation.rule == "cap" and violation.params["cap"] == 0
+    vi = violation.message(Translator("vi"))
+    assert "mỗi Chiến sĩ thi đua cơ sở cần ít nhất 7 Lao động tiên tiến" in vi, vi
+    assert [get_title("CSTD_CS").cap.base_needed(n) for n in (0, 1, 2, 3, 4)] == [0, 7, 14, 20, 27]  # type: ignore[union-attr]
 
 
 def test_title_must_fit_the_nominee_and_duplicates_are_reported() -> None:
