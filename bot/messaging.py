@@ -21,10 +21,15 @@ from bot.models.enums import Channel
 
 @dataclass(frozen=True)
 class Choice:
-    """An option offered to the user. `key` travels as callback data (at most 64 bytes)."""
+    """An option offered to the user. `key` travels as callback data (at most 64 bytes).
+
+    `number` is what a channel without buttons shows before the label and what the user may
+    type to pick it; None means "the one after the previous choice's" (1 for the first). A
+    paged list sets it so entry 11 stays "11." on its second page."""
 
     key: str
     label: str
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,21 @@ def numbered(text: str, choices: tuple[Choice, ...]) -> str:
     """Render choices as numbered text lines, for channels without buttons."""
     if not choices:
         return text
-    lines = [text, ""] + [f"{i}. {choice.label}" for i, choice in enumerate(choices, start=1)]
+    numbers = choice_numbers(choices)
+    lines = [text, ""] + [
+        f"{n}. {choice.label}" for n, choice in zip(numbers, choices, strict=True)
+    ]
     return "\n".join(lines)
+
+
+def choice_numbers(choices: tuple[Choice, ...]) -> list[int]:
+    """The number shown (and typed) for each choice: its own, else one more than the last."""
+    numbers: list[int] = []
+    for choice in choices:
+        numbers.append(
+            choice.number if choice.number is not None else (numbers[-1] + 1 if numbers else 1)
+        )
+    return numbers
 
 
 # --- sending ----------------------------------------------------------------------------

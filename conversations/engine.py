@@ -39,7 +39,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator, fold
-from bot.messaging import FileFetcher, Incoming, Reply
+from bot.messaging import FileFetcher, Incoming, Reply, choice_numbers
 from bot.models import Contact, ConversationState, ProcessedUpdate, utcnow
 from bot.services import audit
 from bot.services.attachments import FILE_MODE, INCOMING, ensure_dir
@@ -591,14 +591,15 @@ class Engine:
             )
         if answer.file_error is not None:
             return self._reask(ctx, state, flow, [Reply(t(answer.file_error))])
+        numbers: list[int] = list(ctx.data.get(_NUMBERED) or range(1, len(offered) + 1))
         if (
             answer.choice is None
             and answer.file is None
             and step.numbered
             and answer.text.isdecimal()
-            and 1 <= int(answer.text) <= len(offered)
+            and int(answer.text) in numbers
         ):
-            answer = Answer(text=answer.text, choice=offered[int(answer.text) - 1])
+            answer = Answer(text=answer.text, choice=offered[numbers.index(int(answer.text))])
         elif answer.choice is None and answer.file is None and answer.text:
             labelled = _choice_by_label(answer.text, offered, ctx.data.get(_LABELS, []))
             if labelled is not None:
@@ -674,6 +675,7 @@ class Engine:
         prompt = as_replies(step.prompt(ctx))
         offered = [c.key for r in prompt for c in r.choices]
         ctx.data[_OFFERED] = offered
+        ctx.data[_NUMBERED] = [n for r in prompt for n in choice_numbers(r.choices)]
         ctx.data[_LABELS] = [fold(c.label) for r in prompt for c in r.choices]
         self._save(ctx, state)
         return before + prompt

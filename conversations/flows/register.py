@@ -497,12 +497,22 @@ def _list_prompt(ctx: Ctx) -> Reply:
         return reply(t("The list is empty."), [Choice(MENU, t("Back to the menu"))])
     page = _page(ctx, len(entries))
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    choices = [Choice(f"reg:e:{e.id}", describe(ctx, e)[:120]) for e in shown]
+    # Entries keep their place in the whole list ("11." on page 2) and the page controls come
+    # after the last entry, so a number typed means the same thing on every page.
+    first = page * PAGE_SIZE + 1
+    choices = [
+        Choice(f"reg:e:{e.id}", describe(ctx, e)[:120], number=first + i)
+        for i, e in enumerate(shown)
+    ]
+    controls = []
     if page > 0:
-        choices.append(Choice(PREVIOUS, t("Previous page")))
+        controls.append(Choice(PREVIOUS, t("Previous page")))
     if (page + 1) * PAGE_SIZE < len(entries):
-        choices.append(Choice(NEXT, t("Next page")))
-    choices.append(Choice(MENU, t("Back to the menu")))
+        controls.append(Choice(NEXT, t("Next page")))
+    controls.append(Choice(MENU, t("Back to the menu")))
+    if len(entries) > PAGE_SIZE:
+        controls[0] = Choice(controls[0].key, controls[0].label, number=len(entries) + 1)
+    choices += controls
     text = t(
         "The registration ({count} entries). Choose an entry to fix or remove it:",
         count=len(entries),

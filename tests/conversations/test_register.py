@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
+from bot.messaging import numbered
 from bot.models import Receipt, RegistrationEntry, Submission, SubmissionStatus
 from bot.services import submissions as subs
 from conversations.flows import register as reg
@@ -179,7 +180,24 @@ async def test_many_people_at_once_and_the_list_in_pages(world: World) -> None:
     await chat.press(reg.NEXT)
     assert "Entries 21 to 23" in chat.text() and reg.NEXT not in chat.choice_keys()
     assert "Số 23" in chat.text() or any("Số 23" in c.label for r in chat.last for c in r.choices)
-    out = await chat.say("1")  # the first entry of this page: number 21
+    # Numbering continues across pages: a channel without buttons shows entry 21 as "21.",
+    # the page controls after the last entry, and a typed number means the same on every page.
+    shown = numbered(chat.last[-1].text, chat.last[-1].choices)
+    assert "\n21. Công Nhân Số 21" in shown and "\n23. Công Nhân Số 23" in shown
+    assert "\n24. Previous page\n25. Back to the menu" in shown
+    assert "\n1. " not in shown
+    out = await chat.say("1")  # not on this page: nothing is picked
+    assert "Please choose an entry from the list" in out and "Entries 21 to 23" in out
+    await chat.say("24")  # previous page
+    shown = numbered(chat.last[-1].text, chat.last[-1].choices)
+    assert "Entries 11 to 20" in shown and "\n11. Công Nhân Số 11" in shown
+    assert "\n20. Công Nhân Số 20 " in shown
+    assert "\n24. Previous page\n25. Next page\n26. Back to the menu" in shown
+    out = await chat.say("11")
+    assert "Công Nhân Số 11" in out and "Công Nhân Số 1," not in out
+    await chat.press(reg.LIST)
+    await chat.say("25")  # next page: 21 to 23
+    out = await chat.say("21")
     assert "Công Nhân Số 21" in out  # names are kept with each word capitalised
     await chat.press(reg.LIST)
     await chat.press(reg.MENU)
