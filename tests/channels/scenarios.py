@@ -314,6 +314,7 @@ FIGURE_ANSWERS: dict[str, tuple[str, str, str]] = {
     "accidents": ("0", "0", "0"),
 }
 YES = L(vi="Có", en="Yes")
+NO = L(vi="Không", en="No")
 
 
 def report(first_style: int, signed: Upload) -> Flow:
@@ -343,6 +344,17 @@ def report(first_style: int, signed: Upload) -> Flow:
                     absent=(L(vi="Đã ghi nhận", en="Noted:"),),
                 )
             )
+        if index == 0:
+            # A magnitude far outside what the field can be asks Có/Không, offered as buttons
+            # on Telegram and as numbered lines elsewhere (pressed or picked through them here).
+            actions += [
+                Say(
+                    ("1.234.567", "1234567")[first_style % 2],
+                    expect=(L(vi=f"Giữ {label.vi}: ", en=f"Keep {label.en}: "),),
+                    absent=(L(vi="Đã ghi nhận", en="Noted:"),),
+                ),
+                Choose("rep:sure:no", NO, expect=(L(vi="Số liệu 1/", en="Figure 1 of"),)),
+            ]
         noted = L(vi=f"Đã ghi nhận: {label.vi}: ", en=f"Noted: {label.en}: ")
         if figure.kind == "yes_no":
             actions.append(Choose("rep:yn:yes", YES, expect=(noted,)))
