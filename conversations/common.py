@@ -151,3 +151,28 @@ def safe_file_name(name: str, limit: int = 120) -> str:
         stem, dot, ext = base.rpartition(".")
         base = (stem[: limit - len(ext) - 1] + "." + ext) if dot and len(ext) <= 8 else base[:limit]
     return base
+
+
+_NUMBER_LIST = re.compile(
+    r"\s*\d+(\s*[-–]\s*\d+)?(\s*(,|;|\s|\bvà\b|\band\b)\s*\d+(\s*[-–]\s*\d+)?)*\s*"
+)
+_NUMBER_ITEM = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
+MAX_PICKED = 500
+
+
+def picked_numbers(text: str) -> list[int] | None:
+    """The numbers in an answer that picks several choices at once: "1, 3", "1 3", "1-3",
+    "1-3, 7" (in order, each once); None when the text is not such a list, or a range runs
+    backwards or past MAX_PICKED numbers."""
+    if not _NUMBER_LIST.fullmatch(text):
+        return None
+    picked: list[int] = []
+    for match in _NUMBER_ITEM.finditer(text):
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) else low
+        if high < low or high - low >= MAX_PICKED:
+            return None
+        picked += [n for n in range(low, high + 1) if n not in picked]
+        if len(picked) > MAX_PICKED:
+            return None
+    return picked

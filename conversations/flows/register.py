@@ -25,6 +25,7 @@ from bot.services.titles import (
     nominee_key,
     titles_for,
 )
+from conversations.common import picked_numbers
 from conversations.flow import (
     Again,
     Answer,
@@ -523,6 +524,8 @@ def _list_prompt(ctx: Ctx) -> Reply:
             first=page * PAGE_SIZE + 1,
             last=page * PAGE_SIZE + len(shown),
         )
+    if len(entries) > 1:
+        text += "\n" + t("To remove several at once, type their numbers: 1, 3 or 2-5.")
     problems = _problems_text(ctx)
     if problems:
         text += "\n" + problems
@@ -539,7 +542,60 @@ def _list(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice and answer.choice.startswith("reg:e:"):
         ctx.data["entry"] = int(answer.choice.removeprefix("reg:e:"))
         return Goto("entry")
+    picked = picked_numbers(answer.text) if answer.choice is None else None
+    if picked:
+        # Numbers are places in the whole list (as shown on every page): one opens that
+        # entry even from another page, several are offered for removal together.
+        entries = _entries(ctx)
+        unknown = [n for n in picked if not 1 <= n <= len(entries)]
+        if unknown:
+            raise Invalid(
+                ctx.t(
+                    "There is no entry {numbers}: the list has {count} entries.",
+                    numbers=", ".join(str(n) for n in unknown),
+                    count=len(entries),
+                )
+            )
+        if len(picked) == 1:
+            ctx.data["entry"] = entries[picked[0] - 1].id
+            return Goto("entry")
+        ctx.data["picked"] = [entries[n - 1].id for n in picked]
+        return Goto("remove_many")
     raise Invalid(ctx.t("Please choose an entry from the list."))
+
+
+def _picked(ctx: Ctx) -> list[RegistrationEntry]:
+    """The entries picked together on the list that still exist."""
+    wanted = [int(i) for i in ctx.data.get("picked", [])]
+    by_id = {e.id: e for e in _entries(ctx)}
+    return [by_id[i] for i in wanted if i in by_id]
+
+
+def _remove_many_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    picked = _picked(ctx)
+    lines = [t("Remove these {count} entries?", count=len(picked))]
+    lines += [f"- {describe(ctx, e)}" for e in picked]
+    return reply("\n".join(lines), _items.yes_no_choices(ctx, "reg:rmn"))
+
+
+def _remove_many(ctx: Ctx, answer: Answer) -> Outcome:
+    t = ctx.t
+    picked = _picked(ctx)
+    ctx.data.pop("picked", None)
+    if not _items.yes_no(ctx, answer, "reg:rmn"):
+        return Goto("list", reset=True)
+    found = item(ctx, KIND)
+    for entry in picked:
+        subs.remove_entry(
+            ctx.session,
+            found.submission,
+            entry.id or 0,
+            ctx.now,
+            contact_id=ctx.contact.id,
+            actor=_items.actor(ctx),
+        )
+    return Goto("list", (reply(t("Removed {count} entries.", count=len(picked))),), reset=True)
 
 
 def _current(ctx: Ctx) -> RegistrationEntry:
@@ -740,6 +796,7 @@ FLOW = Flow(
             "fix_title": Step(_fix_title_prompt, _fix_title),
             "fix_initiative": Step(_fix_initiative_prompt, _fix_initiative),
             "remove": Step(_remove_prompt, _remove),
+            "remove_many": Step(_remove_many_prompt, _remove_many),
             "confirm": Step(_confirm_prompt, _confirm),
         },
     ),

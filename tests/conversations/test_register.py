@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.messaging import numbered
 from bot.models import Receipt, RegistrationEntry, Submission, SubmissionStatus
 from bot.services import submissions as subs
+from conversations.common import picked_numbers
 from conversations.flows import register as reg
 from tests.conversations.conftest import Chat, World, linked_chat
 
@@ -186,8 +187,11 @@ async def test_many_people_at_once_and_the_list_in_pages(world: World) -> None:
     assert "\n21. Công Nhân Số 21" in shown and "\n23. Công Nhân Số 23" in shown
     assert "\n24. Previous page\n25. Back to the menu" in shown
     assert "\n1. " not in shown
-    out = await chat.say("1")  # not on this page: nothing is picked
-    assert "Please choose an entry from the list" in out and "Entries 21 to 23" in out
+    out = await chat.say("1")  # a place in the whole list: entry 1, even from page 3
+    assert out.startswith("Entry: Công Nhân Số 1 (")
+    await chat.press(reg.LIST)
+    await chat.press(reg.NEXT)
+    await chat.press(reg.NEXT)
     await chat.say("24")  # previous page
     shown = numbered(chat.last[-1].text, chat.last[-1].choices)
     assert "Entries 11 to 20" in shown and "\n11. Công Nhân Số 11" in shown
@@ -205,6 +209,42 @@ async def test_many_people_at_once_and_the_list_in_pages(world: World) -> None:
     assert "- Advanced Worker: 23" in out
     out = await chat.press(reg.CONFIRM)
     assert "Receipt number" in out
+
+
+def test_picked_numbers_reads_lists_and_ranges() -> None:
+    assert picked_numbers("1, 3") == [1, 3]
+    assert picked_numbers("1 3") == [1, 3]
+    assert picked_numbers("1-3") == [1, 2, 3]
+    assert picked_numbers(" 2 – 4; 7 và 9, 3 ") == [2, 3, 4, 7, 9]
+    assert picked_numbers("5") == [5]
+    for text in ("", "1,", "a, b", "3-1", "1-100000", "1, 3 people", "-2"):
+        assert picked_numbers(text) is None, text
+
+
+async def test_several_entries_removed_at_once_by_their_numbers(world: World) -> None:
+    chat = await linked_chat(world, language="en")
+    await chat.say("/register")
+    await chat.press(reg.ADD_MANY)
+    await chat.press("reg:t:LDTT")
+    await chat.say("\n".join(f"Người Số {i}, Kỹ sư" for i in range(1, 7)))
+    out = await chat.press(reg.LIST)
+    assert "type their numbers: 1, 3 or 2-5" in out
+    out = await chat.say("2, 9")
+    assert "There is no entry 9: the list has 6 entries." in out and len(_entries(world)) == 6
+    out = await chat.say("1-2")
+    assert "Remove these 2 entries?" in out and "- Người Số 2 (Kỹ sư)" in out
+    out = await chat.say("Không")
+    assert len(_entries(world)) == 6 and "Choose an entry" in out
+    out = await chat.say("1 3")
+    assert "- Người Số 1 (" in out and "- Người Số 3 (" in out and "Số 2 (" not in out
+    out = await chat.press("reg:rmn:yes")
+    assert "Removed 2 entries." in out
+    names = [e.full_name for e in _entries(world)]
+    assert names == ["Người Số 2", "Người Số 4", "Người Số 5", "Người Số 6"]
+    await chat.say("2-4")
+    out = await chat.say("1")  # "Yes", the first choice, typed by its number
+    assert "Removed 3 entries." in out
+    assert [e.full_name for e in _entries(world)] == ["Người Số 2"]
 
 
 def test_split_person_accepts_the_usual_separators() -> None:
