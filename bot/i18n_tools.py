@@ -23,7 +23,7 @@ from bot.i18n import DOMAIN, LANGUAGES, LOCALES_DIR
 
 ROOT = LOCALES_DIR.parent
 SOURCES = ("bot", "conversations", "scheduler")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "t": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "Np_": (1, 2), "t": None}
 
 
 @contextmanager
@@ -70,6 +70,13 @@ def extract() -> Catalog:
                 auto_comments=comments,
                 context=context,
             )
+    # The CLI's --help texts are plain strings (click reads docstrings and help=); they are
+    # taken from the command tree itself and translated at run time (bot/cli/localised.py).
+    from bot.cli import cli
+    from bot.cli.localised import help_texts
+
+    for text in help_texts(cli):
+        template.add(text, locations=[("bot/cli", 0)])
     return template
 
 

@@ -15,11 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import campaigns, closing, enterprises, outbox_retry, reminders, run, staff
 from bot.cli.db import db
+from bot.cli.localised import LocalisedGroup
 from bot.i18n import Translator
 from bot.settings import SettingsError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LocalisedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Thi đua Bot: emulation campaigns of industrial-zone boards."""
 

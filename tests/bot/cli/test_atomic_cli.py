@@ -41,7 +41,7 @@ def test_campaign_create_interrupted_half_way_leaves_nothing(
     with monkeypatch.context() as patched:
         patched.setattr("bot.services.campaigns.Deadline", _interrupt)
         interrupted = run(*CREATE_CAMPAIGN)
-    assert interrupted.exit_code == 1 and "Aborted" in interrupted.output  # click's Ctrl-C
+    assert interrupted.exit_code == 1 and "Đã hủy." in interrupted.output  # click's Ctrl-C, in vi
     assert _rows(engine, Campaign) == [] and _rows(engine, Phase) == []
     again = run(*CREATE_CAMPAIGN)
     assert again.exit_code == 0, again.output  # not "already exists"

@@ -90,7 +90,7 @@ def test_export_refusals_are_one_line(run: Invoke, world: World, tmp_path, args,
 def test_export_unknown_campaign(run: Invoke, world: World, tmp_path) -> None:
     result = run("export", "registrations", "--campaign", "9999", "--out", str(tmp_path / "a.xlsx"))
     assert result.exit_code == 1
-    assert result.output.strip() == "Error: Không có phong trào thi đua số 9999."
+    assert result.output.strip() == "Lỗi: Không có phong trào thi đua số 9999."
     assert not (tmp_path / "a.xlsx").exists()
 
 
@@ -154,7 +154,7 @@ def test_audit_table_and_json(run: Invoke, world: World, db_url: str) -> None:
 def test_audit_refusals_and_empty(run: Invoke, world: World) -> None:
     result = run("audit", "--since", "2024-13-01")
     assert result.exit_code == 1
-    assert result.output.strip() == "Error: 2024-13-01: không có tháng 13; tháng chỉ từ 1 đến 12."
+    assert result.output.strip() == "Lỗi: 2024-13-01: không có tháng 13; tháng chỉ từ 1 đến 12."
     result = run("audit", "--since", "yesterday")
     assert result.exit_code == 1
     result = run("audit")
