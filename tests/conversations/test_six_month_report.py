@@ -15,6 +15,7 @@ from bot.services.numbers import report_figures
 from conversations.flows import report as rep
 from tests.conversations.conftest import World, linked_chat
 from tests.conversations.test_report import answer
+from tests.files import pdf_bytes
 
 JUNE = datetime(2026, 6, 2, 3, 0, tzinfo=UTC)  # before the six-month report's 15/06
 
@@ -47,7 +48,7 @@ async def test_six_month_report_through_the_chat(world: World, tmp_path: Path) -
     assert "6 tháng đầu năm" in out
     await chat.say("Sáu tháng đầu năm đơn vị áp dụng 4 sáng kiến.")
     path = tmp_path / "so-ket-6-thang.pdf"
-    path.write_bytes(b"%PDF-1.4\n% six-month report\n")
+    path.write_bytes(pdf_bytes())  # a PDF that opens: files are checked by content
     out = await chat.send_file(path)
     assert "Báo cáo sơ kết 6 tháng của đơn vị:" in out, out
     out = await chat.press(rep.SUBMIT)
