@@ -147,7 +147,7 @@ def test_org_and_campaign_commands(run: Invoke) -> None:
     assert campaign.output.splitlines() == [
         "Đã tạo phong trào #1: Phong trào thi đua năm 2024 trong các KCN tỉnh Bắc Giang "
         "(01/01/2024 – 31/12/2024).",
-        "2 đợt thi đua, 4 thời hạn, 15 ngày kỷ niệm.",
+        "2 đợt thi đua, 5 thời hạn, 15 ngày kỷ niệm.",
     ]
     duplicate = run(
         "campaign", "create", "--org", "bqlkcn-bac-giang", "--template", "bac-giang-kcn",

@@ -95,4 +95,6 @@ def test_review_score_decide_and_write_the_documents(run: Invoke, database: str,
         "1", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00",
     ]  # fmt: skip
     ws = load_workbook(out / "phu-luc-125-QĐ-BQL.xlsx").active
-    assert ws.cell(row=HEADER_ROW + 1, column=2).value == "Công nhân 0"
+    assert (
+        ws.cell(row=HEADER_ROW + 1, column=2).value == "Công Nhân 0"
+    )  # names are stored capitalised (issue 11)
