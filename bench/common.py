@@ -207,7 +207,7 @@ def make_every_deadline_due(engine: Engine, campaign_id: int, on: date) -> list[
         deadlines = list(session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)))
         for index, deadline in enumerate(sorted(deadlines, key=lambda d: d.id or 0)):
             # Spread the due dates, each still within the first (14-day) reminder.
-            for days in range(3 + 3 * index, 60):
+            for days in range(3 + 2 * index, 60):
                 due = on + timedelta(days=days)
                 offset = reminder_offset_on(due, deadline.reminder_offsets, on)
                 if offset is not None:

@@ -70,17 +70,19 @@ _NUMBERED = "_numbered"
 _LABELS = "_labels"
 
 
-def _choice_by_label(text: str, offered: list[str], labels: list[str]) -> str | None:
+def _choice_by_label(
+    text: str, offered: list[str], labels: list[str], *, prefix: bool = True
+) -> str | None:
     """The offered choice whose label was typed (with or without diacritics, any case:
     "lao dong tien tien" picks "Lao động tiên tiến"); a unique label starting with the
-    typed words counts too. None when no label, or several, fit."""
+    typed words counts too (unless `prefix` is off). None when no label, or several, fit."""
     typed = fold(text).rstrip(".!?")
     if not typed or len(labels) != len(offered):
         return None
     exact = [key for key, label in zip(offered, labels, strict=True) if label == typed]
     if len(exact) == 1:
         return exact[0]
-    if len(typed) < 4:
+    if not prefix or len(typed) < 4:
         return None
     starts = [key for key, label in zip(offered, labels, strict=True) if label.startswith(typed)]
     return starts[0] if len(starts) == 1 else None
@@ -601,7 +603,9 @@ class Engine:
         ):
             answer = Answer(text=answer.text, choice=offered[numbers.index(int(answer.text))])
         elif answer.choice is None and answer.file is None and answer.text:
-            labelled = _choice_by_label(answer.text, offered, ctx.data.get(_LABELS, []))
+            labelled = _choice_by_label(
+                answer.text, offered, ctx.data.get(_LABELS, []), prefix=not step.search
+            )
             if labelled is not None:
                 answer = Answer(text=answer.text, choice=labelled)
         if answer.choice is None and answer.file is None and not answer.text:

@@ -137,12 +137,15 @@ class Step:
 
     `numbered=False` stops the engine from reading a typed number as "choice N" (for steps
     that ask for a figure, where "2" is a value); buttons still work there.
+    `search=True` marks a step whose typed text is a query (a tax code or part of a name):
+    only a label typed whole picks a choice there, never the beginning of one.
     """
 
     prompt: Prompt
     handle: Handler
     accepts_file: bool = False
     numbered: bool = True
+    search: bool = False
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def test_memory_reads_the_rss_of_a_running_bot() -> None:
     run = memory.measure_once(30, talkers=2, settle_seconds=0)
     assert 20 < run.rss_mb <= run.peak_mb
     assert run.replies >= run.updates == 2 * throughput.STEPS_PER_OFFICER
-    assert run.planned == (30 * 2 * 4 if run.note == "" else 0)
+    assert run.planned == (30 * 2 * 5 if run.note == "" else 0)  # five deadlines
     assert (run.note == "") == is_working_day(memory.local_today())
 
 

@@ -131,7 +131,7 @@ FLOW = Flow(
     command="contacts",
     summary=N_("an enterprise's e-mail, phone and emulation contact"),
     steps={
-        "enterprise": Step(_enterprise_prompt, _enterprise),
+        "enterprise": Step(_enterprise_prompt, _enterprise, search=True),
         "field": Step(_field_prompt, _field),
         "value": Step(_value_prompt, _value, numbered=False),
     },

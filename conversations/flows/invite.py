@@ -264,7 +264,7 @@ def _begin(ctx: Ctx, args: str) -> Outcome:
 FLOW = Flow(
     command="invite",
     summary=N_("an invite code for an enterprise's officer"),
-    steps={"enterprise": Step(_enterprise_prompt, _enterprise, numbered=True)},
+    steps={"enterprise": Step(_enterprise_prompt, _enterprise, search=True)},
     begin=_begin,
     roles=STAFF_ROLES,
     needs_enterprise=False,

@@ -12,10 +12,11 @@ from sqlmodel import select
 
 from bot.models import Deadline, DeadlineKind, Submission, SubmissionStatus, YearEndReport
 from bot.services.numbers import report_figures
+from bot.services.sheets import HEADER_ROW
 from conversations.flows import report as rep
 from tests.conversations.conftest import World, linked_chat
 from tests.conversations.test_report import answer
-from tests.files import pdf_bytes
+from tests.files import image_bytes, pdf_bytes
 
 JUNE = datetime(2026, 6, 2, 3, 0, tzinfo=UTC)  # before the six-month report's 15/06
 
@@ -48,7 +49,7 @@ async def test_six_month_report_through_the_chat(world: World, tmp_path: Path) -
     assert "6 tháng đầu năm" in out
     await chat.say("Sáu tháng đầu năm đơn vị áp dụng 4 sáng kiến.")
     path = tmp_path / "so-ket-6-thang.pdf"
-    path.write_bytes(pdf_bytes())  # a PDF that opens: files are checked by content
+    path.write_bytes(pdf_bytes())
     out = await chat.send_file(path)
     assert "Báo cáo sơ kết 6 tháng của đơn vị:" in out, out
     out = await chat.press(rep.SUBMIT)
@@ -94,7 +95,7 @@ async def test_the_board_follows_the_six_month_report(engine: SAEngine, tmp_path
             subs.set_figure(s, sub, code, value, JUNE)
         subs.set_narrative(s, sub, "Sáu tháng đầu năm: 2 sáng kiến.", JUNE)
         page = tmp_path / "so-ket.png"
-        page.write_bytes(b"\x89PNG\r\n\x1a\n page")
+        page.write_bytes(image_bytes("PNG"))
         subs.attach_file(s, sub, page.name, "image/png", 20, str(page), "", JUNE)
         subs.submit(s, sub, world.officer_ids[0], JUNE)
         s.commit()
@@ -108,9 +109,7 @@ async def test_the_board_follows_the_six_month_report(engine: SAEngine, tmp_path
     assert ex.SIX_MONTH in chat.choice_keys()
     out = await chat.press(ex.SIX_MONTH)
     rows = list(load_workbook(chat.last[0].document).active.iter_rows(values_only=True))
-    # The export is a printable document (title rows above the table): find the data row.
-    data = [r for r in rows if isinstance(r[0], int)]
-    assert "1 dòng" in out and [r[1] for r in data] == ["Công ty Sao Mai"], rows
+    assert "1 dòng" in out and rows[HEADER_ROW][1] == "Công ty Sao Mai", rows
     out = await chat.say("/review")
     assert "Báo cáo sơ kết 6 tháng của Công ty Sao Mai" in out and "SK-2026-" in out, out
     await chat.press(rev.ACCEPT)

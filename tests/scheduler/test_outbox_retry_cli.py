@@ -120,7 +120,7 @@ def test_bad_options_are_refused(engine: Engine, run: Invoke) -> None:
     _failed_outbox(engine)
     assert run("outbox", "retry", "--state", "sent").exit_code == 2
     bad_day = run("outbox", "retry", "--on", "32/13/2025")
-    assert bad_day.exit_code == 1 and "không phải là ngày" in bad_day.output
+    assert bad_day.exit_code == 1 and "không có tháng 13" in bad_day.output
     assert _statuses(engine)["r7a"] == ("failed", 6)
 
 

@@ -97,4 +97,4 @@ def test_review_score_decide_and_write_the_documents(run: Invoke, database: str,
     ws = load_workbook(out / "phu-luc-125-QĐ-BQL.xlsx").active
     assert (
         ws.cell(row=HEADER_ROW + 1, column=2).value == "Công Nhân 0"
-    )  # names are stored with each word capitalised
+    )  # names are stored capitalised (issue 11)

@@ -65,7 +65,7 @@ def test_the_list_of_proposals_by_level_and_form(world: World, tmp_path) -> None
     tables = opened.tables[1:-1]  # after the header block, before the signature
     first = _cells(tables[0])
     assert first[0] == list(documents.LIST_HEADERS)
-    assert first[1][:4] == ["1", "Công nhân 0", "", "Công ty Alpha"]
+    assert first[1][:4] == ["1", "Công Nhân 0", "", "Công ty Alpha"]
     merit = _cells(tables[-1])
     assert merit[1][1] == "Công ty Alpha" and merit[1][4] == "Dẫn đầu cụm thi đua."
     cstd = next(_cells(t) for t in tables if _cells(t)[1][2] == "Tổ trưởng")

@@ -239,7 +239,8 @@ def test_a_deadline_chooses_its_late_policy() -> None:
         "launch_document": "lock",
         "title_registration": "lock",
         "six_month_report": "lock",
-        "year_end_report": "accept_late",
+        "year_end_report": "lock",
+        "commendation_proposal": "accept_late",
     }
 
 
