@@ -2,13 +2,14 @@
 real HTTP stack against the fake Bot API, the real Engine and database, the outbox dispatcher
 sending the results on a FakeClock.
 
-Nothing of the year is seeded through the services: in January the officer links with an
-invite code, registers titles (/register), reports the year (/report, with a real signed PDF)
-and files the launch document (/launch, a real .docx) through the scripts of `scenarios`; in
-December the officer proposes (/propose), the office reviews entry by entry (accepts one entry,
-returns the other with a reason), scores and ranks (/closing ranking), records the decision
-(/closing decision), the officer is told the result, and the documents arrive as Word and
-Excel files that open and read back."""
+Nothing of the year is seeded through the services: in January the office launches the
+campaign (/campaign), a new officer links with an invite code, registers titles (/register),
+sends the six-month report (/report 6) and the year-end report (/report, each with a real
+signed PDF) and files the launch document (/launch, a real .docx) through the scripts of
+`scenarios`; in December the officer proposes (/propose), the office reviews entry by entry
+(accepts one entry, returns the other with a reason), scores and ranks (/closing ranking),
+records the decision (/closing decision), the officer is told the result, and the documents
+arrive as Word and Excel files that open and read back."""
 
 from __future__ import annotations
 
@@ -98,6 +99,13 @@ async def test_a_whole_year_over_telegram(
         return _exchange(fake, chat, lambda: fake.push_callback(chat, key))
 
     async with telegram(fake, recorder, "vi", False, tmp_path) as officer:
+        # The office launches the year's campaign (to the board's three reachable officers).
+        texts = await say(STAFF_CHAT, "/campaign")
+        assert "chưa phát động" in "\n".join(texts)
+        await press(STAFF_CHAT, f"cmp:launch:{world.campaign_id}")
+        texts = await press(STAFF_CHAT, "cmp:send")
+        assert "3 tin đã xếp hàng" in "\n".join(texts)
+
         # January: a new officer links with the invite code, then plays the year's items.
         texts = await officer.send_text("/start")
         assert "nhập mã mời" in "\n".join(texts)
