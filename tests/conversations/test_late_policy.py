@@ -18,8 +18,8 @@ from bot.models import (
     SubmissionStatus,
 )
 from bot.services import deadlines
+from bot.services.bookkeeping import prune_bookkeeping
 from bot.services.errors import InvalidInput
-from conversations.engine import prune_bookkeeping
 from conversations.flows import register as reg
 from tests.conversations.conftest import Chat, World, linked_chat
 
