@@ -62,6 +62,7 @@ from bot.webserver import (
     guarded_protocol,
     raise_file_limit,
 )
+from scheduler.pacing import bot_pacer
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +289,8 @@ async def _start_zalo(
         raise ServeError(f"ZALO_BOT_TOKEN: the platform refused it ({exc.description})") from exc
     except SendError as exc:
         raise ServeError(f"ZALO_API_BASE_URL: the platform did not answer ({exc})") from exc
-    channel = ZaloChannel(client, handler, settings.locale)
+    pacer = bot_pacer(get_engine(settings.database_url), settings, Channel.ZALO)
+    channel = ZaloChannel(client, handler, settings.locale, pacer=pacer)
     if settings.zalo_webhook_url:
         url = public_webhook_url(settings.zalo_webhook_url, ZALO_PATH)
         try:

@@ -41,10 +41,11 @@ parts on retry — at most `max_attempts` times each (429s use no attempt; a pla
 Pacing. Sends happen only inside sending hours (default 07:30–17:30 local time on working
 days); a due message outside them waits, except review results (`PROMPT_KINDS`: e.g. a
 returned submission's reason), which answer a person's own business and go out at once. Each channel
-has a rate limiter (Telegram 25/s per bot by default, Zalo configurable) and each chat gets
-at most one message per second. A 429
-pauses the channel for its `retry_after`; a transient error is retried with exponential
-back-off up to `max_attempts`, then the delivery is `failed`; a 403 makes the delivery
+draws on its bot's shared pacer (scheduler/pacing.py: Telegram 25/s per bot by default, Zalo
+configurable, counted across instances and together with the direct replies) and each chat
+gets at most one message per second. A 429 pauses the bot, everywhere, for its
+`retry_after`; a transient error is retried with exponential back-off up to `max_attempts`,
+then the delivery is `failed`; a 403 makes the delivery
 `unreachable` and marks the contact unreachable, and nothing more is sent to it.
 """
 
@@ -88,9 +89,10 @@ from bot.services.calendar import is_working_day
 from bot.settings import Settings
 from scheduler.channel_health import ChannelHealth
 from scheduler.clock import Clock
-from scheduler.config import SchedulerConfig, channel_rate
+from scheduler.config import SchedulerConfig
 from scheduler.db_retry import retry_through_blips
-from scheduler.ratelimit import ChatSpacing, PausedTooLong, RateLimiter
+from scheduler.pacing import bot_pacer
+from scheduler.ratelimit import ChatSpacing, PausedTooLong
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +222,7 @@ class Dispatcher:
         self.config = config or SchedulerConfig.from_settings(settings)
         self.max_batch = max_batch
         self._limiters = {
-            channel: RateLimiter(channel_rate(settings, channel, self.config))
+            channel: bot_pacer(db_engine, settings, channel, self.config)
             for channel in self.senders
         }
         self._spacing = ChatSpacing(self.config.per_chat_interval_seconds)
@@ -526,7 +528,7 @@ class Dispatcher:
             try:
                 await sender.send(job.chat_id, reply)
             except RateLimited as exc:
-                limiter.pause(exc.retry_after)
+                await limiter.pause(exc.retry_after)
                 # A 429 is the platform's pacing, not the message's fault: no attempt is used.
                 return _Outcome(
                     job.id,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 04:34:13.508134
+Create Date: 2026-12-01 04:36:06.169770
 """
 
 from collections.abc import Sequence
@@ -57,6 +57,13 @@ def upgrade() -> None:
         sa.Column("at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "update_key"),
+    )
+    op.create_table(
+        "sendpace",
+        sa.Column("bot_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("next_slot", sa.Float(), nullable=False),
+        sa.Column("paused_until", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("bot_key"),
     )
     op.create_table(
         "campaign",
@@ -918,6 +925,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_campaign_organization_id"))
 
     op.drop_table("campaign")
+    op.drop_table("sendpace")
     op.drop_table("processedupdate")
     with op.batch_alter_table("organization", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organization_slug"))

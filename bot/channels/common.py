@@ -16,8 +16,14 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.i18n import Translator
 from bot.messaging import FileFetcher, Incoming, RateLimited, Reply, Sender, TransientError
+from scheduler.pacing import SharedPacer
+from scheduler.ratelimit import PausedTooLong
+
+log = logging.getLogger(__name__)
 
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+")
 
@@ -118,11 +124,21 @@ REPLY_MAX_RETRY_AFTER = 30.0
 REPLY_BACKOFF = (1.0, 2.0, 4.0)
 
 
+async def _paced(step: Awaitable[None]) -> None:
+    """Take (or pause) the shared pacing; if the database cannot be reached, the reply
+    still goes, unpaced: an answer to what a person just did matters more than the budget."""
+    try:
+        await step
+    except SQLAlchemyError:
+        log.warning("shared send pacing unavailable; reply sent unpaced", exc_info=True)
+
+
 async def send_with_retries(
     sender: Sender,
     chat_id: str,
     reply: Reply,
     *,
+    pacer: SharedPacer | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
     """Send a direct reply, retrying what the platform says to retry.
@@ -132,14 +148,23 @@ async def send_with_retries(
     officers got no answer during a broadcast, and one 502 lost a /status reply whose change
     was already committed. Unreachable (403) and plain SendError (a bad request) are raised
     at once. Like the outbox, a multi-part reply is sent whole again on a retry.
+
+    With a `pacer` (the bot's SharedPacer), every try takes a slot from the same per-bot
+    budget as the outbox, on every instance, and a 429 pauses that budget for everyone.
     """
     transient_tries = 0
     rate_limited_tries = 0
     while True:
         try:
+            if pacer is not None:
+                await _paced(pacer.acquire(REPLY_MAX_RETRY_AFTER))
             await sender.send(chat_id, reply)
             return
+        except PausedTooLong as exc:
+            raise RateLimited(exc.remaining, "the bot is paused after a 429") from None
         except RateLimited as exc:
+            if pacer is not None:
+                await _paced(pacer.pause(exc.retry_after))
             rate_limited_tries += 1
             if exc.retry_after > REPLY_MAX_RETRY_AFTER or rate_limited_tries > 5:
                 raise

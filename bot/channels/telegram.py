@@ -46,6 +46,7 @@ from bot.channels.common import (
     send_with_retries,
     split_text,
 )
+from bot.db import get_engine
 from bot.i18n import LANGUAGES, N_, Translator
 from bot.messaging import (
     Incoming,
@@ -58,6 +59,7 @@ from bot.messaging import (
 )
 from bot.models.enums import Channel, Role
 from bot.settings import Settings
+from scheduler.pacing import SharedPacer, bot_pacer
 
 log = logging.getLogger(__name__)
 
@@ -300,9 +302,12 @@ class TelegramSender:
 class TelegramChannel:
     """Receives updates from PTB (polling or webhook queue) and answers through the engine."""
 
-    def __init__(self, handler: Handler, self_hosted: bool = False) -> None:
+    def __init__(
+        self, handler: Handler, self_hosted: bool = False, pacer: SharedPacer | None = None
+    ) -> None:
         self.handler = handler
         self.self_hosted = self_hosted
+        self.pacer = pacer  # the bot's budget, shared with the outbox and other instances
         self._locks = ChatLocks()
 
     async def _acknowledge(self, query: CallbackQuery) -> None:
@@ -343,7 +348,7 @@ class TelegramChannel:
         sender = TelegramSender(bot)
         for reply in replies:
             try:
-                await send_with_retries(sender, chat_id, reply)
+                await send_with_retries(sender, chat_id, reply, pacer=self.pacer)
             except Unreachable:
                 log.info("chat %s blocked the bot; replies dropped", chat_id)
                 return
@@ -381,7 +386,8 @@ def build_application(
         .job_queue(None)
         .build()
     )
-    channel = TelegramChannel(handler, self_hosted=is_self_hosted(settings))
+    pacer = bot_pacer(get_engine(settings.database_url), settings, Channel.TELEGRAM)
+    channel = TelegramChannel(handler, self_hosted=is_self_hosted(settings), pacer=pacer)
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(_on_error)
     return application

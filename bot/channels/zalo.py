@@ -43,6 +43,7 @@ from bot.messaging import (
     numbered,
 )
 from bot.models.enums import Channel
+from scheduler.pacing import SharedPacer
 
 log = logging.getLogger(__name__)
 
@@ -374,9 +375,16 @@ class ZaloSender:
 class ZaloChannel:
     """Turns Zalo events into engine calls and sends the replies (webhook or polling)."""
 
-    def __init__(self, client: ZaloClient, handler: Handler, language: str | None = None) -> None:
+    def __init__(
+        self,
+        client: ZaloClient,
+        handler: Handler,
+        language: str | None = None,
+        pacer: SharedPacer | None = None,
+    ) -> None:
         self.client = client
         self.handler = handler
+        self.pacer = pacer  # the bot's budget, shared with the outbox and other instances
         self.sender = ZaloSender(client, language)
         self.fetcher = ZaloFileFetcher(client.http, base_url=client.base_url)
         self._locks = ChatLocks()
@@ -399,7 +407,7 @@ class ZaloChannel:
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
         for reply in replies:
             try:
-                await send_with_retries(self.sender, chat_id, reply)
+                await send_with_retries(self.sender, chat_id, reply, pacer=self.pacer)
             except Unreachable:
                 log.info("Zalo chat %s cannot be reached; replies dropped", chat_id)
                 return

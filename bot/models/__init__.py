@@ -24,6 +24,7 @@ from bot.models.organization import (
     Organization,
     Zone,
 )
+from bot.models.pacing import SendPace
 from bot.models.submission import (
     Attachment,
     LaunchDocument,
@@ -69,6 +70,7 @@ __all__ = [
     "Role",
     "Score",
     "ScoringCriterion",
+    "SendPace",
     "Submission",
     "SubmissionStatus",
     "UploadLink",
