@@ -59,14 +59,20 @@ CLICK_PLURALS = (
 _CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "termui", "types")
 
 
+def _source(obj: object, attribute: str) -> str | None:
+    """The English text of `attribute`, even after `localise` translated it in place."""
+    text = _SOURCE.get((id(obj), attribute), getattr(obj, attribute, None))
+    return text if isinstance(text, str) else None
+
+
 def help_texts(command: click.Command) -> Iterator[str]:
-    """Every help text of `command` and below it (the msgids the extractor adds)."""
-    for text in (command.help, command.short_help):
-        if text:
+    """Every help text of `command` and below it (the msgids the extractor adds): the English
+    sources, so an extraction after a Vietnamese run (tests) still finds the msgids."""
+    for attribute in ("help", "short_help"):
+        if text := _source(command, attribute):
             yield text
     for param in command.params:
-        text = getattr(param, "help", None)
-        if text:
+        if text := _source(param, "help"):
             yield text
     if isinstance(command, click.Group):
         for sub in command.commands.values():

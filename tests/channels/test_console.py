@@ -255,7 +255,7 @@ def test_thidua_run_without_a_channel_stops_and_make_run_demo_works(tmp_path: Pa
     production = _run([], "", env, tmp_path)
     assert production.returncode == 1
     assert production.stderr.strip().splitlines() == [
-        "Error: Chưa cấu hình kênh trò chuyện nào: hãy đặt TELEGRAM_BOT_TOKEN hoặc "
+        "Lỗi: Chưa cấu hình kênh trò chuyện nào: hãy đặt TELEGRAM_BOT_TOKEN hoặc "
         "ZALO_BOT_TOKEN, hoặc chạy `thidua run --console` để dùng thử bot trên cửa sổ dòng "
         "lệnh này."
     ]
