@@ -55,8 +55,11 @@ soak: $(STAMP)
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
+# A database file of this checkout's own, so that two worktrees can regenerate at once.
+MIGRATION_DB := $(CURDIR)/.migration.db
+
 # Regenerate the single initial migration after a model change (nothing is deployed yet).
 migration: $(STAMP)
-	rm -f alembic/versions/0001_initial_schema.py /tmp/thidua-migration.db
-	THIDUA_DATABASE_URL=sqlite:////tmp/thidua-migration.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001
+	rm -f alembic/versions/0001_initial_schema.py $(MIGRATION_DB)
+	THIDUA_DATABASE_URL=sqlite:///$(MIGRATION_DB) $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001
 	$(BIN)/ruff format alembic/versions >/dev/null
