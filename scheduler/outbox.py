@@ -92,6 +92,7 @@ from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig
 from scheduler.db_retry import retry_through_blips
 from scheduler.pacing import bot_pacer
+from scheduler.planner.expand import expand, expire_fanouts
 from scheduler.ratelimit import ChatSpacing, PausedTooLong
 
 log = logging.getLogger(__name__)
@@ -298,6 +299,8 @@ class Dispatcher:
             )
             if kinds is not None:
                 due = due.where(col(Delivery.kind).in_([k.value for k in kinds]))
+            if self._expand_if_short(session, now, due, limit, kinds):
+                session.commit()
             claim = update(Delivery).values(
                 status=DeliveryStatus.SENDING, claimed_by=self.instance_id, claimed_at=now
             )
@@ -364,6 +367,26 @@ class Dispatcher:
         ]
         return jobs, swept
 
+    def _expand_if_short(
+        self,
+        session: Session,
+        now: datetime,
+        due: Any,
+        limit: int,
+        kinds: tuple[DeliveryKind, ...] | None,
+    ) -> int:
+        """Write the next deliveries of the due fan-outs when fewer than a batch of this
+        dispatcher's due deliveries wait (`scheduler.planner.expand`); returns how many.
+
+        So the planned day becomes rows at the pace it is sent, a batch ahead; counted on
+        the same query as the claim (this dispatcher's channels and chats), so a paused
+        channel's waiting rows do not hold the others' fan-outs back.
+        """
+        waiting = session.execute(select(func.count()).select_from(due.subquery())).scalar_one()
+        if waiting >= limit:
+            return 0
+        return expand(session, now, limit - int(waiting), kinds)
+
     def _sweep(self, session: Session, now: datetime) -> Swept:
         """Mark due pending rows that must not be sent any more, in the claim's transaction.
 
@@ -386,6 +409,8 @@ class Dispatcher:
             DeliveryStatus.CANCELLED,
             "cancelled: the item was submitted before the reminder went out",
         )
+        # The fan-outs of a past day: the rest of their audience gets nothing.
+        expire_fanouts(session, today)
         if expired or cancelled:
             log.info(
                 "outbox %s: %d expired, %d cancelled instead of sent",

@@ -8,13 +8,14 @@ from bot.models.enums import (
     DeadlineKind,
     DeliveryKind,
     DeliveryStatus,
+    FanoutStatus,
     LatePolicy,
     Nominee,
     Role,
     SubmissionStatus,
 )
 from bot.models.inbox import InboundUpdate
-from bot.models.messaging import Broadcast, Delivery
+from bot.models.messaging import Broadcast, Delivery, Fanout
 from bot.models.organization import (
     Cluster,
     Contact,
@@ -53,6 +54,8 @@ __all__ = [
     "Delivery",
     "DeliveryKind",
     "DeliveryStatus",
+    "Fanout",
+    "FanoutStatus",
     "Enterprise",
     "InboundUpdate",
     "InviteCode",

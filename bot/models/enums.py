@@ -69,6 +69,20 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class FanoutStatus(StrEnum):
+    """Where one planned message to a whole audience stands (`Fanout`).
+
+    `pending`: its per-contact deliveries are still being written, batch by batch, as the
+    dispatcher needs them. `expanded`: every recipient has its delivery. `expired` and
+    `cancelled` as for a delivery: the rest of the audience gets nothing.
+    """
+
+    PENDING = "pending"
+    EXPANDED = "expanded"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
 class DeliveryKind(StrEnum):
     """What an outbox message is; each has its class in `bot.notifications`."""
 

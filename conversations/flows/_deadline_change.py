@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.models import (
@@ -20,15 +19,12 @@ from bot.models import (
     Contact,
     Deadline,
     DeadlineKind,
-    Delivery,
-    DeliveryKind,
-    DeliveryStatus,
     Enterprise,
     LatePolicy,
     Role,
 )
 from bot.notifications.kinds import DeadlineMoved
-from bot.notifications.outbox import enqueue
+from bot.notifications.outbox import cancel_reminders, enqueue
 from bot.services import deadlines
 from bot.services.reach import receives_now
 
@@ -64,20 +60,16 @@ def change_and_replan(
         return Replanned({}, 0, 0)
     # The reminders queued for the old schedule and not sent: the planner writes the new
     # schedule's from the new date (each under its per-day key, so none goes twice).
-    cancelled = session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.kind) == DeliveryKind.REMINDER,
-            col(Delivery.status) == DeliveryStatus.PENDING,
-            col(Delivery.campaign_id) == deadline.campaign_id,
-            col(Delivery.item_kind) == DeadlineKind(deadline.kind).value,
-        )
-        .values(status=DeliveryStatus.CANCELLED, last_error="the deadline was changed")
+    cancelled = cancel_reminders(
+        session,
+        deadline.campaign_id,
+        DeadlineKind(deadline.kind).value,
+        "the deadline was changed",
     )
     told = 0
     if "due_on" in changed:
         told = _tell_officers(session, deadline, old, now)
-    return Replanned(changed, int(getattr(cancelled, "rowcount", 0) or 0), told)
+    return Replanned(changed, cancelled, told)
 
 
 def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetime) -> int:
