@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import case, func, literal, select
-from sqlalchemy import text as sql_text
 from sqlmodel import Session, col
 
 from bot.models import Contact, Deadline, DeadlineExtension, DeliveryKind
@@ -38,8 +37,6 @@ from scheduler.planner.day import (
     due_reminders,
     load_campaigns,
 )
-
-ANALYZE_AFTER_ROWS = 200  # a planning run inserting this many deliveries refreshes statistics
 
 
 @dataclass
@@ -156,25 +153,13 @@ def plan_day(
     config = config or SchedulerConfig.from_settings(settings)
     result = PlanResult(on=on)
     data = load_campaigns(session) if is_working_day(on) else Campaigns({}, [], {}, [])
-    direct = 0
     if data.campaigns:
         not_before = sending_start_utc(on, settings)
         _write_fanouts(session, data, on, config, not_before, result)
         extended = due_extension_reminders(data, on)
         found, new = _write_extension_reminders(session, extended, on, not_before)
         _add(result, DeliveryKind.REMINDER.value, found, new)
-        direct += new
         found, new = _write_digests(session, digests(data, on), not_before, on)
         _add(result, DeliveryKind.DIGEST.value, found, new)
-        direct += new
     session.commit()
-    if direct >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
-        # Fresh statistics for the claim query: right after a bulk insert into a young
-        # outbox PostgreSQL still thinks it is nearly empty and picks a nested loop over
-        # contacts (measured: 0.5 s per batch claim with 2,000 due rows, 2 ms after ANALYZE)
-        # until autovacuum gets to it. ANALYZE samples; it takes milliseconds.
-        # Only the columns the claim filters and joins on: the others' statistics cost time
-        # and serve no query.
-        session.execute(sql_text("ANALYZE delivery (status, not_before, kind, contact_id)"))
-        session.commit()
     return result
