@@ -256,7 +256,7 @@ def _planning(report: Report, databases: list[str], runs: int, quick: bool) -> N
             results, seeding = planning.measure(database, size, size_runs)
             seconds = median([r.seconds for r in results])
             statements[size] = max(r.statements for r in results)
-            messages = results[0].messages
+            first = results[0]
             is_target = size == sizes[-1]
             report.rows.append(
                 Row(
@@ -269,11 +269,32 @@ def _planning(report: Report, databases: list[str], runs: int, quick: bool) -> N
                     shortfall=f"{seconds / 2:.1f}× the target",
                 )
             )
+            per_message = median([r.us_per_message for r in results])
+            report.rows.append(
+                Row(
+                    "3. Planning",
+                    f"expansion by the dispatcher, {_n(size)} enterprises on {name}, "
+                    "µs per message",
+                    round(per_message, 1),
+                    size_runs,
+                    "(reported)",
+                    None,
+                )
+            )
             report.details.append(
-                f"Planning {size:,} enterprises on {name}: {messages:,} messages written "
-                f"({results[0].by_kind}), {statements[size]} SQL statements, runs "
+                f"Planning {size:,} enterprises on {name}: {first.rows:,} outbox rows written "
+                f"({first.by_kind}) for {first.recipients:,} messages, {statements[size]} SQL "
+                "statements, runs "
                 + ", ".join(f"{r.seconds:.2f} s" for r in results)
-                + f"; seeding took {seeding:.1f} s ({messages / seconds:,.0f} messages/s)"
+                + f"; seeding took {seeding:.1f} s. Expansion in batches of "
+                f"{planning.EXPAND_BATCH}: "
+                + ", ".join(
+                    f"{r.expanded:,} messages in {r.expand_seconds:.2f} s "
+                    f"({r.us_per_message:.0f} µs each; the whole day "
+                    f"≈ {r.expand_all_seconds:.0f} s)"
+                    for r in results
+                )
+                + f"; sending the day at 25/s takes {first.recipients / 25 / 3600:.1f} h"
             )
         flat = len(set(statements.values())) == 1
         report.rows.append(

@@ -129,7 +129,7 @@ class Fanout(SQLModel, table=True):
     variant: str | None = Field(default=None, max_length=16)
     status: FanoutStatus = Field(default=FanoutStatus.PENDING, max_length=16)
     not_before: datetime = Field(sa_type=AwareDateTime)
-    cursor: int = 0  # the highest contact id whose delivery is written
+    cursor: int = 0  # the highest enterprise id whose officers' deliveries are written
     expanded: int = 0  # recipients written so far
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=AwareDateTime)

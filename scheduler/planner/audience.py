@@ -45,15 +45,21 @@ from bot.services.submissions import not_submitted_condition
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
 
 
+def enterprise_conditions() -> list[Any]:
+    """The enterprises whose officers the planned messages go to: active ones. The one
+    place for a predicate on which enterprises are addressed."""
+    return [col(Enterprise.active)]
+
+
+def contact_conditions() -> list[Any]:
+    """The contacts of those enterprises a planned message goes to: reachable officers on a
+    channel that receives now."""
+    return [col(Contact.role) == Role.OFFICER, col(Contact.reachable), receives_now()]
+
+
 def officer_conditions() -> list[Any]:
-    """The officers a planned message may go to: reachable, on a channel that receives now,
-    of an active enterprise. The caller joins Contact to Enterprise."""
-    return [
-        col(Contact.role) == Role.OFFICER,
-        col(Contact.reachable),
-        receives_now(),
-        col(Enterprise.active),
-    ]
+    """Both: the caller joins Contact to Enterprise."""
+    return [*contact_conditions(), *enterprise_conditions()]
 
 
 def officers(stmt: Any) -> Any:
@@ -145,17 +151,40 @@ def board_officers(org_ids: list[int]) -> Any:
     ).where(col(Enterprise.organization_id).in_(org_ids))
 
 
-def fanout_recipients(fanout: Any, after: int, limit: int | None) -> Select[Any]:
-    """The next `limit` recipients of a fan-out (a `Fanout` row) with a contact id above
-    `after`, in id order (the expansion's cursor): the board's officers, for a reminder only
-    those whose enterprise still owes the item."""
-    stmt = officers(select(col(Contact.id))).where(
-        col(Enterprise.organization_id) == fanout.organization_id, col(Contact.id) > after
+def fanout_enterprises(fanout: Any, after: int, limit: int | None) -> Select[Any]:
+    """The next `limit` enterprises a fan-out (a `Fanout` row) addresses with an id above
+    `after`, in id order (the expansion's cursor): the board's enterprises, for a reminder
+    only those that still owe the item. Read along the board's index in id order, so a
+    batch costs the same at the start and at the end of 100,000 enterprises."""
+    stmt = (
+        select(col(Enterprise.id))
+        .where(
+            col(Enterprise.organization_id) == fanout.organization_id,
+            col(Enterprise.id) > after,
+            *enterprise_conditions(),
+        )
+        .order_by(col(Enterprise.id))
     )
     if fanout.kind == DeliveryKind.REMINDER:
         stmt = owing(stmt, fanout.campaign_id, fanout.item_kind)
-    ordered: Select[Any] = stmt.order_by(col(Contact.id))
-    return ordered if limit is None else ordered.limit(limit)
+    return stmt if limit is None else stmt.limit(limit)
+
+
+def fanout_contacts(enterprise_ids: list[int]) -> Select[Any]:
+    """The officers of those enterprises a fan-out's message goes to, in id order."""
+    return (
+        select(col(Contact.id))
+        .where(col(Contact.enterprise_id).in_(enterprise_ids), *contact_conditions())
+        .order_by(col(Contact.id))
+    )
+
+
+def fanout_recipients(fanout: Any) -> Select[Any]:
+    """Every recipient of a fan-out as it would be expanded now (for counting)."""
+    owed = fanout_enterprises(fanout, 0, None).subquery()
+    return select(col(Contact.id)).where(
+        col(Contact.enterprise_id).in_(select(owed.c.id)), *contact_conditions()
+    )
 
 
 # ------------------------------------------------------------------------- staff digests

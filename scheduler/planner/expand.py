@@ -2,9 +2,10 @@
 
 The dispatcher calls `expand` in its claim when fewer due deliveries wait than it would
 send in a batch: a day's 600,000 reminders become rows over the hours they take to send,
-not in one planning statement. Each fan-out is expanded in contact-id order from its
-`cursor`; the recipients of a batch are read (who is addressed and who still owes the item
-is decided now, so an enterprise that submitted since the plan gets nothing), their
+not in one planning statement. Each fan-out is expanded in enterprise-id order from its
+`cursor` (the last enterprise written); the recipients of a batch are read (who is
+addressed and who still owes the item is decided now, so an enterprise that submitted
+since the plan gets nothing), their
 deliveries inserted with ON CONFLICT DO NOTHING on the per-contact dedupe key, and the
 cursor advanced, all in the caller's transaction: after a crash the expansion resumes from
 the last committed cursor, and no contact is ever written twice. On PostgreSQL the fan-outs
@@ -26,7 +27,7 @@ from sqlmodel import Session, col
 from bot.models import DeliveryKind, Fanout, FanoutStatus, utcnow
 from bot.notifications.kinds import KINDS
 from bot.notifications.outbox import put
-from scheduler.planner.audience import fanout_recipients
+from scheduler.planner.audience import fanout_contacts, fanout_enterprises
 
 
 def expand(
@@ -35,8 +36,12 @@ def expand(
     limit: int | None,
     kinds: tuple[DeliveryKind, ...] | None = None,
 ) -> int:
-    """Write up to `limit` deliveries (None: all) from the fan-outs due at `now`; returns
-    how many recipients were covered. Does not commit."""
+    """Write about `limit` deliveries (None: all) from the fan-outs due at `now`; returns
+    how many were written. Does not commit.
+
+    A batch is whole enterprises (at most `limit` of them, all their officers), so with
+    several officers an enterprise it writes up to that many times `limit`.
+    """
     table: Any = Fanout.__table__  # type: ignore[attr-defined]
     due = (
         select(*table.c)
@@ -50,13 +55,14 @@ def expand(
     written = 0
     for fanout in session.execute(due).all():
         want = None if limit is None else limit - written
-        ids = list(session.scalars(fanout_recipients(fanout, fanout.cursor, want)))
+        enterprises = list(session.scalars(fanout_enterprises(fanout, fanout.cursor, want)))
+        ids = list(session.scalars(fanout_contacts(enterprises))) if enterprises else []
         notification = KINDS[DeliveryKind(fanout.kind)].from_identity(fanout)
         put(session, notification, ids, not_before=fanout.not_before)
         values: dict[str, object] = {"expanded": fanout.expanded + len(ids)}
-        if ids:
-            values["cursor"] = ids[-1]
-        if want is None or len(ids) < want:
+        if enterprises:
+            values["cursor"] = enterprises[-1]
+        if want is None or len(enterprises) < want:
             values.update(status=FanoutStatus.EXPANDED, finished_at=utcnow())
         session.execute(
             update(Fanout)

@@ -107,7 +107,7 @@ async def test_a_plan_is_one_row_and_each_officer_gets_the_reminder_once(
     assert len(rows) == 14 and {r.status for r in rows} == {DeliveryStatus.SENT}
     fanout = _fanout(engine)
     assert fanout.status == FanoutStatus.EXPANDED and fanout.expanded == 14
-    assert fanout.cursor == max(c.id or 0 for c in board.officers)
+    assert fanout.cursor == max(e.id or 0 for e in board.enterprises)
 
 
 def test_an_interrupted_expansion_resumes_and_never_writes_a_contact_twice(
@@ -117,13 +117,14 @@ def test_an_interrupted_expansion_resumes_and_never_writes_a_contact_twice(
     _plan(engine, settings)
     now = sending_start_utc(DUE_DAY, settings)
     with Session(engine) as session:
-        assert expand(session, now, 5) == 5
+        assert expand(session, now, 5) == 10  # five enterprises, two officers each
         session.commit()
     cursor = _fanout(engine).cursor
+    assert cursor == board.enterprises[4].id
     with Session(engine) as session:
-        assert expand(session, now, 5) == 5
+        assert expand(session, now, 1) == 2
         session.rollback()  # the dispatcher died before its commit
-    assert _fanout(engine).cursor == cursor and len(_deliveries(engine)) == 5
+    assert _fanout(engine).cursor == cursor and len(_deliveries(engine)) == 10
     with Session(engine) as session:
         # even a cursor set back (or a second expander) writes nobody twice
         fanout = session.exec(select(Fanout)).one()
