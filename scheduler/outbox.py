@@ -6,6 +6,13 @@ Producers (the planner, staff broadcasts, launches, nudges, review results) inse
 `Dispatcher` claims due rows, renders each claimed batch (`bot.notifications.render`: in the
 recipient's language as it is then, from the plan as it is then) and sends it.
 
+Fan-outs. The planner writes a message to a whole board's officers as one `Fanout` row; when
+fewer than a batch of this dispatcher's due deliveries wait, the claim first expands the due
+fan-outs into the next batch of per-contact deliveries (`scheduler.planner.expand`:
+resumable from a cursor, each contact once, who still owes the item decided then), so the
+day's plan becomes rows at the pace it is sent. Fan-outs are expanded only inside the
+sending hours and expire like the deliveries of their day.
+
 Claiming. A dispatcher claims a batch by setting `status=sending, claimed_by, claimed_at` in
 one short transaction: on PostgreSQL it first selects the due rows `FOR UPDATE SKIP LOCKED`
 (several instances share the work, never the same row), on SQLite a single
