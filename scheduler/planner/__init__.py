@@ -26,13 +26,14 @@ from scheduler.planner.dates import (
     reminder_offset_on,
     sending_start_utc,
 )
-from scheduler.planner.expand import expand, expand_all, expire_fanouts
+from scheduler.planner.expand import backlog, expand, expand_all, expire_fanouts
 from scheduler.planner.preview import PlannedMessage, preview_day
 from scheduler.planner.write import PlanResult, plan_day
 
 __all__ = [
     "PlanResult",
     "PlannedMessage",
+    "backlog",
     "expand",
     "expand_all",
     "expire_fanouts",

@@ -170,8 +170,9 @@ def fanout_enterprises(fanout: Any, after: int, limit: int | None) -> Select[Any
     return stmt if limit is None else stmt.limit(limit)
 
 
-def fanout_contacts(enterprise_ids: list[int]) -> Select[Any]:
-    """The officers of those enterprises a fan-out's message goes to, in id order."""
+def fanout_contacts(enterprise_ids: list[int] | Select[Any]) -> Select[Any]:
+    """The officers of those enterprises (ids, or a SELECT of them) a fan-out's message goes
+    to, in id order."""
     return (
         select(col(Contact.id))
         .where(col(Contact.enterprise_id).in_(enterprise_ids), *contact_conditions())
@@ -179,12 +180,10 @@ def fanout_contacts(enterprise_ids: list[int]) -> Select[Any]:
     )
 
 
-def fanout_recipients(fanout: Any) -> Select[Any]:
-    """Every recipient of a fan-out as it would be expanded now (for counting)."""
-    owed = fanout_enterprises(fanout, 0, None).subquery()
-    return select(col(Contact.id)).where(
-        col(Contact.enterprise_id).in_(select(owed.c.id)), *contact_conditions()
-    )
+def fanout_recipients(fanout: Any, after: int = 0) -> Select[Any]:
+    """Every recipient of a fan-out past enterprise `after`, as it would be expanded now."""
+    owed = fanout_enterprises(fanout, after, None).subquery()
+    return fanout_contacts(select(owed.c.id))
 
 
 # ------------------------------------------------------------------------- staff digests

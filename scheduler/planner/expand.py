@@ -21,13 +21,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from bot.models import DeliveryKind, Fanout, FanoutStatus, utcnow
 from bot.notifications.kinds import KINDS
 from bot.notifications.outbox import put
-from scheduler.planner.audience import fanout_contacts, fanout_enterprises
+from scheduler.planner.audience import (
+    fanout_contacts,
+    fanout_enterprises,
+    fanout_recipients,
+)
 
 
 def expand(
@@ -90,6 +94,22 @@ def expire_fanouts(session: Session, today: date) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def backlog(session: Session) -> int:
+    """How many deliveries the pending fan-outs would still write, counted as they would be
+    expanded now (one COUNT per pending fan-out: for the operator's status, not a hot path)."""
+    table: Any = Fanout.__table__  # type: ignore[attr-defined]
+    pending = session.execute(
+        select(*table.c).where(col(Fanout.status) == FanoutStatus.PENDING)
+    ).all()
+    total = 0
+    for fanout in pending:
+        recipients = fanout_recipients(fanout, fanout.cursor)
+        total += int(
+            session.execute(select(func.count()).select_from(recipients.subquery())).scalar_one()
+        )
+    return total
 
 
 def expand_all(session: Session, now: datetime) -> int:
