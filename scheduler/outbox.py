@@ -306,8 +306,7 @@ class Dispatcher:
             )
             if kinds is not None:
                 due = due.where(col(Delivery.kind).in_([k.value for k in kinds]))
-            if self._expand_if_short(session, now, due, limit, kinds):
-                session.commit()
+            self._expand_if_short(session, now, due, limit, kinds)
             claim = update(Delivery).values(
                 status=DeliveryStatus.SENDING, claimed_by=self.instance_id, claimed_at=now
             )
@@ -381,18 +380,19 @@ class Dispatcher:
         due: Any,
         limit: int,
         kinds: tuple[DeliveryKind, ...] | None,
-    ) -> int:
+    ) -> None:
         """Write the next deliveries of the due fan-outs when fewer than a batch of this
-        dispatcher's due deliveries wait (`scheduler.planner.expand`); returns how many.
+        dispatcher's due deliveries wait (`scheduler.planner.expand`), and commit them
+        with the fan-outs' cursors.
 
         So the planned day becomes rows at the pace it is sent, a batch ahead; counted on
         the same query as the claim (this dispatcher's channels and chats), so a paused
         channel's waiting rows do not hold the others' fan-outs back.
         """
         waiting = session.execute(select(func.count()).select_from(due.subquery())).scalar_one()
-        if waiting >= limit:
-            return 0
-        return expand(session, now, limit - int(waiting), kinds)
+        if waiting < limit:
+            expand(session, now, limit - int(waiting), kinds)
+            session.commit()
 
     def _sweep(self, session: Session, now: datetime) -> Swept:
         """Mark due pending rows that must not be sent any more, in the claim's transaction.

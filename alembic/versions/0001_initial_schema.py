@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 06:12:40.486645
+Create Date: 2026-12-01 06:25:27.781881
 """
 
 from collections.abc import Sequence

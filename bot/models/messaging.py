@@ -38,9 +38,9 @@ class Delivery(SQLModel, table=True):
 
     `dedupe_key` (built from the identity by `bot.notifications.outbox.dedupe_key`) is
     unique: planning the same message twice, from a re-run or a second instance, inserts
-    nothing new. `campaign_id` and `contact_id` have no foreign key on purpose: the planner
-    writes hundreds of thousands of rows in one statement and a per-row key check costs about
-    as much as the row; a campaign or contact is never deleted while its deliveries matter
+    nothing new. `campaign_id` and `contact_id` have no foreign key on purpose: a day's plan
+    becomes hundreds of thousands of rows (written by the dispatcher as it expands the
+    planner's `Fanout` rows) and a per-row key check costs about as much as the row; a campaign or contact is never deleted while its deliveries matter
     (rendering fails cleanly, and the claim joins the contact).
     """
 
@@ -64,7 +64,7 @@ class Delivery(SQLModel, table=True):
         sa_type=String(255).with_variant(String(255, collation="C"), "postgresql"),
     )
     kind: DeliveryKind = Field(max_length=16)
-    # Neither indexed nor a foreign key, for the planner's INSERT of 600,000 rows: every
+    # Neither indexed nor a foreign key, for the 600,000 rows of a day's plan: every
     # query reaches deliveries by status, due time or broadcast and then looks the contact
     # up by its key (the claim joins Contact, so a row without one is never sent), and the
     # rows are written from joins with Contact or from contact ids just read. Measured at
