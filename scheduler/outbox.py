@@ -99,7 +99,7 @@ from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig
 from scheduler.db_retry import retry_through_blips
 from scheduler.pacing import bot_pacer
-from scheduler.planner.expand import expand, expire_fanouts
+from scheduler.planner.expand import due_fanouts, expand, expire_fanouts
 from scheduler.ratelimit import ChatSpacing, PausedTooLong
 
 log = logging.getLogger(__name__)
@@ -389,6 +389,8 @@ class Dispatcher:
         the same query as the claim (this dispatcher's channels and chats), so a paused
         channel's waiting rows do not hold the others' fan-outs back.
         """
+        if not session.execute(due_fanouts(now).limit(1)).first():
+            return  # nothing planned to expand: no count on the hot path
         waiting = session.execute(select(func.count()).select_from(due.subquery())).scalar_one()
         if waiting < limit:
             expand(session, now, limit - int(waiting), kinds)

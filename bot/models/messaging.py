@@ -40,8 +40,9 @@ class Delivery(SQLModel, table=True):
     unique: planning the same message twice, from a re-run or a second instance, inserts
     nothing new. `campaign_id` and `contact_id` have no foreign key on purpose: a day's plan
     becomes hundreds of thousands of rows (written by the dispatcher as it expands the
-    planner's `Fanout` rows) and a per-row key check costs about as much as the row; a campaign or contact is never deleted while its deliveries matter
-    (rendering fails cleanly, and the claim joins the contact).
+    planner's `Fanout` rows) and a per-row key check costs about as much as the row; a
+    campaign or contact is never deleted while its deliveries matter (rendering fails
+    cleanly, and the claim joins the contact).
     """
 
     __table_args__ = (

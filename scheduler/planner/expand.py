@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col
 
 from bot.models import DeliveryKind, Fanout, FanoutStatus, utcnow
@@ -32,6 +33,16 @@ from scheduler.planner.audience import (
     fanout_enterprises,
     fanout_recipients,
 )
+
+
+def due_fanouts(now: datetime) -> Select[Any]:
+    """The fan-outs due at `now` still being expanded, in the order they are expanded."""
+    table: Any = Fanout.__table__  # type: ignore[attr-defined]
+    return (
+        select(*table.c)
+        .where(col(Fanout.status) == FanoutStatus.PENDING, col(Fanout.not_before) <= now)
+        .order_by(col(Fanout.not_before), col(Fanout.id))
+    )
 
 
 def expand(
@@ -46,12 +57,7 @@ def expand(
     A batch is whole enterprises (at most `limit` of them, all their officers), so with
     several officers an enterprise it writes up to that many times `limit`.
     """
-    table: Any = Fanout.__table__  # type: ignore[attr-defined]
-    due = (
-        select(*table.c)
-        .where(col(Fanout.status) == FanoutStatus.PENDING, col(Fanout.not_before) <= now)
-        .order_by(col(Fanout.not_before), col(Fanout.id))
-    )
+    due = due_fanouts(now)
     if kinds is not None:
         due = due.where(col(Fanout.kind).in_([k.value for k in kinds]))
     if session.get_bind().dialect.name == "postgresql":
