@@ -89,13 +89,17 @@ def expand(
 def expire_fanouts(session: Session, today: date) -> int:
     """Set aside the fan-outs planned for a day before `today` and not fully expanded (the
     rest of their audience gets nothing: the wording would be wrong). Does not commit."""
+    past = select(col(Fanout.id)).where(
+        col(Fanout.status) == FanoutStatus.PENDING,
+        col(Fanout.planned_on).is_not(None),
+        col(Fanout.planned_on) < today,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # like the deliveries' sweep: instances sweeping at once never wait on each other
+        past = past.with_for_update(skip_locked=True)
     result = session.execute(
         update(Fanout)
-        .where(
-            col(Fanout.status) == FanoutStatus.PENDING,
-            col(Fanout.planned_on).is_not(None),
-            col(Fanout.planned_on) < today,
-        )
+        .where(col(Fanout.id).in_(past.scalar_subquery()))
         .values(status=FanoutStatus.EXPIRED, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
