@@ -30,11 +30,11 @@ from bot.services.campaigns import CampaignPlan, anniversary_label, localized, p
 from bot.services.deadlines import late_policy_label
 from bot.services.errors import DomainError
 from bot.services.items import kind_label, parse_kind
+from bot.services.plan_edits import change_and_replan
 from bot.services.submissions import deadline_for
 from bot.services.targets import goal_text
 from bot.services.templates import Template, TemplateKind, list_templates, load_template
 from bot.settings import get_settings
-from conversations.flows._deadline_change import change_and_replan
 from conversations.flows._extension import extend_and_notify
 
 COMMANDS: list[click.Command] = []
