@@ -194,6 +194,10 @@ class PlanInvalid(DomainError):
         super().__init__(N_("The plan has {n} errors; nothing was changed."), n=len(errors))
         self.errors = list(errors)
 
+    def __str__(self) -> str:
+        english = Translator("en")
+        return "\n".join([super().__str__(), *(e.message(english) for e in self.errors)])
+
 
 @dataclass(frozen=True)
 class Change:
