@@ -47,7 +47,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
 }
 SPEC_NAMES = {("days", "date"): "on"}
 # Written even when empty, so the office sees where they go.
-REQUIRED = frozenset({"name", "label"})
+REQUIRED = frozenset({("phases", "name"), ("days", "name"), ("targets", "label")})
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def export_text(session: Session, campaign: Campaign, t: Translator) -> str:
             lines += ["", f"[[{section}]]"]
             for name in fields[section]:
                 value = getattr(entry, name)
-                if value is None or (value == "" and name not in REQUIRED):
+                if value is None or (value == "" and (section, name) not in REQUIRED):
                     continue
                 if isinstance(value, LatePolicy | Qualifier | DeadlineKind):
                     value = value.value
