@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -556,13 +556,13 @@ def preview(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Ch
     """
     savepoint = session.begin_nested()
     try:
-        return _apply(session, campaign, spec, None, campaign_now(campaign), actor="")
+        return _apply(session, campaign, spec, None, _preview_instant(campaign), actor="")
     finally:
         savepoint.rollback()
         session.expire_all()
 
 
-def campaign_now(campaign: Campaign) -> datetime:
+def _preview_instant(campaign: Campaign) -> datetime:
     """A stand-in instant for a preview's audit entries (rolled back, never kept)."""
     return campaign.created_at
 
@@ -621,7 +621,8 @@ def _apply(
     return changes
 
 
-_Audit = Any  # the `audited(action, before, after)` callback of _apply
+# The `audited(action, before, after)` callback of _apply.
+_Audit = Callable[[str, Mapping[str, Any] | None, Mapping[str, Any] | None], None]
 
 
 def _texts(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> list[Change]:
