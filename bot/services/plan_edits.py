@@ -52,6 +52,7 @@ from bot.models import (
 from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import enqueue
 from bot.services import audit, deadlines
+from bot.services.campaigns import campaign_deadlines, campaign_observances, campaign_phases
 from bot.services.errors import DomainError, render
 from bot.services.items import kind_label
 from bot.services.reach import receives_now
@@ -315,37 +316,9 @@ def _targets_stored(spec: CampaignSpec, year: int) -> list[dict[str, Any]]:
     ]
 
 
-def _phases(session: Session, campaign: Campaign) -> list[Phase]:
-    return list(
-        session.exec(
-            select(Phase).where(Phase.campaign_id == campaign.id).order_by(col(Phase.number))
-        ).all()
-    )
-
-
-def _deadlines(session: Session, campaign: Campaign) -> list[Deadline]:
-    return list(
-        session.exec(
-            select(Deadline)
-            .where(Deadline.campaign_id == campaign.id)
-            .order_by(col(Deadline.due_on), col(Deadline.id))
-        ).all()
-    )
-
-
-def _days(session: Session, campaign: Campaign) -> list[Observance]:
-    return list(
-        session.exec(
-            select(Observance)
-            .where(Observance.campaign_id == campaign.id)
-            .order_by(col(Observance.on), col(Observance.id))
-        ).all()
-    )
-
-
 def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
     """The campaign's plan as it stands."""
-    phases = _phases(session, campaign)
+    phases = campaign_phases(session, campaign)
     number_of = {p.id: p.number for p in phases}
     targets_year = next(
         (int(item["year"]) for item in campaign.targets if isinstance(item.get("year"), int)), None
@@ -376,7 +349,7 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
                 late=LatePolicy(d.late_policy),
                 reminders=tuple(d.reminder_offsets),
             )
-            for d in _deadlines(session, campaign)
+            for d in campaign_deadlines(session, campaign)
         ),
         days=tuple(
             DayEntry(
@@ -387,7 +360,7 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
                 phase=number_of.get(o.phase_id),
                 prompt=o.prompt,
             )
-            for o in _days(session, campaign)
+            for o in campaign_observances(session, campaign)
         ),
         targets_year=targets_year if campaign.targets else None,
         targets_confirmed=all(bool(item.get("confirmed", True)) for item in campaign.targets),
@@ -468,7 +441,7 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Spec
                 low=OFFSET_MIN,
                 high=OFFSET_MAX,
             )
-    for gone in {DeadlineKind(d.kind) for d in _deadlines(session, campaign)} - kinds:
+    for gone in {DeadlineKind(d.kind) for d in campaign_deadlines(session, campaign)} - kinds:
         answered = session.exec(
             select(col(Submission.id)).where(
                 Submission.campaign_id == campaign.id, Submission.kind == gone
@@ -665,7 +638,7 @@ def _apply_phases(
     """Phases matched by number; returns {number: phase id} and the changes."""
     assert campaign.id is not None
     changes: list[Change] = []
-    existing = {p.number: p for p in _phases(session, campaign)}
+    existing = {p.number: p for p in campaign_phases(session, campaign)}
     ids: dict[int, int] = {}
     for entry in spec.phases:
         wanted = _phase_fields(entry)
@@ -752,7 +725,7 @@ def _apply_deadlines(
 ) -> list[Change]:
     assert campaign.id is not None
     changes: list[Change] = []
-    existing = {DeadlineKind(d.kind): d for d in _deadlines(session, campaign)}
+    existing = {DeadlineKind(d.kind): d for d in campaign_deadlines(session, campaign)}
     for entry in spec.deadlines:
         deadline = existing.pop(entry.kind, None)
         if deadline is None:
@@ -866,7 +839,7 @@ def _apply_days(
     """Days matched by date and name, then by name, then by date; the rest added/removed."""
     assert campaign.id is not None
     changes: list[Change] = []
-    left = _days(session, campaign)
+    left = campaign_observances(session, campaign)
 
     def phase_of(entry: DayEntry) -> int | None:
         if entry.phase is not None:
