@@ -173,18 +173,47 @@ class SpecError:
         return render(t, self.msgid, self.params)
 
     def message(self, t: Translator) -> str:
-        """Where and what, e.g. "deadlines 2, due: …" (a file names the line instead)."""
-        return t("{where}: {problem}", where=where(self.loc), problem=self.problem(t))
+        """Where and what, e.g. "thời hạn 2, hạn nộp: …" (a file names the line instead)."""
+        return t("{where}: {problem}", where=where(t, self.loc), problem=self.problem(t))
 
 
-def where(loc: Loc) -> str:
-    """("deadlines", 1, "due") -> "deadlines 2, due" (positions counted from 1)."""
+# How a place in the spec is named to a reader (a file names its line and key instead).
+PLACES = {
+    "title": N_("name"),
+    "title_en": N_("name in English"),
+    "theme": N_("theme"),
+    "theme_en": N_("theme in English"),
+    "phases": N_("phase"),
+    "deadlines": N_("deadline"),
+    "days": N_("commemoration day"),
+    "targets": N_("target"),
+    "awards": N_("award target"),
+    "targets_year": N_("year of the targets"),
+    "number": N_("number"),
+    "name": N_("name"),
+    "start": N_("start date"),
+    "end": N_("end date"),
+    "kind": N_("item"),
+    "due": N_("due date"),
+    "reminders": N_("reminder days"),
+    "on": N_("date"),
+    "founded": N_("founding year"),
+    "phase": N_("phase"),
+    "key": N_("key"),
+    "label": N_("label"),
+    "value": N_("value"),
+    "value_max": N_("upper value"),
+}
+
+
+def where(t: Translator, loc: Loc) -> str:
+    """("deadlines", 1, "due") -> "thời hạn 2, hạn nộp" (positions counted from 1)."""
     parts: list[str] = []
     for part in loc:
         if isinstance(part, int) and parts:
             parts[-1] = f"{parts[-1]} {part + 1}"
         else:
-            parts.append(str(part))
+            parts.append(t(PLACES[part]) if part in PLACES else str(part))
     return ", ".join(parts)
 
 

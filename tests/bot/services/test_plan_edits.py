@@ -214,7 +214,11 @@ def test_a_wrong_spec_names_every_problem_and_changes_nothing(engine: Engine) ->
             ("targets", 1, "value"),
         } <= where
         t = Translator("vi")
-        assert all(e.message(t) for e in caught.value.errors)
+        messages = {e.message(t) for e in caught.value.errors}
+        assert (
+            f"thời hạn {n + 2}, hạn nộp: phải nằm trong thời gian của phong trào, "
+            f"01/01/{YEAR} – 31/12/{YEAR}" in messages
+        ), messages
         session.rollback()
         assert plan_edits.spec_of(session, campaign) == before
         assert session.exec(select(AuditEntry)).all() == []
