@@ -25,6 +25,7 @@ from bot.models import (
 from bot.notifications.kinds import DeadlineReminder
 from bot.notifications.outbox import enqueue
 from bot.services import plan_edits
+from bot.services.campaign_copy import copy_campaign
 from bot.services.plan_edits import (
     AwardEntry,
     CampaignSpec,
@@ -332,3 +333,27 @@ def test_phases_and_deadlines_are_added_moved_and_removed_within_the_rules(
             plan_edits.preview(session, campaign, without)
         [error] = caught.value.errors
         assert error.loc == ("deadlines",) and "Văn bản phát động" in error.message(t)
+
+
+def test_next_years_campaign_keeps_the_office_s_edits(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        campaign = _board(session, YEAR)["campaign"]
+        spec = plan_edits.spec_of(session, campaign)
+        quiet = spec.model_copy(
+            update={
+                "days": tuple(
+                    d.model_copy(update={"prompt": False}) if d.founded == 1954 else d
+                    for d in spec.days
+                )
+            }
+        )
+        plan_edits.apply(session, campaign, quiet, None, NOW)
+        session.commit()
+        following = copy_campaign(session, campaign, YEAR + 1, NOW)
+        session.commit()
+        days = plan_edits.spec_of(session, following).days
+        assert (
+            {d.name for d in days if not d.prompt}
+            == {d.name for d in quiet.days if not d.prompt}
+            != set()
+        )
