@@ -113,7 +113,7 @@ def board_notices(data: Campaigns, on: date, config: SchedulerConfig) -> list[Bo
     """The commemoration prompts and phase notices that go out on `on`."""
     notices: list[BoardNotice] = []
     for obs in data.observances:
-        if obs.id is None:
+        if obs.id is None or not obs.prompt:
             continue
         if observance_prompt_date(obs.on, config.observance_prompt_working_days) != on:
             continue
