@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, insert, literal
+from sqlalchemy import String, bindparam, func, insert
 from sqlalchemy import select as select_core
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import IntegrityError
@@ -92,6 +92,32 @@ def _choice_by_label(
 
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 GLOBAL_COMMANDS = ("start", "help", "cancel", "back", "language")
+
+# The statements of every update, built once with bound parameters: building a statement
+# costs more Python than SQLite takes to run it.
+_SENDER = (
+    select(Contact, ConversationState)
+    .outerjoin(ConversationState, col(ConversationState.contact_id) == col(Contact.id))
+    .where(
+        col(Contact.channel) == bindparam("channel"),
+        col(Contact.user_id) == bindparam("user_id"),
+    )
+    .with_for_update(of=Contact)
+)
+_processed = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+_CLAIM = insert(_processed)
+# PostgreSQL: the same INSERT, after the sender's transaction-scoped advisory lock.
+_CLAIM_LOCKED = insert(_processed).from_select(
+    ["channel", "update_key", "at"],
+    select_core(
+        *(
+            bindparam(name, type_=_processed.c[name].type)
+            for name in ("channel", "update_key", "at")
+        )
+    ).select_from(
+        func.pg_advisory_xact_lock(func.hashtextextended(bindparam("sender", type_=String), 0))
+    ),
+)
 
 
 class Relayed(StrEnum):
@@ -359,16 +385,9 @@ class Engine:
         the contact alone would not do on PostgreSQL: after waiting for a row lock, the rows
         joined to it are still those of the statement's snapshot.)
         """
-        query = (
-            select(Contact, ConversationState)
-            .outerjoin(ConversationState, col(ConversationState.contact_id) == col(Contact.id))
-            .where(
-                Contact.channel == incoming.channel,
-                Contact.user_id == str(incoming.user_id),
-            )
-            .with_for_update(of=Contact)
-        )
-        row = session.exec(query).first()
+        row = session.exec(
+            _SENDER, params={"channel": incoming.channel, "user_id": str(incoming.user_id)}
+        ).first()
         return (row[0], row[1]) if row is not None else (None, None)
 
     def _locked_contact(
@@ -402,29 +421,17 @@ class Engine:
         the second reads the state the first committed. Nothing else has been done when the
         key turns out to be known: rolling back is safe.
         """
-        table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
         values = {
             "channel": str(incoming.channel),
             "update_key": incoming.update_key[:128],
             "at": now,
         }
-        statement: Any
+        statement: Any = _CLAIM
         if session.get_bind().dialect.name == "postgresql":
-            sender = f"thidua:sender:{incoming.channel}:{incoming.user_id}"
-            lock = func.pg_advisory_xact_lock(func.hashtextextended(sender, 0))
-            statement = insert(table).from_select(
-                list(values),
-                select_core(
-                    *(
-                        literal(value, table.c[name].type).label(name)
-                        for name, value in values.items()
-                    )
-                ).select_from(lock),
-            )
-        else:
-            statement = insert(table).values(**values)
+            statement = _CLAIM_LOCKED
+            values["sender"] = f"thidua:sender:{incoming.channel}:{incoming.user_id}"
         try:
-            session.execute(statement)
+            session.execute(statement, values)
         except IntegrityError:
             session.rollback()
             return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -87,6 +87,43 @@ def get_or_create_submission(
     return submission
 
 
+# `load_item`'s statement, built once (bound parameters): it runs on every answer.
+_LATEST = (
+    select(Campaign.id)
+    .where(
+        col(Campaign.organization_id) == bindparam("organization_id"),
+        col(Campaign.active).is_(True),
+        col(Campaign.starts_on) <= bindparam("today"),
+        col(Campaign.ends_on) >= bindparam("today"),
+    )
+    .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
+    .limit(1)
+    .correlate(None)  # the board's latest campaign, not a condition on the joined one
+    .scalar_subquery()
+)
+_ITEM = (
+    select(Campaign, Deadline, Submission, YearEndReport)
+    .join(
+        Deadline,
+        and_(
+            col(Deadline.campaign_id) == col(Campaign.id),
+            col(Deadline.kind) == bindparam("kind"),
+        ),
+    )
+    .join(
+        Submission,
+        and_(
+            col(Submission.campaign_id) == col(Campaign.id),
+            col(Submission.enterprise_id) == bindparam("enterprise_id"),
+            col(Submission.kind) == bindparam("kind"),
+        ),
+    )
+    .outerjoin(YearEndReport, col(YearEndReport.submission_id) == col(Submission.id))
+    .where(col(Campaign.id) == _LATEST)
+    .with_for_update(of=Submission)
+)
+
+
 def load_item(
     session: Session,
     organization_id: int,
@@ -103,37 +140,15 @@ def load_item(
     remembered as such, so the change that follows does not re-read it (`_lock_row`); the
     deadline and, for a report, the report's row come along and are remembered too.
     """
-    latest = (
-        select(Campaign.id)
-        .where(
-            Campaign.organization_id == organization_id,
-            col(Campaign.active).is_(True),
-            col(Campaign.starts_on) <= today,
-            col(Campaign.ends_on) >= today,
-        )
-        .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = (
-        select(Campaign, Deadline, Submission, YearEndReport)
-        .join(
-            Deadline,
-            and_(col(Deadline.campaign_id) == col(Campaign.id), col(Deadline.kind) == kind),
-        )
-        .join(
-            Submission,
-            and_(
-                col(Submission.campaign_id) == col(Campaign.id),
-                col(Submission.enterprise_id) == enterprise_id,
-                col(Submission.kind) == kind,
-            ),
-        )
-        .outerjoin(YearEndReport, col(YearEndReport.submission_id) == col(Submission.id))
-        .where(Campaign.id == latest)
-        .with_for_update(of=Submission)
-    )
-    row = session.exec(query).first()
+    row = session.exec(
+        _ITEM,
+        params={
+            "organization_id": organization_id,
+            "enterprise_id": enterprise_id,
+            "kind": kind,
+            "today": today,
+        },
+    ).first()
     if row is None:
         return None
     campaign, deadline, submission, report = row
