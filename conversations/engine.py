@@ -154,8 +154,9 @@ class RelayOutcome:
 
 
 class _Refused(Exception):
-    """A step refused the answer (a domain error) after the transaction may have changed:
-    the engine rolls back and handles the update again with `Ctx.refused` set."""
+    """A step refused the answer (a domain error) or ended the flow (`Stop`) after the
+    transaction may have changed: the engine rolls back and handles the update again with
+    `Ctx.refused` set."""
 
     def __init__(self, error: BaseException) -> None:
         super().__init__(str(error))
@@ -675,20 +676,25 @@ class Engine:
         """Run `action` and apply its outcome to the state.
 
         No SAVEPOINT around the step (two statements on every answer): a step that refuses
-        the answer (`Invalid`, a service's domain error) is rare, so then the whole
-        transaction is rolled back and the update handled again (`_Refused`), this time
-        answering the refusal without running the step: what it wrote is gone either way.
+        the answer (`Invalid`, a service's domain error) or ends the flow (`Stop`) is rare,
+        so then the whole transaction is rolled back and the update handled again
+        (`_Refused`), this time answering the refusal (or stopping) without running the
+        step: what it wrote is gone, as a savepoint's rollback left it.
         """
         if state is None:
             ctx.data = {}
         if ctx.refused is not None:
             error, ctx.refused = ctx.refused, None
+            if isinstance(error, Stop):
+                raise error  # the flow ends (`_dispatch`), without what the step wrote
             message = explain(error, ctx.t) or ""
             if state is None:
                 return [Reply(message)]
             return self._reask(ctx, state, flow, [Reply(message)])
         try:
             outcome = action()
+        except Stop as stop:
+            raise _Refused(stop) from stop
         except Exception as exc:
             if not _is_domain_error(exc):
                 raise

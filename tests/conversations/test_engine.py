@@ -8,7 +8,18 @@ from sqlmodel import func, select
 
 from bot.models import AuditEntry, Contact, ConversationState, LinkAttempt, Role
 from conversations.engine import Engine
-from conversations.flow import STAFF_ROLES, Answer, Ctx, Finish, Flow, Goto, Invalid, Step, reply
+from conversations.flow import (
+    STAFF_ROLES,
+    Answer,
+    Ctx,
+    Finish,
+    Flow,
+    Goto,
+    Invalid,
+    Step,
+    Stop,
+    reply,
+)
 from conversations.registry import Registry, discover
 from tests.conversations.conftest import Chat, World, linked_chat
 
@@ -263,6 +274,8 @@ async def test_a_refused_answer_undoes_what_the_step_wrote_and_counts_once(world
         runs.append(answer.text)
         audit.record(ctx.session, "demo.wrote", contact_id=ctx.contact.id, at=ctx.now)
         ctx.data["seen"] = answer.text
+        if answer.text == "stop":
+            raise Stop(reply("stopped"))
         if not answer.text.isdecimal():
             raise Invalid("digits, please")
         return Finish((reply(f"got {answer.text}"),))
@@ -291,6 +304,12 @@ async def test_a_refused_answer_undoes_what_the_step_wrote_and_counts_once(world
     assert await chat.say("42") == "got 42"
     with world.session() as s:
         assert s.exec(select(func.count()).where(AuditEntry.action == "demo.wrote")).one() == 1
+    # Stop from the step: the flow ends and what the step wrote is rolled back too
+    await chat.say("/num")
+    assert await chat.say("stop") == "stopped"
+    with world.session() as s:
+        assert s.exec(select(func.count()).where(AuditEntry.action == "demo.wrote")).one() == 1
+        assert s.get(ConversationState, _contact(world).id) is None
 
 
 async def test_two_messages_of_one_person_at_once_see_each_others_state(world: World) -> None:
