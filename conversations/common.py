@@ -41,11 +41,17 @@ def enterprise_of(ctx: Ctx) -> Enterprise:
     return enterprise
 
 
-def active_campaign(ctx: Ctx) -> Campaign | None:
-    """The campaign of the contact's board running today (the latest-starting one if several)."""
+def board_id(ctx: Ctx) -> int | None:
+    """The contact's board: its own (staff) or its enterprise's."""
     organization_id = ctx.contact.organization_id
     if organization_id is None and ctx.contact.enterprise_id is not None:
         organization_id = enterprise_of(ctx).organization_id
+    return organization_id
+
+
+def active_campaign(ctx: Ctx) -> Campaign | None:
+    """The campaign of the contact's board running today (the latest-starting one if several)."""
+    organization_id = board_id(ctx)
     if organization_id is None:
         return None
     today = ctx.today

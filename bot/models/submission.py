@@ -41,6 +41,9 @@ class Submission(SQLModel, table=True):
     review_note: str | None = Field(default=None, max_length=2048)
     reviewed_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
     reviewed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    # When this row last changed (created, a draft opened, submitted, reviewed, reopened).
+    # A change of a part (an entry, a figure, a file) does not touch it: the audit log has
+    # when and by whom, and an officer's answer saves an UPDATE of this row.
     updated_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 

@@ -146,7 +146,7 @@ def _figure_prompt(figure: Figure, number: int, total: int) -> Callable[[Ctx], R
     def prompt(ctx: Ctx) -> Reply:
         t = ctx.t
         lang = t.language
-        current = _details(ctx).figures.get(figure.code)
+        current = subs.figures_of(ctx.session, item(ctx, report_kind).submission).get(figure.code)
         head = t(
             "Figure {number} of {total}: {label}",
             number=number,
@@ -180,7 +180,7 @@ def _figure_handler(figure: Figure, following: str) -> Callable[[Ctx, Answer], O
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         t = ctx.t
         found = item(ctx, report_kind)
-        figures = subs.report_details(ctx.session, found.submission).figures
+        figures = subs.figures_of(ctx.session, found.submission)
         current = figures.get(figure.code)
         text = answer.text.strip().casefold()
         if answer.choice is None and text in KEEP + SKIP:

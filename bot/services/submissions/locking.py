@@ -22,8 +22,9 @@ from bot.services.errors import (
     WrongKind,
 )
 from bot.services.items import KindName
+from bot.services.lookups import is_remembered, remember
 from bot.services.submissions.clock import _now, local_date
-from bot.services.submissions.finding import _subject, deadline_for
+from bot.services.submissions.finding import LOCKED, _subject, deadline_for
 
 
 def is_locked(session: Session, submission: Submission, now: datetime) -> bool:
@@ -94,8 +95,8 @@ def _begin_change(
             after={"kept_version": submission.version, "reason": "changed after submit"},
             at=now,
         )
-    submission.updated_at = now
-    session.add(submission)
+        submission.updated_at = now
+        session.add(submission)
 
 
 _Part = TypeVar("_Part", RegistrationEntry, Attachment)
@@ -133,7 +134,12 @@ def _lock_row(session: Session, submission: Submission) -> None:
 
     SQLite has no row locks (FOR UPDATE is left out) but one writer at a time; the reload
     still makes the decision on the latest committed state rather than a stale object.
+    Once per transaction: a row read under its lock (here or by `load_item`) stays locked
+    and current until the commit.
     """
     if submission.id is not None:
+        if is_remembered(session, (Submission,), (LOCKED, submission.id)):
+            return
         session.flush()
         session.refresh(submission, with_for_update=True)
+        remember(session, (Submission,), (LOCKED, submission.id), True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_
 from bot.models.enums import DeadlineKind, Nominee
@@ -18,6 +18,7 @@ from bot.services.errors import (
     InvalidInput,
     NotFound,
 )
+from bot.services.lookups import remembered
 from bot.services.names import person_name, refuse_pictographs, rename_person
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id, _subject
@@ -107,12 +108,7 @@ def _check_duplicate(
     session: Session, submission: Submission, entry: RegistrationEntry, skip_id: int | None
 ) -> None:
     key = nominee_key(entry)
-    same_title = session.exec(
-        select(RegistrationEntry).where(
-            RegistrationEntry.submission_id == submission.id,
-            RegistrationEntry.title_code == entry.title_code,
-        )
-    ).all()
+    same_title = [e for e in list_entries(session, submission) if e.title_code == entry.title_code]
     for other in same_title:
         if other.id != skip_id and nominee_key(other) == key:
             raise InvalidInput(
@@ -149,12 +145,7 @@ def add_entry(
         submission, nominee, title_code, full_name, position, unit_name, has_initiative
     )
     _check_duplicate(session, submission, entry, None)
-    held = session.exec(
-        select(func.count())
-        .select_from(RegistrationEntry)
-        .where(RegistrationEntry.submission_id == submission.id)
-    ).one()
-    if held >= MAX_ENTRIES:
+    if len(list_entries(session, submission)) >= MAX_ENTRIES:
         raise InvalidInput(N_("A registration holds at most {max} entries."), max=MAX_ENTRIES)
     _begin_change(session, submission, now, contact_id, actor)
     session.add(entry)
@@ -248,14 +239,21 @@ def remove_entry(
 
 
 def list_entries(session: Session, submission: Submission) -> list[RegistrationEntry]:
-    """The entries of a registration, in the order they were added."""
-    return list(
-        session.exec(
-            select(RegistrationEntry)
-            .where(RegistrationEntry.submission_id == submission.id)
-            .order_by(col(RegistrationEntry.id))
-        ).all()
+    """The entries of a registration, in the order they were added (remembered for the
+    transaction: the add step, its checks and the next prompt each ask)."""
+    found: list[RegistrationEntry] = remembered(
+        session,
+        (RegistrationEntry,),
+        ("entries", submission.id),
+        lambda: list(
+            session.exec(
+                select(RegistrationEntry)
+                .where(RegistrationEntry.submission_id == submission.id)
+                .order_by(col(RegistrationEntry.id))
+            ).all()
+        ),
     )
+    return list(found)
 
 
 def violations(session: Session, submission: Submission) -> list[RuleViolation]:

@@ -132,12 +132,18 @@ def set_narrative(
     return cleaned
 
 
-def report_details(session: Session, submission: Submission) -> ReportDetails:
-    """The figures (as Decimals), the narrative, the files, and the required figures missing."""
+def figures_of(session: Session, submission: Submission) -> dict[str, Decimal]:
+    """The report's figures (as Decimals): what a figure question needs, without the files."""
     _expect_kind(submission, *REPORT_KINDS)
     report = _report(session, submission, create=False)
     stored = report.figures if report is not None else {}
-    figures = {code: Decimal(str(value)) for code, value in stored.items()}
+    return {code: Decimal(str(value)) for code, value in stored.items()}
+
+
+def report_details(session: Session, submission: Submission) -> ReportDetails:
+    """The figures (as Decimals), the narrative, the files, and the required figures missing."""
+    figures = figures_of(session, submission)
+    report = _report(session, submission, create=False)
     missing = [f.code for f in report_figures() if f.required and f.code not in figures]
     return ReportDetails(
         figures=figures,
