@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_
 from bot.models.campaign import Deadline
@@ -30,10 +30,16 @@ from bot.models.enums import DeadlineKind, Nominee, SubmissionStatus
 from bot.models.submission import RegistrationEntry, Submission
 from bot.services import audit
 from bot.services import submissions as subs
-from bot.services.errors import DomainError, InvalidInput, NotFound
+from bot.services.errors import DomainError, InvalidInput
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id, _subject
-from bot.services.submissions.locking import _begin_change, _expect_kind
+from bot.services.submissions.locking import (
+    _add_part,
+    _begin_change,
+    _delete_part,
+    _expect_kind,
+    _get_part,
+)
 from bot.services.submissions.registration import _validated_entry
 from bot.services.submissions.text import _too_long
 from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
@@ -227,33 +233,23 @@ def add_proposal(
         initiative,
     )
     _check_duplicate(session, submission, entry, None)
-    held = session.exec(
-        select(func.count())
-        .select_from(ProposalEntry)
-        .where(ProposalEntry.submission_id == submission.id)
-    ).one()
-    if held >= MAX_PROPOSALS:
-        raise InvalidInput(N_("A proposal holds at most {max} entries."), max=MAX_PROPOSALS)
-    _begin_change(session, submission, now, contact_id, actor)
-    session.add(entry)
-    session.flush()
-    audit.record(
+    _add_part(
         session,
+        submission,
+        entry,
+        proposal_dump,
         "proposal.entry_add",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        after=proposal_dump(entry),
-        at=now,
+        (MAX_PROPOSALS, N_("A proposal holds at most {max} entries.")),
+        now,
+        contact_id,
+        actor,
     )
     return entry
 
 
 def get_proposal(session: Session, submission: Submission, entry_id: int) -> ProposalEntry:
-    entry = session.get(ProposalEntry, entry_id)
-    if entry is None or entry.submission_id != submission.id:
-        raise NotFound(N_("This entry does not exist (any more)."))
-    return entry
+    missing = N_("This entry does not exist (any more).")
+    return _get_part(session, submission, ProposalEntry, entry_id, missing)
 
 
 def update_proposal(
@@ -320,18 +316,8 @@ def remove_proposal(
     _expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = get_proposal(session, submission, entry_id)
-    _begin_change(session, submission, now, contact_id, actor)
-    before = proposal_dump(entry)
-    session.delete(entry)
-    session.flush()
-    audit.record(
-        session,
-        "proposal.entry_remove",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        at=now,
+    _delete_part(
+        session, submission, entry, proposal_dump, "proposal.entry_remove", now, contact_id, actor
     )
 
 

@@ -18,14 +18,18 @@ from bot.models.submission import (
 from bot.services import audit
 from bot.services.errors import (
     InvalidFile,
-    NotFound,
 )
 from bot.services.filetypes import shown_name
 from bot.services.lookups import remembered
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
-from bot.services.submissions.locking import _begin_change, _delete_part, ensure_editable
+from bot.services.submissions.locking import (
+    _begin_change,
+    _delete_part,
+    _get_part,
+    ensure_editable,
+)
 
 
 def file_type(file_name: str, mime_type: str) -> str | None:
@@ -131,9 +135,8 @@ def remove_attachment(
     """Detach a file (the stored file itself is kept: receipts may refer to it)."""
     now = _now(now)
     ensure_editable(session, submission, now)
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.submission_id != submission.id:
-        raise NotFound(N_("This file does not exist (any more)."))
+    missing = N_("This file does not exist (any more).")
+    attachment = _get_part(session, submission, Attachment, attachment_id, missing)
     _delete_part(
         session, submission, attachment, _attachment_dump, "file.remove", now, contact_id, actor
     )

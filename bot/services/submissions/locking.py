@@ -6,9 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from bot.i18n import N_
+from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.models.submission import (
     Attachment,
@@ -18,6 +19,8 @@ from bot.models.submission import (
 from bot.services import audit, deadlines, drafts
 from bot.services.errors import (
     DomainError,
+    InvalidInput,
+    NotFound,
     SubmissionLocked,
     WrongKind,
 )
@@ -98,7 +101,53 @@ def _begin_change(
     session.add(submission)
 
 
-_Part = TypeVar("_Part", RegistrationEntry, Attachment)
+_Part = TypeVar("_Part", RegistrationEntry, ProposalEntry, Attachment)
+
+
+def _get_part(
+    session: Session, submission: Submission, model: type[_Part], part_id: int, missing: str
+) -> _Part:
+    """One part (entry, file record) of this item; NotFound(missing) when it is gone or is
+    another item's (an id typed or replayed from an old message must not reach across)."""
+    part = session.get(model, part_id)
+    if part is None or part.submission_id != submission.id:
+        raise NotFound(missing)
+    return part
+
+
+def _add_part(
+    session: Session,
+    submission: Submission,
+    part: _Part,
+    dump: Callable[[_Part], dict[str, Any]],
+    action: str,
+    limit: tuple[int, str],
+    now: datetime,
+    contact_id: int | None,
+    actor: str,
+) -> None:
+    """Add one part to an item and audit it, refused with `limit`'s message (its `{max}`)
+    once the item holds `limit`'s number of parts; a submitted item goes back to draft
+    first, as with any change."""
+    most, too_many = limit
+    model = type(part)
+    held = session.exec(
+        select(func.count()).select_from(model).where(model.submission_id == submission.id)
+    ).one()
+    if held >= most:
+        raise InvalidInput(too_many, max=most)
+    _begin_change(session, submission, now, contact_id, actor)
+    session.add(part)
+    session.flush()
+    audit.record(
+        session,
+        action,
+        contact_id=contact_id,
+        actor=actor,
+        subject=_subject(submission),
+        after=dump(part),
+        at=now,
+    )
 
 
 def _delete_part(

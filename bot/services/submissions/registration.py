@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_
 from bot.models.enums import DeadlineKind, Nominee
@@ -16,16 +16,17 @@ from bot.models.submission import (
 from bot.services import audit
 from bot.services.errors import (
     InvalidInput,
-    NotFound,
 )
 from bot.services.names import person_name, refuse_pictographs, rename_person
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id, _subject
 from bot.services.submissions.limits import MAX_ENTRIES, NAME_MAX
 from bot.services.submissions.locking import (
+    _add_part,
     _begin_change,
     _delete_part,
     _expect_kind,
+    _get_part,
     ensure_editable,
 )
 from bot.services.submissions.text import _name, _one_line, _too_long
@@ -149,33 +150,23 @@ def add_entry(
         submission, nominee, title_code, full_name, position, unit_name, has_initiative
     )
     _check_duplicate(session, submission, entry, None)
-    held = session.exec(
-        select(func.count())
-        .select_from(RegistrationEntry)
-        .where(RegistrationEntry.submission_id == submission.id)
-    ).one()
-    if held >= MAX_ENTRIES:
-        raise InvalidInput(N_("A registration holds at most {max} entries."), max=MAX_ENTRIES)
-    _begin_change(session, submission, now, contact_id, actor)
-    session.add(entry)
-    session.flush()
-    audit.record(
+    _add_part(
         session,
+        submission,
+        entry,
+        _entry_dump,
         "registration.entry_add",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        after=_entry_dump(entry),
-        at=now,
+        (MAX_ENTRIES, N_("A registration holds at most {max} entries.")),
+        now,
+        contact_id,
+        actor,
     )
     return entry
 
 
 def _get_entry(session: Session, submission: Submission, entry_id: int) -> RegistrationEntry:
-    entry = session.get(RegistrationEntry, entry_id)
-    if entry is None or entry.submission_id != submission.id:
-        raise NotFound(N_("This entry does not exist (any more)."))
-    return entry
+    missing = N_("This entry does not exist (any more).")
+    return _get_part(session, submission, RegistrationEntry, entry_id, missing)
 
 
 def update_entry(
