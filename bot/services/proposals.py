@@ -34,6 +34,7 @@ from bot.services.errors import DomainError, InvalidInput
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id, _subject
 from bot.services.submissions.locking import (
+    Parts,
     _add_part,
     _begin_change,
     _delete_part,
@@ -130,6 +131,17 @@ def proposal_dump(entry: ProposalEntry) -> dict[str, Any]:
         "review_note": entry.review_note,
         "awarded_code": entry.awarded_code,
     }
+
+
+ENTRIES = Parts(
+    ProposalEntry,
+    proposal_dump,
+    added="proposal.entry_add",
+    removed="proposal.entry_remove",
+    most=MAX_PROPOSALS,
+    too_many=N_("A proposal holds at most {max} entries."),
+    missing=N_("This entry does not exist (any more)."),
+)
 
 
 def list_proposals(session: Session, submission: Submission) -> list[ProposalEntry]:
@@ -233,23 +245,12 @@ def add_proposal(
         initiative,
     )
     _check_duplicate(session, submission, entry, None)
-    _add_part(
-        session,
-        submission,
-        entry,
-        proposal_dump,
-        "proposal.entry_add",
-        (MAX_PROPOSALS, N_("A proposal holds at most {max} entries.")),
-        now,
-        contact_id,
-        actor,
-    )
+    _add_part(session, submission, ENTRIES, entry, now, contact_id, actor)
     return entry
 
 
 def get_proposal(session: Session, submission: Submission, entry_id: int) -> ProposalEntry:
-    missing = N_("This entry does not exist (any more).")
-    return _get_part(session, submission, ProposalEntry, entry_id, missing)
+    return _get_part(session, submission, ENTRIES, entry_id)
 
 
 def update_proposal(
@@ -316,9 +317,7 @@ def remove_proposal(
     _expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = get_proposal(session, submission, entry_id)
-    _delete_part(
-        session, submission, entry, proposal_dump, "proposal.entry_remove", now, contact_id, actor
-    )
+    _delete_part(session, submission, ENTRIES, entry, now, contact_id, actor)
 
 
 def _reported(session: Session, submission: Submission) -> dict[str, Decimal] | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session, func, select
 
@@ -104,68 +105,82 @@ def _begin_change(
 _Part = TypeVar("_Part", RegistrationEntry, ProposalEntry, Attachment)
 
 
-def _get_part(
-    session: Session, submission: Submission, model: type[_Part], part_id: int, missing: str
-) -> _Part:
-    """One part (entry, file record) of this item; NotFound(missing) when it is gone or is
-    another item's (an id typed or replayed from an old message must not reach across)."""
-    part = session.get(model, part_id)
+@dataclass(frozen=True)
+class Parts(Generic[_Part]):
+    """One kind of part an item holds (registration entries, proposal entries, file records):
+    its table, how the audit log shows one, the audit actions, how many an item may hold and
+    the messages, so adding, finding and removing is written once for every kind."""
+
+    model: type[_Part]
+    dump: Callable[[_Part], dict[str, Any]]
+    added: str
+    removed: str
+    most: int
+    too_many: str
+    missing: str
+
+
+def _get_part(session: Session, submission: Submission, parts: Parts[_Part], part_id: int) -> _Part:
+    """One part of this item; NotFound when it is gone or is another item's (an id typed or
+    replayed from an old message must not reach across items)."""
+    part = session.get(parts.model, part_id)
     if part is None or part.submission_id != submission.id:
-        raise NotFound(missing)
+        raise NotFound(parts.missing)
     return part
 
 
 def _add_part(
     session: Session,
     submission: Submission,
+    parts: Parts[_Part],
     part: _Part,
-    dump: Callable[[_Part], dict[str, Any]],
-    action: str,
-    limit: tuple[int, str],
     now: datetime,
     contact_id: int | None,
     actor: str,
 ) -> None:
-    """Add one part to an item and audit it, refused with `limit`'s message (its `{max}`)
-    once the item holds `limit`'s number of parts; a submitted item goes back to draft
-    first, as with any change."""
-    most, too_many = limit
-    model = type(part)
+    """Add one part to an item and audit it; refused once the item holds `parts.most`. A
+    submitted item goes back to draft first, as with any change."""
     held = session.exec(
-        select(func.count()).select_from(model).where(model.submission_id == submission.id)
+        select(func.count())
+        .select_from(parts.model)
+        .where(parts.model.submission_id == submission.id)
     ).one()
-    if held >= most:
-        raise InvalidInput(too_many, max=most)
+    if held >= parts.most:
+        raise InvalidInput(parts.too_many, max=parts.most)
     _begin_change(session, submission, now, contact_id, actor)
     session.add(part)
     session.flush()
-    audit.record(
-        session,
-        action,
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        after=dump(part),
-        at=now,
-    )
+    _audit_part(session, submission, parts.added, None, parts.dump(part), now, contact_id, actor)
 
 
 def _delete_part(
     session: Session,
     submission: Submission,
+    parts: Parts[_Part],
     part: _Part,
-    dump: Callable[[_Part], dict[str, Any]],
-    action: str,
     now: datetime,
     contact_id: int | None,
     actor: str,
 ) -> None:
-    """Delete one part of an item (an entry, a file's record) and audit what it held; a
-    submitted item goes back to draft first, as with any change."""
+    """Delete one part of an item and audit what it held; a submitted item goes back to
+    draft first, as with any change."""
     _begin_change(session, submission, now, contact_id, actor)
-    before = dump(part)
+    before = parts.dump(part)
     session.delete(part)
     session.flush()
+    _audit_part(session, submission, parts.removed, before, None, now, contact_id, actor)
+
+
+def _audit_part(
+    session: Session,
+    submission: Submission,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    now: datetime,
+    contact_id: int | None,
+    actor: str,
+) -> None:
     audit.record(
         session,
         action,
@@ -173,6 +188,7 @@ def _delete_part(
         actor=actor,
         subject=_subject(submission),
         before=before,
+        after=after,
         at=now,
     )
 

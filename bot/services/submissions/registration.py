@@ -22,6 +22,7 @@ from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id, _subject
 from bot.services.submissions.limits import MAX_ENTRIES, NAME_MAX
 from bot.services.submissions.locking import (
+    Parts,
     _add_part,
     _begin_change,
     _delete_part,
@@ -104,6 +105,17 @@ def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
     }
 
 
+ENTRIES = Parts(
+    RegistrationEntry,
+    _entry_dump,
+    added="registration.entry_add",
+    removed="registration.entry_remove",
+    most=MAX_ENTRIES,
+    too_many=N_("A registration holds at most {max} entries."),
+    missing=N_("This entry does not exist (any more)."),
+)
+
+
 def _check_duplicate(
     session: Session, submission: Submission, entry: RegistrationEntry, skip_id: int | None
 ) -> None:
@@ -150,23 +162,12 @@ def add_entry(
         submission, nominee, title_code, full_name, position, unit_name, has_initiative
     )
     _check_duplicate(session, submission, entry, None)
-    _add_part(
-        session,
-        submission,
-        entry,
-        _entry_dump,
-        "registration.entry_add",
-        (MAX_ENTRIES, N_("A registration holds at most {max} entries.")),
-        now,
-        contact_id,
-        actor,
-    )
+    _add_part(session, submission, ENTRIES, entry, now, contact_id, actor)
     return entry
 
 
 def _get_entry(session: Session, submission: Submission, entry_id: int) -> RegistrationEntry:
-    missing = N_("This entry does not exist (any more).")
-    return _get_part(session, submission, RegistrationEntry, entry_id, missing)
+    return _get_part(session, submission, ENTRIES, entry_id)
 
 
 def update_entry(
@@ -233,9 +234,7 @@ def remove_entry(
     _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
     ensure_editable(session, submission, now)
     entry = _get_entry(session, submission, entry_id)
-    _delete_part(
-        session, submission, entry, _entry_dump, "registration.entry_remove", now, contact_id, actor
-    )
+    _delete_part(session, submission, ENTRIES, entry, now, contact_id, actor)
 
 
 def list_entries(session: Session, submission: Submission) -> list[RegistrationEntry]:
