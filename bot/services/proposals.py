@@ -315,9 +315,7 @@ def remove_proposal(
     """Withdraw one entry of the proposal."""
     now = _now(now)
     _expect_kind(submission, KIND)
-    subs.ensure_editable(session, submission, now)
-    entry = get_proposal(session, submission, entry_id)
-    _delete_part(session, submission, ENTRIES, entry, now, contact_id, actor)
+    _delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
 
 
 def _reported(session: Session, submission: Submission) -> dict[str, Decimal] | None:

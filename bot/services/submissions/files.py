@@ -28,7 +28,6 @@ from bot.services.submissions.locking import (
     Parts,
     _begin_change,
     _delete_part,
-    _get_part,
     ensure_editable,
 )
 
@@ -136,10 +135,7 @@ def remove_attachment(
     """Detach a file (the stored file itself is kept: receipts may refer to it); returns the
     record detached."""
     now = _now(now)
-    ensure_editable(session, submission, now)
-    attachment = _get_part(session, submission, FILES, attachment_id)
-    _delete_part(session, submission, FILES, attachment, now, contact_id, actor)
-    return attachment
+    return _delete_part(session, submission, FILES, attachment_id, now, contact_id, actor)
 
 
 def list_attachments(session: Session, submission: Submission) -> list[Attachment]:

@@ -89,14 +89,9 @@ def _begin_change(
     if submission.status == SubmissionStatus.SUBMITTED and drafts.open_draft(
         submission, contact_id
     ):
-        audit.record(
-            session,
-            "submission.draft_open",
-            contact_id=contact_id,
-            actor=actor,
-            subject=_subject(submission),
-            after={"kept_version": submission.version, "reason": "changed after submit"},
-            at=now,
+        kept = {"kept_version": submission.version, "reason": "changed after submit"}
+        _audit_item(
+            session, submission, "submission.draft_open", None, kept, now, contact_id, actor
         )
     submission.updated_at = now
     session.add(submission)
@@ -150,28 +145,32 @@ def _add_part(
     _begin_change(session, submission, now, contact_id, actor)
     session.add(part)
     session.flush()
-    _audit_part(session, submission, parts.added, None, parts.dump(part), now, contact_id, actor)
+    _audit_item(session, submission, parts.added, None, parts.dump(part), now, contact_id, actor)
 
 
 def _delete_part(
     session: Session,
     submission: Submission,
     parts: Parts[_Part],
-    part: _Part,
+    part_id: int,
     now: datetime,
     contact_id: int | None,
     actor: str,
-) -> None:
-    """Delete one part of an item and audit what it held; a submitted item goes back to
-    draft first, as with any change."""
+) -> _Part:
+    """Delete one part of the item (refused when the item is locked, NotFound when the part
+    is not the item's) and audit what it held; a submitted item goes back to draft first, as
+    with any change. Returns the part deleted."""
+    ensure_editable(session, submission, now)
+    part = _get_part(session, submission, parts, part_id)
     _begin_change(session, submission, now, contact_id, actor)
     before = parts.dump(part)
     session.delete(part)
     session.flush()
-    _audit_part(session, submission, parts.removed, before, None, now, contact_id, actor)
+    _audit_item(session, submission, parts.removed, before, None, now, contact_id, actor)
+    return part
 
 
-def _audit_part(
+def _audit_item(
     session: Session,
     submission: Submission,
     action: str,
@@ -181,6 +180,7 @@ def _audit_part(
     contact_id: int | None,
     actor: str,
 ) -> None:
+    """One audit row about the item (its subject names it), in the caller's transaction."""
     audit.record(
         session,
         action,

@@ -232,9 +232,7 @@ def remove_entry(
     """Delete one entry of the registration."""
     now = _now(now)
     _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
-    ensure_editable(session, submission, now)
-    entry = _get_entry(session, submission, entry_id)
-    _delete_part(session, submission, ENTRIES, entry, now, contact_id, actor)
+    _delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
 
 
 def list_entries(session: Session, submission: Submission) -> list[RegistrationEntry]:
