@@ -39,7 +39,6 @@ from bot.models import (
     Role,
     Submission,
     Zone,
-    utcnow,
 )
 from bot.notifications.kinds import BroadcastMessage
 from bot.notifications.outbox import enqueue
@@ -198,7 +197,7 @@ def create_broadcast(
     scope: Scope,
     document_path: str | Path | None = None,
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> tuple[Broadcast, int]:
     """Write the broadcast and one pending delivery per recipient; returns it and the count.
 
@@ -206,7 +205,6 @@ def create_broadcast(
     its audit entry together. Refused (and nothing written) when the text is empty or too
     long, the document is missing, or nobody in the audience can be reached.
     """
-    now = now or utcnow()
     if now.tzinfo is None:
         raise ValueError("naive datetime given to create_broadcast")
     body = text.strip()
