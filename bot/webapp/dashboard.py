@@ -493,6 +493,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 t.language,
                 actor=who,
                 now=staff.ctx.now,
+                tz=settings.tz,
             )
             name = f"dang-ky-{year}-{part}.xlsx"
         elif what == "reports":
@@ -505,6 +506,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 t.language,
                 actor=who,
                 now=staff.ctx.now,
+                tz=settings.tz,
             )
             name = f"bao-cao-{year}-{part}.xlsx"
         else:
@@ -518,6 +520,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 t.language,
                 actor=who,
                 now=staff.ctx.now,
+                tz=settings.tz,
             )
             name = f"chua-nop-{kind}-{year}-{part}.xlsx"
         return secured(

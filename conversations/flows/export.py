@@ -97,7 +97,14 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
     if what == REGISTRATIONS:
         path = _staff.staff_file(ctx, "exports", f"dang-ky-{campaign.year}-{part}", ".xlsx")
         rows = export_registrations(
-            ctx.session, campaign.id, found, path, t.language, actor=who, now=ctx.now
+            ctx.session,
+            campaign.id,
+            found,
+            path,
+            t.language,
+            actor=who,
+            now=ctx.now,
+            tz=ctx.settings.tz,
         )
         title = t("Title registrations")
     elif what == REPORTS:
@@ -111,6 +118,7 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
             t.language,
             actor=who,
             now=ctx.now,
+            tz=ctx.settings.tz,
         )
         title = t("Year-end reports")
     elif what == SIX_MONTH:
@@ -124,13 +132,22 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
             t.language,
             actor=who,
             now=ctx.now,
+            tz=ctx.settings.tz,
         )
         title = t("Six-month reports")
     else:
         assert kind is not None
         path = _staff.staff_file(ctx, "exports", f"chua-nop-{kind}-{campaign.year}-{part}", ".xlsx")
         rows = export_missing(
-            ctx.session, campaign.id, kind, found, path, t.language, actor=who, now=ctx.now
+            ctx.session,
+            campaign.id,
+            kind,
+            found,
+            path,
+            t.language,
+            actor=who,
+            now=ctx.now,
+            tz=ctx.settings.tz,
         )
         title = t("Not submitted: {item}", item=kind_label(t, kind))
     return Finish(
