@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlmodel import Session, col, select
@@ -40,7 +40,6 @@ from bot.services.submissions.states import _Label
 from bot.services.submissions.text import _one_line, _too_long
 from bot.services.templates import plan_scoring
 from bot.services.titles import TitleRef, get_title
-from bot.settings import get_settings
 
 KIND = DeadlineKind.COMMENDATION_PROPOSAL
 
@@ -293,13 +292,12 @@ def _points(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _on_time_share(session: Session, campaign: Campaign, enterprise_id: int) -> Decimal:
+def _on_time_share(session: Session, campaign: Campaign, enterprise_id: int, tz: tzinfo) -> Decimal:
     deadlines = session.exec(
         select(Deadline).where(Deadline.campaign_id == campaign.id, Deadline.kind != KIND)
     ).all()
     if not deadlines:
         return Decimal(0)
-    tz = get_settings().tz
     on_time = 0
     for deadline in deadlines:
         first = session.exec(
@@ -356,9 +354,12 @@ def _set_score(
     return score
 
 
-def fill_known_scores(session: Session, campaign: Campaign, now: datetime) -> int:
+def fill_known_scores(session: Session, campaign: Campaign, now: datetime, tz: tzinfo) -> int:
     """Fill the points the bot knows (on time, figures against targets) for every enterprise
-    of the board; staff points are left alone. Returns the number of scores written."""
+    of the board; staff points are left alone. Returns the number of scores written.
+
+    An item is on time when its first receipt falls on or before the due date in the
+    board's time zone `tz` (the caller's, like `now`)."""
     enterprises = _enterprises(session, campaign)
     written = 0
     for criterion in criteria(session, campaign):
@@ -368,7 +369,7 @@ def fill_known_scores(session: Session, campaign: Campaign, now: datetime) -> in
         for enterprise in enterprises:
             assert enterprise.id is not None
             if criterion.source == "on_time":
-                share = _on_time_share(session, campaign, enterprise.id)
+                share = _on_time_share(session, campaign, enterprise.id, tz)
             else:
                 if target is None:
                     continue
