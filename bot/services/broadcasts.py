@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -48,7 +48,6 @@ from bot.services.items import kind_label, parse_kind
 from bot.services.progress import deadline_of
 from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
-from bot.settings import get_settings
 
 TEXT_LIMIT = 4096  # Broadcast.text; the channels split longer messages themselves
 
@@ -415,9 +414,9 @@ def describe_audience(session: Session, t: Translator, audience: Audience) -> st
 
 
 def render_broadcast_status_text(
-    t: Translator, statuses: Sequence[BroadcastStatus], preview: int = 60
+    t: Translator, statuses: Sequence[BroadcastStatus], tz: tzinfo, preview: int = 60
 ) -> str:
-    """The status of recent broadcasts as a chat message."""
+    """The status of recent broadcasts as a chat message, times in the board's zone `tz`."""
     if not statuses:
         return t("No broadcast has been sent yet.")
     lines = [t("Broadcasts")]
@@ -430,7 +429,7 @@ def render_broadcast_status_text(
             t(
                 "#{id} · {when} · {n} recipients",
                 id=status.broadcast_id,
-                when=t.datetime(status.created_at.astimezone(get_settings().tz)),
+                when=t.datetime(status.created_at.astimezone(tz)),
                 n=t.number(status.recipients),
             )
         )
