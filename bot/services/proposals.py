@@ -41,7 +41,7 @@ from bot.services.submissions.locking import (
     _expect_kind,
     _get_part,
 )
-from bot.services.submissions.registration import _validated_entry
+from bot.services.submissions.registration import _refuse_twice, _validated_entry
 from bot.services.submissions.text import _too_long
 from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
 
@@ -200,14 +200,8 @@ def _validated(
 def _check_duplicate(
     session: Session, submission: Submission, entry: ProposalEntry, skip_id: int | None
 ) -> None:
-    key = (nominee_key(entry), entry.title_code)
-    for other in list_proposals(session, submission):
-        if other.id != skip_id and (nominee_key(other), other.title_code) == key:
-            raise InvalidInput(
-                N_("{name} is already proposed for {title}."),
-                name=entry.full_name or entry.unit_name,
-                title=TitleRef(entry.title_code),
-            )
+    others = list_proposals(session, submission)
+    _refuse_twice(entry, others, skip_id, N_("{name} is already proposed for {title}."))
 
 
 def add_proposal(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_
+from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee
 from bot.models.submission import (
     RegistrationEntry,
@@ -119,19 +121,28 @@ ENTRIES = Parts(
 def _check_duplicate(
     session: Session, submission: Submission, entry: RegistrationEntry, skip_id: int | None
 ) -> None:
-    key = nominee_key(entry)
     same_title = session.exec(
         select(RegistrationEntry).where(
             RegistrationEntry.submission_id == submission.id,
             RegistrationEntry.title_code == entry.title_code,
         )
     ).all()
-    for other in same_title:
-        if other.id != skip_id and nominee_key(other) == key:
+    _refuse_twice(entry, same_title, skip_id, N_("{name} is already registered for {title}."))
+
+
+def _refuse_twice(
+    entry: RegistrationEntry | ProposalEntry,
+    others: Sequence[RegistrationEntry | ProposalEntry],
+    skip_id: int | None,
+    msgid: str,
+) -> None:
+    """InvalidInput(msgid) when another of `others` (not `skip_id`, the entry being changed)
+    names the same person or unit for the same title."""
+    key = (nominee_key(entry), entry.title_code)
+    for other in others:
+        if other.id != skip_id and (nominee_key(other), other.title_code) == key:
             raise InvalidInput(
-                N_("{name} is already registered for {title}."),
-                name=entry.full_name or entry.unit_name,
-                title=TitleRef(entry.title_code),
+                msgid, name=entry.full_name or entry.unit_name, title=TitleRef(entry.title_code)
             )
 
 
