@@ -51,6 +51,7 @@ from bot.services.progress import (
     aggregate_figures,
     missing_enterprises,
     missing_status,
+    sent_parts,
     status_label,
     to_decimal,
 )
@@ -334,27 +335,21 @@ def export_reports(
     t = Translator(language)
     definitions = list(report_figures() if figures is None else figures)
     zones = _zone_names(session, scope.organization_id)
+    columns = sa_select(
+        col(Enterprise.id),
+        col(Enterprise.name),
+        col(Enterprise.tax_code),
+        col(Enterprise.zone_id),
+        col(Submission.status),
+        col(Submission.submitted_at),
+        col(Submission.late),
+        col(YearEndReport.figures),
+        col(YearEndReport.narrative),
+    )
     rows = session.execute(
-        sa_select(
-            col(Enterprise.id),
-            col(Enterprise.name),
-            col(Enterprise.tax_code),
-            col(Enterprise.zone_id),
-            col(Submission.status),
-            col(Submission.submitted_at),
-            col(Submission.late),
-            col(YearEndReport.figures),
-            col(YearEndReport.narrative),
+        sent_parts(columns, YearEndReport, campaign_id, kind, SENT_STATUSES, scope).order_by(
+            col(Enterprise.name), col(Enterprise.id)
         )
-        .join(Submission, col(Submission.id) == col(YearEndReport.submission_id))
-        .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
-        .where(
-            col(Submission.campaign_id) == campaign_id,
-            col(Submission.kind) == kind,
-            col(Submission.status).in_(SENT_STATUSES),
-            *scope.enterprise_conditions(),
-        )
-        .order_by(col(Enterprise.name), col(Enterprise.id))
     ).all()
     # Figures present in the reports but unknown to the catalogue still get a column.
     known = {f.code for f in definitions}
