@@ -400,13 +400,23 @@ def _widths(ws: Worksheet, widths: tuple[int, ...]) -> None:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
 
 
-def _heading(
-    session: Session, campaign: Campaign, title: str, now: datetime, tz: tzinfo
-) -> Heading:
-    """The sheet's title block; "as of" in the board's time zone `tz`, handed in by the
-    caller with `now` (nothing here reads the clock or the settings)."""
-    organization = _organization(session, campaign)
-    return Heading(title, campaign.title, organization.name, now.astimezone(tz))
+def _print_and_save(
+    session: Session,
+    wb: Workbook,
+    ws: Worksheet,
+    path: Path,
+    title: str,
+    campaign: Campaign,
+    now: datetime,
+    tz: tzinfo,
+) -> None:
+    """Give the sheet its title block and print setup (bot/services/sheets.py), then save;
+    "as of" is `now` in the board's time zone `tz`, both handed in by the caller (nothing
+    here reads the clock or the settings)."""
+    board = _organization(session, campaign).name
+    at = now.astimezone(tz)
+    make_printable(ws, Heading(title, campaign.title, board, at), Translator("vi"))
+    _save(wb, path)
 
 
 def proposal_list_xlsx(
@@ -431,12 +441,8 @@ def proposal_list_xlsx(
             ]
         )
     _widths(ws, (6, 28, 28, 30, 28, 22, 60, 30))
-    make_printable(
-        ws,
-        _heading(session, campaign, "Danh sách đề nghị khen thưởng", now, tz),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    title = "Danh sách đề nghị khen thưởng"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(rows)
 
 
@@ -459,18 +465,8 @@ def decision_annex_xlsx(
             ]
         )
     _widths(ws, (6, 30, 30, 32, 30, 28))
-    make_printable(
-        ws,
-        _heading(
-            session,
-            campaign,
-            f"Danh sách được khen thưởng (Quyết định số {decision.number})",
-            now,
-            tz,
-        ),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    title = f"Danh sách được khen thưởng (Quyết định số {decision.number})"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(rows)
 
 
@@ -491,12 +487,8 @@ def year_over_year_xlsx(
             cells += [counts.registered, counts.proposed, counts.awarded] if counts else [0, 0, 0]
         ws.append(cells)
     _widths(ws, (6, 36, 14, *([12] * (len(headers) - 3))))
-    make_printable(
-        ws,
-        _heading(session, campaign, "Đăng ký, đề nghị và khen thưởng qua các năm", now, tz),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    title = "Đăng ký, đề nghị và khen thưởng qua các năm"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(table)
 
 
