@@ -31,16 +31,9 @@ from bot.models.submission import RegistrationEntry, Submission
 from bot.services import audit
 from bot.services import submissions as subs
 from bot.services.errors import DomainError, InvalidInput
+from bot.services.submissions import locking
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id, _subject
-from bot.services.submissions.locking import (
-    Parts,
-    _add_part,
-    _begin_change,
-    _delete_part,
-    _expect_kind,
-    _get_part,
-)
 from bot.services.submissions.registration import _refuse_twice, _validated_entry
 from bot.services.submissions.text import _too_long
 from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
@@ -133,7 +126,7 @@ def proposal_dump(entry: ProposalEntry) -> dict[str, Any]:
     }
 
 
-ENTRIES = Parts(
+ENTRIES = locking.Parts(
     ProposalEntry,
     proposal_dump,
     added="proposal.entry_add",
@@ -225,7 +218,7 @@ def add_proposal(
     summary is empty, when the title needs an initiative and none is named, or twice.
     """
     now = _now(now)
-    _expect_kind(submission, KIND)
+    locking._expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = _validated(
         session,
@@ -239,12 +232,12 @@ def add_proposal(
         initiative,
     )
     _check_duplicate(session, submission, entry, None)
-    _add_part(session, submission, ENTRIES, entry, now, contact_id, actor)
+    locking._add_part(session, submission, ENTRIES, entry, now, contact_id, actor)
     return entry
 
 
 def get_proposal(session: Session, submission: Submission, entry_id: int) -> ProposalEntry:
-    return _get_part(session, submission, ENTRIES, entry_id)
+    return locking._get_part(session, submission, ENTRIES, entry_id)
 
 
 def update_proposal(
@@ -261,7 +254,7 @@ def update_proposal(
     """Change the summary or the initiative of an entry (None keeps it). A changed entry is
     reviewed afresh: its earlier verdict is cleared."""
     now = _now(now)
-    _expect_kind(submission, KIND)
+    locking._expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = get_proposal(session, submission, entry_id)
     before = proposal_dump(entry)
@@ -276,7 +269,7 @@ def update_proposal(
         summary if summary is not None else entry.summary,
         initiative if initiative is not None else entry.initiative,
     )
-    _begin_change(session, submission, now, contact_id, actor)
+    locking._begin_change(session, submission, now, contact_id, actor)
     entry.summary = merged.summary
     entry.initiative = merged.initiative
     entry.has_initiative = merged.has_initiative
@@ -308,8 +301,8 @@ def remove_proposal(
 ) -> None:
     """Withdraw one entry of the proposal."""
     now = _now(now)
-    _expect_kind(submission, KIND)
-    _delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
+    locking._expect_kind(submission, KIND)
+    locking._delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
 
 
 def _reported(session: Session, submission: Submission) -> dict[str, Decimal] | None:
