@@ -28,12 +28,11 @@ from bot.models.campaign import Deadline
 from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee, SubmissionStatus
 from bot.models.submission import RegistrationEntry, Submission
-from bot.services import audit
 from bot.services import submissions as subs
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.submissions import locking
 from bot.services.submissions.clock import _now
-from bot.services.submissions.finding import _id, _subject
+from bot.services.submissions.finding import _id
 from bot.services.submissions.registration import _refuse_twice, _validated_entry
 from bot.services.submissions.text import _too_long
 from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
@@ -277,16 +276,9 @@ def update_proposal(
     entry.reviewed_at = entry.reviewed_by_contact_id = None
     session.add(entry)
     session.flush()
-    audit.record(
-        session,
-        "proposal.entry_update",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after=proposal_dump(entry),
-        at=now,
-    )
+    after = proposal_dump(entry)
+    action = "proposal.entry_update"
+    locking._audit_item(session, submission, action, before, after, now, contact_id, actor)
     return entry
 
 

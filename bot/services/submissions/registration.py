@@ -15,17 +15,17 @@ from bot.models.submission import (
     RegistrationEntry,
     Submission,
 )
-from bot.services import audit
 from bot.services.errors import (
     InvalidInput,
 )
 from bot.services.names import person_name, refuse_pictographs, rename_person
 from bot.services.submissions.clock import _now
-from bot.services.submissions.finding import _id, _subject
+from bot.services.submissions.finding import _id
 from bot.services.submissions.limits import MAX_ENTRIES, NAME_MAX
 from bot.services.submissions.locking import (
     Parts,
     _add_part,
+    _audit_item,
     _begin_change,
     _delete_part,
     _expect_kind,
@@ -218,16 +218,9 @@ def update_entry(
     session.add(entry)
     renamed = rename_person(session, submission, before, entry)
     session.flush()
-    audit.record(
-        session,
-        "registration.entry_update",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after={**_entry_dump(entry), "also_renamed": renamed},
-        at=now,
-    )
+    after = {**_entry_dump(entry), "also_renamed": renamed}
+    action = "registration.entry_update"
+    _audit_item(session, submission, action, before, after, now, contact_id, actor)
     return entry
 
 
