@@ -45,7 +45,8 @@ def item_submission_join() -> ColumnElement[bool]:
     enterprise's submission of that deadline's item in that campaign, when there is one.
 
     One definition for every query that walks enterprises × deadlines (the digest, the
-    progress overview, the reminders), so they agree on what "the item" is.
+    progress overview), so they agree on what "the item" is; the planner's reminder queries
+    (scheduler/planner.py) still spell it out and should take it from here.
     """
     return and_(
         col(Submission.campaign_id) == col(Deadline.campaign_id),
