@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from docx.document import Document
@@ -43,7 +43,6 @@ from bot.models.organization import Organization
 from bot.services import commendations as com
 from bot.services.sheets import Heading, make_printable
 from bot.services.titles import get_title
-from bot.settings import get_settings
 
 LEVEL_HEADINGS = {
     "board": "THUỘC THẨM QUYỀN TRƯỞNG BAN",
@@ -401,12 +400,28 @@ def _widths(ws: Worksheet, widths: tuple[int, ...]) -> None:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
 
 
-def _heading(session: Session, campaign: Campaign, title: str, now: datetime) -> Heading:
-    organization = _organization(session, campaign)
-    return Heading(title, campaign.title, organization.name, now.astimezone(get_settings().tz))
+def _print_and_save(
+    session: Session,
+    wb: Workbook,
+    ws: Worksheet,
+    path: Path,
+    title: str,
+    campaign: Campaign,
+    now: datetime,
+    tz: tzinfo,
+) -> None:
+    """Give the sheet its title block and print setup (bot/services/sheets.py), then save;
+    "as of" is `now` in the board's time zone `tz`, both handed in by the caller (nothing
+    here reads the clock or the settings)."""
+    board = _organization(session, campaign).name
+    at = now.astimezone(tz)
+    make_printable(ws, Heading(title, campaign.title, board, at), Translator("vi"))
+    _save(wb, path)
 
 
-def proposal_list_xlsx(session: Session, campaign: Campaign, path: Path, now: datetime) -> int:
+def proposal_list_xlsx(
+    session: Session, campaign: Campaign, path: Path, now: datetime, tz: tzinfo
+) -> int:
     """The list's rows as XLSX (level and form as columns); returns the number of rows."""
     wb = Workbook()
     headers = (*LIST_HEADERS[:4], "Danh hiệu, hình thức", "Cấp khen thưởng", *LIST_HEADERS[4:])
@@ -426,16 +441,14 @@ def proposal_list_xlsx(session: Session, campaign: Campaign, path: Path, now: da
             ]
         )
     _widths(ws, (6, 28, 28, 30, 28, 22, 60, 30))
-    make_printable(
-        ws,
-        _heading(session, campaign, "Danh sách đề nghị khen thưởng", now),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    title = "Danh sách đề nghị khen thưởng"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(rows)
 
 
-def decision_annex_xlsx(session: Session, decision: Decision, path: Path, now: datetime) -> int:
+def decision_annex_xlsx(
+    session: Session, decision: Decision, path: Path, now: datetime, tz: tzinfo
+) -> int:
     campaign = session.get(Campaign, decision.campaign_id)
     assert campaign is not None
     wb = Workbook()
@@ -452,21 +465,14 @@ def decision_annex_xlsx(session: Session, decision: Decision, path: Path, now: d
             ]
         )
     _widths(ws, (6, 30, 30, 32, 30, 28))
-    make_printable(
-        ws,
-        _heading(
-            session,
-            campaign,
-            f"Danh sách được khen thưởng (Quyết định số {decision.number})",
-            now,
-        ),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    title = f"Danh sách được khen thưởng (Quyết định số {decision.number})"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(rows)
 
 
-def year_over_year_xlsx(session: Session, campaign: Campaign, path: Path, now: datetime) -> int:
+def year_over_year_xlsx(
+    session: Session, campaign: Campaign, path: Path, now: datetime, tz: tzinfo
+) -> int:
     """Per enterprise: registered / proposed / awarded for each campaign of the board."""
     campaigns, table = com.year_over_year(session, campaign.organization_id)
     headers: list[str] = list(YOY_HEADERS)
@@ -481,12 +487,8 @@ def year_over_year_xlsx(session: Session, campaign: Campaign, path: Path, now: d
             cells += [counts.registered, counts.proposed, counts.awarded] if counts else [0, 0, 0]
         ws.append(cells)
     _widths(ws, (6, 36, 14, *([12] * (len(headers) - 3))))
-    make_printable(
-        ws,
-        _heading(session, campaign, "Đăng ký, đề nghị và khen thưởng qua các năm", now),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    title = "Đăng ký, đề nghị và khen thưởng qua các năm"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(table)
 
 

@@ -334,14 +334,7 @@ def create_campaign(
         award_targets={a.key: a.value for a in plan.award_targets},
         active=True,
     )
-    try:
-        # A savepoint: a second instance creating the same campaign at the same moment
-        # hits the unique constraint, and the caller's session stays usable.
-        with session.begin_nested():
-            session.add(campaign)
-            session.flush()
-    except IntegrityError:
-        raise _exists(organization, template, year) from None
+    insert_campaign(session, campaign, _exists(organization, template, year))
 
     phase_ids: dict[int, int] = {}
     for p in plan.phases:
@@ -383,6 +376,18 @@ def create_campaign(
         )
     session.flush()
     return campaign
+
+
+def insert_campaign(session: Session, campaign: Campaign, exists: CampaignExists) -> None:
+    """Add and flush a new campaign under a savepoint: a second instance creating the same
+    campaign at the same moment hits the unique constraint (raised as `exists`), and the
+    caller's session stays usable."""
+    try:
+        with session.begin_nested():
+            session.add(campaign)
+            session.flush()
+    except IntegrityError:
+        raise exists from None
 
 
 def _exists(organization: Organization, template: Template, year: int) -> CampaignExists:

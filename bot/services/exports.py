@@ -9,13 +9,16 @@ Number formats carry the Vietnamese language tag ([$-42A]): LibreOffice then sho
 whatever the reader's locale; Excel shows the reader's own separators (Vietnamese on a
 Vietnamese system). Each export reads its rows with one or two set-based queries, and
 writes an audit entry (in the caller's transaction: commit it) saying who took which list.
+The caller hands the moment (`now`) and the board's time zone (`tz`): the sheet's "as of"
+line and the dates things were submitted are local dates, and nothing here reads a clock
+or the settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,13 +51,13 @@ from bot.services.progress import (
     aggregate_figures,
     missing_enterprises,
     missing_status,
+    sent_parts,
     status_label,
     to_decimal,
 )
 from bot.services.sheets import Heading, make_printable
 from bot.services.spreadsheet_text import guard_cell
 from bot.services.titles import Title, titles_by_code
-from bot.settings import get_settings
 
 DATE_FORMAT = "dd/mm/yyyy"
 VI_TAG = "[$-42A]"  # Vietnamese (LCID 0x042A)
@@ -73,8 +76,8 @@ def number_format(decimals: int) -> str:
     return VI_TAG + "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
 
 
-def _local_date(value: datetime | None) -> date | None:
-    return value.astimezone(get_settings().tz).date() if value is not None else None
+def _local_date(value: datetime | None, tz: tzinfo) -> date | None:
+    return value.astimezone(tz).date() if value is not None else None
 
 
 @dataclass
@@ -132,13 +135,13 @@ def _print_setup(
     title: str,
     campaign_title: str,
     t: Translator,
-    now: datetime,
+    at: datetime,
 ) -> None:
-    """The title block and print setup of bot/services/sheets.py, for one export's sheet."""
+    """The title block and print setup of bot/services/sheets.py, for one export's sheet;
+    `at` is the moment of the export in the board's time zone."""
     from bot.models import Organization
 
     organization = session.get(Organization, organization_id)
-    at = now.astimezone(get_settings().tz)
     board = organization.name if organization is not None else ""
     make_printable(ws, Heading(title, campaign_title, board, at), t)
 
@@ -225,6 +228,7 @@ def export_registrations(
     *,
     actor: str = "",
     now: datetime,
+    tz: tzinfo,
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -280,13 +284,19 @@ def export_registrations(
                 _title_name(titles, code, t.language),
                 yes_no(t, bool(has_initiative)) if individual else "",
                 status_label(t, status, late),
-                _local_date(submitted_at),
+                _local_date(submitted_at, tz),
             ]
         )
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
     _print_setup(
-        session, sheet.ws, scope.organization_id, t("Title registrations"), campaign.title, t, now
+        session,
+        sheet.ws,
+        scope.organization_id,
+        t("Title registrations"),
+        campaign.title,
+        t,
+        now.astimezone(tz),
     )
     _save(wb, path)
     _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor, now)
@@ -307,6 +317,7 @@ def export_reports(
     *,
     actor: str = "",
     now: datetime,
+    tz: tzinfo,
 ) -> int:
     """Write the report summary (one row per enterprise, every figure a number cell).
 
@@ -324,27 +335,21 @@ def export_reports(
     t = Translator(language)
     definitions = list(report_figures() if figures is None else figures)
     zones = _zone_names(session, scope.organization_id)
+    columns = sa_select(
+        col(Enterprise.id),
+        col(Enterprise.name),
+        col(Enterprise.tax_code),
+        col(Enterprise.zone_id),
+        col(Submission.status),
+        col(Submission.submitted_at),
+        col(Submission.late),
+        col(YearEndReport.figures),
+        col(YearEndReport.narrative),
+    )
     rows = session.execute(
-        sa_select(
-            col(Enterprise.id),
-            col(Enterprise.name),
-            col(Enterprise.tax_code),
-            col(Enterprise.zone_id),
-            col(Submission.status),
-            col(Submission.submitted_at),
-            col(Submission.late),
-            col(YearEndReport.figures),
-            col(YearEndReport.narrative),
+        sent_parts(columns, YearEndReport, campaign_id, kind, SENT_STATUSES, scope).order_by(
+            col(Enterprise.name), col(Enterprise.id)
         )
-        .join(Submission, col(Submission.id) == col(YearEndReport.submission_id))
-        .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
-        .where(
-            col(Submission.campaign_id) == campaign_id,
-            col(Submission.kind) == kind,
-            col(Submission.status).in_(SENT_STATUSES),
-            *scope.enterprise_conditions(),
-        )
-        .order_by(col(Enterprise.name), col(Enterprise.id))
     ).all()
     # Figures present in the reports but unknown to the catalogue still get a column.
     known = {f.code for f in definitions}
@@ -381,7 +386,7 @@ def export_reports(
             tax_code,
             zones.get(zone_id, "") if zone_id else "",
             status_label(t, status, late),
-            _local_date(submitted_at),
+            _local_date(submitted_at, tz),
         ]
         for figure in definitions:
             raw = (values or {}).get(figure.code)
@@ -406,7 +411,13 @@ def export_reports(
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
     _print_setup(
-        session, sheet.ws, scope.organization_id, kind_label(t, kind), campaign.title, t, now
+        session,
+        sheet.ws,
+        scope.organization_id,
+        kind_label(t, kind),
+        campaign.title,
+        t,
+        now.astimezone(tz),
     )
     _save(wb, path)
     _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, now, kind)
@@ -446,6 +457,7 @@ def export_missing(
     *,
     actor: str = "",
     now: datetime,
+    tz: tzinfo,
 ) -> int:
     """Write the enterprises that have not submitted `kind`, with their officers."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -483,7 +495,7 @@ def export_missing(
         t("Not submitted") + f" – {kind_label(t, kind)}",
         campaign.title,
         t,
-        now,
+        now.astimezone(tz),
     )
     _save(wb, path)
     _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, now, kind)

@@ -91,6 +91,7 @@ def issue_bulk(ctx: Ctx, selection: Selection) -> Finish:
         chosen,
         ctx.now,
         names,
+        tz=ctx.settings.tz,
         language=ctx.settings.locale,
         email=bool(ctx.settings.smtp_host),
         actor=_staff.actor(ctx),

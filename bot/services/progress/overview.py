@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -21,6 +21,7 @@ from bot.models import (
     Zone,
 )
 from bot.services.access import Scope, campaign_in_scope
+from bot.services.submissions import item_submission_join
 
 
 @dataclass
@@ -142,14 +143,7 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
         )
         .select_from(Enterprise)
         .join(Deadline, col(Deadline.campaign_id) == campaign_id)
-        .outerjoin(
-            Submission,
-            and_(
-                col(Submission.enterprise_id) == col(Enterprise.id),
-                col(Submission.campaign_id) == col(Deadline.campaign_id),
-                col(Submission.kind) == col(Deadline.kind),
-            ),
-        )
+        .outerjoin(Submission, item_submission_join())
         .where(*scope.enterprise_conditions())
         .group_by(
             col(Deadline.kind),

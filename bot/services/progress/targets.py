@@ -8,18 +8,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.models import (
     DeadlineKind,
-    Enterprise,
     Submission,
     YearEndReport,
 )
 from bot.services import units
 from bot.services.access import Scope, campaign_in_scope
 from bot.services.numbers import Figure, report_figures
-from bot.services.progress.statuses import COUNTED_STATUSES
+from bot.services.progress.statuses import COUNTED_STATUSES, sent_parts
 
 
 def _text(entry: Mapping[str, Any], name: str, language: str) -> str:
@@ -138,14 +137,13 @@ def figures_vs_targets(
     rows = [
         (enterprise_id, values)
         for enterprise_id, values in session.exec(
-            select(Submission.enterprise_id, YearEndReport.figures)
-            .join(YearEndReport, col(YearEndReport.submission_id) == col(Submission.id))
-            .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
-            .where(
-                col(Submission.campaign_id) == campaign_id,
-                col(Submission.kind) == DeadlineKind.YEAR_END_REPORT,
-                col(Submission.status).in_(COUNTED_STATUSES),
-                *scope.enterprise_conditions(),
+            sent_parts(
+                select(Submission.enterprise_id, YearEndReport.figures),
+                YearEndReport,
+                campaign_id,
+                DeadlineKind.YEAR_END_REPORT,
+                COUNTED_STATUSES,
+                scope,
             )
         ).all()
     ]

@@ -73,6 +73,7 @@ from bot.services.submissions.states import (
     NOT_SUBMITTED,
     REPORT_KINDS,
     STATE_LABELS,
+    item_submission_join,
     not_submitted_condition,
     state_label,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "is_locked",
     "item_state",
     "item_statuses",
+    "item_submission_join",
     "launch_document",
     "list_attachments",
     "list_entries",

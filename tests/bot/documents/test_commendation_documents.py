@@ -18,6 +18,7 @@ from tests.bot.services.test_commendations import (
     PROPOSAL,
     PROPOSING,
     REVIEWING,
+    TZ,
     World,
     propose_all,
     register,
@@ -43,7 +44,7 @@ def closed_year(w: World) -> None:
             )
         else:
             com.review_entry(w.session, entry.id, "accept", w.staff.id, REVIEWING)
-    com.fill_known_scores(w.session, w.campaign, REVIEWING)
+    com.fill_known_scores(w.session, w.campaign, REVIEWING, TZ)
 
 
 def _cells(table) -> list[list[str]]:
@@ -117,7 +118,7 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     assert rows[-1][1] == "Phân xưởng May" and rows[-1][4] == "Tập thể lao động xuất sắc"
 
     xlsx = tmp_path / "phu-luc.xlsx"
-    assert documents.decision_annex_xlsx(world.session, decision, xlsx, NOW) == 12
+    assert documents.decision_annex_xlsx(world.session, decision, xlsx, NOW, TZ) == 12
     ws = load_workbook(xlsx).active
     assert ws["A1"].value == "DANH SÁCH ĐƯỢC KHEN THƯỞNG (QUYẾT ĐỊNH SỐ 125/QĐ-BQL)"
     assert ws["A2"].value == "Phong trào thi đua năm 2026 – BQL các KCN Bắc Giang"
@@ -131,14 +132,14 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
 
     listing = tmp_path / "danh-sach.xlsx"
-    assert documents.proposal_list_xlsx(world.session, world.campaign, listing, NOW) == 13
+    assert documents.proposal_list_xlsx(world.session, world.campaign, listing, NOW, TZ) == 13
     ws = load_workbook(listing).active
     last = [c.value for c in ws[HEADER_ROW + 13]]
     assert last[1] == "Công ty Alpha" and last[4] == "Bằng khen của Chủ tịch UBND tỉnh"
     assert last[5] == "Chủ tịch UBND tỉnh"
 
     yoy = tmp_path / "qua-cac-nam.xlsx"
-    assert documents.year_over_year_xlsx(world.session, world.campaign, yoy, NOW) == 1
+    assert documents.year_over_year_xlsx(world.session, world.campaign, yoy, NOW, TZ) == 1
     ws = load_workbook(yoy).active
     assert [c.value for c in ws[HEADER_ROW]] == [
         "STT", "Doanh nghiệp", "Mã số thuế", "2026: đăng ký", "2026: đề nghị", "2026: được khen",
