@@ -42,7 +42,7 @@ from bot.models.enums import Nominee
 from bot.models.organization import Organization
 from bot.services import commendations as com
 from bot.services.sheets import Heading, make_printable
-from bot.services.titles import get_title
+from bot.services.titles import get_title, title_and_form
 from bot.settings import get_settings
 
 LEVEL_HEADINGS = {
@@ -59,12 +59,14 @@ LIST_HEADERS = (
     "Tóm tắt thành tích",
     "Sáng kiến",
 )
+# The law keeps danh hiệu thi đua and hình thức khen thưởng apart: two columns, one filled.
+FORM_HEADERS = ("Danh hiệu thi đua", "Hình thức khen thưởng")
 ANNEX_HEADERS = (
     "STT",
     "Tên cá nhân, tập thể",
     "Chức vụ, đơn vị",
     "Doanh nghiệp",
-    "Danh hiệu, hình thức",
+    *FORM_HEADERS,
 )
 YOY_HEADERS = ("STT", "Doanh nghiệp", "Mã số thuế")
 
@@ -128,6 +130,11 @@ def _title(code: str) -> str:
         return get_title(code).name_vi
     except Exception:  # an unknown code is shown as is
         return code
+
+
+def _columns(code: str) -> tuple[str, str]:
+    """(danh hiệu thi đua, hình thức khen thưởng) in Vietnamese, one of the two blank."""
+    return title_and_form(code, "vi")
 
 
 def _who(row: com.Row) -> tuple[str, str]:
@@ -268,13 +275,13 @@ def submission_letter(
         )
         add_table(
             doc,
-            ("STT", "Danh hiệu, hình thức khen thưởng", "Tập thể", "Cá nhân"),
+            ("STT", *FORM_HEADERS, "Tập thể", "Cá nhân"),
             [
-                [i, _title(code), f"{collective:02d}", f"{individual:02d}"]
+                [i, *_columns(code), f"{collective:02d}", f"{individual:02d}"]
                 for i, (code, collective, individual) in enumerate(form_counts(rows), 1)
             ],
-            widths_mm=(15, 100, 25, 25),
-            number_columns=(2, 3),
+            widths_mm=(12, 52, 52, 22, 22),
+            number_columns=(3, 4),
         )
     else:
         add_paragraph(
@@ -366,10 +373,10 @@ def decision_annex(session: Session, decision: Decision) -> Document:
                 doc,
                 ANNEX_HEADERS,
                 [
-                    [i, *_who(r), r.enterprise.name, _title(r.code)]
+                    [i, *_who(r), r.enterprise.name, *_columns(r.code)]
                     for i, r in enumerate(members, 1)
                 ],
-                widths_mm=(12, 60, 60, 70, 50),
+                widths_mm=(12, 50, 50, 55, 40, 40),
             )
     return doc
 
@@ -409,7 +416,7 @@ def _heading(session: Session, campaign: Campaign, title: str, now: datetime) ->
 def proposal_list_xlsx(session: Session, campaign: Campaign, path: Path, now: datetime) -> int:
     """The list's rows as XLSX (level and form as columns); returns the number of rows."""
     wb = Workbook()
-    headers = (*LIST_HEADERS[:4], "Danh hiệu, hình thức", "Cấp khen thưởng", *LIST_HEADERS[4:])
+    headers = (*LIST_HEADERS[:4], *FORM_HEADERS, "Cấp khen thưởng", *LIST_HEADERS[4:])
     ws = _sheet(wb, "Danh sách đề nghị", headers)
     rows = proposal_list_rows(session, campaign)
     for i, r in enumerate(rows, 1):
@@ -419,13 +426,13 @@ def proposal_list_xlsx(session: Session, campaign: Campaign, path: Path, now: da
                 i,
                 *_who(r),
                 r.enterprise.name,
-                _title(r.code),
+                *_columns(r.code),
                 com.AUTHORITY_VI[level],
                 r.entry.summary,
                 r.entry.initiative,
             ]
         )
-    _widths(ws, (6, 28, 28, 30, 28, 22, 60, 30))
+    _widths(ws, (6, 28, 28, 30, 26, 26, 22, 60, 30))
     make_printable(
         ws,
         _heading(session, campaign, "Danh sách đề nghị khen thưởng", now),
@@ -447,11 +454,11 @@ def decision_annex_xlsx(session: Session, decision: Decision, path: Path, now: d
                 i,
                 *_who(r),
                 r.enterprise.name,
-                _title(r.code),
+                *_columns(r.code),
                 f"{decision.number} ngày {decision.signed_on:%d/%m/%Y}",
             ]
         )
-    _widths(ws, (6, 30, 30, 32, 30, 28))
+    _widths(ws, (6, 30, 30, 32, 26, 26, 28))
     make_printable(
         ws,
         _heading(

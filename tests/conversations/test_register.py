@@ -133,7 +133,7 @@ async def test_invalid_answers_change_nothing(world: World) -> None:
     assert "must contain letters" in out
     await chat.say("Engineer")
     out = await chat.say("99")
-    assert "choose a title from the list" in out
+    assert "choose an emulation title or a form of commendation from the list" in out
     out = await chat.press("reg:t:TT_LDTT")  # a collective title: not offered to a person
     assert "earlier question" in out
     assert _entries(world) == []

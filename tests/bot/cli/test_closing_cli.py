@@ -43,10 +43,10 @@ def _prepare(database: str) -> tuple[int, list[int]]:
 def test_review_score_decide_and_write_the_documents(run: Invoke, database: str, tmp_path) -> None:
     campaign, ids = _prepare(database)
     result = run("closing", "review", str(ids[-1]), "lower", "--to", "CO_CP")
-    assert result.exit_code == 1 and "không phải hình thức thấp hơn" in result.output
+    assert result.exit_code == 1 and "không phải danh hiệu, hình thức thấp hơn" in result.output
     result = run("closing", "review", str(ids[-1]), "lower", "--to", "BK_TINH")
     assert result.exit_code == 0, result.output
-    assert "đồng ý ở hình thức thấp hơn" in result.output
+    assert "đồng ý ở danh hiệu, hình thức thấp hơn" in result.output
     for entry in ids[:-1]:
         assert run("closing", "review", str(entry), "accept").exit_code == 0
     listing = run("closing", "proposals", "--campaign", str(campaign)).output

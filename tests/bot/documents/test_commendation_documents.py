@@ -86,7 +86,9 @@ def test_the_submission_letter_counts_forms_and_ranks(world: World, tmp_path) ->
     assert "TỜ TRÌNH" in texts
     assert "Kính gửi: Chủ tịch Ủy ban nhân dân tỉnh Bắc Giang" in texts
     counts = _cells(opened.tables[1])
-    assert counts[1] == ["1", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00"]
+    # Danh hiệu thi đua and hình thức khen thưởng in their own columns, as the law keeps them.
+    assert counts[0] == ["STT", "Danh hiệu thi đua", "Hình thức khen thưởng", "Tập thể", "Cá nhân"]
+    assert counts[1] == ["1", "", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00"]
     ranking = _cells(opened.tables[2])
     assert ranking[1][:3] == ["1", "Công ty Alpha", "Cụm 1"]
     closing = _cells(opened.tables[-1])[0]
@@ -114,7 +116,8 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     )
     rows = [r for t in opened.tables[1:] for r in _cells(t)[1:]]
     assert len(rows) == 12
-    assert rows[-1][1] == "Phân xưởng May" and rows[-1][4] == "Tập thể lao động xuất sắc"
+    assert rows[-1][1] == "Phân xưởng May" and rows[-1][4:6] == ["Tập thể lao động xuất sắc", ""]
+    assert _cells(opened.tables[1])[0][4:] == ["Danh hiệu thi đua", "Hình thức khen thưởng"]
 
     xlsx = tmp_path / "phu-luc.xlsx"
     assert documents.decision_annex_xlsx(world.session, decision, xlsx, NOW) == 12
@@ -124,6 +127,10 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     assert ws["A3"].value == "Tính đến 10:00 ngày 26/12/2026"
     assert [c.value for c in ws[HEADER_ROW]][:2] == ["STT", "Tên cá nhân, tập thể"]
     assert ws.cell(row=HEADER_ROW + 12, column=5).value == "Tập thể lao động xuất sắc"
+    assert ws.cell(row=HEADER_ROW + 12, column=6).value is None
+    assert [c.value for c in ws[HEADER_ROW]][4:7] == [
+        "Danh hiệu thi đua", "Hình thức khen thưởng", "Quyết định",
+    ]  # fmt: skip
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -134,8 +141,8 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     assert documents.proposal_list_xlsx(world.session, world.campaign, listing, NOW) == 13
     ws = load_workbook(listing).active
     last = [c.value for c in ws[HEADER_ROW + 13]]
-    assert last[1] == "Công ty Alpha" and last[4] == "Bằng khen của Chủ tịch UBND tỉnh"
-    assert last[5] == "Chủ tịch UBND tỉnh"
+    assert last[1] == "Công ty Alpha" and last[4] is None
+    assert last[5] == "Bằng khen của Chủ tịch UBND tỉnh" and last[6] == "Chủ tịch UBND tỉnh"
 
     yoy = tmp_path / "qua-cac-nam.xlsx"
     assert documents.year_over_year_xlsx(world.session, world.campaign, yoy, NOW) == 1

@@ -151,7 +151,16 @@ def test_the_fifteen_percent_cap() -> None:
     assert violation.params["cap"] == 3 and violation.params["n"] == 20
     assert violation.params["count"] == 4
     text = violation.message(Translator("en"))
-    assert "At most 3 Grassroots Emulation Fighter for 20 Advanced Worker (15%)" in text
+    assert (
+        "Grassroots Emulation Fighter may be at most 15% of the Advanced Worker: "
+        "20 Advanced Worker allow at most 3, and this registration has 4." in text
+    )
+    vi = violation.message(Translator("vi"))
+    assert (
+        "Chiến sĩ thi đua cơ sở không quá 15% số Lao động tiên tiến: với 20 Lao động tiên "
+        "tiến, được đăng ký tối đa 3 Chiến sĩ thi đua cơ sở; bản đăng ký này có 4." in vi
+    ), vi
+    assert "nên 4 Chiến sĩ thi đua cơ sở cần ít nhất 27 Lao động tiên tiến." in vi
     # the message says what the cap means in people: 4 need 27 (27 * 15% = 4.05)
     assert "one Grassroots Emulation Fighter needs at least 7 Advanced Worker" in text
     assert "so 4 need at least 27" in text
@@ -159,6 +168,9 @@ def test_the_fifteen_percent_cap() -> None:
     assert violation.rule == "cap" and violation.params["cap"] == 0
     vi = violation.message(Translator("vi"))
     assert "mỗi Chiến sĩ thi đua cơ sở cần ít nhất 7 Lao động tiên tiến" in vi, vi
+    # none allowed is said in words, not "tối đa 0"
+    assert "với 6 Lao động tiên tiến, chưa được đăng ký Chiến sĩ thi đua cơ sở nào" in vi, vi
+    assert "tối đa 0" not in vi
     assert [get_title("CSTD_CS").cap.base_needed(n) for n in (0, 1, 2, 3, 4)] == [0, 7, 14, 20, 27]  # type: ignore[union-attr]
 
 
