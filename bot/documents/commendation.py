@@ -280,7 +280,7 @@ def submission_letter(
                 [i, *_columns(code), f"{collective:02d}", f"{individual:02d}"]
                 for i, (code, collective, individual) in enumerate(form_counts(rows), 1)
             ],
-            widths_mm=(12, 52, 52, 22, 22),
+            widths_mm=(15, 48, 48, 24, 25),
             number_columns=(3, 4),
         )
     else:
@@ -369,14 +369,17 @@ def decision_annex(session: Session, decision: Decision) -> Document:
                 bold=True,
                 indent_first=False,
             )
+            # One table per title or form: its column is headed by what it is in law (danh
+            # hiệu thi đua or hình thức khen thưởng), not a column left blank down the page.
+            kind = FORM_HEADERS[1] if _columns(code)[1] else FORM_HEADERS[0]
             add_table(
                 doc,
-                ANNEX_HEADERS,
+                (*ANNEX_HEADERS[:4], kind),
                 [
-                    [i, *_who(r), r.enterprise.name, *_columns(r.code)]
+                    [i, *_who(r), r.enterprise.name, _title(r.code)]
                     for i, r in enumerate(members, 1)
                 ],
-                widths_mm=(12, 50, 50, 55, 40, 40),
+                widths_mm=(15, 55, 55, 65, 57),
             )
     return doc
 

@@ -44,7 +44,7 @@ def test_registrations(engine, tmp_path) -> None:
     assert count == 7  # E1's five entries and E4's two; E2's draft and board B are left out
     wb = load_workbook(path)
     ws = wb.active
-    assert ws.title == "Đăng ký danh hiệu"
+    assert ws.title == "Đăng ký thi đua, khen thưởng"
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
     header = [c.value for c in ws[HEADER_ROW]]
     assert header == [
