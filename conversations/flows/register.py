@@ -143,8 +143,8 @@ def _checked_rules(ctx: Ctx, title: Title) -> list[str]:
             percent=title.cap.percent,
             title=_title_label(ctx, title.cap.of),
         )
-        rule += " " + t(
-            "(one {title} needs at least {n} {base} in the registration)",
+        rule += ", " + t(
+            "that is, one {title} needs at least {n} {base} in the registration",
             title=title.name(t.language),
             n=title.cap.base_needed(1),
             base=_title_label(ctx, title.cap.of),

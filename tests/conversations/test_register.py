@@ -401,8 +401,8 @@ async def test_the_rules_screen_states_each_condition_with_its_article(world: Wo
     co_so = text.split("• Chiến sĩ thi đua cơ sở", 1)[1].split("\n• ", 1)[0]
     assert (
         "Hệ thống tự kiểm tra: phải đồng thời đăng ký Lao động tiên tiến cho chính người đó; "
-        "phải có sáng kiến được công nhận; không quá 15% số Lao động tiên tiến (mỗi Chiến sĩ thi "
-        "đua cơ sở cần ít nhất 7 Lao động tiên tiến trong bản đăng ký) (căn cứ: Nghị định "
+        "phải có sáng kiến được công nhận; không quá 15% số Lao động tiên tiến, tức là mỗi Chiến "
+        "sĩ thi đua cơ sở cần ít nhất 7 Lao động tiên tiến trong bản đăng ký (căn cứ: Nghị định "
         "98/2023/NĐ-CP"
     ) in co_so, co_so
     assert "Tiêu chuẩn (Điều 23 Luật Thi đua, khen thưởng 2022):" in co_so
