@@ -269,11 +269,17 @@ def _groups_line(ctx: Ctx, titles: list[Title]) -> str:
     t = ctx.t
     ordered = _ordered(titles)
     count = sum(1 for title in ordered if not title.is_commendation)
+
+    def numbers(first: int, last: int) -> str:
+        return str(first) if first == last else f"{first}–{last}"
+
     parts = []
     if count:
-        parts.append(t("emulation titles: {first}–{last}", first=1, last=count))
+        parts.append(t("emulation titles: {numbers}", numbers=numbers(1, count)))
     if count < len(ordered):
-        parts.append(t("forms of commendation: {first}–{last}", first=count + 1, last=len(ordered)))
+        parts.append(
+            t("forms of commendation: {numbers}", numbers=numbers(count + 1, len(ordered)))
+        )
     return "(" + "; ".join(parts) + ")"
 
 

@@ -434,7 +434,7 @@ async def test_a_title_question_says_which_are_titles_and_which_forms(world: Wor
     await chat.say("1")
     # several people at once: only what needs no initiative (LĐTT, then the forms)
     out = await chat.press(reg.ADD_MANY)
-    assert "(danh hiệu thi đua: 1–1; hình thức khen thưởng: 2–4)" in out
+    assert "(danh hiệu thi đua: 1; hình thức khen thưởng: 2–4)" in out
 
 
 async def test_the_fifteen_percent_cap_in_people_through_the_chat(world: World) -> None:
