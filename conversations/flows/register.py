@@ -9,6 +9,7 @@ way are kept in the conversation until the title is chosen.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from bot.i18n import N_
@@ -820,10 +821,19 @@ def _confirm_prompt(ctx: Ctx) -> Reply:
     if len(entries) <= 2 * PAGE_SIZE:
         lines += [f"{i}. {describe(ctx, e)}" for i, e in enumerate(entries, start=1)]
     else:
-        counts: dict[str, int] = {}
-        for entry in entries:
-            counts[entry.title_code] = counts.get(entry.title_code, 0) + 1
-        lines += [f"- {_title_label(ctx, code)}: {t.number(n)}" for code, n in counts.items()]
+        # Counted under the law's two headings, in the catalogue's order.
+        counts = Counter(entry.title_code for entry in entries)
+        known = _ordered(catalogue())
+        for heading, group in (
+            (t("Emulation titles:"), [x for x in known if not x.is_commendation]),
+            (t("Forms of commendation:"), [x for x in known if x.is_commendation]),
+        ):
+            shown = [x for x in group if counts[x.code]]
+            if shown:
+                lines.append(heading)
+                lines += [f"- {x.name(t.language)}: {t.number(counts[x.code])}" for x in shown]
+        codes = {x.code for x in known}
+        lines += [f"- {code}: {t.number(n)}" for code, n in counts.items() if code not in codes]
     problems = _items.blocking_problems(ctx, found)
     if problems:
         return reply("\n".join(lines + problems), [Choice(MENU, t("Back to the menu"))])

@@ -206,8 +206,12 @@ async def test_many_people_at_once_and_the_list_in_pages(world: World) -> None:
     assert "Công Nhân Số 21" in out  # names are kept with each word capitalised
     await chat.press(reg.LIST)
     await chat.press(reg.MENU)
+    await chat.press(reg.ADD_MANY)
+    await chat.press("reg:t:GIAY_KHEN")
+    await chat.say("Lê Văn Tám, Tổ trưởng")
     out = await chat.press(reg.SUBMIT)
-    assert "- Advanced Worker: 23" in out
+    # counted under the law's two headings
+    assert "Emulation titles:\n- Advanced Worker: 23\nForms of commendation:\n- Certificate" in out
     out = await chat.press(reg.CONFIRM)
     assert "Receipt number" in out
 
