@@ -92,7 +92,7 @@ def test_review_score_decide_and_write_the_documents(run: Invoke, database: str,
     ]
     letter = docx.Document(str(out / "to-trinh-2026.docx"))
     assert [c.text for c in letter.tables[1].rows[1].cells] == [
-        "1", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00",
+        "1", "", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00",
     ]  # fmt: skip
     ws = load_workbook(out / "phu-luc-125-QĐ-BQL.xlsx").active
     assert (
