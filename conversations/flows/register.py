@@ -24,6 +24,7 @@ from bot.services.titles import (
     check_registration,
     get_title,
     nominee_key,
+    normalize_name,
     titles_for,
 )
 from conversations.common import picked_numbers
@@ -383,6 +384,18 @@ def _add_required(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _person_title(ctx: Ctx, answer: Answer) -> Outcome:
     title = _chosen_title(ctx, answer, Nominee.INDIVIDUAL)
+    name = ctx.data["full_name"]
+    wanted = (str(Nominee.INDIVIDUAL), normalize_name(name))
+    if any(e.title_code == title.code and nominee_key(e) == wanted for e in _entries(ctx)):
+        # Said here, while another title can still be chosen: after the initiative question
+        # it would only ask that question again.
+        raise Invalid(
+            ctx.t(
+                "{name} is already registered for {title}.",
+                name=name,
+                title=title.name(ctx.t.language),
+            )
+        )
     ctx.data["title_code"] = title.code
     if title.requires_initiative:
         return Goto("person_initiative")

@@ -461,3 +461,23 @@ async def test_the_fifteen_percent_cap_in_people_through_the_chat(world: World) 
     await _add_person(chat, "Công nhân 7", "Công nhân", "LDTT")
     await chat.press(reg.SUBMIT)
     assert reg.CONFIRM in chat.choice_keys()
+
+
+async def test_a_person_already_registered_for_a_title_is_told_before_the_initiative(
+    world: World,
+) -> None:
+    chat = await linked_chat(world)
+    await chat.say("/register")
+    await _add_person(chat, "Đỗ Văn Hùng", "Kỹ sư", "CSTD_CS")
+    await chat.say("có")
+    await chat.press("reg:req:yes")  # and Lao động tiên tiến, as the rule needs
+    assert len(_entries(world)) == 2
+    await chat.press(reg.ADD_PERSON)
+    await chat.say("đỗ văn  hùng")
+    await chat.say("Kỹ sư")
+    out = await chat.press("reg:t:CSTD_CS")
+    assert "Đỗ Văn Hùng đã được đăng ký Chiến sĩ thi đua cơ sở." in out
+    assert "Đăng ký danh hiệu thi đua hoặc hình thức khen thưởng nào cho" in out
+    assert "sáng kiến" not in out and len(_entries(world)) == 2
+    out = await chat.press("reg:t:GIAY_KHEN")  # another one is added at once
+    assert "Đã thêm: Đỗ Văn Hùng (Kỹ sư): Giấy khen của Trưởng ban." in out
