@@ -132,6 +132,13 @@ def _title(code: str) -> str:
         return code
 
 
+def _group_name(code: str) -> str:
+    """A group's heading as a decision words it: Danh hiệu “Lao động tiên tiến” for a danh hiệu
+    thi đua; a hình thức khen thưởng (Bằng khen của …) names itself."""
+    title, form = _columns(code)
+    return form or f"Danh hiệu “{title}”"
+
+
 def _columns(code: str) -> tuple[str, str]:
     """(danh hiệu thi đua, hình thức khen thưởng) in Vietnamese, one of the two blank."""
     return title_and_form(code, "vi")
@@ -189,7 +196,10 @@ def proposal_list(
         )
         for number, (code, members) in enumerate(forms, 1):
             add_paragraph(
-                doc, f"{number}. {_title(code)} ({len(members)})", bold=True, indent_first=False
+                doc,
+                f"{number}. {_group_name(code)} ({len(members)})",
+                bold=True,
+                indent_first=False,
             )
             add_table(
                 doc,
@@ -204,7 +214,7 @@ def proposal_list(
                     ]
                     for i, r in enumerate(members, 1)
                 ],
-                widths_mm=(12, 45, 40, 45, 78, 32),
+                widths_mm=(15, 44, 40, 44, 77, 32),
             )
     add_signature(
         doc,
@@ -365,7 +375,7 @@ def decision_annex(session: Session, decision: Decision) -> Document:
         for position, (code, members) in enumerate(forms, 1):
             add_paragraph(
                 doc,
-                f"{ROMAN[index]}.{position}. {_title(code)}: {len(members):02d}",
+                f"{ROMAN[index]}.{position}. {_group_name(code)}: {len(members):02d}",
                 bold=True,
                 indent_first=False,
             )

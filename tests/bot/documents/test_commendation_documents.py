@@ -60,7 +60,8 @@ def test_the_list_of_proposals_by_level_and_form(world: World, tmp_path) -> None
     headings = [p.text for p in opened.paragraphs if p.runs and p.runs[0].bold]
     assert "I. THUỘC THẨM QUYỀN TRƯỞNG BAN" in headings
     assert "II. ĐỀ NGHỊ CHỦ TỊCH UBND TỈNH KHEN THƯỞNG" in headings
-    assert "1. Lao động tiên tiến (10)" in headings
+    # a danh hiệu thi đua is named as one; a hình thức khen thưởng names itself
+    assert "1. Danh hiệu “Lao động tiên tiến” (10)" in headings
     assert "1. Bằng khen của Chủ tịch UBND tỉnh (1)" in headings
     tables = opened.tables[1:-1]  # after the header block, before the signature
     first = _cells(tables[0])
