@@ -42,7 +42,7 @@ from bot.models.enums import Nominee
 from bot.models.organization import Organization
 from bot.services import commendations as com
 from bot.services.sheets import Heading, make_printable
-from bot.services.titles import get_title
+from bot.services.titles import get_title, title_and_form
 
 LEVEL_HEADINGS = {
     "board": "THUỘC THẨM QUYỀN TRƯỞNG BAN",
@@ -58,12 +58,14 @@ LIST_HEADERS = (
     "Tóm tắt thành tích",
     "Sáng kiến",
 )
+# The law keeps danh hiệu thi đua and hình thức khen thưởng apart: two columns, one filled.
+FORM_HEADERS = ("Danh hiệu thi đua", "Hình thức khen thưởng")
 ANNEX_HEADERS = (
     "STT",
     "Tên cá nhân, tập thể",
     "Chức vụ, đơn vị",
     "Doanh nghiệp",
-    "Danh hiệu, hình thức",
+    *FORM_HEADERS,
 )
 YOY_HEADERS = ("STT", "Doanh nghiệp", "Mã số thuế")
 
@@ -129,6 +131,18 @@ def _title(code: str) -> str:
         return code
 
 
+def _group_name(code: str) -> str:
+    """A group's heading as a decision words it: Danh hiệu “Lao động tiên tiến” for a danh hiệu
+    thi đua; a hình thức khen thưởng (Bằng khen của …) names itself."""
+    title, form = _columns(code)
+    return form or f"Danh hiệu “{title}”"
+
+
+def _columns(code: str) -> tuple[str, str]:
+    """(danh hiệu thi đua, hình thức khen thưởng) in Vietnamese, one of the two blank."""
+    return title_and_form(code, "vi")
+
+
 def _who(row: com.Row) -> tuple[str, str]:
     entry = row.entry
     if entry.nominee == Nominee.INDIVIDUAL:
@@ -181,7 +195,10 @@ def proposal_list(
         )
         for number, (code, members) in enumerate(forms, 1):
             add_paragraph(
-                doc, f"{number}. {_title(code)} ({len(members)})", bold=True, indent_first=False
+                doc,
+                f"{number}. {_group_name(code)} ({len(members)})",
+                bold=True,
+                indent_first=False,
             )
             add_table(
                 doc,
@@ -196,7 +213,7 @@ def proposal_list(
                     ]
                     for i, r in enumerate(members, 1)
                 ],
-                widths_mm=(12, 45, 40, 45, 78, 32),
+                widths_mm=(15, 44, 40, 44, 77, 32),
             )
     add_signature(
         doc,
@@ -267,13 +284,13 @@ def submission_letter(
         )
         add_table(
             doc,
-            ("STT", "Danh hiệu, hình thức khen thưởng", "Tập thể", "Cá nhân"),
+            ("STT", *FORM_HEADERS, "Tập thể", "Cá nhân"),
             [
-                [i, _title(code), f"{collective:02d}", f"{individual:02d}"]
+                [i, *_columns(code), f"{collective:02d}", f"{individual:02d}"]
                 for i, (code, collective, individual) in enumerate(form_counts(rows), 1)
             ],
-            widths_mm=(15, 100, 25, 25),
-            number_columns=(2, 3),
+            widths_mm=(15, 48, 48, 24, 25),
+            number_columns=(3, 4),
         )
     else:
         add_paragraph(
@@ -357,18 +374,21 @@ def decision_annex(session: Session, decision: Decision) -> Document:
         for position, (code, members) in enumerate(forms, 1):
             add_paragraph(
                 doc,
-                f"{ROMAN[index]}.{position}. {_title(code)}: {len(members):02d}",
+                f"{ROMAN[index]}.{position}. {_group_name(code)}: {len(members):02d}",
                 bold=True,
                 indent_first=False,
             )
+            # One table per title or form: its column is headed by what it is in law (danh
+            # hiệu thi đua or hình thức khen thưởng), not a column left blank down the page.
+            kind = FORM_HEADERS[1] if _columns(code)[1] else FORM_HEADERS[0]
             add_table(
                 doc,
-                ANNEX_HEADERS,
+                (*ANNEX_HEADERS[:4], kind),
                 [
                     [i, *_who(r), r.enterprise.name, _title(r.code)]
                     for i, r in enumerate(members, 1)
                 ],
-                widths_mm=(12, 60, 60, 70, 50),
+                widths_mm=(15, 55, 55, 65, 57),
             )
     return doc
 
@@ -424,7 +444,7 @@ def proposal_list_xlsx(
 ) -> int:
     """The list's rows as XLSX (level and form as columns); returns the number of rows."""
     wb = Workbook()
-    headers = (*LIST_HEADERS[:4], "Danh hiệu, hình thức", "Cấp khen thưởng", *LIST_HEADERS[4:])
+    headers = (*LIST_HEADERS[:4], *FORM_HEADERS, "Cấp khen thưởng", *LIST_HEADERS[4:])
     ws = _sheet(wb, "Danh sách đề nghị", headers)
     rows = proposal_list_rows(session, campaign)
     for i, r in enumerate(rows, 1):
@@ -434,13 +454,13 @@ def proposal_list_xlsx(
                 i,
                 *_who(r),
                 r.enterprise.name,
-                _title(r.code),
+                *_columns(r.code),
                 com.AUTHORITY_VI[level],
                 r.entry.summary,
                 r.entry.initiative,
             ]
         )
-    _widths(ws, (6, 28, 28, 30, 28, 22, 60, 30))
+    _widths(ws, (6, 28, 28, 30, 26, 26, 22, 60, 30))
     title = "Danh sách đề nghị khen thưởng"
     _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(rows)
@@ -460,11 +480,11 @@ def decision_annex_xlsx(
                 i,
                 *_who(r),
                 r.enterprise.name,
-                _title(r.code),
+                *_columns(r.code),
                 f"{decision.number} ngày {decision.signed_on:%d/%m/%Y}",
             ]
         )
-    _widths(ws, (6, 30, 30, 32, 30, 28))
+    _widths(ws, (6, 30, 30, 32, 26, 26, 28))
     title = f"Danh sách được khen thưởng (Quyết định số {decision.number})"
     _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(rows)

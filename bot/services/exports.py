@@ -57,7 +57,7 @@ from bot.services.progress import (
 )
 from bot.services.sheets import Heading, make_printable
 from bot.services.spreadsheet_text import guard_cell
-from bot.services.titles import Title, titles_by_code
+from bot.services.titles import Title, title_and_form, titles_by_code
 
 DATE_FORMAT = "dd/mm/yyyy"
 VI_TAG = "[$-42A]"  # Vietnamese (LCID 0x042A)
@@ -198,7 +198,8 @@ REGISTRATION_HEADERS = (
     N_("Individual / collective"),
     N_("Proposed person or collective"),
     N_("Position / unit"),
-    N_("Title"),
+    N_("Emulation title"),
+    N_("Form of commendation"),
     N_("Recognised initiative"),
     N_("Status"),
     N_("Submitted on"),
@@ -211,11 +212,6 @@ def yes_no(t: Translator, value: bool | None) -> str:
     if value is None:
         return ""
     return t("Yes") if value else t("No")
-
-
-def _title_name(titles: dict[str, Title], code: str, language: str) -> str:
-    title = titles.get(code)
-    return title.name(language) if title else code
 
 
 def export_registrations(
@@ -281,7 +277,7 @@ def export_registrations(
                 t(NOMINEE_LABELS.get(Nominee(nominee), str(nominee))).capitalize(),
                 who,
                 where,
-                _title_name(titles, code, t.language),
+                *title_and_form(code, t.language, titles),
                 yes_no(t, bool(has_initiative)) if individual else "",
                 status_label(t, status, late),
                 _local_date(submitted_at, tz),

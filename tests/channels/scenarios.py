@@ -231,8 +231,10 @@ def register() -> Flow:
                 "Trưởng phòng Nhân sự",
                 expect=(
                     L(
-                        vi="Đăng ký danh hiệu nào cho Nguyễn Văn An?",
-                        en="Which title do you register Nguyễn Văn An for?",
+                        vi="Đăng ký danh hiệu thi đua hoặc hình thức khen thưởng nào cho "
+                        "Nguyễn Văn An?",
+                        en="Which emulation title or form of commendation do you register "
+                        "Nguyễn Văn An for?",
                     ),
                 ),
             ),

@@ -46,7 +46,7 @@ def test_registrations(engine, tmp_path) -> None:
     assert count == 7  # E1's five entries and E4's two; E2's draft and board B are left out
     wb = load_workbook(path)
     ws = wb.active
-    assert ws.title == "Đăng ký danh hiệu"
+    assert ws.title == "Đăng ký thi đua, khen thưởng"
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
     header = [c.value for c in ws[HEADER_ROW]]
     assert header == [
@@ -57,7 +57,8 @@ def test_registrations(engine, tmp_path) -> None:
         "Cá nhân / tập thể",
         "Người/tập thể được đề nghị",
         "Chức vụ/Đơn vị",
-        "Danh hiệu",
+        "Danh hiệu thi đua",
+        "Hình thức khen thưởng",
         "Sáng kiến được công nhận",
         "Trạng thái",
         "Ngày nộp",
@@ -69,7 +70,8 @@ def test_registrations(engine, tmp_path) -> None:
     assert ws[HEADER_ROW][1].alignment.wrap_text
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     assert [r[0] for r in rows] == list(range(1, 8))
-    assert rows[0][1:10] == [
+    # A danh hiệu thi đua (Cờ thi đua) in its column, the hình thức khen thưởng column blank…
+    assert rows[0][1:11] == [
         "E1",
         "0100000001",
         "KCN Quang Châu",
@@ -77,20 +79,23 @@ def test_registrations(engine, tmp_path) -> None:
         "Công ty E1",
         None,
         "Cờ thi đua của UBND tỉnh",
+        None,
         None,  # an initiative is asked of individuals only
         "Đã nộp",
     ]
-    assert rows[1][4:9] == [
+    # … and a hình thức khen thưởng (Bằng khen) in the other, the danh hiệu column blank.
+    assert rows[1][4:10] == [
         "Cá nhân",
         "Nguyễn Văn An",
         "Tổ trưởng",
+        None,
         "Bằng khen của Chủ tịch UBND tỉnh",
         "Không",
     ]
-    assert rows[4][7] == "Lao động tiên tiến"
-    assert rows[5][1] == "E4" and rows[5][9] == "Đã duyệt"
+    assert rows[4][7:9] == ["Lao động tiên tiến", None]
+    assert rows[5][1] == "E4" and rows[5][10] == "Đã duyệt"
     # 01/12/2024 03:00 UTC is 10:00 in Việt Nam: a real date cell shown dd/mm/yyyy.
-    date_cell = ws.cell(row=HEADER_ROW + 1, column=11)
+    date_cell = ws.cell(row=HEADER_ROW + 1, column=12)
     assert isinstance(date_cell.value, datetime) and date_cell.value.date() == date(2024, 12, 1)
     assert date_cell.number_format == "dd/mm/yyyy"
 
@@ -104,8 +109,9 @@ def test_registrations_in_english_and_unknown_title_codes(engine, tmp_path) -> N
         )
     rows = _rows(path)
     assert rows[0][:4] == ["No.", "Enterprise", "Tax code", "Industrial zone (IZ)"]
+    assert rows[0][7:9] == ["Emulation title", "Form of commendation"]
     assert rows[1][4] == "Collective" and rows[1][7] == "CO_TINH"  # no catalogue: the code
-    assert rows[1][9] == "Submitted"
+    assert rows[1][10] == "Submitted"
 
 
 def test_a_cluster_leader_exports_only_his_cluster(engine, tmp_path) -> None:
