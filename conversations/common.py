@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from bot.i18n import N_, Translator
 from bot.messaging import Reply
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
+from bot.services.audience import campaigns_for
 from bot.services.contacts import is_staff as _is_staff
 from bot.services.items import kind_command, kind_label
 from bot.services.submissions import deadline_for as subs_deadline_for
@@ -44,8 +45,13 @@ def enterprise_of(ctx: Ctx) -> Enterprise:
 def active_campaign(ctx: Ctx) -> Campaign | None:
     """The campaign of the contact's board running today (the latest-starting one if several)."""
     organization_id = ctx.contact.organization_id
-    if organization_id is None and ctx.contact.enterprise_id is not None:
-        organization_id = enterprise_of(ctx).organization_id
+    # An officer's campaign is one his participant takes part in (an enterprise never sees
+    # the board units' campaign, nor a unit the enterprises'); staff see every campaign.
+    conditions = []
+    if ctx.contact.enterprise_id is not None:
+        participant = enterprise_of(ctx)
+        organization_id = organization_id or participant.organization_id
+        conditions.append(campaigns_for(participant.audience))
     if organization_id is None:
         return None
     today = ctx.today
@@ -56,6 +62,7 @@ def active_campaign(ctx: Ctx) -> Campaign | None:
             col(Campaign.active).is_(True),
             col(Campaign.starts_on) <= today,
             col(Campaign.ends_on) >= today,
+            *conditions,
         )
         .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
     ).first()

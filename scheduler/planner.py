@@ -74,6 +74,7 @@ from bot.notifications.kinds import (
 )
 from bot.notifications.outbox import dedupe_key, enqueue_select, key_prefix, row_sql
 from bot.notifications.render import render
+from bot.services.audience import reaches
 from bot.services.calendar import (
     is_working_day,
     last_working_day_on_or_before,
@@ -352,6 +353,7 @@ def _reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
             col(Contact.reachable),
             receives_now(),
             col(Enterprise.active),
+            reaches(col(Deadline.campaign_id)),
             not_submitted_condition(),
             # an enterprise the board extended is reminded of its own date (below)
             ~exists().where(
@@ -384,6 +386,7 @@ def _extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
             col(Contact.reachable),
             receives_now(),
             col(Enterprise.active),
+            reaches(col(Deadline.campaign_id)),
             not_submitted_condition(),
         )
     )
@@ -445,6 +448,7 @@ def _notice_recipients(stmt: Select[Any], notices: FromClause) -> Select[Any]:
             col(Contact.reachable),
             receives_now(),
             col(Enterprise.active),
+            reaches(notices.c.campaign_id),
         )
     )
 

@@ -33,6 +33,7 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
+from bot.services.audience import members
 from bot.services.submissions import not_submitted_condition
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ class DigestFigures:
                     col(Deadline.id).in_(ids),
                     col(Enterprise.active),
                     col(Enterprise.organization_id) == campaign.organization_id,
+                    members(campaign.audience),
                 )
                 .group_by(
                     col(Deadline.id),
@@ -230,6 +232,7 @@ def _overdue_heads(campaign: Campaign, overdue_ids: list[int]) -> Any:
             col(Deadline.id).in_(overdue_ids),
             col(Enterprise.active),
             col(Enterprise.organization_id) == campaign.organization_id,
+            members(campaign.audience),
             not_submitted_condition(),
         )
         .subquery("overdue")

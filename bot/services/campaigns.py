@@ -332,6 +332,8 @@ def create_campaign(
         ends_on=plan.ends_on,
         targets=_target_dicts(plan),
         award_targets={a.key: a.value for a in plan.award_targets},
+        audience=template.audience,
+        report_figures=None if template.report_figures is None else list(template.report_figures),
         active=True,
     )
     try:

@@ -82,6 +82,22 @@ def heading(t: Translator, targets: Sequence[Mapping[str, Any]], campaign_year: 
     return text
 
 
+def summary(t: Translator, targets: Sequence[Mapping[str, Any]], campaign_year: int) -> str:
+    """The targets on one line with their year and the plan's words, for the digest and the
+    exports' title block: "Chỉ tiêu năm 2026 … : Giá trị sản xuất: khoảng 540.000 tỷ đồng;
+    …" ("" when the campaign has none)."""
+    goals = [target for target in targets if _decimal(target.get("value")) is not None]
+    if not goals:
+        return ""
+    named = "; ".join(f"{_label(t, target)}: {goal_text(t, target)}" for target in goals)
+    return f"{heading(t, targets, campaign_year)}: {named}"
+
+
+def _label(t: Translator, target: Mapping[str, Any]) -> str:
+    label = target.get("label_en") if t.language == "en" else None
+    return str(label or target.get("label") or target.get("key") or "")
+
+
 def carried_over(targets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Last year's targets for a new campaign: kept, marked as not yet confirmed."""
     return [{**target, "confirmed": False} for target in targets]

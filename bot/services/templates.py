@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import N_
-from bot.models.enums import DeadlineKind, LatePolicy
+from bot.models.enums import Audience, DeadlineKind, LatePolicy
 from bot.services.errors import NotFound
+from bot.services.numbers import report_figures
 from bot.templates import TEMPLATES_DIR
 
 DEFAULT_REMINDER_OFFSETS: tuple[int, ...] = (14, 7, 3, 1, 0, -1, -3)
@@ -177,6 +178,10 @@ class Template:
     observances: tuple[ObservanceSpec, ...]
     targets: tuple[TargetSpec, ...]
     award_targets: tuple[AwardTargetSpec, ...]
+    # Who takes part: the zones' enterprises (default) or the board's own units.
+    audience: Audience = Audience.ENTERPRISES
+    # The report figures asked in the reports (codes of report_figures.toml); None: all.
+    report_figures: tuple[str, ...] | None = None
 
     def covers(self, year: int) -> bool:
         """Whether the plan may be run in `year`."""
@@ -387,6 +392,13 @@ def parse_template(data: dict[str, Any], where: str) -> Template:
             )
         )
 
+    try:
+        audience = Audience(data.get("audience", Audience.ENTERPRISES.value))
+    except ValueError:
+        allowed = ", ".join(a.value for a in Audience)
+        raise TemplateDataError(f"{where}: audience must be one of {allowed}") from None
+    figure_codes = _figure_codes(data, where)
+
     document_number = _text(data, "document_number", where)
     if "{number}" not in document_number:
         raise TemplateDataError(f"{where}: document_number must contain {{number}}")
@@ -411,7 +423,27 @@ def parse_template(data: dict[str, Any], where: str) -> Template:
         observances=tuple(sorted(observances, key=lambda o: (o.on, o.phase))),
         targets=tuple(targets),
         award_targets=tuple(awards),
+        audience=audience,
+        report_figures=figure_codes,
     )
+
+
+def _figure_codes(data: dict[str, Any], where: str) -> tuple[str, ...] | None:
+    """`report_figures = [...]`: the figures the reports ask (absent: all of them); every
+    code must be one of report_figures.toml."""
+    codes = data.get("report_figures")
+    if codes is None:
+        return None
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise TemplateDataError(f"{where}: report_figures must be a list of figure codes")
+    known = {f.code for f in report_figures()}
+    for code in codes:
+        if code not in known:
+            listed = ", ".join(sorted(known))
+            raise TemplateDataError(
+                f"{where}: report_figures: unknown figure {code!r} (known: {listed})"
+            )
+    return tuple(codes)
 
 
 def load_template_file(path: Path) -> Template:
