@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.models import Audience, Campaign, Enterprise
 from bot.services.numbers import Figure, report_figures
 
@@ -28,9 +29,9 @@ __all__ = [
     "campaigns_for",
     "figures",
     "members",
-    "participants_word",
     "reaches",
     "takes_part",
+    "words",
 ]
 
 
@@ -42,7 +43,10 @@ def members(audience: Audience | str) -> ColumnElement[bool]:
 def reaches(campaign_id: Any) -> ColumnElement[bool]:
     """WHERE condition for set-based queries that join `Enterprise` with a campaign id
     column (the planner): the participant belongs to that campaign's audience."""
-    audience = sa_select(col(Campaign.audience)).where(col(Campaign.id) == campaign_id)
+    # An alias: the enclosing query may join `Campaign` itself, which would otherwise
+    # correlate the subquery's only table away.
+    theirs = aliased(Campaign)
+    audience = sa_select(theirs.audience).where(theirs.id == campaign_id)
     return col(Enterprise.audience) == audience.scalar_subquery()
 
 
@@ -64,18 +68,6 @@ def figures(campaign: Campaign) -> list[Figure]:
         return catalogue
     wanted = set(campaign.report_figures)
     return [f for f in catalogue if f.code in wanted]
-
-
-_WORDS = {
-    Audience.ENTERPRISES: (N_("enterprise"), N_("enterprises")),
-    Audience.BOARD_UNITS: (N_("board unit"), N_("board units")),
-}
-
-
-def participants_word(t: Translator, audience: Audience | str, *, plural: bool = True) -> str:
-    """ "doanh nghiệp" or "đơn vị" (enterprises / units), as texts naming them say it."""
-    singular, many = _WORDS[Audience(audience)]
-    return t(many if plural else singular)
 
 
 def words(

@@ -22,7 +22,7 @@ from bot.services import audit
 from bot.services.taxcode import InvalidTaxCode, normalize_tax_code
 
 UNIT_PREFIX = "DV"
-_UNIT_CODE = re.compile(r"^DV[A-Z0-9][A-Z0-9-]{0,11}$")
+_UNIT_CODE = re.compile(r"^DV[A-Z0-9-]{1,12}$")
 _LOOKS_LIKE_UNIT = re.compile(r"^\s*dv", re.IGNORECASE)
 NAME_MAX = 255
 

@@ -81,8 +81,8 @@ def render_progress_text(t: Translator, progress: Progress, details: bool = True
             lines.append(t("of which {n} drafts not yet sent", n=t.number(item.overall.draft)))
         if item.overall.late:
             lines.append(t("of which {n} submitted late", n=t.number(item.overall.late)))
-        if not details:
-            continue
+        if not details or progress.audience is Audience.BOARD_UNITS:
+            continue  # the board's own units are in no zone and no cluster
         if progress.cluster_id is None and item.by_cluster:
             lines.append(t("By cluster:"))
             lines.extend(_group_line(t, g, NO_CLUSTER) for g in item.by_cluster)
