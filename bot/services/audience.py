@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -43,10 +42,13 @@ def members(audience: Audience | str) -> ColumnElement[bool]:
 def reaches(campaign_id: Any) -> ColumnElement[bool]:
     """WHERE condition for set-based queries that join `Enterprise` with a campaign id
     column (the planner): the participant belongs to that campaign's audience."""
-    # An alias: the enclosing query may join `Campaign` itself, which would otherwise
-    # correlate the subquery's only table away.
-    theirs = aliased(Campaign)
-    audience = sa_select(theirs.audience).where(theirs.id == campaign_id)
+    # The enclosing query may join `Campaign` itself, which would otherwise correlate the
+    # subquery's only table away: `Campaign` stays the subquery's own.
+    audience = (
+        sa_select(col(Campaign.audience))
+        .where(col(Campaign.id) == campaign_id)
+        .correlate_except(Campaign)
+    )
     return col(Enterprise.audience) == audience.scalar_subquery()
 
 
