@@ -64,7 +64,9 @@ def _board(session: Session) -> dict[str, object]:
     officer and staff; the units' 2025 campaign (Sóc Trăng 2021–2025) and an enterprises'
     one (the bac-giang-kcn plan run by this board)."""
     org = Organization(
-        slug="bql-st", name="Ban Quản lý các khu công nghiệp tỉnh Sóc Trăng", province="Sóc Trăng"
+        slug="bql-st",
+        name="Ban Quản lý các khu công nghiệp tỉnh Sóc Trăng",
+        province="Sóc Trăng",
     )
     session.add(org)
     session.flush()
