@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from bot.i18n import N_, Translator
 from bot.messaging import Reply
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
-from bot.services.audience import campaigns_for
+from bot.services.audience import campaigns_for, words
 from bot.services.contacts import is_staff as _is_staff
 from bot.services.items import kind_command, kind_label
 from bot.services.submissions import deadline_for as subs_deadline_for
@@ -94,8 +94,11 @@ def welcome(ctx: Ctx) -> Reply:
         return Reply(t("Hello! You are signed in as the board's staff."))
     enterprise = enterprise_of(ctx)
     return Reply(
-        t(
-            "Hello! You are acting for {enterprise} (tax code {tax_code}).",
+        words(
+            t,
+            enterprise.audience,
+            N_("Hello! You are acting for {enterprise} (tax code {tax_code})."),
+            N_("Hello! You are acting for {enterprise} (unit code {tax_code})."),
             enterprise=enterprise.name,
             tax_code=enterprise.tax_code,
         )
