@@ -350,13 +350,19 @@ def _intro(ctx: Ctx, found: _items.Item) -> str:
     t = ctx.t
     if not _figures(ctx):
         # A board unit reports no industrial figures: its report is words and the signed file.
-        text = t(
-            "{report} for {year}, due {date}. Your unit reports no figures: I will ask for a "
-            "short narrative of its results, then the signed report.",
-            report=kind_label(t, report_kind(ctx)),
-            year=found.campaign.year,
-            date=t.date(_items.due_date(ctx, found)),
+        form = (
+            N_(
+                "Six-month report for the first half of {year}, due {date}. Your unit reports "
+                "no figures: I will ask for a short narrative of its results, then the signed "
+                "report."
+            )
+            if _six(ctx)
+            else N_(
+                "Year-end report for {year}, due {date}. Your unit reports no figures: I will "
+                "ask for a short narrative of its results, then the signed report."
+            )
         )
+        text = t(form, year=found.campaign.year, date=t.date(_items.due_date(ctx, found)))
     elif _six(ctx):
         text = t(
             "Six-month report for the first half of {year}, due {date}. I will ask {count} "
