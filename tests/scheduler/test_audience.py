@@ -31,9 +31,11 @@ from bot.services.enterprises import find_enterprise
 from bot.services.exports import export_missing, export_reports
 from bot.services.progress import (
     campaign_progress,
+    figures_vs_targets,
     missing_enterprises,
     render_missing_text,
     render_progress_text,
+    render_targets_text,
 )
 from bot.services.sheets import HEADER_ROW, TITLE_ROWS
 from bot.services.templates import TemplateDataError, load_template, parse_template
@@ -214,6 +216,15 @@ def test_progress_missing_and_exports_count_the_campaigns_own_participants(
         assert progress.enterprises == 2
         text = render_progress_text(VI, progress)
         assert "Số đơn vị: 2" in text and "doanh nghiệp" not in text.casefold()
+        # The plan's targets are the period's; a unit reports no figure towards them.
+        targets = render_targets_text(
+            VI, figures_vs_targets(session, units_campaign.id, scope), units_campaign.year
+        )
+        assert "Chỉ tiêu giai đoạn 2021–2025" in targets, targets
+        assert (
+            "Giá trị sản xuất công nghiệp của các KCN đến năm 2025 (giá so sánh 2010): chỉ tiêu "
+            "25.000–30.000 tỷ đồng; chưa có số liệu báo cáo nào cộng vào chỉ tiêu này" in targets
+        )
         assert campaign_progress(session, firms_campaign.id, scope).enterprises == 2
         missing = missing_enterprises(session, units_campaign.id, "title_registration", scope)
         assert {m.name for m in missing} == {"Văn phòng Ban", "Phòng Quản lý doanh nghiệp"}
