@@ -30,6 +30,7 @@ from bot.models import (
 from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import enqueue
 from bot.services import deadlines
+from bot.services.audience import members
 from bot.services.reach import receives_now
 
 
@@ -91,6 +92,7 @@ def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetim
         .where(
             Enterprise.organization_id == campaign.organization_id,
             col(Enterprise.active),
+            members(campaign.audience),
             Contact.role == Role.OFFICER,
             col(Contact.reachable),
             receives_now(),

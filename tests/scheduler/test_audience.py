@@ -26,9 +26,12 @@ from bot.models import (
 )
 from bot.services.access import Scope
 from bot.services.board_units import InvalidUnit, add_unit, participant_code
+from bot.services.broadcasts import Audience as BroadcastAudience
+from bot.services.broadcasts import resolve_audience
 from bot.services.campaigns import create_campaign
 from bot.services.enterprises import find_enterprise
 from bot.services.exports import export_missing, export_reports
+from bot.services.launch import launch_campaign
 from bot.services.progress import (
     campaign_progress,
     figures_vs_targets,
@@ -320,3 +323,27 @@ def test_exports_name_the_targets_year_and_qualifier(engine: Engine, tmp_path) -
     line = str(ws.cell(row=TITLE_ROWS, column=1).value)
     assert line.startswith("Chỉ tiêu năm 2026 (phong trào của năm 2027)"), line
     assert "chưa xác nhận" in line and "khoảng 540.000 tỷ đồng, tăng 19,3%" in line
+
+
+def test_launch_and_staff_broadcasts_reach_the_campaigns_own_participants(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        world = _board(session)
+        org, units_campaign = world["org"], world["units_campaign"]
+        assert isinstance(org, Organization) and org.id is not None
+        assert isinstance(units_campaign, Campaign) and units_campaign.id is not None
+        scope = Scope.board(org.id)
+        launch_campaign(session, units_campaign, scope, NOW)
+        session.commit()
+        launched = {
+            d.contact_id
+            for d in session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.LAUNCH))
+        }
+        assert launched == world["unit_officers"]
+        missing = BroadcastAudience.not_submitted(units_campaign.id, "title_registration")
+        reached = {c.id for c in resolve_audience(session, org.id, missing, scope)}
+        assert reached == world["unit_officers"]
+        firms_campaign = world["firms_campaign"]
+        assert isinstance(firms_campaign, Campaign) and firms_campaign.id is not None
+        missing = BroadcastAudience.not_submitted(firms_campaign.id, "title_registration")
+        reached = {c.id for c in resolve_audience(session, org.id, missing, scope)}
+        assert reached == world["firm_officers"]
