@@ -17,6 +17,7 @@ from bot.models import (
     Campaign,
     Channel,
     Contact,
+    Deadline,
     DeadlineKind,
     Delivery,
     DeliveryKind,
@@ -29,7 +30,9 @@ from bot.services.board_units import InvalidUnit, add_unit, participant_code
 from bot.services.broadcasts import Audience as BroadcastAudience
 from bot.services.broadcasts import resolve_audience
 from bot.services.campaigns import create_campaign
+from bot.services.deadlines import grant_extension
 from bot.services.enterprises import find_enterprise
+from bot.services.errors import NotFound
 from bot.services.exports import export_missing, export_reports
 from bot.services.launch import launch_campaign
 from bot.services.progress import (
@@ -347,3 +350,27 @@ def test_launch_and_staff_broadcasts_reach_the_campaigns_own_participants(engine
         missing = BroadcastAudience.not_submitted(firms_campaign.id, "title_registration")
         reached = {c.id for c in resolve_audience(session, org.id, missing, scope)}
         assert reached == world["firm_officers"]
+
+
+def test_an_extension_is_for_a_participant_of_the_campaign(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        world = _board(session)
+        units_campaign = world["units_campaign"]
+        assert isinstance(units_campaign, Campaign)
+        deadline = session.exec(
+            select(Deadline).where(
+                Deadline.campaign_id == units_campaign.id,
+                Deadline.kind == DeadlineKind.TITLE_REGISTRATION,
+            )
+        ).one()
+        firm, unit = world["firms"][0], world["units"][0]  # type: ignore[index]
+        later = NOW + timedelta(days=60)
+        with pytest.raises(NotFound) as refused:
+            grant_extension(session, deadline, firm.id, date(2025, 4, 30), later.date(), later)
+        assert (
+            refused.value.message(VI) == "Doanh nghiệp này không tham gia phong trào thi đua này."
+        )
+        granted = grant_extension(
+            session, deadline, unit.id, date(2025, 4, 30), later.date(), later
+        )
+        assert granted.until == date(2025, 4, 30)
