@@ -364,7 +364,7 @@ def test_an_extension_is_for_a_participant_of_the_campaign(engine: Engine) -> No
             )
         ).one()
         firm, unit = world["firms"][0], world["units"][0]  # type: ignore[index]
-        later = NOW + timedelta(days=60)
+        later = datetime(2025, 4, 20, 3, 0, tzinfo=UTC)
         with pytest.raises(NotFound) as refused:
             grant_extension(session, deadline, firm.id, date(2025, 4, 30), later.date(), later)
         assert (
