@@ -28,10 +28,10 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import Audience, Channel, Cluster, Contact, Enterprise, Role, Zone
 from bot.services.access import Scope
-from bot.services.audience import members
+from bot.services.audience import members, words
 from bot.services.enterprise_contacts import display_phone
 from bot.settings import get_settings
 
@@ -257,10 +257,19 @@ def who_to_call(t: Translator, item: Unreached) -> str:
     return text
 
 
-def render_reach_text(t: Translator, found: Reach, limit: int | None = 30) -> str:
-    """The reach summary for /progress and the CLI: totals, per zone, per cluster, whom to call."""
+def render_reach_text(
+    t: Translator, found: Reach, limit: int | None = 30, audience: Audience | None = None
+) -> str:
+    """The reach summary for /progress and the CLI: totals, per zone, per cluster, whom to call
+    (of a units' campaign: "đơn vị")."""
     lines = [
-        t("Reach of the enterprises ({total}):", total=t.number(found.total.total)),
+        words(
+            t,
+            audience or Audience.ENTERPRISES,
+            N_("Reach of the enterprises ({total}):"),
+            N_("Reach of the units ({total}):"),
+            total=t.number(found.total.total),
+        ),
         counts_line(t, found.total),
     ]
     lines += _groups(t, t("By zone:"), found.by_zone, t("(no zone)"))

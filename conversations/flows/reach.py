@@ -41,7 +41,7 @@ def reach_reply(ctx: Ctx, found_scope: Scope, audience: Audience | None = None) 
     campaign's own participants when `audience` is given)."""
     t = ctx.t
     found = reach(ctx.session, found_scope, audience)
-    text = render_reach_text(t, found, limit=PROGRESS_LIMIT)
+    text = render_reach_text(t, found, limit=PROGRESS_LIMIT, audience=audience)
     if found.total.total > found.total.linked:
         text += "\n" + t("Send /reach for the whole list and to re-invite the unlinked.")
     return Reply(text)

@@ -117,4 +117,5 @@ async def test_a_units_year_end_report_is_a_narrative_and_the_signed_file(
     out = await staff.press(staff.key_for("Đăng ký"))
     assert "1 đơn vị chưa nộp" in out and "DV-VP" in out and "Sao Mai" not in out, out
     out = await staff.say(f"/progress #{world.campaign_id}")
-    assert "Số đơn vị: 1" in out, out
+    assert "Số đơn vị: 1" in out and "Chỉ tiêu giai đoạn 2021–2025" in out, out
+    assert "Khả năng liên lạc với đơn vị (1)" in out and "Sao Mai" not in out, out
