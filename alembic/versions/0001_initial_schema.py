@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 06:07:31.240924
+Create Date: 2026-12-01 06:37:35.046427
 """
 
 from collections.abc import Sequence
@@ -303,6 +303,7 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
         sa.Column("name_en", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
         sa.Column("founded", sa.Integer(), nullable=True),
+        sa.Column("prompt", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaign.id"],
