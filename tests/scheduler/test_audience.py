@@ -374,3 +374,18 @@ def test_an_extension_is_for_a_participant_of_the_campaign(engine: Engine) -> No
             session, deadline, unit.id, date(2025, 4, 30), later.date(), later
         )
         assert granted.until == date(2025, 4, 30)
+
+
+def test_the_units_digest_counts_units(engine: Engine, settings: Settings) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        world = _board(session)
+    units_campaign = world["units_campaign"]
+    assert isinstance(units_campaign, Campaign)
+    with Session(engine) as session:
+        messages = preview_day(session, D("2025-04-21"), settings)  # a Monday after 15/04
+    digests = [m for m in messages if m.kind is DeliveryKind.DIGEST]
+    units = next(m.text for m in digests if "giai đoạn 2021 – 2025" in m.text)
+    assert "tổng 2 đơn vị" in units and "Chỉ tiêu giai đoạn 2021–2025" in units, units
+    assert "Văn phòng Ban (DV-VP)" in units and "Sao Mai" not in units, units
+    firms = next(m.text for m in digests if "giai đoạn 2021 – 2025" not in m.text)
+    assert "tổng 2 doanh nghiệp" in firms and "Văn phòng Ban" not in firms, firms
