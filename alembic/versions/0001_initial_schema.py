@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 06:41:54.529685
+Create Date: 2026-12-01 07:07:12.871255
 """
 
 from collections.abc import Sequence
@@ -141,6 +141,10 @@ def upgrade() -> None:
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("targets", sa.JSON(), nullable=True),
         sa.Column("award_targets", sa.JSON(), nullable=True),
+        sa.Column(
+            "audience", sa.Enum("ENTERPRISES", "BOARD_UNITS", name="audience"), nullable=False
+        ),
+        sa.Column("report_figures", sa.JSON(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("launched_at", bot.models.types.AwareDateTime(timezone=True), nullable=True),
         sa.Column("created_at", bot.models.types.AwareDateTime(timezone=True), nullable=False),
@@ -229,6 +233,9 @@ def upgrade() -> None:
         sa.Column("zone_id", sa.Integer(), nullable=True),
         sa.Column("cluster_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column(
+            "audience", sa.Enum("ENTERPRISES", "BOARD_UNITS", name="audience"), nullable=False
+        ),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
         sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("contact_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
@@ -251,6 +258,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("enterprise", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_enterprise_audience"), ["audience"], unique=False)
         batch_op.create_index(batch_op.f("ix_enterprise_cluster_id"), ["cluster_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_enterprise_organization_id"), ["organization_id"], unique=False
@@ -969,6 +977,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_enterprise_tax_code"))
         batch_op.drop_index(batch_op.f("ix_enterprise_organization_id"))
         batch_op.drop_index(batch_op.f("ix_enterprise_cluster_id"))
+        batch_op.drop_index(batch_op.f("ix_enterprise_audience"))
 
     op.drop_table("enterprise")
     with op.batch_alter_table("deadline", schema=None) as batch_op:

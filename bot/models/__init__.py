@@ -4,6 +4,7 @@ from bot.models.audit import AuditEntry, ConversationState, ProcessedUpdate
 from bot.models.campaign import Campaign, Deadline, DeadlineExtension, Observance, Phase
 from bot.models.commendation import Decision, ProposalEntry, Score, ScoringCriterion
 from bot.models.enums import (
+    Audience,
     Channel,
     DeadlineKind,
     DeliveryKind,
@@ -39,6 +40,7 @@ from bot.models.upload import UploadLink
 
 __all__ = [
     "Attachment",
+    "Audience",
     "AuditEntry",
     "AwareDateTime",
     "Broadcast",

@@ -33,6 +33,7 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
+from bot.services.audience import members
 from bot.services.submissions import item_submission_join, not_submitted_condition
 
 if TYPE_CHECKING:
@@ -183,7 +184,8 @@ class DigestFigures:
 
 def _campaign_items(query: Any, campaign: Campaign, deadline_ids: list[int]) -> Any:
     """`query` over the campaign's items: each active enterprise of the board × each of
-    `deadline_ids`, outer-joined to its submission (none yet: NULL columns)."""
+    `deadline_ids` that takes part in the campaign (its audience), outer-joined to its
+    submission (none yet: NULL columns)."""
     return (
         query.select_from(Enterprise)
         .join(Deadline, col(Deadline.campaign_id) == campaign.id)
@@ -192,6 +194,7 @@ def _campaign_items(query: Any, campaign: Campaign, deadline_ids: list[int]) -> 
             col(Deadline.id).in_(deadline_ids),
             col(Enterprise.active),
             col(Enterprise.organization_id) == campaign.organization_id,
+            members(campaign.audience),
         )
     )
 

@@ -44,6 +44,7 @@ from bot.notifications.kinds import BroadcastMessage
 from bot.notifications.outbox import enqueue
 from bot.services import audit
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
+from bot.services.audience import reaches
 from bot.services.items import kind_label, parse_kind
 from bot.services.progress import deadline_of
 from bot.services.reach import receives_now
@@ -183,7 +184,7 @@ def resolve_audience(
                 col(Submission.campaign_id) == audience.campaign_id,
                 col(Submission.kind) == audience.item,
             ),
-        ).where(not_submitted_condition())
+        ).where(not_submitted_condition(), reaches(audience.campaign_id))
     return list(session.exec(query.order_by(col(Enterprise.name), col(Contact.id))).all())
 
 

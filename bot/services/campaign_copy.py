@@ -82,6 +82,8 @@ def copy_campaign(
         ends_on=_moved(source.ends_on, years),
         targets=carried_over(source.targets),
         award_targets=dict(source.award_targets),
+        audience=source.audience,
+        report_figures=None if source.report_figures is None else list(source.report_figures),
         active=True,
     )
     insert_campaign(session, campaign, taken)

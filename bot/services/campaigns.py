@@ -286,7 +286,10 @@ def _target_dicts(plan: CampaignPlan) -> list[dict[str, Any]]:
     year = plan.template.targets_year
     if year is not None and year != plan.year:
         return []
-    return [{**t.as_dict(), "year": year, "confirmed": True} for t in plan.targets]
+    # A multi-year plan without a targets year sets them for its whole period ("đến năm 2025").
+    first, last = plan.template.first_year, plan.template.last_year
+    period = {"period": [first, last]} if year is None and first != last else {}
+    return [{**t.as_dict(), "year": year, **period, "confirmed": True} for t in plan.targets]
 
 
 def find_campaign(
@@ -332,6 +335,8 @@ def create_campaign(
         ends_on=plan.ends_on,
         targets=_target_dicts(plan),
         award_targets={a.key: a.value for a in plan.award_targets},
+        audience=template.audience,
+        report_figures=None if template.report_figures is None else list(template.report_figures),
         active=True,
     )
     insert_campaign(session, campaign, _exists(organization, template, year))

@@ -33,6 +33,7 @@ from bot.models.organization import Cluster, Enterprise
 from bot.models.submission import Receipt, RegistrationEntry, Submission
 from bot.services import audit
 from bot.services import submissions as subs
+from bot.services.audience import members
 from bot.services.errors import InvalidInput, InvalidState, NotFound
 from bot.services.proposals import list_proposals
 from bot.services.submissions.finding import _subject
@@ -465,6 +466,7 @@ def _enterprises(session: Session, campaign: Campaign) -> list[Enterprise]:
             .where(
                 Enterprise.organization_id == campaign.organization_id,
                 col(Enterprise.active).is_(True),
+                members(campaign.audience),
             )
             .order_by(col(Enterprise.name))
         ).all()

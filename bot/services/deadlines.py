@@ -30,6 +30,7 @@ from bot.models import (
     Organization,
 )
 from bot.services import audit
+from bot.services.audience import takes_part
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.lookups import remembered
 
@@ -128,7 +129,9 @@ def grant_extension(
     campaign = session.get(Campaign, deadline.campaign_id)
     if enterprise is None or campaign is None:
         raise NotFound(N_("This campaign or enterprise does not exist."))
-    if enterprise.organization_id != campaign.organization_id:
+    if enterprise.organization_id != campaign.organization_id or not takes_part(
+        campaign, enterprise
+    ):
         raise NotFound(N_("This enterprise does not take part in this campaign."))
     if accepts_late(deadline):
         raise InvalidInput(

@@ -32,20 +32,23 @@ from sqlmodel import Session, col
 
 from bot.i18n import N_, Translator
 from bot.models import (
+    Audience,
+    Campaign,
     Deadline,
     DeadlineKind,
     Enterprise,
     Nominee,
+    Organization,
     RegistrationEntry,
     Submission,
     SubmissionStatus,
     YearEndReport,
     Zone,
 )
-from bot.services import audit
+from bot.services import audience, audit
 from bot.services.access import InvalidInput, Scope, campaign_in_scope
 from bot.services.items import kind_label, parse_kind
-from bot.services.numbers import Figure, report_figures
+from bot.services.numbers import Figure
 from bot.services.progress import (
     COUNTED_STATUSES,
     aggregate_figures,
@@ -57,6 +60,7 @@ from bot.services.progress import (
 )
 from bot.services.sheets import Heading, make_printable
 from bot.services.spreadsheet_text import guard_cell
+from bot.services.targets import summary as targets_summary
 from bot.services.titles import Title, title_and_form, titles_by_code
 
 DATE_FORMAT = "dd/mm/yyyy"
@@ -131,19 +135,27 @@ class _Sheet:
 def _print_setup(
     session: Session,
     ws: Worksheet,
-    organization_id: int,
+    campaign: Campaign,
     title: str,
-    campaign_title: str,
     t: Translator,
     at: datetime,
 ) -> None:
-    """The title block and print setup of bot/services/sheets.py, for one export's sheet;
-    `at` is the moment of the export in the board's time zone."""
-    from bot.models import Organization
-
-    organization = session.get(Organization, organization_id)
+    """The title block and print setup of bot/services/sheets.py, for one export's sheet:
+    with the campaign's targets, the year they belong to and the plan's qualifiers."""
+    organization = session.get(Organization, campaign.organization_id)
     board = organization.name if organization is not None else ""
-    make_printable(ws, Heading(title, campaign_title, board, at), t)
+    goals = targets_summary(t, campaign.targets, campaign.year)
+    make_printable(ws, Heading(title, campaign.title, board, at, goals), t)
+
+
+# The columns naming the participant, in the words of a units' campaign.
+_UNIT_HEADERS = {"Enterprise": N_("Unit"), "Tax code": N_("Unit code")}
+
+
+def _headers(t: Translator, headers: Sequence[str], campaign: Campaign) -> list[str]:
+    """Column headers in the campaign's words ("Đơn vị", "Mã đơn vị" for the board's units)."""
+    units = Audience(campaign.audience) is Audience.BOARD_UNITS
+    return [t(_UNIT_HEADERS.get(h, h) if units else h) for h in headers]
 
 
 def _save(wb: Workbook, path: Path | str) -> Path:
@@ -253,12 +265,13 @@ def export_registrations(
             col(Submission.kind) == DeadlineKind.TITLE_REGISTRATION,
             col(Submission.status).in_(SENT_STATUSES),
             *scope.enterprise_conditions(),
+            audience.members(campaign.audience),
         )
         .order_by(col(Enterprise.name), col(Enterprise.id), col(RegistrationEntry.id))
     ).all()
 
     wb = Workbook()
-    sheet = _Sheet.start(wb, t("Title registrations"), [t(h) for h in REGISTRATION_HEADERS])
+    sheet = _Sheet.start(wb, t("Title registrations"), _headers(t, REGISTRATION_HEADERS, campaign))
     for number, row in enumerate(rows, start=1):
         (name, tax_code, zone_id, status, submitted_at, late) = row[:6]
         nominee, full_name, position, unit, code, has_initiative = row[6:]
@@ -285,15 +298,7 @@ def export_registrations(
         )
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
-    _print_setup(
-        session,
-        sheet.ws,
-        scope.organization_id,
-        t("Title registrations"),
-        campaign.title,
-        t,
-        now.astimezone(tz),
-    )
+    _print_setup(session, sheet.ws, campaign, t("Title registrations"), t, now.astimezone(tz))
     _save(wb, path)
     _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor, now)
     return len(rows)
@@ -329,7 +334,7 @@ def export_reports(
             kinds=", ".join(k.value for k in REPORT_KINDS),
         )
     t = Translator(language)
-    definitions = list(report_figures() if figures is None else figures)
+    definitions = list(audience.figures(campaign) if figures is None else figures)
     zones = _zone_names(session, scope.organization_id)
     columns = sa_select(
         col(Enterprise.id),
@@ -355,14 +360,18 @@ def export_reports(
     formats: list[str | None] = [None] * 6
     for figure in definitions:
         formats.append(None if figure.kind == "yes_no" else number_format(figure.decimals))
-    headers = [
-        t("No."),
-        t("Enterprise"),
-        t("Tax code"),
-        t("Industrial zone (IZ)"),
-        t("Status"),
-        t("Submitted on"),
-    ]
+    headers = _headers(
+        t,
+        [
+            N_("No."),
+            N_("Enterprise"),
+            N_("Tax code"),
+            N_("Industrial zone (IZ)"),
+            N_("Status"),
+            N_("Submitted on"),
+        ],
+        campaign,
+    )
     for figure in definitions:
         label = figure.label(t.language)
         unit = figure.unit(t.language)
@@ -406,15 +415,7 @@ def export_reports(
     narrative_column = get_column_letter(len(headers))
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
-    _print_setup(
-        session,
-        sheet.ws,
-        scope.organization_id,
-        kind_label(t, kind),
-        campaign.title,
-        t,
-        now.astimezone(tz),
-    )
+    _print_setup(session, sheet.ws, campaign, kind_label(t, kind), t, now.astimezone(tz))
     _save(wb, path)
     _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, now, kind)
     return len(rows)
@@ -462,7 +463,7 @@ def export_missing(
     due = _due_on(session, campaign_id, kind)
     t = Translator(language)
     wb = Workbook()
-    sheet = _Sheet.start(wb, t("Not submitted"), [t(h) for h in MISSING_HEADERS])
+    sheet = _Sheet.start(wb, t("Not submitted"), _headers(t, MISSING_HEADERS, campaign))
     for number, enterprise in enumerate(missing, start=1):
         officers = "; ".join(f"{c.display_name or '?'} ({c.channel})" for c in enterprise.contacts)
         if not enterprise.contacts:
@@ -487,9 +488,8 @@ def export_missing(
     _print_setup(
         session,
         sheet.ws,
-        scope.organization_id,
+        campaign,
         t("Not submitted") + f" – {kind_label(t, kind)}",
-        campaign.title,
         t,
         now.astimezone(tz),
     )

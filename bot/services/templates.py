@@ -31,9 +31,10 @@ from pydantic import (
 )
 
 from bot.i18n import N_
-from bot.models.enums import DeadlineKind, LatePolicy
+from bot.models.enums import Audience, DeadlineKind, LatePolicy
 from bot.services.catalogue_files import read_toml, validate_catalogue
 from bot.services.errors import NotFound
+from bot.services.numbers import report_figures
 from bot.templates import TEMPLATES_DIR
 
 DEFAULT_REMINDER_OFFSETS: tuple[int, ...] = (14, 7, 3, 1, 0, -1, -3)
@@ -240,12 +241,25 @@ class Template(_Spec):
     targets: tuple[TargetSpec, ...] = ()
     award_targets: tuple[AwardTargetSpec, ...] = ()
     scoring: ScoringSpec = ScoringSpec()
+    # Who takes part: the zones' enterprises (default) or the board's own units.
+    audience: Audience = Audience.ENTERPRISES
+    # The report figures asked in the reports (codes of report_figures.toml); None: all.
+    report_figures: tuple[Text, ...] | None = None
 
     @field_validator("document_number")
     @classmethod
     def _has_number(cls, value: str) -> str:
         if "{number}" not in value:
             raise ValueError("must contain {number}")
+        return value
+
+    @field_validator("report_figures")
+    @classmethod
+    def _known_figures(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        known = {f.code for f in report_figures()}
+        for code in value or ():
+            if code not in known:
+                raise ValueError(f"unknown figure {code!r} (known: {', '.join(sorted(known))})")
         return value
 
     @field_validator("observances")

@@ -39,16 +39,22 @@ from bot.models import (
 )
 from bot.notifications.kinds import StaffDigest
 from bot.notifications.outbox import key_prefix
+from bot.services.audience import reaches
 from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
 
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
 
 
-def enterprise_conditions() -> list[Any]:
-    """The enterprises whose officers the planned messages go to: active ones. The one
-    place for a predicate on which enterprises are addressed."""
-    return [col(Enterprise.active)]
+def enterprise_conditions(campaign_id: Any = None) -> list[Any]:
+    """The enterprises whose officers the planned messages go to: active ones and, for a
+    campaign's message (`campaign_id`, a value or an SQL expression), only those taking part
+    in it (its audience: enterprises or the board's own units, bot/services/audience.py).
+    The one place for a predicate on which enterprises are addressed."""
+    conditions: list[Any] = [col(Enterprise.active)]
+    if campaign_id is not None:
+        conditions.append(reaches(campaign_id))
+    return conditions
 
 
 def contact_conditions() -> list[Any]:
@@ -57,9 +63,9 @@ def contact_conditions() -> list[Any]:
     return [col(Contact.role) == Role.OFFICER, col(Contact.reachable), receives_now()]
 
 
-def officer_conditions() -> list[Any]:
+def officer_conditions(campaign_id: Any = None) -> list[Any]:
     """Both: the caller joins Contact to Enterprise."""
-    return [*contact_conditions(), *enterprise_conditions()]
+    return [*contact_conditions(), *enterprise_conditions(campaign_id)]
 
 
 def officers(stmt: Any) -> Any:
@@ -108,7 +114,7 @@ def reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
         board.join(Deadline, col(Deadline.campaign_id) == col(Campaign.id)),
         col(Deadline.campaign_id),
         col(Deadline.kind),
-    ).where(col(Deadline.id).in_(deadline_ids))
+    ).where(col(Deadline.id).in_(deadline_ids), reaches(col(Deadline.campaign_id)))
 
 
 def extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
@@ -129,7 +135,7 @@ def extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
         )
         .where(
             col(DeadlineExtension.id).in_(extension_ids),
-            *officer_conditions(),
+            *officer_conditions(col(Deadline.campaign_id)),
             not_submitted_condition(),
         )
     )
@@ -161,7 +167,7 @@ def fanout_enterprises(fanout: Any, after: int, limit: int | None) -> Select[Any
         .where(
             col(Enterprise.organization_id) == fanout.organization_id,
             col(Enterprise.id) > after,
-            *enterprise_conditions(),
+            *enterprise_conditions(fanout.campaign_id),
         )
         .order_by(col(Enterprise.id))
     )

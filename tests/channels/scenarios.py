@@ -375,7 +375,7 @@ def report(first_style: int, signed: Upload) -> Flow:
         replace(
             signed,
             expect=(
-                L(vi="Báo cáo tổng kết năm của doanh nghiệp", en="Your year-end report"),
+                L(vi="Báo cáo tổng kết năm của đơn vị", en="Your year-end report"),
                 L(vi="Doanh thu: 540.000 tỷ đồng", en="Revenue: 540.000 billion VND"),
                 "19,3%",
                 L(vi="Nộp cho Văn phòng Ban ngay bây giờ?", en="Submit it to the board"),

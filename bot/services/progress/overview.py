@@ -21,6 +21,7 @@ from bot.models import (
     Zone,
 )
 from bot.services.access import Scope, campaign_in_scope
+from bot.services.audience import Audience, members
 from bot.services.submissions import item_submission_join
 
 
@@ -93,8 +94,9 @@ class Progress:
     organization_id: int
     cluster_id: int | None
     cluster_name: str | None
-    enterprises: int
+    enterprises: int  # the participants in scope (enterprises, or the board's units)
     items: list[KindProgress]
+    audience: Audience = Audience.ENTERPRISES
 
     def item(self, kind: str) -> KindProgress | None:
         return next((item for item in self.items if item.kind == kind), None)
@@ -130,7 +132,9 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
     zones = _names(session, Zone, scope.organization_id)
     clusters = _names(session, Cluster, scope.organization_id)
     enterprises = session.exec(
-        select(func.count(col(Enterprise.id))).where(*scope.enterprise_conditions())
+        select(func.count(col(Enterprise.id))).where(
+            *scope.enterprise_conditions(), members(campaign.audience)
+        )
     ).one()
     rows = session.execute(
         sa_select(
@@ -144,7 +148,7 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
         .select_from(Enterprise)
         .join(Deadline, col(Deadline.campaign_id) == campaign_id)
         .outerjoin(Submission, item_submission_join())
-        .where(*scope.enterprise_conditions())
+        .where(*scope.enterprise_conditions(), members(campaign.audience))
         .group_by(
             col(Deadline.kind),
             col(Enterprise.zone_id),
@@ -186,4 +190,5 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
         cluster_name=clusters.get(scope.cluster_id) if scope.cluster_id is not None else None,
         enterprises=enterprises,
         items=items,
+        audience=Audience(campaign.audience),
     )

@@ -15,9 +15,9 @@ from bot.models import (
     Submission,
     YearEndReport,
 )
-from bot.services import units
+from bot.services import audience, units
 from bot.services.access import Scope, campaign_in_scope
-from bot.services.numbers import Figure, report_figures
+from bot.services.numbers import Figure
 from bot.services.progress.statuses import COUNTED_STATUSES, sent_parts
 
 
@@ -123,11 +123,12 @@ def figures_vs_targets(
     """The year-end figures reported so far (submitted or accepted) against the plan's targets.
 
     `figures` says which figure counts towards which target key and how (default:
-    report_figures.toml). Amounts are converted to the target's unit (triệu USD -> tỷ USD);
-    a percentage is never summed. One query reads every counted report in scope.
+    the figures the campaign's reports ask: none for the board's units). Amounts are
+    converted to the target's unit (triệu USD -> tỷ USD); a percentage is never summed. One
+    query reads every counted report in scope.
     """
     campaign = campaign_in_scope(session, campaign_id, scope)
-    definitions = list(report_figures() if figures is None else figures)
+    definitions = list(audience.figures(campaign) if figures is None else figures)
     by_target: dict[str, list[Figure]] = defaultdict(list)
     for figure in definitions:
         summed_percent = figure.kind == "percent" and figure.aggregate == "sum"
