@@ -49,6 +49,7 @@ from bot.models import (
 from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import cancel_reminders, enqueue
 from bot.services import audit, deadlines
+from bot.services.audience import members
 from bot.services.campaigns import campaign_deadlines, campaign_observances, campaign_phases
 from bot.services.errors import DomainError, render
 from bot.services.items import kind_label
@@ -1090,8 +1091,9 @@ def change_and_replan(
 
 
 def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetime) -> int:
-    """Queue the "deadline moved" notice to every reachable officer of the board (worded
-    when sent, in each officer's language then); returns how many were newly queued."""
+    """Queue the "deadline moved" notice to every reachable officer of the board taking part
+    in the campaign (its audience; worded when sent, in each officer's language then);
+    returns how many were newly queued."""
     campaign = session.get(Campaign, deadline.campaign_id)
     assert campaign is not None
     officers = session.exec(
@@ -1100,6 +1102,7 @@ def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetim
         .where(
             Enterprise.organization_id == campaign.organization_id,
             col(Enterprise.active),
+            members(campaign.audience),
             Contact.role == Role.OFFICER,
             col(Contact.reachable),
             receives_now(),
