@@ -5,6 +5,7 @@ and word each campaign's own participants, and name the year of the targets they
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -35,6 +36,7 @@ from bot.services.enterprises import find_enterprise
 from bot.services.errors import NotFound
 from bot.services.exports import export_missing, export_reports
 from bot.services.launch import launch_campaign
+from bot.services.plan_edits import change_and_replan
 from bot.services.progress import (
     campaign_progress,
     figures_vs_targets,
@@ -46,10 +48,12 @@ from bot.services.progress import (
 from bot.services.sheets import HEADER_ROW, TITLE_ROWS
 from bot.services.templates import TemplateDataError, load_template, parse_template
 from bot.settings import Settings
-from scheduler.planner import observance_prompt_date, plan_day, preview_day
+from scheduler.planner import observance_prompt_date, preview_day
+from tests.scheduler.conftest import plan_and_expand
 
 VI = Translator("vi")
 NOW = datetime(2025, 3, 3, 3, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 D = date.fromisoformat
 
 
@@ -136,7 +140,10 @@ def test_the_soc_trang_plan_is_for_the_boards_units() -> None:
         "document_number": "{number}/KH",
         "phases": [{"number": 1, "name": "a", "name_en": "a", "start": "01-01", "end": "12-31"}],
     }
-    with pytest.raises(TemplateDataError, match="audience must be one of enterprises, board_units"):
+    with pytest.raises(
+        TemplateDataError,
+        match="audience: Input should be 'enterprises' or 'board_units'",
+    ):
         parse_template({**base, "audience": "units"}, "x.toml")
     with pytest.raises(TemplateDataError, match="unknown figure 'output'"):
         parse_template({**base, "report_figures": ["output"]}, "x.toml")
@@ -169,7 +176,7 @@ def test_unit_codes(engine: Engine) -> None:
 
 def _planned(engine: Engine, on: str, settings: Settings) -> list[Delivery]:
     with Session(engine) as session:
-        plan_day(session, D(on), settings)
+        plan_and_expand(session, D(on), settings)
         return list(session.exec(select(Delivery).where(col(Delivery.kind) != DeliveryKind.DIGEST)))
 
 
@@ -242,7 +249,9 @@ def test_progress_missing_and_exports_count_the_campaigns_own_participants(
         assert {m.name for m in firms_missing} == {"Công ty Sao Mai", "Công ty Hòa Phát"}
         path = tmp_path / "chua-nop.xlsx"
         assert (
-            export_missing(session, units_campaign.id, "title_registration", scope, path, now=NOW)
+            export_missing(
+                session, units_campaign.id, "title_registration", scope, path, now=NOW, tz=TZ
+            )
             == 2
         )
         ws = load_workbook(path).active
@@ -252,7 +261,7 @@ def test_progress_missing_and_exports_count_the_campaigns_own_participants(
         assert names == {"Văn phòng Ban", "Phòng Quản lý doanh nghiệp"}
         # A unit's report has no figure columns: the narrative only.
         reports = tmp_path / "bao-cao.xlsx"
-        export_reports(session, units_campaign.id, scope, reports, now=NOW)
+        export_reports(session, units_campaign.id, scope, reports, now=NOW, tz=TZ)
         header = [c.value for c in load_workbook(reports).active[HEADER_ROW]]
         assert header[1:3] == ["Đơn vị", "Mã đơn vị"] and len(header) == 7, header
 
@@ -321,6 +330,7 @@ def test_exports_name_the_targets_year_and_qualifier(engine: Engine, tmp_path) -
             Scope.board(campaign.organization_id),
             path,
             now=NOW + timedelta(days=700),
+            tz=TZ,
         )
     ws = load_workbook(path).active
     line = str(ws.cell(row=TITLE_ROWS, column=1).value)
@@ -389,3 +399,23 @@ def test_the_units_digest_counts_units(engine: Engine, settings: Settings) -> No
     assert "Văn phòng Ban (DV-VP)" in units and "Sao Mai" not in units, units
     firms = next(m.text for m in digests if "giai đoạn 2021 – 2025" not in m.text)
     assert "tổng 2 doanh nghiệp" in firms and "Văn phòng Ban" not in firms, firms
+
+
+def test_a_moved_deadline_is_told_to_the_campaigns_own_participants(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        world = _board(session)
+        units_campaign = world["units_campaign"]
+        assert isinstance(units_campaign, Campaign)
+        deadline = session.exec(
+            select(Deadline).where(
+                Deadline.campaign_id == units_campaign.id,
+                Deadline.kind == DeadlineKind.TITLE_REGISTRATION,
+            )
+        ).one()
+        replanned = change_and_replan(session, deadline, NOW, due_on=D("2025-04-22"))
+        session.commit()
+        told = session.exec(
+            select(Delivery).where(col(Delivery.kind) == DeliveryKind.DEADLINE_MOVED)
+        ).all()
+    assert {d.contact_id for d in told} == world["unit_officers"]
+    assert replanned is not None
