@@ -175,6 +175,7 @@ def decision(
             signer_name=signer,
             entry_ids=list(entries) or None,
             actor=ACTOR,
+            tz=get_settings().tz,
         )
         queued = announce_decision(session, recorded, rows, now, actor=ACTOR)
         click.echo(

@@ -18,7 +18,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy import func
@@ -103,6 +103,7 @@ def store_file(
     quota_bytes: int,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> Stored:
     """Check the staged file by content, keep it under `folder` and record it with the item.
 
@@ -111,7 +112,7 @@ def store_file(
     still there). Raises InvalidFile (nothing kept) for a file that is not what it claims,
     too large, or beyond the enterprise's quota.
     """
-    subs.ensure_editable(session, submission, now)
+    subs.ensure_editable(session, submission, now, tz=tz)
     kind = check_file(staged, file_name)
     size = staged.stat().st_size
     if size > subs.MAX_FILE_SIZE:
@@ -153,6 +154,7 @@ def store_file(
             contact_id=contact_id,
             actor=actor,
             pages=kind.pages,
+            tz=tz,
         )
     except Exception:
         target.unlink(missing_ok=True)
@@ -177,10 +179,11 @@ def remove_file(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> Attachment:
     """Detach a file from the item; delete it from disk unless a receipt refers to it."""
     attachment = subs.remove_attachment(
-        session, submission, attachment_id, now, contact_id=contact_id, actor=actor
+        session, submission, attachment_id, now, contact_id=contact_id, actor=actor, tz=tz
     )
     path = attachment.path
     still_used = session.exec(select(Attachment.id).where(Attachment.path == path)).first()

@@ -606,6 +606,7 @@ def record_decision(
     entry_ids: Sequence[int] | None = None,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> tuple[Decision, list[Row]]:
     """Record a decision and the entries it awards: by default every accepted entry of the
     authority's level not yet awarded; `entry_ids` narrows it (the province may award fewer
@@ -615,7 +616,7 @@ def record_decision(
     if not cleaned:
         raise InvalidInput(N_("Please type the decision's number, for example 125/QĐ-BQL."))
     _too_long(cleaned, 64)
-    if signed_on > subs.local_date(now):
+    if signed_on > subs.local_date(now, tz):
         raise InvalidInput(N_("The decision date {date} is in the future."), date=signed_on)
     if session.exec(
         select(Decision).where(Decision.campaign_id == campaign.id, Decision.number == cleaned)

@@ -17,7 +17,7 @@ more entries claiming an initiative than the initiatives it reports.
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -210,6 +210,7 @@ def add_proposal(
     now: datetime,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> ProposalEntry:
     """Propose one registered person or collective for the title or form it registered.
 
@@ -218,7 +219,7 @@ def add_proposal(
     """
     now = _now(now)
     locking._expect_kind(submission, KIND)
-    subs.ensure_editable(session, submission, now)
+    subs.ensure_editable(session, submission, now, tz=tz)
     entry = _validated(
         session,
         submission,
@@ -231,7 +232,7 @@ def add_proposal(
         initiative,
     )
     _check_duplicate(session, submission, entry, None)
-    locking._add_part(session, submission, ENTRIES, entry, now, contact_id, actor)
+    locking._add_part(session, submission, ENTRIES, entry, now, contact_id, actor, tz=tz)
     return entry
 
 
@@ -249,12 +250,13 @@ def update_proposal(
     now: datetime,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> ProposalEntry:
     """Change the summary or the initiative of an entry (None keeps it). A changed entry is
     reviewed afresh: its earlier verdict is cleared."""
     now = _now(now)
     locking._expect_kind(submission, KIND)
-    subs.ensure_editable(session, submission, now)
+    subs.ensure_editable(session, submission, now, tz=tz)
     entry = get_proposal(session, submission, entry_id)
     before = proposal_dump(entry)
     merged = _validated(
@@ -268,7 +270,7 @@ def update_proposal(
         summary if summary is not None else entry.summary,
         initiative if initiative is not None else entry.initiative,
     )
-    locking._begin_change(session, submission, now, contact_id, actor)
+    locking._begin_change(session, submission, now, contact_id, actor, tz=tz)
     entry.summary = merged.summary
     entry.initiative = merged.initiative
     entry.has_initiative = merged.has_initiative
@@ -290,11 +292,12 @@ def remove_proposal(
     now: datetime,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> None:
     """Withdraw one entry of the proposal."""
     now = _now(now)
     locking._expect_kind(submission, KIND)
-    locking._delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
+    locking._delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor, tz=tz)
 
 
 def _reported(session: Session, submission: Submission) -> dict[str, Decimal] | None:

@@ -137,9 +137,9 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
             return opened
         loaded = opened
     campaign, deadline, submission = loaded
-    if subs.is_locked(ctx.session, submission, ctx.now):
+    if subs.is_locked(ctx.session, submission, ctx.now, tz=ctx.settings.tz):
         try:
-            subs.ensure_editable(ctx.session, submission, ctx.now)
+            subs.ensure_editable(ctx.session, submission, ctx.now, tz=ctx.settings.tz)
         except SubmissionLocked as exc:
             return _locked_message(ctx, campaign, exc.message(t))
     return Item(campaign, deadline, submission)
@@ -262,7 +262,12 @@ def submitted_step(kind: KindOf, next_step: str) -> Step:
             raise Invalid(t("Please choose one of the options."))
         found = item(ctx, kind)
         subs.reopen(
-            ctx.session, found.submission, ctx.now, contact_id=ctx.contact.id, actor=actor(ctx)
+            ctx.session,
+            found.submission,
+            ctx.now,
+            contact_id=ctx.contact.id,
+            actor=actor(ctx),
+            tz=ctx.settings.tz,
         )
         return Goto(
             next_step,
@@ -284,7 +289,9 @@ def submitted_step(kind: KindOf, next_step: str) -> Step:
 def submit_item(ctx: Ctx, found: Item) -> Finish:
     """Submit and answer with the receipt number and time."""
     t = ctx.t
-    receipt = subs.submit(ctx.session, found.submission, ctx.contact.id, ctx.now, actor=actor(ctx))
+    receipt = subs.submit(
+        ctx.session, found.submission, ctx.contact.id, ctx.now, actor=actor(ctx), tz=ctx.settings.tz
+    )
     text = t(
         "Submitted. Receipt number {number}, at {time}. The board office has received "
         "your {item}; /status shows it.",
@@ -442,6 +449,7 @@ def store_file(ctx: Ctx, found: Item, answer: Answer) -> attachments.Stored:
         quota_bytes=ctx.settings.enterprise_files_quota_mb * 1024 * 1024,
         contact_id=ctx.contact.id,
         actor=actor(ctx),
+        tz=ctx.settings.tz,
     )
 
 
@@ -528,6 +536,7 @@ def file_remove_step(kind: KindOf, back: str = "file") -> Step:
             ctx.now,
             contact_id=ctx.contact.id,
             actor=actor(ctx),
+            tz=ctx.settings.tz,
         )
         text = t(
             "Removed {name}. Send the file that replaces it, or choose Done.",

@@ -246,6 +246,7 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.now,
         contact_id=ctx.contact.id,
         actor=_staff.actor(ctx),
+        tz=ctx.settings.tz,
     )
     queued = announce_decision(ctx.session, decision, rows, ctx.now, actor=_staff.actor(ctx))
     word = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".docx")

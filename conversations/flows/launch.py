@@ -83,6 +83,7 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.now,
         contact_id=ctx.contact.id,
         actor=_items.actor(ctx),
+        tz=ctx.settings.tz,
     )
     return Goto(
         "review",

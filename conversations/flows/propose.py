@@ -222,6 +222,7 @@ def _save(ctx: Ctx, initiative: str) -> Outcome:
         now=ctx.now,
         contact_id=ctx.contact.id,
         actor=_items.actor(ctx),
+        tz=ctx.settings.tz,
     )
     for key in ("registration_entry", "summary"):
         ctx.data.pop(key, None)
@@ -250,6 +251,7 @@ def _remove(ctx: Ctx, answer: Answer) -> Outcome:
         now=ctx.now,
         contact_id=ctx.contact.id,
         actor=_items.actor(ctx),
+        tz=ctx.settings.tz,
     )
     return Goto("menu", (reply(ctx.t("Withdrawn.")),), reset=True)
 

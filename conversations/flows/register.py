@@ -319,6 +319,7 @@ def _add(ctx: Ctx, **fields: Any) -> RegistrationEntry:
         contact_id=ctx.contact.id,
         actor=_items.actor(ctx),
         **fields,
+        tz=ctx.settings.tz,
     )
 
 
@@ -681,6 +682,7 @@ def _remove_many(ctx: Ctx, answer: Answer) -> Outcome:
             ctx.now,
             contact_id=ctx.contact.id,
             actor=_items.actor(ctx),
+            tz=ctx.settings.tz,
         )
     return Goto("list", (reply(t("Removed {count} entries.", count=len(picked))),), reset=True)
 
@@ -736,6 +738,7 @@ def _update(ctx: Ctx, **fields: Any) -> Outcome:
         contact_id=ctx.contact.id,
         actor=_items.actor(ctx),
         **fields,
+        tz=ctx.settings.tz,
     )
     return Goto(
         "list", (reply(ctx.t("Changed: {entry}.", entry=describe(ctx, entry))),), reset=True
@@ -817,6 +820,7 @@ def _remove(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.now,
         contact_id=ctx.contact.id,
         actor=_items.actor(ctx),
+        tz=ctx.settings.tz,
     )
     ctx.data.pop("entry", None)
     return Goto("list", (reply(t("Removed: {entry}.", entry=text)),), reset=True)

@@ -232,6 +232,7 @@ def _store(ctx: Ctx, figure: Figure, raw: str, converted: bool, following: str) 
         ctx.now,
         contact_id=ctx.contact.id,
         actor=_items.actor(ctx),
+        tz=ctx.settings.tz,
     )
     shown = format_figure(t, figure, value)
     if converted:
@@ -317,6 +318,7 @@ def _narrative(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.now,
         contact_id=ctx.contact.id,
         actor=_items.actor(ctx),
+        tz=ctx.settings.tz,
     )
     return Goto("file", (reply(ctx.t("Noted the narrative.")),))
 

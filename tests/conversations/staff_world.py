@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import Session, func, select
@@ -35,6 +36,8 @@ from bot.services.taxcode import make_tax_code
 from bot.settings import Settings
 from conversations.engine import Engine
 from tests.conversations.conftest import Chat, Clock, add_board, add_campaign, world_settings
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 YEAR = 2026
 # 10:00 in Hà Nội on Tuesday 10/03/2026.
@@ -151,6 +154,7 @@ class StaffWorld:
                     title_code="TT_LDTT",
                     now=NOW,
                     contact_id=who,
+                    tz=TZ,
                 )
                 subs.add_entry(
                     s,
@@ -161,6 +165,7 @@ class StaffWorld:
                     title_code="LDTT",
                     now=NOW,
                     contact_id=who,
+                    tz=TZ,
                 )
                 subs.add_entry(
                     s,
@@ -170,11 +175,14 @@ class StaffWorld:
                     title_code="BK_TINH",
                     now=NOW,
                     contact_id=who,
+                    tz=TZ,
                 )
             elif kind == DeadlineKind.YEAR_END_REPORT:
                 for code, value in REPORT.items():
-                    subs.set_figure(s, sub, code, value, at, contact_id=who)
-                subs.set_narrative(s, sub, "Năm sáng kiến được công nhận.", at, contact_id=who)
+                    subs.set_figure(s, sub, code, value, at, contact_id=who, tz=TZ)
+                subs.set_narrative(
+                    s, sub, "Năm sáng kiến được công nhận.", at, contact_id=who, tz=TZ
+                )
                 page = tmp / f"bao-cao-{index}.png"
                 page.write_bytes(b"\x89PNG\r\n\x1a\n page 1")
                 subs.attach_file(
@@ -187,6 +195,7 @@ class StaffWorld:
                     "",
                     at,
                     contact_id=who,
+                    tz=TZ,
                 )
             else:
                 path = tmp / f"kh-{index}.pdf"
@@ -201,9 +210,12 @@ class StaffWorld:
                     "",
                     at,
                     contact_id=who,
+                    tz=TZ,
                 )
-                subs.set_launch_document(s, sub, "12/KH-CĐ", date(YEAR, 1, 10), at, contact_id=who)
-            subs.submit(s, sub, who, at)
+                subs.set_launch_document(
+                    s, sub, "12/KH-CĐ", date(YEAR, 1, 10), at, contact_id=who, tz=TZ
+                )
+            subs.submit(s, sub, who, at, tz=TZ)
             s.commit()
             assert sub.id is not None
             return sub.id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,8 @@ from bot.models import Contact, ConversationState, Role
 from bot.services import submissions as subs
 from conversations.registry import default_registry
 from tests.conversations.conftest import JANUARY, Chat, build_world
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 STEPS = sorted((flow.command, step) for flow in default_registry() for step in flow.steps)
 OFFICER_FLOWS = {flow.command for flow in default_registry() if Role.OFFICER in flow.roles}
@@ -118,7 +121,14 @@ def test_every_step_survives_any_text(sqlite_engine: SAEngine, tmp_path: Path) -
             s, world.campaign_id, world.enterprise_id, "title_registration", now=world.clock.now
         )
         entry = subs.add_entry(
-            s, sub, "individual", "LDTT", full_name="Trần Văn Bình", position="Thợ máy", now=JANUARY
+            s,
+            sub,
+            "individual",
+            "LDTT",
+            full_name="Trần Văn Bình",
+            position="Thợ máy",
+            now=JANUARY,
+            tz=TZ,
         )
         s.commit()
         entry_id = entry.id or 0
@@ -267,7 +277,14 @@ def test_an_invalid_answer_at_every_step_changes_nothing(
             s, world.campaign_id, world.enterprise_id, "title_registration", now=world.clock.now
         )
         entry = subs.add_entry(
-            s, sub, "individual", "LDTT", full_name="Trần Văn Bình", position="Thợ máy", now=JANUARY
+            s,
+            sub,
+            "individual",
+            "LDTT",
+            full_name="Trần Văn Bình",
+            position="Thợ máy",
+            now=JANUARY,
+            tz=TZ,
         )
         s.commit()
         entry_id = entry.id or 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import func, select
 
@@ -13,6 +14,8 @@ from conversations.flows import launch
 from conversations.flows import register as reg
 from tests import files as real
 from tests.conversations.conftest import JANUARY, World, linked_chat
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 
 def _doc(tmp_path: Path) -> Path:
@@ -112,8 +115,9 @@ async def test_status_lists_items_overdue_first(world: World, tmp_path: Path) ->
             full_name="Ngô Văn Hải",
             position="Thợ hàn",
             now=world.clock.now,
+            tz=TZ,
         )
-        subs.submit(s, sub, None, world.clock.now)
+        subs.submit(s, sub, None, world.clock.now, tz=TZ)
         subs.return_submission(s, sub, None, "Thiếu chức vụ đầy đủ", world.clock.now)
         s.commit()
     world.clock.now = datetime(2026, 5, 2, 3, 0, tzinfo=UTC)

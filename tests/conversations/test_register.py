@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -13,6 +14,8 @@ from bot.services.titles import catalogue
 from conversations.common import picked_numbers
 from conversations.flows import register as reg
 from tests.conversations.conftest import Chat, World, linked_chat
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 
 def _entries(world: World) -> list[RegistrationEntry]:
@@ -332,6 +335,7 @@ async def test_names_refuse_emoji_and_one_person_keeps_one_name(world: World) ->
             position="Kế toán",
             title_code="LDTT",
             now=world.clock.now,
+            tz=TZ,
         )
         second = subs.add_entry(
             s,
@@ -342,8 +346,9 @@ async def test_names_refuse_emoji_and_one_person_keeps_one_name(world: World) ->
             title_code="CSTD_CS",
             has_initiative=True,
             now=world.clock.now,
+            tz=TZ,
         )
-        subs.update_entry(s, sub, second.id, world.clock.now, full_name="Trần Thị Bích")
+        subs.update_entry(s, sub, second.id, world.clock.now, full_name="Trần Thị Bích", tz=TZ)
         s.commit()
         names = {e.id: e.full_name for e in s.exec(select(RegistrationEntry)).all()}
     assert names[first.id] == names[second.id] == "Trần Thị Bích"

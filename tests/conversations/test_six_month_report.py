@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
@@ -17,6 +18,8 @@ from conversations.flows import report as rep
 from tests.conversations.conftest import World, linked_chat
 from tests.conversations.test_report import answer
 from tests.files import image_bytes, pdf_bytes
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 JUNE = datetime(2026, 6, 2, 3, 0, tzinfo=UTC)  # before the six-month report's 15/06
 
@@ -92,12 +95,12 @@ async def test_the_board_follows_the_six_month_report(engine: SAEngine, tmp_path
             s, world.campaign_id, world.enterprise_ids[0], DeadlineKind.SIX_MONTH_REPORT, now=JUNE
         )
         for code, value in REPORT.items():
-            subs.set_figure(s, sub, code, value, JUNE)
-        subs.set_narrative(s, sub, "Sáu tháng đầu năm: 2 sáng kiến.", JUNE)
+            subs.set_figure(s, sub, code, value, JUNE, tz=TZ)
+        subs.set_narrative(s, sub, "Sáu tháng đầu năm: 2 sáng kiến.", JUNE, tz=TZ)
         page = tmp_path / "so-ket.png"
         page.write_bytes(image_bytes("PNG"))
-        subs.attach_file(s, sub, page.name, "image/png", 20, str(page), "", JUNE)
-        subs.submit(s, sub, world.officer_ids[0], JUNE)
+        subs.attach_file(s, sub, page.name, "image/png", 20, str(page), "", JUNE, tz=TZ)
+        subs.submit(s, sub, world.officer_ids[0], JUNE, tz=TZ)
         s.commit()
     world.clock.now = JUNE
     chat = await world.chat(STAFF)

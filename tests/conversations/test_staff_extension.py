@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine as SAEngine
@@ -28,6 +29,8 @@ from tests.conversations.staff_world import (
     StaffWorld,
     build_staff_world,
 )
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 FEBRUARY = datetime(2026, 2, 3, 3, 0, tzinfo=UTC)  # after the launch document's 31/01
 
@@ -104,7 +107,9 @@ async def test_review_shows_late_and_can_extend(world: StaffWorld, tmp_path: Pat
         assert kept is not None and kept.status == "submitted"
         registration = next(
             i
-            for i in subs.item_statuses(s, world.campaign_id, world.enterprise_ids[0], NOW)
+            for i in subs.item_statuses(
+                s, world.campaign_id, world.enterprise_ids[0], subs.local_date(NOW, TZ)
+            )
             if i.kind == DeadlineKind.TITLE_REGISTRATION
         )
         assert registration.extended_until == date(2026, 4, 30) and registration.late
@@ -134,8 +139,8 @@ async def test_a_late_submission_is_marked_in_progress_export_and_digest(
     with world.session() as s:
         sub = s.get(Submission, sid)
         assert sub is not None and not sub.late  # world.submit sends at 10/03: in time
-        subs.reopen(s, sub, late_at)
-        subs.submit(s, sub, None, late_at)
+        subs.reopen(s, sub, late_at, tz=TZ)
+        subs.submit(s, sub, None, late_at, tz=TZ)
         assert sub.late
         s.commit()
     chat = await world.chat(STAFF)

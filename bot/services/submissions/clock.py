@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from bot.settings import get_settings
+from datetime import date, datetime, tzinfo
 
 
 def _now(now: datetime) -> datetime:
@@ -15,6 +13,7 @@ def _now(now: datetime) -> datetime:
     return now
 
 
-def local_date(now: datetime) -> date:
-    """The calendar date at `now` in the board's time zone."""
-    return _now(now).astimezone(get_settings().tz).date()
+def local_date(now: datetime, tz: tzinfo) -> date:
+    """The calendar date at `now` in the board's time zone `tz` (handed in by the caller, as
+    `now` is: the flows, the CLI and the scheduler hold the settings' zone)."""
+    return _now(now).astimezone(tz).date()

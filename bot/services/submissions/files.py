@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
@@ -56,6 +56,7 @@ def attach_file(
     contact_id: int | None = None,
     actor: str = "",
     pages: int | None = None,
+    tz: tzinfo,
 ) -> Attachment:
     """Record a file received in the chat (already stored at `path`; attachments.store_file
     checks its content and stores it, then calls this).
@@ -64,7 +65,7 @@ def attach_file(
     files per item. The same content (sha256) sent twice is recorded once.
     """
     now = _now(now)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     name = shown_name(file_name)
     checked = mime_type if mime_type in ACCEPTED_TYPES.values() else None
     mime = checked or file_type(name, mime_type)
@@ -97,7 +98,7 @@ def attach_file(
                 return attachment
     if len(existing) >= FILES.most:
         raise InvalidFile(FILES.too_many, max=FILES.most)
-    _begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor, tz=tz)
     assert submission.id is not None
     attachment = Attachment(
         submission_id=submission.id,
@@ -131,11 +132,12 @@ def remove_attachment(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> Attachment:
     """Detach a file (the stored file itself is kept: receipts may refer to it); returns the
     record detached."""
     now = _now(now)
-    return _delete_part(session, submission, FILES, attachment_id, now, contact_id, actor)
+    return _delete_part(session, submission, FILES, attachment_id, now, contact_id, actor, tz=tz)
 
 
 def list_attachments(session: Session, submission: Submission) -> list[Attachment]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from sqlmodel import Session, select
 
@@ -33,18 +33,19 @@ def set_launch_document(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> LaunchDocument:
     """Record the number and date of the enterprise's own launch document."""
     now = _now(now)
     _expect_kind(submission, DeadlineKind.LAUNCH_DOCUMENT)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     cleaned = _one_line(number)
     if not cleaned:
         raise InvalidInput(N_("Please type the document number, for example 12/KH-CĐ."))
     _too_long(cleaned, DOCUMENT_NUMBER_MAX)
     if isinstance(doc_date, datetime) or not isinstance(doc_date, date):
         raise InvalidInput(N_("Please give the document date as dd/mm/yyyy."))
-    if doc_date > local_date(now):
+    if doc_date > local_date(now, tz):
         raise InvalidInput(N_("The document date {date} is in the future."), date=doc_date)
     campaign = session.get(Campaign, submission.campaign_id)
     if campaign is not None and doc_date.year < campaign.year - 1:
@@ -53,7 +54,7 @@ def set_launch_document(
             date=doc_date,
             year=str(campaign.year),
         )
-    _begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor, tz=tz)
     document = session.exec(
         select(LaunchDocument).where(LaunchDocument.submission_id == submission.id)
     ).first()

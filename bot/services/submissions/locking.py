@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session, func, select
@@ -27,16 +27,18 @@ from bot.services.errors import (
 )
 from bot.services.items import KindName
 from bot.services.lookups import is_remembered, remember
-from bot.services.submissions.clock import _now, local_date
+from bot.services.submissions.clock import local_date
 from bot.services.submissions.finding import LOCKED, _subject, deadline_for
 
 
-def is_locked(session: Session, submission: Submission, now: datetime) -> bool:
+def is_locked(session: Session, submission: Submission, now: datetime, *, tz: tzinfo) -> bool:
     """True when nothing about the item may change any more (see the module docstring)."""
-    return _lock_error(session, submission, _now(now)) is not None
+    return _lock_error(session, submission, local_date(now, tz)) is not None
 
 
-def _lock_error(session: Session, submission: Submission, now: datetime) -> DomainError | None:
+def _lock_error(session: Session, submission: Submission, today: date) -> DomainError | None:
+    """Why the item cannot change on `today`, the board's local date (None: it can). An item
+    locks when its due date (or the board's extension) has ended in the board's time zone."""
     if submission.status == SubmissionStatus.ACCEPTED:
         return SubmissionLocked(
             N_(
@@ -48,7 +50,7 @@ def _lock_error(session: Session, submission: Submission, now: datetime) -> Doma
         return None
     deadline = deadline_for(session, submission.campaign_id, submission.kind)
     if deadline is not None and deadlines.is_closed(
-        session, deadline, submission.enterprise_id, local_date(now)
+        session, deadline, submission.enterprise_id, today
     ):
         return SubmissionLocked(
             N_(
@@ -60,9 +62,10 @@ def _lock_error(session: Session, submission: Submission, now: datetime) -> Doma
     return None
 
 
-def ensure_editable(session: Session, submission: Submission, now: datetime) -> None:
-    """Raise SubmissionLocked (with the due date and whom to contact) if the item is locked."""
-    error = _lock_error(session, submission, _now(now))
+def ensure_editable(session: Session, submission: Submission, now: datetime, *, tz: tzinfo) -> None:
+    """Raise SubmissionLocked (with the due date and whom to contact) if the item is locked
+    at `now` in the board's time zone `tz`."""
+    error = _lock_error(session, submission, local_date(now, tz))
     if error is not None:
         raise error
 
@@ -78,6 +81,8 @@ def _begin_change(
     now: datetime,
     contact_id: int | None,
     actor: str,
+    *,
+    tz: tzinfo,
 ) -> None:
     """Check the item may change; a submitted item gets a draft beside it (it stays
     submitted, with its receipt, until a new version is submitted; see bot.services.drafts).
@@ -86,7 +91,7 @@ def _begin_change(
     happening at the same moment cannot overwrite each other's status.
     """
     _lock_row(session, submission)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     if submission.status == SubmissionStatus.SUBMITTED and drafts.open_draft(
         submission, contact_id
     ):
@@ -133,6 +138,8 @@ def _add_part(
     now: datetime,
     contact_id: int | None,
     actor: str,
+    *,
+    tz: tzinfo,
 ) -> None:
     """Add one part to an item and audit it; refused once the item holds `parts.most`. A
     submitted item goes back to draft first, as with any change."""
@@ -143,7 +150,7 @@ def _add_part(
     ).one()
     if held >= parts.most:
         raise InvalidInput(parts.too_many, max=parts.most)
-    _begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor, tz=tz)
     session.add(part)
     session.flush()
     _audit_item(session, submission, parts.added, None, parts.dump(part), now, contact_id, actor)
@@ -157,13 +164,15 @@ def _delete_part(
     now: datetime,
     contact_id: int | None,
     actor: str,
+    *,
+    tz: tzinfo,
 ) -> _Part:
     """Delete one part of the item (refused when the item is locked, NotFound when the part
     is not the item's) and audit what it held; a submitted item goes back to draft first, as
     with any change. Returns the part deleted."""
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     part = _get_part(session, submission, parts, part_id)
-    _begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor, tz=tz)
     before = parts.dump(part)
     session.delete(part)
     session.flush()

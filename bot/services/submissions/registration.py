@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -155,6 +155,7 @@ def add_entry(
     now: datetime,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> RegistrationEntry:
     """Register a person (full name, position) or a collective (unit name) for a title.
 
@@ -164,12 +165,12 @@ def add_entry(
     """
     now = _now(now)
     _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     entry = _validated_entry(
         submission, nominee, title_code, full_name, position, unit_name, has_initiative
     )
     _check_duplicate(session, submission, entry, None)
-    _add_part(session, submission, ENTRIES, entry, now, contact_id, actor)
+    _add_part(session, submission, ENTRIES, entry, now, contact_id, actor, tz=tz)
     return entry
 
 
@@ -191,11 +192,12 @@ def update_entry(
     has_initiative: bool | None = None,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> RegistrationEntry:
     """Change the given fields of an entry (None keeps a field); validated like add_entry."""
     now = _now(now)
     _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     entry = _get_entry(session, submission, entry_id)
     before = _entry_dump(entry)
     merged = _validated_entry(
@@ -208,7 +210,7 @@ def update_entry(
         has_initiative if has_initiative is not None else entry.has_initiative,
     )
     _check_duplicate(session, submission, merged, entry.id)
-    _begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor, tz=tz)
     for name in ("nominee", "full_name", "position", "unit_name", "title_code", "has_initiative"):
         setattr(entry, name, getattr(merged, name))
     session.add(entry)
@@ -228,11 +230,12 @@ def remove_entry(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> None:
     """Delete one entry of the registration."""
     now = _now(now)
     _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
-    _delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
+    _delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor, tz=tz)
 
 
 def list_entries(session: Session, submission: Submission) -> list[RegistrationEntry]:

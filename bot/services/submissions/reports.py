@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from sqlmodel import Session, select
@@ -68,13 +68,14 @@ def set_figure(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> Decimal:
     """Read a typed figure (any accepted number style), check it, store it; returns the value."""
     now = _now(now)
     _expect_kind(submission, *REPORT_KINDS)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     value = parse_figure(get_figure(code), raw_text)
-    _begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor, tz=tz)
     report = _report(session, submission, create=True)
     assert report is not None
     before = report.figures.get(code)
@@ -102,18 +103,19 @@ def set_narrative(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> str:
     """Store the short narrative of achievements and initiatives (line breaks kept)."""
     now = _now(now)
     _expect_kind(submission, *REPORT_KINDS)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     lines = [" ".join(_CONTROL.sub(" ", line).split()) for line in (text or "").splitlines()]
     cleaned = unicodedata.normalize("NFC", "\n".join(lines).strip())
     cleaned = re.sub(r"\n{3,}", "\n\n", cleaned)
     if not cleaned:
         raise InvalidInput(N_("Please write a few lines about the year's achievements."))
     _too_long(cleaned, NARRATIVE_MAX)
-    _begin_change(session, submission, now, contact_id, actor)
+    _begin_change(session, submission, now, contact_id, actor, tz=tz)
     report = _report(session, submission, create=True)
     assert report is not None
     before = report.narrative

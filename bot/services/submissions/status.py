@@ -13,7 +13,6 @@ from bot.models.submission import (
     Submission,
 )
 from bot.services import deadlines
-from bot.services.submissions.clock import local_date
 from bot.services.submissions.files import list_attachments
 from bot.services.submissions.launch_document import launch_document
 from bot.services.submissions.registration import list_entries
@@ -69,16 +68,14 @@ def item_state(session: Session, submission: Submission | None) -> str:
 
 
 def item_statuses(
-    session: Session, campaign_id: int, enterprise_id: int, today: date | datetime
+    session: Session, campaign_id: int, enterprise_id: int, today: date
 ) -> list[ItemStatus]:
     """Every deadline of the campaign with the enterprise's state; overdue first, then by date.
 
     An item is overdue when its due date (or the extension the board granted) is before
-    `today` (local) and it is not submitted or accepted (a returned item still waiting for a
-    fix counts as overdue).
+    `today` (the board's local date, from the caller) and it is not submitted or accepted (a
+    returned item still waiting for a fix counts as overdue).
     """
-    if isinstance(today, datetime):
-        today = local_date(today)
     plan = session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)).all()
     submissions = {
         s.kind: s

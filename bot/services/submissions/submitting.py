@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -114,6 +114,7 @@ def submit(
     now: datetime,
     *,
     actor: str = "",
+    tz: tzinfo,
 ) -> Receipt:
     """Send the item: checks completeness, gives a receipt (DK-2024-000123) with a snapshot.
 
@@ -122,7 +123,7 @@ def submit(
     """
     now = _now(now)
     _lock_row(session, submission)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     missing = problems(session, submission)
     if missing:
         raise SubmissionIncomplete(missing)
@@ -147,7 +148,7 @@ def submit(
     submission.version = version
     submission.status = SubmissionStatus.SUBMITTED
     deadline = deadline_for(session, submission.campaign_id, submission.kind)
-    submission.late = deadline is not None and deadlines.is_late(deadline, local_date(now))
+    submission.late = deadline is not None and deadlines.is_late(deadline, local_date(now, tz))
     drafts.close_draft(submission)
     submission.receipt_number = receipt.number
     submission.submitted_at = now
@@ -184,6 +185,7 @@ def reopen(
     *,
     contact_id: int | None = None,
     actor: str = "",
+    tz: tzinfo,
 ) -> Submission:
     """Open a draft beside a submitted item before the deadline, to change it.
 
@@ -192,7 +194,7 @@ def reopen(
     """
     now = _now(now)
     _lock_row(session, submission)
-    ensure_editable(session, submission, now)
+    ensure_editable(session, submission, now, tz=tz)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise InvalidState(
             N_("Only a submitted item can be reopened; this one is {state}."),

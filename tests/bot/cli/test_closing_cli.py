@@ -4,6 +4,7 @@ and the documents written and read back."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import docx
 from openpyxl import load_workbook
@@ -25,6 +26,8 @@ from tests.bot.services.test_commendations import (
     report,
 )
 
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
+
 
 def _prepare(database: str) -> tuple[int, list[int]]:
     with Session(get_engine(database), expire_on_commit=False) as session:
@@ -33,7 +36,7 @@ def _prepare(database: str) -> tuple[int, list[int]]:
         report(w)
         item = w.item(PROPOSAL)
         propose_all(w, item)
-        subs.submit(w.session, item, w.officer.id, PROPOSING)
+        subs.submit(w.session, item, w.officer.id, PROPOSING, tz=TZ)
         ids = [e.id for e in prop.list_proposals(session, item)]
         session.commit()
         assert w.campaign.id is not None

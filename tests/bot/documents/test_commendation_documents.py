@@ -36,7 +36,7 @@ def closed_year(w: World) -> None:
     report(w)
     item = w.item(PROPOSAL)
     propose_all(w, item)
-    subs.submit(w.session, item, w.officer.id, PROPOSING)
+    subs.submit(w.session, item, w.officer.id, PROPOSING, tz=TZ)
     for entry in prop.list_proposals(w.session, item):
         if entry.title_code == "CO_TINH":
             com.review_entry(
@@ -105,7 +105,7 @@ def test_the_submission_letter_counts_forms_and_ranks(world: World, tmp_path) ->
 def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     closed_year(world)
     decision, _ = com.record_decision(
-        world.session, world.campaign, "125/QĐ-BQL", date(2026, 12, 25), "board", NOW
+        world.session, world.campaign, "125/QĐ-BQL", date(2026, 12, 25), "board", NOW, tz=TZ
     )
     path = tmp_path / "phu-luc.docx"
     documents.decision_annex(world.session, decision).save(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -14,6 +15,8 @@ from bot.services import audit
 from bot.services import submissions as subs
 from bot.services.errors import SubmissionLocked
 from tests.bot.services.test_submissions import APRIL, MIDNIGHT, fill_registration, make_world
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 T0 = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
 
@@ -84,17 +87,19 @@ def test_every_submission_change_is_audited_with_who_and_before_after(engine: En
             session, w.campaign.id, w.enterprise.id, "title_registration", now=APRIL
         )
         entry = subs.add_entry(
-            session, item, Nominee.INDIVIDUAL, "LDTT", "Đỗ Hà", now=APRIL, contact_id=officer
+            session, item, Nominee.INDIVIDUAL, "LDTT", "Đỗ Hà", now=APRIL, contact_id=officer, tz=TZ
         )
         assert entry.id is not None
-        subs.update_entry(session, item, entry.id, APRIL, position="Kế toán", contact_id=officer)
-        subs.remove_entry(session, item, entry.id, APRIL, contact_id=officer)
+        subs.update_entry(
+            session, item, entry.id, APRIL, position="Kế toán", contact_id=officer, tz=TZ
+        )
+        subs.remove_entry(session, item, entry.id, APRIL, contact_id=officer, tz=TZ)
         fill_registration(w, item)
-        receipt = subs.submit(session, item, officer, APRIL)
-        subs.reopen(session, item, APRIL, contact_id=officer)
-        subs.submit(session, item, officer, APRIL)
+        receipt = subs.submit(session, item, officer, APRIL, tz=TZ)
+        subs.reopen(session, item, APRIL, contact_id=officer, tz=TZ)
+        subs.submit(session, item, officer, APRIL, tz=TZ)
         subs.return_submission(session, item, staff, "Bổ sung", APRIL)
-        subs.submit(session, item, officer, APRIL)
+        subs.submit(session, item, officer, APRIL, tz=TZ)
         subs.accept(session, item, staff, APRIL)
         session.commit()
 
@@ -141,7 +146,7 @@ def test_a_refused_change_writes_nothing(engine: Engine) -> None:
         session.commit()
         count = len(session.exec(select(AuditEntry)).all())
         with pytest.raises(SubmissionLocked):
-            subs.add_entry(session, item, "individual", "LDTT", "Muộn", now=MIDNIGHT)
+            subs.add_entry(session, item, "individual", "LDTT", "Muộn", now=MIDNIGHT, tz=TZ)
         assert len(session.exec(select(AuditEntry)).all()) == count
 
 
@@ -150,6 +155,6 @@ def test_a_rolled_back_change_leaves_no_entry(engine: Engine) -> None:
         w = make_world(session)
         item = w.item(DeadlineKind.TITLE_REGISTRATION)
         session.commit()
-        subs.add_entry(session, item, "individual", "LDTT", "Tạm", now=APRIL)
+        subs.add_entry(session, item, "individual", "LDTT", "Tạm", now=APRIL, tz=TZ)
         session.rollback()
         assert audit.entries(session, action="registration.") == []

@@ -120,13 +120,28 @@ def world(engine: Engine) -> Iterator[World]:
 def register(w: World, enterprise: Enterprise | None = None) -> None:
     item = w.item(REG, enterprise)
     for i in range(10):
-        subs.add_entry(w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", now=APRIL)
+        subs.add_entry(
+            w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", now=APRIL, tz=TZ
+        )
     subs.add_entry(
-        w.session, item, "individual", "CSTD_CS", "Công nhân 0", "Tổ trưởng", "", True, now=APRIL
+        w.session,
+        item,
+        "individual",
+        "CSTD_CS",
+        "Công nhân 0",
+        "Tổ trưởng",
+        "",
+        True,
+        now=APRIL,
+        tz=TZ,
     )
-    subs.add_entry(w.session, item, "collective", "TT_LDXS", unit_name="Phân xưởng May", now=APRIL)
-    subs.add_entry(w.session, item, "collective", "CO_TINH", unit_name="Công ty Alpha", now=APRIL)
-    subs.submit(w.session, item, w.officer.id, APRIL)
+    subs.add_entry(
+        w.session, item, "collective", "TT_LDXS", unit_name="Phân xưởng May", now=APRIL, tz=TZ
+    )
+    subs.add_entry(
+        w.session, item, "collective", "CO_TINH", unit_name="Công ty Alpha", now=APRIL, tz=TZ
+    )
+    subs.submit(w.session, item, w.officer.id, APRIL, tz=TZ)
 
 
 def report(w: World, enterprise: Enterprise | None = None, growth: str = "12") -> None:
@@ -136,10 +151,12 @@ def report(w: World, enterprise: Enterprise | None = None, growth: str = "12") -
             value = {"workers": "10", "initiatives": "1", "growth": growth}.get(figure.code, "5")
             if figure.code == "iso9001":
                 value = "có"
-            subs.set_figure(w.session, item, figure.code, value, DECEMBER)
-    subs.set_narrative(w.session, item, "Hoàn thành vượt mức kế hoạch.", DECEMBER)
-    subs.attach_file(w.session, item, "bc.pdf", "application/pdf", 10, "/x/bc.pdf", SHA, DECEMBER)
-    subs.submit(w.session, item, w.officer.id, DECEMBER)
+            subs.set_figure(w.session, item, figure.code, value, DECEMBER, tz=TZ)
+    subs.set_narrative(w.session, item, "Hoàn thành vượt mức kế hoạch.", DECEMBER, tz=TZ)
+    subs.attach_file(
+        w.session, item, "bc.pdf", "application/pdf", 10, "/x/bc.pdf", SHA, DECEMBER, tz=TZ
+    )
+    subs.submit(w.session, item, w.officer.id, DECEMBER, tz=TZ)
 
 
 def propose_all(w: World, item: Submission) -> None:
@@ -152,6 +169,7 @@ def propose_all(w: World, item: Submission) -> None:
             full_name=f"Công nhân {i}",
             summary="Hoàn thành tốt nhiệm vụ.",
             now=PROPOSING,
+            tz=TZ,
         )
     prop.add_proposal(
         w.session,
@@ -163,6 +181,7 @@ def propose_all(w: World, item: Submission) -> None:
         summary="Dẫn đầu tổ.",
         initiative="Cải tiến dây chuyền may",
         now=PROPOSING,
+        tz=TZ,
     )
     prop.add_proposal(
         w.session,
@@ -172,6 +191,7 @@ def propose_all(w: World, item: Submission) -> None:
         unit_name="Phân xưởng May",
         summary="Vượt kế hoạch 15%.",
         now=PROPOSING,
+        tz=TZ,
     )
     prop.add_proposal(
         w.session,
@@ -181,9 +201,10 @@ def propose_all(w: World, item: Submission) -> None:
         unit_name="Công ty Alpha",
         summary="Dẫn đầu cụm thi đua.",
         now=PROPOSING,
+        tz=TZ,
     )
     subs.attach_file(
-        w.session, item, "thanh-tich.pdf", "application/pdf", 10, "/x/tt.pdf", SHA, PROPOSING
+        w.session, item, "thanh-tich.pdf", "application/pdf", 10, "/x/tt.pdf", SHA, PROPOSING, tz=TZ
     )
 
 
@@ -203,6 +224,7 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
             full_name="Người Lạ",
             summary="Tốt.",
             now=PROPOSING,
+            tz=TZ,
         )
     text = refused.value.message(VI)
     assert "Người Lạ" in text and "15/04/2026" in text and "Lao động tiên tiến" in text
@@ -216,6 +238,7 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
             full_name="Công nhân 1",
             summary="Tốt.",
             now=PROPOSING,
+            tz=TZ,
         )
     # CSTĐ cơ sở without naming the initiative, and an empty summary: refused.
     with pytest.raises(InvalidInput):
@@ -227,6 +250,7 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
             full_name="Công nhân 0",
             summary="Tốt.",
             now=PROPOSING,
+            tz=TZ,
         )
     with pytest.raises(InvalidInput):
         prop.add_proposal(
@@ -237,6 +261,7 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
             full_name="Công nhân 1",
             summary=" ",
             now=PROPOSING,
+            tz=TZ,
         )
     assert prop.list_proposals(world.session, item) == []
 
@@ -252,9 +277,10 @@ def test_rules_are_checked_again_against_what_was_reported(world: World) -> None
         unit_name="Phân xưởng May",
         summary="Vượt kế hoạch.",
         now=PROPOSING,
+        tz=TZ,
     )
     with pytest.raises(SubmissionIncomplete) as blocked:
-        subs.submit(world.session, item, world.officer.id, PROPOSING)
+        subs.submit(world.session, item, world.officer.id, PROPOSING, tz=TZ)
     found = messages(blocked.value)
     assert any("báo cáo tổng kết" in m.casefold() for m in found)  # the report comes first
     assert any("Chiến sĩ thi đua cơ sở" in m and "Phân xưởng May" in m for m in found)
@@ -272,6 +298,7 @@ def test_rules_are_checked_again_against_what_was_reported(world: World) -> None
         summary="Dẫn đầu.",
         initiative="Sáng kiến A",
         now=PROPOSING,
+        tz=TZ,
     )
     prop.add_proposal(
         world.session,
@@ -281,9 +308,10 @@ def test_rules_are_checked_again_against_what_was_reported(world: World) -> None
         full_name="Công nhân 0",
         summary="Tốt.",
         now=PROPOSING,
+        tz=TZ,
     )
     with pytest.raises(SubmissionIncomplete) as blocked:
-        subs.submit(world.session, item, world.officer.id, PROPOSING)
+        subs.submit(world.session, item, world.officer.id, PROPOSING, tz=TZ)
     found = messages(blocked.value)
     assert any("15%" in m for m in found)
     assert not any("Phân xưởng May" in m for m in found)
@@ -297,11 +325,14 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     report(w, w.beta, growth="5")
     item = w.item(PROPOSAL)
     propose_all(w, item)
-    receipt = subs.submit(w.session, item, w.officer.id, PROPOSING)
+    receipt = subs.submit(w.session, item, w.officer.id, PROPOSING, tz=TZ)
     assert receipt.number.startswith("DN-2026-")
     assert receipt.snapshot["proposals"][0]["summary"] == "Hoàn thành tốt nhiệm vụ."
     statuses = {
-        s.kind: s for s in subs.item_statuses(w.session, w.campaign.id, w.alpha.id, PROPOSING)
+        s.kind: s
+        for s in subs.item_statuses(
+            w.session, w.campaign.id, w.alpha.id, subs.local_date(PROPOSING, TZ)
+        )
     }
     assert statuses[PROPOSAL].state == "submitted"
 
@@ -336,13 +367,14 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
         by_code["TT_LDXS"].id,
         summary="Vượt kế hoạch 15%; 80% LĐTT.",
         now=after_deadline,
+        tz=TZ,
     )
-    subs.submit(w.session, item, w.officer.id, after_deadline)
+    subs.submit(w.session, item, w.officer.id, after_deadline, tz=TZ)
     assert [e.id for e in com.pending_entries(w.session, item)] == [by_code["TT_LDXS"].id]
     com.review_entry(w.session, by_code["TT_LDXS"].id, "accept", w.staff.id, after_deadline)
     assert item.status == SubmissionStatus.ACCEPTED
     with pytest.raises(SubmissionLocked):
-        prop.remove_proposal(w.session, item, flag.id, now=after_deadline)
+        prop.remove_proposal(w.session, item, flag.id, now=after_deadline, tz=TZ)
 
     # Scoring: the bot fills on-time and growth; the office types the rest.
     filled = com.fill_known_scores(w.session, w.campaign, after_deadline, TZ)
@@ -368,6 +400,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
         "board",
         datetime(2026, 12, 26, 3, 0, tzinfo=UTC),
         signer_name="Nguyễn Văn Bình",
+        tz=TZ,
     )
     assert {r.code for r in awarded} == {"LDTT", "CSTD_CS", "TT_LDXS"}
     assert len(awarded) == 12
@@ -379,6 +412,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
             date(2026, 12, 25),
             "province",
             datetime(2026, 12, 26, 3, 0, tzinfo=UTC),
+            tz=TZ,
         )
     with pytest.raises(InvalidInput):  # nothing left at the board's level
         com.record_decision(
@@ -388,6 +422,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
             date(2026, 12, 25),
             "board",
             datetime(2026, 12, 26, 3, 0, tzinfo=UTC),
+            tz=TZ,
         )
     _, province = com.record_decision(
         w.session,
@@ -396,6 +431,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
         date(2027, 1, 10),
         "Chủ tịch UBND tỉnh",
         datetime(2027, 1, 12, 3, 0, tzinfo=UTC),
+        tz=TZ,
     )
     assert [(r.name, r.code) for r in province] == [("Công ty Alpha", "BK_TINH")]
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -48,6 +49,8 @@ from bot.services.errors import (
 from bot.services.items import kind_label
 from bot.services.numbers import report_figures
 from bot.services.submissions import finding
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 REG = DeadlineKind.TITLE_REGISTRATION
 REPORT = DeadlineKind.YEAR_END_REPORT
@@ -154,12 +157,23 @@ def world(engine: Engine) -> Iterator[World]:
 
 def fill_registration(w: World, item: Submission, now: datetime = APRIL) -> None:
     for i in range(7):
-        subs.add_entry(w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", now=now)
+        subs.add_entry(
+            w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", now=now, tz=TZ
+        )
     subs.add_entry(
-        w.session, item, "individual", "CSTD_CS", "Công nhân 0", "Tổ trưởng", "", True, now=now
+        w.session,
+        item,
+        "individual",
+        "CSTD_CS",
+        "Công nhân 0",
+        "Tổ trưởng",
+        "",
+        True,
+        now=now,
+        tz=TZ,
     )
     subs.add_entry(
-        w.session, item, Nominee.COLLECTIVE, "TT_LDXS", unit_name="Phân xưởng May", now=now
+        w.session, item, Nominee.COLLECTIVE, "TT_LDXS", unit_name="Phân xưởng May", now=now, tz=TZ
     )
 
 
@@ -230,7 +244,7 @@ def test_deadline_for(world: World) -> None:
 def test_add_entry_trims_and_validates(world: World) -> None:
     item = world.item(REG)
     entry = subs.add_entry(
-        world.session, item, "individual", "ldtt", "  Nguyễn   Văn An ", " Kỹ sư ", now=APRIL
+        world.session, item, "individual", "ldtt", "  Nguyễn   Văn An ", " Kỹ sư ", now=APRIL, tz=TZ
     )
     assert (entry.full_name, entry.position, entry.title_code) == ("Nguyễn Văn An", "Kỹ sư", "LDTT")
     unit = subs.add_entry(
@@ -243,6 +257,7 @@ def test_add_entry_trims_and_validates(world: World) -> None:
         "Phòng HCNS",
         True,
         now=APRIL,
+        tz=TZ,
     )
     assert unit.full_name == "" and unit.unit_name == "Phòng HCNS" and not unit.has_initiative
     assert [e.id for e in subs.list_entries(world.session, item)] == [entry.id, unit.id]
@@ -259,35 +274,37 @@ def test_add_entry_trims_and_validates(world: World) -> None:
     ]
     for call in bad_calls:
         with pytest.raises(InvalidInput) as info:
-            subs.add_entry(world.session, item, now=APRIL, **call)  # type: ignore[arg-type]
+            subs.add_entry(world.session, item, now=APRIL, tz=TZ, **call)  # type: ignore[arg-type]
         assert info.value.message(Translator("vi"))
     with pytest.raises(NotFound):
-        subs.add_entry(world.session, item, "individual", "NOPE", "Trần Bình", now=APRIL)
+        subs.add_entry(world.session, item, "individual", "NOPE", "Trần Bình", now=APRIL, tz=TZ)
     assert len(subs.list_entries(world.session, item)) == 2
     assert audit_actions(world.session).count("registration.entry_add") == 2
 
 
 def test_entries_only_on_a_registration(world: World) -> None:
     with pytest.raises(WrongKind) as info:
-        subs.add_entry(world.session, world.item(REPORT), "individual", "LDTT", "An", now=APRIL)
+        subs.add_entry(
+            world.session, world.item(REPORT), "individual", "LDTT", "An", now=APRIL, tz=TZ
+        )
     assert "Year-end report" in info.value.message(Translator("en"))
 
 
 def test_update_and_remove_entry(world: World) -> None:
     item = world.item(REG)
-    entry = subs.add_entry(world.session, item, "individual", "LDTT", "Lê Cường", now=APRIL)
+    entry = subs.add_entry(world.session, item, "individual", "LDTT", "Lê Cường", now=APRIL, tz=TZ)
     assert entry.id is not None
     updated = subs.update_entry(
-        world.session, item, entry.id, APRIL, title_code="CSTD_CS", has_initiative=True
+        world.session, item, entry.id, APRIL, title_code="CSTD_CS", has_initiative=True, tz=TZ
     )
     assert updated.title_code == "CSTD_CS" and updated.full_name == "Lê Cường"
     with pytest.raises(InvalidInput):
-        subs.update_entry(world.session, item, entry.id, APRIL, nominee="collective")
+        subs.update_entry(world.session, item, entry.id, APRIL, nominee="collective", tz=TZ)
     assert world.session.get(RegistrationEntry, entry.id).nominee == Nominee.INDIVIDUAL  # type: ignore[union-attr]
     other = world.item(REG, world.neighbour)
     with pytest.raises(NotFound):
-        subs.remove_entry(world.session, other, entry.id, APRIL)
-    subs.remove_entry(world.session, item, entry.id, APRIL)
+        subs.remove_entry(world.session, other, entry.id, APRIL, tz=TZ)
+    subs.remove_entry(world.session, item, entry.id, APRIL, tz=TZ)
     assert subs.list_entries(world.session, item) == []
     update = next(
         e
@@ -305,11 +322,11 @@ def test_update_and_remove_entry(world: World) -> None:
 def test_submit_refuses_an_empty_or_rule_breaking_registration(world: World) -> None:
     item = world.item(REG)
     with pytest.raises(SubmissionIncomplete) as info:
-        subs.submit(world.session, item, world.officer.id, APRIL)
+        subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
     assert len(info.value.problems) == 1
-    subs.add_entry(world.session, item, "individual", "CSTD_CS", "Phạm Dũng", now=APRIL)
+    subs.add_entry(world.session, item, "individual", "CSTD_CS", "Phạm Dũng", now=APRIL, tz=TZ)
     with pytest.raises(SubmissionIncomplete) as info:
-        subs.submit(world.session, item, world.officer.id, APRIL)
+        subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
     rules = [p.msgid for p in info.value.problems]
     assert len(rules) == 3  # no LĐTT, no initiative, over the cap (0 of 0 allowed)
     text = info.value.message(Translator("en"))
@@ -322,7 +339,7 @@ def test_submit_refuses_an_empty_or_rule_breaking_registration(world: World) -> 
 def test_submit_gives_a_receipt_and_keeps_history(world: World) -> None:
     item = world.item(REG)
     fill_registration(world, item)
-    receipt = subs.submit(world.session, item, world.officer.id, APRIL)
+    receipt = subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
     assert re.fullmatch(r"DK-2024-\d{6}", receipt.number)
     assert receipt.number == f"DK-2024-{receipt.id:06d}"
     assert item.status == SubmissionStatus.SUBMITTED and item.version == 1
@@ -332,14 +349,14 @@ def test_submit_gives_a_receipt_and_keeps_history(world: World) -> None:
 
     # resubmitting before the deadline makes a new receipt, the first one stays
     later = APRIL + timedelta(days=1)
-    second = subs.submit(world.session, item, world.officer.id, later)
+    second = subs.submit(world.session, item, world.officer.id, later, tz=TZ)
     assert second.number != receipt.number and second.version == 2 and item.version == 2
 
     # changing a submitted item makes a draft beside it: still submitted, same receipt
-    entry = subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", now=later)
+    entry = subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", now=later, tz=TZ)
     assert item.status == SubmissionStatus.SUBMITTED and item.draft_open
     assert item.receipt_number == second.number
-    third = subs.submit(world.session, item, world.officer.id, later)
+    third = subs.submit(world.session, item, world.officer.id, later, tz=TZ)
     history = subs.receipts(world.session, item)
     assert [r.version for r in history] == [1, 2, 3]
     assert [len(r.snapshot["entries"]) for r in history] == [9, 9, 10]
@@ -358,7 +375,7 @@ def test_receipt_numbers_are_unique_across_enterprises(world: World) -> None:
     for enterprise in (world.enterprise, world.neighbour):
         item = world.item(REG, enterprise)
         fill_registration(world, item)
-        numbers.add(subs.submit(world.session, item, None, APRIL).number)
+        numbers.add(subs.submit(world.session, item, None, APRIL, tz=TZ).number)
     assert len(numbers) == 2
 
 
@@ -369,17 +386,17 @@ def subs_entry_key(entry: RegistrationEntry) -> tuple[str, str, str, str]:
 def test_reopen_before_the_deadline(world: World) -> None:
     item = world.item(REG)
     with pytest.raises(InvalidState):
-        subs.reopen(world.session, item, APRIL)
+        subs.reopen(world.session, item, APRIL, tz=TZ)
     fill_registration(world, item)
-    receipt = subs.submit(world.session, item, world.officer.id, APRIL)
-    subs.reopen(world.session, item, APRIL, contact_id=world.officer.id)
+    receipt = subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
+    subs.reopen(world.session, item, APRIL, contact_id=world.officer.id, tz=TZ)
     # the submitted version stays in force beside the draft
     assert item.status == SubmissionStatus.SUBMITTED and item.receipt_number == receipt.number
     assert item.draft_open and item.draft_contact_id == world.officer.id
     assert subs.receipts(world.session, item) == [receipt]
     entries = subs.list_entries(world.session, item)
-    subs.remove_entry(world.session, item, entries[0].id, APRIL)  # type: ignore[arg-type]
-    subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", now=APRIL)
+    subs.remove_entry(world.session, item, entries[0].id, APRIL, tz=TZ)  # type: ignore[arg-type]
+    subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", now=APRIL, tz=TZ)
     # abandoning the draft puts back exactly what the receipt shows
     assert drafts.discard_draft(world.session, item, APRIL)
     assert not item.draft_open and item.version == 1
@@ -387,41 +404,54 @@ def test_reopen_before_the_deadline(world: World) -> None:
         subs_entry_key(e) for e in entries
     ]
     assert not drafts.discard_draft(world.session, item, APRIL)
-    subs.reopen(world.session, item, APRIL, contact_id=world.officer.id)
-    subs.submit(world.session, item, world.officer.id, APRIL)
+    subs.reopen(world.session, item, APRIL, contact_id=world.officer.id, tz=TZ)
+    subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
     assert not item.draft_open and item.version == 2
     with pytest.raises(SubmissionLocked):
-        subs.reopen(world.session, item, MIDNIGHT)
+        subs.reopen(world.session, item, MIDNIGHT, tz=TZ)
     assert item.status == SubmissionStatus.SUBMITTED
 
 
 # --- the deadline, at local midnight ----------------------------------------------------
 
 
+def test_the_lock_follows_the_time_zone_the_caller_hands_in(world: World) -> None:
+    """The instant that is midnight after the due date in Hồ Chí Minh City is still the due
+    date in a board configured for UTC: the rule uses the zone given, not a global one."""
+    item = world.item(REG)
+    assert subs.is_locked(world.session, item, MIDNIGHT, tz=TZ)
+    assert not subs.is_locked(world.session, item, MIDNIGHT, tz=UTC)
+    subs.add_entry(world.session, item, "individual", "LDTT", "Giờ UTC", now=MIDNIGHT, tz=UTC)
+    with pytest.raises(SubmissionLocked):
+        subs.add_entry(world.session, item, "individual", "LDTT", "Giờ VN", now=MIDNIGHT, tz=TZ)
+
+
 def test_lock_starts_at_local_midnight_after_the_due_date(world: World) -> None:
     item = world.item(REG)
     fill_registration(world, item)
-    assert not subs.is_locked(world.session, item, LAST_SECOND)
-    subs.add_entry(world.session, item, "individual", "GIAY_KHEN", "Vũ Giang", now=LAST_SECOND)
-    subs.submit(world.session, item, world.officer.id, LAST_SECOND)
-    assert subs.is_locked(world.session, item, MIDNIGHT)
+    assert not subs.is_locked(world.session, item, LAST_SECOND, tz=TZ)
+    subs.add_entry(
+        world.session, item, "individual", "GIAY_KHEN", "Vũ Giang", now=LAST_SECOND, tz=TZ
+    )
+    subs.submit(world.session, item, world.officer.id, LAST_SECOND, tz=TZ)
+    assert subs.is_locked(world.session, item, MIDNIGHT, tz=TZ)
     before = len(subs.list_entries(world.session, item))
     with pytest.raises(SubmissionLocked) as info:
-        subs.add_entry(world.session, item, "individual", "LDTT", "Quá Hạn", now=MIDNIGHT)
+        subs.add_entry(world.session, item, "individual", "LDTT", "Quá Hạn", now=MIDNIGHT, tz=TZ)
     assert info.value.params["date"] == date(2024, 4, 15)
     vi = info.value.message(Translator("vi"))
     en = info.value.message(Translator("en"))
     assert "15/04/2024" in vi and "15/04/2024" in en and "board office" in en
     with pytest.raises(SubmissionLocked):
-        subs.submit(world.session, item, world.officer.id, MIDNIGHT)
+        subs.submit(world.session, item, world.officer.id, MIDNIGHT, tz=TZ)
     entry_id = subs.list_entries(world.session, item)[0].id
     assert entry_id is not None
     with pytest.raises(SubmissionLocked):
-        subs.remove_entry(world.session, item, entry_id, MIDNIGHT)
+        subs.remove_entry(world.session, item, entry_id, MIDNIGHT, tz=TZ)
     with pytest.raises(SubmissionLocked):
-        subs.update_entry(world.session, item, entry_id, MIDNIGHT, full_name="X Y")
+        subs.update_entry(world.session, item, entry_id, MIDNIGHT, full_name="X Y", tz=TZ)
     with pytest.raises(SubmissionLocked):
-        subs.attach_file(world.session, item, "a.pdf", "", 10, "/f/a", SHA, MIDNIGHT)
+        subs.attach_file(world.session, item, "a.pdf", "", 10, "/f/a", SHA, MIDNIGHT, tz=TZ)
     assert len(subs.list_entries(world.session, item)) == before
     assert item.version == 1 and item.status == SubmissionStatus.SUBMITTED
 
@@ -429,14 +459,14 @@ def test_lock_starts_at_local_midnight_after_the_due_date(world: World) -> None:
 def test_the_lock_ignores_the_utc_date(world: World) -> None:
     """07:00 local on 16/04 is still 15/04 in UTC: locked all the same."""
     item = world.item(REG)
-    assert subs.is_locked(world.session, item, datetime(2024, 4, 16, 0, 0, tzinfo=UTC))
+    assert subs.is_locked(world.session, item, datetime(2024, 4, 16, 0, 0, tzinfo=UTC), tz=TZ)
     # 06:30 local on 15/04 is 14/04 in UTC: open
-    assert not subs.is_locked(world.session, item, datetime(2024, 4, 14, 23, 30, tzinfo=UTC))
+    assert not subs.is_locked(world.session, item, datetime(2024, 4, 14, 23, 30, tzinfo=UTC), tz=TZ)
 
 
 def test_naive_now_is_refused(world: World) -> None:
     with pytest.raises(ValueError, match="naive"):
-        subs.is_locked(world.session, world.item(REG), datetime(2024, 4, 10))
+        subs.is_locked(world.session, world.item(REG), datetime(2024, 4, 10), tz=TZ)
 
 
 # --- review -----------------------------------------------------------------------------
@@ -447,14 +477,14 @@ def test_accept_locks_for_good(world: World) -> None:
     with pytest.raises(NotReviewable):
         subs.accept(world.session, item, world.staff.id, APRIL)
     fill_registration(world, item)
-    subs.submit(world.session, item, world.officer.id, APRIL)
+    subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
     subs.accept(world.session, item, world.staff.id, APRIL)
     assert (
         item.status == SubmissionStatus.ACCEPTED and item.reviewed_by_contact_id == world.staff.id
     )
-    assert subs.is_locked(world.session, item, APRIL)
+    assert subs.is_locked(world.session, item, APRIL, tz=TZ)
     with pytest.raises(SubmissionLocked) as info:
-        subs.add_entry(world.session, item, "individual", "LDTT", "Muộn", now=APRIL)
+        subs.add_entry(world.session, item, "individual", "LDTT", "Muộn", now=APRIL, tz=TZ)
     assert "accepted" in info.value.message(Translator("en"))
     with pytest.raises(NotReviewable):
         subs.return_submission(world.session, item, world.staff.id, "late", APRIL)
@@ -463,7 +493,7 @@ def test_accept_locks_for_good(world: World) -> None:
 def test_return_needs_a_reason_and_allows_a_fix_after_the_deadline(world: World) -> None:
     item = world.item(REG)
     fill_registration(world, item)
-    subs.submit(world.session, item, world.officer.id, APRIL)
+    subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
     for reason in ("", "   \n  "):
         with pytest.raises(InvalidInput):
             subs.return_submission(world.session, item, world.staff.id, reason, MIDNIGHT)
@@ -473,22 +503,24 @@ def test_return_needs_a_reason_and_allows_a_fix_after_the_deadline(world: World)
         world.session, item, world.staff.id, "Thiếu chức vụ của Công nhân 1", after
     )
     assert item.status == SubmissionStatus.RETURNED and item.review_note
-    assert not subs.is_locked(world.session, item, after)
+    assert not subs.is_locked(world.session, item, after, tz=TZ)
     [status] = [
         s
-        for s in subs.item_statuses(world.session, world.campaign.id, world.enterprise.id, after)
+        for s in subs.item_statuses(
+            world.session, world.campaign.id, world.enterprise.id, subs.local_date(after, TZ)
+        )
         if s.kind == REG
     ]
     assert status.state == "returned" and status.return_reason == "Thiếu chức vụ của Công nhân 1"
     assert status.overdue and not status.locked
     entry = subs.list_entries(world.session, item)[1]
     assert entry.id is not None
-    subs.update_entry(world.session, item, entry.id, after, position="Thợ may")
+    subs.update_entry(world.session, item, entry.id, after, position="Thợ may", tz=TZ)
     assert item.status == SubmissionStatus.RETURNED  # still returned until resubmitted
-    receipt = subs.submit(world.session, item, world.officer.id, after)
+    receipt = subs.submit(world.session, item, world.officer.id, after, tz=TZ)
     assert receipt.version == 2 and item.status == SubmissionStatus.SUBMITTED
     assert item.review_note is None
-    assert subs.is_locked(world.session, item, after)  # submitted after the deadline: closed
+    assert subs.is_locked(world.session, item, after, tz=TZ)  # submitted after the deadline: closed
     actions = audit_actions(world.session)
     assert actions.index("submission.return") < actions.index("registration.entry_update")
 
@@ -498,10 +530,10 @@ def test_next_for_review_is_the_oldest_submitted(world: World) -> None:
     assert subs.next_for_review(world.session, world.organization.id) is None
     first = world.item(REG, world.neighbour)
     fill_registration(world, first)
-    subs.submit(world.session, first, None, APRIL)
+    subs.submit(world.session, first, None, APRIL, tz=TZ)
     second = world.item(REG)
     fill_registration(world, second)
-    subs.submit(world.session, second, None, APRIL + timedelta(hours=1))
+    subs.submit(world.session, second, None, APRIL + timedelta(hours=1), tz=TZ)
     assert subs.next_for_review(world.session, world.organization.id) == first
     assert subs.next_for_review(world.session, world.organization.id, world.cluster_a.id) == second
     assert subs.next_for_review(world.session, world.organization.id, kind=REPORT) is None
@@ -529,16 +561,21 @@ def fill_report(w: World, item: Submission, now: datetime = NOVEMBER) -> None:
         "accidents": "0",
     }
     for code, text in typed.items():
-        subs.set_figure(w.session, item, code, text, now)
+        subs.set_figure(w.session, item, code, text, now, tz=TZ)
     subs.set_narrative(
-        w.session, item, "Hoàn thành vượt kế hoạch.\n\n\n\nÁp dụng 12 sáng kiến.", now
+        w.session, item, "Hoàn thành vượt kế hoạch.\n\n\n\nÁp dụng 12 sáng kiến.", now, tz=TZ
     )
-    subs.attach_file(w.session, item, "bao-cao.pdf", "application/pdf", 2048, "/f/r.pdf", SHA, now)
+    subs.attach_file(
+        w.session, item, "bao-cao.pdf", "application/pdf", 2048, "/f/r.pdf", SHA, now, tz=TZ
+    )
 
 
 def test_year_end_report(world: World) -> None:
     item = world.item(REPORT)
-    assert subs.set_figure(world.session, item, "revenue", "540.000 tỷ đồng", NOVEMBER) == 540000
+    assert (
+        subs.set_figure(world.session, item, "revenue", "540.000 tỷ đồng", NOVEMBER, tz=TZ)
+        == 540000
+    )
     for code, text in (
         ("revenue", "abc"),
         ("revenue", "-1"),
@@ -546,19 +583,19 @@ def test_year_end_report(world: World) -> None:
         ("growth", "1,234"),
     ):
         with pytest.raises(InvalidNumber):
-            subs.set_figure(world.session, item, code, text, NOVEMBER)
+            subs.set_figure(world.session, item, code, text, NOVEMBER, tz=TZ)
     with pytest.raises(NotFound):
-        subs.set_figure(world.session, item, "colour", "1", NOVEMBER)
+        subs.set_figure(world.session, item, "colour", "1", NOVEMBER, tz=TZ)
     details = subs.report_details(world.session, item)
     assert details.figures == {"revenue": Decimal(540000)}
     required = [f.code for f in report_figures() if f.required]
     assert details.missing_figures == [c for c in required if c != "revenue"]
     with pytest.raises(SubmissionIncomplete) as info:
-        subs.submit(world.session, item, world.officer.id, NOVEMBER)
+        subs.submit(world.session, item, world.officer.id, NOVEMBER, tz=TZ)
     assert len(info.value.problems) == len(required) - 1 + 2  # + narrative + signed file
     assert "Tốc độ tăng trưởng so với năm trước" in info.value.message(Translator("vi"))
     with pytest.raises(InvalidInput):
-        subs.set_narrative(world.session, item, " \n ", NOVEMBER)
+        subs.set_narrative(world.session, item, " \n ", NOVEMBER, tz=TZ)
 
     fill_report(world, item)
     details = subs.report_details(world.session, item)
@@ -566,19 +603,19 @@ def test_year_end_report(world: World) -> None:
     assert details.figures["iso9001"] == 1
     assert details.narrative == "Hoàn thành vượt kế hoạch.\n\nÁp dụng 12 sáng kiến."
     assert details.missing_figures == []
-    receipt = subs.submit(world.session, item, world.officer.id, NOVEMBER)
+    receipt = subs.submit(world.session, item, world.officer.id, NOVEMBER, tz=TZ)
     assert receipt.number.startswith("BC-2024-")
     assert receipt.snapshot["figures"]["exports"] == "45.25"
     assert receipt.snapshot["attachments"][0]["file_name"] == "bao-cao.pdf"
     with pytest.raises(WrongKind):
-        subs.set_figure(world.session, world.item(REG), "revenue", "1", NOVEMBER)
+        subs.set_figure(world.session, world.item(REG), "revenue", "1", NOVEMBER, tz=TZ)
     assert "report.figure_set" in audit_actions(world.session)
 
 
 def test_six_month_report_uses_the_same_figures(world: World) -> None:
     item = world.item(SIX)
     fill_report(world, item, datetime(2024, 7, 1, 2, 0, tzinfo=UTC))
-    receipt = subs.submit(world.session, item, None, datetime(2024, 7, 1, 2, 0, tzinfo=UTC))
+    receipt = subs.submit(world.session, item, None, datetime(2024, 7, 1, 2, 0, tzinfo=UTC), tz=TZ)
     assert receipt.number.startswith("SK-2024-")
 
 
@@ -593,17 +630,19 @@ def test_launch_document(world: World) -> None:
         ("12/KH-CĐ", date(2021, 12, 1)),
     ):
         with pytest.raises(InvalidInput):
-            subs.set_launch_document(world.session, item, number, when, JANUARY)
+            subs.set_launch_document(world.session, item, number, when, JANUARY, tz=TZ)
     with pytest.raises(SubmissionIncomplete) as info:
-        subs.submit(world.session, item, world.officer.id, JANUARY)
+        subs.submit(world.session, item, world.officer.id, JANUARY, tz=TZ)
     assert len(info.value.problems) == 3
     document = subs.set_launch_document(
-        world.session, item, " 12/KH-CĐ ", date(2024, 1, 15), JANUARY
+        world.session, item, " 12/KH-CĐ ", date(2024, 1, 15), JANUARY, tz=TZ
     )
     assert document.document_number == "12/KH-CĐ"
-    subs.set_launch_document(world.session, item, "13/KH-CĐ", date(2024, 1, 16), JANUARY)
-    subs.attach_file(world.session, item, "trang1.jpg", "image/jpeg", 300_000, "/f/1", "", JANUARY)
-    receipt = subs.submit(world.session, item, world.officer.id, JANUARY)
+    subs.set_launch_document(world.session, item, "13/KH-CĐ", date(2024, 1, 16), JANUARY, tz=TZ)
+    subs.attach_file(
+        world.session, item, "trang1.jpg", "image/jpeg", 300_000, "/f/1", "", JANUARY, tz=TZ
+    )
+    receipt = subs.submit(world.session, item, world.officer.id, JANUARY, tz=TZ)
     assert receipt.number.startswith("PD-2024-")
     assert receipt.snapshot["document_number"] == "13/KH-CĐ"
     assert receipt.snapshot["document_date"] == "2024-01-16"
@@ -623,25 +662,39 @@ def test_attach_file_rules(world: World) -> None:
     ]
     for name, mime, size in bad:
         with pytest.raises(InvalidFile):
-            subs.attach_file(world.session, item, name, mime, size, "/f/x", "", NOVEMBER)
+            subs.attach_file(world.session, item, name, mime, size, "/f/x", "", NOVEMBER, tz=TZ)
     with pytest.raises(InvalidFile) as info:
-        subs.attach_file(world.session, item, "big.pdf", "", 25 * 1024 * 1024, "/f/x", "", NOVEMBER)
+        subs.attach_file(
+            world.session, item, "big.pdf", "", 25 * 1024 * 1024, "/f/x", "", NOVEMBER, tz=TZ
+        )
     assert "25 MB" in info.value.message(Translator("en"))
     assert count(world.session, Attachment) == 0
 
     ok = subs.attach_file(
-        world.session, item, "C:\\Users\\hr\\BC.XLSX", "", 20 * 1024 * 1024, "/f/1", SHA, NOVEMBER
+        world.session,
+        item,
+        "C:\\Users\\hr\\BC.XLSX",
+        "",
+        20 * 1024 * 1024,
+        "/f/1",
+        SHA,
+        NOVEMBER,
+        tz=TZ,
     )
     assert ok.file_name == "BC.XLSX" and ok.mime_type.endswith("spreadsheetml.sheet")
-    again = subs.attach_file(world.session, item, "copy.xlsx", "", 5, "/f/2", SHA.upper(), NOVEMBER)
+    again = subs.attach_file(
+        world.session, item, "copy.xlsx", "", 5, "/f/2", SHA.upper(), NOVEMBER, tz=TZ
+    )
     assert again.id == ok.id  # same content: recorded once
-    photo = subs.attach_file(world.session, item, "photo", "image/jpeg", 5, "/f/3", "", NOVEMBER)
+    photo = subs.attach_file(
+        world.session, item, "photo", "image/jpeg", 5, "/f/3", "", NOVEMBER, tz=TZ
+    )
     assert photo.mime_type == "image/jpeg"
     assert [a.id for a in subs.list_attachments(world.session, item)] == [ok.id, photo.id]
     assert photo.id is not None
-    subs.remove_attachment(world.session, item, photo.id, NOVEMBER)
+    subs.remove_attachment(world.session, item, photo.id, NOVEMBER, tz=TZ)
     with pytest.raises(NotFound):
-        subs.remove_attachment(world.session, item, photo.id, NOVEMBER)
+        subs.remove_attachment(world.session, item, photo.id, NOVEMBER, tz=TZ)
     assert audit_actions(world.session).count("file.attach") == 2
 
 
@@ -665,9 +718,9 @@ def test_item_statuses_overdue_first_then_by_date(world: World) -> None:
 
     item = world.item(REG)
     fill_registration(world, item)
-    receipt = subs.submit(world.session, item, world.officer.id, APRIL)
+    receipt = subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
     report = world.item(REPORT)
-    subs.set_figure(world.session, report, "revenue", "10", APRIL)
+    subs.set_figure(world.session, report, "revenue", "10", APRIL, tz=TZ)
     statuses = subs.item_statuses(
         world.session, world.campaign.id, world.enterprise.id, date(2024, 4, 20)
     )
@@ -691,7 +744,7 @@ def test_an_edit_waits_for_a_review_in_progress(world: World, engine: Engine) ->
         pytest.skip("row locks are PostgreSQL's; SQLite serialises writers itself")
     item = world.item(REG)
     fill_registration(world, item)
-    subs.submit(world.session, item, world.officer.id, APRIL)
+    subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
     world.session.commit()
     outcome: list[object] = []
 
@@ -700,7 +753,9 @@ def test_an_edit_waits_for_a_review_in_progress(world: World, engine: Engine) ->
             stale = officer_session.get(Submission, item.id)
             assert stale is not None and stale.status == SubmissionStatus.SUBMITTED
             try:
-                subs.add_entry(officer_session, stale, "individual", "LDTT", "Mới", now=APRIL)
+                subs.add_entry(
+                    officer_session, stale, "individual", "LDTT", "Mới", now=APRIL, tz=TZ
+                )
                 officer_session.commit()
                 outcome.append("added")
             except SubmissionLocked as exc:
