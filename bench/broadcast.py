@@ -104,7 +104,7 @@ async def run_outbox(
             session.flush()
             assert broadcast.id is not None
             ids = [cid for cid, _chat in contacts if cid is not None]
-            enqueue(session, BroadcastMessage(broadcast.id), ids, not_before=due)
+            enqueue(session, BroadcastMessage(broadcast.id), ids, not_before=due, now=due)
             session.commit()
         assert len(board.chat_ids) == recipients
         settings = load_settings(

@@ -113,7 +113,7 @@ def measure(
                 session.commit()
             with Session(db, expire_on_commit=False) as session, StatementCounter(db) as counter:
                 started = time.perf_counter()
-                result = plan_day(session, on, settings)
+                result = plan_day(session, on, settings, now=now)
                 seconds = time.perf_counter() - started
             recipients = _recipients(db)
             expanded = 0

@@ -419,7 +419,7 @@ class Dispatcher:
             "cancelled: the item was submitted before the reminder went out",
         )
         # The fan-outs of a past day: the rest of their audience gets nothing.
-        expire_fanouts(session, today)
+        expire_fanouts(session, today, now)
         if expired or cancelled:
             log.info(
                 "outbox %s: %d expired, %d cancelled instead of sent",

@@ -74,7 +74,7 @@ class SchedulerHandle:
 
         def work() -> PlanResult:
             with Session(self.engine, expire_on_commit=False) as session:
-                return plan_day(session, day, self.settings, self.config)
+                return plan_day(session, day, self.settings, self.config, now=self.clock.now())
 
         result = await asyncio.to_thread(work)
         self.plans.append(result)

@@ -1,7 +1,7 @@
 """Putting messages in the outbox: the one definition of a Delivery row and its dedupe key.
 
 Every producer goes through here: flows and services call `enqueue(session, notification,
-contact_ids, not_before=...)`; the planner, which fans hundreds of thousands of messages
+contact_ids, not_before=..., now=...)`; the planner, which fans hundreds of thousands of messages
 out in the database, uses the set-based twin `enqueue_select` with `row_sql` building the
 same row shape in SQL (and `key_prefix` the same key). A row holds the message's identity
 (`Notification.identity()`), never its text.
@@ -21,13 +21,13 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal, select, update
+from sqlalchemy import String, cast, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col
 
-from bot.models import Delivery, DeliveryKind, DeliveryStatus, Fanout, FanoutStatus, utcnow
+from bot.models import Delivery, DeliveryKind, DeliveryStatus, Fanout, FanoutStatus
 from bot.notifications.kinds import IDENTITY_COLUMNS, Notification
 
 # The columns a new row sets, in the order `enqueue_select`'s SELECT lists them.
@@ -62,7 +62,7 @@ def _insert(session: Session) -> Any:
 
 
 def _row(
-    notification: Notification, contact_id: int, not_before: datetime, mark: datetime
+    notification: Notification, contact_id: int, not_before: datetime, now: datetime
 ) -> dict[str, Any]:
     return {
         "dedupe_key": dedupe_key(notification, contact_id),
@@ -72,7 +72,7 @@ def _row(
         "status": DeliveryStatus.PENDING.value,
         "not_before": not_before,
         "attempts": 0,
-        "created_at": mark,
+        "created_at": now,
     }
 
 
@@ -82,23 +82,24 @@ def enqueue(
     contact_ids: Iterable[int],
     *,
     not_before: datetime,
+    now: datetime,
 ) -> int:
     """Put `notification` in the outbox for each contact; returns how many rows were new.
 
     Runs in the caller's transaction and does not commit: the messages exist exactly when
-    the change that caused them does. One executemany INSERT ... ON CONFLICT DO NOTHING;
-    the new rows are counted by their shared `created_at` mark (PostgreSQL reports no row
-    count for an executemany), so the statement count is two whatever the recipients.
+    the change that caused them does. `now` (the caller's clock) is the rows' `created_at`.
+    One INSERT ... ON CONFLICT DO NOTHING ... RETURNING for every recipient (SQLAlchemy's
+    "insertmanyvalues"): the rows it returns are the new ones, so the count is exact even
+    when one transaction enqueues several times at the same `now`.
     """
-    if not_before.tzinfo is None:
-        raise ValueError("not_before must be time-zone aware")
-    mark = utcnow()
-    if not put(session, notification, contact_ids, not_before=not_before, mark=mark):
+    if not_before.tzinfo is None or now.tzinfo is None:
+        raise ValueError("not_before and now must be time-zone aware")
+    rows = _rows(notification, contact_ids, not_before, now)
+    if not rows:
         return 0
-    counted = session.execute(
-        select(func.count()).select_from(Delivery).where(col(Delivery.created_at) == mark)
-    ).scalar_one()
-    return int(counted)
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return len(session.execute(stmt.returning(table.c.id), rows).all())
 
 
 def put(
@@ -107,24 +108,34 @@ def put(
     contact_ids: Iterable[int],
     *,
     not_before: datetime,
-    mark: datetime | None = None,
+    now: datetime,
 ) -> int:
     """`enqueue` without counting what was new: one executemany INSERT ... ON CONFLICT DO
     NOTHING; returns how many rows were offered. For the dispatcher's expansion of a
     fan-out, which only needs every recipient covered once."""
-    mark = mark or utcnow()
-    rows = [_row(notification, cid, not_before, mark) for cid in dict.fromkeys(contact_ids)]
+    rows = _rows(notification, contact_ids, not_before, now)
     if rows:
         stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
         session.execute(stmt, rows)
     return len(rows)
 
 
+def _rows(
+    notification: Notification, contact_ids: Iterable[int], not_before: datetime, now: datetime
+) -> list[dict[str, Any]]:
+    """One row per contact (each once), created at `now`."""
+    return [_row(notification, cid, not_before, now) for cid in dict.fromkeys(contact_ids)]
+
+
 # --------------------------------------------------------------- to a whole audience
 
 
 def plan_fanouts(
-    session: Session, audiences: Iterable[tuple[Notification, int]], *, not_before: datetime
+    session: Session,
+    audiences: Iterable[tuple[Notification, int]],
+    *,
+    not_before: datetime,
+    now: datetime,
 ) -> int:
     """Put each notification in the outbox once for a board's whole audience (`Fanout`):
     one row per (notification, board), expanded into per-contact deliveries by the
@@ -143,7 +154,7 @@ def plan_fanouts(
             "not_before": not_before,
             "cursor": 0,
             "expanded": 0,
-            "created_at": utcnow(),
+            "created_at": now,
         }
         for notification, organization_id in audiences
     ]
@@ -163,10 +174,12 @@ def plan_fanouts(
     return len(new)
 
 
-def cancel_reminders(session: Session, campaign_id: int, item_kind: str, reason: str) -> int:
+def cancel_reminders(
+    session: Session, campaign_id: int, item_kind: str, reason: str, now: datetime
+) -> int:
     """Cancel the pending reminders of one item (its deadline changed): the per-contact
-    deliveries and the fan-outs not yet fully expanded; returns the deliveries cancelled.
-    Plain column predicates on the identity; the caller commits."""
+    deliveries and the fan-outs not yet fully expanded (finished at `now`); returns the
+    deliveries cancelled. Plain column predicates on the identity; the caller commits."""
     cancelled: Any = session.execute(
         update(Delivery)
         .where(
@@ -185,7 +198,7 @@ def cancel_reminders(session: Session, campaign_id: int, item_kind: str, reason:
             col(Fanout.campaign_id) == campaign_id,
             col(Fanout.item_kind) == item_kind,
         )
-        .values(status=FanoutStatus.CANCELLED, finished_at=utcnow())
+        .values(status=FanoutStatus.CANCELLED, finished_at=now)
     )
     return int(getattr(cancelled, "rowcount", 0) or 0)
 
@@ -203,6 +216,8 @@ def row_sql(
     prefix: ColumnElement[str],
     contact_id: Any,
     not_before: datetime,
+    *,
+    now: datetime,
     **identity: Any,
 ) -> list[Any]:
     """The SELECT list of `enqueue_select`, in `ROW_COLUMNS` order.
@@ -210,7 +225,8 @@ def row_sql(
     `prefix` is SQL giving each row's `key_prefix(...)` (a literal, or a CASE over the few
     notifications of a run), so the key is built by the same definition as `dedupe_key`.
     `identity` gives SQL expressions or Python values for the identity columns (None or
-    absent: NULL). `kind` is a DeliveryKind or a column of that type.
+    absent: NULL). `kind` is a DeliveryKind or a column of that type; `now` is the rows'
+    `created_at` (the planner's clock).
     """
     table: Any = Delivery.__table__  # type: ignore[attr-defined]
     unknown = set(identity) - set(IDENTITY_COLUMNS)
@@ -232,7 +248,7 @@ def row_sql(
         literal(DeliveryStatus.PENDING.value, table.c.status.type),
         literal(not_before, table.c.not_before.type),
         literal(0),
-        literal(utcnow(), table.c.created_at.type),
+        literal(now, table.c.created_at.type),
     ]
 
 

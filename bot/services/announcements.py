@@ -80,7 +80,7 @@ def announce_decision(
             Translator(language), campaign, decision, by_enterprise[contact.enterprise_id]
         )
         notice = ChatReply(body=text, reference=f"decision:{decision.id}")
-        queued += enqueue(session, notice, [contact.id], not_before=now)
+        queued += enqueue(session, notice, [contact.id], not_before=now, now=now)
     audit.record(
         session,
         "decision.announce",

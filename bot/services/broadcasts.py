@@ -241,6 +241,7 @@ def create_broadcast(
         BroadcastMessage(broadcast.id),
         [contact.id for contact in recipients if contact.id is not None],
         not_before=now,
+        now=now,
     )
     author = session.get(Contact, author_id) if author_id is not None else None
     audit.record(

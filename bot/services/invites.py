@@ -226,7 +226,7 @@ def _alert_staff(session: Session, now: datetime, tz: tzinfo) -> None:
         # Written now, in the reader's language, and sent at once; the dedupe key (this
         # hour, this person) keeps it to one notice an hour.
         alert = ChatReply(body=text, reference=f"invite-guessing:{hour}")
-        enqueue(session, alert, [member.id], not_before=now)
+        enqueue(session, alert, [member.id], not_before=now, now=now)
     session.flush()
 
 

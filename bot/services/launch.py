@@ -64,7 +64,7 @@ def launch_campaign(
     campaign_in_scope(session, campaign.id, found)
     officers = officers_in_scope(session, found, campaign.audience)
     reachable = [c.id for c in officers if c.reachable and c.id is not None]
-    new = enqueue(session, CampaignLaunch(campaign.id), reachable, not_before=now)
+    new = enqueue(session, CampaignLaunch(campaign.id), reachable, not_before=now, now=now)
     before = {"launched_at": campaign.launched_at}
     first = campaign.launched_at is None
     if first:

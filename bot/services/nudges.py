@@ -43,7 +43,9 @@ def nudge_missing(
         c.id for e in missing for c in receiving(e.contacts) if c.reachable and c.id is not None
     ]
     unreachable = sum(1 for e in missing for c in e.contacts if not c.reachable)
-    new = enqueue(session, Nudge(campaign.id, kind, local_day), contact_ids, not_before=now)
+    new = enqueue(
+        session, Nudge(campaign.id, kind, local_day), contact_ids, not_before=now, now=now
+    )
     already = len(set(contact_ids)) - new
     audit.record(
         session,

@@ -278,6 +278,7 @@ def issue_invites(
                 Invitation(body=text, reference=str(invite.id)),
                 [contact.id],
                 not_before=now,
+                now=now,
             )
     result.emailed = emailed
     session.add(

@@ -828,7 +828,7 @@ def _apply_deadlines(
                 {"kind": entry.kind, "reminder_offsets": entry.reminders},
             )
     for kind, deadline in existing.items():
-        _cancel_reminders(session, campaign.id, kind, "the deadline was removed")
+        _cancel_reminders(session, campaign.id, kind, "the deadline was removed", now)
         for extension in session.exec(
             select(DeadlineExtension).where(DeadlineExtension.deadline_id == deadline.id)
         ).all():
@@ -1046,10 +1046,12 @@ class Replanned:
     told: int  # officers newly told the new date
 
 
-def _cancel_reminders(session: Session, campaign_id: int, kind: DeadlineKind, why: str) -> int:
+def _cancel_reminders(
+    session: Session, campaign_id: int, kind: DeadlineKind, why: str, now: datetime
+) -> int:
     """Cancel the reminders of an item queued and not sent (and its planned fan-outs not yet
     written out per officer); how many queued deliveries were."""
-    return cancel_reminders(session, campaign_id, kind.value, why)
+    return cancel_reminders(session, campaign_id, kind.value, why, now)
 
 
 def change_and_replan(
@@ -1082,7 +1084,7 @@ def change_and_replan(
     if not changed:
         return Replanned({}, 0, 0)
     cancelled = _cancel_reminders(
-        session, deadline.campaign_id, DeadlineKind(deadline.kind), "the deadline was changed"
+        session, deadline.campaign_id, DeadlineKind(deadline.kind), "the deadline was changed", now
     )
     told = 0
     if "due_on" in changed:
@@ -1111,4 +1113,4 @@ def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetim
     notice = DeadlineMoved(
         deadline.campaign_id, DeadlineKind(deadline.kind), old.isoformat(), deadline.due_on
     )
-    return enqueue(session, notice, [c for c in officers if c is not None], not_before=now)
+    return enqueue(session, notice, [c for c in officers if c is not None], not_before=now, now=now)

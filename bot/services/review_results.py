@@ -43,7 +43,9 @@ def tell_officers(
         REVIEW_ACCEPTED if accepted else REVIEW_RETURNED,
         submission.version,
     )
-    return enqueue(session, notification, [c for c in officers if c is not None], not_before=now)
+    return enqueue(
+        session, notification, [c for c in officers if c is not None], not_before=now, now=now
+    )
 
 
 __all__ = ["tell_officers"]

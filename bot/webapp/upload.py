@@ -289,7 +289,7 @@ def routes(
             text = chat_text(replies)
             if text:
                 reply_once = ChatReply(body=text, reference=f"upload:{link.id}")
-                enqueue(session, reply_once, [contact.id], not_before=now)
+                enqueue(session, reply_once, [contact.id], not_before=now, now=now)
             use_upload_link(
                 session,
                 link,

@@ -64,7 +64,7 @@ def extend_and_notify(
     notice = ExtensionGranted(
         deadline.campaign_id, DeadlineKind(deadline.kind), extension.id, extension.until
     )
-    sent = enqueue(session, notice, [c for c in officers if c is not None], not_before=now)
+    sent = enqueue(session, notice, [c for c in officers if c is not None], not_before=now, now=now)
     return extension, sent
 
 

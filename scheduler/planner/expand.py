@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col
 
-from bot.models import DeliveryKind, Fanout, FanoutStatus, utcnow
+from bot.models import DeliveryKind, Fanout, FanoutStatus
 from bot.notifications.kinds import KINDS
 from bot.notifications.outbox import put
 from scheduler.planner.audience import (
@@ -68,12 +68,12 @@ def expand(
         enterprises = list(session.scalars(fanout_enterprises(fanout, fanout.cursor, want)))
         ids = list(session.scalars(fanout_contacts(enterprises))) if enterprises else []
         notification = KINDS[DeliveryKind(fanout.kind)].from_identity(fanout)
-        put(session, notification, ids, not_before=fanout.not_before)
+        put(session, notification, ids, not_before=fanout.not_before, now=now)
         values: dict[str, object] = {"expanded": fanout.expanded + len(ids)}
         if enterprises:
             values["cursor"] = enterprises[-1]
         if want is None or len(enterprises) < want:
-            values.update(status=FanoutStatus.EXPANDED, finished_at=utcnow())
+            values.update(status=FanoutStatus.EXPANDED, finished_at=now)
         session.execute(
             update(Fanout)
             .where(col(Fanout.id) == fanout.id)
@@ -86,9 +86,10 @@ def expand(
     return written
 
 
-def expire_fanouts(session: Session, today: date) -> int:
+def expire_fanouts(session: Session, today: date, now: datetime) -> int:
     """Set aside the fan-outs planned for a day before `today` and not fully expanded (the
-    rest of their audience gets nothing: the wording would be wrong). Does not commit."""
+    rest of their audience gets nothing: the wording would be wrong), finished at `now`.
+    Does not commit."""
     past = select(col(Fanout.id)).where(
         col(Fanout.status) == FanoutStatus.PENDING,
         col(Fanout.planned_on).is_not(None),
@@ -100,7 +101,7 @@ def expire_fanouts(session: Session, today: date) -> int:
     result = session.execute(
         update(Fanout)
         .where(col(Fanout.id).in_(past.scalar_subquery()))
-        .values(status=FanoutStatus.EXPIRED, finished_at=utcnow())
+        .values(status=FanoutStatus.EXPIRED, finished_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

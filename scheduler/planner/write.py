@@ -61,6 +61,7 @@ def _write_fanouts(
     config: SchedulerConfig,
     not_before: datetime,
     result: PlanResult,
+    now: datetime,
 ) -> None:
     """The reminders and board notices of the day, one row per (notification, board)."""
     audiences: list[tuple[Notification, int]] = [
@@ -70,7 +71,7 @@ def _write_fanouts(
     audiences += [(n.notification, n.organization_id) for n in board_notices(data, on, config)]
     if not audiences:
         return
-    inserted = plan_fanouts(session, audiences, not_before=not_before)
+    inserted = plan_fanouts(session, audiences, not_before=not_before, now=now)
     for notification, _ in audiences:
         _add(result, notification.kind.value, 1, 0)
     result.fanouts += len(audiences)
@@ -78,7 +79,11 @@ def _write_fanouts(
 
 
 def _write_extension_reminders(
-    session: Session, due: dict[int, DeadlineReminder], on: date, not_before: datetime
+    session: Session,
+    due: dict[int, DeadlineReminder],
+    on: date,
+    not_before: datetime,
+    now: datetime,
 ) -> tuple[int, int]:
     """The extended enterprises' reminders of the day (a handful), per contact, with one
     INSERT ... SELECT; (found, new)."""
@@ -99,6 +104,7 @@ def _write_extension_reminders(
                 prefix,
                 col(Contact.id),
                 not_before,
+                now=now,
                 campaign_id=col(Deadline.campaign_id),
                 item_kind=col(Deadline.kind),
                 planned_on=on,
@@ -110,7 +116,11 @@ def _write_extension_reminders(
 
 
 def _write_digests(
-    session: Session, due: list[tuple[StaffDigest, int]], not_before: datetime, on: date
+    session: Session,
+    due: list[tuple[StaffDigest, int]],
+    not_before: datetime,
+    on: date,
+    now: datetime,
 ) -> tuple[int, int]:
     if not due:
         return 0, 0
@@ -125,6 +135,7 @@ def _write_digests(
                 table.c.key_prefix,
                 col(Contact.id),
                 not_before,
+                now=now,
                 campaign_id=table.c.campaign_id,
                 planned_on=on,
             )
@@ -142,9 +153,15 @@ def _add(result: PlanResult, kind: str, found: int, inserted: int) -> None:
 
 
 def plan_day(
-    session: Session, on: date, settings: Settings, config: SchedulerConfig | None = None
+    session: Session,
+    on: date,
+    settings: Settings,
+    config: SchedulerConfig | None = None,
+    *,
+    now: datetime,
 ) -> PlanResult:
-    """Write the day's messages to the outbox (idempotent) and commit.
+    """Write the day's messages to the outbox (idempotent) and commit; `now` (the
+    scheduler's clock) is the rows' `created_at`.
 
     A handful of statements whatever the number of enterprises: the campaigns are read, the
     day's fan-outs written with one INSERT, the extended enterprises' reminders and the
@@ -155,11 +172,11 @@ def plan_day(
     data = load_campaigns(session) if is_working_day(on) else Campaigns({}, [], {}, [])
     if data.campaigns:
         not_before = sending_start_utc(on, settings)
-        _write_fanouts(session, data, on, config, not_before, result)
+        _write_fanouts(session, data, on, config, not_before, result, now)
         extended = due_extension_reminders(data, on)
-        found, new = _write_extension_reminders(session, extended, on, not_before)
+        found, new = _write_extension_reminders(session, extended, on, not_before, now)
         _add(result, DeliveryKind.REMINDER.value, found, new)
-        found, new = _write_digests(session, digests(data, on), not_before, on)
+        found, new = _write_digests(session, digests(data, on), not_before, on, now)
         _add(result, DeliveryKind.DIGEST.value, found, new)
     session.commit()
     return result

@@ -222,7 +222,7 @@ async def test_the_outbox_reaches_the_console_of_its_addressee(
             for c in s.exec(select(Contact).where(Contact.channel == Channel.CONSOLE)).all()
         }
         nudge = Nudge(world.campaign_id, DeadlineKind.YEAR_END_REPORT, MARCH.date())
-        enqueue(s, nudge, [ids[OFFICER_USER_ID], ids["console-other"]], not_before=MARCH)
+        enqueue(s, nudge, [ids[OFFICER_USER_ID], ids["console-other"]], not_before=MARCH, now=MARCH)
         s.commit()
     officer_screen = io.StringIO()
     dispatcher = Dispatcher(

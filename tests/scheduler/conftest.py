@@ -112,6 +112,7 @@ def fill_outbox(
                 BroadcastMessage(by_text[f"{tag}-{cid}-{k}"]),
                 [cid],
                 not_before=not_before or WORKDAY_10AM,
+                now=WORKDAY_10AM,
             )
         session.commit()
     return [f"{tag}-{cid}-{k}" for cid, k in wanted]
@@ -132,6 +133,6 @@ def delivery_texts(engine: Engine) -> dict[int, str]:
 def plan_and_expand(session: Session, on: date, settings: Settings) -> PlanResult:
     """`plan_day`, then every fan-out of the day expanded into its deliveries at once, as the
     dispatcher would over the day: for tests about the per-contact rows a plan leads to."""
-    result = plan_day(session, on, settings)
+    result = plan_day(session, on, settings, now=sending_start_utc(on, settings))
     expand_all(session, sending_start_utc(on, settings))
     return result

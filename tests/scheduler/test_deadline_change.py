@@ -59,7 +59,7 @@ def test_moving_the_six_month_report_tells_officers_once_and_replans(
             world["campaign"].id, DeadlineKind.SIX_MONTH_REPORT, date(year, 6, 8)
         )
         stale_key = dedupe_key(planned, officer.id)
-        enqueue(session, planned, [officer.id], not_before=datetime.now(UTC))
+        enqueue(session, planned, [officer.id], not_before=datetime.now(UTC), now=datetime.now(UTC))
         session.commit()
     campaign = str(world["campaign"].id)
     args = ["campaign", "deadline", "--campaign", campaign, "--item", "six_month_report"]

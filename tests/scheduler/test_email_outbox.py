@@ -30,7 +30,7 @@ from bot.settings import Settings, get_settings, load_settings
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
-from scheduler.planner import plan_day
+from scheduler.planner import plan_day, sending_start_utc
 from tests.fakes.smtp_server import Mailbox, smtp_server
 from tests.scheduler.factories import add_enterprises, make_board
 from tests.scheduler.fakes import FakeSender
@@ -103,7 +103,7 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         )  # fmt: skip
         s.commit()
     with Session(engine) as s:
-        plan_day(s, date(2025, 4, 1), fast)
+        plan_day(s, date(2025, 4, 1), fast, now=sending_start_utc(date(2025, 4, 1), fast))
 
     chat = FakeSender()
     await _drain(_dispatcher(engine, fast, port, chat))

@@ -50,7 +50,7 @@ def _board(engine: Engine, enterprises: int = 7) -> Board:
 
 def _plan(engine: Engine, settings: Settings, on: date = DUE_DAY) -> None:
     with Session(engine) as session:
-        plan_day(session, on, settings)
+        plan_day(session, on, settings, now=sending_start_utc(on, settings))
 
 
 def _dispatcher(

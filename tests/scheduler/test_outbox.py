@@ -65,8 +65,8 @@ def test_enqueue_is_idempotent_and_counted(engine: Engine) -> None:
         session.add(broadcast)
         session.flush()
         message = BroadcastMessage(broadcast.id or 0)
-        assert enqueue(session, message, [cid, cid], not_before=WORKDAY_10AM) == 1
-        assert enqueue(session, message, [cid], not_before=WORKDAY_10AM) == 0
+        assert enqueue(session, message, [cid, cid], not_before=WORKDAY_10AM, now=WORKDAY_10AM) == 1
+        assert enqueue(session, message, [cid], not_before=WORKDAY_10AM, now=WORKDAY_10AM) == 0
         session.commit()
         status = outbox_status(session)
         (row,) = session.exec(select(Delivery)).all()
@@ -86,7 +86,7 @@ def test_enqueue_is_idempotent_and_counted(engine: Engine) -> None:
         "cancelled": 0,
     }
     with Session(engine) as session, pytest.raises(ValueError):
-        enqueue(session, message, [cid], not_before=datetime(2025, 1, 1))
+        enqueue(session, message, [cid], not_before=datetime(2025, 1, 1), now=WORKDAY_10AM)
 
 
 async def test_sends_due_messages_and_records_them(

@@ -168,7 +168,7 @@ async def test_after_an_outage_only_todays_and_undated_messages_go_out(
             (Nudge(campaign_id, DeadlineKind.TITLE_REGISTRATION, date(2025, 4, 14)), officers[1]),
         ]
         for notification, officer in people:
-            assert enqueue(session, notification, [officer], not_before=old) == 1
+            assert enqueue(session, notification, [officer], not_before=old, now=old) == 1
         session.commit()
     before = {d.id: d for d in _rows(engine)}
     kinds = {d.kind for d in before.values()}
@@ -262,8 +262,8 @@ async def test_reminder_for_an_item_submitted_meanwhile_is_cancelled(
     other_kind = DeadlineReminder(campaign_id, DeadlineKind.LAUNCH_DOCUMENT, date(2025, 4, 15))
     nudge_key, other_kind_key = dedupe_key(nudge, first), dedupe_key(other_kind, first)
     with Session(engine) as session:
-        enqueue(session, nudge, [first], not_before=MORNING)
-        enqueue(session, other_kind, [first], not_before=MORNING)
+        enqueue(session, nudge, [first], not_before=MORNING, now=MORNING)
+        enqueue(session, other_kind, [first], not_before=MORNING, now=MORNING)
         # After planning, before sending: 0 submits, 1 is accepted, 2 was returned, 3 drafts.
         for ent, st in zip(
             ents,
@@ -323,8 +323,10 @@ async def test_broadcasts_and_prompts_are_never_cancelled(
         assert observance is not None and observance.id is not None
         session.flush()
         prompt = CommemorationPrompt(board.campaign.id or 0, observance.id, date(2025, 4, 15))
-        enqueue(session, BroadcastMessage(broadcast.id or 0), [officer], not_before=MORNING)
-        enqueue(session, prompt, [officer], not_before=MORNING)
+        enqueue(
+            session, BroadcastMessage(broadcast.id or 0), [officer], not_before=MORNING, now=MORNING
+        )
+        enqueue(session, prompt, [officer], not_before=MORNING, now=MORNING)
         session.commit()
     clock = FakeClock(local("2025-04-15T10:00:00"))
     sender = FakeSender()

@@ -59,7 +59,9 @@ def _failed_outbox(engine: Engine) -> list[int]:
     ]
     with Session(engine) as session:
         for contact, words, due, _campaign in rows:
-            enqueue(session, ChatReply(body=words, reference=words), [contact], not_before=due)
+            enqueue(
+                session, ChatReply(body=words, reference=words), [contact], not_before=due, now=due
+            )
         for _contact, words, _due, campaign in rows:
             session.execute(
                 update(Delivery)

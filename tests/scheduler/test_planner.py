@@ -279,7 +279,14 @@ def test_two_planners_at_once_never_double(engine: Engine, settings: Settings) -
         try:
             with Session(engine, expire_on_commit=False) as session:
                 barrier.wait()
-                results.append(plan_day(session, D("2025-01-24"), settings).inserted)
+                results.append(
+                    plan_day(
+                        session,
+                        D("2025-01-24"),
+                        settings,
+                        now=sending_start_utc(D("2025-01-24"), settings),
+                    ).inserted
+                )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -324,7 +331,9 @@ def test_statement_count_does_not_grow_with_enterprises(engine: Engine, settings
                 submit(session, board, ent, DeadlineKind.LAUNCH_DOCUMENT)
             session.commit()
         with Session(engine, expire_on_commit=False) as session, _count_statements(engine) as seen:
-            result = plan_day(session, D("2025-02-03"), settings)
+            result = plan_day(
+                session, D("2025-02-03"), settings, now=sending_start_utc(D("2025-02-03"), settings)
+            )
         # a fan-out for the officers, the digest to the two staff: rows do not grow either
         assert result.fanouts == 1 and result.inserted == 1 + 2
         counts.append(len(seen))

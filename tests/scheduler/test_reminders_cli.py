@@ -225,7 +225,9 @@ def test_outbox_status(run: Invoke, board: dict[str, Any], engine: Engine) -> No
     with Session(engine) as session:
         for day in (date(2025, 1, 6), date(2025, 1, 7)):
             nudge = Nudge(campaign.id, DeadlineKind.LAUNCH_DOCUMENT, day)
-            enqueue(session, nudge, [officer.id], not_before=datetime.now(UTC))
+            enqueue(
+                session, nudge, [officer.id], not_before=datetime.now(UTC), now=datetime.now(UTC)
+            )
         session.commit()
     result = run("outbox", "status", "--json")
     assert result.exit_code == 0, result.output
@@ -250,7 +252,9 @@ def test_outbox_status_counts_what_a_plan_still_has_to_queue(
     """A plan's reminders to a whole board are one row until the dispatcher writes them out
     per officer: the status says how many are still to come."""
     with Session(engine) as session:
-        plan_day(session, date(2025, 1, 24), settings)
+        plan_day(
+            session, date(2025, 1, 24), settings, now=sending_start_utc(date(2025, 1, 24), settings)
+        )
         owed = len(preview_day(session, date(2025, 1, 24), settings))
     counts = json.loads(run("outbox", "status", "--json").output)
     assert owed > 0 and counts["planned"] == owed and counts["pending"] == 0

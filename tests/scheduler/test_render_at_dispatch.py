@@ -28,7 +28,7 @@ from bot.settings import Settings
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
-from scheduler.planner import plan_day, preview_day
+from scheduler.planner import plan_day, preview_day, sending_start_utc
 from tests.scheduler.conftest import plan_and_expand
 from tests.scheduler.factories import Board, add_enterprises, make_board, submit
 from tests.scheduler.fakes import FakeSender
@@ -79,7 +79,9 @@ async def test_a_language_switch_after_planning_is_honoured(
 ) -> None:
     board = _board(engine)
     with Session(engine) as session:
-        plan_day(session, date(2025, 4, 14), settings)
+        plan_day(
+            session, date(2025, 4, 14), settings, now=sending_start_utc(date(2025, 4, 14), settings)
+        )
         officer = session.get(Contact, board.officers[0].id)
         assert officer is not None and officer.language == "vi"
         officer.language = "en"  # /language en, after the plan, before the morning
@@ -98,7 +100,9 @@ async def test_a_deadline_moved_after_planning_is_what_the_reminder_says(
     the reminder goes out: it says 18/04 and 4 days left, not yesterday's plan."""
     board = _board(engine)
     with Session(engine) as session:
-        plan_day(session, date(2025, 4, 14), settings)
+        plan_day(
+            session, date(2025, 4, 14), settings, now=sending_start_utc(date(2025, 4, 14), settings)
+        )
         deadline = session.exec(
             select(Deadline).where(
                 col(Deadline.campaign_id) == board.campaign.id,
@@ -125,7 +129,9 @@ async def test_a_reminder_whose_deadline_was_removed_fails_with_the_reason(
     to say, so the reminder is not sent and the row says why."""
     board = _board(engine)
     with Session(engine) as session:
-        plan_day(session, date(2025, 4, 14), settings)
+        plan_day(
+            session, date(2025, 4, 14), settings, now=sending_start_utc(date(2025, 4, 14), settings)
+        )
         deadline = session.exec(
             select(Deadline).where(
                 col(Deadline.campaign_id) == board.campaign.id,

@@ -234,7 +234,7 @@ def test_a_moved_deadline_is_replanned_once_and_officers_told_once(
         world = _board(session, YEAR)
         campaign = world["campaign"]
         queued = DeadlineReminder(campaign.id, DeadlineKind.TITLE_REGISTRATION, D(f"{YEAR}-04-08"))
-        enqueue(session, queued, [o.id for o in world["officers"]], not_before=NOW)
+        enqueue(session, queued, [o.id for o in world["officers"]], not_before=NOW, now=NOW)
         session.commit()
         spec = plan_edits.spec_of(session, campaign)
         moved = spec.model_copy(
