@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.i18n import Translator
 from bot.models import (
     AuditEntry,
     Broadcast,
+    Contact,
     DeadlineKind,
     Delivery,
     DeliveryKind,
@@ -36,7 +39,7 @@ from tests.bot.services.test_progress import World, build_world, leader_scope
 NOW = datetime(2024, 11, 20, 2, 0, tzinfo=UTC)
 
 
-def _names(contacts) -> list[str]:
+def _names(contacts: list[Contact]) -> list[str]:
     return [c.display_name for c in contacts]
 
 
@@ -44,7 +47,7 @@ def _officers(w: World, *keys: str) -> list[int]:
     return [w.officers[k] for k in keys]
 
 
-def test_audiences_of_the_board(engine) -> None:
+def test_audiences_of_the_board(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         board = Scope.board(w.org)
@@ -73,7 +76,7 @@ def test_audiences_of_the_board(engine) -> None:
         ]
 
 
-def test_a_cluster_leader_never_reaches_another_cluster(engine) -> None:
+def test_a_cluster_leader_never_reaches_another_cluster(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         leader = leader_scope(w)
@@ -98,7 +101,7 @@ def test_a_cluster_leader_never_reaches_another_cluster(engine) -> None:
         assert session.exec(select(func.count()).select_from(Broadcast)).one() == 0
 
 
-def test_other_boards_and_unknown_targets_are_refused(engine) -> None:
+def test_other_boards_and_unknown_targets_are_refused(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         board = Scope.board(w.org)
@@ -138,7 +141,7 @@ def test_audience_json_round_trip() -> None:
             Audience.from_json(bad)
 
 
-def test_create_broadcast_writes_the_outbox_and_the_audit(engine, tmp_path) -> None:
+def test_create_broadcast_writes_the_outbox_and_the_audit(engine: Engine, tmp_path: Path) -> None:
     plan = tmp_path / "ke-hoach.pdf"
     plan.write_bytes(b"%PDF-1.4 plan")
     with Session(engine) as session:
@@ -195,7 +198,12 @@ def test_create_broadcast_writes_the_outbox_and_the_audit(engine, tmp_path) -> N
     ],
 )
 def test_bad_broadcasts_are_refused_and_write_nothing(
-    engine, tmp_path, text, audience_name, document, message
+    engine: Engine,
+    tmp_path: Path,
+    text: str,
+    audience_name: str,
+    document: str | None,
+    message: str,
 ) -> None:
     with Session(engine) as session:
         w = build_world(session)
@@ -233,14 +241,14 @@ def test_bad_broadcasts_are_refused_and_write_nothing(
             assert session.exec(select(func.count()).select_from(model)).one() == 0
 
 
-def _set_statuses(session: Session, broadcast_id: int, statuses: dict[int, DeliveryStatus]):
+def _set_statuses(session: Session, broadcast_id: int, statuses: dict[int, DeliveryStatus]) -> None:
     for d in session.exec(select(Delivery).where(Delivery.broadcast_id == broadcast_id)).all():
         d.status = statuses.get(d.contact_id, d.status)
         session.add(d)
     session.commit()
 
 
-def test_broadcast_status_per_broadcast_and_scope(engine) -> None:
+def test_broadcast_status_per_broadcast_and_scope(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         board = Scope.board(w.org, w.staff)
@@ -289,7 +297,7 @@ def test_broadcast_status_per_broadcast_and_scope(engine) -> None:
         )
 
 
-def test_describe_audience(engine) -> None:
+def test_describe_audience(engine: Engine) -> None:
     en = Translator("en")
     with Session(engine) as session:
         w = build_world(session)
@@ -301,7 +309,7 @@ def test_describe_audience(engine) -> None:
     assert AudienceKind("zone") is AudienceKind.ZONE
 
 
-def test_audience_choices_respect_the_scope(engine) -> None:
+def test_audience_choices_respect_the_scope(engine: Engine) -> None:
     en = Translator("en")
     with Session(engine) as session:
         w = build_world(session)
