@@ -34,6 +34,7 @@ from bot.services import proposals as prop
 from bot.services import submissions as subs
 from bot.services.errors import InvalidInput, SubmissionIncomplete, SubmissionLocked
 from bot.services.numbers import report_figures
+from tests.values import present
 
 REG = DeadlineKind.TITLE_REGISTRATION
 REPORT = DeadlineKind.YEAR_END_REPORT
@@ -299,7 +300,10 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     assert receipt.number.startswith("DN-2026-")
     assert receipt.snapshot["proposals"][0]["summary"] == "Hoàn thành tốt nhiệm vụ."
     statuses = {
-        s.kind: s for s in subs.item_statuses(w.session, w.campaign.id, w.alpha.id, PROPOSING)
+        s.kind: s
+        for s in subs.item_statuses(
+            w.session, present(w.campaign.id), present(w.alpha.id), PROPOSING
+        )
     }
     assert statuses[PROPOSAL].state == "submitted"
 
@@ -308,13 +312,17 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     flag = by_code["CO_TINH"]
     assert com.lower_forms(flag)[0] == "BK_TINH" and "GIAY_KHEN" in com.lower_forms(flag)
     with pytest.raises(InvalidInput):
-        com.review_entry(w.session, flag.id, "lower", w.staff.id, REVIEWING, lower_to="CO_CP")
+        com.review_entry(
+            w.session, present(flag.id), "lower", w.staff.id, REVIEWING, lower_to="CO_CP"
+        )
     with pytest.raises(InvalidInput):
-        com.review_entry(w.session, flag.id, "return", w.staff.id, REVIEWING, note=" ")
-    com.review_entry(w.session, flag.id, "lower", w.staff.id, REVIEWING, lower_to="BK_TINH")
+        com.review_entry(w.session, present(flag.id), "return", w.staff.id, REVIEWING, note=" ")
+    com.review_entry(
+        w.session, present(flag.id), "lower", w.staff.id, REVIEWING, lower_to="BK_TINH"
+    )
     com.review_entry(
         w.session,
-        by_code["TT_LDXS"].id,
+        present(by_code["TT_LDXS"].id),
         "return",
         w.staff.id,
         REVIEWING,
@@ -322,7 +330,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     )
     for entry in entries:
         if entry.review == "pending":
-            com.review_entry(w.session, entry.id, "accept", w.staff.id, REVIEWING)
+            com.review_entry(w.session, present(entry.id), "accept", w.staff.id, REVIEWING)
     # One entry returned: the proposal goes back to the officer, with the reason.
     assert item.status == SubmissionStatus.RETURNED
     assert "Phân xưởng May: Bổ sung tỷ lệ" in (item.review_note or "")
@@ -331,14 +339,16 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     prop.update_proposal(
         w.session,
         item,
-        by_code["TT_LDXS"].id,
+        present(by_code["TT_LDXS"].id),
         summary="Vượt kế hoạch 15%; 80% LĐTT.",
         now=after_deadline,
     )
     subs.submit(w.session, item, w.officer.id, after_deadline)
     assert [e.id for e in com.pending_entries(w.session, item)] == [by_code["TT_LDXS"].id]
-    com.review_entry(w.session, by_code["TT_LDXS"].id, "accept", w.staff.id, after_deadline)
-    assert item.status == SubmissionStatus.ACCEPTED
+    com.review_entry(
+        w.session, present(by_code["TT_LDXS"].id), "accept", w.staff.id, after_deadline
+    )
+    assert item.status == SubmissionStatus.ACCEPTED  # type: ignore[comparison-overlap]  # mypy keeps the earlier narrowing across the call
     with pytest.raises(SubmissionLocked):
         prop.remove_proposal(w.session, item, flag.id, now=after_deadline)
 
