@@ -6,9 +6,21 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
+from bot.messaging import Reply
 from bot.models import AuditEntry, Contact, ConversationState, LinkAttempt, Role
 from conversations.engine import Engine
-from conversations.flow import STAFF_ROLES, Answer, Ctx, Finish, Flow, Goto, Invalid, Step, reply
+from conversations.flow import (
+    STAFF_ROLES,
+    Answer,
+    Ctx,
+    Finish,
+    Flow,
+    Goto,
+    Invalid,
+    Outcome,
+    Step,
+    reply,
+)
 from conversations.registry import Registry, discover
 from tests.conversations.conftest import Chat, World, linked_chat
 
@@ -109,21 +121,21 @@ async def test_unknown_command_and_idle_text(world: World) -> None:
 def _demo_registry() -> Registry:
     """The shipped flows plus a two-step one and a staff-only one, to test the machinery."""
 
-    def ask_a(ctx: Ctx):
+    def ask_a(ctx: Ctx) -> Reply:
         return reply("A?", [])
 
-    def ask_b(ctx: Ctx):
+    def ask_b(ctx: Ctx) -> Reply:
         from bot.messaging import Choice
 
         return reply("B?", [Choice("b:x", "x"), Choice("b:y", "y")])
 
-    def handle_a(ctx: Ctx, answer: Answer):
+    def handle_a(ctx: Ctx, answer: Answer) -> Outcome:
         if answer.text != "ok":
             raise Invalid("say ok")
         ctx.data["a"] = answer.text
         return Goto("b")
 
-    def handle_b(ctx: Ctx, answer: Answer):
+    def handle_b(ctx: Ctx, answer: Answer) -> Outcome:
         if answer.choice is None:
             raise Invalid("press a button")
         if answer.choice == "b:y":
