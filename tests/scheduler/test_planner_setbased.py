@@ -119,7 +119,7 @@ def test_a_replan_after_a_partial_run_adds_only_the_missing(
         session.commit()
         first = plan_day(session, on, settings)
         some = session.exec(select(Delivery.id).order_by(col(Delivery.id)).limit(5)).all()
-        session.exec(delete(Delivery).where(col(Delivery.id).in_(some)))  # type: ignore[call-overload]
+        session.exec(delete(Delivery).where(col(Delivery.id).in_(some)))
         session.commit()
         second = plan_day(session, on, settings)
     assert second.candidates == first.candidates and second.inserted == 5
