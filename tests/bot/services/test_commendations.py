@@ -310,19 +310,16 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     entries = prop.list_proposals(w.session, item)
     by_code = {e.title_code: e for e in entries if e.title_code != "LDTT"}
     flag = by_code["CO_TINH"]
+    flag_id, fixed_id = present(flag.id), present(by_code["TT_LDXS"].id)
     assert com.lower_forms(flag)[0] == "BK_TINH" and "GIAY_KHEN" in com.lower_forms(flag)
     with pytest.raises(InvalidInput):
-        com.review_entry(
-            w.session, present(flag.id), "lower", w.staff.id, REVIEWING, lower_to="CO_CP"
-        )
+        com.review_entry(w.session, flag_id, "lower", w.staff.id, REVIEWING, lower_to="CO_CP")
     with pytest.raises(InvalidInput):
-        com.review_entry(w.session, present(flag.id), "return", w.staff.id, REVIEWING, note=" ")
-    com.review_entry(
-        w.session, present(flag.id), "lower", w.staff.id, REVIEWING, lower_to="BK_TINH"
-    )
+        com.review_entry(w.session, flag_id, "return", w.staff.id, REVIEWING, note=" ")
+    com.review_entry(w.session, flag_id, "lower", w.staff.id, REVIEWING, lower_to="BK_TINH")
     com.review_entry(
         w.session,
-        present(by_code["TT_LDXS"].id),
+        fixed_id,
         "return",
         w.staff.id,
         REVIEWING,
@@ -339,16 +336,15 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     prop.update_proposal(
         w.session,
         item,
-        present(by_code["TT_LDXS"].id),
+        fixed_id,
         summary="Vượt kế hoạch 15%; 80% LĐTT.",
         now=after_deadline,
     )
     subs.submit(w.session, item, w.officer.id, after_deadline)
-    assert [e.id for e in com.pending_entries(w.session, item)] == [by_code["TT_LDXS"].id]
-    com.review_entry(
-        w.session, present(by_code["TT_LDXS"].id), "accept", w.staff.id, after_deadline
-    )
-    assert item.status == SubmissionStatus.ACCEPTED  # type: ignore[comparison-overlap]  # mypy keeps the earlier narrowing across the call
+    assert [e.id for e in com.pending_entries(w.session, item)] == [fixed_id]
+    com.review_entry(w.session, fixed_id, "accept", w.staff.id, after_deadline)
+    # mypy keeps the narrowing of the assert above across the calls that change the status.
+    assert item.status == SubmissionStatus.ACCEPTED  # type: ignore[comparison-overlap]
     with pytest.raises(SubmissionLocked):
         prop.remove_proposal(w.session, item, flag.id, now=after_deadline)
 
