@@ -283,7 +283,7 @@ def _board_notices(data: _Campaigns, on: date, config: SchedulerConfig) -> list[
     """The commemoration prompts and phase notices that go out on `on`."""
     notices: list[_BoardNotice] = []
     for obs in data.observances:
-        if obs.id is None:
+        if obs.id is None or not obs.prompt:
             continue
         if observance_prompt_date(obs.on, config.observance_prompt_working_days) != on:
             continue

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 04:36:06.169770
+Create Date: 2026-12-01 06:04:20.232152
 """
 
 from collections.abc import Sequence
@@ -295,6 +295,7 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
         sa.Column("name_en", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
         sa.Column("founded", sa.Integer(), nullable=True),
+        sa.Column("prompt", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaign.id"],

@@ -70,6 +70,9 @@ class Observance(SQLModel, table=True):
     # The English name for contacts who chose English ("" = use the Vietnamese).
     name_en: str = Field(default="", max_length=512)
     founded: int | None = None
+    # Whether enterprises get a prompt a few working days before the day (the board may keep
+    # a day in its calendar without asking the enterprises for anything).
+    prompt: bool = True
 
     @property
     def years(self) -> int | None:

@@ -175,7 +175,7 @@ def change_deadline(
 
     The new date must lie within the campaign. The caller re-plans: reminders already queued
     for the old date are cancelled and linked officers are told the new date once
-    (`conversations.flows._deadline_change`).
+    (`bot.services.plan_edits.change_and_replan`).
     """
     campaign = session.get(Campaign, deadline.campaign_id)
     if campaign is None:

@@ -27,8 +27,8 @@ from bot.notifications.facts import Gone
 from bot.notifications.kinds import DeadlineReminder
 from bot.notifications.outbox import dedupe_key, enqueue
 from bot.notifications.render import Rendered, render_deliveries
+from bot.services.plan_edits import change_and_replan
 from bot.settings import Settings, get_settings
-from conversations.flows._deadline_change import change_and_replan
 from scheduler.planner import preview_day, reminder_date
 from tests.scheduler.test_late_reminders import _board
 
