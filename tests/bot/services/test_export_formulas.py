@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bot.models import Enterprise, RegistrationEntry, YearEndReport
 from bot.services.access import Scope
 from bot.services.exports import export_missing, export_registrations, export_reports
-from tests.bot.services.test_exports import NOW
+from tests.bot.services.test_exports import NOW, TZ
 from tests.bot.services.test_progress import FIGURES, TITLES, build_world
 from tests.sheets import active
 
@@ -66,7 +66,9 @@ def test_registrations_export_writes_names_as_text(engine: Engine, tmp_path: Pat
     with Session(engine) as session:
         w = build_world(session)
         _poison(session)
-        export_registrations(session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW)
+        export_registrations(
+            session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW, tz=TZ
+        )
     texts = _assert_no_formula(path)
     # Shown exactly as entered (a CR reads back as LF: XML normalises line ends).
     assert len({h for h in HOSTILE if h[0] in "=+-@"} & set(texts)) >= 3
@@ -77,7 +79,9 @@ def test_reports_export_writes_names_and_narratives_as_text(engine: Engine, tmp_
     with Session(engine) as session:
         w = build_world(session)
         _poison(session)
-        export_reports(session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW)
+        export_reports(
+            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
+        )
     texts = _assert_no_formula(path)
     assert HOSTILE[0] in texts  # the narratives
     assert _hostile_found(texts)
@@ -88,6 +92,8 @@ def test_missing_export_writes_names_as_text(engine: Engine, tmp_path: Path) -> 
     with Session(engine) as session:
         w = build_world(session)
         _poison(session)
-        export_missing(session, w.campaign, "year_end_report", Scope.board(w.org), path, now=NOW)
+        export_missing(
+            session, w.campaign, "year_end_report", Scope.board(w.org), path, now=NOW, tz=TZ
+        )
     texts = _assert_no_formula(path)
     assert _hostile_found(texts)
