@@ -328,7 +328,7 @@ def test_yes_no_figures_are_written_as_co_khong(engine: Engine, tmp_path: Path) 
     assert isinstance(values[-1], int | float)  # the total: how many said yes
 
 
-def test_dates_are_local_in_the_zone_the_caller_hands(engine, tmp_path) -> None:
+def test_dates_are_local_in_the_zone_the_caller_hands(engine: Engine, tmp_path: Path) -> None:
     """The export reads no clock and no settings: the submission instant (03:00 UTC on
     01/12/2024) is 01/12 in Hà Nội and still 30/11 in Honolulu."""
     dates = {}
