@@ -81,7 +81,7 @@ def FigureDef(
 
 
 def TitleDef(code: str, name_vi: str, name_en: str, nominee: str, kind: str = "title") -> Title:
-    return Title(code=code, name_vi=name_vi, name_en=name_en, nominee=nominee, kind=kind)  # type: ignore[arg-type]
+    return Title(code=code, name_vi=name_vi, name_en=name_en, nominee=nominee, kind=kind)
 
 
 FLAG = "CO_TINH"
