@@ -269,10 +269,10 @@ async def test_a_refused_answer_undoes_what_the_step_wrote_and_counts_once(world
 
     runs: list[str] = []
 
-    def ask(ctx: Ctx):
+    def ask(ctx: Ctx) -> Reply:
         return reply("Number?", [])
 
-    def handle(ctx: Ctx, answer: Answer):
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
         runs.append(answer.text)
         audit.record(ctx.session, "demo.wrote", contact_id=ctx.contact.id, at=ctx.now)
         ctx.data["seen"] = answer.text
@@ -321,10 +321,10 @@ async def test_two_messages_of_one_person_at_once_see_each_others_state(world: W
     import asyncio
     import time
 
-    def ask(ctx: Ctx):
+    def ask(ctx: Ctx) -> Reply:
         return reply(f"count {ctx.data.get('n', 0)}", [])
 
-    def handle(ctx: Ctx, answer: Answer):
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
         seen = int(ctx.data.get("n", 0))
         time.sleep(0.3)  # a slow step: the other message arrives meanwhile
         ctx.data["n"] = seen + 1
