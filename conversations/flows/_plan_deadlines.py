@@ -1,0 +1,122 @@
+"""The plan edit's deadlines: the due date and what happens after it (lock or accept late).
+
+Choose the item, type the new due date (or "=" to keep it), choose the late policy; the
+preview says what will change. Applying a new date re-plans the reminders and tells every
+linked officer the new date once (`plan_edits.apply`, through `change_and_replan`), exactly
+as the CLI does.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.messaging import Choice, Reply
+from bot.models import DeadlineKind, LatePolicy
+from bot.services import deadlines
+from bot.services.dates import read_date
+from bot.services.items import kind_label
+from bot.services.plan_edits import CampaignSpec, DeadlineEntry
+from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
+from conversations.flows import _plan_fields, _plan_spec
+
+FIRST = "pe_item"
+ITEM = "pe:item:"  # + deadline kind
+POLICY = "pe:late:"  # + policy
+
+
+def _entry(ctx: Ctx) -> DeadlineEntry:
+    kind = DeadlineKind(str(ctx.data["pe_kind"]))
+    for entry in _plan_spec.current(ctx).deadlines:
+        if entry.kind == kind:
+            return entry
+    raise Invalid(ctx.t("This deadline is no longer in the plan."))
+
+
+def _with(ctx: Ctx, new: DeadlineEntry) -> CampaignSpec:
+    """The current plan with `new` in place of the deadline of its kind."""
+    spec = _plan_spec.current(ctx)
+    changed = tuple(new if d.kind == new.kind else d for d in spec.deadlines)
+    return _plan_spec.changed(spec, deadlines=changed)
+
+
+def _item_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    choices = [
+        Choice(
+            f"{ITEM}{d.kind.value}",
+            t(
+                "{item}: {date}, {policy}",
+                item=kind_label(t, d.kind),
+                date=t.date(d.due),
+                policy=deadlines.late_policy_label(t, d.late),
+            ),
+        )
+        for d in sorted(_plan_spec.current(ctx).deadlines, key=lambda d: d.due)
+    ]
+    return reply(t("Which deadline?"), [*choices, _plan_spec.back_choice(ctx)])
+
+
+def _item(ctx: Ctx, answer: Answer) -> Outcome:
+    if (outcome := _plan_spec.back(ctx, answer)) is not None:
+        return outcome
+    if not answer.choice or not answer.choice.startswith(ITEM):
+        raise Invalid(ctx.t("Please choose one of the options."))
+    ctx.data["pe_kind"] = answer.choice[len(ITEM) :]
+    _entry(ctx)
+    return Goto("pe_date")
+
+
+def _date_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    entry = _entry(ctx)
+    return reply(
+        t(
+            "{item} is due on {date}. Type the new due date (dd/mm/yyyy), or = to keep it.",
+            item=kind_label(t, entry.kind),
+            date=t.date(entry.due),
+        )
+    )
+
+
+def _date(ctx: Ctx, answer: Answer) -> Outcome:
+    entry = _entry(ctx)
+    if _plan_fields.keeps(answer.text):
+        due = entry.due
+    else:
+        due = read_date(answer.text, ctx.t.date(entry.due))
+        # The date is checked now, by the plan's rules, before the late policy is asked.
+        _plan_spec.check(ctx, _with(ctx, entry.model_copy(update={"due": due})))
+    ctx.data["pe_due"] = due.isoformat()
+    return Goto("pe_policy")
+
+
+def _policy_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    entry = _entry(ctx)
+    return reply(
+        t(
+            "After the due date? Now: {policy}.",
+            policy=deadlines.late_policy_label(t, entry.late),
+        ),
+        [Choice(f"{POLICY}{p.value}", deadlines.late_policy_label(t, p)) for p in LatePolicy],
+    )
+
+
+def _policy(ctx: Ctx, answer: Answer) -> Outcome:
+    if not answer.choice or not answer.choice.startswith(POLICY):
+        raise Invalid(ctx.t("Please choose one of the options."))
+    entry = _entry(ctx)
+    new = entry.model_copy(
+        update={
+            "due": date.fromisoformat(str(ctx.data["pe_due"])),
+            "late": LatePolicy(answer.choice[len(POLICY) :]),
+        }
+    )
+    return _plan_spec.propose(ctx, _with(ctx, new))
+
+
+STEPS = {
+    FIRST: Step(_item_prompt, _item),
+    "pe_date": Step(_date_prompt, _date, numbered=False),
+    "pe_policy": Step(_policy_prompt, _policy),
+}

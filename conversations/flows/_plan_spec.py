@@ -1,0 +1,197 @@
+"""The guided plan edit's one way to change a plan: the current plan, one field changed,
+previewed in words, applied on "Có".
+
+Every section of the edit (`_plan_texts`, `_plan_phases`, `_plan_deadlines`, `_plan_days`,
+`_plan_targets`) takes `current(ctx)` (`plan_edits.spec_of`), changes the one field the
+office chose and hands the result to `propose`. The rules are the domain's
+(`bot.services.plan_edits`): `propose` previews the spec, and a spec the rules refuse is
+explained and the same question asked again, so a wrong answer changes nothing. The confirm
+step shows the list of changes and applies the spec only on "Có" (audited by `apply`); if
+the plan changed meanwhile (another staff member, the CLI), nothing is applied and the office
+is asked to make the change again, so an edit never undoes someone else's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.i18n import N_
+from bot.messaging import Choice, Reply
+from bot.models import Campaign
+from bot.services import plan_edits
+from bot.services.access import campaign_in_scope
+from bot.services.items import kind_label
+from bot.services.plan_edits import CampaignSpec, Change
+from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
+from conversations.flows import _staff
+
+MENU = "pe_menu"
+CONFIRM = "pe_confirm"
+YES = "pe:yes"
+NO = "pe:no"
+BACK = "pe:back"  # back to the edit menu, nothing changed
+_BASE = "pe_base"
+_SPEC = "pe_spec"
+
+
+def campaign(ctx: Ctx) -> Campaign:
+    return campaign_in_scope(ctx.session, int(ctx.data["campaign_id"]), _staff.board_only(ctx))
+
+
+def current(ctx: Ctx) -> CampaignSpec:
+    """The campaign's plan as it stands now."""
+    return plan_edits.spec_of(ctx.session, campaign(ctx))
+
+
+def back_choice(ctx: Ctx) -> Choice:
+    return Choice(BACK, ctx.t("Back to the plan"))
+
+
+def back(ctx: Ctx, answer: Answer) -> Outcome | None:
+    """The edit menu again when "Back to the plan" was chosen."""
+    if answer.choice == BACK:
+        return Goto(MENU, remember=False)
+    return None
+
+
+def changed(spec: CampaignSpec, **fields: object) -> CampaignSpec:
+    """`spec` with `fields` replaced, validated as a whole (lengths, types)."""
+    return CampaignSpec.model_validate({**dict(spec), **fields})
+
+
+def _lines(ctx: Ctx, changes: list[Change]) -> str:
+    return "\n".join(f"- {change.text(ctx.t)}" for change in changes)
+
+
+_FIELDS = {
+    "title": N_("Name"),
+    "theme": N_("Theme"),
+    "name": N_("Name"),
+    "start": N_("Start date"),
+    "end": N_("End date"),
+    "call": N_("Call to action"),
+    "due": N_("Due date"),
+    "on": N_("Date"),
+    "founded": N_("Founding year"),
+    "phase": N_("Phase"),
+    "value": N_("Value"),
+    "value_max": N_("Upper value"),
+    "phases": N_("Phases"),
+    "deadlines": N_("Deadlines"),
+    "days": N_("Commemoration days"),
+    "targets": N_("Targets"),
+    "targets_year": N_("Targets"),
+    "awards": N_("Award targets"),
+}
+
+
+def _where(ctx: Ctx, spec: CampaignSpec, loc: plan_edits.Loc) -> str:
+    """Where a problem is, in the office's words: "Đợt 2, Ngày kết thúc", "Giá trị xuất
+    khẩu", "Ngày thành lập Đảng, Năm thành lập"."""
+    t = ctx.t
+    parts: list[str] = []
+    section = str(loc[0]) if loc else ""
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        i = loc[1]
+        if section == "phases" and i < len(spec.phases):
+            parts.append(t("Phase {number}", number=spec.phases[i].number))
+        elif section == "deadlines" and i < len(spec.deadlines):
+            parts.append(kind_label(t, spec.deadlines[i].kind))
+        elif section == "days" and i < len(spec.days):
+            parts.append(spec.days[i].name)
+        elif section == "targets" and i < len(spec.targets):
+            parts.append(spec.targets[i].label or spec.targets[i].key)
+        elif section == "awards" and i < len(spec.awards):
+            parts.append(spec.awards[i].label or spec.awards[i].key)
+        field = str(loc[2]) if len(loc) > 2 else ""
+    else:
+        field = section
+    if field:
+        parts.append(t(_FIELDS[field]) if field in _FIELDS else field)
+    return ", ".join(parts)
+
+
+def _refused(ctx: Ctx, spec: CampaignSpec, errors: list[plan_edits.SpecError]) -> Invalid:
+    t = ctx.t
+    return Invalid(
+        "\n".join(
+            t("{field}: {problem}", field=_where(ctx, spec, e.loc), problem=e.problem(t))
+            for e in errors
+        )
+    )
+
+
+def check(ctx: Ctx, spec: CampaignSpec, only: plan_edits.Loc = ()) -> None:
+    """Refuse (the step is asked again) a spec the plan's rules object to; with `only`, just
+    for the problems of that part of it (e.g. ("days", 3): the day being added)."""
+    errors = plan_edits.check(ctx.session, campaign(ctx), spec)
+    errors = [e for e in errors if e.loc[: len(only)] == only]
+    if errors:
+        raise _refused(ctx, spec, errors)
+
+
+def propose(ctx: Ctx, spec: CampaignSpec) -> Outcome:
+    """Preview `spec` (the plan with the one field changed) and ask to confirm.
+
+    The rules' objections re-ask the step that produced the answer, each named by its place.
+    """
+    t = ctx.t
+    found = campaign(ctx)
+    base = plan_edits.spec_of(ctx.session, found)
+    try:
+        changes = plan_edits.preview(ctx.session, found, spec)
+    except plan_edits.PlanInvalid as exc:
+        raise _refused(ctx, spec, exc.errors) from None
+    if not changes:
+        return Goto(MENU, (reply(t("That is how the plan already is: nothing to change.")),))
+    ctx.data[_BASE] = base.model_dump(mode="json")
+    ctx.data[_SPEC] = spec.model_dump(mode="json")
+    return Goto(CONFIRM)
+
+
+def _stored(ctx: Ctx, key: str) -> CampaignSpec:
+    raw: dict[str, Any] = ctx.data[key]
+    return CampaignSpec.model_validate(raw)
+
+
+def _confirm_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    changes = plan_edits.preview(ctx.session, campaign(ctx), _stored(ctx, _SPEC))
+    text = t("This will change:") + "\n" + _lines(ctx, changes) + "\n\n" + t("Apply it?")
+    return reply(text, [Choice(YES, t("Yes")), Choice(NO, t("No"))])
+
+
+def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
+    t = ctx.t
+    if answer.choice == NO:
+        return Goto(MENU, (reply(t("Not applied: nothing was changed.")),), reset=True)
+    if answer.choice != YES:
+        raise Invalid(t("Please choose Yes or No."))
+    found = campaign(ctx)
+    if plan_edits.spec_of(ctx.session, found) != _stored(ctx, _BASE):
+        return Goto(
+            MENU,
+            (
+                reply(
+                    t(
+                        "The plan was changed by someone else meanwhile, so nothing was "
+                        "applied. Please make the change again."
+                    )
+                ),
+            ),
+            reset=True,
+        )
+    changes = plan_edits.apply(
+        ctx.session,
+        found,
+        _stored(ctx, _SPEC),
+        ctx.contact.id,
+        ctx.now,
+        actor=_staff.actor(ctx),
+    )
+    ctx.data.pop(_BASE, None)
+    ctx.data.pop(_SPEC, None)
+    return Goto(MENU, (reply(t("Changed:") + "\n" + _lines(ctx, changes)),), reset=True)
+
+
+STEPS = {CONFIRM: Step(_confirm_prompt, _confirm)}
