@@ -60,11 +60,10 @@ def _value_prompt(ctx: Ctx) -> Reply:
     entry = _entry(ctx)
     return reply(
         t(
-            "{award}: {n} now. Type the new number.",
+            "{award}: {n} now. Type the new number, or = to keep it.",
             award=_label(ctx, entry),
             n=t.number(entry.value),
-        ),
-        [_plan_spec.back_choice(ctx)],
+        )
     )
 
 

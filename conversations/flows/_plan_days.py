@@ -95,7 +95,9 @@ def _day_prompt(ctx: Ctx) -> Reply:
             t("What do you want to change?"),
         ]
     )
-    toggle = t("No prompt to enterprises") if day.prompt else t("Prompt the enterprises")
+    toggle = (
+        t("Stop prompting enterprises for it") if day.prompt else t("Prompt enterprises for it")
+    )
     choices = [
         Choice(FOUNDED, t("Founding year")),
         Choice(PROMPT, toggle),
@@ -160,11 +162,11 @@ def _add_date_prompt(ctx: Ctx) -> Reply:
     campaign = _plan_spec.campaign(ctx)
     return reply(
         t(
-            "The date of the new commemoration day (dd/mm/yyyy, within {start} – {end}):",
+            "The date of the new commemoration day (dd/mm/yyyy, within {start} – {end}), "
+            "or = to go back:",
             start=t.date(campaign.starts_on),
             end=t.date(campaign.ends_on),
-        ),
-        [_plan_spec.back_choice(ctx)],
+        )
     )
 
 
@@ -183,8 +185,10 @@ def _add_date(ctx: Ctx, answer: Answer) -> Outcome:
 def _add_name_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     return reply(
-        t("Its name, as the texts say it (for example: Ngày thành lập Đảng Cộng sản Việt Nam):"),
-        [_plan_spec.back_choice(ctx)],
+        t(
+            "Its name, as the texts say it (for example: Ngày thành lập Đảng Cộng sản Việt Nam), "
+            "or = to go back:"
+        )
     )
 
 
@@ -221,8 +225,9 @@ def _add_founded(ctx: Ctx, answer: Answer) -> Outcome:
 STEPS = {
     FIRST: Step(_days_prompt, _days),
     "pe_day": Step(_day_prompt, _action),
-    "pe_day_founded": Step(_founded_prompt, _founded, numbered=False),
+    # A founding year has four digits: typed numbers 1-2 are the choices.
+    "pe_day_founded": Step(_founded_prompt, _founded),
     "pe_add_date": Step(_add_date_prompt, _add_date, numbered=False),
     "pe_add_name": Step(_add_name_prompt, _add_name, numbered=False),
-    "pe_add_founded": Step(_add_founded_prompt, _add_founded, numbered=False),
+    "pe_add_founded": Step(_add_founded_prompt, _add_founded),
 }

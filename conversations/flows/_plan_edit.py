@@ -67,7 +67,7 @@ def _menu_prompt(ctx: Ctx) -> Reply:
         t("What do you want to change?"),
     ]
     choices = [
-        Choice(NAME, t("Name")),
+        Choice(NAME, t("Campaign name")),
         Choice(THEME, t("Theme")),
         Choice("pe:phases", t("Phases")),
         Choice("pe:deadlines", t("Deadlines and late submissions")),
@@ -106,15 +106,13 @@ def _text_prompt(ctx: Ctx) -> Reply:
             "The theme now: {text}\nType the new theme, or = to keep it.",
             text=spec.theme or "—",
         )
-    return reply(text, [_plan_spec.back_choice(ctx)])
+    return reply(text)
 
 
 def _text(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
     if (outcome := _plan_spec.back(ctx, answer)) is not None:
         return outcome
-    if _plan_fields.keeps(answer.text):
-        return Goto(_plan_spec.MENU, remember=False)
     spec = _plan_spec.current(ctx)
     if ctx.data["pe_text"] == "title":
         title = _plan_fields.read_text(t, answer.text, TITLE_MAX)

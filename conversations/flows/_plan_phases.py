@@ -106,15 +106,13 @@ def _value_prompt(ctx: Ctx) -> Reply:
         number=phase.number,
         value=now,
     )
-    return reply(text + "\n" + ask, [_plan_spec.back_choice(ctx)])
+    return reply(text + "\n" + ask)
 
 
 def _value(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
     if (outcome := _plan_spec.back(ctx, answer)) is not None:
         return outcome
-    if _plan_fields.keeps(answer.text):
-        return Goto(_plan_spec.MENU, remember=False)
     phase = _phase(ctx)
     field = str(ctx.data["pe_field"])
     update: dict[str, object]

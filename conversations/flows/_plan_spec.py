@@ -23,7 +23,7 @@ from bot.services.access import campaign_in_scope
 from bot.services.items import kind_label
 from bot.services.plan_edits import CampaignSpec, Change
 from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
-from conversations.flows import _staff
+from conversations.flows import _plan_fields, _staff
 
 MENU = "pe_menu"
 CONFIRM = "pe_confirm"
@@ -48,8 +48,8 @@ def back_choice(ctx: Ctx) -> Choice:
 
 
 def back(ctx: Ctx, answer: Answer) -> Outcome | None:
-    """The edit menu again when "Back to the plan" was chosen."""
-    if answer.choice == BACK:
+    """The edit menu again when "Back to the plan" was chosen or "=" typed (keep as is)."""
+    if answer.choice == BACK or (answer.choice is None and _plan_fields.keeps(answer.text)):
         return Goto(MENU, remember=False)
     return None
 
@@ -64,7 +64,7 @@ def _lines(ctx: Ctx, changes: list[Change]) -> str:
 
 
 _FIELDS = {
-    "title": N_("Name"),
+    "title": N_("Campaign name"),
     "theme": N_("Theme"),
     "name": N_("Name"),
     "start": N_("Start date"),

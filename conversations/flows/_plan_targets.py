@@ -130,9 +130,9 @@ def _goal_prompt(ctx: Ctx) -> Reply:
         + "\n"
         + t(
             "Type the target as the plan words it, for example: khoảng 540.000 tỷ đồng, tăng "
-            "19,3% · từ 200 ha trở lên · 25.000–30.000 người · không quá 2,5%."
-        ),
-        [_plan_spec.back_choice(ctx)],
+            "19,3% · từ 200 ha trở lên · 25.000–30.000 người · không quá 2,5%. Or = to keep "
+            "it as it is."
+        )
     )
 
 
