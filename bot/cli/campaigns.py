@@ -22,7 +22,7 @@ from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
 from bot.models import Campaign, Deadline, Enterprise, LatePolicy
-from bot.services import audit, targets_file
+from bot.services import audit, campaign_file, plan_edits
 from bot.services import campaigns as campaign_service
 from bot.services import organizations as organization_service
 from bot.services.campaign_copy import copy_campaign
@@ -32,7 +32,6 @@ from bot.services.errors import DomainError
 from bot.services.items import kind_label, parse_kind
 from bot.services.plan_edits import change_and_replan
 from bot.services.submissions import deadline_for
-from bot.services.targets import goal_text
 from bot.services.templates import Template, TemplateKind, list_templates, load_template
 from bot.settings import get_settings
 from conversations.flows._extension import extend_and_notify
@@ -408,51 +407,74 @@ def campaign_copy(source_id: int, year: int) -> None:
         if campaign.targets:
             click.echo(
                 t(
-                    "{n} targets copied from {year}, not yet confirmed: import the year's "
-                    "targets to confirm them.",
+                    "{n} targets copied from {year}, not yet confirmed: export the plan, "
+                    "enter the year's targets and import it to confirm them.",
                     n=len(campaign.targets),
                     year=source.year,
                 )
             )
 
 
-@campaign_group.command("targets")
+@campaign_group.command("export")
 @click.option("--campaign", "campaign_id", required=True, type=int, help="Campaign number (#).")
-@click.option("--export", "export_path", default=None, help="Write the targets to this file.")
-@click.option("--import", "import_path", default=None, help="Replace them from this file.")
-def campaign_targets(campaign_id: int, export_path: str | None, import_path: str | None) -> None:
-    """Export a campaign's targets to a TOML file, or import the edited file (checked first:
-    every error is named by line and field, and nothing changes while any is left)."""
+@click.option("--output", "output", default=None, help="Write to this file (default: print).")
+def campaign_export(campaign_id: int, output: str | None) -> None:
+    """Write a campaign's whole plan (name, theme, phases, deadlines, commemoration days,
+    targets, award targets) to a TOML file the office edits and imports back."""
     t = _translator()
-    if (export_path is None) == (import_path is None):
-        raise click.UsageError(t("Give --export FILE or --import FILE."))
     with _session(t) as session:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise click.ClickException(t("No campaign #{id}.", id=campaign_id))
-        if export_path is not None:
-            Path(export_path).write_text(targets_file.export_text(campaign), encoding="utf-8")
-            click.echo(t("Wrote {n} targets to {path}.", n=len(campaign.targets), path=export_path))
-            return
-        assert import_path is not None
+        campaign = _campaign(t, session, campaign_id)
+        text = campaign_file.export_text(session, campaign, t)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    click.echo(t("Wrote the plan of campaign #{id} to {path}.", id=campaign_id, path=output))
+
+
+@campaign_group.command("import")
+@click.option("--campaign", "campaign_id", required=True, type=int, help="Campaign number (#).")
+@click.option("--dry-run", is_flag=True, help="Only show what would change.")
+@click.argument("path", type=click.Path(dir_okay=False))
+def campaign_import(campaign_id: int, dry_run: bool, path: str) -> None:
+    """Apply an edited plan file to a campaign (checked first: every error is named by line
+    and field, and nothing changes while any is left). --dry-run shows the changes only."""
+    t = _translator()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(t("Cannot read {path}: {error}", path=path, error=exc)) from None
+    with _session(t) as session:
+        campaign = _campaign(t, session, campaign_id)
         try:
-            text = Path(import_path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise click.ClickException(
-                t("Cannot read {path}: {error}", path=import_path, error=exc)
-            ) from None
-        try:
-            targets = targets_file.import_targets(
-                session, campaign, text, datetime.now(UTC), actor=ACTOR
-            )
-        except targets_file.TargetsFileInvalid as exc:
+            spec = campaign_file.read(session, campaign, text)
+        except campaign_file.CampaignFileInvalid as exc:
             lines = [t("Nothing was changed; the file has {n} errors:", n=len(exc.errors))]
             lines += [e.message(t) for e in exc.errors]
             raise click.ClickException("\n".join(lines)) from None
-        year = targets[0]["year"] if targets else campaign.year
-        click.echo(t("{n} targets for {year} imported and confirmed.", n=len(targets), year=year))
-        for target in targets:
-            click.echo(f"- {target['label']}: {goal_text(t, target)}")
+        if dry_run:
+            changes = plan_edits.preview(session, campaign, spec)
+        else:
+            changes = plan_edits.apply(
+                session, campaign, spec, None, datetime.now(UTC), actor=ACTOR
+            )
+        if not changes:
+            click.echo(t("Nothing changed."))
+            return
+        click.echo(
+            t("What the file would change (nothing is applied with --dry-run):")
+            if dry_run
+            else t("Changed:")
+        )
+        for change in changes:
+            click.echo(f"- {change.text(t)}")
+
+
+def _campaign(t: Translator, session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(t("No campaign #{id}.", id=campaign_id))
+    return campaign
 
 
 @campaign_group.command("extend")
@@ -543,9 +565,7 @@ def campaign_deadline(
 
 
 def _deadline(t: Translator, session: Session, campaign_id: int, kind: str) -> Deadline:
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise click.ClickException(t("No campaign #{id}.", id=campaign_id))
+    campaign = _campaign(t, session, campaign_id)
     deadline = deadline_for(session, campaign_id, parse_kind(kind))
     if deadline is None:
         raise click.ClickException(

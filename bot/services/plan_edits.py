@@ -194,6 +194,10 @@ class PlanInvalid(DomainError):
         super().__init__(N_("The plan has {n} errors; nothing was changed."), n=len(errors))
         self.errors = list(errors)
 
+    def __str__(self) -> str:
+        english = Translator("en")
+        return "\n".join([super().__str__(), *(e.message(english) for e in self.errors)])
+
 
 @dataclass(frozen=True)
 class Change:
@@ -295,19 +299,19 @@ def _awards_stored(awards: Sequence[AwardEntry]) -> dict[str, Any]:
 def _targets_stored(spec: CampaignSpec, year: int) -> list[dict[str, Any]]:
     return [
         {
-            "key": t.key,
-            "label": t.label,
-            "label_en": t.label_en,
-            "value": t.value,
-            "value_max": t.value_max,
-            "unit": t.unit,
-            "unit_en": t.unit_en,
-            "growth": t.growth,
-            "qualifier": str(t.qualifier),
+            "key": entry.key,
+            "label": entry.label,
+            "label_en": entry.label_en,
+            "value": entry.value,
+            "value_max": entry.value_max,
+            "unit": entry.unit,
+            "unit_en": entry.unit_en,
+            "growth": entry.growth,
+            "qualifier": str(entry.qualifier),
             "year": spec.targets_year or year,
             "confirmed": spec.targets_confirmed,
         }
-        for t in spec.targets
+        for entry in spec.targets
     ]
 
 
@@ -344,7 +348,7 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
     phases = _phases(session, campaign)
     number_of = {p.id: p.number for p in phases}
     targets_year = next(
-        (int(t["year"]) for t in campaign.targets if isinstance(t.get("year"), int)), None
+        (int(item["year"]) for item in campaign.targets if isinstance(item.get("year"), int)), None
     )
     return CampaignSpec(
         title=campaign.title,
@@ -386,8 +390,8 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
             for o in _days(session, campaign)
         ),
         targets_year=targets_year if campaign.targets else None,
-        targets_confirmed=all(bool(t.get("confirmed", True)) for t in campaign.targets),
-        targets=tuple(_target_entry(t) for t in campaign.targets),
+        targets_confirmed=all(bool(item.get("confirmed", True)) for item in campaign.targets),
+        targets=tuple(_target_entry(item) for item in campaign.targets),
         awards=tuple(_award_entries(campaign.award_targets)),
     )
 
@@ -956,8 +960,8 @@ def _apply_targets(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> l
     new = _targets_stored(spec, campaign.year)
     old = list(campaign.targets)
     if _comparable(old) != _comparable(new):
-        old_by_key = {str(t.get("key")): t for t in old}
-        new_keys = {t["key"] for t in new}
+        old_by_key = {str(target.get("key")): target for target in old}
+        new_keys = {target["key"] for target in new}
         for target in new:
             before = old_by_key.get(target["key"])
             if before is None:
@@ -979,18 +983,13 @@ def _apply_targets(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> l
                 changes.append(
                     Change(N_("Target removed: {label}"), {"label": str(target.get("label", key))})
                 )
-        if (
-            new
-            and all(_comparable([o]) == _comparable([n]) for o, n in zip(old, new, strict=False))
-            and not changes
-        ):
+        if not changes:  # the same targets, for another year or newly confirmed
             changes.append(
                 Change(
-                    N_("Targets for {year}, confirmed: {confirmed}"),
-                    {
-                        "year": spec.targets_year or campaign.year,
-                        "confirmed": _Msg(N_("yes") if spec.targets_confirmed else N_("no")),
-                    },
+                    N_("Targets for {year}, confirmed by the board")
+                    if spec.targets_confirmed
+                    else N_("Targets for {year}, not yet confirmed by the board"),
+                    {"year": spec.targets_year or campaign.year},
                 )
             )
         campaign.targets = new
@@ -1020,12 +1019,12 @@ def _comparable(targets: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     numbers = ("value", "value_max", "growth")
     return [
         (
-            *(t.get(k) or None for k in texts),
-            *(_as_float(t.get(k)) for k in numbers),
-            t.get("qualifier") or "exact",
-            bool(t.get("confirmed", True)),
+            *(item.get(k) or None for k in texts),
+            *(_as_float(item.get(k)) for k in numbers),
+            item.get("qualifier") or "exact",
+            bool(item.get("confirmed", True)),
         )
-        for t in targets
+        for item in targets
     ]
 
 
