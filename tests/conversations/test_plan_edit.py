@@ -3,6 +3,7 @@ applied only on "Có" and audited; "Không" and wrong answers change nothing."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
 
+from bot.channels.console import ConsoleChannel
 from bot.models import (
     AuditEntry,
     Campaign,
@@ -23,6 +25,7 @@ from bot.models import (
     Phase,
 )
 from bot.services.campaigns import create_campaign
+from bot.services.contacts import add_staff
 from bot.services.targets import carried_over
 from bot.services.templates import load_template
 from conversations.flows import _plan_awards as awards
@@ -32,6 +35,7 @@ from conversations.flows import _plan_edit as pe
 from conversations.flows import _plan_phases as phases
 from conversations.flows import _plan_spec as spec
 from conversations.flows import _plan_targets as targets
+from tests.channels.test_year_console import Terminal
 from tests.conversations.conftest import Chat
 from tests.conversations.staff_world import STAFF, StaffWorld, build_staff_world
 
@@ -295,3 +299,38 @@ async def test_plan_changed_meanwhile_applies_nothing(world: StaffWorld) -> None
     out = await chat.press(spec.YES)
     assert "không có gì được áp dụng" in out.lower() or "nothing" in out.lower(), out
     assert campaign(world, cid).title == old and campaign(world, cid).theme == "Đổi ở nơi khác"
+
+
+async def test_on_the_console_with_numbers(world: StaffWorld) -> None:
+    """The console (and Zalo) shows numbers for the choices: a deadline and a target edited
+    by typing them; a typed number on a value step is a value, not a choice."""
+    cid = next_year(world)
+    with world.session() as s:
+        organization = s.get(Organization, world.org_id)
+        assert organization is not None
+        add_staff(s, "console", "console-staff", "staff", organization)
+        s.commit()
+    quiet = io.StringIO()
+    office = Terminal(
+        ConsoleChannel(world.engine(), user_id="console-staff", stdin=quiet, stdout=quiet)
+    )
+    await office.say("/campaign")
+    out = await office.press(f"{pe.EDIT}{cid}")
+    assert "Anh/chị muốn sửa gì?" in out and "\n4. Thời hạn và nộp muộn" in out, out
+    await office.press("pe:deadlines")
+    out = await office.press(f"{dl.ITEM}{DeadlineKind.YEAR_END_REPORT.value}")
+    out = await office.say("=")  # keep the date, change the policy only
+    out = await office.press(f"{dl.POLICY}{LatePolicy.ACCEPT_LATE.value}")
+    assert "Sẽ thay đổi" in out and "nộp muộn" in out, out
+    out = await office.say("1")  # Có
+    assert "Đã thay đổi" in out, out
+    report = next(d for d in rows(world, Deadline, cid) if d.kind == DeadlineKind.YEAR_END_REPORT)
+    assert report.late_policy == LatePolicy.ACCEPT_LATE and report.due_on == date(2027, 12, 5)
+    await office.press("pe:targets")
+    await office.press(targets.ADD)
+    await office.press(f"{targets.PLAN}new_zones")
+    out = await office.say("2")  # two zones: a value here, not the second choice
+    assert "2 KCN" in out, out
+    await office.say("1")
+    stored = {t["key"]: t for t in campaign(world, cid).targets}
+    assert stored["new_zones"]["value"] == 2 and stored["new_zones"]["year"] == 2027
