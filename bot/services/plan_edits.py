@@ -971,7 +971,7 @@ def _apply_targets(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> l
                         {"label": target["label"], "goal": _Goal(target)},
                     )
                 )
-            elif _comparable([before]) != _comparable([target]):
+            elif _comparable([_goal_only(before)]) != _comparable([_goal_only(target)]):
                 changes.append(
                     Change(
                         N_("Target {label}: {old} → {new}"),
@@ -1006,6 +1006,12 @@ def _apply_targets(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> l
         campaign.award_targets = awards
         audited("campaign.award_targets", {"award_targets": before}, {"award_targets": awards})
     return changes
+
+
+def _goal_only(target: Mapping[str, Any]) -> dict[str, Any]:
+    """A target without its year and confirmation: a line per target only when its goal
+    changed (confirming last year's targets as this year's is one line, not one each)."""
+    return {**target, "year": None, "confirmed": True}
 
 
 def _awards_text(raw: Any) -> str:
