@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.messaging import Choice, Reply
-from bot.services.campaigns import anniversary_label
+from bot.services.campaigns import anniversary_label, localized
 from bot.services.dates import read_date
 from bot.services.plan_edits import TITLE_MAX, CampaignSpec, DayEntry
 from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
@@ -37,6 +37,10 @@ def _prompted(ctx: Ctx, day: DayEntry) -> str:
     return t("enterprises get a prompt") if day.prompt else t("no prompt to enterprises")
 
 
+def _name(ctx: Ctx, day: DayEntry) -> str:
+    return localized(ctx.t, day.name, day.name_en)
+
+
 def _with_days(ctx: Ctx, days: tuple[DayEntry, ...]) -> CampaignSpec:
     return _plan_spec.changed(_plan_spec.current(ctx), days=days)
 
@@ -58,7 +62,7 @@ def _days_prompt(ctx: Ctx) -> Reply:
         n=len(days),
     )
     choices = [
-        Choice(f"{DAY}{i}", _short(f"{t.date(d.on)} {d.name}") + ("" if d.prompt else " ✕"))
+        Choice(f"{DAY}{i}", _short(f"{t.date(d.on)} {_name(ctx, d)}") + ("" if d.prompt else " ✕"))
         for i, d in enumerate(days, 1)
     ]
     choices += [Choice(ADD, t("Add a commemoration day")), _plan_spec.back_choice(ctx)]
@@ -131,7 +135,7 @@ def _founded_prompt(ctx: Ctx) -> Reply:
         t(
             "{name}: founding year now {year}. Type the founding year (for example 1930), or "
             "choose “No founding year” if the day has no anniversary number.",
-            name=day.name,
+            name=_name(ctx, day),
             year=now,
         ),
         [Choice(NO_YEAR, t("No founding year")), _plan_spec.back_choice(ctx)],

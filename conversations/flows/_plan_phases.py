@@ -8,6 +8,7 @@ the rules, and the same question is asked again).
 from __future__ import annotations
 
 from bot.messaging import Choice, Reply
+from bot.services.campaigns import localized
 from bot.services.dates import read_date
 from bot.services.plan_edits import NAME_MAX, THEME_MAX, PhaseEntry
 from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
@@ -42,7 +43,7 @@ def _line(ctx: Ctx, phase: PhaseEntry) -> str:
     return t(
         "Phase {number}: {name}, {start} – {end}",
         number=phase.number,
-        name=phase.name,
+        name=localized(t, phase.name, phase.name_en),
         start=t.date(phase.start),
         end=t.date(phase.end),
     )

@@ -20,6 +20,7 @@ from bot.messaging import Choice, Reply
 from bot.models import Campaign
 from bot.services import plan_edits
 from bot.services.access import campaign_in_scope
+from bot.services.campaigns import localized
 from bot.services.items import kind_label
 from bot.services.plan_edits import CampaignSpec, Change
 from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
@@ -98,9 +99,10 @@ def _where(ctx: Ctx, spec: CampaignSpec, loc: plan_edits.Loc) -> str:
         elif section == "deadlines" and i < len(spec.deadlines):
             parts.append(kind_label(t, spec.deadlines[i].kind))
         elif section == "days" and i < len(spec.days):
-            parts.append(spec.days[i].name)
+            parts.append(localized(t, spec.days[i].name, spec.days[i].name_en))
         elif section == "targets" and i < len(spec.targets):
-            parts.append(spec.targets[i].label or spec.targets[i].key)
+            target = spec.targets[i]
+            parts.append(localized(t, target.label, target.label_en) or target.key)
         elif section == "awards" and i < len(spec.awards):
             parts.append(spec.awards[i].label or spec.awards[i].key)
         field = str(loc[2]) if len(loc) > 2 else ""
