@@ -43,9 +43,8 @@ from tests.conversations.conftest import Chat, Clock
 
 THIS_YEAR = datetime.now(UTC).year
 NEXT = THIS_YEAR + 1  # 2027 when this was written
-TARGETS = f"""
-year = {NEXT}
-
+# Appended to the exported plan (which says targets_year = NEXT near its top).
+TARGETS = """
 [[targets]]
 key = "investment"
 label = "Tổng thu hút vốn đầu tư quy đổi"
@@ -152,18 +151,20 @@ async def test_next_years_campaign_is_true_everywhere(
     assert "1 cán bộ" in out.output
     _run("campaign", "deadline", "--campaign", cid, "--item", "six_month_report",
          "--due", f"30/06/{NEXT}", "--late", "accept_late")  # fmt: skip
-    # 4. the year's targets with the plan's qualifiers
+    # 4. the year's targets with the plan's qualifiers, through the whole plan's file
+    plan = tmp_path / "ke-hoach.toml"
+    _run("campaign", "export", "--campaign", cid, "--output", str(plan))
+    edited = plan.read_text(encoding="utf-8").replace("targets = []\n", "") + TARGETS
     bad = tmp_path / "bad.toml"
-    bad.write_text(TARGETS.replace('qualifier = "about"', 'qualifier = "khoảng"'), encoding="utf-8")
-    refused = CliRunner().invoke(
-        cli, ["campaign", "targets", "--campaign", cid, "--import", str(bad)]
-    )
-    assert refused.exit_code != 0 and "dòng 9, qualifier" in refused.output, refused.output
-    good = tmp_path / "targets.toml"
-    good.write_text(TARGETS, encoding="utf-8")
-    out = _run("campaign", "targets", "--campaign", cid, "--import", str(good))
+    bad.write_text(edited.replace('qualifier = "about"', 'qualifier = "khoảng"'), encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["campaign", "import", "--campaign", cid, str(bad)])
+    line = edited.splitlines().index('qualifier = "about"') + 1
+    assert refused.exit_code == 1 and f"dòng {line}, qualifier" in refused.output, refused.output
+    plan.write_text(edited, encoding="utf-8")
+    out = _run("campaign", "import", "--campaign", cid, str(plan))
     assert "khoảng 1,5 tỷ USD" in out.output and "từ 250 ha trở lên" in out.output
     assert "25.000–30.000 người" in out.output and "tăng 11,1%" in out.output
+    assert "Không có gì thay đổi" in _run("campaign", "import", "--campaign", cid, str(plan)).output
 
     settings = load_settings(database_url=str(engine.url), files_dir=tmp_path / "files")
     with Session(engine) as session:

@@ -145,6 +145,7 @@ def copy_campaign(
                 name=obs.name,
                 name_en=obs.name_en,
                 founded=obs.founded,
+                prompt=obs.prompt,
             )
         )
     deadlines = session.exec(select(Deadline).where(Deadline.campaign_id == source.id)).all()

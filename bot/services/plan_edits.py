@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -52,6 +52,7 @@ from bot.models import (
 from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import enqueue
 from bot.services import audit, deadlines
+from bot.services.campaigns import campaign_deadlines, campaign_observances, campaign_phases
 from bot.services.errors import DomainError, render
 from bot.services.items import kind_label
 from bot.services.reach import receives_now
@@ -172,18 +173,47 @@ class SpecError:
         return render(t, self.msgid, self.params)
 
     def message(self, t: Translator) -> str:
-        """Where and what, e.g. "deadlines 2, due: …" (a file names the line instead)."""
-        return t("{where}: {problem}", where=where(self.loc), problem=self.problem(t))
+        """Where and what, e.g. "thời hạn 2, hạn nộp: …" (a file names the line instead)."""
+        return t("{where}: {problem}", where=where(t, self.loc), problem=self.problem(t))
 
 
-def where(loc: Loc) -> str:
-    """("deadlines", 1, "due") -> "deadlines 2, due" (positions counted from 1)."""
+# How a place in the spec is named to a reader (a file names its line and key instead).
+PLACES = {
+    "title": N_("name"),
+    "title_en": N_("name in English"),
+    "theme": N_("theme"),
+    "theme_en": N_("theme in English"),
+    "phases": N_("phase"),
+    "deadlines": N_("deadline"),
+    "days": N_("commemoration day"),
+    "targets": N_("target"),
+    "awards": N_("award target"),
+    "targets_year": N_("year of the targets"),
+    "number": N_("number"),
+    "name": N_("name"),
+    "start": N_("start date"),
+    "end": N_("end date"),
+    "kind": N_("item"),
+    "due": N_("due date"),
+    "reminders": N_("reminder days"),
+    "on": N_("date"),
+    "founded": N_("founding year"),
+    "phase": N_("phase"),
+    "key": N_("key"),
+    "label": N_("label"),
+    "value": N_("value"),
+    "value_max": N_("upper value"),
+}
+
+
+def where(t: Translator, loc: Loc) -> str:
+    """("deadlines", 1, "due") -> "thời hạn 2, hạn nộp" (positions counted from 1)."""
     parts: list[str] = []
     for part in loc:
         if isinstance(part, int) and parts:
             parts[-1] = f"{parts[-1]} {part + 1}"
         else:
-            parts.append(str(part))
+            parts.append(t(PLACES[part]) if part in PLACES else str(part))
     return ", ".join(parts)
 
 
@@ -315,37 +345,9 @@ def _targets_stored(spec: CampaignSpec, year: int) -> list[dict[str, Any]]:
     ]
 
 
-def _phases(session: Session, campaign: Campaign) -> list[Phase]:
-    return list(
-        session.exec(
-            select(Phase).where(Phase.campaign_id == campaign.id).order_by(col(Phase.number))
-        ).all()
-    )
-
-
-def _deadlines(session: Session, campaign: Campaign) -> list[Deadline]:
-    return list(
-        session.exec(
-            select(Deadline)
-            .where(Deadline.campaign_id == campaign.id)
-            .order_by(col(Deadline.due_on), col(Deadline.id))
-        ).all()
-    )
-
-
-def _days(session: Session, campaign: Campaign) -> list[Observance]:
-    return list(
-        session.exec(
-            select(Observance)
-            .where(Observance.campaign_id == campaign.id)
-            .order_by(col(Observance.on), col(Observance.id))
-        ).all()
-    )
-
-
 def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
     """The campaign's plan as it stands."""
-    phases = _phases(session, campaign)
+    phases = campaign_phases(session, campaign)
     number_of = {p.id: p.number for p in phases}
     targets_year = next(
         (int(item["year"]) for item in campaign.targets if isinstance(item.get("year"), int)), None
@@ -376,7 +378,7 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
                 late=LatePolicy(d.late_policy),
                 reminders=tuple(d.reminder_offsets),
             )
-            for d in _deadlines(session, campaign)
+            for d in campaign_deadlines(session, campaign)
         ),
         days=tuple(
             DayEntry(
@@ -387,7 +389,7 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
                 phase=number_of.get(o.phase_id),
                 prompt=o.prompt,
             )
-            for o in _days(session, campaign)
+            for o in campaign_observances(session, campaign)
         ),
         targets_year=targets_year if campaign.targets else None,
         targets_confirmed=all(bool(item.get("confirmed", True)) for item in campaign.targets),
@@ -468,7 +470,7 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Spec
                 low=OFFSET_MIN,
                 high=OFFSET_MAX,
             )
-    for gone in {DeadlineKind(d.kind) for d in _deadlines(session, campaign)} - kinds:
+    for gone in {DeadlineKind(d.kind) for d in campaign_deadlines(session, campaign)} - kinds:
         answered = session.exec(
             select(col(Submission.id)).where(
                 Submission.campaign_id == campaign.id, Submission.kind == gone
@@ -556,13 +558,13 @@ def preview(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Ch
     """
     savepoint = session.begin_nested()
     try:
-        return _apply(session, campaign, spec, None, campaign_now(campaign), actor="")
+        return _apply(session, campaign, spec, None, _preview_instant(campaign), actor="")
     finally:
         savepoint.rollback()
         session.expire_all()
 
 
-def campaign_now(campaign: Campaign) -> datetime:
+def _preview_instant(campaign: Campaign) -> datetime:
     """A stand-in instant for a preview's audit entries (rolled back, never kept)."""
     return campaign.created_at
 
@@ -621,7 +623,8 @@ def _apply(
     return changes
 
 
-_Audit = Any  # the `audited(action, before, after)` callback of _apply
+# The `audited(action, before, after)` callback of _apply.
+_Audit = Callable[[str, Mapping[str, Any] | None, Mapping[str, Any] | None], None]
 
 
 def _texts(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> list[Change]:
@@ -664,7 +667,7 @@ def _apply_phases(
     """Phases matched by number; returns {number: phase id} and the changes."""
     assert campaign.id is not None
     changes: list[Change] = []
-    existing = {p.number: p for p in _phases(session, campaign)}
+    existing = {p.number: p for p in campaign_phases(session, campaign)}
     ids: dict[int, int] = {}
     for entry in spec.phases:
         wanted = _phase_fields(entry)
@@ -751,7 +754,7 @@ def _apply_deadlines(
 ) -> list[Change]:
     assert campaign.id is not None
     changes: list[Change] = []
-    existing = {DeadlineKind(d.kind): d for d in _deadlines(session, campaign)}
+    existing = {DeadlineKind(d.kind): d for d in campaign_deadlines(session, campaign)}
     for entry in spec.deadlines:
         deadline = existing.pop(entry.kind, None)
         if deadline is None:
@@ -865,7 +868,7 @@ def _apply_days(
     """Days matched by date and name, then by name, then by date; the rest added/removed."""
     assert campaign.id is not None
     changes: list[Change] = []
-    left = _days(session, campaign)
+    left = campaign_observances(session, campaign)
 
     def phase_of(entry: DayEntry) -> int | None:
         if entry.phase is not None:

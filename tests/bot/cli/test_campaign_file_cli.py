@@ -13,38 +13,9 @@ from bot.models import AuditEntry, Campaign, Delivery, DeliveryKind, Observance
 from bot.services import plan_edits
 from tests.bot.cli.conftest import Invoke
 from tests.scheduler.test_late_reminders import _board
+from tests.test_next_year_campaign_e2e import TARGETS
 
 YEAR = 2025
-
-TARGETS = """
-[[targets]]
-key = "investment"
-label = "Tổng thu hút vốn đầu tư quy đổi"
-value = 1.5
-unit = "tỷ USD"
-qualifier = "about"
-
-[[targets]]
-key = "land"
-label = "Giải phóng mặt bằng, tạo quỹ đất sạch"
-value = 250
-unit = "ha"
-qualifier = "at_least"
-
-[[targets]]
-key = "workers"
-label = "Lao động tăng thêm"
-value = 25000
-value_max = 30000
-unit = "người"
-
-[[targets]]
-key = "output"
-label = "Giá trị sản xuất công nghiệp"
-value = 600000
-unit = "tỷ đồng"
-growth = 11.1
-"""
 
 
 def _exported(engine: Engine, run: Invoke, tmp_path: Path) -> tuple[int, Path]:
@@ -133,7 +104,12 @@ def test_an_edited_file_previews_then_applies_audited(
     with Session(engine) as session:
         campaign = session.get(Campaign, campaign_id)
         assert campaign is not None and "Bắc Ninh" in campaign.title
-        assert {t["key"] for t in campaign.targets} == {"investment", "land", "workers", "output"}
+        assert {t["key"] for t in campaign.targets} == {
+            "investment",
+            "cleared_land",
+            "workers",
+            "industrial_output",
+        }
         days = {o.name: o for o in session.exec(select(Observance)).all()}
         assert "Ngày Quốc tế Lao động" not in days and not days["Chiến thắng Điện Biên Phủ"].prompt
         actions = [e.action for e in session.exec(select(AuditEntry)).all()]

@@ -20,10 +20,12 @@ from bot.models import (
     DeliveryKind,
     DeliveryStatus,
     Observance,
+    Submission,
 )
 from bot.notifications.kinds import DeadlineReminder
 from bot.notifications.outbox import enqueue
 from bot.services import plan_edits
+from bot.services.campaign_copy import copy_campaign
 from bot.services.plan_edits import (
     AwardEntry,
     CampaignSpec,
@@ -213,7 +215,11 @@ def test_a_wrong_spec_names_every_problem_and_changes_nothing(engine: Engine) ->
             ("targets", 1, "value"),
         } <= where
         t = Translator("vi")
-        assert all(e.message(t) for e in caught.value.errors)
+        messages = {e.message(t) for e in caught.value.errors}
+        assert (
+            f"thời hạn {n + 2}, hạn nộp: phải nằm trong thời gian của phong trào, "
+            f"01/01/{YEAR} – 31/12/{YEAR}" in messages
+        ), messages
         session.rollback()
         assert plan_edits.spec_of(session, campaign) == before
         assert session.exec(select(AuditEntry)).all() == []
@@ -266,3 +272,88 @@ def test_a_moved_deadline_is_replanned_once_and_officers_told_once(
             if m.kind == DeliveryKind.REMINDER and m.subject == "title_registration"
         ]
         assert old_week == [] and len(new_week) == 2
+
+
+def test_phases_and_deadlines_are_added_moved_and_removed_within_the_rules(
+    engine: Engine,
+) -> None:
+    t = Translator("vi")
+    with Session(engine, expire_on_commit=False) as session:
+        world = _board(session, YEAR)
+        campaign = world["campaign"]
+        spec = plan_edits.spec_of(session, campaign)
+        one, two = spec.phases
+        # the first phase ends a month later; its days stay in it, the second's follow
+        days = tuple(
+            d.model_copy(update={"phase": 1}) if d.on <= D(f"{YEAR}-07-31") else d
+            for d in spec.days
+        )
+        kept = tuple(d for d in spec.deadlines if d.kind is not DeadlineKind.COMMENDATION_PROPOSAL)
+        edited = spec.model_copy(
+            update={
+                "phases": (
+                    one.model_copy(update={"end": D(f"{YEAR}-07-31")}),
+                    two.model_copy(update={"start": D(f"{YEAR}-08-01")}),
+                ),
+                "days": days,
+                "deadlines": kept,
+            }
+        )
+        lines = [c.text(t) for c in plan_edits.apply(session, campaign, edited, None, NOW)]
+        assert f"Sửa đợt 1: Đợt thi đua thứ nhất, 01/01/{YEAR} – 31/07/{YEAR}" in lines
+        assert "Bỏ thời hạn: Đề nghị khen thưởng" in lines
+        session.commit()
+        assert plan_edits.spec_of(session, campaign) == edited
+        # overlapping phases, a day outside its phase: named, nothing applied
+        overlapping = edited.model_copy(
+            update={
+                "phases": (edited.phases[0], two.model_copy(update={"start": D(f"{YEAR}-07-15")}))
+            }
+        )
+        with pytest.raises(PlanInvalid) as caught:
+            plan_edits.apply(session, campaign, overlapping, None, NOW)
+        assert ("phases", 1, "start") in {e.loc for e in caught.value.errors}
+        # a deadline enterprises already answered cannot be taken away
+        session.add(
+            Submission(
+                campaign_id=campaign.id,
+                enterprise_id=world["enterprises"][0].id,
+                kind=DeadlineKind.LAUNCH_DOCUMENT,
+            )
+        )
+        session.flush()
+        without = edited.model_copy(
+            update={
+                "deadlines": tuple(
+                    d for d in edited.deadlines if d.kind is not DeadlineKind.LAUNCH_DOCUMENT
+                )
+            }
+        )
+        with pytest.raises(PlanInvalid) as caught:
+            plan_edits.preview(session, campaign, without)
+        [error] = caught.value.errors
+        assert error.loc == ("deadlines",) and "Văn bản phát động" in error.message(t)
+
+
+def test_next_years_campaign_keeps_the_office_s_edits(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        campaign = _board(session, YEAR)["campaign"]
+        spec = plan_edits.spec_of(session, campaign)
+        quiet = spec.model_copy(
+            update={
+                "days": tuple(
+                    d.model_copy(update={"prompt": False}) if d.founded == 1954 else d
+                    for d in spec.days
+                )
+            }
+        )
+        plan_edits.apply(session, campaign, quiet, None, NOW)
+        session.commit()
+        following = copy_campaign(session, campaign, YEAR + 1, NOW)
+        session.commit()
+        days = plan_edits.spec_of(session, following).days
+        assert (
+            {d.name for d in days if not d.prompt}
+            == {d.name for d in quiet.days if not d.prompt}
+            != set()
+        )
