@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Campaign
 from bot.services import plan_edits
@@ -64,31 +63,9 @@ def _lines(ctx: Ctx, changes: list[Change]) -> str:
     return "\n".join(f"- {change.text(ctx.t)}" for change in changes)
 
 
-_FIELDS = {
-    "title": N_("Campaign name"),
-    "theme": N_("Theme"),
-    "name": N_("Name"),
-    "start": N_("Start date"),
-    "end": N_("End date"),
-    "call": N_("Call to action"),
-    "due": N_("Due date"),
-    "on": N_("Date"),
-    "founded": N_("Founding year"),
-    "phase": N_("Phase"),
-    "value": N_("Value"),
-    "value_max": N_("Upper value"),
-    "phases": N_("Phases"),
-    "deadlines": N_("Deadlines"),
-    "days": N_("Commemoration days"),
-    "targets": N_("Targets"),
-    "targets_year": N_("Targets"),
-    "awards": N_("Award targets"),
-}
-
-
 def _where(ctx: Ctx, spec: CampaignSpec, loc: plan_edits.Loc) -> str:
-    """Where a problem is, in the office's words: "Đợt 2, Ngày kết thúc", "Giá trị xuất
-    khẩu", "Ngày thành lập Đảng, Năm thành lập"."""
+    """Where a problem is, by the names the office sees ("Đợt 2, ngày kết thúc", "Ngày thành
+    lập Đảng Cộng sản Việt Nam, năm thành lập") rather than by position (`plan_edits.where`)."""
     t = ctx.t
     parts: list[str] = []
     section = str(loc[0]) if loc else ""
@@ -109,8 +86,9 @@ def _where(ctx: Ctx, spec: CampaignSpec, loc: plan_edits.Loc) -> str:
     else:
         field = section
     if field:
-        parts.append(t(_FIELDS[field]) if field in _FIELDS else field)
-    return ", ".join(parts)
+        parts.append(t(plan_edits.PLACES[field]) if field in plan_edits.PLACES else field)
+    text = ", ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def _refused(ctx: Ctx, spec: CampaignSpec, errors: list[plan_edits.SpecError]) -> Invalid:
