@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Campaign
 from bot.services import plan_edits
@@ -134,8 +135,20 @@ def _stored(ctx: Ctx, key: str) -> CampaignSpec:
     return CampaignSpec.model_validate(raw)
 
 
+_MEANWHILE = N_(
+    "The plan was changed by someone else meanwhile, so nothing was applied. Please make the "
+    "change again."
+)
+
+
+def _changed_meanwhile(ctx: Ctx) -> bool:
+    return plan_edits.spec_of(ctx.session, campaign(ctx)) != _stored(ctx, _BASE)
+
+
 def _confirm_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
+    if _changed_meanwhile(ctx):  # asked again after the plan changed under it
+        return reply(t(_MEANWHILE), [back_choice(ctx)])
     changes = plan_edits.preview(ctx.session, campaign(ctx), _stored(ctx, _SPEC))
     text = t("This will change:") + "\n" + _lines(ctx, changes) + "\n\n" + t("Apply it?")
     return reply(text, [Choice(YES, t("Yes")), Choice(NO, t("No"))])
@@ -145,22 +158,13 @@ def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
     t = ctx.t
     if answer.choice == NO:
         return Goto(MENU, (reply(t("Not applied: nothing was changed.")),), reset=True)
+    if answer.choice == BACK:
+        return Goto(MENU, reset=True)
     if answer.choice != YES:
         raise Invalid(t("Please choose Yes or No."))
+    if _changed_meanwhile(ctx):
+        return Goto(MENU, (reply(t(_MEANWHILE)),), reset=True)
     found = campaign(ctx)
-    if plan_edits.spec_of(ctx.session, found) != _stored(ctx, _BASE):
-        return Goto(
-            MENU,
-            (
-                reply(
-                    t(
-                        "The plan was changed by someone else meanwhile, so nothing was "
-                        "applied. Please make the change again."
-                    )
-                ),
-            ),
-            reset=True,
-        )
     changes = plan_edits.apply(
         ctx.session,
         found,

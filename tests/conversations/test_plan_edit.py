@@ -334,3 +334,22 @@ async def test_on_the_console_with_numbers(world: StaffWorld) -> None:
     await office.say("1")
     stored = {t["key"]: t for t in campaign(world, cid).targets}
     assert stored["new_zones"]["value"] == 2 and stored["new_zones"]["year"] == 2027
+
+
+async def test_confirm_asked_again_after_the_plan_changed(world: StaffWorld) -> None:
+    cid = next_year(world)
+    chat = await edit(world, cid)
+    await chat.press("pe:awards")
+    await chat.press(f"{awards.AWARD}merit_individuals")
+    await chat.say("12")
+    with world.session() as s:
+        found = s.get(Campaign, cid)
+        assert found is not None
+        found.award_targets = {**found.award_targets, "merit_individuals": 11}
+        s.add(found)
+        s.commit()
+    out = await chat.say("có lẽ")  # neither Có nor Không: asked again, the plan has moved on
+    assert "người khác sửa" in out and spec.YES not in chat.choice_keys(), out
+    out = await chat.press(spec.BACK)
+    assert "Anh/chị muốn sửa gì?" in out
+    assert campaign(world, cid).award_targets["merit_individuals"] == 11
