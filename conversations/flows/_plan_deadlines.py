@@ -85,7 +85,9 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
     else:
         due = read_date(answer.text, ctx.t.date(entry.due))
         # The date is checked now, by the plan's rules, before the late policy is asked.
-        _plan_spec.check(ctx, _with(ctx, entry.model_copy(update={"due": due})))
+        spec = _with(ctx, entry.model_copy(update={"due": due}))
+        at = next(i for i, d in enumerate(spec.deadlines) if d.kind == entry.kind)
+        _plan_spec.check(ctx, spec, only=("deadlines", at, "due"))
     ctx.data["pe_due"] = due.isoformat()
     return Goto("pe_policy")
 

@@ -104,10 +104,14 @@ def _refused(ctx: Ctx, spec: CampaignSpec, errors: list[plan_edits.SpecError]) -
 
 def check(ctx: Ctx, spec: CampaignSpec, only: plan_edits.Loc = ()) -> None:
     """Refuse (the step is asked again) a spec the plan's rules object to; with `only`, just
-    for the problems of that part of it (e.g. ("days", 3): the day being added)."""
+    for the problems of that part of it (e.g. ("days", 3, "on"): the date of the day being
+    added, the answer just typed)."""
     errors = plan_edits.check(ctx.session, campaign(ctx), spec)
-    errors = [e for e in errors if e.loc[: len(only)] == only]
-    if errors:
+    if only:  # the answer to the question asked: its problems alone, without a place
+        problems = [e.problem(ctx.t) for e in errors if e.loc[: len(only)] == only]
+        if problems:
+            raise Invalid("\n".join(p[:1].upper() + p[1:] + "." for p in problems))
+    elif errors:
         raise _refused(ctx, spec, errors)
 
 
