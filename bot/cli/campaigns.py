@@ -458,16 +458,17 @@ def campaign_import(campaign_id: int, dry_run: bool, path: str) -> None:
             changes = plan_edits.apply(
                 session, campaign, spec, None, datetime.now(UTC), actor=ACTOR
             )
-        if not changes:
-            click.echo(t("Nothing changed."))
-            return
-        click.echo(
-            t("What the file would change (nothing is applied with --dry-run):")
-            if dry_run
-            else t("Changed:")
-        )
-        for change in changes:
-            click.echo(f"- {change.text(t)}")
+    # Told once committed: a reader that stops early (| head) does not undo the import.
+    if not changes:
+        click.echo(t("Nothing changed."))
+        return
+    click.echo(
+        t("What the file would change (nothing is applied with --dry-run):")
+        if dry_run
+        else t("Changed:")
+    )
+    for change in changes:
+        click.echo(f"- {change.text(t)}")
 
 
 def _campaign(t: Translator, session: Session, campaign_id: int) -> Campaign:

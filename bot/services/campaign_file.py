@@ -372,7 +372,11 @@ def parse(text: str, base: CampaignSpec) -> CampaignSpec:
             continue
         if "on" in entry:  # the spec's name, not the file's
             errors.append(
-                FileError(lines.at(("days", index, "date"))[0], "on", N_("unknown field"))
+                FileError(
+                    lines.fields.get(("days", index, "on"), lines.at(("days", index))[0]),
+                    "on",
+                    N_("unknown field"),
+                )
             )
             del entry["on"]
         if "date" in entry:

@@ -578,9 +578,13 @@ def apply(
     *,
     actor: str = "",
 ) -> list[Change]:
-    """Apply the spec in the caller's transaction; audited; PlanInvalid (nothing applied)
-    when it has problems. Returns what changed ([] when nothing did)."""
-    return _apply(session, campaign, spec, actor_contact_id, now, actor=actor)
+    """Apply the spec in the caller's transaction (the caller commits); audited; PlanInvalid
+    when it has problems. Returns what changed ([] when nothing did).
+
+    All of it or nothing: a savepoint takes back whatever was written when anything fails
+    half-way, so the caller's session stays usable (the chat answers and goes on)."""
+    with session.begin_nested():
+        return _apply(session, campaign, spec, actor_contact_id, now, actor=actor)
 
 
 def _apply(
@@ -723,24 +727,16 @@ def _apply_phases(
         )
         audited(
             "phase.remove",
-            {"number": number, **{k: getattr(phase, k) for k in _phase_fields_keys()}},
+            {
+                "number": number,
+                "name": phase.name,
+                "starts_on": phase.starts_on,
+                "ends_on": phase.ends_on,
+            },
             None,
         )
     session.flush()
     return ids, changes
-
-
-def _phase_fields_keys() -> tuple[str, ...]:
-    return (
-        "name",
-        "name_en",
-        "starts_on",
-        "ends_on",
-        "call",
-        "call_en",
-        "review_name",
-        "review_name_en",
-    )
 
 
 def _apply_deadlines(

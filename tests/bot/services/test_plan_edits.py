@@ -26,6 +26,8 @@ from bot.notifications.kinds import DeadlineReminder
 from bot.notifications.outbox import enqueue
 from bot.services import plan_edits
 from bot.services.campaign_copy import copy_campaign
+from bot.services.campaigns import create_campaign
+from bot.services.organizations import create_organization
 from bot.services.plan_edits import (
     AwardEntry,
     CampaignSpec,
@@ -357,3 +359,22 @@ def test_next_years_campaign_keeps_the_office_s_edits(engine: Engine) -> None:
             == {d.name for d in quiet.days if not d.prompt}
             != set()
         )
+
+
+def test_confirming_last_year_s_targets_is_one_line(engine: Engine) -> None:
+    t = Translator("vi")
+    with Session(engine, expire_on_commit=False) as session:
+        org = create_organization(
+            session, "bqlbg", "Ban Quản lý các KCN tỉnh Bắc Giang", "Bắc Giang"
+        )
+        plan_year = create_campaign(session, org, "bac-giang-kcn", 2024)
+        assert plan_year.targets  # the 2024 plan's own figures
+        following = copy_campaign(session, plan_year, 2025, NOW)
+        spec = plan_edits.spec_of(session, following)
+        assert spec.targets and not spec.targets_confirmed and spec.targets_year == 2024
+        confirmed = spec.model_copy(update={"targets_year": 2025, "targets_confirmed": True})
+        lines = [c.text(t) for c in plan_edits.apply(session, following, confirmed, None, NOW)]
+        assert lines == ["Chỉ tiêu năm 2025, đã được Ban xác nhận"]
+        stored = session.get(Campaign, following.id)
+        assert stored is not None
+        assert all(x["confirmed"] and x["year"] == 2025 for x in stored.targets)
