@@ -53,11 +53,11 @@ from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import enqueue
 from bot.services import audit, deadlines
 from bot.services.campaigns import campaign_deadlines, campaign_observances, campaign_phases
-from bot.services.errors import DomainError, render
+from bot.services.errors import DomainError, NotFound, render
 from bot.services.items import kind_label
 from bot.services.reach import receives_now
 from bot.services.targets import goal_text
-from bot.services.templates import DEFAULT_REMINDER_OFFSETS, Qualifier
+from bot.services.templates import DEFAULT_REMINDER_OFFSETS, Qualifier, load_template
 
 TITLE_MAX = 512
 THEME_MAX = 2048
@@ -996,12 +996,12 @@ def _apply_targets(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> l
     awards = _awards_stored(spec.awards)
     if _award_entries(campaign.award_targets) != list(spec.awards):
         before = dict(campaign.award_targets)
-        changes.append(
+        changes += _award_changes(campaign, list(spec.awards)) or [
             Change(
                 N_("Award targets: {old} → {new}"),
                 {"old": _awards_text(campaign.award_targets), "new": _awards_text(awards)},
             )
-        )
+        ]
         campaign.award_targets = awards
         audited("campaign.award_targets", {"award_targets": before}, {"award_targets": awards})
     return changes
@@ -1011,6 +1011,54 @@ def _goal_only(target: Mapping[str, Any]) -> dict[str, Any]:
     """A target without its year and confirmation: a line per target only when its goal
     changed (confirming last year's targets as this year's is one line, not one each)."""
     return {**target, "year": None, "confirmed": True}
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A name given in Vietnamese and English, shown in the reader's language."""
+
+    vi: str
+    en: str
+
+    def localize(self, language: str) -> str:
+        return (self.en if language == "en" else "") or self.vi
+
+
+def _award_changes(campaign: Campaign, awards: Sequence[AwardEntry]) -> list[Change]:
+    """One line per award target added, removed or given another number, named as the plan
+    names it ("Doanh nghiệp được đề nghị UBND tỉnh tặng Cờ thi đua: 5 → 7"), not by key."""
+    try:
+        listed = load_template(campaign.template).award_targets
+    except NotFound:
+        listed = ()
+    plan = {a.key: (a.label, a.label_en) for a in listed}
+
+    def name(entry: AwardEntry) -> _Named:
+        vi, en = plan.get(entry.key, ("", ""))
+        return _Named(entry.label or vi or entry.key, entry.label_en or en)
+
+    old = {a.key: a for a in _award_entries(campaign.award_targets)}
+    changes = []
+    for entry in awards:
+        was = old.pop(entry.key, None)
+        if was is None:
+            changes.append(
+                Change(
+                    N_("Award target added: {name}: {value}"),
+                    {"name": name(entry), "value": entry.value},
+                )
+            )
+        elif was.value != entry.value:
+            changes.append(
+                Change(
+                    N_("Award target {name}: {old} → {new}"),
+                    {"name": name(entry), "old": was.value, "new": entry.value},
+                )
+            )
+    changes += [
+        Change(N_("Award target removed: {name}"), {"name": name(entry)}) for entry in old.values()
+    ]
+    return changes
 
 
 def _awards_text(raw: Any) -> str:

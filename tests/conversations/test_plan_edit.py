@@ -273,7 +273,9 @@ async def test_award_target(world: StaffWorld) -> None:
     assert "số nguyên" in out or "ví dụ 5" in out, out
     out = await chat.say("-2")
     out = await chat.say("7")
-    assert "Sẽ thay đổi" in out and "7" in out, out
+    # named as the plan names it, not by its key
+    assert "Sẽ thay đổi" in out and "tặng Cờ thi đua”: 5 → 7" in out, out
+    assert "flag_enterprises" not in out
     out = await chat.press(spec.NO)
     assert campaign(world, cid).award_targets["flag_enterprises"] == 5
     await chat.press("pe:awards")

@@ -98,7 +98,7 @@ def test_an_edited_file_previews_then_applies_audited(
     assert "Chiến thắng Điện Biên Phủ" in text
     assert "khoảng 1,5 tỷ USD" in text and "từ 250 ha trở lên" in text
     assert "25.000–30.000 người" in text and "600.000 tỷ đồng, tăng 11,1%" in text
-    assert "flag_enterprises 6" in text
+    assert "Cờ thi đua”: 5 → 6" in text  # named as the plan names it
     again = run(*args)
     assert "Không có gì thay đổi" in again.output, again.output
     with Session(engine) as session:

@@ -146,7 +146,7 @@ def test_an_edit_applies_whole_audited_and_the_planner_follows(
         assert "1931 → 1930" in text
         assert "khoảng 1,5 tỷ USD" in text and "250 ha trở lên" in text
         assert "25.000–30.000 người" in text and "tăng 11,1%" in text
-        assert "flag_enterprises 6" in text
+        assert "Cờ thi đua”: 5 → 6" in text  # named as the plan names it
         got, wanted = plan_edits.spec_of(session, campaign).model_dump(), spec.model_dump()
         assert [(k, got[k]) for k in got if got[k] != wanted[k]] == []  # asked is what is
         actions = {e.action for e in session.exec(select(AuditEntry)).all()}
