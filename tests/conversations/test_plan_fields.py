@@ -57,3 +57,25 @@ def test_founding_year_and_count() -> None:
     for bad in ("-2", "2,5", "năm", ""):
         with pytest.raises(Invalid):
             read_count(VI, bad)
+
+
+def test_goal_read_back_in_words() -> None:
+    """What the office typed comes back in the preview as the plan would word it."""
+    from bot.services.targets import goal_text
+
+    def back(typed: str, unit: str = "") -> str:
+        goal = read_goal(VI, typed)
+        target = {
+            "value": goal.value,
+            "value_max": goal.value_max,
+            "unit": goal.unit or unit,
+            "growth": goal.growth,
+            "qualifier": goal.qualifier.value,
+        }
+        return goal_text(VI, target)
+
+    assert back("khoảng 540.000 tỷ đồng, tăng 19,3%") == "khoảng 540.000 tỷ đồng, tăng 19,3%"
+    assert back("từ 200 ha trở lên") == "từ 200 ha trở lên"
+    assert back("25.000–30.000 người") == "25.000–30.000 người"
+    assert back("không quá 3 vụ, giảm 5%") == "không quá 3 vụ, giảm 5%"
+    assert back("tăng 19,3%") == "tăng 19,3%"  # a growth alone, not "—, tăng 19,3%"
