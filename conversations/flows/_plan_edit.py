@@ -10,6 +10,7 @@ change. The rules themselves are the domain's (`bot.services.plan_edits`).
 
 from __future__ import annotations
 
+from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.services.campaigns import campaign_title
 from bot.services.plan_edits import THEME_MAX, TITLE_MAX
@@ -28,13 +29,14 @@ EDIT = "cmp:edit:"  # + campaign id
 NAME = "pe:name"
 THEME = "pe:theme"
 CLOSE = "pe:close"
-SECTIONS = {
-    "pe:phases": _plan_phases.FIRST,
-    "pe:deadlines": _plan_deadlines.FIRST,
-    "pe:days": _plan_days.FIRST,
-    "pe:targets": _plan_targets.FIRST,
-    "pe:awards": _plan_awards.FIRST,
-}
+# The menu's sections: choice key, label, the section's first step.
+SECTIONS = (
+    ("pe:phases", N_("Phases"), _plan_phases.FIRST),
+    ("pe:deadlines", N_("Deadlines and late submissions"), _plan_deadlines.FIRST),
+    ("pe:days", N_("Commemoration days"), _plan_days.FIRST),
+    ("pe:targets", N_("Targets of the year"), _plan_targets.FIRST),
+    ("pe:awards", N_("Award targets"), _plan_awards.FIRST),
+)
 
 
 def start(ctx: Ctx, campaign_id: int) -> Outcome:
@@ -69,11 +71,7 @@ def _menu_prompt(ctx: Ctx) -> Reply:
     choices = [
         Choice(NAME, t("Campaign name")),
         Choice(THEME, t("Theme")),
-        Choice("pe:phases", t("Phases")),
-        Choice("pe:deadlines", t("Deadlines and late submissions")),
-        Choice("pe:days", t("Commemoration days")),
-        Choice("pe:targets", t("Targets of the year")),
-        Choice("pe:awards", t("Award targets")),
+        *(Choice(key, t(label)) for key, label, _ in SECTIONS),
         Choice(CLOSE, t("Close")),
     ]
     return reply("\n".join(lines), choices)
@@ -85,8 +83,9 @@ def _menu(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice in (NAME, THEME):
         ctx.data["pe_text"] = "title" if answer.choice == NAME else "theme"
         return Goto("pe_text")
-    if answer.choice in SECTIONS:
-        return Goto(SECTIONS[answer.choice])
+    for key, _, first in SECTIONS:
+        if answer.choice == key:
+            return Goto(first)
     raise Invalid(ctx.t("Please choose one of the options."))
 
 

@@ -1,9 +1,9 @@
 """The guided plan edit's one way to change a plan: the current plan, one field changed,
 previewed in words, applied on "Có".
 
-Every section of the edit (`_plan_texts`, `_plan_phases`, `_plan_deadlines`, `_plan_days`,
-`_plan_targets`) takes `current(ctx)` (`plan_edits.spec_of`), changes the one field the
-office chose and hands the result to `propose`. The rules are the domain's
+Every section of the edit (name and theme in `_plan_edit`, `_plan_phases`, `_plan_deadlines`,
+`_plan_days`, `_plan_targets`, `_plan_awards`) takes `current(ctx)` (`plan_edits.spec_of`),
+changes the one field the office chose and hands the result to `propose`. The rules are the domain's
 (`bot.services.plan_edits`): `propose` previews the spec, and a spec the rules refuse is
 explained and the same question asked again, so a wrong answer changes nothing. The confirm
 step shows the list of changes and applies the spec only on "Có" (audited by `apply`); if

@@ -120,7 +120,7 @@ async def test_name_and_theme_previewed_then_applied(world: StaffWorld) -> None:
 async def test_phase_dates_bad_answers_reask_then_applied(world: StaffWorld) -> None:
     cid = next_year(world)
     chat = await edit(world, cid)
-    await chat.press(pe.SECTIONS and "pe:phases")
+    await chat.press("pe:phases")
     await chat.press(f"{phases.PHASE}1")
     out = await chat.press(f"{phases.FIELD}end")
     assert "30/06/2027" in out
