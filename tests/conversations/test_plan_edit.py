@@ -100,7 +100,9 @@ async def test_name_and_theme_previewed_then_applied(world: StaffWorld) -> None:
     assert "Đã thay đổi" in out and "Anh/chị muốn sửa gì?" in out, out
     changed = campaign(world, cid)
     assert changed.title.endswith("tỉnh Bắc Ninh") and changed.title_en == ""
-    assert [a.action for a in audits(world)[before:]] == ["campaign.rename"]
+    renamed = audits(world)[before:]
+    assert [a.action for a in renamed] == ["campaign.rename"]
+    assert renamed[0].actor == f"telegram:{STAFF}" and renamed[0].contact_id is not None
     # The theme, then "Không": nothing changes, nothing is audited.
     await chat.press(pe.THEME)
     out = await chat.say("Đổi mới, sáng tạo")
@@ -149,6 +151,13 @@ async def test_phase_dates_bad_answers_reask_then_applied(world: StaffWorld) -> 
 async def test_deadline_date_and_late_policy(world: StaffWorld) -> None:
     cid = next_year(world)
     chat = await edit(world, cid)
+    # "Không": nothing moves, nobody is told.
+    await chat.press("pe:deadlines")
+    await chat.press(f"{dl.ITEM}{DeadlineKind.TITLE_REGISTRATION.value}")
+    await chat.say("30/04/2027")
+    await chat.press(f"{dl.POLICY}{LatePolicy.LOCK.value}")
+    await chat.press(spec.NO)
+    assert world.deliveries() == [] and "deadline.change" not in {a.action for a in audits(world)}
     await chat.press("pe:deadlines")
     out = await chat.press(f"{dl.ITEM}{DeadlineKind.TITLE_REGISTRATION.value}")
     assert "15/04/2027" in out
