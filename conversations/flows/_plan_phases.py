@@ -2,15 +2,18 @@
 
 Choose the phase, then the field, type the new value: `_plan_spec.propose` previews it
 (a phase outside the campaign, ending before it starts or overlapping another is refused by
-the rules, and the same question is asked again).
+the rules, and the same question is asked again). Moving the end of phase 1 moves the start
+of phase 2 with it when they meet, so a boundary moves in one change (see `_moved`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.messaging import Choice, Reply
 from bot.services.campaigns import localized
 from bot.services.dates import read_date
-from bot.services.plan_edits import NAME_MAX, THEME_MAX, PhaseEntry
+from bot.services.plan_edits import NAME_MAX, THEME_MAX, CampaignSpec, PhaseEntry
 from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _plan_fields, _plan_spec
 
@@ -128,7 +131,32 @@ def _value(ctx: Ctx, answer: Answer) -> Outcome:
     new = PhaseEntry.model_validate({**dict(phase), **update})
     spec = _plan_spec.current(ctx)
     phases = tuple(new if p.number == phase.number else p for p in spec.phases)
+    if field in ("start", "end"):
+        return _plan_spec.propose(ctx, _moved(spec, phase, new, phases))
     return _plan_spec.propose(ctx, _plan_spec.changed(spec, phases=phases))
+
+
+def _moved(
+    spec: CampaignSpec, old: PhaseEntry, new: PhaseEntry, phases: tuple[PhaseEntry, ...]
+) -> CampaignSpec:
+    """A phase's date moved, as the office means it: the phase next to it, which began the day
+    after (or ended the day before), moves with it, so the boundary moves in one change; and
+    the days follow their dates into the phase they now fall in. The preview shows it all."""
+    day = timedelta(days=1)
+    touched = {old.number}
+    moved = []
+    for p in phases:
+        if old.end != new.end and p.start == old.end + day:
+            p = p.model_copy(update={"start": new.end + day})
+            touched.add(p.number)
+        elif old.start != new.start and p.end == old.start - day:
+            p = p.model_copy(update={"end": new.start - day})
+            touched.add(p.number)
+        moved.append(p)
+    days = tuple(
+        d.model_copy(update={"phase": None}) if d.phase in touched else d for d in spec.days
+    )
+    return _plan_spec.changed(spec, phases=tuple(moved), days=days)
 
 
 STEPS = {

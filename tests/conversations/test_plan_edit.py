@@ -128,15 +128,20 @@ async def test_phase_dates_bad_answers_reask_then_applied(world: StaffWorld) -> 
     assert "30/06/2027" in out
     out = await chat.say("31/06/2027")
     assert "không tồn tại" in out and "30 ngày" in out, out
-    out = await chat.say("15/08/2027")  # overlaps phase 2, which starts 01/07
-    assert "Đợt 2" in out or "đợt 2" in out, out
+    out = await chat.say("05/01/2028")
+    assert "01/01/2027 – 31/12/2027" in out, out  # outside the campaign
     assert rows(world, Phase, cid)[0].ends_on == date(2027, 6, 30)
-    out = await chat.say("20/06/2027")
-    assert "Sẽ thay đổi" in out and "20/06/2027" in out, out
+    # Phase 1 ends on 10/06: phase 2, which began the day after, now begins on 11/06, and the
+    # day of 11/06 follows its date into phase 2; one preview, one "Có".
+    out = await chat.say("10/06/2027")
+    assert "Sẽ thay đổi" in out and "10/06/2027" in out and "11/06/2027" in out, out
     await chat.press(spec.YES)
-    ended = {p.number: p.ends_on for p in rows(world, Phase, cid)}
-    assert ended[1] == date(2027, 6, 20)
-    assert [a.action for a in audits(world)][-1] == "phase.change"
+    phase_rows = {p.number: p for p in rows(world, Phase, cid)}
+    assert phase_rows[1].ends_on == date(2027, 6, 10)
+    assert phase_rows[2].starts_on == date(2027, 6, 11)
+    call_day = next(o for o in rows(world, Observance, cid) if o.on == date(2027, 6, 11))
+    assert call_day.phase_id == phase_rows[2].id
+    assert [a.action for a in audits(world)].count("phase.change") == 2  # both phases
     # The call to action, typed on the console as numbers for the choices.
     await chat.press("pe:phases")
     await chat.say("2")  # phase 2
