@@ -275,6 +275,13 @@ async def test_targets_added_changed_and_confirmed(world: StaffWorld) -> None:
     stored_all = campaign(world, cid).targets
     assert all(t["confirmed"] and t["year"] == 2027 for t in stored_all)
     assert [a.action for a in audits(world)].count("campaign.targets") == 4
+    # Remove one.
+    await chat.press("pe:targets")
+    await chat.press(f"{targets.TARGET}cleared_land")
+    out = await chat.press(targets.REMOVE)
+    assert "Sẽ thay đổi" in out and "Giải phóng mặt bằng" in out, out
+    await chat.press(spec.YES)
+    assert "cleared_land" not in {t["key"] for t in campaign(world, cid).targets}
 
 
 async def test_award_target(world: StaffWorld) -> None:
