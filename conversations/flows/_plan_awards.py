@@ -11,7 +11,7 @@ from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _plan_fields, _plan_spec
 
 FIRST = "pe_awards"
-AWARD = "pe:aw:"  # + key
+AWARD = "pe:aw:"  # + position (a key may be too long for a button's 64 bytes)
 
 
 def _label(ctx: Ctx, entry: AwardEntry) -> str:
@@ -41,16 +41,20 @@ def _awards_prompt(ctx: Ctx) -> Reply:
     lines = [t("Award targets (how many proposals):")]
     lines += [f"- {_label(ctx, a)}: {t.number(a.value)}" for a in awards]
     lines += ["", t("Which one?")]
-    choices = [Choice(f"{AWARD}{a.key}", _label(ctx, a)) for a in awards]
+    choices = [Choice(f"{AWARD}{i}", _label(ctx, a)) for i, a in enumerate(awards)]
     return reply("\n".join(lines), [*choices, _plan_spec.back_choice(ctx)])
 
 
 def _awards(ctx: Ctx, answer: Answer) -> Outcome:
     if (outcome := _plan_spec.back(ctx, answer)) is not None:
         return outcome
-    if not answer.choice or not answer.choice.startswith(AWARD):
+    at = (answer.choice or "")[len(AWARD) :]
+    if not (answer.choice or "").startswith(AWARD) or not at.isdigit():
         raise Invalid(ctx.t("Please choose one of the options."))
-    ctx.data["pe_award"] = answer.choice[len(AWARD) :]
+    awards = _plan_spec.current(ctx).awards
+    if int(at) >= len(awards):
+        raise Invalid(ctx.t("This award target is no longer in the plan."))
+    ctx.data["pe_award"] = awards[int(at)].key
     _entry(ctx)
     return Goto("pe_award_value")
 

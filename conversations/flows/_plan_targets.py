@@ -22,7 +22,7 @@ from conversations.flow import Answer, Ctx, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _plan_fields, _plan_spec
 
 FIRST = "pe_targets"
-TARGET = "pe:tg:"  # + key
+TARGET = "pe:tg:"  # + position (a key may be too long for a button's 64 bytes)
 ADD = "pe:tg_add"
 CONFIRM = "pe:tg_confirm"
 GOAL = "pe:tg_goal"
@@ -68,7 +68,7 @@ def _targets_prompt(ctx: Ctx) -> Reply:
     else:
         lines = [t("No targets for {year} yet.", year=campaign.year)]
     lines += ["", t("Choose a target to change or remove it, or add one.")]
-    choices = [Choice(f"{TARGET}{e.key}", _label(ctx, e)) for e in spec.targets]
+    choices = [Choice(f"{TARGET}{i}", _label(ctx, e)) for i, e in enumerate(spec.targets)]
     choices.append(Choice(ADD, t("Add a target")))
     if _unconfirmed(ctx, spec):
         choices.append(
@@ -89,9 +89,12 @@ def _targets(ctx: Ctx, answer: Answer) -> Outcome:
         year = _plan_spec.campaign(ctx).year
         confirmed = _plan_spec.changed(spec, targets_confirmed=True, targets_year=year)
         return _plan_spec.propose(ctx, confirmed)
-    if not answer.choice or not answer.choice.startswith(TARGET):
+    at = (answer.choice or "")[len(TARGET) :]
+    if not (answer.choice or "").startswith(TARGET) or not at.isdigit():
         raise Invalid(t("Please choose one of the options."))
-    ctx.data["pe_target"] = answer.choice[len(TARGET) :]
+    if int(at) >= len(spec.targets):
+        raise Invalid(t("This target is no longer in the plan."))
+    ctx.data["pe_target"] = spec.targets[int(at)].key
     _entry(ctx)
     return Goto("pe_target")
 

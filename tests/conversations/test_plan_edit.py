@@ -28,7 +28,6 @@ from bot.services.campaigns import create_campaign
 from bot.services.contacts import add_staff
 from bot.services.targets import carried_over
 from bot.services.templates import load_template
-from conversations.flows import _plan_awards as awards
 from conversations.flows import _plan_days as days
 from conversations.flows import _plan_deadlines as dl
 from conversations.flows import _plan_edit as pe
@@ -240,7 +239,7 @@ async def test_targets_added_changed_and_confirmed(world: StaffWorld) -> None:
     out = await chat.press("pe:targets")
     assert "chưa xác nhận" in out and "2026" in out, out
     # Change one as the plan words it; a misread value re-asks.
-    await chat.press(f"{targets.TARGET}investment")
+    await chat.press(chat.key_for("Tổng thu hút vốn"))
     await chat.press(targets.GOAL)
     out = await chat.say("khoảng một tỷ")
     assert "540.000" in out or "ví dụ" in out, out
@@ -277,7 +276,7 @@ async def test_targets_added_changed_and_confirmed(world: StaffWorld) -> None:
     assert [a.action for a in audits(world)].count("campaign.targets") == 4
     # Remove one.
     await chat.press("pe:targets")
-    await chat.press(f"{targets.TARGET}cleared_land")
+    await chat.press(chat.key_for("Giải phóng mặt bằng"))
     out = await chat.press(targets.REMOVE)
     assert "Sẽ thay đổi" in out and "Giải phóng mặt bằng" in out, out
     await chat.press(spec.YES)
@@ -288,7 +287,7 @@ async def test_award_target(world: StaffWorld) -> None:
     cid = next_year(world)
     chat = await edit(world, cid)
     await chat.press("pe:awards")
-    out = await chat.press(f"{awards.AWARD}flag_enterprises")
+    out = await chat.press(chat.key_for("Cờ thi đua"))
     assert "Cờ thi đua" in out and "5" in out
     out = await chat.say("năm")
     assert "số nguyên" in out or "ví dụ 5" in out, out
@@ -300,7 +299,7 @@ async def test_award_target(world: StaffWorld) -> None:
     out = await chat.press(spec.NO)
     assert campaign(world, cid).award_targets["flag_enterprises"] == 5
     await chat.press("pe:awards")
-    await chat.press(f"{awards.AWARD}flag_enterprises")
+    await chat.press(chat.key_for("Cờ thi đua"))
     await chat.say("7")
     await chat.press(spec.YES)
     assert campaign(world, cid).award_targets["flag_enterprises"] == 7
@@ -363,7 +362,7 @@ async def test_confirm_asked_again_after_the_plan_changed(world: StaffWorld) -> 
     cid = next_year(world)
     chat = await edit(world, cid)
     await chat.press("pe:awards")
-    await chat.press(f"{awards.AWARD}merit_individuals")
+    await chat.press(chat.key_for("Cá nhân được đề nghị"))
     await chat.say("12")
     with world.session() as s:
         found = s.get(Campaign, cid)
