@@ -375,3 +375,21 @@ async def test_confirm_asked_again_after_the_plan_changed(world: StaffWorld) -> 
     out = await chat.press(spec.BACK)
     assert "Anh/chị muốn sửa gì?" in out
     assert campaign(world, cid).award_targets["merit_individuals"] == 11
+
+
+async def test_in_english(world: StaffWorld) -> None:
+    cid = next_year(world)
+    chat = await world.chat("admin-1", "en")
+    await chat.say("/campaign")
+    out = await chat.press(f"{pe.EDIT}{cid}")
+    assert "What do you want to change?" in out and "commemoration days" in out, out
+    await chat.press("pe:days")
+    out = await chat.press(chat.key_for("Communist Youth Union"))
+    assert "96 years of Founding of the Hồ Chí Minh Communist Youth Union" in out, out
+    await chat.press(days.FOUNDED)
+    out = await chat.say("1932")
+    assert "This will change:" in out and "1931 → 1932" in out, out
+    out = await chat.press(spec.YES)
+    assert "Changed:" in out
+    day = next(o for o in rows(world, Observance, cid) if o.on == date(2027, 3, 26))
+    assert day.founded == 1932
