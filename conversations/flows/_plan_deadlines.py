@@ -1,4 +1,5 @@
-"""The plan edit's deadlines: the due date and what happens after it (lock or accept late).
+"""The plan edit's deadlines: the due date and what happens after it (lock or accept late),
+and a deadline the plan lacks (e.g. the six-month report, whose date the plans do not name).
 
 Choose the item, type the new due date (or "=" to keep it), choose the late policy; the
 preview says what will change. Applying a new date re-plans the reminders and tells every
@@ -21,7 +22,13 @@ from conversations.flows import _plan_fields, _plan_spec
 
 FIRST = "pe_item"
 ITEM = "pe:item:"  # + deadline kind
+ADD = "pe:item_add"
+NEW = "pe:item_new:"  # + deadline kind
 POLICY = "pe:late:"  # + policy
+
+
+def _adding(ctx: Ctx) -> bool:
+    return bool(ctx.data.get("pe_adding"))
 
 
 def _entry(ctx: Ctx) -> DeadlineEntry:
@@ -29,14 +36,23 @@ def _entry(ctx: Ctx) -> DeadlineEntry:
     for entry in _plan_spec.current(ctx).deadlines:
         if entry.kind == kind:
             return entry
+    if _adding(ctx):  # its date comes from the next answer
+        return DeadlineEntry(kind=kind, due=_plan_spec.campaign(ctx).ends_on)
     raise Invalid(ctx.t("This deadline is no longer in the plan."))
 
 
 def _with(ctx: Ctx, new: DeadlineEntry) -> CampaignSpec:
-    """The current plan with `new` in place of the deadline of its kind."""
+    """The current plan with `new` in place of the deadline of its kind (or added)."""
     spec = _plan_spec.current(ctx)
     changed = tuple(new if d.kind == new.kind else d for d in spec.deadlines)
+    if all(d.kind != new.kind for d in changed):
+        changed = (*changed, new)
     return _plan_spec.changed(spec, deadlines=changed)
+
+
+def _missing(ctx: Ctx) -> list[DeadlineKind]:
+    have = {d.kind for d in _plan_spec.current(ctx).deadlines}
+    return [kind for kind in DeadlineKind if kind not in have]
 
 
 def _item_prompt(ctx: Ctx) -> Reply:
@@ -53,12 +69,17 @@ def _item_prompt(ctx: Ctx) -> Reply:
         )
         for d in sorted(_plan_spec.current(ctx).deadlines, key=lambda d: d.due)
     ]
+    if _missing(ctx):
+        choices.append(Choice(ADD, t("Add a deadline")))
     return reply(t("Which deadline?"), [*choices, _plan_spec.back_choice(ctx)])
 
 
 def _item(ctx: Ctx, answer: Answer) -> Outcome:
     if (outcome := _plan_spec.back(ctx, answer)) is not None:
         return outcome
+    ctx.data["pe_adding"] = False
+    if answer.choice == ADD:
+        return Goto("pe_new_item")
     if not answer.choice or not answer.choice.startswith(ITEM):
         raise Invalid(ctx.t("Please choose one of the options."))
     ctx.data["pe_kind"] = answer.choice[len(ITEM) :]
@@ -66,9 +87,37 @@ def _item(ctx: Ctx, answer: Answer) -> Outcome:
     return Goto("pe_date")
 
 
+def _new_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    choices = [Choice(f"{NEW}{kind.value}", kind_label(t, kind)) for kind in _missing(ctx)]
+    return reply(
+        t("Which item should the enterprises send?"), [*choices, _plan_spec.back_choice(ctx)]
+    )
+
+
+def _new(ctx: Ctx, answer: Answer) -> Outcome:
+    if (outcome := _plan_spec.back(ctx, answer)) is not None:
+        return outcome
+    kind = (answer.choice or "")[len(NEW) :]
+    if not (answer.choice or "").startswith(NEW) or kind not in {k.value for k in _missing(ctx)}:
+        raise Invalid(ctx.t("Please choose one of the options."))
+    ctx.data["pe_kind"], ctx.data["pe_adding"] = kind, True
+    return Goto("pe_date")
+
+
 def _date_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     entry = _entry(ctx)
+    if _adding(ctx):
+        campaign = _plan_spec.campaign(ctx)
+        return reply(
+            t(
+                "{item}: type its due date (dd/mm/yyyy, within {start} – {end}), or = to go back.",
+                item=kind_label(t, entry.kind),
+                start=t.date(campaign.starts_on),
+                end=t.date(campaign.ends_on),
+            )
+        )
     return reply(
         t(
             "{item} is due on {date}. Type the new due date (dd/mm/yyyy), or = to keep it.",
@@ -80,6 +129,8 @@ def _date_prompt(ctx: Ctx) -> Reply:
 
 def _date(ctx: Ctx, answer: Answer) -> Outcome:
     entry = _entry(ctx)
+    if _adding(ctx) and (outcome := _plan_spec.back(ctx, answer)) is not None:
+        return outcome
     if _plan_fields.keeps(answer.text):
         due = entry.due
     else:
@@ -96,7 +147,9 @@ def _policy_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     entry = _entry(ctx)
     return reply(
-        t(
+        t("After the due date?")
+        if _adding(ctx)
+        else t(
             "After the due date? Now: {policy}.",
             policy=deadlines.late_policy_label(t, entry.late),
         ),
@@ -119,6 +172,7 @@ def _policy(ctx: Ctx, answer: Answer) -> Outcome:
 
 STEPS = {
     FIRST: Step(_item_prompt, _item),
+    "pe_new_item": Step(_new_prompt, _new),
     "pe_date": Step(_date_prompt, _date, numbered=False),
     "pe_policy": Step(_policy_prompt, _policy),
 }

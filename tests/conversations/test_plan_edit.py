@@ -393,3 +393,29 @@ async def test_in_english(world: StaffWorld) -> None:
     assert "Changed:" in out
     day = next(o for o in rows(world, Observance, cid) if o.on == date(2027, 3, 26))
     assert day.founded == 1932
+
+
+async def test_a_deadline_the_plan_lacks_is_added(world: StaffWorld) -> None:
+    cid = next_year(world)
+    with world.session() as s:
+        for row in s.exec(select(Deadline).where(Deadline.campaign_id == cid)).all():
+            if row.kind == DeadlineKind.SIX_MONTH_REPORT:
+                s.delete(row)
+        s.commit()
+    chat = await edit(world, cid)
+    await chat.press("pe:deadlines")
+    await chat.press(dl.ADD)
+    out = await chat.press(f"{dl.NEW}{DeadlineKind.SIX_MONTH_REPORT.value}")
+    assert "01/01/2027 – 31/12/2027" in out, out
+    out = await chat.say("15/01/2028")
+    assert "01/01/2027 – 31/12/2027" in out, out
+    await chat.say("30/06/2027")
+    out = await chat.press(f"{dl.POLICY}{LatePolicy.LOCK.value}")
+    assert "Sẽ thay đổi" in out and "30/06/2027" in out, out
+    assert len(rows(world, Deadline, cid)) == 4  # not before "Có"
+    await chat.press(spec.YES)
+    added = [d for d in rows(world, Deadline, cid) if d.kind == DeadlineKind.SIX_MONTH_REPORT]
+    assert len(added) == 1 and added[0].due_on == date(2027, 6, 30)
+    assert "deadline.add" in {a.action for a in audits(world)}
+    await chat.press("pe:deadlines")
+    assert dl.ADD not in chat.choice_keys()  # every item has its deadline now
