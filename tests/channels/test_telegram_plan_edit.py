@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine as SAEngine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.channels.telegram import build_application, start_application, stop_application
 from bot.models import Campaign, Observance, Organization
@@ -103,7 +103,7 @@ async def test_a_commemoration_day_edited_by_buttons(
         day = session.exec(
             select(Observance).where(
                 Observance.campaign_id == cid,
-                Observance.name.startswith("Ngày thành lập Đoàn"),  # type: ignore[attr-defined]
+                col(Observance.name).startswith("Ngày thành lập Đoàn"),
             )
         ).one()
         assert day.prompt is False
