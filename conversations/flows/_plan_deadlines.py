@@ -1,5 +1,6 @@
 """The plan edit's deadlines: the due date and what happens after it (lock or accept late),
-and a deadline the plan lacks (e.g. the six-month report, whose date the plans do not name).
+a deadline the plan lacks (e.g. the six-month report, whose date the plans do not name) and
+one the board does not want (refused once enterprises have sent that item).
 
 Choose the item, type the new due date (or "=" to keep it), choose the late policy; the
 preview says what will change. Applying a new date re-plans the reminders and tells every
@@ -24,6 +25,8 @@ FIRST = "pe_item"
 ITEM = "pe:item:"  # + deadline kind
 ADD = "pe:item_add"
 NEW = "pe:item_new:"  # + deadline kind
+DROP = "pe:item_drop"
+GONE = "pe:item_gone:"  # + deadline kind
 POLICY = "pe:late:"  # + policy
 
 
@@ -71,6 +74,8 @@ def _item_prompt(ctx: Ctx) -> Reply:
     ]
     if _missing(ctx):
         choices.append(Choice(ADD, t("Add a deadline")))
+    if _plan_spec.current(ctx).deadlines:
+        choices.append(Choice(DROP, t("Remove a deadline")))
     return reply(t("Which deadline?"), [*choices, _plan_spec.back_choice(ctx)])
 
 
@@ -80,6 +85,8 @@ def _item(ctx: Ctx, answer: Answer) -> Outcome:
     ctx.data["pe_adding"] = False
     if answer.choice == ADD:
         return Goto("pe_new_item")
+    if answer.choice == DROP:
+        return Goto("pe_drop_item")
     if not answer.choice or not answer.choice.startswith(ITEM):
         raise Invalid(ctx.t("Please choose one of the options."))
     ctx.data["pe_kind"] = answer.choice[len(ITEM) :]
@@ -103,6 +110,30 @@ def _new(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(ctx.t("Please choose one of the options."))
     ctx.data["pe_kind"], ctx.data["pe_adding"] = kind, True
     return Goto("pe_date")
+
+
+def _drop_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    choices = [
+        Choice(f"{GONE}{d.kind.value}", kind_label(t, d.kind))
+        for d in _plan_spec.current(ctx).deadlines
+    ]
+    return reply(
+        t("Which deadline should go? Enterprises will no longer be asked for that item."),
+        [*choices, _plan_spec.back_choice(ctx)],
+    )
+
+
+def _drop(ctx: Ctx, answer: Answer) -> Outcome:
+    if (outcome := _plan_spec.back(ctx, answer)) is not None:
+        return outcome
+    spec = _plan_spec.current(ctx)
+    kind = (answer.choice or "")[len(GONE) :]
+    kept = tuple(d for d in spec.deadlines if d.kind.value != kind)
+    if not (answer.choice or "").startswith(GONE) or len(kept) == len(spec.deadlines):
+        raise Invalid(ctx.t("Please choose one of the options."))
+    # The rules refuse an item enterprises have already sent (the same question again).
+    return _plan_spec.propose(ctx, _plan_spec.changed(spec, deadlines=kept))
 
 
 def _date_prompt(ctx: Ctx) -> Reply:
@@ -173,6 +204,7 @@ def _policy(ctx: Ctx, answer: Answer) -> Outcome:
 STEPS = {
     FIRST: Step(_item_prompt, _item),
     "pe_new_item": Step(_new_prompt, _new),
+    "pe_drop_item": Step(_drop_prompt, _drop),
     "pe_date": Step(_date_prompt, _date, numbered=False),
     "pe_policy": Step(_policy_prompt, _policy),
 }

@@ -24,6 +24,7 @@ from bot.models import (
     Organization,
     Phase,
 )
+from bot.services import submissions as subs
 from bot.services.campaigns import create_campaign
 from bot.services.contacts import add_staff
 from bot.services.targets import carried_over
@@ -419,3 +420,25 @@ async def test_a_deadline_the_plan_lacks_is_added(world: StaffWorld) -> None:
     assert "deadline.add" in {a.action for a in audits(world)}
     await chat.press("pe:deadlines")
     assert dl.ADD not in chat.choice_keys()  # every item has its deadline now
+
+
+async def test_a_deadline_removed_unless_enterprises_sent_it(world: StaffWorld) -> None:
+    cid = next_year(world)
+    with world.session() as s:
+        sub = subs.get_or_create_submission(
+            s, cid, world.enterprise_ids[0], DeadlineKind.LAUNCH_DOCUMENT, now=world.clock.now
+        )
+        assert sub.id is not None
+        s.commit()
+    chat = await edit(world, cid)
+    await chat.press("pe:deadlines")
+    await chat.press(dl.DROP)
+    out = await chat.press(f"{dl.GONE}{DeadlineKind.LAUNCH_DOCUMENT.value}")
+    assert "Văn bản phát động" in out and "Sẽ thay đổi" not in out, out  # already sent
+    out = await chat.press(f"{dl.GONE}{DeadlineKind.SIX_MONTH_REPORT.value}")
+    assert "Sẽ thay đổi" in out and "Báo cáo sơ kết 6 tháng" in out, out
+    assert len(rows(world, Deadline, cid)) == 5
+    await chat.press(spec.YES)
+    kinds = {d.kind for d in rows(world, Deadline, cid)}
+    assert DeadlineKind.SIX_MONTH_REPORT not in kinds and len(kinds) == 4
+    assert "deadline.remove" in {a.action for a in audits(world)}
