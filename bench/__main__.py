@@ -69,9 +69,23 @@ def main(
         )
     report.notes.append(busy_note(load_before, load_average()))
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report.markdown(), encoding="utf-8")
+    output.write_text(report.markdown() + _kept(output), encoding="utf-8")
     click.echo(report.summary())
     click.echo(f"written: {output}")
+
+
+# The line below which docs/PERFORMANCE.md holds hand-written sections (before/after notes
+# with their commits and profiles): a new run replaces the table above it and keeps them.
+KEEP_MARKER = "<!-- Hand-written sections below: `make bench` keeps them. -->"
+
+
+def _kept(output: Path) -> str:
+    """The hand-written part of the previous file, from the marker on ("" if none)."""
+    if not output.exists():
+        return ""
+    text = output.read_text(encoding="utf-8")
+    at = text.find(KEEP_MARKER)
+    return "" if at < 0 else "\n" + text[at:]
 
 
 def _n(number: int) -> str:
@@ -105,6 +119,12 @@ def _throughput(report: Report, databases: list[str], runs: int, quick: bool, tm
         ours = results[database]
         rates = [r.rate for r in ours]
         ratios = [e.rate / o.rate for e, o in zip(results["echo"], ours, strict=True)]
+        # The issue's figure is CPU: on a shared machine the wall-clock rate moves with the
+        # load, and the bot's replies are paced (scheduler.pacing) while the echo bot's are not.
+        cpu_ratios = [
+            o.cpu_ms_per_update / e.cpu_ms_per_update
+            for e, o in zip(results["echo"], ours, strict=True)
+        ]
         errors = sum(r.errors for r in ours)
         name = "SQLite" if database == "sqlite" else "PostgreSQL"
         target = 300.0 if database == "sqlite" else None
@@ -132,12 +152,22 @@ def _throughput(report: Report, databases: list[str], runs: int, quick: bool, tm
         report.rows.append(
             Row(
                 "1. Update throughput",
-                f"cost per update vs echo bot ({name}), ×",
-                median(ratios),
+                f"CPU per update vs echo bot ({name}), ×",
+                median(cpu_ratios),
                 runs,
                 "≤ 1.5",
-                median(ratios) <= 1.5,
-                shortfall=f"{median(ratios) / 1.5 - 1:.0%} over",
+                median(cpu_ratios) <= 1.5,
+                shortfall=f"{median(cpu_ratios) / 1.5 - 1:.0%} over",
+            )
+        )
+        report.rows.append(
+            Row(
+                "1. Update throughput",
+                f"updates/s of the echo bot per update/s of the bot ({name}), ×",
+                median(ratios),
+                runs,
+                "(reported)",
+                None,
             )
         )
         report.rows.append(
@@ -157,7 +187,8 @@ def _throughput(report: Report, databases: list[str], runs: int, quick: bool, tm
                 f"{r.updates} updates in {r.seconds:.1f} s = {r.rate:.0f}/s, "
                 f"{r.cpu_ms_per_update:.1f} ms CPU per update ({r.check}); echo bot "
                 f"{e.rate:.0f}/s, {e.cpu_ms_per_update:.1f} ms CPU per update; "
-                f"ratio {e.rate / r.rate:.2f}×"
+                f"rate ratio {e.rate / r.rate:.2f}×, "
+                f"CPU ratio {r.cpu_ms_per_update / e.cpu_ms_per_update:.2f}×"
                 for r, e in zip(ours, results["echo"], strict=True)
             )
         )
@@ -256,7 +287,7 @@ def _planning(report: Report, databases: list[str], runs: int, quick: bool) -> N
             results, seeding = planning.measure(database, size, size_runs)
             seconds = median([r.seconds for r in results])
             statements[size] = max(r.statements for r in results)
-            messages = results[0].messages
+            first = results[0]
             is_target = size == sizes[-1]
             report.rows.append(
                 Row(
@@ -269,11 +300,32 @@ def _planning(report: Report, databases: list[str], runs: int, quick: bool) -> N
                     shortfall=f"{seconds / 2:.1f}× the target",
                 )
             )
+            per_message = median([r.us_per_message for r in results])
+            report.rows.append(
+                Row(
+                    "3. Planning",
+                    f"expansion by the dispatcher, {_n(size)} enterprises on {name}, "
+                    "µs per message",
+                    round(per_message, 1),
+                    size_runs,
+                    "(reported)",
+                    None,
+                )
+            )
             report.details.append(
-                f"Planning {size:,} enterprises on {name}: {messages:,} messages written "
-                f"({results[0].by_kind}), {statements[size]} SQL statements, runs "
+                f"Planning {size:,} enterprises on {name}: {first.rows:,} outbox rows written "
+                f"({first.by_kind}) for {first.recipients:,} messages, {statements[size]} SQL "
+                "statements, runs "
                 + ", ".join(f"{r.seconds:.2f} s" for r in results)
-                + f"; seeding took {seeding:.1f} s ({messages / seconds:,.0f} messages/s)"
+                + f"; seeding took {seeding:.1f} s. Expansion in batches of "
+                f"{planning.EXPAND_BATCH}: "
+                + ", ".join(
+                    f"{r.expanded:,} messages in {r.expand_seconds:.2f} s "
+                    f"({r.us_per_message:.0f} µs each; the whole day "
+                    f"≈ {r.expand_all_seconds:.0f} s)"
+                    for r in results
+                )
+                + f"; sending the day at 25/s takes {first.recipients / 25 / 3600:.1f} h"
             )
         flat = len(set(statements.values())) == 1
         report.rows.append(

@@ -30,6 +30,7 @@ from bot.db import get_engine
 from bot.models import Delivery
 from bot.services.calendar import is_working_day
 from bot.settings import load_settings
+from scheduler.planner import backlog
 
 
 @dataclass
@@ -116,12 +117,16 @@ def measure_once(
             )
 
             def planned() -> int:
+                """The day's messages: the deliveries written so far and those the plan's
+                fan-outs have still to write (the dispatcher expands them as it sends)."""
                 with Session(db) as session:
-                    return int(session.exec(select(func.count()).select_from(Delivery)).one())
+                    rows = int(session.exec(select(func.count()).select_from(Delivery)).one())
+                    return rows + backlog(session)
 
             expected = 3 * len(board.chat_ids) if working else 0
             if working:
                 _wait(lambda: planned() >= expected, 300, "planning", process)
+            day = planned()  # before the officers answer (a submission takes its reminders)
             script = officer_script(board.chat_ids[:talkers])
             before = fake.call("sent_count")
             fake.call("push_script", script)
@@ -149,7 +154,7 @@ def measure_once(
             return MemoryRun(
                 rss,
                 peak,
-                planned(),
+                day,
                 len(script),
                 fake.call("sent_count") - before,
                 note,

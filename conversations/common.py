@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from bot.i18n import N_, Translator
 from bot.messaging import Reply
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
+from bot.services.audience import campaigns_for, words
 from bot.services.contacts import is_staff as _is_staff
 from bot.services.items import kind_command, kind_label
 from bot.services.submissions import deadline_for as subs_deadline_for
@@ -41,11 +42,22 @@ def enterprise_of(ctx: Ctx) -> Enterprise:
     return enterprise
 
 
-def active_campaign(ctx: Ctx) -> Campaign | None:
-    """The campaign of the contact's board running today (the latest-starting one if several)."""
+def board_id(ctx: Ctx) -> int | None:
+    """The contact's board: its own (staff) or its enterprise's."""
     organization_id = ctx.contact.organization_id
     if organization_id is None and ctx.contact.enterprise_id is not None:
         organization_id = enterprise_of(ctx).organization_id
+    return organization_id
+
+
+def active_campaign(ctx: Ctx) -> Campaign | None:
+    """The campaign of the contact's board running today (the latest-starting one if several)."""
+    organization_id = board_id(ctx)
+    # An officer's campaign is one his participant takes part in (an enterprise never sees
+    # the board units' campaign, nor a unit the enterprises'); staff see every campaign.
+    conditions = []
+    if ctx.contact.enterprise_id is not None:
+        conditions.append(campaigns_for(enterprise_of(ctx).audience))
     if organization_id is None:
         return None
     today = ctx.today
@@ -56,6 +68,7 @@ def active_campaign(ctx: Ctx) -> Campaign | None:
             col(Campaign.active).is_(True),
             col(Campaign.starts_on) <= today,
             col(Campaign.ends_on) >= today,
+            *conditions,
         )
         .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
     ).first()
@@ -87,8 +100,11 @@ def welcome(ctx: Ctx) -> Reply:
         return Reply(t("Hello! You are signed in as the board's staff."))
     enterprise = enterprise_of(ctx)
     return Reply(
-        t(
-            "Hello! You are acting for {enterprise} (tax code {tax_code}).",
+        words(
+            t,
+            enterprise.audience,
+            N_("Hello! You are acting for {enterprise} (tax code {tax_code})."),
+            N_("Hello! You are acting for {enterprise} (unit code {tax_code})."),
             enterprise=enterprise.name,
             tax_code=enterprise.tax_code,
         )

@@ -33,6 +33,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import String, bindparam, func, insert
+from sqlalchemy import select as select_core
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
@@ -91,6 +93,32 @@ def _choice_by_label(
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 GLOBAL_COMMANDS = ("start", "help", "cancel", "back", "language")
 
+# The statements of every update, built once with bound parameters: building a statement
+# costs more Python than SQLite takes to run it.
+_SENDER = (
+    select(Contact, ConversationState)
+    .outerjoin(ConversationState, col(ConversationState.contact_id) == col(Contact.id))
+    .where(
+        col(Contact.channel) == bindparam("channel"),
+        col(Contact.user_id) == bindparam("user_id"),
+    )
+    .with_for_update(of=Contact)
+)
+_processed = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+_CLAIM = insert(_processed)
+# PostgreSQL: the same INSERT, after the sender's transaction-scoped advisory lock.
+_CLAIM_LOCKED = insert(_processed).from_select(
+    ["channel", "update_key", "at"],
+    select_core(
+        *(
+            bindparam(name, type_=_processed.c[name].type)
+            for name in ("channel", "update_key", "at")
+        )
+    ).select_from(
+        func.pg_advisory_xact_lock(func.hashtextextended(bindparam("sender", type_=String), 0))
+    ),
+)
+
 
 class Relayed(StrEnum):
     """What became of a file relayed from outside the chat (see `Engine.relay_file`)."""
@@ -123,6 +151,16 @@ class Relay:
 class RelayOutcome:
     result: Relayed
     replies: list[Reply] = field(default_factory=list)
+
+
+class _Refused(Exception):
+    """A step refused the answer (a domain error) or ended the flow (`Stop`) after the
+    transaction may have changed: the engine rolls back and handles the update again with
+    `Ctx.refused` set."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def explain(exc: BaseException, t: Translator) -> str | None:
@@ -213,44 +251,36 @@ class Engine:
 
     def _relay_sync(self, incoming: Incoming, staged: StagedFile, relay: Relay) -> RelayOutcome:
         now = self.clock()
-        with Session(self.db, expire_on_commit=False) as session:
-            if not self._claim(session, incoming, now):
-                session.rollback()
-                return RelayOutcome(Relayed.DUPLICATE)
-            contact = session.exec(
-                select(Contact)
-                .where(
-                    Contact.channel == incoming.channel,
-                    Contact.user_id == incoming.user_id,
-                )
-                .with_for_update()
-            ).first()
-            state = session.get(ConversationState, contact.id) if contact is not None else None
-            if (
-                contact is None
-                or state is None
-                or (state.flow, state.step) != (relay.flow, relay.step)
-                or state.expires_at <= now
-            ):
-                session.rollback()
-                return RelayOutcome(Relayed.MOVED)
-            ctx = Ctx(
-                session=session,
-                contact=contact,
-                t=Translator(contact.language),
-                settings=self.settings,
-                now=now,
-                channel=incoming.channel,
-            )
-            replies = self._dispatch(ctx, Answer(file=staged))
-            if staged.path.exists():  # the step did not keep it: it said why in `replies`
-                session.rollback()
-                return RelayOutcome(Relayed.REFUSED, replies)
-            if not relay.commit(session, contact, replies):
-                session.rollback()
-                return RelayOutcome(Relayed.MOVED)
-            session.commit()
-            return RelayOutcome(Relayed.DONE, replies)
+        refused: BaseException | None = None
+        while True:
+            with Session(self.db, expire_on_commit=False) as session:
+                if not self._claim(session, incoming, now):
+                    session.rollback()
+                    return RelayOutcome(Relayed.DUPLICATE)
+                contact, state = self._sender(session, incoming)
+                if (
+                    contact is None
+                    or state is None
+                    or (state.flow, state.step) != (relay.flow, relay.step)
+                    or state.expires_at <= now
+                ):
+                    session.rollback()
+                    return RelayOutcome(Relayed.MOVED)
+                ctx = self._ctx(session, contact, incoming, now, refused)
+                try:
+                    replies = self._dispatch(ctx, Answer(file=staged), state)
+                except _Refused as again:
+                    session.rollback()
+                    refused = again.error
+                    continue
+                if staged.path.exists():  # the step did not keep it: it said why in `replies`
+                    session.rollback()
+                    return RelayOutcome(Relayed.REFUSED, replies)
+                if not relay.commit(session, contact, replies):
+                    session.rollback()
+                    return RelayOutcome(Relayed.MOVED)
+                session.commit()
+                return RelayOutcome(Relayed.DONE, replies)
 
     async def _stage(
         self, incoming: Incoming, files: FileFetcher | None
@@ -285,71 +315,87 @@ class Engine:
         self, incoming: Incoming, staged: StagedFile | None, file_error: str | None
     ) -> list[Reply]:
         now = self.clock()
-        with Session(self.db, expire_on_commit=False) as session:
-            if not self._claim(session, incoming, now):
-                session.rollback()
-                logger.info("update %s:%s already handled", incoming.channel, incoming.update_key)
-                return []
-            # `_state` is held so that the session (whose identity map is weak) still has it
-            # when the routing asks for it (SQLite reads it with the contact).
-            contact, _state = self._locked_contact(session, incoming)
-            contact_id = contact.id
-            language = contact.language
-            try:
-                ctx = Ctx(
-                    session=session,
-                    contact=contact,
-                    t=Translator(contact.language),
-                    settings=self.settings,
-                    now=now,
-                    channel=incoming.channel,
-                )
-                replies = self._dispatch(
-                    ctx,
-                    Answer(
-                        text=(incoming.text or "").strip(),
-                        choice=incoming.choice,
-                        file=staged,
-                        file_error=file_error,
-                    ),
-                )
-                session.commit()
-                return replies
-            except Exception:
-                logger.exception("flow failed for contact %s", contact_id)
-                session.rollback()
+        answer = Answer(
+            text=(incoming.text or "").strip(),
+            choice=incoming.choice,
+            file=staged,
+            file_error=file_error,
+        )
+        refused: BaseException | None = None
+        while True:
+            with Session(self.db, expire_on_commit=False) as session:
+                if not self._claim(session, incoming, now):
+                    session.rollback()
+                    logger.info(
+                        "update %s:%s already handled", incoming.channel, incoming.update_key
+                    )
+                    return []
+                # `state` is held so that the session (whose identity map is weak) still has
+                # it when the routing asks for it.
+                contact, state = self._locked_contact(session, incoming)
+                contact_id = contact.id
+                language = contact.language
+                try:
+                    ctx = self._ctx(session, contact, incoming, now, refused)
+                    replies = self._dispatch(ctx, answer, state)
+                    session.commit()
+                    return replies
+                except _Refused as again:
+                    # The step refused the answer after writing: everything is undone and
+                    # the update handled once more, answering the refusal without the step.
+                    session.rollback()
+                    refused = again.error
+                    continue
+                except Exception:
+                    logger.exception("flow failed for contact %s", contact_id)
+                    session.rollback()
+            break
         # The failed attempt changed nothing; remember the update so a redelivery does not
         # repeat the failure forever, and apologise.
         self._claim_alone(incoming, now)
         t = Translator(language)
         return [Reply(t("Sorry, something went wrong on our side. Please try again."))]
 
+    def _ctx(
+        self,
+        session: Session,
+        contact: Contact,
+        incoming: Incoming,
+        now: datetime,
+        refused: BaseException | None,
+    ) -> Ctx:
+        return Ctx(
+            session=session,
+            contact=contact,
+            t=Translator(contact.language),
+            settings=self.settings,
+            now=now,
+            channel=incoming.channel,
+            refused=refused,
+        )
+
+    def _sender(
+        self, session: Session, incoming: Incoming
+    ) -> tuple[Contact | None, ConversationState | None]:
+        """The sender's contact, row-locked for the transaction, with its conversation state:
+        one statement.
+
+        The state may come in the locking SELECT because the update's claim already holds
+        the sender's lock (`_claim`): a concurrent worker on the same sender has committed
+        before this statement takes its snapshot, so the state read is not stale. (Locking
+        the contact alone would not do on PostgreSQL: after waiting for a row lock, the rows
+        joined to it are still those of the statement's snapshot.)
+        """
+        row = session.exec(
+            _SENDER, params={"channel": incoming.channel, "user_id": str(incoming.user_id)}
+        ).first()
+        return (row[0], row[1]) if row is not None else (None, None)
+
     def _locked_contact(
         self, session: Session, incoming: Incoming
     ) -> tuple[Contact, ConversationState | None]:
-        """The sender's contact, row-locked for the transaction, and on SQLite its state too.
-
-        A known contact costs one statement. On SQLite the conversation state comes in the
-        same SELECT (outer join): the update's claim already holds the database's one write
-        lock, so nothing can change it meanwhile. On PostgreSQL the state is read after the
-        row lock is granted (by `_load_state`): a state joined into the locking SELECT would
-        be the one from before a concurrent worker's commit.
-        """
-        by_sender = (
-            Contact.channel == incoming.channel,
-            Contact.user_id == str(incoming.user_id),
-        )
-        state: ConversationState | None = None
-        if session.get_bind().dialect.name == "sqlite":
-            row = session.exec(
-                select(Contact, ConversationState)
-                .outerjoin(ConversationState, col(ConversationState.contact_id) == col(Contact.id))
-                .where(*by_sender)
-            ).first()
-            contact = row[0] if row is not None else None
-            state = row[1] if row is not None else None
-        else:
-            contact = session.exec(select(Contact).where(*by_sender).with_for_update()).first()
+        """The sender's contact (created on first contact), locked, with its state."""
+        contact, state = self._sender(session, incoming)
         if contact is not None:
             keep_current(session, contact, incoming.chat_id, incoming.display_name)
             return contact, state
@@ -370,16 +416,23 @@ class Engine:
         Deliberately not in a SAVEPOINT: on SQLite an outermost SAVEPOINT is the transaction,
         and releasing it would commit the claim on its own. As a plain first INSERT it opens
         the transaction and takes SQLite's write lock until the commit, so messages are
-        applied one at a time there (PostgreSQL serialises on the contact's row instead).
-        Nothing else has been done when the key turns out to be known: rolling back is safe.
+        applied one at a time there. On PostgreSQL the same statement first takes a
+        transaction-scoped advisory lock on the sender (channel and user id), so two
+        messages of one person handled by two instances are applied one after the other and
+        the second reads the state the first committed. Nothing else has been done when the
+        key turns out to be known: rolling back is safe.
         """
-        session.add(
-            ProcessedUpdate(
-                channel=str(incoming.channel), update_key=incoming.update_key[:128], at=now
-            )
-        )
+        values = {
+            "channel": str(incoming.channel),
+            "update_key": incoming.update_key[:128],
+            "at": now,
+        }
+        statement: Any = _CLAIM
+        if session.get_bind().dialect.name == "postgresql":
+            statement = _CLAIM_LOCKED
+            values["sender"] = f"thidua:sender:{incoming.channel}:{incoming.user_id}"
         try:
-            session.flush()
+            session.execute(statement, values)
         except IntegrityError:
             session.rollback()
             return False
@@ -404,9 +457,9 @@ class Engine:
             logger.exception("could not record update %s", incoming.update_key)
 
     # ------------------------------------------------------------------- routing
-    def _dispatch(self, ctx: Ctx, answer: Answer) -> list[Reply]:
+    def _dispatch(self, ctx: Ctx, answer: Answer, loaded: ConversationState | None) -> list[Reply]:
         try:
-            return self._route(ctx, answer)
+            return self._route(ctx, answer, loaded)
         except Stop as stop:
             ctx.cache.clear()
             state = ctx.session.get(ConversationState, ctx.contact.id)
@@ -414,10 +467,10 @@ class Engine:
                 self._drop(ctx, state)
             return list(stop.replies)
 
-    def _route(self, ctx: Ctx, answer: Answer) -> list[Reply]:
+    def _route(self, ctx: Ctx, answer: Answer, loaded: ConversationState | None) -> list[Reply]:
         t = ctx.t
         out: list[Reply] = []
-        state, expired = self._load_state(ctx)
+        state, expired = self._load_state(ctx, loaded)
         if expired:
             out.append(
                 Reply(
@@ -620,22 +673,32 @@ class Engine:
         flow: Flow,
         action: Callable[[], Outcome],
     ) -> list[Reply]:
-        """Run `action` in a savepoint and apply its outcome to the state."""
+        """Run `action` and apply its outcome to the state.
+
+        No SAVEPOINT around the step (two statements on every answer): a step that refuses
+        the answer (`Invalid`, a service's domain error) or ends the flow (`Stop`) is rare,
+        so then the whole transaction is rolled back and the update handled again
+        (`_Refused`), this time answering the refusal (or stopping) without running the
+        step: what it wrote is gone, as a savepoint's rollback left it.
+        """
         if state is None:
             ctx.data = {}
-        before = dict(ctx.data)
-        try:
-            with ctx.session.begin_nested():
-                outcome = action()
-        except Exception as exc:
-            if not _is_domain_error(exc):
-                raise
-            ctx.data = before
-            ctx.cache.clear()  # it may hold rows the rollback just removed
-            message = explain(exc, ctx.t) or ""
+        if ctx.refused is not None:
+            error, ctx.refused = ctx.refused, None
+            if isinstance(error, Stop):
+                raise error  # the flow ends (`_dispatch`), without what the step wrote
+            message = explain(error, ctx.t) or ""
             if state is None:
                 return [Reply(message)]
             return self._reask(ctx, state, flow, [Reply(message)])
+        try:
+            outcome = action()
+        except Stop as stop:
+            raise _Refused(stop) from stop
+        except Exception as exc:
+            if not _is_domain_error(exc):
+                raise
+            raise _Refused(exc) from exc
         return self._apply(ctx, state, flow, outcome)
 
     def _apply(
@@ -685,9 +748,11 @@ class Engine:
         return before + prompt
 
     # -------------------------------------------------------------------- state
-    def _load_state(self, ctx: Ctx) -> tuple[ConversationState | None, bool]:
-        """The contact's live state, and whether an expired one was just dropped."""
-        state = ctx.session.get(ConversationState, ctx.contact.id)
+    def _load_state(
+        self, ctx: Ctx, state: ConversationState | None
+    ) -> tuple[ConversationState | None, bool]:
+        """The contact's live state (`state`, read with the contact), and whether an expired
+        one was just dropped."""
         if state is None:
             return None, False
         if state.expires_at <= ctx.now:

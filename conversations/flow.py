@@ -90,6 +90,10 @@ class Ctx:
     data: dict[str, Any] = field(default_factory=dict)
     # Per-message memo for helpers (not saved): one message is one instant and one transaction.
     cache: dict[str, Any] = field(default_factory=dict)
+    # The engine's: a domain error (or Stop) the step raised in an earlier, rolled-back
+    # attempt at this update; the step is then not run again, the error is answered
+    # (engine._run).
+    refused: BaseException | None = None
 
     @property
     def today(self) -> date:

@@ -6,6 +6,13 @@ Producers (the planner, staff broadcasts, launches, nudges, review results) inse
 `Dispatcher` claims due rows, renders each claimed batch (`bot.notifications.render`: in the
 recipient's language as it is then, from the plan as it is then) and sends it.
 
+Fan-outs. The planner writes a message to a whole board's officers as one `Fanout` row; when
+fewer than a batch of this dispatcher's due deliveries wait, the claim first expands the due
+fan-outs into the next batch of per-contact deliveries (`scheduler.planner.expand`:
+resumable from a cursor, each contact once, who still owes the item decided then), so the
+day's plan becomes rows at the pace it is sent. Fan-outs are expanded only inside the
+sending hours and expire like the deliveries of their day.
+
 Claiming. A dispatcher claims a batch by setting `status=sending, claimed_by, claimed_at` in
 one short transaction: on PostgreSQL it first selects the due rows `FOR UPDATE SKIP LOCKED`
 (several instances share the work, never the same row), on SQLite a single
@@ -92,6 +99,7 @@ from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig
 from scheduler.db_retry import retry_through_blips
 from scheduler.pacing import bot_pacer
+from scheduler.planner.expand import due_fanouts, expand, expire_fanouts
 from scheduler.ratelimit import ChatSpacing, PausedTooLong
 
 log = logging.getLogger(__name__)
@@ -298,6 +306,7 @@ class Dispatcher:
             )
             if kinds is not None:
                 due = due.where(col(Delivery.kind).in_([k.value for k in kinds]))
+            self._expand_if_short(session, now, due, limit, kinds)
             claim = update(Delivery).values(
                 status=DeliveryStatus.SENDING, claimed_by=self.instance_id, claimed_at=now
             )
@@ -364,6 +373,29 @@ class Dispatcher:
         ]
         return jobs, swept
 
+    def _expand_if_short(
+        self,
+        session: Session,
+        now: datetime,
+        due: Any,
+        limit: int,
+        kinds: tuple[DeliveryKind, ...] | None,
+    ) -> None:
+        """Write the next deliveries of the due fan-outs when fewer than a batch of this
+        dispatcher's due deliveries wait (`scheduler.planner.expand`), and commit them
+        with the fan-outs' cursors.
+
+        So the planned day becomes rows at the pace it is sent, a batch ahead; counted on
+        the same query as the claim (this dispatcher's channels and chats), so a paused
+        channel's waiting rows do not hold the others' fan-outs back.
+        """
+        if not session.execute(due_fanouts(now).limit(1)).first():
+            return  # nothing planned to expand: no count on the hot path
+        waiting = session.execute(select(func.count()).select_from(due.subquery())).scalar_one()
+        if waiting < limit:
+            expand(session, now, limit - int(waiting), kinds)
+            session.commit()
+
     def _sweep(self, session: Session, now: datetime) -> Swept:
         """Mark due pending rows that must not be sent any more, in the claim's transaction.
 
@@ -386,6 +418,8 @@ class Dispatcher:
             DeliveryStatus.CANCELLED,
             "cancelled: the item was submitted before the reminder went out",
         )
+        # The fan-outs of a past day: the rest of their audience gets nothing.
+        expire_fanouts(session, today)
         if expired or cancelled:
             log.info(
                 "outbox %s: %d expired, %d cancelled instead of sent",

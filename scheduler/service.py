@@ -79,9 +79,11 @@ class SchedulerHandle:
         result = await asyncio.to_thread(work)
         self.plans.append(result)
         log.info(
-            "planned %s: %d messages, %d new (%s)",
+            "planned %s: %d outbox rows (%d of them to a whole board, expanded as sent), "
+            "%d new (%s)",
             day.isoformat(),
             result.candidates,
+            result.fanouts,
             result.inserted,
             result.by_kind,
         )

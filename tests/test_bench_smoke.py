@@ -39,9 +39,11 @@ async def test_broadcast_outbox_loses_and_doubles_nothing_and_naive_is_compared(
 def test_planning_writes_every_reminder_with_a_constant_statement_count() -> None:
     small, _ = planning.measure("sqlite", 20, 1)
     large, _ = planning.measure("sqlite", 60, 1)
-    # Each of the plan's five deadlines reminds each of the two officers of an enterprise.
-    assert small[0].by_kind.get("reminder") == 20 * 2 * 5
-    assert large[0].by_kind.get("reminder") == 60 * 2 * 5
+    # One fan-out per deadline, whatever the enterprises; expanded, each of the plan's five
+    # deadlines reminds each of the two officers of an enterprise.
+    assert small[0].by_kind.get("reminder") == large[0].by_kind.get("reminder") == 5
+    assert small[0].recipients == small[0].expanded == 20 * 2 * 5
+    assert large[0].recipients == large[0].expanded == 60 * 2 * 5
     assert small[0].statements == large[0].statements > 0
 
 

@@ -13,7 +13,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import campaigns, closing, enterprises, outbox_retry, reminders, run, staff
+from bot.cli import campaigns, closing, enterprises, outbox_retry, reminders, run, staff, units
 from bot.cli.db import db
 from bot.cli.localised import LocalisedGroup
 from bot.i18n import Translator
@@ -26,7 +26,7 @@ def cli() -> None:
 
 
 cli.add_command(db)
-for _module in (campaigns, enterprises, run, reminders, outbox_retry, staff, closing):
+for _module in (campaigns, enterprises, run, reminders, outbox_retry, staff, closing, units):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

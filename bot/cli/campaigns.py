@@ -495,7 +495,7 @@ def campaign_extend(campaign_id: int, kind: str, tax_code: str, until_text: str)
         enterprise = session.exec(
             select(Enterprise).where(
                 Enterprise.organization_id == campaign.organization_id,
-                Enterprise.tax_code == tax_code.strip(),
+                Enterprise.tax_code == tax_code.strip().upper(),
             )
         ).first()
         if enterprise is None or enterprise.id is None:

@@ -91,7 +91,7 @@ def scores(campaign_id: int) -> None:
     t = _translator()
     with _session(t) as session:
         campaign = _campaign(session, campaign_id)
-        com.fill_known_scores(session, campaign, utcnow())
+        com.fill_known_scores(session, campaign, utcnow(), get_settings().tz)
         codes = [c.code for c in com.criteria(session, campaign)]
         click.echo("\t".join([t("Cluster"), "#", t("Enterprise"), *codes, t("Total")]))
         for ranked in com.ranking(session, campaign):
@@ -213,18 +213,19 @@ def write_documents(
     the year-over-year table."""
     t = _translator()
     now = utcnow()
+    tz = get_settings().tz
     signing = documents.Signing(position=position, name=signer, authority=authority, number=number)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with _session(t) as session:
         campaign = _campaign(session, campaign_id)
-        today = now.astimezone(get_settings().tz).date()
+        today = now.astimezone(tz).date()
         year = campaign.year
         path = out / f"danh-sach-de-nghi-{year}.docx"
         documents.proposal_list(session, campaign, today, signing).save(str(path))
         written.append(path)
         path = out / f"danh-sach-de-nghi-{year}.xlsx"
-        documents.proposal_list_xlsx(session, campaign, path, now)
+        documents.proposal_list_xlsx(session, campaign, path, now, tz)
         written.append(path)
         path = out / f"to-trinh-{year}.docx"
         documents.submission_letter(session, campaign, today, signing).save(str(path))
@@ -237,10 +238,10 @@ def write_documents(
             documents.decision_annex(session, recorded).save(str(path))
             written.append(path)
             path = out / f"{stem}.xlsx"
-            documents.decision_annex_xlsx(session, recorded, path, now)
+            documents.decision_annex_xlsx(session, recorded, path, now, tz)
             written.append(path)
         path = out / "qua-cac-nam.xlsx"
-        documents.year_over_year_xlsx(session, campaign, path, now)
+        documents.year_over_year_xlsx(session, campaign, path, now, tz)
         written.append(path)
     for path in written:
         click.echo(t("Wrote {path}.", path=path))

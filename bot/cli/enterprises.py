@@ -303,6 +303,7 @@ def invite_create(
             chosen,
             now,
             names,
+            tz=settings.tz,
             ttl=timedelta(days=days or 30),
             language=settings.locale,
             email=not no_email and bool(settings.smtp_host),

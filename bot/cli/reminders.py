@@ -25,7 +25,7 @@ from bot.services.errors import InvalidInput
 from bot.services.items import kind_label
 from bot.settings import get_settings
 from scheduler.outbox import outbox_status
-from scheduler.planner import PlannedMessage, preview_day, sending_start_utc
+from scheduler.planner import PlannedMessage, backlog, preview_day, sending_start_utc
 
 COMMANDS: list[click.Command] = []
 
@@ -38,6 +38,9 @@ STATUS_LABELS: dict[DeliveryStatus, str] = {
     DeliveryStatus.EXPIRED: N_("expired (not sent on its day)"),
     DeliveryStatus.CANCELLED: N_("cancelled (already submitted)"),
 }
+# Messages to a whole board not yet written out to their recipients (`scheduler.planner`).
+PLANNED = "planned"
+PLANNED_LABEL = N_("planned, not yet queued per recipient")
 
 
 def _translator() -> Translator:
@@ -140,16 +143,18 @@ def outbox_group() -> None:
 @outbox_group.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def outbox_status_command(as_json: bool) -> None:
-    """How many messages are pending, sent, failed, unreachable, expired and cancelled."""
+    """How many messages are pending, sent, failed, unreachable, expired, cancelled, planned."""
     t = _translator()
     with _session() as session:
-        counts = outbox_status(session)
+        counts = outbox_status(session) | {PLANNED: backlog(session)}
     if as_json:
         click.echo(json.dumps(counts, indent=2))
         return
-    width = max(len(t(label)) for label in STATUS_LABELS.values())
-    for status, label in STATUS_LABELS.items():
-        click.echo(f"{t(label):<{width}}  {t.number(counts[status.value], 0):>9}")
+    labels = {status.value: label for status, label in STATUS_LABELS.items()}
+    labels[PLANNED] = PLANNED_LABEL
+    width = max(len(t(label)) for label in labels.values())
+    for key, label in labels.items():
+        click.echo(f"{t(label):<{width}}  {t.number(counts[key], 0):>9}")
 
 
 COMMANDS.extend([reminders_group, outbox_group])

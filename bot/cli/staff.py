@@ -87,9 +87,10 @@ def export(what: str, campaign_id: int, out: Path, kind: str | None) -> None:
         scope = Scope.board(campaign.organization_id)
         language = t.language
         now = utcnow()  # the CLI is the edge: it reads the clock once and passes it down
+        tz = get_settings().tz
         if what == "registrations":
             rows = export_registrations(
-                session, campaign_id, scope, out, language, actor=ACTOR, now=now
+                session, campaign_id, scope, out, language, actor=ACTOR, now=now, tz=tz
             )
         elif what == "reports":
             rows = export_reports(
@@ -101,11 +102,12 @@ def export(what: str, campaign_id: int, out: Path, kind: str | None) -> None:
                 language,
                 actor=ACTOR,
                 now=now,
+                tz=tz,
             )
         else:
             assert kind is not None
             rows = export_missing(
-                session, campaign_id, kind, scope, out, language, actor=ACTOR, now=now
+                session, campaign_id, kind, scope, out, language, actor=ACTOR, now=now, tz=tz
             )
     click.echo(t("Wrote {n} rows to {path}.", n=t.number(rows), path=out))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from docx.document import Document
@@ -42,8 +42,7 @@ from bot.models.enums import Nominee
 from bot.models.organization import Organization
 from bot.services import commendations as com
 from bot.services.sheets import Heading, make_printable
-from bot.services.titles import get_title
-from bot.settings import get_settings
+from bot.services.titles import get_title, title_and_form
 
 LEVEL_HEADINGS = {
     "board": "THUỘC THẨM QUYỀN TRƯỞNG BAN",
@@ -59,12 +58,14 @@ LIST_HEADERS = (
     "Tóm tắt thành tích",
     "Sáng kiến",
 )
+# The law keeps danh hiệu thi đua and hình thức khen thưởng apart: two columns, one filled.
+FORM_HEADERS = ("Danh hiệu thi đua", "Hình thức khen thưởng")
 ANNEX_HEADERS = (
     "STT",
     "Tên cá nhân, tập thể",
     "Chức vụ, đơn vị",
     "Doanh nghiệp",
-    "Danh hiệu, hình thức",
+    *FORM_HEADERS,
 )
 YOY_HEADERS = ("STT", "Doanh nghiệp", "Mã số thuế")
 
@@ -130,6 +131,18 @@ def _title(code: str) -> str:
         return code
 
 
+def _group_name(code: str) -> str:
+    """A group's heading as a decision words it: Danh hiệu “Lao động tiên tiến” for a danh hiệu
+    thi đua; a hình thức khen thưởng (Bằng khen của …) names itself."""
+    title, form = _columns(code)
+    return form or f"Danh hiệu “{title}”"
+
+
+def _columns(code: str) -> tuple[str, str]:
+    """(danh hiệu thi đua, hình thức khen thưởng) in Vietnamese, one of the two blank."""
+    return title_and_form(code, "vi")
+
+
 def _who(row: com.Row) -> tuple[str, str]:
     entry = row.entry
     if entry.nominee == Nominee.INDIVIDUAL:
@@ -182,7 +195,10 @@ def proposal_list(
         )
         for number, (code, members) in enumerate(forms, 1):
             add_paragraph(
-                doc, f"{number}. {_title(code)} ({len(members)})", bold=True, indent_first=False
+                doc,
+                f"{number}. {_group_name(code)} ({len(members)})",
+                bold=True,
+                indent_first=False,
             )
             add_table(
                 doc,
@@ -197,7 +213,7 @@ def proposal_list(
                     ]
                     for i, r in enumerate(members, 1)
                 ],
-                widths_mm=(12, 45, 40, 45, 78, 32),
+                widths_mm=(15, 44, 40, 44, 77, 32),
             )
     add_signature(
         doc,
@@ -268,13 +284,13 @@ def submission_letter(
         )
         add_table(
             doc,
-            ("STT", "Danh hiệu, hình thức khen thưởng", "Tập thể", "Cá nhân"),
+            ("STT", *FORM_HEADERS, "Tập thể", "Cá nhân"),
             [
-                [i, _title(code), f"{collective:02d}", f"{individual:02d}"]
+                [i, *_columns(code), f"{collective:02d}", f"{individual:02d}"]
                 for i, (code, collective, individual) in enumerate(form_counts(rows), 1)
             ],
-            widths_mm=(15, 100, 25, 25),
-            number_columns=(2, 3),
+            widths_mm=(15, 48, 48, 24, 25),
+            number_columns=(3, 4),
         )
     else:
         add_paragraph(
@@ -358,18 +374,21 @@ def decision_annex(session: Session, decision: Decision) -> Document:
         for position, (code, members) in enumerate(forms, 1):
             add_paragraph(
                 doc,
-                f"{ROMAN[index]}.{position}. {_title(code)}: {len(members):02d}",
+                f"{ROMAN[index]}.{position}. {_group_name(code)}: {len(members):02d}",
                 bold=True,
                 indent_first=False,
             )
+            # One table per title or form: its column is headed by what it is in law (danh
+            # hiệu thi đua or hình thức khen thưởng), not a column left blank down the page.
+            kind = FORM_HEADERS[1] if _columns(code)[1] else FORM_HEADERS[0]
             add_table(
                 doc,
-                ANNEX_HEADERS,
+                (*ANNEX_HEADERS[:4], kind),
                 [
                     [i, *_who(r), r.enterprise.name, _title(r.code)]
                     for i, r in enumerate(members, 1)
                 ],
-                widths_mm=(12, 60, 60, 70, 50),
+                widths_mm=(15, 55, 55, 65, 57),
             )
     return doc
 
@@ -401,15 +420,31 @@ def _widths(ws: Worksheet, widths: tuple[int, ...]) -> None:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
 
 
-def _heading(session: Session, campaign: Campaign, title: str, now: datetime) -> Heading:
-    organization = _organization(session, campaign)
-    return Heading(title, campaign.title, organization.name, now.astimezone(get_settings().tz))
+def _print_and_save(
+    session: Session,
+    wb: Workbook,
+    ws: Worksheet,
+    path: Path,
+    title: str,
+    campaign: Campaign,
+    now: datetime,
+    tz: tzinfo,
+) -> None:
+    """Give the sheet its title block and print setup (bot/services/sheets.py), then save;
+    "as of" is `now` in the board's time zone `tz`, both handed in by the caller (nothing
+    here reads the clock or the settings)."""
+    board = _organization(session, campaign).name
+    at = now.astimezone(tz)
+    make_printable(ws, Heading(title, campaign.title, board, at), Translator("vi"))
+    _save(wb, path)
 
 
-def proposal_list_xlsx(session: Session, campaign: Campaign, path: Path, now: datetime) -> int:
+def proposal_list_xlsx(
+    session: Session, campaign: Campaign, path: Path, now: datetime, tz: tzinfo
+) -> int:
     """The list's rows as XLSX (level and form as columns); returns the number of rows."""
     wb = Workbook()
-    headers = (*LIST_HEADERS[:4], "Danh hiệu, hình thức", "Cấp khen thưởng", *LIST_HEADERS[4:])
+    headers = (*LIST_HEADERS[:4], *FORM_HEADERS, "Cấp khen thưởng", *LIST_HEADERS[4:])
     ws = _sheet(wb, "Danh sách đề nghị", headers)
     rows = proposal_list_rows(session, campaign)
     for i, r in enumerate(rows, 1):
@@ -419,23 +454,21 @@ def proposal_list_xlsx(session: Session, campaign: Campaign, path: Path, now: da
                 i,
                 *_who(r),
                 r.enterprise.name,
-                _title(r.code),
+                *_columns(r.code),
                 com.AUTHORITY_VI[level],
                 r.entry.summary,
                 r.entry.initiative,
             ]
         )
-    _widths(ws, (6, 28, 28, 30, 28, 22, 60, 30))
-    make_printable(
-        ws,
-        _heading(session, campaign, "Danh sách đề nghị khen thưởng", now),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    _widths(ws, (6, 28, 28, 30, 26, 26, 22, 60, 30))
+    title = "Danh sách đề nghị khen thưởng"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(rows)
 
 
-def decision_annex_xlsx(session: Session, decision: Decision, path: Path, now: datetime) -> int:
+def decision_annex_xlsx(
+    session: Session, decision: Decision, path: Path, now: datetime, tz: tzinfo
+) -> int:
     campaign = session.get(Campaign, decision.campaign_id)
     assert campaign is not None
     wb = Workbook()
@@ -447,26 +480,19 @@ def decision_annex_xlsx(session: Session, decision: Decision, path: Path, now: d
                 i,
                 *_who(r),
                 r.enterprise.name,
-                _title(r.code),
+                *_columns(r.code),
                 f"{decision.number} ngày {decision.signed_on:%d/%m/%Y}",
             ]
         )
-    _widths(ws, (6, 30, 30, 32, 30, 28))
-    make_printable(
-        ws,
-        _heading(
-            session,
-            campaign,
-            f"Danh sách được khen thưởng (Quyết định số {decision.number})",
-            now,
-        ),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    _widths(ws, (6, 30, 30, 32, 26, 26, 28))
+    title = f"Danh sách được khen thưởng (Quyết định số {decision.number})"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(rows)
 
 
-def year_over_year_xlsx(session: Session, campaign: Campaign, path: Path, now: datetime) -> int:
+def year_over_year_xlsx(
+    session: Session, campaign: Campaign, path: Path, now: datetime, tz: tzinfo
+) -> int:
     """Per enterprise: registered / proposed / awarded for each campaign of the board."""
     campaigns, table = com.year_over_year(session, campaign.organization_id)
     headers: list[str] = list(YOY_HEADERS)
@@ -481,12 +507,8 @@ def year_over_year_xlsx(session: Session, campaign: Campaign, path: Path, now: d
             cells += [counts.registered, counts.proposed, counts.awarded] if counts else [0, 0, 0]
         ws.append(cells)
     _widths(ws, (6, 36, 14, *([12] * (len(headers) - 3))))
-    make_printable(
-        ws,
-        _heading(session, campaign, "Đăng ký, đề nghị và khen thưởng qua các năm", now),
-        Translator("vi"),
-    )
-    _save(wb, path)
+    title = "Đăng ký, đề nghị và khen thưởng qua các năm"
+    _print_and_save(session, wb, ws, path, title, campaign, now, tz)
     return len(table)
 
 

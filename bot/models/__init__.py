@@ -4,17 +4,19 @@ from bot.models.audit import AuditEntry, ConversationState, ProcessedUpdate
 from bot.models.campaign import Campaign, Deadline, DeadlineExtension, Observance, Phase
 from bot.models.commendation import Decision, ProposalEntry, Score, ScoringCriterion
 from bot.models.enums import (
+    Audience,
     Channel,
     DeadlineKind,
     DeliveryKind,
     DeliveryStatus,
+    FanoutStatus,
     LatePolicy,
     Nominee,
     Role,
     SubmissionStatus,
 )
 from bot.models.inbox import InboundUpdate
-from bot.models.messaging import Broadcast, Delivery
+from bot.models.messaging import Broadcast, Delivery, Fanout
 from bot.models.organization import (
     Cluster,
     Contact,
@@ -38,6 +40,7 @@ from bot.models.upload import UploadLink
 
 __all__ = [
     "Attachment",
+    "Audience",
     "AuditEntry",
     "AwareDateTime",
     "Broadcast",
@@ -54,6 +57,8 @@ __all__ = [
     "DeliveryKind",
     "DeliveryStatus",
     "Enterprise",
+    "Fanout",
+    "FanoutStatus",
     "InboundUpdate",
     "InviteCode",
     "LatePolicy",

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.models.enums import DeadlineKind, LatePolicy
+from bot.models.enums import Audience, DeadlineKind, LatePolicy
 from bot.models.types import AwareDateTime, utcnow
 
 
@@ -37,6 +37,13 @@ class Campaign(SQLModel, table=True):
     targets: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     # Award targets, e.g. {"flag_enterprises": 5, "merit_collectives": 10, "merit_individuals": 10}
     award_targets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    # Who takes part (the plan's "đối tượng thi đua"): the zones' enterprises or the board's
+    # own units; only participants of this audience are reminded, listed and counted.
+    audience: Audience = Field(default=Audience.ENTERPRISES, max_length=16)
+    # The report figures (codes of report_figures.toml) the year-end and six-month reports
+    # ask for; None: all of them. A plan for the board's units asks none: a unit reports a
+    # narrative and the signed file.
+    report_figures: list[str] | None = Field(default=None, sa_column=Column(JSON))
     active: bool = True
     launched_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)

@@ -15,11 +15,11 @@ from decimal import Decimal
 from sqlalchemy import Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.models.enums import Nominee
+from bot.models.submission import Nomination
 from bot.models.types import AwareDateTime, utcnow
 
 
-class ProposalEntry(SQLModel, table=True):
+class ProposalEntry(Nomination, table=True):
     """One person or collective proposed for one title or form, and the board's verdict.
 
     `review` is "pending", "accepted", "returned" (with `review_note`) or "lowered" (accepted
@@ -27,13 +27,6 @@ class ProposalEntry(SQLModel, table=True):
     proposed code when accepted). `decision_id` is set when a decision awards it.
     """
 
-    id: int | None = Field(default=None, primary_key=True)
-    submission_id: int = Field(foreign_key="submission.id", index=True)
-    nominee: Nominee = Field(max_length=16)
-    full_name: str = Field(default="", max_length=255)
-    position: str = Field(default="", max_length=255)
-    unit_name: str = Field(default="", max_length=255)
-    title_code: str = Field(max_length=64)
     summary: str = Field(default="", max_length=2000)
     initiative: str = Field(default="", max_length=1000)
     # Whether an initiative is named (kept with `initiative`; the title rules read it).

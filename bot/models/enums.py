@@ -20,6 +20,20 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class Audience(StrEnum):
+    """Who a campaign is for, and which of those a participant row is.
+
+    `enterprises`: the enterprises in the board's zones (most plans). `board_units`: the
+    board's own units (phòng, trung tâm…) and their staff, as in the Sóc Trăng 2021–2025 plan
+    ("Tập thể và cá nhân thuộc Ban Quản lý các khu công nghiệp"). One vocabulary for both the
+    campaign and the participant, so "who takes part" is one comparison
+    (bot/services/audience.py).
+    """
+
+    ENTERPRISES = "enterprises"
+    BOARD_UNITS = "board_units"
+
+
 class DeadlineKind(StrEnum):
     LAUNCH_DOCUMENT = "launch_document"
     TITLE_REGISTRATION = "title_registration"
@@ -65,6 +79,20 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class FanoutStatus(StrEnum):
+    """Where one planned message to a whole audience stands (`Fanout`).
+
+    `pending`: its per-contact deliveries are still being written, batch by batch, as the
+    dispatcher needs them. `expanded`: every recipient has its delivery. `expired` and
+    `cancelled` as for a delivery: the rest of the audience gets nothing.
+    """
+
+    PENDING = "pending"
+    EXPANDED = "expanded"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, String, text
 from sqlmodel import Field, SQLModel
 
-from bot.models.enums import DeadlineKind, DeliveryKind, DeliveryStatus
+from bot.models.enums import DeadlineKind, DeliveryKind, DeliveryStatus, FanoutStatus
 from bot.models.types import AwareDateTime, utcnow
 
 
@@ -38,10 +38,11 @@ class Delivery(SQLModel, table=True):
 
     `dedupe_key` (built from the identity by `bot.notifications.outbox.dedupe_key`) is
     unique: planning the same message twice, from a re-run or a second instance, inserts
-    nothing new. `campaign_id` and `contact_id` have no foreign key on purpose: the planner
-    writes hundreds of thousands of rows in one statement and a per-row key check costs about
-    as much as the row; a campaign or contact is never deleted while its deliveries matter
-    (rendering fails cleanly, and the claim joins the contact).
+    nothing new. `campaign_id` and `contact_id` have no foreign key on purpose: a day's plan
+    becomes hundreds of thousands of rows (written by the dispatcher as it expands the
+    planner's `Fanout` rows) and a per-row key check costs about as much as the row; a
+    campaign or contact is never deleted while its deliveries matter (rendering fails
+    cleanly, and the claim joins the contact).
     """
 
     __table_args__ = (
@@ -64,7 +65,7 @@ class Delivery(SQLModel, table=True):
         sa_type=String(255).with_variant(String(255, collation="C"), "postgresql"),
     )
     kind: DeliveryKind = Field(max_length=16)
-    # Neither indexed nor a foreign key, for the planner's INSERT of 600,000 rows: every
+    # Neither indexed nor a foreign key, for the 600,000 rows of a day's plan: every
     # query reaches deliveries by status, due time or broadcast and then looks the contact
     # up by its key (the claim joins Contact, so a row without one is never sent), and the
     # rows are written from joins with Contact or from contact ids just read. Measured at
@@ -90,3 +91,46 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class Fanout(SQLModel, table=True):
+    """One planned message to a whole audience, written out to per-contact deliveries late.
+
+    The planner writes one row per (notification, audience) — "the reminder of item K of
+    campaign C planned for day D, to every officer of board B whose enterprise still owes
+    it" — instead of one Delivery per recipient: a day's plan is a handful of rows whatever
+    the number of enterprises. The dispatcher expands it (`scheduler.planner.expand`) into
+    Delivery rows a batch at a time as it needs them (it sends 25 a second anyway), in
+    contact-id order from `cursor`, the last contact already written, advanced in the same
+    transaction as the rows it covers: an expansion interrupted by a crash resumes where the
+    last committed batch ended, and each per-contact row keeps its unique dedupe key (ON
+    CONFLICT DO NOTHING), so no contact gets the message twice. Who receives it is decided
+    at expansion: an enterprise that submitted in between gets nothing.
+
+    The identity columns are the Delivery's (the same notification class), so expiry and
+    cancellation are the same column predicates on both tables.
+    """
+
+    __table_args__ = (Index("ix_fanout_status_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The notification's dedupe key without a contact (`bot.notifications.outbox.key_prefix`).
+    dedupe_key: str = Field(
+        unique=True,
+        sa_type=String(255).with_variant(String(255, collation="C"), "postgresql"),
+    )
+    kind: DeliveryKind = Field(max_length=16)
+    # The audience: officers of this board's active enterprises (for a reminder, those whose
+    # enterprise still owes the item and has no extension of it).
+    organization_id: int
+    campaign_id: int | None = None
+    item_kind: DeadlineKind | None = Field(default=None, max_length=32)
+    planned_on: date | None = None
+    subject_id: int | None = None
+    variant: str | None = Field(default=None, max_length=16)
+    status: FanoutStatus = Field(default=FanoutStatus.PENDING, max_length=16)
+    not_before: datetime = Field(sa_type=AwareDateTime)
+    cursor: int = 0  # the highest enterprise id whose officers' deliveries are written
+    expanded: int = 0  # recipients written so far
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=AwareDateTime)

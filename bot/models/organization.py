@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.models.enums import Channel, Role
+from bot.models.enums import Audience, Channel, Role
 from bot.models.types import AwareDateTime, utcnow
 
 
@@ -46,7 +46,14 @@ class Cluster(SQLModel, table=True):
 
 
 class Enterprise(SQLModel, table=True):
-    """An enterprise, identified by its tax code (10 digits, or 10 + '-' + 3 for a branch)."""
+    """A participant: an enterprise, identified by its tax code (10 digits, or 10 + '-' + 3
+    for a branch), or one of the board's own units (`audience` board_units), identified by
+    a code the office gives it (bot/services/board_units.py: "DV-" + letters and digits).
+
+    Units are rows of this table so that invitations, linking, submissions, reminders,
+    /missing, /progress and exports work for them unchanged; which campaigns reach a row is
+    decided by its `audience` (bot/services/audience.py).
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
@@ -55,6 +62,7 @@ class Enterprise(SQLModel, table=True):
     zone_id: int | None = Field(default=None, foreign_key="zone.id", index=True)
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
     active: bool = True
+    audience: Audience = Field(default=Audience.ENTERPRISES, max_length=16, index=True)
     # Whom the office reaches outside the chat (checked and normalised on the way in by
     # bot/services/enterprise_contacts.py): the enterprise's own address and phone, and the
     # person in charge of emulation work there (usually HR or the trade union).

@@ -41,11 +41,16 @@ class Submission(SQLModel, table=True):
     review_note: str | None = Field(default=None, max_length=2048)
     reviewed_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
     reviewed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    # When this row last changed (created, a draft opened, submitted, reviewed, reopened).
+    # A change of a part (an entry, a figure, a file) does not touch it: the audit log has
+    # when and by whom, and an officer's answer saves an UPDATE of this row.
     updated_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 
-class RegistrationEntry(SQLModel, table=True):
-    """One nominee of a title registration: a person or a collective (unit) and the title."""
+class Nomination(SQLModel):
+    """Who is put forward for which title, as an item's entry: a person (full name, position,
+    unit) or a collective (unit name). The registration and the proposal hold the same
+    columns (a proposal names what was registered), so both tables take them from here."""
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)
@@ -54,6 +59,11 @@ class RegistrationEntry(SQLModel, table=True):
     position: str = Field(default="", max_length=255)
     unit_name: str = Field(default="", max_length=255)
     title_code: str = Field(max_length=64)
+
+
+class RegistrationEntry(Nomination, table=True):
+    """One nominee of a title registration: a person or a collective (unit) and the title."""
+
     has_initiative: bool = False
 
 

@@ -33,7 +33,8 @@ from bot.models import (
     Submission,
     SubmissionStatus,
 )
-from bot.services.submissions import not_submitted_condition
+from bot.services.audience import members
+from bot.services.submissions import item_submission_join, not_submitted_condition
 
 if TYPE_CHECKING:
     from bot.notifications.kinds import Notification
@@ -95,35 +96,21 @@ class DigestFigures:
         # received after the due date ("nộp muộn"), per (deadline, cluster)
         self.late: dict[tuple[int, int | None], int] = defaultdict(int)
         if ids:
-            joined = (
+            joined = _campaign_items(
                 select(
                     col(Deadline.id),
                     col(Enterprise.cluster_id),
                     col(Submission.status),
                     col(Submission.late),
                     func.count(),
-                )
-                .select_from(Enterprise)
-                .join(Deadline, col(Deadline.campaign_id) == campaign.id)
-                .outerjoin(
-                    Submission,
-                    and_(
-                        col(Submission.campaign_id) == col(Deadline.campaign_id),
-                        col(Submission.enterprise_id) == col(Enterprise.id),
-                        col(Submission.kind) == col(Deadline.kind),
-                    ),
-                )
-                .where(
-                    col(Deadline.id).in_(ids),
-                    col(Enterprise.active),
-                    col(Enterprise.organization_id) == campaign.organization_id,
-                )
-                .group_by(
-                    col(Deadline.id),
-                    col(Enterprise.cluster_id),
-                    col(Submission.status),
-                    col(Submission.late),
-                )
+                ),
+                campaign,
+                ids,
+            ).group_by(
+                col(Deadline.id),
+                col(Enterprise.cluster_id),
+                col(Submission.status),
+                col(Submission.late),
             )
             for deadline_id, cluster_id, status, was_late, n in session.execute(joined).all():
                 per_status = self.counts[(deadline_id, cluster_id)]
@@ -195,6 +182,23 @@ class DigestFigures:
         return sum(n for cid, n in self._overdue_totals.items() if not leader or cid == cluster_id)
 
 
+def _campaign_items(query: Any, campaign: Campaign, deadline_ids: list[int]) -> Any:
+    """`query` over the campaign's items: each active enterprise of the board × each of
+    `deadline_ids` that takes part in the campaign (its audience), outer-joined to its
+    submission (none yet: NULL columns)."""
+    return (
+        query.select_from(Enterprise)
+        .join(Deadline, col(Deadline.campaign_id) == campaign.id)
+        .outerjoin(Submission, item_submission_join())
+        .where(
+            col(Deadline.id).in_(deadline_ids),
+            col(Enterprise.active),
+            col(Enterprise.organization_id) == campaign.organization_id,
+            members(campaign.audience),
+        )
+    )
+
+
 def _overdue_heads(campaign: Campaign, overdue_ids: list[int]) -> Any:
     """SQL: the first `DIGEST_OVERDUE_LIMIT` overdue items of each cluster, with the
     cluster's total, in the digest's order (due date, enterprise name).
@@ -206,32 +210,21 @@ def _overdue_heads(campaign: Campaign, overdue_ids: list[int]) -> Any:
     partition = (col(Enterprise.cluster_id),)
     order = (col(Deadline.due_on), col(Enterprise.name), col(Enterprise.id), col(Deadline.id))
     ranked = (
-        select(
-            col(Deadline.id).label("deadline_id"),
-            col(Enterprise.cluster_id).label("cluster_id"),
-            col(Enterprise.name).label("name"),
-            col(Enterprise.tax_code).label("tax_code"),
-            col(Deadline.due_on).label("due_on"),
-            col(Enterprise.id).label("enterprise_id"),
-            func.row_number().over(partition_by=partition, order_by=order).label("rank"),
-            func.count().over(partition_by=partition).label("in_cluster"),
-        )
-        .select_from(Enterprise)
-        .join(Deadline, col(Deadline.campaign_id) == campaign.id)
-        .outerjoin(
-            Submission,
-            and_(
-                col(Submission.campaign_id) == col(Deadline.campaign_id),
-                col(Submission.enterprise_id) == col(Enterprise.id),
-                col(Submission.kind) == col(Deadline.kind),
+        _campaign_items(
+            select(
+                col(Deadline.id).label("deadline_id"),
+                col(Enterprise.cluster_id).label("cluster_id"),
+                col(Enterprise.name).label("name"),
+                col(Enterprise.tax_code).label("tax_code"),
+                col(Deadline.due_on).label("due_on"),
+                col(Enterprise.id).label("enterprise_id"),
+                func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+                func.count().over(partition_by=partition).label("in_cluster"),
             ),
+            campaign,
+            overdue_ids,
         )
-        .where(
-            col(Deadline.id).in_(overdue_ids),
-            col(Enterprise.active),
-            col(Enterprise.organization_id) == campaign.organization_id,
-            not_submitted_condition(),
-        )
+        .where(not_submitted_condition())
         .subquery("overdue")
     )
     return (
@@ -239,6 +232,18 @@ def _overdue_heads(campaign: Campaign, overdue_ids: list[int]) -> Any:
         .where(ranked.c.rank <= DIGEST_OVERDUE_LIMIT)
         .order_by(ranked.c.due_on, ranked.c.name, ranked.c.enterprise_id, ranked.c.deadline_id)
     )
+
+
+_Found = TypeVar("_Found")
+
+
+def _still_there(found: dict[int, _Found], row_id: int, what: str) -> _Found:
+    """The row a message names, read with the batch; Gone when it was deleted between
+    planning and sending (the message is dropped, not sent with a hole in it)."""
+    row = found.get(row_id)
+    if row is None:
+        raise Gone(f"{what} {row_id} no longer exists")
+    return row
 
 
 class Facts:
@@ -341,10 +346,7 @@ class Facts:
         self._digests: dict[tuple[int, date], DigestFigures] = {}
 
     def campaign(self, campaign_id: int) -> Campaign:
-        found = self._campaigns.get(campaign_id)
-        if found is None:
-            raise Gone(f"campaign {campaign_id} no longer exists")
-        return found
+        return _still_there(self._campaigns, campaign_id, "campaign")
 
     def deadlines_of(self, campaign_id: int) -> list[Deadline]:
         return list(self._deadlines.get(campaign_id, []))
@@ -371,22 +373,13 @@ class Facts:
         return self._extended.get((campaign_id, str(kind), enterprise_id))
 
     def extension(self, extension_id: int) -> DeadlineExtension:
-        found = self._extension_by_id.get(extension_id)
-        if found is None:
-            raise Gone(f"extension {extension_id} no longer exists")
-        return found
+        return _still_there(self._extension_by_id, extension_id, "extension")
 
     def phase(self, phase_id: int) -> Phase:
-        found = self._phase_by_id.get(phase_id)
-        if found is None:
-            raise Gone(f"phase {phase_id} no longer exists")
-        return found
+        return _still_there(self._phase_by_id, phase_id, "phase")
 
     def observance(self, observance_id: int) -> Observance:
-        found = self._observances.get(observance_id)
-        if found is None:
-            raise Gone(f"observance {observance_id} no longer exists")
-        return found
+        return _still_there(self._observances, observance_id, "observance")
 
     def phase_for_observance(self, obs: Observance, on: date) -> Phase | None:
         """The observance's phase; without one, the phase holding its day, else the one
@@ -401,10 +394,7 @@ class Facts:
         return None
 
     def submission(self, submission_id: int) -> Submission:
-        found = self._submissions.get(submission_id)
-        if found is None:
-            raise Gone(f"submission {submission_id} no longer exists")
-        return found
+        return _still_there(self._submissions, submission_id, "submission")
 
     def submission_of(
         self, campaign_id: int, kind: DeadlineKind, enterprise_id: int | None
@@ -414,10 +404,7 @@ class Facts:
         return self._owed.get((campaign_id, str(kind), enterprise_id))
 
     def broadcast(self, broadcast_id: int) -> Broadcast:
-        found = self._broadcasts.get(broadcast_id)
-        if found is None:
-            raise Gone(f"broadcast {broadcast_id} no longer exists")
-        return found
+        return _still_there(self._broadcasts, broadcast_id, "broadcast")
 
     def digest(self, campaign_id: int, on: date) -> DigestFigures:
         key = (campaign_id, on)

@@ -37,6 +37,7 @@ from bot.services.campaigns import (
 )
 from bot.services.deadlines import accepts_late
 from bot.services.items import kind_command, kind_label
+from bot.services.targets import summary as targets_summary
 
 # The Delivery columns an identity may fill, in the order the dedupe key lists them.
 IDENTITY_COLUMNS: tuple[str, ...] = (
@@ -327,14 +328,17 @@ class StaffDigest(Notification):
             raise Gone("a cluster leader without a cluster has no digest")
         figures = facts.digest(self.campaign_id, self.planned_on)
         scope = to.cluster_id if leader else None
+        campaign = facts.campaign(self.campaign_id)
         return texts.digest_text(
             t,
-            campaign_title=campaign_title(t, facts.campaign(self.campaign_id)),
+            campaign_title=campaign_title(t, campaign),
             on=self.planned_on,
             scope=figures.cluster_name(to.cluster_id) if leader else None,
             lines=figures.lines(scope, leader),
             overdue=figures.overdue(scope, leader),
             overdue_total=figures.overdue_total(scope, leader),
+            audience=campaign.audience,
+            targets=targets_summary(t, campaign.targets, campaign.year),
         )
 
 

@@ -21,13 +21,13 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col
 
-from bot.models import Delivery, DeliveryKind, DeliveryStatus, utcnow
+from bot.models import Delivery, DeliveryKind, DeliveryStatus, Fanout, FanoutStatus, utcnow
 from bot.notifications.kinds import IDENTITY_COLUMNS, Notification
 
 # The columns a new row sets, in the order `enqueue_select`'s SELECT lists them.
@@ -41,6 +41,10 @@ ROW_COLUMNS: tuple[str, ...] = (
     "attempts",
     "created_at",
 )
+
+
+# The identity columns a fan-out row has (a planned reminder, prompt or phase notice).
+FANOUT_IDENTITY = ("campaign_id", "item_kind", "planned_on", "subject_id", "variant")
 
 
 def dedupe_key(notification: Notification, contact_id: int) -> str:
@@ -89,15 +93,101 @@ def enqueue(
     if not_before.tzinfo is None:
         raise ValueError("not_before must be time-zone aware")
     mark = utcnow()
-    rows = [_row(notification, cid, not_before, mark) for cid in dict.fromkeys(contact_ids)]
-    if not rows:
+    if not put(session, notification, contact_ids, not_before=not_before, mark=mark):
         return 0
-    stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    session.execute(stmt, rows)
     counted = session.execute(
         select(func.count()).select_from(Delivery).where(col(Delivery.created_at) == mark)
     ).scalar_one()
     return int(counted)
+
+
+def put(
+    session: Session,
+    notification: Notification,
+    contact_ids: Iterable[int],
+    *,
+    not_before: datetime,
+    mark: datetime | None = None,
+) -> int:
+    """`enqueue` without counting what was new: one executemany INSERT ... ON CONFLICT DO
+    NOTHING; returns how many rows were offered. For the dispatcher's expansion of a
+    fan-out, which only needs every recipient covered once."""
+    mark = mark or utcnow()
+    rows = [_row(notification, cid, not_before, mark) for cid in dict.fromkeys(contact_ids)]
+    if rows:
+        stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        session.execute(stmt, rows)
+    return len(rows)
+
+
+# --------------------------------------------------------------- to a whole audience
+
+
+def plan_fanouts(
+    session: Session, audiences: Iterable[tuple[Notification, int]], *, not_before: datetime
+) -> int:
+    """Put each notification in the outbox once for a board's whole audience (`Fanout`):
+    one row per (notification, board), expanded into per-contact deliveries by the
+    dispatcher. Idempotent on the notification's key; returns how many rows were new."""
+    rows = [
+        {
+            "dedupe_key": key_prefix(notification),
+            "kind": notification.kind.value,
+            "organization_id": organization_id,
+            **{
+                name: value
+                for name, value in notification.identity().items()
+                if name in FANOUT_IDENTITY
+            },
+            "status": FanoutStatus.PENDING.value,
+            "not_before": not_before,
+            "cursor": 0,
+            "expanded": 0,
+            "created_at": utcnow(),
+        }
+        for notification, organization_id in audiences
+    ]
+    if not rows:
+        return 0
+    table: Any = Fanout.__table__  # type: ignore[attr-defined]
+    insert = (
+        postgresql.insert(table)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(table)
+    )
+    new = session.execute(
+        insert.values(rows)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
+    ).all()
+    return len(new)
+
+
+def cancel_reminders(session: Session, campaign_id: int, item_kind: str, reason: str) -> int:
+    """Cancel the pending reminders of one item (its deadline changed): the per-contact
+    deliveries and the fan-outs not yet fully expanded; returns the deliveries cancelled.
+    Plain column predicates on the identity; the caller commits."""
+    cancelled: Any = session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.kind) == DeliveryKind.REMINDER,
+            col(Delivery.status) == DeliveryStatus.PENDING,
+            col(Delivery.campaign_id) == campaign_id,
+            col(Delivery.item_kind) == item_kind,
+        )
+        .values(status=DeliveryStatus.CANCELLED, last_error=reason)
+    )
+    session.execute(
+        update(Fanout)
+        .where(
+            col(Fanout.kind) == DeliveryKind.REMINDER,
+            col(Fanout.status) == FanoutStatus.PENDING,
+            col(Fanout.campaign_id) == campaign_id,
+            col(Fanout.item_kind) == item_kind,
+        )
+        .values(status=FanoutStatus.CANCELLED, finished_at=utcnow())
+    )
+    return int(getattr(cancelled, "rowcount", 0) or 0)
 
 
 # ----------------------------------------------------------------- the set-based twin
@@ -162,12 +252,16 @@ def enqueue_select(session: Session, source: Select[Any]) -> int:
 
 
 __all__ = [
+    "FANOUT_IDENTITY",
     "ROW_COLUMNS",
     "Queued",
+    "cancel_reminders",
     "dedupe_key",
     "enqueue",
     "enqueue_select",
     "key_prefix",
+    "plan_fanouts",
+    "put",
     "row_sql",
 ]
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import Campaign, Deadline, Phase
 from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.notifications.facts import DIGEST_OVERDUE_LIMIT, DigestLine, OverdueItem
+from bot.services.audience import Audience, words
 from bot.services.calendar import holiday_name, last_working_day_on_or_before, working_days_between
 from bot.services.campaigns import is_round, localized, phase_name
 from bot.services.items import kind_command, kind_label, kind_phrase
@@ -21,6 +22,8 @@ from bot.services.items import kind_command, kind_label, kind_phrase
 # The digest stays under Zalo's 2,000 characters for one message (and lists at most
 # `DIGEST_OVERDUE_LIMIT` overdue enterprises); /missing and the export have the rest.
 DIGEST_MAX_CHARS = 1900
+# The targets' line of the digest (year, qualifier, goals) is cut to this many characters.
+DIGEST_TARGETS_CHARS = 400
 
 
 def _missing_line(t: Translator, status: SubmissionStatus | str | None, note: str | None) -> str:
@@ -225,8 +228,14 @@ def digest_text(
     lines: list[DigestLine],
     overdue: list[OverdueItem],
     overdue_total: int | None = None,
+    audience: Audience | str = Audience.ENTERPRISES,
+    targets: str = "",
 ) -> str:
     """The Monday summary for staff (a cluster leader's covers his cluster).
+
+    `targets` is the campaign's targets on one line with the year they belong to and the
+    plan's qualifiers (bot.services.targets.summary), so staff know what the year is measured
+    against; `audience` words the counts as enterprises or the board's units.
 
     `overdue` may be only the first items (at least `DIGEST_OVERDUE_LIMIT` when there are
     that many) with `overdue_total` saying how many there are in all: the planner does not
@@ -236,12 +245,23 @@ def digest_text(
     out = [t("📊 Weekly summary of “{campaign}”, {date}", campaign=campaign_title, date=t.date(on))]
     if scope:
         out.append(t("Cluster: {name}", name=scope))
+    if targets:
+        out.append(_shortened(targets, DIGEST_TARGETS_CHARS))
     for line in lines:
         out.append(
-            t(
-                "• {item} (due {due}): {submitted} submitted, {accepted} accepted, "
-                "{returned} returned, {draft} in draft, {missing} not started; "
-                "{total} enterprises.",
+            words(
+                t,
+                audience,
+                N_(
+                    "• {item} (due {due}): {submitted} submitted, {accepted} accepted, "
+                    "{returned} returned, {draft} in draft, {missing} not started; "
+                    "{total} enterprises."
+                ),
+                N_(
+                    "• {item} (due {due}): {submitted} submitted, {accepted} accepted, "
+                    "{returned} returned, {draft} in draft, {missing} not started; "
+                    "{total} units."
+                ),
                 item=kind_label(t, line.kind),
                 due=t.date(line.due_on),
                 submitted=t.number(line.submitted),
@@ -276,6 +296,13 @@ def digest_text(
     if rest > 0:
         out.append(_more(t, rest))
     return "\n".join(out)
+
+
+def _shortened(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to `limit` characters (the digest must fit one message)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(";,:") + "…"
 
 
 def _more(t: Translator, n: int) -> str:

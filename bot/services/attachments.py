@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import N_
 from bot.models import Attachment, Receipt, Submission
 from bot.services import submissions as subs
-from bot.services.errors import InvalidFile, NotFound
+from bot.services.errors import InvalidFile
 from bot.services.filetypes import EXTENSIONS, FileType, check_file, shown_name
 
 INCOMING = ".incoming"
@@ -179,13 +179,10 @@ def remove_file(
     actor: str = "",
 ) -> Attachment:
     """Detach a file from the item; delete it from disk unless a receipt refers to it."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.submission_id != submission.id:
-        raise NotFound(N_("This file does not exist (any more)."))
-    path = attachment.path
-    subs.remove_attachment(
+    attachment = subs.remove_attachment(
         session, submission, attachment_id, now, contact_id=contact_id, actor=actor
     )
+    path = attachment.path
     still_used = session.exec(select(Attachment.id).where(Attachment.path == path)).first()
     if still_used is None and not _in_a_receipt(session, path):
         Path(path).unlink(missing_ok=True)

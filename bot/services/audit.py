@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
 from bot.i18n import N_, Translator
@@ -88,10 +89,7 @@ def entries(
             raise ValueError("naive datetime given to the audit log")
         query = query.where(col(AuditEntry.at) >= since)
     if action:
-        if action.endswith("."):
-            query = query.where(col(AuditEntry.action).startswith(action))
-        else:
-            query = query.where(AuditEntry.action == action)
+        query = query.where(_action_is(action))
     if subject:
         query = query.where(AuditEntry.subject == subject)
     if contact_id is not None:
@@ -102,6 +100,13 @@ def entries(
         newest = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
         return list(reversed(session.exec(newest).all()))
     return list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())
+
+
+def _action_is(action: str) -> ColumnElement[bool]:
+    """The entries of one action, or of a family when it ends in "." ("proposal.")."""
+    if action.endswith("."):
+        return col(AuditEntry.action).startswith(action)
+    return col(AuditEntry.action) == action
 
 
 def board_entries(
@@ -137,10 +142,7 @@ def board_entries(
     if until is not None:
         query = query.where(col(AuditEntry.at) < until)
     if action:
-        if action.endswith("."):
-            query = query.where(col(AuditEntry.action).startswith(action))
-        else:
-            query = query.where(AuditEntry.action == action)
+        query = query.where(_action_is(action))
     if text:
         pattern = f"%{text.strip().lower()}%"
         query = query.where(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -39,17 +39,16 @@ from bot.models import (
     Role,
     Submission,
     Zone,
-    utcnow,
 )
 from bot.notifications.kinds import BroadcastMessage
 from bot.notifications.outbox import enqueue
 from bot.services import audit
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
+from bot.services.audience import reaches
 from bot.services.items import kind_label, parse_kind
 from bot.services.progress import deadline_of
 from bot.services.reach import receives_now
 from bot.services.submissions import not_submitted_condition
-from bot.settings import get_settings
 
 TEXT_LIMIT = 4096  # Broadcast.text; the channels split longer messages themselves
 
@@ -185,7 +184,7 @@ def resolve_audience(
                 col(Submission.campaign_id) == audience.campaign_id,
                 col(Submission.kind) == audience.item,
             ),
-        ).where(not_submitted_condition())
+        ).where(not_submitted_condition(), reaches(audience.campaign_id))
     return list(session.exec(query.order_by(col(Enterprise.name), col(Contact.id))).all())
 
 
@@ -198,7 +197,7 @@ def create_broadcast(
     scope: Scope,
     document_path: str | Path | None = None,
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> tuple[Broadcast, int]:
     """Write the broadcast and one pending delivery per recipient; returns it and the count.
 
@@ -206,7 +205,6 @@ def create_broadcast(
     its audit entry together. Refused (and nothing written) when the text is empty or too
     long, the document is missing, or nobody in the audience can be reached.
     """
-    now = now or utcnow()
     if now.tzinfo is None:
         raise ValueError("naive datetime given to create_broadcast")
     body = text.strip()
@@ -417,9 +415,9 @@ def describe_audience(session: Session, t: Translator, audience: Audience) -> st
 
 
 def render_broadcast_status_text(
-    t: Translator, statuses: Sequence[BroadcastStatus], preview: int = 60
+    t: Translator, statuses: Sequence[BroadcastStatus], tz: tzinfo, preview: int = 60
 ) -> str:
-    """The status of recent broadcasts as a chat message."""
+    """The status of recent broadcasts as a chat message, times in the board's zone `tz`."""
     if not statuses:
         return t("No broadcast has been sent yet.")
     lines = [t("Broadcasts")]
@@ -432,7 +430,7 @@ def render_broadcast_status_text(
             t(
                 "#{id} · {when} · {n} recipients",
                 id=status.broadcast_id,
-                when=t.datetime(status.created_at.astimezone(get_settings().tz)),
+                when=t.datetime(status.created_at.astimezone(tz)),
                 n=t.number(status.recipients),
             )
         )

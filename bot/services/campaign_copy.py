@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_
 from bot.models import Campaign, Deadline, Observance, Organization, Phase
 from bot.services import audit
-from bot.services.campaigns import CampaignExists, check_year, plan_campaign
+from bot.services.campaigns import CampaignExists, check_year, insert_campaign, plan_campaign
 from bot.services.errors import NotFound
 from bot.services.targets import carried_over
 from bot.services.templates import load_template
@@ -56,19 +55,20 @@ def copy_campaign(
             return new
         return old.replace(str(source.year), str(year))
 
-    exists = session.exec(
+    taken = CampaignExists(
+        N_("{board} already has a {year} campaign of this plan."),
+        board=organization.name,
+        year=year,
+    )
+    found = session.exec(
         select(Campaign).where(
             Campaign.organization_id == organization.id,
             Campaign.template == source.template,
             Campaign.year == year,
         )
     ).first()
-    if exists is not None:
-        raise CampaignExists(
-            N_("{board} already has a {year} campaign of this plan."),
-            board=organization.name,
-            year=year,
-        )
+    if found is not None:
+        raise taken
     campaign = Campaign(
         organization_id=source.organization_id,
         template=source.template,
@@ -82,18 +82,11 @@ def copy_campaign(
         ends_on=_moved(source.ends_on, years),
         targets=carried_over(source.targets),
         award_targets=dict(source.award_targets),
+        audience=source.audience,
+        report_figures=None if source.report_figures is None else list(source.report_figures),
         active=True,
     )
-    try:
-        with session.begin_nested():
-            session.add(campaign)
-            session.flush()
-    except IntegrityError:
-        raise CampaignExists(
-            N_("{board} already has a {year} campaign of this plan."),
-            board=organization.name,
-            year=year,
-        ) from None
+    insert_campaign(session, campaign, taken)
     assert campaign.id is not None
     then_phases = {p.number: p for p in then.phases}
     fresh_phases = {p.number: p for p in fresh.phases}

@@ -286,7 +286,10 @@ def _target_dicts(plan: CampaignPlan) -> list[dict[str, Any]]:
     year = plan.template.targets_year
     if year is not None and year != plan.year:
         return []
-    return [{**t.as_dict(), "year": year, "confirmed": True} for t in plan.targets]
+    # A multi-year plan without a targets year sets them for its whole period ("đến năm 2025").
+    first, last = plan.template.first_year, plan.template.last_year
+    period = {"period": [first, last]} if year is None and first != last else {}
+    return [{**t.as_dict(), "year": year, **period, "confirmed": True} for t in plan.targets]
 
 
 def find_campaign(
@@ -332,16 +335,11 @@ def create_campaign(
         ends_on=plan.ends_on,
         targets=_target_dicts(plan),
         award_targets={a.key: a.value for a in plan.award_targets},
+        audience=template.audience,
+        report_figures=None if template.report_figures is None else list(template.report_figures),
         active=True,
     )
-    try:
-        # A savepoint: a second instance creating the same campaign at the same moment
-        # hits the unique constraint, and the caller's session stays usable.
-        with session.begin_nested():
-            session.add(campaign)
-            session.flush()
-    except IntegrityError:
-        raise _exists(organization, template, year) from None
+    insert_campaign(session, campaign, _exists(organization, template, year))
 
     phase_ids: dict[int, int] = {}
     for p in plan.phases:
@@ -383,6 +381,18 @@ def create_campaign(
         )
     session.flush()
     return campaign
+
+
+def insert_campaign(session: Session, campaign: Campaign, exists: CampaignExists) -> None:
+    """Add and flush a new campaign under a savepoint: a second instance creating the same
+    campaign at the same moment hits the unique constraint (raised as `exists`), and the
+    caller's session stays usable."""
+    try:
+        with session.begin_nested():
+            session.add(campaign)
+            session.flush()
+    except IntegrityError:
+        raise exists from None
 
 
 def _exists(organization: Organization, template: Template, year: int) -> CampaignExists:

@@ -33,11 +33,9 @@ def _where(data: Any, loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(file)"
 
 
-def describe(path: Path, data: Any, error: ValidationError) -> str:
+def describe(name: str, data: Any, error: ValidationError) -> str:
     """Every mistake pydantic found, one per line, each naming the file and the field."""
-    return "\n".join(
-        f"{path.name}: {_where(data, tuple(e['loc']))}: {e['msg']}" for e in error.errors()
-    )
+    return "\n".join(f"{name}: {_where(data, tuple(e['loc']))}: {e['msg']}" for e in error.errors())
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -49,10 +47,14 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ValueError(f"{path.name}: not valid TOML: {exc}") from exc
 
 
-def load_catalogue_file(path: Path, model: type[M]) -> M:
-    """`path` read and validated as `model`; ValueError naming the file and field otherwise."""
-    data = read_toml(path)
+def validate_catalogue(name: str, data: Any, model: type[M]) -> M:
+    """A parsed document validated as `model`; ValueError naming `name` and the field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ValueError(describe(path, data, exc)) from None
+        raise ValueError(describe(name, data, exc)) from None
+
+
+def load_catalogue_file(path: Path, model: type[M]) -> M:
+    """`path` read and validated as `model`; ValueError naming the file and field otherwise."""
+    return validate_catalogue(path.name, read_toml(path), model)

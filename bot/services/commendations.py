@@ -17,13 +17,11 @@ Every change is audited in the caller's transaction.
 
 from __future__ import annotations
 
-import tomllib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -35,14 +33,14 @@ from bot.models.organization import Cluster, Enterprise
 from bot.models.submission import Receipt, RegistrationEntry, Submission
 from bot.services import audit
 from bot.services import submissions as subs
+from bot.services.audience import members
 from bot.services.errors import InvalidInput, InvalidState, NotFound
 from bot.services.proposals import list_proposals
 from bot.services.submissions.finding import _subject
 from bot.services.submissions.states import _Label
 from bot.services.submissions.text import _one_line, _too_long
+from bot.services.templates import plan_scoring
 from bot.services.titles import TitleRef, get_title
-from bot.settings import get_settings
-from bot.templates import TEMPLATES_DIR
 
 KIND = DeadlineKind.COMMENDATION_PROPOSAL
 
@@ -251,19 +249,8 @@ def _settle(
 # --- scoring --------------------------------------------------------------------------
 
 
-def _plan_scoring(template: str) -> dict[str, Any]:
-    for path in sorted(TEMPLATES_DIR.glob("*.toml")):
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        if data.get("slug") == template:
-            scoring = data.get("scoring", {})
-            return scoring if isinstance(scoring, dict) else {}
-    return {}
-
-
 def shortlist_size(campaign: Campaign) -> int:
-    value = _plan_scoring(campaign.template).get("shortlist_per_cluster", 1)
-    return value if isinstance(value, int) and value > 0 else 1
+    return plan_scoring(campaign.template).shortlist_per_cluster
 
 
 def criteria(session: Session, campaign: Campaign) -> list[ScoringCriterion]:
@@ -279,17 +266,14 @@ def criteria(session: Session, campaign: Campaign) -> list[ScoringCriterion]:
     if rows:
         return rows
     assert campaign.id is not None
-    for position, raw in enumerate(_plan_scoring(campaign.template).get("criteria", [])):
-        source = str(raw.get("source", "staff"))
-        if source not in ("on_time", "targets", "staff"):
-            raise ValueError(f"scoring criterion {raw.get('code')}: unknown source {source!r}")
+    for position, spec in enumerate(plan_scoring(campaign.template).criteria):
         row = ScoringCriterion(
             campaign_id=campaign.id,
-            code=str(raw["code"]),
-            label=str(raw["label"]),
-            label_en=str(raw.get("label_en", "")),
-            max_points=Decimal(str(raw["max"])),
-            source=source,
+            code=spec.code,
+            label=spec.label,
+            label_en=spec.label_en,
+            max_points=spec.max_points,
+            source=spec.source,
             position=position,
         )
         session.add(row)
@@ -299,9 +283,9 @@ def criteria(session: Session, campaign: Campaign) -> list[ScoringCriterion]:
 
 
 def _criterion_target(campaign: Campaign, code: str) -> tuple[str, Decimal] | None:
-    for raw in _plan_scoring(campaign.template).get("criteria", []):
-        if raw.get("code") == code and "figure" in raw and "target" in raw:
-            return str(raw["figure"]), Decimal(str(raw["target"]))
+    for spec in plan_scoring(campaign.template).criteria:
+        if spec.code == code and spec.figure is not None and spec.target is not None:
+            return spec.figure, spec.target
     return None
 
 
@@ -309,13 +293,12 @@ def _points(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _on_time_share(session: Session, campaign: Campaign, enterprise_id: int) -> Decimal:
+def _on_time_share(session: Session, campaign: Campaign, enterprise_id: int, tz: tzinfo) -> Decimal:
     deadlines = session.exec(
         select(Deadline).where(Deadline.campaign_id == campaign.id, Deadline.kind != KIND)
     ).all()
     if not deadlines:
         return Decimal(0)
-    tz = get_settings().tz
     on_time = 0
     for deadline in deadlines:
         first = session.exec(
@@ -372,9 +355,12 @@ def _set_score(
     return score
 
 
-def fill_known_scores(session: Session, campaign: Campaign, now: datetime) -> int:
+def fill_known_scores(session: Session, campaign: Campaign, now: datetime, tz: tzinfo) -> int:
     """Fill the points the bot knows (on time, figures against targets) for every enterprise
-    of the board; staff points are left alone. Returns the number of scores written."""
+    of the board; staff points are left alone. Returns the number of scores written.
+
+    An item is on time when its first receipt falls on or before the due date in the
+    board's time zone `tz` (the caller's, like `now`)."""
     enterprises = _enterprises(session, campaign)
     written = 0
     for criterion in criteria(session, campaign):
@@ -384,7 +370,7 @@ def fill_known_scores(session: Session, campaign: Campaign, now: datetime) -> in
         for enterprise in enterprises:
             assert enterprise.id is not None
             if criterion.source == "on_time":
-                share = _on_time_share(session, campaign, enterprise.id)
+                share = _on_time_share(session, campaign, enterprise.id, tz)
             else:
                 if target is None:
                     continue
@@ -480,6 +466,7 @@ def _enterprises(session: Session, campaign: Campaign) -> list[Enterprise]:
             .where(
                 Enterprise.organization_id == campaign.organization_id,
                 col(Enterprise.active).is_(True),
+                members(campaign.audience),
             )
             .order_by(col(Enterprise.name))
         ).all()

@@ -30,7 +30,9 @@ from bot.models import (
     Organization,
 )
 from bot.services import audit
+from bot.services.audience import takes_part
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.lookups import remembered
 
 LATE_POLICY_LABELS = {
     LatePolicy.LOCK: N_("closed after the due date"),
@@ -49,13 +51,19 @@ def accepts_late(deadline: Deadline) -> bool:
 def extension_for(
     session: Session, deadline: Deadline, enterprise_id: int
 ) -> DeadlineExtension | None:
-    """The board's extension of this deadline for this enterprise, if it granted one."""
-    return session.exec(
-        select(DeadlineExtension).where(
-            DeadlineExtension.deadline_id == deadline.id,
-            DeadlineExtension.enterprise_id == enterprise_id,
-        )
-    ).first()
+    """The board's extension of this deadline for this enterprise, if it granted one
+    (remembered for the transaction: a prompt shows the due date after the lock check)."""
+    return remembered(
+        session,
+        (DeadlineExtension,),
+        ("extension", deadline.id, enterprise_id),
+        lambda: session.exec(
+            select(DeadlineExtension).where(
+                DeadlineExtension.deadline_id == deadline.id,
+                DeadlineExtension.enterprise_id == enterprise_id,
+            )
+        ).first(),
+    )
 
 
 def extensions_of(session: Session, deadline_ids: list[int]) -> dict[tuple[int, int], date]:
@@ -75,6 +83,18 @@ def effective_due(session: Session, deadline: Deadline, enterprise_id: int) -> d
     if extension is not None and extension.until > deadline.due_on:
         return extension.until
     return deadline.due_on
+
+
+def due_with(deadline: Deadline, extended_until: date | None) -> date:
+    """`effective_due` when the extension (its date, or None) is already known."""
+    if extended_until is not None and extended_until > deadline.due_on:
+        return extended_until
+    return deadline.due_on
+
+
+def closed_by(deadline: Deadline, due: date, today: date) -> bool:
+    """`is_closed` when the effective due date is already known."""
+    return not accepts_late(deadline) and today > due
 
 
 def is_closed(session: Session, deadline: Deadline, enterprise_id: int, today: date) -> bool:
@@ -109,7 +129,9 @@ def grant_extension(
     campaign = session.get(Campaign, deadline.campaign_id)
     if enterprise is None or campaign is None:
         raise NotFound(N_("This campaign or enterprise does not exist."))
-    if enterprise.organization_id != campaign.organization_id:
+    if enterprise.organization_id != campaign.organization_id or not takes_part(
+        campaign, enterprise
+    ):
         raise NotFound(N_("This enterprise does not take part in this campaign."))
     if accepts_late(deadline):
         raise InvalidInput(

@@ -45,6 +45,7 @@ from bot.models import (
     Zone,
 )
 from bot.services import enterprise_contacts as details
+from bot.services.board_units import participant_code
 from bot.services.enterprise_contacts import (
     CONTACT_EMAIL,
     CONTACT_NAME,
@@ -674,6 +675,7 @@ def list_enterprises(
 
 
 def find_enterprise(session: Session, raw_tax_code: str) -> Enterprise | None:
-    """The enterprise with this tax code (typed in any accepted style); InvalidTaxCode if bad."""
-    code = normalize_tax_code(raw_tax_code)
+    """The enterprise with this tax code, or the board unit with this code ("DV-VP"), typed in
+    any accepted style; InvalidTaxCode / InvalidUnit if malformed."""
+    code = participant_code(raw_tax_code)
     return session.exec(select(Enterprise).where(Enterprise.tax_code == code)).first()

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from bot.i18n import N_, Translator
-from bot.settings import get_settings
 
 
 @runtime_checkable
@@ -33,8 +32,9 @@ def render(t: Translator, msgid: str, params: Mapping[str, object]) -> str:
         if isinstance(value, Localized):
             formatted[key] = value.localize(t.language)
         elif isinstance(value, datetime):
-            local = value.astimezone(get_settings().tz) if value.tzinfo else value
-            formatted[key] = t.datetime(local)
+            # Shown in the zone it carries: the raiser hands a local time (or, as every
+            # rule does today, a date); rendering reads no settings.
+            formatted[key] = t.datetime(value)
         elif isinstance(value, date):
             formatted[key] = t.date(value)
         elif isinstance(value, Decimal):

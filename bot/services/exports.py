@@ -9,13 +9,16 @@ Number formats carry the Vietnamese language tag ([$-42A]): LibreOffice then sho
 whatever the reader's locale; Excel shows the reader's own separators (Vietnamese on a
 Vietnamese system). Each export reads its rows with one or two set-based queries, and
 writes an audit entry (in the caller's transaction: commit it) saying who took which list.
+The caller hands the moment (`now`) and the board's time zone (`tz`): the sheet's "as of"
+line and the dates things were submitted are local dates, and nothing here reads a clock
+or the settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,32 +32,36 @@ from sqlmodel import Session, col
 
 from bot.i18n import N_, Translator
 from bot.models import (
+    Audience,
+    Campaign,
     Deadline,
     DeadlineKind,
     Enterprise,
     Nominee,
+    Organization,
     RegistrationEntry,
     Submission,
     SubmissionStatus,
     YearEndReport,
     Zone,
 )
-from bot.services import audit
+from bot.services import audience, audit
 from bot.services.access import InvalidInput, Scope, campaign_in_scope
 from bot.services.items import kind_label, parse_kind
-from bot.services.numbers import Figure, report_figures
+from bot.services.numbers import Figure
 from bot.services.progress import (
     COUNTED_STATUSES,
     aggregate_figures,
     missing_enterprises,
     missing_status,
+    sent_parts,
     status_label,
     to_decimal,
 )
 from bot.services.sheets import Heading, make_printable
 from bot.services.spreadsheet_text import guard_cell
-from bot.services.titles import Title, titles_by_code
-from bot.settings import get_settings
+from bot.services.targets import summary as targets_summary
+from bot.services.titles import Title, title_and_form, titles_by_code
 
 DATE_FORMAT = "dd/mm/yyyy"
 VI_TAG = "[$-42A]"  # Vietnamese (LCID 0x042A)
@@ -73,8 +80,8 @@ def number_format(decimals: int) -> str:
     return VI_TAG + "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
 
 
-def _local_date(value: datetime | None) -> date | None:
-    return value.astimezone(get_settings().tz).date() if value is not None else None
+def _local_date(value: datetime | None, tz: tzinfo) -> date | None:
+    return value.astimezone(tz).date() if value is not None else None
 
 
 @dataclass
@@ -128,19 +135,27 @@ class _Sheet:
 def _print_setup(
     session: Session,
     ws: Worksheet,
-    organization_id: int,
+    campaign: Campaign,
     title: str,
-    campaign_title: str,
     t: Translator,
-    now: datetime,
+    at: datetime,
 ) -> None:
-    """The title block and print setup of bot/services/sheets.py, for one export's sheet."""
-    from bot.models import Organization
-
-    organization = session.get(Organization, organization_id)
-    at = now.astimezone(get_settings().tz)
+    """The title block and print setup of bot/services/sheets.py, for one export's sheet:
+    with the campaign's targets, the year they belong to and the plan's qualifiers."""
+    organization = session.get(Organization, campaign.organization_id)
     board = organization.name if organization is not None else ""
-    make_printable(ws, Heading(title, campaign_title, board, at), t)
+    goals = targets_summary(t, campaign.targets, campaign.year)
+    make_printable(ws, Heading(title, campaign.title, board, at, goals), t)
+
+
+# The columns naming the participant, in the words of a units' campaign.
+_UNIT_HEADERS = {"Enterprise": N_("Unit"), "Tax code": N_("Unit code")}
+
+
+def _headers(t: Translator, headers: Sequence[str], campaign: Campaign) -> list[str]:
+    """Column headers in the campaign's words ("Đơn vị", "Mã đơn vị" for the board's units)."""
+    units = Audience(campaign.audience) is Audience.BOARD_UNITS
+    return [t(_UNIT_HEADERS.get(h, h) if units else h) for h in headers]
 
 
 def _save(wb: Workbook, path: Path | str) -> Path:
@@ -195,7 +210,8 @@ REGISTRATION_HEADERS = (
     N_("Individual / collective"),
     N_("Proposed person or collective"),
     N_("Position / unit"),
-    N_("Title"),
+    N_("Emulation title"),
+    N_("Form of commendation"),
     N_("Recognised initiative"),
     N_("Status"),
     N_("Submitted on"),
@@ -210,11 +226,6 @@ def yes_no(t: Translator, value: bool | None) -> str:
     return t("Yes") if value else t("No")
 
 
-def _title_name(titles: dict[str, Title], code: str, language: str) -> str:
-    title = titles.get(code)
-    return title.name(language) if title else code
-
-
 def export_registrations(
     session: Session,
     campaign_id: int,
@@ -225,6 +236,7 @@ def export_registrations(
     *,
     actor: str = "",
     now: datetime,
+    tz: tzinfo,
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -253,12 +265,13 @@ def export_registrations(
             col(Submission.kind) == DeadlineKind.TITLE_REGISTRATION,
             col(Submission.status).in_(SENT_STATUSES),
             *scope.enterprise_conditions(),
+            audience.members(campaign.audience),
         )
         .order_by(col(Enterprise.name), col(Enterprise.id), col(RegistrationEntry.id))
     ).all()
 
     wb = Workbook()
-    sheet = _Sheet.start(wb, t("Title registrations"), [t(h) for h in REGISTRATION_HEADERS])
+    sheet = _Sheet.start(wb, t("Title registrations"), _headers(t, REGISTRATION_HEADERS, campaign))
     for number, row in enumerate(rows, start=1):
         (name, tax_code, zone_id, status, submitted_at, late) = row[:6]
         nominee, full_name, position, unit, code, has_initiative = row[6:]
@@ -277,17 +290,15 @@ def export_registrations(
                 t(NOMINEE_LABELS.get(Nominee(nominee), str(nominee))).capitalize(),
                 who,
                 where,
-                _title_name(titles, code, t.language),
+                *title_and_form(code, t.language, titles),
                 yes_no(t, bool(has_initiative)) if individual else "",
                 status_label(t, status, late),
-                _local_date(submitted_at),
+                _local_date(submitted_at, tz),
             ]
         )
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
-    _print_setup(
-        session, sheet.ws, scope.organization_id, t("Title registrations"), campaign.title, t, now
-    )
+    _print_setup(session, sheet.ws, campaign, t("Title registrations"), t, now.astimezone(tz))
     _save(wb, path)
     _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor, now)
     return len(rows)
@@ -307,6 +318,7 @@ def export_reports(
     *,
     actor: str = "",
     now: datetime,
+    tz: tzinfo,
 ) -> int:
     """Write the report summary (one row per enterprise, every figure a number cell).
 
@@ -322,29 +334,23 @@ def export_reports(
             kinds=", ".join(k.value for k in REPORT_KINDS),
         )
     t = Translator(language)
-    definitions = list(report_figures() if figures is None else figures)
+    definitions = list(audience.figures(campaign) if figures is None else figures)
     zones = _zone_names(session, scope.organization_id)
+    columns = sa_select(
+        col(Enterprise.id),
+        col(Enterprise.name),
+        col(Enterprise.tax_code),
+        col(Enterprise.zone_id),
+        col(Submission.status),
+        col(Submission.submitted_at),
+        col(Submission.late),
+        col(YearEndReport.figures),
+        col(YearEndReport.narrative),
+    )
     rows = session.execute(
-        sa_select(
-            col(Enterprise.id),
-            col(Enterprise.name),
-            col(Enterprise.tax_code),
-            col(Enterprise.zone_id),
-            col(Submission.status),
-            col(Submission.submitted_at),
-            col(Submission.late),
-            col(YearEndReport.figures),
-            col(YearEndReport.narrative),
+        sent_parts(columns, YearEndReport, campaign_id, kind, SENT_STATUSES, scope).order_by(
+            col(Enterprise.name), col(Enterprise.id)
         )
-        .join(Submission, col(Submission.id) == col(YearEndReport.submission_id))
-        .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
-        .where(
-            col(Submission.campaign_id) == campaign_id,
-            col(Submission.kind) == kind,
-            col(Submission.status).in_(SENT_STATUSES),
-            *scope.enterprise_conditions(),
-        )
-        .order_by(col(Enterprise.name), col(Enterprise.id))
     ).all()
     # Figures present in the reports but unknown to the catalogue still get a column.
     known = {f.code for f in definitions}
@@ -354,14 +360,18 @@ def export_reports(
     formats: list[str | None] = [None] * 6
     for figure in definitions:
         formats.append(None if figure.kind == "yes_no" else number_format(figure.decimals))
-    headers = [
-        t("No."),
-        t("Enterprise"),
-        t("Tax code"),
-        t("Industrial zone (IZ)"),
-        t("Status"),
-        t("Submitted on"),
-    ]
+    headers = _headers(
+        t,
+        [
+            N_("No."),
+            N_("Enterprise"),
+            N_("Tax code"),
+            N_("Industrial zone (IZ)"),
+            N_("Status"),
+            N_("Submitted on"),
+        ],
+        campaign,
+    )
     for figure in definitions:
         label = figure.label(t.language)
         unit = figure.unit(t.language)
@@ -381,7 +391,7 @@ def export_reports(
             tax_code,
             zones.get(zone_id, "") if zone_id else "",
             status_label(t, status, late),
-            _local_date(submitted_at),
+            _local_date(submitted_at, tz),
         ]
         for figure in definitions:
             raw = (values or {}).get(figure.code)
@@ -405,9 +415,7 @@ def export_reports(
     narrative_column = get_column_letter(len(headers))
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
-    _print_setup(
-        session, sheet.ws, scope.organization_id, kind_label(t, kind), campaign.title, t, now
-    )
+    _print_setup(session, sheet.ws, campaign, kind_label(t, kind), t, now.astimezone(tz))
     _save(wb, path)
     _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, now, kind)
     return len(rows)
@@ -446,6 +454,7 @@ def export_missing(
     *,
     actor: str = "",
     now: datetime,
+    tz: tzinfo,
 ) -> int:
     """Write the enterprises that have not submitted `kind`, with their officers."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -454,7 +463,7 @@ def export_missing(
     due = _due_on(session, campaign_id, kind)
     t = Translator(language)
     wb = Workbook()
-    sheet = _Sheet.start(wb, t("Not submitted"), [t(h) for h in MISSING_HEADERS])
+    sheet = _Sheet.start(wb, t("Not submitted"), _headers(t, MISSING_HEADERS, campaign))
     for number, enterprise in enumerate(missing, start=1):
         officers = "; ".join(f"{c.display_name or '?'} ({c.channel})" for c in enterprise.contacts)
         if not enterprise.contacts:
@@ -479,11 +488,10 @@ def export_missing(
     _print_setup(
         session,
         sheet.ws,
-        scope.organization_id,
+        campaign,
         t("Not submitted") + f" – {kind_label(t, kind)}",
-        campaign.title,
         t,
-        now,
+        now.astimezone(tz),
     )
     _save(wb, path)
     _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, now, kind)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlmodel import Session, col, delete, func, select, update
 
@@ -37,7 +37,6 @@ from bot.notifications.kinds import ChatReply
 from bot.notifications.outbox import enqueue
 from bot.services.contacts import STAFF_ROLES
 from bot.services.errors import DomainError
-from bot.settings import get_settings
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
@@ -166,7 +165,9 @@ def wrong_tries(session: Session, contact: Contact, now: datetime) -> list[datet
     )
 
 
-def _fail(session: Session, contact: Contact, now: datetime, error: InviteError) -> InviteError:
+def _fail(
+    session: Session, contact: Contact, now: datetime, tz: tzinfo, error: InviteError
+) -> InviteError:
     """Record a wrong try (flushed, for the caller to commit) and hand back the error.
 
     Tries older than ATTEMPT_HISTORY are dropped meanwhile: they no longer count, and the
@@ -182,7 +183,7 @@ def _fail(session: Session, contact: Contact, now: datetime, error: InviteError)
     session.add(LinkAttempt(contact_id=contact.id, at=now))
     session.flush()
     if len(_all_wrong_tries(session, now)) == GLOBAL_MAX_WRONG_TRIES:
-        _alert_staff(session, now)
+        _alert_staff(session, now, tz)
     return error
 
 
@@ -197,7 +198,7 @@ def _all_wrong_tries(session: Session, now: datetime) -> list[datetime]:
     )
 
 
-def _alert_staff(session: Session, now: datetime) -> None:
+def _alert_staff(session: Session, now: datetime, tz: tzinfo) -> None:
     """Tell every board's admins and staff that codes are being guessed (a notice through
     the outbox, in each one's language; at most one per person per hour)."""
     accounts = session.exec(
@@ -220,7 +221,7 @@ def _alert_staff(session: Session, now: datetime) -> None:
             "someone may be guessing codes. Linking with an invite code is paused until {until}.",
             n=GLOBAL_MAX_WRONG_TRIES,
             accounts=accounts,
-            until=t.datetime(until.astimezone(get_settings().tz)),
+            until=t.datetime(until.astimezone(tz)),
         )
         # Written now, in the reader's language, and sent at once; the dedupe key (this
         # hour, this person) keeps it to one notice an hour.
@@ -229,8 +230,13 @@ def _alert_staff(session: Session, now: datetime) -> None:
     session.flush()
 
 
-def redeem_invite(session: Session, contact: Contact, raw_code: str, now: datetime) -> Enterprise:
+def redeem_invite(
+    session: Session, contact: Contact, raw_code: str, now: datetime, tz: tzinfo
+) -> Enterprise:
     """Link `contact` to the enterprise of the code typed, as its officer, and spend the code.
+
+    `tz` is the board's time zone (the caller's, like `now`): the staff's alert about code
+    guessing says until when linking is paused in local time.
 
     Raises an InviteError subclass; every one except TooManyAttempts and StaffCannotLink
     records a wrong try first (see the module docstring: commit even on error). Typing the
@@ -260,7 +266,7 @@ def redeem_invite(session: Session, contact: Contact, raw_code: str, now: dateti
     if len(code) == CODE_LENGTH and set(code) <= set(ALPHABET):
         invite = session.exec(select(InviteCode).where(InviteCode.code == code)).first()
     if invite is None:
-        raise _fail(session, contact, now, UnknownCode())
+        raise _fail(session, contact, now, tz, UnknownCode())
     if invite.used_at is not None:
         if (
             invite.used_by_contact_id == contact.id
@@ -269,12 +275,12 @@ def redeem_invite(session: Session, contact: Contact, raw_code: str, now: dateti
             enterprise = session.get(Enterprise, invite.enterprise_id)
             assert enterprise is not None
             return enterprise
-        raise _fail(session, contact, now, UsedCode())
+        raise _fail(session, contact, now, tz, UsedCode())
     if invite.expires_at <= now:
-        raise _fail(session, contact, now, ExpiredCode())
+        raise _fail(session, contact, now, tz, ExpiredCode())
     enterprise = session.get(Enterprise, invite.enterprise_id)
     if enterprise is None or not enterprise.active:
-        raise _fail(session, contact, now, UnknownCode())
+        raise _fail(session, contact, now, tz, UnknownCode())
 
     # Spend the code with a conditional update: of two simultaneous redemptions one wins.
     spent = session.execute(
@@ -283,7 +289,7 @@ def redeem_invite(session: Session, contact: Contact, raw_code: str, now: dateti
         .values(used_at=now, used_by_contact_id=contact.id)
     )
     if getattr(spent, "rowcount", 0) != 1:
-        raise _fail(session, contact, now, UsedCode())
+        raise _fail(session, contact, now, tz, UsedCode())
     session.refresh(invite)
 
     before = {"enterprise_id": contact.enterprise_id, "role": str(contact.role)}

@@ -13,26 +13,31 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
-from bot.models import Campaign, Contact, Enterprise, Role
+from bot.models import Audience, Campaign, Contact, Enterprise, Role
 from bot.notifications import texts
 from bot.notifications.kinds import CampaignLaunch
 from bot.notifications.outbox import Queued, enqueue
 from bot.services import audit
 from bot.services.access import AccessDenied, Scope, campaign_in_scope
+from bot.services.audience import members
 from bot.services.campaigns import campaign_deadlines, campaign_phases
 from bot.services.reach import receives_now
 
 
-def officers_in_scope(session: Session, found: Scope) -> list[Contact]:
+def officers_in_scope(
+    session: Session, found: Scope, audience: Audience | None = None
+) -> list[Contact]:
     """Every officer of an active enterprise in scope (reachable or not) who would receive: its
-    chat accounts, or its e-mail address while it has none (bot/services/reach.py)."""
+    chat accounts, or its e-mail address while it has none (bot/services/reach.py); with
+    `audience`, only the participants of a campaign of that audience."""
+    conditions = [*found.enterprise_conditions()]
+    if audience is not None:
+        conditions.append(members(audience))
     return list(
         session.exec(
             select(Contact)
             .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
-            .where(
-                col(Contact.role) == Role.OFFICER, receives_now(), *found.enterprise_conditions()
-            )
+            .where(col(Contact.role) == Role.OFFICER, receives_now(), *conditions)
             .order_by(col(Enterprise.name), col(Contact.id))
         ).all()
     )
@@ -57,7 +62,7 @@ def launch_campaign(
         raise AccessDenied(N_("Only the board office can do this; a cluster leader cannot."))
     assert campaign.id is not None
     campaign_in_scope(session, campaign.id, found)
-    officers = officers_in_scope(session, found)
+    officers = officers_in_scope(session, found, campaign.audience)
     reachable = [c.id for c in officers if c.reachable and c.id is not None]
     new = enqueue(session, CampaignLaunch(campaign.id), reachable, not_before=now)
     before = {"launched_at": campaign.launched_at}

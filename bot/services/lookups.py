@@ -51,6 +51,17 @@ def remembered(
     return value
 
 
+def remember(session: Session, kinds: tuple[type, ...], key: Hashable, value: object) -> None:
+    """Store what a lookup of `kinds`/`key` would find, read by a wider query already (e.g.
+    the deadline and the report read with the item in one statement)."""
+    _memo(session)[(kinds, key)] = value
+
+
+def is_remembered(session: Session, kinds: tuple[type, ...], key: Hashable) -> bool:
+    """Whether `kinds`/`key` is remembered (and still valid) in this transaction."""
+    return (kinds, key) in _memo(session) and not _pending(session, kinds)
+
+
 def forget(session: Session) -> None:
     """Drop every remembered lookup of `session`."""
     session.info.pop(_KEY, None)

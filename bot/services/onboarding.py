@@ -14,7 +14,7 @@ trade union's, links with a code of his own); only this bulk issue revokes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import cast
 
 from sqlalchemy import update
@@ -42,7 +42,6 @@ from bot.services.chat_links import BotNames, how_to_link
 from bot.services.errors import InvalidInput
 from bot.services.invites import create_invite, format_code
 from bot.services.reach import has_chat_contact
-from bot.settings import get_settings
 
 BULK_TTL = timedelta(days=30)  # a letter travels by post: a fortnight is too short
 
@@ -226,6 +225,7 @@ def issue_invites(
     now: datetime,
     names: BotNames,
     *,
+    tz: tzinfo,
     ttl: timedelta = BULK_TTL,
     language: str = "vi",
     email: bool = True,
@@ -234,9 +234,9 @@ def issue_invites(
     """A fresh code for each enterprise (earlier unused ones revoked), and the e-mails queued.
 
     Everything happens in the caller's transaction; the e-mails go out through the outbox
-    within the sending hours, at the e-mail rate.
+    within the sending hours, at the e-mail rate. The letters give the expiry in the board's
+    time zone `tz`, handed in by the caller with `now`.
     """
-    tz = get_settings().tz
     t = Translator(language)
     ids = [e.id for e in enterprises if e.id is not None]
     zones = {

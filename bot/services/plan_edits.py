@@ -39,9 +39,6 @@ from bot.models import (
     Deadline,
     DeadlineExtension,
     DeadlineKind,
-    Delivery,
-    DeliveryKind,
-    DeliveryStatus,
     Enterprise,
     LatePolicy,
     Observance,
@@ -50,8 +47,9 @@ from bot.models import (
     Submission,
 )
 from bot.notifications.kinds import DeadlineMoved
-from bot.notifications.outbox import enqueue
+from bot.notifications.outbox import cancel_reminders, enqueue
 from bot.services import audit, deadlines
+from bot.services.audience import members
 from bot.services.campaigns import campaign_deadlines, campaign_observances, campaign_phases
 from bot.services.errors import DomainError, NotFound, render
 from bot.services.items import kind_label
@@ -1097,18 +1095,9 @@ class Replanned:
 
 
 def _cancel_reminders(session: Session, campaign_id: int, kind: DeadlineKind, why: str) -> int:
-    """Cancel the reminders of an item queued and not sent; how many were."""
-    cancelled = session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.kind) == DeliveryKind.REMINDER,
-            col(Delivery.status) == DeliveryStatus.PENDING,
-            col(Delivery.campaign_id) == campaign_id,
-            col(Delivery.item_kind) == kind.value,
-        )
-        .values(status=DeliveryStatus.CANCELLED, last_error=why)
-    )
-    return int(getattr(cancelled, "rowcount", 0) or 0)
+    """Cancel the reminders of an item queued and not sent (and its planned fan-outs not yet
+    written out per officer); how many queued deliveries were."""
+    return cancel_reminders(session, campaign_id, kind.value, why)
 
 
 def change_and_replan(
@@ -1150,8 +1139,9 @@ def change_and_replan(
 
 
 def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetime) -> int:
-    """Queue the "deadline moved" notice to every reachable officer of the board (worded
-    when sent, in each officer's language then); returns how many were newly queued."""
+    """Queue the "deadline moved" notice to every reachable officer of the board taking part
+    in the campaign (its audience; worded when sent, in each officer's language then);
+    returns how many were newly queued."""
     campaign = session.get(Campaign, deadline.campaign_id)
     assert campaign is not None
     officers = session.exec(
@@ -1160,6 +1150,7 @@ def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetim
         .where(
             Enterprise.organization_id == campaign.organization_id,
             col(Enterprise.active),
+            members(campaign.audience),
             Contact.role == Role.OFFICER,
             col(Contact.reachable),
             receives_now(),

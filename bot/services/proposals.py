@@ -21,20 +21,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_
 from bot.models.campaign import Deadline
 from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee, SubmissionStatus
 from bot.models.submission import RegistrationEntry, Submission
-from bot.services import audit
 from bot.services import submissions as subs
-from bot.services.errors import DomainError, InvalidInput, NotFound
+from bot.services.errors import DomainError, InvalidInput
+from bot.services.submissions import locking
 from bot.services.submissions.clock import _now
-from bot.services.submissions.finding import _id, _subject
-from bot.services.submissions.locking import _begin_change, _expect_kind
-from bot.services.submissions.registration import _validated_entry
+from bot.services.submissions.finding import _id
+from bot.services.submissions.registration import _refuse_twice, _validated_entry
 from bot.services.submissions.text import _too_long
 from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
 
@@ -126,6 +125,17 @@ def proposal_dump(entry: ProposalEntry) -> dict[str, Any]:
     }
 
 
+ENTRIES = locking.Parts(
+    ProposalEntry,
+    proposal_dump,
+    added="proposal.entry_add",
+    removed="proposal.entry_remove",
+    most=MAX_PROPOSALS,
+    too_many=N_("A proposal holds at most {max} entries."),
+    missing=N_("This entry does not exist (any more)."),
+)
+
+
 def list_proposals(session: Session, submission: Submission) -> list[ProposalEntry]:
     """The entries of a proposal, in the order they were added."""
     return list(
@@ -182,14 +192,8 @@ def _validated(
 def _check_duplicate(
     session: Session, submission: Submission, entry: ProposalEntry, skip_id: int | None
 ) -> None:
-    key = (nominee_key(entry), entry.title_code)
-    for other in list_proposals(session, submission):
-        if other.id != skip_id and (nominee_key(other), other.title_code) == key:
-            raise InvalidInput(
-                N_("{name} is already proposed for {title}."),
-                name=entry.full_name or entry.unit_name,
-                title=TitleRef(entry.title_code),
-            )
+    others = list_proposals(session, submission)
+    _refuse_twice(entry, others, skip_id, N_("{name} is already proposed for {title}."))
 
 
 def add_proposal(
@@ -213,7 +217,7 @@ def add_proposal(
     summary is empty, when the title needs an initiative and none is named, or twice.
     """
     now = _now(now)
-    _expect_kind(submission, KIND)
+    locking._expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = _validated(
         session,
@@ -227,33 +231,12 @@ def add_proposal(
         initiative,
     )
     _check_duplicate(session, submission, entry, None)
-    held = session.exec(
-        select(func.count())
-        .select_from(ProposalEntry)
-        .where(ProposalEntry.submission_id == submission.id)
-    ).one()
-    if held >= MAX_PROPOSALS:
-        raise InvalidInput(N_("A proposal holds at most {max} entries."), max=MAX_PROPOSALS)
-    _begin_change(session, submission, now, contact_id, actor)
-    session.add(entry)
-    session.flush()
-    audit.record(
-        session,
-        "proposal.entry_add",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        after=proposal_dump(entry),
-        at=now,
-    )
+    locking._add_part(session, submission, ENTRIES, entry, now, contact_id, actor)
     return entry
 
 
 def get_proposal(session: Session, submission: Submission, entry_id: int) -> ProposalEntry:
-    entry = session.get(ProposalEntry, entry_id)
-    if entry is None or entry.submission_id != submission.id:
-        raise NotFound(N_("This entry does not exist (any more)."))
-    return entry
+    return locking._get_part(session, submission, ENTRIES, entry_id)
 
 
 def update_proposal(
@@ -270,7 +253,7 @@ def update_proposal(
     """Change the summary or the initiative of an entry (None keeps it). A changed entry is
     reviewed afresh: its earlier verdict is cleared."""
     now = _now(now)
-    _expect_kind(submission, KIND)
+    locking._expect_kind(submission, KIND)
     subs.ensure_editable(session, submission, now)
     entry = get_proposal(session, submission, entry_id)
     before = proposal_dump(entry)
@@ -285,7 +268,7 @@ def update_proposal(
         summary if summary is not None else entry.summary,
         initiative if initiative is not None else entry.initiative,
     )
-    _begin_change(session, submission, now, contact_id, actor)
+    locking._begin_change(session, submission, now, contact_id, actor)
     entry.summary = merged.summary
     entry.initiative = merged.initiative
     entry.has_initiative = merged.has_initiative
@@ -293,16 +276,9 @@ def update_proposal(
     entry.reviewed_at = entry.reviewed_by_contact_id = None
     session.add(entry)
     session.flush()
-    audit.record(
-        session,
-        "proposal.entry_update",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after=proposal_dump(entry),
-        at=now,
-    )
+    after = proposal_dump(entry)
+    action = "proposal.entry_update"
+    locking._audit_item(session, submission, action, before, after, now, contact_id, actor)
     return entry
 
 
@@ -317,22 +293,8 @@ def remove_proposal(
 ) -> None:
     """Withdraw one entry of the proposal."""
     now = _now(now)
-    _expect_kind(submission, KIND)
-    subs.ensure_editable(session, submission, now)
-    entry = get_proposal(session, submission, entry_id)
-    _begin_change(session, submission, now, contact_id, actor)
-    before = proposal_dump(entry)
-    session.delete(entry)
-    session.flush()
-    audit.record(
-        session,
-        "proposal.entry_remove",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        at=now,
-    )
+    locking._expect_kind(submission, KIND)
+    locking._delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
 
 
 def _reported(session: Session, submission: Submission) -> dict[str, Decimal] | None:

@@ -28,9 +28,10 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from bot.i18n import Translator
-from bot.models import Channel, Cluster, Contact, Enterprise, Role, Zone
+from bot.i18n import N_, Translator
+from bot.models import Audience, Channel, Cluster, Contact, Enterprise, Role, Zone
 from bot.services.access import Scope
+from bot.services.audience import members, words
 from bot.services.enterprise_contacts import display_phone
 from bot.settings import get_settings
 
@@ -137,8 +138,13 @@ class Reach:
         return [i for i, state in self.states.items() if state in wanted]
 
 
-def reach(session: Session, scope: Scope) -> Reach:
-    """Every active enterprise in scope classified (three statements, whatever the size)."""
+def reach(session: Session, scope: Scope, audience: Audience | None = None) -> Reach:
+    """Every active enterprise in scope classified (three statements, whatever the size);
+    with `audience`, only the participants of a campaign of that audience (/progress of the
+    board units' campaign counts its units, an enterprises' campaign its enterprises)."""
+    conditions = [*scope.enterprise_conditions()]
+    if audience is not None:
+        conditions.append(members(audience))
     chat_ids: set[int] = set()
     email_ids: set[int] = set()
     bounced: dict[int, str] = {}
@@ -150,7 +156,7 @@ def reach(session: Session, scope: Scope) -> Reach:
             col(Contact.chat_id),
         )
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
-        .where(col(Contact.role) == Role.OFFICER, *scope.enterprise_conditions())
+        .where(col(Contact.role) == Role.OFFICER, *conditions)
     )
     mail = email_enabled()
     for enterprise_id, channel, reachable, chat_id in contacts:
@@ -179,9 +185,7 @@ def reach(session: Session, scope: Scope) -> Reach:
     by_zone: dict[str, ReachCounts] = defaultdict(ReachCounts)
     by_cluster: dict[str, ReachCounts] = defaultdict(ReachCounts)
     for enterprise in session.execute(
-        sa_select(Enterprise)
-        .where(*scope.enterprise_conditions())
-        .order_by(col(Enterprise.name), col(Enterprise.id))
+        sa_select(Enterprise).where(*conditions).order_by(col(Enterprise.name), col(Enterprise.id))
     ).scalars():
         assert enterprise.id is not None
         if enterprise.id in chat_ids:
@@ -253,10 +257,19 @@ def who_to_call(t: Translator, item: Unreached) -> str:
     return text
 
 
-def render_reach_text(t: Translator, found: Reach, limit: int | None = 30) -> str:
-    """The reach summary for /progress and the CLI: totals, per zone, per cluster, whom to call."""
+def render_reach_text(
+    t: Translator, found: Reach, limit: int | None = 30, audience: Audience | None = None
+) -> str:
+    """The reach summary for /progress and the CLI: totals, per zone, per cluster, whom to call
+    (of a units' campaign: "đơn vị")."""
     lines = [
-        t("Reach of the enterprises ({total}):", total=t.number(found.total.total)),
+        words(
+            t,
+            audience or Audience.ENTERPRISES,
+            N_("Reach of the enterprises ({total}):"),
+            N_("Reach of the units ({total}):"),
+            total=t.number(found.total.total),
+        ),
         counts_line(t, found.total),
     ]
     lines += _groups(t, t("By zone:"), found.by_zone, t("(no zone)"))

@@ -22,7 +22,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.i18n import Translator
 
-TITLE_ROWS = 3  # the title, the campaign and board, the date and time; then a blank row
+# The title, the campaign and board, the date and time, the targets the figures are measured
+# against (their year and the plan's qualifiers; empty for a list without targets); then a
+# blank row.
+TITLE_ROWS = 4
 HEADER_ROW = TITLE_ROWS + 2  # where the table's header row lands
 TITLE_FONT = Font(bold=True, size=14)
 SUBTITLE_FONT = Font(italic=True, size=11)
@@ -36,6 +39,8 @@ class Heading:
     campaign: str
     board: str
     as_of: datetime  # local time of the export
+    # "Chỉ tiêu năm 2026 (…): …" (bot.services.targets.summary); "" leaves the line empty.
+    targets: str = ""
 
 
 def make_printable(ws: Worksheet, heading: Heading, t: Translator) -> None:
@@ -57,6 +62,7 @@ def make_printable(ws: Worksheet, heading: Heading, t: Translator) -> None:
             ),
             SUBTITLE_FONT,
         ),
+        (heading.targets, SUBTITLE_FONT),
     ]
     last = get_column_letter(columns)
     for row, (text, font) in enumerate(lines, start=1):
@@ -66,6 +72,14 @@ def make_printable(ws: Worksheet, heading: Heading, t: Translator) -> None:
         if columns > 1:
             ws.merge_cells(f"A{row}:{last}{row}")
     ws.row_dimensions[1].height = 24
+    if heading.targets:
+        # A long list of targets wraps in its merged cell; LibreOffice does not grow the row.
+        span = sum(
+            ws.column_dimensions[get_column_letter(c)].width or 10 for c in range(1, columns + 1)
+        )
+        ws.row_dimensions[TITLE_ROWS].height = (
+            15.0 * -(-len(heading.targets) // max(1, int(span))) + 3
+        )
     ws.row_dimensions[header_row].height = _header_height(ws, header_row, columns)
     ws.freeze_panes = f"A{header_row + 1}"
     if ws.auto_filter.ref:

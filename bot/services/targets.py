@@ -75,17 +75,46 @@ def targets_year(targets: Sequence[Mapping[str, Any]]) -> int | None:
     return max(years) if years else None
 
 
+def _is_period(value: Any) -> bool:
+    """[first, last]: the years of a multi-year plan's targets."""
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(y, int) and not isinstance(y, bool) for y in value)
+    )
+
+
 def heading(t: Translator, targets: Sequence[Mapping[str, Any]], campaign_year: int) -> str:
     """Which year's targets a comparison uses, and whether the office confirmed them."""
     year = targets_year(targets)
-    if year is None:
+    period = next((t_["period"] for t_ in targets if _is_period(t_.get("period"))), None)
+    if year is None and period is not None:
+        text = t("Targets for the period {first}–{last}", first=period[0], last=period[1])
+    elif year is None:
         return t("Targets (no year given)")
-    text = t("Targets for {year}", year=year)
-    if year != campaign_year:
-        text += " " + t("(the campaign is for {year})", year=campaign_year)
+    else:
+        text = t("Targets for {year}", year=year)
+        if year != campaign_year:
+            text += " " + t("(the campaign is for {year})", year=campaign_year)
     if any(not is_confirmed(target) for target in targets):
         text += " — " + t("copied from last year, not yet confirmed by the board office")
     return text
+
+
+def summary(t: Translator, targets: Sequence[Mapping[str, Any]], campaign_year: int) -> str:
+    """The targets on one line with their year and the plan's words, for the digest and the
+    exports' title block: "Chỉ tiêu năm 2026 … : Giá trị sản xuất: khoảng 540.000 tỷ đồng;
+    …" ("" when the campaign has none)."""
+    goals = [target for target in targets if _decimal(target.get("value")) is not None]
+    if not goals:
+        return ""
+    named = "; ".join(f"{_label(t, target)}: {goal_text(t, target)}" for target in goals)
+    return f"{heading(t, targets, campaign_year)}: {named}"
+
+
+def _label(t: Translator, target: Mapping[str, Any]) -> str:
+    label = target.get("label_en") if t.language == "en" else None
+    return str(label or target.get("label") or target.get("key") or "")
 
 
 def carried_over(targets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -1,25 +1,40 @@
 """Campaign templates: the boards' plans as data (bot/templates/<slug>.toml).
 
 A plan changes every year in its wording and figures but hardly in its shape (phases,
-deadlines, commemoration days, targets), so each plan is a TOML file and this module turns
-it into frozen dataclasses, checking everything a typo could break (a date that does not
-exist, an observance outside its phase, an unknown deadline kind) when the file is loaded
-rather than when a reminder is due months later.
+deadlines, commemoration days, targets), so each plan is a TOML file and this module reads
+it into frozen pydantic models (through bot.services.catalogue_files, like every catalogue),
+checking everything a typo could break (a date that does not exist, an observance outside its
+phase, an unknown deadline kind, a misspelt key) when the file is loaded rather than when a
+reminder is due months later. Errors name the file, the record and the field.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from bot.i18n import N_
-from bot.models.enums import DeadlineKind, LatePolicy
+from bot.models.enums import Audience, DeadlineKind, LatePolicy
+from bot.services.catalogue_files import read_toml, validate_catalogue
 from bot.services.errors import NotFound
+from bot.services.numbers import report_figures
 from bot.templates import TEMPLATES_DIR
 
 DEFAULT_REMINDER_OFFSETS: tuple[int, ...] = (14, 7, 3, 1, 0, -1, -3)
@@ -85,98 +100,180 @@ class MonthDay:
         return f"{self.month:02d}-{self.day:02d}"
 
 
-@dataclass(frozen=True)
-class PhaseSpec:
-    number: int
-    name: str
-    name_en: str
-    start: MonthDay
-    end: MonthDay
-    call: str
-    call_en: str
-    review: str
-    review_en: str
+def _month_day(value: object) -> MonthDay:
+    if isinstance(value, MonthDay):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected MM-DD as text")
+    return MonthDay.parse(value.strip())
 
 
-@dataclass(frozen=True)
-class DeadlineSpec:
+# What the files hold: text is trimmed (and, unless optional, not empty); whole numbers and
+# numbers are strict (no "1930" in quotes, no true/false); a day of the year is "MM-DD".
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True)]
+Day = Annotated[MonthDay, PlainValidator(_month_day)]
+
+
+class _Spec(BaseModel):
+    # Frozen like the dataclasses they replace; a key the model does not know is a typo.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class PhaseSpec(_Spec):
+    number: StrictInt
+    name: Text
+    name_en: Text
+    start: Day
+    end: Day
+    call: OptionalText = ""
+    call_en: OptionalText = ""
+    review: OptionalText = ""
+    review_en: OptionalText = ""
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> PhaseSpec:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class DeadlineSpec(_Spec):
     kind: DeadlineKind
-    due: MonthDay
-    reminder_offsets: tuple[int, ...]
-    late_policy: LatePolicy = LatePolicy.LOCK
+    due: Day
+    # Positive: days before the due date; negative: working days after it. Kept from the
+    # largest down, each once.
+    reminder_offsets: tuple[StrictInt, ...] = Field(
+        default=DEFAULT_REMINDER_OFFSETS, alias="reminders"
+    )
+    late_policy: LatePolicy = Field(default=LatePolicy.LOCK, alias="late")
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _largest_first(cls, offsets: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(sorted(set(offsets), reverse=True))
 
 
-@dataclass(frozen=True)
-class ObservanceSpec:
-    on: MonthDay
-    name: str
-    name_en: str
-    founded: int | None
-    phase: int
+class ObservanceSpec(_Spec):
+    on: Day = Field(alias="date")
+    name: Text
+    name_en: Text
+    founded: StrictInt | None = None
+    phase: StrictInt
     # The last year the day is kept (a province merged away no longer has its founding day:
     # Nghị quyết 202/2025/QH15, from 01/07/2025); None: every year.
-    until: int | None = None
+    until: StrictInt | None = None
 
 
-@dataclass(frozen=True)
-class TargetSpec:
-    key: str
-    label: str
-    label_en: str
-    value: float | None
-    value_max: float | None
-    unit: str
-    unit_en: str
-    growth: float | None
-    qualifier: Qualifier
+class TargetSpec(_Spec):
+    key: Text
+    label: Text
+    label_en: Text
+    value: StrictFloat | None = None
+    value_max: StrictFloat | None = None
+    unit: OptionalText = ""
+    unit_en: OptionalText = ""
+    growth: StrictFloat | None = None
+    qualifier: Qualifier = Qualifier.EXACT
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> TargetSpec:
+        if self.value_max is not None and (self.value is None or self.value_max < self.value):
+            raise ValueError("value_max needs a smaller value")
+        return self
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form stored on Campaign.targets."""
-        return {
-            "key": self.key,
-            "label": self.label,
-            "label_en": self.label_en,
-            "value": self.value,
-            "value_max": self.value_max,
-            "unit": self.unit,
-            "unit_en": self.unit_en,
-            "growth": self.growth,
-            "qualifier": str(self.qualifier),
-        }
+        return self.model_dump(mode="json")
 
 
-@dataclass(frozen=True)
-class AwardTargetSpec:
+class AwardTargetSpec(_Spec):
     """A minimum number of proposals for an award (e.g. the Emulation Flag for ≥ 5 enterprises)."""
 
-    key: str
-    label: str
-    label_en: str
-    value: int
+    key: Text
+    label: Text
+    label_en: Text
+    value: StrictInt = Field(ge=0)
 
 
-@dataclass(frozen=True)
-class Template:
-    slug: str
-    name: str
-    name_en: str
-    province: str
-    issuer: str
-    issuer_en: str
+class CriterionSpec(_Spec):
+    """One scoring criterion (chấm điểm): its points and who gives them: "on_time" (the bot:
+    the share of items submitted by their deadlines), "targets" (the bot: the reported
+    `figure` against `target`, full points at or above it) or "staff" (the office types them)."""
+
+    code: Text
+    label: Text
+    label_en: OptionalText = ""
+    max_points: Decimal = Field(alias="max", gt=0)
+    source: Literal["on_time", "targets", "staff"] = "staff"
+    figure: Text | None = None
+    target: Decimal | None = None
+
+
+class ScoringSpec(_Spec):
+    """How the board scores the year (`[scoring]`); a plan without one scores nothing."""
+
+    # The Cờ thi đua / Bằng khen shortlist takes the best this many of each cluster.
+    shortlist_per_cluster: StrictInt = Field(default=1, gt=0)
+    criteria: tuple[CriterionSpec, ...] = ()
+
+
+class Template(_Spec):
+    """One plan file (bot/templates/<slug>.toml) as read and checked."""
+
+    slug: Text
+    name: Text
+    name_en: Text
+    province: Text
+    issuer: Text
+    issuer_en: Text
     kind: TemplateKind
-    # The years a SPECIAL or MULTI_YEAR plan covers; None for ANNUAL.
-    first_year: int | None
-    last_year: int | None
-    theme: str
-    theme_en: str
-    document_number: str
-    source: str
-    targets_year: int | None
-    phases: tuple[PhaseSpec, ...]
-    deadlines: tuple[DeadlineSpec, ...]
-    observances: tuple[ObservanceSpec, ...]
-    targets: tuple[TargetSpec, ...]
-    award_targets: tuple[AwardTargetSpec, ...]
+    # [first, last]: the years a SPECIAL or MULTI_YEAR plan covers; None for ANNUAL.
+    years: tuple[StrictInt, StrictInt] | None = None
+    theme: Text
+    theme_en: Text
+    document_number: Text
+    source: OptionalText = ""
+    targets_year: StrictInt | None = None
+    phases: tuple[PhaseSpec, ...] = Field(min_length=1)
+    deadlines: tuple[DeadlineSpec, ...] = ()
+    observances: tuple[ObservanceSpec, ...] = ()
+    targets: tuple[TargetSpec, ...] = ()
+    award_targets: tuple[AwardTargetSpec, ...] = ()
+    scoring: ScoringSpec = ScoringSpec()
+    # Who takes part: the zones' enterprises (default) or the board's own units.
+    audience: Audience = Audience.ENTERPRISES
+    # The report figures asked in the reports (codes of report_figures.toml); None: all.
+    report_figures: tuple[Text, ...] | None = None
+
+    @field_validator("document_number")
+    @classmethod
+    def _has_number(cls, value: str) -> str:
+        if "{number}" not in value:
+            raise ValueError("must contain {number}")
+        return value
+
+    @field_validator("report_figures")
+    @classmethod
+    def _known_figures(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        known = {f.code for f in report_figures()}
+        for code in value or ():
+            if code not in known:
+                raise ValueError(f"unknown figure {code!r} (known: {', '.join(sorted(known))})")
+        return value
+
+    @field_validator("observances")
+    @classmethod
+    def _in_calendar_order(cls, value: tuple[ObservanceSpec, ...]) -> tuple[ObservanceSpec, ...]:
+        return tuple(sorted(value, key=lambda o: (o.on, o.phase)))
+
+    @property
+    def first_year(self) -> int | None:
+        return self.years[0] if self.years else None
+
+    @property
+    def last_year(self) -> int | None:
+        return self.years[1] if self.years else None
 
     def covers(self, year: int) -> bool:
         """Whether the plan may be run in `year`."""
@@ -195,232 +292,67 @@ class Template:
         return self.document_number.format(number=number)
 
 
-def _text(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
-    value = data.get(key, "")
-    if not isinstance(value, str):
-        raise TemplateDataError(f"{where}: {key} must be text")
-    value = value.strip()
-    if required and not value:
-        raise TemplateDataError(f"{where}: {key} is required")
-    return value
-
-
-def _int(data: dict[str, Any], key: str, where: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TemplateDataError(f"{where}: {key} must be a whole number")
-    return value
-
-
-def _number(data: dict[str, Any], key: str, where: str) -> float | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TemplateDataError(f"{where}: {key} must be a number")
-    return float(value)
-
-
-def _month_day(data: dict[str, Any], key: str, where: str) -> MonthDay:
-    try:
-        return MonthDay.parse(_text(data, key, where))
-    except ValueError as exc:
-        raise TemplateDataError(f"{where}: {key}: {exc}") from exc
-
-
-def _table_list(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
-    items = data.get(key, [])
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise TemplateDataError(f"{where}: {key} must be an array of tables ([[{key}]])")
-    return items
-
-
 def _in_range(d: MonthDay, start: MonthDay, end: MonthDay) -> bool:
     return start <= d <= end
 
 
+def _check_relations(template: Template, where: str) -> None:
+    """What one record cannot check alone: years against the kind, phases in order, each
+    date inside its phase, no kind or key twice. Raises TemplateDataError naming the record."""
+    if template.kind is TemplateKind.ANNUAL:
+        if template.years is not None:
+            raise TemplateDataError(f"{where}: an annual plan has no fixed years")
+    elif template.years is None or template.years[0] > template.years[1]:
+        raise TemplateDataError(f"{where}: years must be [first, last] for a {template.kind} plan")
+    elif template.kind is TemplateKind.SPECIAL and template.first_year != template.last_year:
+        raise TemplateDataError(f"{where}: a special campaign runs within one year")
+    phases = template.phases
+    for i, phase in enumerate(phases, 1):
+        at = f"{where}: phases[{i}]"
+        if phase.number != i:
+            raise TemplateDataError(f"{at}: phases must be numbered 1, 2, ... in order")
+        if i > 1 and phase.start <= phases[i - 2].end:
+            raise TemplateDataError(f"{at}: overlaps the previous phase")
+    seen: set[DeadlineKind] = set()
+    for i, deadline in enumerate(template.deadlines, 1):
+        at = f"{where}: deadlines[{i}]"
+        if deadline.kind in seen:
+            raise TemplateDataError(f"{at}: a second {deadline.kind} deadline")
+        seen.add(deadline.kind)
+        if not _in_range(deadline.due, phases[0].start, phases[-1].end):
+            raise TemplateDataError(f"{at}: due {deadline.due} lies outside the plan's phases")
+    for i, observance in enumerate(template.observances, 1):
+        at = f"{where}: observances[{i}] ({observance.on})"
+        if not 1 <= observance.phase <= len(phases):
+            raise TemplateDataError(f"{at}: phase must be 1..{len(phases)}")
+        owner = phases[observance.phase - 1]
+        if not _in_range(observance.on, owner.start, owner.end):
+            raise TemplateDataError(f"{at}: {observance.on} lies outside phase {observance.phase}")
+    keys: set[str] = set()
+    for i, target in enumerate(template.targets, 1):
+        if target.key in keys:
+            raise TemplateDataError(
+                f"{where}: targets[{i}]: a second target with key {target.key!r}"
+            )
+        keys.add(target.key)
+
+
 def parse_template(data: dict[str, Any], where: str) -> Template:
     """Build and check a Template from a parsed TOML document; `where` names it in errors."""
-    slug = _text(data, "slug", where)
-    kind_text = _text(data, "kind", where)
     try:
-        kind = TemplateKind(kind_text)
-    except ValueError:
-        allowed = ", ".join(k.value for k in TemplateKind)
-        raise TemplateDataError(f"{where}: kind must be one of {allowed}") from None
-    years = data.get("years")
-    first_year = last_year = None
-    if kind is TemplateKind.ANNUAL:
-        if years is not None:
-            raise TemplateDataError(f"{where}: an annual plan has no fixed years")
-    else:
-        if (
-            not isinstance(years, list)
-            or len(years) != 2
-            or not all(isinstance(y, int) for y in years)
-            or years[0] > years[1]
-        ):
-            raise TemplateDataError(f"{where}: years must be [first, last] for a {kind} plan")
-        first_year, last_year = years
-    if kind is TemplateKind.SPECIAL and first_year != last_year:
-        raise TemplateDataError(f"{where}: a special campaign runs within one year")
-
-    phases: list[PhaseSpec] = []
-    for i, item in enumerate(_table_list(data, "phases", where), 1):
-        at = f"{where}: phases[{i}]"
-        number = _int(item, "number", at)
-        if number != i:
-            raise TemplateDataError(f"{at}: phases must be numbered 1, 2, ... in order")
-        phase = PhaseSpec(
-            number=number,
-            name=_text(item, "name", at),
-            name_en=_text(item, "name_en", at),
-            start=_month_day(item, "start", at),
-            end=_month_day(item, "end", at),
-            call=_text(item, "call", at, required=False),
-            call_en=_text(item, "call_en", at, required=False),
-            review=_text(item, "review", at, required=False),
-            review_en=_text(item, "review_en", at, required=False),
-        )
-        if phase.end < phase.start:
-            raise TemplateDataError(f"{at}: end {phase.end} is before start {phase.start}")
-        if phases and phase.start <= phases[-1].end:
-            raise TemplateDataError(f"{at}: overlaps the previous phase")
-        phases.append(phase)
-    if not phases:
-        raise TemplateDataError(f"{where}: a plan needs at least one phase")
-
-    deadlines: list[DeadlineSpec] = []
-    for i, item in enumerate(_table_list(data, "deadlines", where), 1):
-        at = f"{where}: deadlines[{i}]"
-        try:
-            deadline_kind = DeadlineKind(_text(item, "kind", at))
-        except ValueError:
-            allowed = ", ".join(k.value for k in DeadlineKind)
-            raise TemplateDataError(f"{at}: kind must be one of {allowed}") from None
-        if any(d.kind is deadline_kind for d in deadlines):
-            raise TemplateDataError(f"{at}: a second {deadline_kind} deadline")
-        offsets = item.get("reminders", list(DEFAULT_REMINDER_OFFSETS))
-        if not isinstance(offsets, list) or not all(
-            isinstance(o, int) and not isinstance(o, bool) for o in offsets
-        ):
-            raise TemplateDataError(f"{at}: reminders must be a list of whole numbers")
-        try:
-            late_policy = LatePolicy(item.get("late", LatePolicy.LOCK.value))
-        except ValueError:
-            allowed = ", ".join(p.value for p in LatePolicy)
-            raise TemplateDataError(f"{at}: late must be one of {allowed}") from None
-        due = _month_day(item, "due", at)
-        if not _in_range(due, phases[0].start, phases[-1].end):
-            raise TemplateDataError(f"{at}: due {due} lies outside the plan's phases")
-        deadlines.append(
-            DeadlineSpec(
-                kind=deadline_kind,
-                due=due,
-                reminder_offsets=tuple(sorted(set(offsets), reverse=True)),
-                late_policy=late_policy,
-            )
-        )
-
-    observances: list[ObservanceSpec] = []
-    for i, item in enumerate(_table_list(data, "observances", where), 1):
-        at = f"{where}: observances[{i}]"
-        on = _month_day(item, "date", at)
-        phase_number = _int(item, "phase", at)
-        if phase_number is None or not 1 <= phase_number <= len(phases):
-            raise TemplateDataError(f"{at}: phase must be 1..{len(phases)}")
-        owner = phases[phase_number - 1]
-        if not _in_range(on, owner.start, owner.end):
-            raise TemplateDataError(f"{at}: {on} lies outside phase {phase_number}")
-        observances.append(
-            ObservanceSpec(
-                on=on,
-                name=_text(item, "name", at),
-                name_en=_text(item, "name_en", at),
-                founded=_int(item, "founded", at),
-                phase=phase_number,
-                until=_int(item, "until", at),
-            )
-        )
-
-    targets: list[TargetSpec] = []
-    for i, item in enumerate(_table_list(data, "targets", where), 1):
-        at = f"{where}: targets[{i}]"
-        try:
-            qualifier = Qualifier(item.get("qualifier", "exact"))
-        except ValueError:
-            allowed = ", ".join(q.value for q in Qualifier)
-            raise TemplateDataError(f"{at}: qualifier must be one of {allowed}") from None
-        target = TargetSpec(
-            key=_text(item, "key", at),
-            label=_text(item, "label", at),
-            label_en=_text(item, "label_en", at),
-            value=_number(item, "value", at),
-            value_max=_number(item, "value_max", at),
-            unit=_text(item, "unit", at, required=False),
-            unit_en=_text(item, "unit_en", at, required=False),
-            growth=_number(item, "growth", at),
-            qualifier=qualifier,
-        )
-        if any(t.key == target.key for t in targets):
-            raise TemplateDataError(f"{at}: a second target with key {target.key!r}")
-        if target.value_max is not None and (
-            target.value is None or target.value_max < target.value
-        ):
-            raise TemplateDataError(f"{at}: value_max needs a smaller value")
-        targets.append(target)
-
-    awards: list[AwardTargetSpec] = []
-    for i, item in enumerate(_table_list(data, "award_targets", where), 1):
-        at = f"{where}: award_targets[{i}]"
-        value = _int(item, "value", at)
-        if value is None or value < 0:
-            raise TemplateDataError(f"{at}: value must be a whole number ≥ 0")
-        awards.append(
-            AwardTargetSpec(
-                key=_text(item, "key", at),
-                label=_text(item, "label", at),
-                label_en=_text(item, "label_en", at),
-                value=value,
-            )
-        )
-
-    document_number = _text(data, "document_number", where)
-    if "{number}" not in document_number:
-        raise TemplateDataError(f"{where}: document_number must contain {{number}}")
-
-    return Template(
-        slug=slug,
-        name=_text(data, "name", where),
-        name_en=_text(data, "name_en", where),
-        province=_text(data, "province", where),
-        issuer=_text(data, "issuer", where),
-        issuer_en=_text(data, "issuer_en", where),
-        kind=kind,
-        first_year=first_year,
-        last_year=last_year,
-        theme=_text(data, "theme", where),
-        theme_en=_text(data, "theme_en", where),
-        document_number=document_number,
-        source=_text(data, "source", where, required=False),
-        targets_year=_int(data, "targets_year", where),
-        phases=tuple(phases),
-        deadlines=tuple(deadlines),
-        observances=tuple(sorted(observances, key=lambda o: (o.on, o.phase))),
-        targets=tuple(targets),
-        award_targets=tuple(awards),
-    )
+        template = validate_catalogue(where, data, Template)
+    except ValueError as exc:
+        raise TemplateDataError(str(exc)) from None
+    _check_relations(template, where)
+    return template
 
 
 def load_template_file(path: Path) -> Template:
     """Load and check one template file; its slug must match the file name."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise TemplateDataError(f"{path.name}: {exc}") from exc
+        data = read_toml(path)
+    except ValueError as exc:
+        raise TemplateDataError(str(exc)) from None
     template = parse_template(data, path.name)
     if template.slug != path.stem:
         raise TemplateDataError(f"{path.name}: slug {template.slug!r} must match the file name")
@@ -450,3 +382,10 @@ def load_template(slug: str) -> Template:
     if key not in templates:
         raise UnknownTemplate(slug, sorted(templates))
     return templates[key]
+
+
+def plan_scoring(slug: str) -> ScoringSpec:
+    """The scoring of the plan called `slug`; an empty one (no criteria, a shortlist of one)
+    when a campaign's plan is not shipped (any more)."""
+    template = _all_templates().get(slug)
+    return template.scoring if template is not None else ScoringSpec()

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.i18n import N_, Translator
 from bot.models.enums import Nominee
@@ -38,6 +38,12 @@ class Cap(BaseModel):
     of: str
     ratio: Decimal = Field(ge=0, le=1)
     rounding: Literal["floor", "half_up", "ceil"] = "floor"
+    basis_vi: str = ""
+    basis_en: str = ""
+
+    def basis(self, language: str) -> str:
+        """Where the cap is written, in the reader's language ("" when the file names none)."""
+        return self.basis_en if language == "en" else self.basis_vi
 
     def limit(self, base_count: int) -> int:
         return int((Decimal(base_count) * self.ratio).to_integral_value(ROUNDINGS[self.rounding]))
@@ -60,7 +66,8 @@ class Cap(BaseModel):
 
 
 class Title(BaseModel):
-    """A title or form of commendation, with its rules: one `[[title]]` of titles.toml."""
+    """A danh hiệu thi đua or a hình thức khen thưởng, with its rules and the conditions the
+    law states for it: one `[[title]]` of titles.toml."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -72,8 +79,10 @@ class Title(BaseModel):
     requires: tuple[str, ...] = ()
     requires_initiative: bool = False
     cap: Cap | None = None
-    note_vi: str = ""
-    note_en: str = ""
+    basis_vi: str = ""
+    basis_en: str = ""
+    conditions_vi: tuple[str, ...] = ()
+    conditions_en: tuple[str, ...] = ()
 
     @field_validator("code")
     @classmethod
@@ -85,8 +94,28 @@ class Title(BaseModel):
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_vi
 
-    def note(self, language: str) -> str:
-        return self.note_en if language == "en" else self.note_vi
+    def basis(self, language: str) -> str:
+        """Where the conditions are written ("khoản 1 Điều 28 Luật Thi đua, khen thưởng 2022")."""
+        return self.basis_en if language == "en" else self.basis_vi
+
+    def conditions(self, language: str) -> tuple[str, ...]:
+        """The conditions as the law words them (the English a translation), one item each."""
+        return self.conditions_en if language == "en" else self.conditions_vi
+
+    @property
+    def is_commendation(self) -> bool:
+        """A hình thức khen thưởng (Giấy khen, Bằng khen), not a danh hiệu thi đua."""
+        return self.kind == "commendation"
+
+    @model_validator(mode="after")
+    def _both_languages(self) -> Title:
+        # A condition shown in Vietnamese and missing in English (or the other way round) would
+        # tell the two readers different rules.
+        if len(self.conditions_vi) != len(self.conditions_en):
+            raise ValueError("conditions_vi and conditions_en must have the same number of items")
+        if bool(self.basis_vi) != bool(self.basis_en):
+            raise ValueError("give basis_vi and basis_en together")
+        return self
 
     def fits(self, nominee: Nominee | str) -> bool:
         return self.nominee == "both" or self.nominee == str(nominee)
@@ -180,6 +209,20 @@ def get_title(code: str) -> Title:
     if title is None:
         raise NotFound(N_("There is no title with the code {code}."), code=code)
     return title
+
+
+def title_and_form(
+    code: str, language: str, titles: dict[str, Title] | None = None
+) -> tuple[str, str]:
+    """(danh hiệu thi đua, hình thức khen thưởng) of an entry, for the two columns of a list:
+    the name in the column of its kind and the other left blank, because the law keeps the two
+    apart and so does a board's list. A code no longer in the catalogue is shown as it is,
+    under the titles."""
+    title = (_by_code() if titles is None else titles).get(code)
+    if title is None:
+        return code, ""
+    name = title.name(language)
+    return ("", name) if title.is_commendation else (name, "")
 
 
 def titles_for(nominee: Nominee | str) -> list[Title]:
@@ -280,15 +323,26 @@ def check_registration(entries: Sequence[EntryLike]) -> list[RuleViolation]:
         base = counts[title.cap.of]
         cap = title.cap.limit(base)
         if counts[title.code] > cap:
+            # Said as the law says it ("không quá 15%"), then what it means in people: an
+            # office counts people, not percentages. "At most 0" reads wrong, hence two texts.
+            msgid = (
+                N_(
+                    "{title} may be at most {percent}% of the {base}: {n} {base} allow no "
+                    "{title} yet, and this registration has {count}. In people: one {title} "
+                    "needs at least {one} {base} in the registration, so {count} need at least "
+                    "{needed}."
+                )
+                if cap == 0
+                else N_(
+                    "{title} may be at most {percent}% of the {base}: {n} {base} allow at most "
+                    "{cap}, and this registration has {count}. In people: one {title} needs at "
+                    "least {one} {base} in the registration, so {count} need at least {needed}."
+                )
+            )
             violations.append(
                 RuleViolation(
                     "cap",
-                    N_(
-                        "At most {cap} {title} for {n} {base} ({percent}%); "
-                        "this registration has {count}. In people: one {title} needs at "
-                        "least {one} {base} in the registration, so {count} need at least "
-                        "{needed}."
-                    ),
+                    msgid,
                     {
                         "cap": cap,
                         "title": TitleRef(title.code),

@@ -383,14 +383,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
         t = staff.t
         campaign = staff.session.get(Campaign, submission.campaign_id)
         history = audit.entries(staff.session, subject=f"submission:{submission.id}")
-        names = {
-            c.id: c.display_name
-            for c in staff.session.exec(
-                select(Contact).where(
-                    col(Contact.id).in_({e.contact_id for e in history if e.contact_id})
-                )
-            ).all()
-        }
+        names = _contact_names(staff.session, history)
         return render(
             staff,
             "submission.html",
@@ -493,6 +486,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 t.language,
                 actor=who,
                 now=staff.ctx.now,
+                tz=settings.tz,
             )
             name = f"dang-ky-{year}-{part}.xlsx"
         elif what == "reports":
@@ -505,6 +499,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 t.language,
                 actor=who,
                 now=staff.ctx.now,
+                tz=settings.tz,
             )
             name = f"bao-cao-{year}-{part}.xlsx"
         else:
@@ -518,6 +513,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 t.language,
                 actor=who,
                 now=staff.ctx.now,
+                tz=settings.tz,
             )
             name = f"chua-nop-{kind}-{year}-{part}.xlsx"
         return secured(
@@ -556,14 +552,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 ).all()
             }
         )
-        names = {
-            c.id: c.display_name
-            for c in staff.session.exec(
-                select(Contact).where(
-                    col(Contact.id).in_({e.contact_id for e in entries if e.contact_id})
-                )
-            ).all()
-        }
+        names = _contact_names(staff.session, entries)
         return render(
             staff,
             "audit.html",
@@ -614,6 +603,13 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _contact_names(session: Session, entries: list[AuditEntry]) -> dict[int | None, str]:
+    """Who made each of `entries`: contact id -> the name the account shows (one query)."""
+    ids = {e.contact_id for e in entries if e.contact_id}
+    contacts = session.exec(select(Contact).where(col(Contact.id).in_(ids))).all()
+    return {c.id: c.display_name for c in contacts}
 
 
 def _changes(entry: AuditEntry) -> str:

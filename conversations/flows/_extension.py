@@ -105,7 +105,7 @@ def _who(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice is not None and answer.choice.startswith(PICK):
         enterprise = ctx.session.get(Enterprise, int(answer.choice[len(PICK) :]))
     else:
-        code = "".join(answer.text.split())
+        code = "".join(answer.text.split()).upper()  # a unit's code is typed "dv-vp" too
         enterprise = ctx.session.exec(
             select(Enterprise).where(
                 Enterprise.organization_id == campaign.organization_id,

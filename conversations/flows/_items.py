@@ -78,12 +78,8 @@ def _locked_message(ctx: Ctx, campaign: Campaign, text: str) -> Finish:
     )
 
 
-def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
-    """The item to work on, or a Finish explaining why there is none or why it is locked.
-
-    A locked item (deadline passed, or accepted) is not even created: the officer is told
-    the due date and whom to contact.
-    """
+def _open_slowly(ctx: Ctx, kind: DeadlineKind) -> tuple[Campaign, Deadline, Submission] | Finish:
+    """`open_item` the long way: says why there is no item, or creates it."""
     t = ctx.t
     campaign = common.active_campaign(ctx)
     if campaign is None:
@@ -118,6 +114,29 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
     submission = existing or subs.get_or_create_submission(
         ctx.session, campaign.id, enterprise_id, kind, contact_id=ctx.contact.id, now=ctx.now
     )
+    return campaign, deadline, submission
+
+
+def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
+    """The item to work on, or a Finish explaining why there is none or why it is locked.
+
+    A locked item (deadline passed, or accepted) is not even created: the officer is told
+    the due date and whom to contact.
+    """
+    t = ctx.t
+    organization_id = common.board_id(ctx)
+    enterprise_id = ctx.contact.enterprise_id
+    loaded = (
+        subs.load_item(ctx.session, organization_id, enterprise_id, kind, ctx.today)
+        if organization_id is not None and enterprise_id is not None
+        else None
+    )
+    if loaded is None:  # not created yet, or no campaign, or no such deadline
+        opened = _open_slowly(ctx, kind)
+        if isinstance(opened, Finish):
+            return opened
+        loaded = opened
+    campaign, deadline, submission = loaded
     if subs.is_locked(ctx.session, submission, ctx.now):
         try:
             subs.ensure_editable(ctx.session, submission, ctx.now)

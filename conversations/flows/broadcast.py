@@ -230,7 +230,7 @@ def _begin(ctx: Ctx, args: str) -> Outcome:
         broadcast_id = int(rest) if rest.isdigit() else None
         statuses = broadcast_status(ctx.session, broadcast_id, found)
         _staff.record(ctx, "broadcast.status", "broadcasts", {"shown": len(statuses)})
-        return Finish((reply(render_broadcast_status_text(t, statuses)),))
+        return Finish((reply(render_broadcast_status_text(t, statuses, ctx.settings.tz)),))
     if word:
         raise Invalid(t("Send /broadcast to write a message, or /broadcast status."))
     campaigns = _staff.board_campaigns(ctx.session, found.organization_id)

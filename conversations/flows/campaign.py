@@ -282,7 +282,7 @@ def _launch_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     campaign = _campaign(ctx)
     found = _staff.board_only(ctx)
-    officers = launch.officers_in_scope(ctx.session, found)
+    officers = launch.officers_in_scope(ctx.session, found, campaign.audience)
     reachable = sum(1 for c in officers if c.reachable)
     lines = [
         t("The launch message (each officer gets it in his language):"),

@@ -109,7 +109,7 @@ def _ranking(ctx: Ctx) -> Finish:
     criteria = com.criteria(ctx.session, campaign)
     if not criteria:
         return Finish((reply(t("The plan of this campaign defines no scoring.")),))
-    com.fill_known_scores(ctx.session, campaign, ctx.now)
+    com.fill_known_scores(ctx.session, campaign, ctx.now, ctx.settings.tz)
     lines = [t("Scoring of {campaign}:", campaign=campaign.title)]
     lines += [
         "- "
@@ -251,7 +251,7 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
     word = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".docx")
     documents.decision_annex(ctx.session, decision).save(str(word))
     sheet = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".xlsx")
-    documents.decision_annex_xlsx(ctx.session, decision, sheet, ctx.now)
+    documents.decision_annex_xlsx(ctx.session, decision, sheet, ctx.now, ctx.settings.tz)
     enterprises = len({r.enterprise.id for r in rows})
     return Finish(
         (
@@ -283,7 +283,7 @@ def _documents(ctx: Ctx) -> Finish:
     letter = _staff.staff_file(ctx, "documents", f"to-trinh-{campaign.year}", ".docx")
     documents.submission_letter(ctx.session, campaign, today).save(str(letter))
     sheet = _staff.staff_file(ctx, "documents", f"danh-sach-de-nghi-{campaign.year}", ".xlsx")
-    rows = documents.proposal_list_xlsx(ctx.session, campaign, sheet, ctx.now)
+    rows = documents.proposal_list_xlsx(ctx.session, campaign, sheet, ctx.now, ctx.settings.tz)
     audit.record(
         ctx.session,
         "documents.closing",
@@ -307,7 +307,7 @@ def _years(ctx: Ctx) -> Finish:
     t = ctx.t
     campaign = _campaign(ctx)
     path = _staff.staff_file(ctx, "documents", "qua-cac-nam", ".xlsx")
-    rows = documents.year_over_year_xlsx(ctx.session, campaign, path, ctx.now)
+    rows = documents.year_over_year_xlsx(ctx.session, campaign, path, ctx.now, ctx.settings.tz)
     return Finish((Reply(t("Over the years: {n} enterprises.", n=t.number(rows)), document=path),))
 
 

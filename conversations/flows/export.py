@@ -97,40 +97,45 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
     if what == REGISTRATIONS:
         path = _staff.staff_file(ctx, "exports", f"dang-ky-{campaign.year}-{part}", ".xlsx")
         rows = export_registrations(
-            ctx.session, campaign.id, found, path, t.language, actor=who, now=ctx.now
+            ctx.session,
+            campaign.id,
+            found,
+            path,
+            t.language,
+            actor=who,
+            now=ctx.now,
+            tz=ctx.settings.tz,
         )
         title = t("Title registrations")
-    elif what == REPORTS:
-        path = _staff.staff_file(ctx, "exports", f"bao-cao-{campaign.year}-{part}", ".xlsx")
+    elif what in (REPORTS, SIX_MONTH):
+        report = DeadlineKind.YEAR_END_REPORT if what == REPORTS else DeadlineKind.SIX_MONTH_REPORT
+        stem = "bao-cao" if what == REPORTS else "so-ket-6-thang"
+        path = _staff.staff_file(ctx, "exports", f"{stem}-{campaign.year}-{part}", ".xlsx")
         rows = export_reports(
             ctx.session,
             campaign.id,
             found,
             path,
-            DeadlineKind.YEAR_END_REPORT,
+            report,
             t.language,
             actor=who,
             now=ctx.now,
+            tz=ctx.settings.tz,
         )
-        title = t("Year-end reports")
-    elif what == SIX_MONTH:
-        path = _staff.staff_file(ctx, "exports", f"so-ket-6-thang-{campaign.year}-{part}", ".xlsx")
-        rows = export_reports(
-            ctx.session,
-            campaign.id,
-            found,
-            path,
-            DeadlineKind.SIX_MONTH_REPORT,
-            t.language,
-            actor=who,
-            now=ctx.now,
-        )
-        title = t("Six-month reports")
+        title = t("Year-end reports") if what == REPORTS else t("Six-month reports")
     else:
         assert kind is not None
         path = _staff.staff_file(ctx, "exports", f"chua-nop-{kind}-{campaign.year}-{part}", ".xlsx")
         rows = export_missing(
-            ctx.session, campaign.id, kind, found, path, t.language, actor=who, now=ctx.now
+            ctx.session,
+            campaign.id,
+            kind,
+            found,
+            path,
+            t.language,
+            actor=who,
+            now=ctx.now,
+            tz=ctx.settings.tz,
         )
         title = t("Not submitted: {item}", item=kind_label(t, kind))
     return Finish(

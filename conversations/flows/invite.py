@@ -21,12 +21,12 @@ from bot.documents.invitations import LetterSettings, write_letters, write_merge
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Enterprise, Organization
+from bot.services.board_units import is_unit_code, participant_code
 from bot.services.chat_links import BotNames
 from bot.services.errors import InvalidInput
 from bot.services.invites import DEFAULT_TTL, create_invite, format_code
 from bot.services.onboarding import Selection, issue_invites, select_enterprises
 from bot.services.reach import has_chat_contact
-from bot.services.taxcode import normalize_tax_code
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -91,6 +91,7 @@ def issue_bulk(ctx: Ctx, selection: Selection) -> Finish:
         chosen,
         ctx.now,
         names,
+        tz=ctx.settings.tz,
         language=ctx.settings.locale,
         email=bool(ctx.settings.smtp_host),
         actor=_staff.actor(ctx),
@@ -188,9 +189,9 @@ def find(ctx: Ctx, text: str) -> Enterprise | list[Enterprise]:
     """The enterprise a typed tax code or name designates, or the candidates when several."""
     t = ctx.t
     candidates = _in_scope(ctx)
-    if any(ch.isdigit() for ch in text):
+    if is_unit_code(text) or any(ch.isdigit() for ch in text):
         try:
-            code = normalize_tax_code(text)
+            code = participant_code(text)
         except InvalidInput as exc:
             raise Invalid(exc.message(t)) from None
         for enterprise in candidates:

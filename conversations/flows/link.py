@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.i18n import N_
 from bot.messaging import Reply
+from bot.services.audience import words
 from bot.services.invites import (
     ALPHABET,
     CODE_LENGTH,
@@ -58,7 +59,7 @@ def _redeem(ctx: Ctx, raw: str) -> Outcome:
             )
         )
     try:
-        enterprise = redeem_invite(ctx.session, ctx.contact, raw, ctx.now)
+        enterprise = redeem_invite(ctx.session, ctx.contact, raw, ctx.now, ctx.settings.tz)
     except TooManyAttempts as exc:
         # Locked out: say so and ask nothing (asking for the code again would contradict it).
         return Finish((reply(exc.message(t)),))
@@ -69,8 +70,11 @@ def _redeem(ctx: Ctx, raw: str) -> Outcome:
     return Finish(
         (
             reply(
-                t(
-                    "Linked. From now on you act for {enterprise} (tax code {tax_code}).",
+                words(
+                    t,
+                    enterprise.audience,
+                    N_("Linked. From now on you act for {enterprise} (tax code {tax_code})."),
+                    N_("Linked. From now on you act for {enterprise} (unit code {tax_code})."),
                     enterprise=enterprise.name,
                     tax_code=enterprise.tax_code,
                 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
+from bot.services.audience import words
 from bot.services.items import parse_kind_word
 from bot.services.nudges import nudge_missing
 from bot.services.progress import deadline_of, missing_enterprises, render_missing_text
@@ -56,7 +57,7 @@ def _list_prompt(ctx: Ctx) -> Reply:
         f"campaign:{campaign.id}",
         {"kind": kind, "enterprises": len(missing), "cluster_id": found.cluster_id},
     )
-    text = render_missing_text(t, kind, missing)
+    text = render_missing_text(t, kind, missing, audience=campaign.audience)
     reachable = sum(1 for e in missing for c in e.contacts if c.reachable)
     choices = [Choice(CLOSE, t("Close"))]
     if (
@@ -64,7 +65,18 @@ def _list_prompt(ctx: Ctx) -> Reply:
         and found.whole_board
         and _extension.offers_extension(deadline_of(ctx.session, campaign.id, kind))
     ):
-        choices.insert(0, Choice(_extension.EXTEND, t("Extend the deadline for one enterprise")))
+        choices.insert(
+            0,
+            Choice(
+                _extension.EXTEND,
+                words(
+                    t,
+                    campaign.audience,
+                    N_("Extend the deadline for one enterprise"),
+                    N_("Extend the deadline for one unit"),
+                ),
+            ),
+        )
     if reachable:
         choices.insert(0, Choice(NUDGE, t("Nudge them now ({n} officers)", n=t.number(reachable))))
     return reply(text, choices)

@@ -71,7 +71,7 @@ def progress_replies(ctx: Ctx) -> list[Reply]:
             + "\n\n"
             + render_shortlist_text(t, awards)
         ),
-        reach_reply(ctx, found),
+        reach_reply(ctx, found, campaign.audience),
     ]
     web = dashboard_reply(ctx)  # the same view on the web, with the tables
     return [*replies, web] if web is not None else replies

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
+from bot.models import Audience
 from bot.services.access import Scope
 from bot.services.onboarding import Selection
 from bot.services.reach import reach, render_reach_text
@@ -35,11 +36,12 @@ LIST_LIMIT = 50
 PROGRESS_LIMIT = 10
 
 
-def reach_reply(ctx: Ctx, found_scope: Scope) -> Reply:
-    """The counts per zone and cluster and the first ones to phone, for /progress."""
+def reach_reply(ctx: Ctx, found_scope: Scope, audience: Audience | None = None) -> Reply:
+    """The counts per zone and cluster and the first ones to phone, for /progress (of the
+    campaign's own participants when `audience` is given)."""
     t = ctx.t
-    found = reach(ctx.session, found_scope)
-    text = render_reach_text(t, found, limit=PROGRESS_LIMIT)
+    found = reach(ctx.session, found_scope, audience)
+    text = render_reach_text(t, found, limit=PROGRESS_LIMIT, audience=audience)
     if found.total.total > found.total.linked:
         text += "\n" + t("Send /reach for the whole list and to re-invite the unlinked.")
     return Reply(text)

@@ -9,6 +9,7 @@ way are kept in the conversation until the title is chosen.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from bot.i18n import N_
@@ -23,6 +24,7 @@ from bot.services.titles import (
     check_registration,
     get_title,
     nominee_key,
+    normalize_name,
     titles_for,
 )
 from conversations.common import picked_numbers
@@ -129,40 +131,73 @@ def _menu_prompt(ctx: Ctx) -> Reply:
     return reply("\n".join(lines), choices)
 
 
-def _rules_text(ctx: Ctx) -> str:
+def _checked_rules(ctx: Ctx, title: Title) -> list[str]:
+    """The rules of a title the bot checks when the registration is submitted."""
+    t = ctx.t
+    rules: list[str] = []
+    for required in title.requires:
+        rules.append(t("needs {title} for the same person", title=_title_label(ctx, required)))
+    if title.requires_initiative:
+        rules.append(t("needs a recognised initiative"))
+    if title.cap is not None:
+        rule = t(
+            "at most {percent}% of the {title} entries",
+            percent=title.cap.percent,
+            title=_title_label(ctx, title.cap.of),
+        )
+        rule += ", " + t(
+            "that is, one {title} needs at least {n} {base} in the registration",
+            title=title.name(t.language),
+            n=title.cap.base_needed(1),
+            base=_title_label(ctx, title.cap.of),
+        )
+        basis = title.cap.basis(t.language)
+        if basis:
+            rule += " " + t("(basis: {basis})", basis=basis)
+        rules.append(rule)
+    return rules
+
+
+def _rules_block(ctx: Ctx, title: Title) -> list[str]:
+    """One title on the rules screen: its name, what the bot checks, then the conditions as
+    the law words them under the article they come from."""
     t = ctx.t
     lang = t.language
-    lines = [
+    who = {"individual": t("individual"), "collective": t("collective")}.get(
+        title.nominee, t("individual or collective")
+    )
+    lines = [f"• {title.name(lang)} ({who})"]
+    checked = _checked_rules(ctx, title)
+    if checked:
+        lines.append("  " + t("Checked by the bot: {rules}.", rules="; ".join(checked)))
+    basis = title.basis(lang)
+    if basis:
+        lines.append("  " + t("Conditions ({basis}):", basis=basis))
+    lines += [f"  - {condition}" for condition in title.conditions(lang)]
+    return lines
+
+
+def _rules_texts(ctx: Ctx) -> list[str]:
+    """The rules screen: the danh hiệu thi đua and the hình thức khen thưởng under their own
+    headings (the law keeps them apart), each with its conditions and article."""
+    t = ctx.t
+    titles = [title for title in catalogue() if not title.is_commendation]
+    forms = [title for title in catalogue() if title.is_commendation]
+    first = [
         t(
-            "The titles and their conditions (the bot checks the first three kinds of rule "
-            "when you submit):"
-        )
+            "The conditions of each emulation title and form of commendation. When you submit, "
+            "the bot checks the rules marked “checked by the bot”; the other conditions are for "
+            "your unit to confirm."
+        ),
+        "",
+        t("EMULATION TITLES (danh hiệu thi đua)"),
     ]
-    for title in catalogue():
-        who = {"individual": t("individual"), "collective": t("collective")}.get(
-            title.nominee, t("individual or collective")
-        )
-        line = f"- {title.name(lang)} ({who})"
-        rules: list[str] = []
-        for required in title.requires:
-            rules.append(t("needs {title} for the same person", title=_title_label(ctx, required)))
-        if title.requires_initiative:
-            rules.append(t("needs a recognised initiative"))
-        if title.cap is not None:
-            rules.append(
-                t(
-                    "at most {percent}% of the {title} entries",
-                    percent=title.cap.percent,
-                    title=_title_label(ctx, title.cap.of),
-                )
-            )
-        if rules:
-            line += ": " + "; ".join(rules)
-        note = title.note(lang)
-        if note:
-            line += ". " + note
-        lines.append(line)
-    return "\n".join(lines)
+    for title in titles:
+        first += _rules_block(ctx, title)
+    second = [t("FORMS OF COMMENDATION (hình thức khen thưởng)")]
+    for title in forms:
+        second += _rules_block(ctx, title)
+    return ["\n".join(first), "\n".join(second)]
 
 
 def _menu(ctx: Ctx, answer: Answer) -> Outcome:
@@ -176,7 +211,7 @@ def _menu(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.choice == LIST:
         return Goto("list")
     if answer.choice == RULES:
-        return Again((reply(_rules_text(ctx)),))
+        return Again(tuple(reply(text) for text in _rules_texts(ctx)))
     if answer.choice == SUBMIT:
         return Goto("confirm")
     if answer.choice == LATER:
@@ -221,24 +256,57 @@ def _person_position(ctx: Ctx, answer: Answer) -> Outcome:
     return Goto("person_title")
 
 
-def _title_choices(ctx: Ctx, nominee: Nominee) -> list[Choice]:
-    return [
-        Choice(f"reg:t:{title.code}", title.name(ctx.t.language)) for title in titles_for(nominee)
-    ]
+def _ordered(titles: list[Title]) -> list[Title]:
+    """Danh hiệu thi đua first, then hình thức khen thưởng, each in the catalogue's order."""
+    return [t for t in titles if not t.is_commendation] + [t for t in titles if t.is_commendation]
+
+
+def _title_choices(ctx: Ctx, titles: list[Title]) -> list[Choice]:
+    return [Choice(f"reg:t:{title.code}", title.name(ctx.t.language)) for title in _ordered(titles)]
+
+
+def _groups_line(ctx: Ctx, titles: list[Title]) -> str:
+    """Which numbers are danh hiệu thi đua and which hình thức khen thưởng: the law keeps the two
+    apart, and one list of buttons cannot show headings."""
+    t = ctx.t
+    ordered = _ordered(titles)
+    count = sum(1 for title in ordered if not title.is_commendation)
+
+    def numbers(first: int, last: int) -> str:
+        return str(first) if first == last else f"{first}–{last}"
+
+    parts = []
+    if count:
+        parts.append(t("emulation titles: {numbers}", numbers=numbers(1, count)))
+    if count < len(ordered):
+        parts.append(
+            t("forms of commendation: {numbers}", numbers=numbers(count + 1, len(ordered)))
+        )
+    return "(" + "; ".join(parts) + ")"
+
+
+def _title_question(ctx: Ctx, text: str, titles: list[Title]) -> Reply:
+    return reply(text + "\n" + _groups_line(ctx, titles), _title_choices(ctx, titles))
 
 
 def _chosen_title(ctx: Ctx, answer: Answer, nominee: Nominee) -> Title:
     codes = {title.code for title in titles_for(nominee)}
     code = (answer.choice or "").removeprefix("reg:t:")
     if code not in codes:
-        raise Invalid(ctx.t("Please choose a title from the list."))
+        raise Invalid(
+            ctx.t("Please choose an emulation title or a form of commendation from the list.")
+        )
     return get_title(code)
 
 
 def _person_title_prompt(ctx: Ctx) -> Reply:
-    return reply(
-        ctx.t("Which title do you register {name} for?", name=ctx.data.get("full_name", "")),
-        _title_choices(ctx, Nominee.INDIVIDUAL),
+    return _title_question(
+        ctx,
+        ctx.t(
+            "Which emulation title or form of commendation do you register {name} for?",
+            name=ctx.data.get("full_name", ""),
+        ),
+        titles_for(Nominee.INDIVIDUAL),
     )
 
 
@@ -316,6 +384,18 @@ def _add_required(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _person_title(ctx: Ctx, answer: Answer) -> Outcome:
     title = _chosen_title(ctx, answer, Nominee.INDIVIDUAL)
+    name = ctx.data["full_name"]
+    wanted = (str(Nominee.INDIVIDUAL), normalize_name(name))
+    if any(e.title_code == title.code and nominee_key(e) == wanted for e in _entries(ctx)):
+        # Said here, while another title can still be chosen: after the initiative question
+        # it would only ask that question again.
+        raise Invalid(
+            ctx.t(
+                "{name} is already registered for {title}.",
+                name=name,
+                title=title.name(ctx.t.language),
+            )
+        )
     ctx.data["title_code"] = title.code
     if title.requires_initiative:
         return Goto("person_initiative")
@@ -364,9 +444,13 @@ def _unit_name(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 def _unit_title_prompt(ctx: Ctx) -> Reply:
-    return reply(
-        ctx.t("Which title do you register {name} for?", name=ctx.data.get("unit_name", "")),
-        _title_choices(ctx, Nominee.COLLECTIVE),
+    return _title_question(
+        ctx,
+        ctx.t(
+            "Which emulation title or form of commendation do you register {name} for?",
+            name=ctx.data.get("unit_name", ""),
+        ),
+        titles_for(Nominee.COLLECTIVE),
     )
 
 
@@ -387,16 +471,19 @@ def _bulk_titles() -> list[Title]:
 
 
 def _many_title_prompt(ctx: Ctx) -> Reply:
-    return reply(
-        ctx.t("Which title are the people registered for?"),
-        [Choice(f"reg:t:{title.code}", title.name(ctx.t.language)) for title in _bulk_titles()],
+    return _title_question(
+        ctx,
+        ctx.t("Which emulation title or form of commendation are the people registered for?"),
+        _bulk_titles(),
     )
 
 
 def _many_title(ctx: Ctx, answer: Answer) -> Outcome:
     code = (answer.choice or "").removeprefix("reg:t:")
     if code not in {title.code for title in _bulk_titles()}:
-        raise Invalid(ctx.t("Please choose a title from the list."))
+        raise Invalid(
+            ctx.t("Please choose an emulation title or a form of commendation from the list.")
+        )
     ctx.data["title_code"] = code
     return Goto("many_names")
 
@@ -681,9 +768,13 @@ def _fix_position(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _fix_title_prompt(ctx: Ctx) -> Reply:
     entry = _current(ctx)
-    return reply(
-        ctx.t("New title (now: {value})?", value=_title_label(ctx, entry.title_code)),
-        _title_choices(ctx, Nominee(entry.nominee)),
+    return _title_question(
+        ctx,
+        ctx.t(
+            "New emulation title or form of commendation (now: {value})?",
+            value=_title_label(ctx, entry.title_code),
+        ),
+        titles_for(Nominee(entry.nominee)),
     )
 
 
@@ -743,10 +834,19 @@ def _confirm_prompt(ctx: Ctx) -> Reply:
     if len(entries) <= 2 * PAGE_SIZE:
         lines += [f"{i}. {describe(ctx, e)}" for i, e in enumerate(entries, start=1)]
     else:
-        counts: dict[str, int] = {}
-        for entry in entries:
-            counts[entry.title_code] = counts.get(entry.title_code, 0) + 1
-        lines += [f"- {_title_label(ctx, code)}: {t.number(n)}" for code, n in counts.items()]
+        # Counted under the law's two headings, in the catalogue's order.
+        counts = Counter(entry.title_code for entry in entries)
+        known = _ordered(catalogue())
+        for heading, group in (
+            (t("Emulation titles:"), [x for x in known if not x.is_commendation]),
+            (t("Forms of commendation:"), [x for x in known if x.is_commendation]),
+        ):
+            shown = [x for x in group if counts[x.code]]
+            if shown:
+                lines.append(heading)
+                lines += [f"- {x.name(t.language)}: {t.number(counts[x.code])}" for x in shown]
+        codes = {x.code for x in known}
+        lines += [f"- {code}: {t.number(n)}" for code, n in counts.items() if code not in codes]
     problems = _items.blocking_problems(ctx, found)
     if problems:
         return reply("\n".join(lines + problems), [Choice(MENU, t("Back to the menu"))])

@@ -18,6 +18,7 @@ from decimal import Decimal
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Channel, DeadlineKind
+from bot.services import audience
 from bot.services import submissions as subs
 from bot.services.items import kind_label
 from bot.services.numbers import (
@@ -68,10 +69,16 @@ def _details(ctx: Ctx) -> subs.ReportDetails:
     return subs.report_details(ctx.session, item(ctx, report_kind).submission)
 
 
+def _figures(ctx: Ctx) -> list[Figure]:
+    """The figures this campaign's report asks (none for a board unit: a narrative and the
+    signed file)."""
+    return audience.figures(item(ctx, report_kind).campaign)
+
+
 def _first_step(ctx: Ctx) -> str:
     """Where to continue: the first figure not given yet, else narrative, file, review."""
     details = _details(ctx)
-    for figure in report_figures():
+    for figure in _figures(ctx):
         if figure.code not in details.figures and figure.required:
             return _step_name(figure)
     if not details.narrative:
@@ -88,22 +95,28 @@ def _menu_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     found = item(ctx, report_kind)
     details = subs.report_details(ctx.session, found.submission)
-    total = len(report_figures())
-    lines = [
-        _items.due_line(ctx, found),
-        t(
+    total = len(_figures(ctx))
+    narrative = t("yes") if details.narrative else t("not yet")
+    if total:
+        state = t(
             "Figures given: {done} of {total}. Narrative: {narrative}. Files: {files}.",
             done=len(details.figures),
             total=total,
-            narrative=t("yes") if details.narrative else t("not yet"),
+            narrative=narrative,
             files=len(details.attachments),
-        ),
-        t("What would you like to do?"),
-    ]
+        )
+    else:
+        state = t(
+            "Narrative: {narrative}. Files: {files}.",
+            narrative=narrative,
+            files=len(details.attachments),
+        )
+    lines = [_items.due_line(ctx, found), state, t("What would you like to do?")]
+    figures = [Choice(FIGURES, t("Enter the figures"))] if total else []
     return reply(
         "\n".join(lines),
         [
-            Choice(FIGURES, t("Enter the figures")),
+            *figures,
             Choice(NARRATIVE, t("Write the narrative")),
             Choice(FILES, t("Send the signed report")),
             Choice(REVIEW, t("Review and submit")),
@@ -113,8 +126,8 @@ def _menu_prompt(ctx: Ctx) -> Reply:
 
 
 def _menu(ctx: Ctx, answer: Answer) -> Outcome:
-    if answer.choice == FIGURES:
-        return Goto(_step_name(report_figures()[0]))
+    if answer.choice == FIGURES and _figures(ctx):
+        return Goto(_step_name(_figures(ctx)[0]))
     if answer.choice == NARRATIVE:
         return Goto("narrative")
     if answer.choice == FILES:
@@ -146,7 +159,7 @@ def _figure_prompt(figure: Figure, number: int, total: int) -> Callable[[Ctx], R
     def prompt(ctx: Ctx) -> Reply:
         t = ctx.t
         lang = t.language
-        current = _details(ctx).figures.get(figure.code)
+        current = subs.figures_of(ctx.session, item(ctx, report_kind).submission).get(figure.code)
         head = t(
             "Figure {number} of {total}: {label}",
             number=number,
@@ -180,7 +193,7 @@ def _figure_handler(figure: Figure, following: str) -> Callable[[Ctx, Answer], O
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         t = ctx.t
         found = item(ctx, report_kind)
-        figures = subs.report_details(ctx.session, found.submission).figures
+        figures = subs.figures_of(ctx.session, found.submission)
         current = figures.get(figure.code)
         text = answer.text.strip().casefold()
         if answer.choice is None and text in KEEP + SKIP:
@@ -315,7 +328,7 @@ def _summary(ctx: Ctx, found: _items.Item) -> list[str]:
     t = ctx.t
     details = subs.report_details(ctx.session, found.submission)
     lines = [t("Your six-month report:") if _six(ctx) else t("Your year-end report:")]
-    for figure in report_figures():
+    for figure in _figures(ctx):
         value = details.figures.get(figure.code)
         shown = format_figure(t, figure, value) if value is not None else t("(not given)")
         lines.append(f"- {figure.label(t.language)}: {shown}")
@@ -335,14 +348,29 @@ def _what(ctx: Ctx) -> str:
 
 def _intro(ctx: Ctx, found: _items.Item) -> str:
     t = ctx.t
-    if _six(ctx):
+    if not _figures(ctx):
+        # A board unit reports no industrial figures: its report is words and the signed file.
+        form = (
+            N_(
+                "Six-month report for the first half of {year}, due {date}. Your unit reports "
+                "no figures: I will ask for a short narrative of its results, then the signed "
+                "report."
+            )
+            if _six(ctx)
+            else N_(
+                "Year-end report for {year}, due {date}. Your unit reports no figures: I will "
+                "ask for a short narrative of its results, then the signed report."
+            )
+        )
+        text = t(form, year=found.campaign.year, date=t.date(_items.due_date(ctx, found)))
+    elif _six(ctx):
         text = t(
             "Six-month report for the first half of {year}, due {date}. I will ask {count} "
             "figures of the first half-year one by one, then a short narrative and the signed "
             "report.",
             year=found.campaign.year,
             date=t.date(_items.due_date(ctx, found)),
-            count=len(report_figures()),
+            count=len(_figures(ctx)),
         )
     else:
         text = t(
@@ -350,7 +378,7 @@ def _intro(ctx: Ctx, found: _items.Item) -> str:
             "then a short narrative and the signed report.",
             year=found.campaign.year,
             date=t.date(_items.due_date(ctx, found)),
-            count=len(report_figures()),
+            count=len(_figures(ctx)),
         )
     other = _other_report(ctx, found)
     if other is not None:

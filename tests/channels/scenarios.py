@@ -231,8 +231,10 @@ def register() -> Flow:
                 "Trưởng phòng Nhân sự",
                 expect=(
                     L(
-                        vi="Đăng ký danh hiệu nào cho Nguyễn Văn An?",
-                        en="Which title do you register Nguyễn Văn An for?",
+                        vi="Đăng ký danh hiệu thi đua hoặc hình thức khen thưởng nào cho "
+                        "Nguyễn Văn An?",
+                        en="Which emulation title or form of commendation do you register "
+                        "Nguyễn Văn An for?",
                     ),
                 ),
             ),
@@ -373,7 +375,7 @@ def report(first_style: int, signed: Upload) -> Flow:
         replace(
             signed,
             expect=(
-                L(vi="Báo cáo tổng kết năm của doanh nghiệp", en="Your year-end report"),
+                L(vi="Báo cáo tổng kết năm của đơn vị", en="Your year-end report"),
                 L(vi="Doanh thu: 540.000 tỷ đồng", en="Revenue: 540.000 billion VND"),
                 "19,3%",
                 L(vi="Nộp cho Văn phòng Ban ngay bây giờ?", en="Submit it to the board"),

@@ -77,7 +77,7 @@ async def test_propose_review_decide_announce_and_documents(
     out = await staff.press("pe:accept")
     assert "Đã đồng ý: Nguyễn Văn An." in out and "Phân xưởng May 1" in out
     out = await staff.press("pe:lower")
-    assert "Chuyển xuống hình thức nào?" in out
+    assert "Chuyển xuống danh hiệu thi đua hoặc hình thức khen thưởng nào?" in out
     out = await staff.press("to:GIAY_KHEN")
     assert "Phân xưởng May 1: đã chuyển sang Giấy khen của Trưởng ban" in out
     assert "Đã bình xét xong đề nghị" in out

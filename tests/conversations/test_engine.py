@@ -8,7 +8,18 @@ from sqlmodel import func, select
 
 from bot.models import AuditEntry, Contact, ConversationState, LinkAttempt, Role
 from conversations.engine import Engine
-from conversations.flow import STAFF_ROLES, Answer, Ctx, Finish, Flow, Goto, Invalid, Step, reply
+from conversations.flow import (
+    STAFF_ROLES,
+    Answer,
+    Ctx,
+    Finish,
+    Flow,
+    Goto,
+    Invalid,
+    Step,
+    Stop,
+    reply,
+)
 from conversations.registry import Registry, discover
 from tests.conversations.conftest import Chat, World, linked_chat
 
@@ -246,3 +257,92 @@ async def test_start_with_a_deep_link_code_links_at_once(world: World) -> None:
     out = await chat.say(f"/start@ThiDuaBot {world.codes[0]}")
     assert "Linked" in out and "Công ty Sao Mai" in out
     assert _contact(world).language == "en"
+
+
+async def test_a_refused_answer_undoes_what_the_step_wrote_and_counts_once(world: World) -> None:
+    """No savepoint around a step: a step that wrote and then refused the answer has the
+    whole transaction rolled back and the update handled again, answering the refusal
+    without running the step a second time; the update is still claimed exactly once."""
+    from bot.services import audit
+
+    runs: list[str] = []
+
+    def ask(ctx: Ctx):
+        return reply("Number?", [])
+
+    def handle(ctx: Ctx, answer: Answer):
+        runs.append(answer.text)
+        audit.record(ctx.session, "demo.wrote", contact_id=ctx.contact.id, at=ctx.now)
+        ctx.data["seen"] = answer.text
+        if answer.text == "stop":
+            raise Stop(reply("stopped"))
+        if not answer.text.isdecimal():
+            raise Invalid("digits, please")
+        return Finish((reply(f"got {answer.text}"),))
+
+    flow = Flow(
+        command="num",
+        summary="a number",
+        steps={"n": Step(ask, handle)},
+        begin=lambda ctx, args: Goto("n"),
+        needs_enterprise=False,
+    )
+    engine = Engine(
+        world.db, world.settings, registry=Registry([*discover(), flow]), clock=world.clock
+    )
+    chat = Chat(engine)
+    await chat.say(world.codes[0])
+    await chat.say("/num")
+    assert await chat.say("abc", update_key="u-abc") == "digits, please\nNumber?"
+    assert runs == ["abc"]  # the second pass answered the refusal without the step
+    assert await chat.say("abc", update_key="u-abc") == ""  # claimed once, by the 2nd pass
+    with world.session() as s:
+        wrote = s.exec(select(func.count()).where(AuditEntry.action == "demo.wrote")).one()
+        state = s.get(ConversationState, _contact(world).id)
+    assert wrote == 0 and state is not None and state.step == "n"
+    assert "seen" not in state.data
+    assert await chat.say("42") == "got 42"
+    with world.session() as s:
+        assert s.exec(select(func.count()).where(AuditEntry.action == "demo.wrote")).one() == 1
+    # Stop from the step: the flow ends and what the step wrote is rolled back too
+    await chat.say("/num")
+    assert await chat.say("stop") == "stopped"
+    with world.session() as s:
+        assert s.exec(select(func.count()).where(AuditEntry.action == "demo.wrote")).one() == 1
+        assert s.get(ConversationState, _contact(world).id) is None
+
+
+async def test_two_messages_of_one_person_at_once_see_each_others_state(world: World) -> None:
+    """Two instances answer two messages of one person at the same moment: the second waits
+    for the first (SQLite's write lock; PostgreSQL's advisory lock on the sender taken by the
+    claim) and reads the state it committed, so no answer is lost."""
+    import asyncio
+    import time
+
+    def ask(ctx: Ctx):
+        return reply(f"count {ctx.data.get('n', 0)}", [])
+
+    def handle(ctx: Ctx, answer: Answer):
+        seen = int(ctx.data.get("n", 0))
+        time.sleep(0.3)  # a slow step: the other message arrives meanwhile
+        ctx.data["n"] = seen + 1
+        return Goto("c")
+
+    flow = Flow(
+        command="count",
+        summary="count answers",
+        steps={"c": Step(ask, handle)},
+        begin=lambda ctx, args: Goto("c"),
+        needs_enterprise=False,
+    )
+    registry = Registry([*discover(), flow])
+    first = Chat(Engine(world.db, world.settings, registry=registry, clock=world.clock))
+    await first.say(world.codes[0])
+    assert await first.say("/count") == "count 0"
+    second = Chat(
+        Engine(world.db, world.settings, registry=registry, clock=world.clock), first.user_id
+    )
+    await asyncio.gather(first.say("a"), second.say("b"))
+    with world.session() as s:
+        state = s.get(ConversationState, _contact(world).id)
+    assert state is not None and state.data["n"] == 2

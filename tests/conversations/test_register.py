@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.messaging import numbered
 from bot.models import Receipt, RegistrationEntry, Submission, SubmissionStatus
 from bot.services import submissions as subs
+from bot.services.titles import catalogue
 from conversations.common import picked_numbers
 from conversations.flows import register as reg
 from tests.conversations.conftest import Chat, World, linked_chat
@@ -133,7 +134,7 @@ async def test_invalid_answers_change_nothing(world: World) -> None:
     assert "must contain letters" in out
     await chat.say("Engineer")
     out = await chat.say("99")
-    assert "choose a title from the list" in out
+    assert "choose an emulation title or a form of commendation from the list" in out
     out = await chat.press("reg:t:TT_LDTT")  # a collective title: not offered to a person
     assert "earlier question" in out
     assert _entries(world) == []
@@ -205,8 +206,12 @@ async def test_many_people_at_once_and_the_list_in_pages(world: World) -> None:
     assert "Công Nhân Số 21" in out  # names are kept with each word capitalised
     await chat.press(reg.LIST)
     await chat.press(reg.MENU)
+    await chat.press(reg.ADD_MANY)
+    await chat.press("reg:t:GIAY_KHEN")
+    await chat.say("Lê Văn Tám, Tổ trưởng")
     out = await chat.press(reg.SUBMIT)
-    assert "- Advanced Worker: 23" in out
+    # counted under the law's two headings
+    assert "Emulation titles:\n- Advanced Worker: 23\nForms of commendation:\n- Certificate" in out
     out = await chat.press(reg.CONFIRM)
     assert "Receipt number" in out
 
@@ -350,3 +355,129 @@ async def test_an_unknown_command_mid_flow_asks_the_question_again(world: World)
     await chat.press(reg.ADD_PERSON)
     out = await chat.say("/khongco")
     assert "/khongco" in out and "Họ và tên" in out
+
+
+async def test_the_rules_screen_states_each_condition_with_its_article(world: World) -> None:
+    """Danh hiệu thi đua and hình thức khen thưởng under their own headings, each title with
+    every condition of titles.toml and the article it comes from, in the reader's language."""
+    screens: dict[str, str] = {}
+    for user, language in (("u1", "vi"), ("u2", "en")):
+        chat = await linked_chat(world, user, language)
+        await chat.say("/register")
+        await chat.press(reg.RULES)
+        titles_text, forms_text = chat.last[0].text, chat.last[1].text
+        heading_titles, heading_forms = (
+            ("DANH HIỆU THI ĐUA", "HÌNH THỨC KHEN THƯỞNG")
+            if language == "vi"
+            else ("EMULATION TITLES", "FORMS OF COMMENDATION")
+        )
+        assert heading_titles in titles_text and heading_forms not in titles_text
+        assert forms_text.startswith(heading_forms)
+        word = "Tiêu chuẩn" if language == "vi" else "Conditions"
+        for title in catalogue():
+            text, other = (
+                (forms_text, titles_text) if title.is_commendation else (titles_text, forms_text)
+            )
+            start = f"• {title.name(language)} ("
+            assert start in text and start not in other
+            block = text.split(start, 1)[1].split("\n• ", 1)[0]
+            assert f"{word} ({title.basis(language)}):" in block, block
+            for condition in title.conditions(language):
+                assert f"  - {condition}" in block, (title.code, block)
+        assert reg.ADD_PERSON in chat.choice_keys()  # the menu is asked again after the screens
+        screens[language] = titles_text
+
+    # The Vietnamese reads as the law: the article, the 50% and the discipline clause.
+    text = screens["vi"]
+    assert (
+        "• Tập thể lao động tiên tiến (tập thể)\n"
+        "  Tiêu chuẩn (khoản 1 Điều 28 Luật Thi đua, khen thưởng 2022):\n"
+        "  - a) Hoàn thành tốt nhiệm vụ được giao;\n"
+    ) in text, text
+    assert (
+        "  - c) Có trên 50% cá nhân trong tập thể đạt danh hiệu “Lao động tiên tiến” và không có "
+        "cá nhân bị kỷ luật từ hình thức cảnh cáo trở lên;"
+    ) in text
+    xuat_sac = text.split("• Tập thể lao động xuất sắc", 1)[1].split("\n• ", 1)[0]
+    assert "ít nhất là 70% cá nhân đạt danh hiệu “Lao động tiên tiến”" in xuat_sac
+    assert "không có cá nhân bị kỷ luật từ hình thức cảnh cáo trở lên" in xuat_sac
+    # What the bot checks comes first, the 15% cap with what it means in people and its basis.
+    co_so = text.split("• Chiến sĩ thi đua cơ sở", 1)[1].split("\n• ", 1)[0]
+    assert (
+        "Hệ thống tự kiểm tra: phải đồng thời đăng ký Lao động tiên tiến cho chính người đó; "
+        "phải có sáng kiến được công nhận; không quá 15% số Lao động tiên tiến, tức là mỗi Chiến "
+        "sĩ thi đua cơ sở cần ít nhất 7 Lao động tiên tiến trong bản đăng ký (căn cứ: Nghị định "
+        "98/2023/NĐ-CP"
+    ) in co_so, co_so
+    assert "Tiêu chuẩn (Điều 23 Luật Thi đua, khen thưởng 2022):" in co_so
+    assert "Article 28(1), Law on Emulation and Commendation 2022" in screens["en"]
+
+
+async def test_a_title_question_says_which_are_titles_and_which_forms(world: World) -> None:
+    chat = await linked_chat(world)
+    await chat.say("/register")
+    await chat.press(reg.ADD_PERSON)
+    await chat.say("Nguyễn Thị Hoa")
+    out = await chat.say("Công nhân")
+    assert "Đăng ký danh hiệu thi đua hoặc hình thức khen thưởng nào cho Nguyễn Thị Hoa?" in out
+    assert "(danh hiệu thi đua: 1–4; hình thức khen thưởng: 5–7)" in out
+    labels = [c.label for c in chat.last[-1].choices]
+    assert labels[:4] == [
+        "Lao động tiên tiến",
+        "Chiến sĩ thi đua cơ sở",
+        "Chiến sĩ thi đua cấp tỉnh",
+        "Chiến sĩ thi đua toàn quốc",
+    ]
+    assert labels[4].startswith("Giấy khen") and labels[5].startswith("Bằng khen")
+    out = await chat.say("5")  # a form of commendation, picked by its number
+    assert "Đã thêm: Nguyễn Thị Hoa (Công nhân): Giấy khen của Trưởng ban" in out
+    # a collective: four titles, then the three forms
+    await chat.press(reg.ADD_UNIT)
+    out = await chat.say("Tổ may số 3")
+    assert "(danh hiệu thi đua: 1–4; hình thức khen thưởng: 5–7)" in out
+    await chat.say("1")
+    # several people at once: only what needs no initiative (LĐTT, then the forms)
+    out = await chat.press(reg.ADD_MANY)
+    assert "(danh hiệu thi đua: 1; hình thức khen thưởng: 2–4)" in out
+
+
+async def test_the_fifteen_percent_cap_in_people_through_the_chat(world: World) -> None:
+    chat = await linked_chat(world)
+    await chat.say("/register")
+    await chat.press(reg.ADD_MANY)
+    await chat.press("reg:t:LDTT")
+    await chat.say("\n".join(f"Công nhân {i}, Công nhân" for i in range(1, 7)))
+    await _add_person(chat, "Công nhân 1", "Công nhân", "CSTD_CS")
+    out = await chat.say("có")
+    out = await chat.press(reg.SUBMIT)
+    assert (
+        "Chiến sĩ thi đua cơ sở không quá 15% số Lao động tiên tiến: với 6 Lao động tiên tiến, "
+        "chưa được đăng ký Chiến sĩ thi đua cơ sở nào; bản đăng ký này có 1. Tính theo người: "
+        "mỗi Chiến sĩ thi đua cơ sở cần ít nhất 7 Lao động tiên tiến trong bản đăng ký"
+    ) in out, out
+    assert reg.CONFIRM not in chat.choice_keys()
+    # one more LĐTT makes 7: the registration can be submitted
+    await chat.press(reg.MENU)
+    await _add_person(chat, "Công nhân 7", "Công nhân", "LDTT")
+    await chat.press(reg.SUBMIT)
+    assert reg.CONFIRM in chat.choice_keys()
+
+
+async def test_a_person_already_registered_for_a_title_is_told_before_the_initiative(
+    world: World,
+) -> None:
+    chat = await linked_chat(world)
+    await chat.say("/register")
+    await _add_person(chat, "Đỗ Văn Hùng", "Kỹ sư", "CSTD_CS")
+    await chat.say("có")
+    await chat.press("reg:req:yes")  # and Lao động tiên tiến, as the rule needs
+    assert len(_entries(world)) == 2
+    await chat.press(reg.ADD_PERSON)
+    await chat.say("đỗ văn  hùng")
+    await chat.say("Kỹ sư")
+    out = await chat.press("reg:t:CSTD_CS")
+    assert "Đỗ Văn Hùng đã được đăng ký Chiến sĩ thi đua cơ sở." in out
+    assert "Đăng ký danh hiệu thi đua hoặc hình thức khen thưởng nào cho" in out
+    assert "sáng kiến" not in out and len(_entries(world)) == 2
+    out = await chat.press("reg:t:GIAY_KHEN")  # another one is added at once
+    assert "Đã thêm: Đỗ Văn Hùng (Kỹ sư): Giấy khen của Trưởng ban." in out

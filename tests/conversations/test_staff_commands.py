@@ -263,7 +263,11 @@ async def test_export_registrations_and_reports(world: StaffWorld, tmp_path: Pat
         ("Cá nhân", "Nguyễn Văn An"),
         ("Tập thể", "Phân xưởng May 1"),
     ]
-    assert [r[8] for r in rows[1:]] == [None, "Không", None]  # sáng kiến: individuals only
+    assert rows[0][7:9] == ("Danh hiệu thi đua", "Hình thức khen thưởng")
+    # each entry in the column of its kind: Tập thể lao động tiên tiến a danh hiệu thi đua,
+    # Bằng khen a hình thức khen thưởng (the other column blank)
+    assert [bool(r[7]) != bool(r[8]) for r in rows[1:]] == [True, True, True]
+    assert [r[9] for r in rows[1:]] == [None, "Không", None]  # sáng kiến: individuals only
     assert world.audit("export.registrations")
     english = await world.chat(ADMIN, "en")
     out = await english.say("/export reports")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import insert
@@ -16,6 +16,7 @@ from bot.notifications.outbox import enqueue
 from bot.notifications.render import render_deliveries
 from bot.settings import Settings, load_settings
 from scheduler.clock import FakeClock
+from scheduler.planner import PlanResult, expand_all, plan_day, sending_start_utc
 
 TZ_OFFSET = "+07:00"
 # Monday 06/01/2025, 10:00 local: a working day inside sending hours.
@@ -126,3 +127,11 @@ def delivery_texts(engine: Engine) -> dict[int, str]:
         for row, r in zip(rows, rendered, strict=True)
         if row.id and not isinstance(r, Gone)
     }
+
+
+def plan_and_expand(session: Session, on: date, settings: Settings) -> PlanResult:
+    """`plan_day`, then every fan-out of the day expanded into its deliveries at once, as the
+    dispatcher would over the day: for tests about the per-contact rows a plan leads to."""
+    result = plan_day(session, on, settings)
+    expand_all(session, sending_start_utc(on, settings))
+    return result

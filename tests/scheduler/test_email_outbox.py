@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -36,6 +37,7 @@ from tests.scheduler.fakes import FakeSender
 
 # Tuesday 01/04/2025, 10:00 in Hà Nội: 14 days before the 15/04 title registration deadline.
 NOW = datetime.fromisoformat("2025-04-01T10:00:00+07:00")
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board\'s time zone, handed in by the caller
 
 
 @pytest.fixture
@@ -139,7 +141,7 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         s.add(officer)
         s.flush()
         invite = create_invite(s, only_mail, NOW)
-        redeem_invite(s, officer, invite.code, NOW)
+        redeem_invite(s, officer, invite.code, NOW, TZ)
         assert officer.role == Role.OFFICER
         create_broadcast(
             s, board.org.id, None, "Thông báo thứ hai", Audience.everyone(),

@@ -31,7 +31,8 @@ from bot.services import deadlines
 from bot.services.campaigns import create_campaign
 from bot.services.organizations import create_organization
 from bot.settings import Settings, get_settings
-from scheduler.planner import plan_day, preview_day, reminder_date
+from scheduler.planner import preview_day, reminder_date
+from tests.scheduler.conftest import plan_and_expand
 
 BOARD = "Ban Quản lý các KCN tỉnh Bắc Giang"
 D = date.fromisoformat
@@ -134,8 +135,9 @@ def test_an_extended_enterprise_is_reminded_of_its_own_date_once(
         after = _texts(session, reminder_date(D("2025-04-25"), -1).isoformat(), settings)
         assert "đã khóa" in after[officer_of[extended.id]]
         # planning twice writes each reminder once
-        first = plan_day(session, D("2025-04-18"), settings)
-        again = plan_day(session, D("2025-04-18"), settings)
+        first = plan_and_expand(session, D("2025-04-18"), settings)
+        again = plan_and_expand(session, D("2025-04-18"), settings)
+        # the board's fan-out (the other enterprise) and the extended one's own reminder
         assert first.inserted == 2 and again.inserted == 0
         keys = [d.dedupe_key for d in session.exec(select(Delivery)).all()]
         assert len(keys) == len(set(keys)) == 2

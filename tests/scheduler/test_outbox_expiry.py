@@ -39,8 +39,7 @@ from bot.settings import Settings
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher, outbox_status
-from scheduler.planner import plan_day
-from tests.scheduler.conftest import delivery_texts, fill_outbox, make_contacts
+from tests.scheduler.conftest import delivery_texts, fill_outbox, make_contacts, plan_and_expand
 from tests.scheduler.factories import Board, add_enterprises, add_staff, make_board, submit
 from tests.scheduler.fakes import FakeSender
 
@@ -85,8 +84,11 @@ def _board(engine: Engine, n: int = 3) -> tuple[Board, list[int]]:
 
 
 def _plan(engine: Engine, on: date, settings: Settings) -> None:
+    """The day's plan with its fan-outs expanded at once (as a dispatcher of that day would
+    have), so that the per-contact rows' expiry and cancelling are what is tested here; an
+    unexpanded fan-out's are in test_fanout.py."""
     with Session(engine) as session:
-        plan_day(session, on, settings)
+        plan_and_expand(session, on, settings)
 
 
 # ------------------------------------------------------------------------------ expiry

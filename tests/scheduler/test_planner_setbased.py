@@ -1,6 +1,7 @@
-"""The set-based writer (INSERT ... SELECT) plans exactly what the row-based dry run lists.
+"""The plan, once its fan-outs are expanded, holds exactly what the row-based dry run lists.
 
-`plan_day` fans reminders, board notices and digests out in SQL as identity rows;
+`plan_day` writes one fan-out per (notification, board) and the digests per contact; the
+dispatcher's expansion (`scheduler.planner.expand`) turns the fan-outs into identity rows;
 `preview_day` builds the same messages row by row and renders them. On both databases, for
 days with every kind of message, the outbox must hold the preview's messages with the same
 keys, recipients and due times, and its rows must render to the preview's texts.
@@ -12,13 +13,23 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
-from bot.models import DeadlineKind, Delivery, DeliveryStatus, Role, SubmissionStatus
+from bot.models import (
+    DeadlineKind,
+    Delivery,
+    DeliveryStatus,
+    Fanout,
+    FanoutStatus,
+    Role,
+    SubmissionStatus,
+)
 from bot.notifications.render import render_deliveries
 from bot.settings import Settings
-from scheduler.planner import plan_day, preview_day
+from scheduler.planner import preview_day
+from tests.scheduler.conftest import plan_and_expand
 from tests.scheduler.factories import add_enterprises, add_staff, make_board, submit
 
 D = date.fromisoformat
@@ -71,16 +82,17 @@ def test_plan_day_writes_what_preview_day_lists(
         _board(session)
         session.commit()
         preview = preview_day(session, on, settings)
-        result = plan_day(session, on, settings)
+        result = plan_and_expand(session, on, settings)
         rows = session.exec(select(Delivery).order_by(col(Delivery.id))).all()
         texts = [r.text for r in render_deliveries(session, rows)]  # type: ignore[union-attr]
-        again = plan_day(session, on, settings)
+        again = plan_and_expand(session, on, settings)
+        fanouts = session.exec(select(Fanout)).all()
     assert preview, "the day must plan something"
-    # The same messages (the outbox is filled in the join's order, the preview is sorted);
-    # the digests, built in Python, come last in both.
+    # The same messages (the preview is sorted; the digests, written with the plan, come
+    # before the expanded fan-outs' rows).
     assert len(rows) == len(preview) == len({m.dedupe_key for m in preview})
     digests = [m.dedupe_key for m in preview if m.kind == "digest"]
-    assert [r.dedupe_key for r in rows[len(rows) - len(digests) :]] == digests
+    assert [r.dedupe_key for r in rows if r.kind == "digest"] == digests
     written = {
         r.dedupe_key: (str(r.kind), r.contact_id, text, r.not_before)
         for r, text in zip(rows, texts, strict=True)
@@ -89,16 +101,22 @@ def test_plan_day_writes_what_preview_day_lists(
     assert written == listed
     assert {r.status for r in rows} == {DeliveryStatus.PENDING}
     assert all(r.attempts == 0 and r.claimed_by is None for r in rows)
-    assert result.candidates == result.inserted == len(preview)
-    assert result.by_kind == dict(Counter(str(m.kind) for m in preview))
-    assert again.candidates == len(preview) and again.inserted == 0
+    # one fan-out per notification to a board, one row per digest recipient
+    fanned = {(str(m.kind), m.dedupe_key.rsplit(":", 1)[0]) for m in preview if m.kind != "digest"}
+    assert len(fanouts) == result.fanouts == len(fanned)
+    assert all(f.status == FanoutStatus.EXPANDED for f in fanouts)
+    assert sum(f.expanded for f in fanouts) == len(preview) - len(digests)
+    assert result.candidates == result.inserted == len(fanned) + len(digests)
+    expected = Counter(kind for kind, _ in fanned) + Counter("digest" for _ in digests)
+    assert result.by_kind == dict(expected)
+    assert again.candidates == result.candidates and again.inserted == 0
 
 
 def test_reminder_texts_carry_each_note_and_language(engine: Engine, settings: Settings) -> None:
     with Session(engine, expire_on_commit=False) as session:
         _board(session)
         session.commit()
-        plan_day(session, D("2025-01-24"), settings)
+        plan_and_expand(session, D("2025-01-24"), settings)
         rendered = render_deliveries(session, session.exec(select(Delivery)).all())
         texts = [r.text for r in rendered]  # type: ignore[union-attr]
     noted = [t for t in texts if NOTE in t]
@@ -117,12 +135,16 @@ def test_a_replan_after_a_partial_run_adds_only_the_missing(
     with Session(engine, expire_on_commit=False) as session:
         _board(session)
         session.commit()
-        first = plan_day(session, on, settings)
+        plan_and_expand(session, on, settings)
+        before = session.exec(select(Delivery.dedupe_key).order_by(col(Delivery.id))).all()
         some = session.exec(select(Delivery.id).order_by(col(Delivery.id)).limit(5)).all()
         session.exec(delete(Delivery).where(col(Delivery.id).in_(some)))  # type: ignore[call-overload]
+        # the fan-outs' expansion was interrupted: it starts again from the beginning
+        session.execute(update(Fanout).values(status=FanoutStatus.PENDING, cursor=0, expanded=0))
         session.commit()
-        second = plan_day(session, on, settings)
-    assert second.candidates == first.candidates and second.inserted == 5
+        plan_and_expand(session, on, settings)
+        after = session.exec(select(Delivery.dedupe_key).order_by(col(Delivery.id))).all()
+    assert sorted(after) == sorted(before) and len(set(after)) == len(after)
 
 
 def test_digest_lists_the_boards_first_overdue_items_across_clusters(

@@ -31,7 +31,8 @@ from bot.notifications.kinds import Nudge
 from bot.notifications.outbox import enqueue
 from bot.services.campaigns import create_campaign
 from bot.services.organizations import create_organization
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
+from scheduler.planner import expand, plan_day, preview_day, sending_start_utc
 
 Invoke = Callable[..., Result]
 
@@ -236,10 +237,28 @@ def test_outbox_status(run: Invoke, board: dict[str, Any], engine: Engine) -> No
         "unreachable": 0,
         "expired": 0,
         "cancelled": 0,
+        "planned": 0,
     }
     text = run("outbox", "status").output
     assert "đang chờ" in text and "2" in text
     assert "hết hạn" in text and "đã hủy" in text
+
+
+def test_outbox_status_counts_what_a_plan_still_has_to_queue(
+    run: Invoke, board: dict[str, Any], engine: Engine, settings: Settings
+) -> None:
+    """A plan's reminders to a whole board are one row until the dispatcher writes them out
+    per officer: the status says how many are still to come."""
+    with Session(engine) as session:
+        plan_day(session, date(2025, 1, 24), settings)
+        owed = len(preview_day(session, date(2025, 1, 24), settings))
+    counts = json.loads(run("outbox", "status", "--json").output)
+    assert owed > 0 and counts["planned"] == owed and counts["pending"] == 0
+    with Session(engine) as session:
+        expand(session, sending_start_utc(date(2025, 1, 24), settings), 1)
+        session.commit()
+    counts = json.loads(run("outbox", "status", "--json").output)
+    assert counts["planned"] + counts["pending"] == owed and counts["pending"] > 0
 
 
 def test_date_helper() -> None:

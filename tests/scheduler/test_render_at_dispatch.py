@@ -29,6 +29,7 @@ from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
 from scheduler.planner import plan_day, preview_day
+from tests.scheduler.conftest import plan_and_expand
 from tests.scheduler.factories import Board, add_enterprises, make_board, submit
 from tests.scheduler.fakes import FakeSender
 
@@ -60,7 +61,7 @@ async def _send(engine: Engine, settings: Settings, at: str) -> FakeSender:
 def test_a_plan_writes_identities_not_texts(engine: Engine, settings: Settings) -> None:
     board = _board(engine)
     with Session(engine) as session:
-        plan_day(session, date(2025, 4, 14), settings)  # 1 day before the registration
+        plan_and_expand(session, date(2025, 4, 14), settings)  # 1 day before the registration
         (row,) = session.exec(select(Delivery)).all()
     assert not hasattr(row, "text")
     assert (row.campaign_id, row.item_kind, row.planned_on) == (

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.models import Channel, Delivery, DeliveryStatus
+from bot.models import Channel, Delivery, DeliveryStatus, Fanout
 from bot.settings import Settings
 from scheduler.clock import FakeClock
+from scheduler.planner import expand_all
 from scheduler.service import PLANNING_JOB_ID, start
 from tests.scheduler.factories import add_enterprises, make_board
 from tests.scheduler.fakes import FakeSender
@@ -82,7 +83,8 @@ async def test_planning_job_fires_at_eight_and_the_outbox_sends(
         handle.scheduler.wakeup()
         await _until(lambda: len(handle.plans) == 1)
         assert handle.plans[0].on.isoformat() == "2025-01-24"
-        assert handle.plans[0].inserted == 4  # the Tết-eve launch-document reminders
+        # the Tết-eve launch-document reminder: one fan-out, to the board's four officers
+        assert handle.plans[0].inserted == handle.plans[0].fanouts == 1
         await _until(lambda: len(sender.sent) == 4)
         assert all("31/01/2025" in text for _chat, text in sender.sent)
         await _until(
@@ -106,16 +108,19 @@ async def test_start_after_planning_time_catches_up_once(
     settings = load_settings(database_url=sqlite_url, sending_start="07:30")
     _board(sqlite_engine)
     fake_clock.set(local("2025-01-24T09:15:00"))
-    for expected_new in (4, 0):
+    for expected_new in (1, 0):
         sender = FakeSender()
         handle = start(settings, {Channel.TELEGRAM: sender}, fake_clock, engine=sqlite_engine)
         try:
             result = await handle.wait_catch_up()
             assert result is not None
-            assert result.candidates == 4
+            assert result.candidates == result.fanouts == 1  # to the board's four officers
             assert result.inserted == expected_new
         finally:
             await handle.stop()
+    with Session(sqlite_engine) as session:
+        assert len(session.exec(select(Fanout)).all()) == 1
+        expand_all(session, local("2025-01-24T09:15:00"))
     assert len(_deliveries(sqlite_engine)) == 4
 
 

@@ -33,6 +33,7 @@ from bot.services.progress.statuses import (
     COUNTED_STATUSES,
     NOT_STARTED_LABEL,
     STATUS_LABELS,
+    sent_parts,
     status_label,
 )
 from bot.services.progress.targets import (
@@ -84,6 +85,7 @@ __all__ = [
     "render_progress_text",
     "render_shortlist_text",
     "render_targets_text",
+    "sent_parts",
     "shortlist",
     "status_label",
     "to_decimal",

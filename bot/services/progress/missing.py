@@ -21,6 +21,7 @@ from bot.models import (
     Zone,
 )
 from bot.services.access import NotFound, Scope, campaign_in_scope
+from bot.services.audience import members
 from bot.services.items import KindName, parse_kind
 from bot.services.progress.overview import _names
 from bot.services.submissions import not_submitted_condition
@@ -74,7 +75,7 @@ def missing_enterprises(
     Not submitted is `not_submitted_condition`: nothing, a draft, or a returned item (with
     the reason it was returned, so the board can say what is still expected).
     """
-    campaign_in_scope(session, campaign_id, scope)
+    campaign = campaign_in_scope(session, campaign_id, scope)
     kind = parse_kind(kind)
     deadline_of(session, campaign_id, kind)
     zones = _names(session, Zone, scope.organization_id)
@@ -99,6 +100,7 @@ def missing_enterprises(
         )
         .where(
             *scope.enterprise_conditions(),
+            members(campaign.audience),
             not_submitted_condition(),
         )
         .order_by(col(Enterprise.name), col(Enterprise.id))

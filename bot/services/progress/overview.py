@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -21,6 +21,8 @@ from bot.models import (
     Zone,
 )
 from bot.services.access import Scope, campaign_in_scope
+from bot.services.audience import Audience, members
+from bot.services.submissions import item_submission_join
 
 
 @dataclass
@@ -92,8 +94,9 @@ class Progress:
     organization_id: int
     cluster_id: int | None
     cluster_name: str | None
-    enterprises: int
+    enterprises: int  # the participants in scope (enterprises, or the board's units)
     items: list[KindProgress]
+    audience: Audience = Audience.ENTERPRISES
 
     def item(self, kind: str) -> KindProgress | None:
         return next((item for item in self.items if item.kind == kind), None)
@@ -129,7 +132,9 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
     zones = _names(session, Zone, scope.organization_id)
     clusters = _names(session, Cluster, scope.organization_id)
     enterprises = session.exec(
-        select(func.count(col(Enterprise.id))).where(*scope.enterprise_conditions())
+        select(func.count(col(Enterprise.id))).where(
+            *scope.enterprise_conditions(), members(campaign.audience)
+        )
     ).one()
     rows = session.execute(
         sa_select(
@@ -142,15 +147,8 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
         )
         .select_from(Enterprise)
         .join(Deadline, col(Deadline.campaign_id) == campaign_id)
-        .outerjoin(
-            Submission,
-            and_(
-                col(Submission.enterprise_id) == col(Enterprise.id),
-                col(Submission.campaign_id) == col(Deadline.campaign_id),
-                col(Submission.kind) == col(Deadline.kind),
-            ),
-        )
-        .where(*scope.enterprise_conditions())
+        .outerjoin(Submission, item_submission_join())
+        .where(*scope.enterprise_conditions(), members(campaign.audience))
         .group_by(
             col(Deadline.kind),
             col(Enterprise.zone_id),
@@ -192,4 +190,5 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
         cluster_name=clusters.get(scope.cluster_id) if scope.cluster_id is not None else None,
         enterprises=enterprises,
         items=items,
+        audience=Audience(campaign.audience),
     )

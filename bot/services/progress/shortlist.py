@@ -15,14 +15,13 @@ from bot.i18n import N_, Translator
 from bot.models import (
     Campaign,
     DeadlineKind,
-    Enterprise,
     Nominee,
     RegistrationEntry,
     Submission,
     SubmissionStatus,
 )
 from bot.services.access import NotFound, Scope, campaign_in_scope
-from bot.services.progress.statuses import COUNTED_STATUSES
+from bot.services.progress.statuses import COUNTED_STATUSES, sent_parts
 from bot.services.progress.targets import _text, to_decimal
 from bot.services.titles import Title, titles_by_code
 
@@ -151,22 +150,20 @@ def shortlist(
     rules_by_key = {rule.key: rule for rule in (rules or default_award_rules())}
 
     rows = session.execute(
-        sa_select(
-            col(RegistrationEntry.title_code),
-            col(RegistrationEntry.nominee),
-            col(Submission.status),
-            col(Submission.enterprise_id),
-            func.count(col(RegistrationEntry.id)),
-        )
-        .join(Submission, col(Submission.id) == col(RegistrationEntry.submission_id))
-        .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
-        .where(
-            col(Submission.campaign_id) == campaign_id,
-            col(Submission.kind) == DeadlineKind.TITLE_REGISTRATION,
-            col(Submission.status).in_(COUNTED_STATUSES),
-            *scope.enterprise_conditions(),
-        )
-        .group_by(
+        sent_parts(
+            sa_select(
+                col(RegistrationEntry.title_code),
+                col(RegistrationEntry.nominee),
+                col(Submission.status),
+                col(Submission.enterprise_id),
+                func.count(col(RegistrationEntry.id)),
+            ),
+            RegistrationEntry,
+            campaign_id,
+            DeadlineKind.TITLE_REGISTRATION,
+            COUNTED_STATUSES,
+            scope,
+        ).group_by(
             RegistrationEntry.title_code,
             col(RegistrationEntry.nominee),
             col(Submission.status),

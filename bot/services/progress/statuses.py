@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col
+
 from bot.i18n import N_, Translator
 from bot.models import (
+    Enterprise,
+    RegistrationEntry,
+    Submission,
     SubmissionStatus,
+    YearEndReport,
 )
+from bot.services.access import Scope
 
 STATUS_LABELS: dict[str, str] = {
     SubmissionStatus.DRAFT: N_("Draft"),
@@ -19,8 +29,29 @@ NOT_STARTED_LABEL = N_("Not started")
 # The statuses whose content counts as reported: returned items await corrections.
 COUNTED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 
-# The statuses that still need the officer's action, so the item counts as not submitted
-# (an enterprise with no submission row at all is not submitted either).
+
+def sent_parts(
+    query: Any,
+    part: type[RegistrationEntry] | type[YearEndReport],
+    campaign_id: int,
+    kind: str,
+    statuses: Sequence[str],
+    scope: Scope,
+) -> Any:
+    """`query` over the rows of `part` (registration entries, report details) of the
+    campaign's `kind` items in `statuses`, from the enterprises of `scope`: one definition of
+    what the exports, the shortlist and the targets read."""
+    return (
+        query.select_from(part)
+        .join(Submission, col(Submission.id) == col(part.submission_id))
+        .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
+        .where(
+            col(Submission.campaign_id) == campaign_id,
+            col(Submission.kind) == kind,
+            col(Submission.status).in_(statuses),
+            *scope.enterprise_conditions(),
+        )
+    )
 
 
 def status_label(t: Translator, status: str | None, late: bool = False) -> str:

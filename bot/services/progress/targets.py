@@ -8,18 +8,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.models import (
     DeadlineKind,
-    Enterprise,
     Submission,
     YearEndReport,
 )
-from bot.services import units
+from bot.services import audience, units
 from bot.services.access import Scope, campaign_in_scope
-from bot.services.numbers import Figure, report_figures
-from bot.services.progress.statuses import COUNTED_STATUSES
+from bot.services.numbers import Figure
+from bot.services.progress.statuses import COUNTED_STATUSES, sent_parts
 
 
 def _text(entry: Mapping[str, Any], name: str, language: str) -> str:
@@ -124,11 +123,12 @@ def figures_vs_targets(
     """The year-end figures reported so far (submitted or accepted) against the plan's targets.
 
     `figures` says which figure counts towards which target key and how (default:
-    report_figures.toml). Amounts are converted to the target's unit (triệu USD -> tỷ USD);
-    a percentage is never summed. One query reads every counted report in scope.
+    the figures the campaign's reports ask: none for the board's units). Amounts are
+    converted to the target's unit (triệu USD -> tỷ USD); a percentage is never summed. One
+    query reads every counted report in scope.
     """
     campaign = campaign_in_scope(session, campaign_id, scope)
-    definitions = list(report_figures() if figures is None else figures)
+    definitions = list(audience.figures(campaign) if figures is None else figures)
     by_target: dict[str, list[Figure]] = defaultdict(list)
     for figure in definitions:
         summed_percent = figure.kind == "percent" and figure.aggregate == "sum"
@@ -138,14 +138,13 @@ def figures_vs_targets(
     rows = [
         (enterprise_id, values)
         for enterprise_id, values in session.exec(
-            select(Submission.enterprise_id, YearEndReport.figures)
-            .join(YearEndReport, col(YearEndReport.submission_id) == col(Submission.id))
-            .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
-            .where(
-                col(Submission.campaign_id) == campaign_id,
-                col(Submission.kind) == DeadlineKind.YEAR_END_REPORT,
-                col(Submission.status).in_(COUNTED_STATUSES),
-                *scope.enterprise_conditions(),
+            sent_parts(
+                select(Submission.enterprise_id, YearEndReport.figures),
+                YearEndReport,
+                campaign_id,
+                DeadlineKind.YEAR_END_REPORT,
+                COUNTED_STATUSES,
+                scope,
             )
         ).all()
     ]

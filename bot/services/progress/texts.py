@@ -8,6 +8,7 @@ from bot.i18n import N_, Translator
 from bot.models import (
     SubmissionStatus,
 )
+from bot.services.audience import Audience, words
 from bot.services.items import kind_label
 from bot.services.numbers import format_percent, format_quantity
 from bot.services.progress.missing import MissingEnterprise, missing_state
@@ -59,7 +60,15 @@ def render_progress_text(t: Translator, progress: Progress, details: bool = True
     lines = [t("Progress of {title}", title=progress.campaign_title)]
     if progress.cluster_name is not None:
         lines.append(t("Cluster: {name}", name=progress.cluster_name))
-    lines.append(t("Enterprises: {n}", n=t.number(progress.enterprises)))
+    lines.append(
+        words(
+            t,
+            progress.audience,
+            N_("Enterprises: {n}"),
+            N_("Units: {n}"),
+            n=t.number(progress.enterprises),
+        )
+    )
     if not progress.items:
         lines.append(t("This campaign has no deadlines."))
     for item in progress.items:
@@ -72,8 +81,8 @@ def render_progress_text(t: Translator, progress: Progress, details: bool = True
             lines.append(t("of which {n} drafts not yet sent", n=t.number(item.overall.draft)))
         if item.overall.late:
             lines.append(t("of which {n} submitted late", n=t.number(item.overall.late)))
-        if not details:
-            continue
+        if not details or progress.audience is Audience.BOARD_UNITS:
+            continue  # the board's own units are in no zone and no cluster
         if progress.cluster_id is None and item.by_cluster:
             lines.append(t("By cluster:"))
             lines.extend(_group_line(t, g, NO_CLUSTER) for g in item.by_cluster)
@@ -163,12 +172,19 @@ MISSING_REASON_LIMIT = 80  # characters of a return reason shown per line of the
 
 
 def render_missing_text(
-    t: Translator, kind: str, missing: Sequence[MissingEnterprise], limit: int = 50
+    t: Translator,
+    kind: str,
+    missing: Sequence[MissingEnterprise],
+    limit: int = 50,
+    audience: Audience | str = Audience.ENTERPRISES,
 ) -> str:
-    """The missing list as a chat message: each enterprise and whether it can be nudged."""
+    """The missing list as a chat message: each participant and whether it can be nudged."""
     lines = [
-        t(
-            "{item}: {n} enterprises have not submitted",
+        words(
+            t,
+            audience,
+            N_("{item}: {n} enterprises have not submitted"),
+            N_("{item}: {n} units have not submitted"),
             item=kind_label(t, kind),
             n=t.number(len(missing)),
         )

@@ -34,7 +34,12 @@ from bot.services.submissions.files import (
     list_attachments,
     remove_attachment,
 )
-from bot.services.submissions.finding import deadline_for, get_or_create_submission, get_submission
+from bot.services.submissions.finding import (
+    deadline_for,
+    get_or_create_submission,
+    get_submission,
+    load_item,
+)
 from bot.services.submissions.launch_document import launch_document, set_launch_document
 from bot.services.submissions.limits import (
     ACCEPTED_TYPES,
@@ -58,6 +63,7 @@ from bot.services.submissions.registration import (
 )
 from bot.services.submissions.reports import (
     ReportDetails,
+    figures_of,
     report_details,
     set_figure,
     set_narrative,
@@ -67,6 +73,7 @@ from bot.services.submissions.states import (
     NOT_SUBMITTED,
     REPORT_KINDS,
     STATE_LABELS,
+    item_submission_join,
     not_submitted_condition,
     state_label,
 )
@@ -94,15 +101,18 @@ __all__ = [
     "attach_file",
     "deadline_for",
     "ensure_editable",
+    "figures_of",
     "file_type",
     "get_or_create_submission",
     "get_submission",
     "is_locked",
     "item_state",
     "item_statuses",
+    "item_submission_join",
     "launch_document",
     "list_attachments",
     "list_entries",
+    "load_item",
     "local_date",
     "next_for_review",
     "not_submitted_condition",

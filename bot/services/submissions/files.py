@@ -18,14 +18,18 @@ from bot.models.submission import (
 from bot.services import audit
 from bot.services.errors import (
     InvalidFile,
-    NotFound,
 )
 from bot.services.filetypes import shown_name
 from bot.services.lookups import remembered
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
-from bot.services.submissions.locking import _begin_change, _delete_part, ensure_editable
+from bot.services.submissions.locking import (
+    Parts,
+    _begin_change,
+    _delete_part,
+    ensure_editable,
+)
 
 
 def file_type(file_name: str, mime_type: str) -> str | None:
@@ -91,8 +95,8 @@ def attach_file(
         for attachment in existing:
             if attachment.sha256 == digest:
                 return attachment
-    if len(existing) >= MAX_ATTACHMENTS:
-        raise InvalidFile(N_("An item holds at most {max} files."), max=MAX_ATTACHMENTS)
+    if len(existing) >= FILES.most:
+        raise InvalidFile(FILES.too_many, max=FILES.most)
     _begin_change(session, submission, now, contact_id, actor)
     assert submission.id is not None
     attachment = Attachment(
@@ -127,16 +131,11 @@ def remove_attachment(
     *,
     contact_id: int | None = None,
     actor: str = "",
-) -> None:
-    """Detach a file (the stored file itself is kept: receipts may refer to it)."""
+) -> Attachment:
+    """Detach a file (the stored file itself is kept: receipts may refer to it); returns the
+    record detached."""
     now = _now(now)
-    ensure_editable(session, submission, now)
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.submission_id != submission.id:
-        raise NotFound(N_("This file does not exist (any more)."))
-    _delete_part(
-        session, submission, attachment, _attachment_dump, "file.remove", now, contact_id, actor
-    )
+    return _delete_part(session, submission, FILES, attachment_id, now, contact_id, actor)
 
 
 def list_attachments(session: Session, submission: Submission) -> list[Attachment]:
@@ -166,3 +165,14 @@ def _attachment_dump(attachment: Attachment) -> dict[str, Any]:
         "sha256": attachment.sha256,
         "pages": attachment.pages,
     }
+
+
+FILES = Parts(
+    Attachment,
+    _attachment_dump,
+    added="file.attach",
+    removed="file.remove",
+    most=MAX_ATTACHMENTS,
+    too_many=N_("An item holds at most {max} files."),
+    missing=N_("This file does not exist (any more)."),
+)

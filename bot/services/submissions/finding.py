@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from sqlalchemy import and_, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -14,14 +15,18 @@ from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.models.organization import Enterprise
 from bot.models.submission import (
     Submission,
+    YearEndReport,
 )
 from bot.services import audit
 from bot.services.errors import (
     InvalidInput,
     NotFound,
 )
-from bot.services.lookups import remembered
+from bot.services.lookups import remember, remembered
 from bot.services.submissions.clock import _now
+from bot.services.submissions.states import REPORT_KINDS
+
+LOCKED = "locked"  # lookups key of a submission row re-read under its lock this transaction
 
 
 def get_or_create_submission(
@@ -80,6 +85,79 @@ def get_or_create_submission(
         at=at,
     )
     return submission
+
+
+# `load_item`'s statement, built once (bound parameters): it runs on every answer.
+_LATEST = (
+    select(Campaign.id)
+    .where(
+        col(Campaign.organization_id) == bindparam("organization_id"),
+        col(Campaign.active).is_(True),
+        col(Campaign.starts_on) <= bindparam("today"),
+        col(Campaign.ends_on) >= bindparam("today"),
+    )
+    .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
+    .limit(1)
+    .correlate(None)  # the board's latest campaign, not a condition on the joined one
+    .scalar_subquery()
+)
+_ITEM = (
+    select(Campaign, Deadline, Submission, YearEndReport)
+    .join(
+        Deadline,
+        and_(
+            col(Deadline.campaign_id) == col(Campaign.id),
+            col(Deadline.kind) == bindparam("kind"),
+        ),
+    )
+    .join(
+        Submission,
+        and_(
+            col(Submission.campaign_id) == col(Campaign.id),
+            col(Submission.enterprise_id) == bindparam("enterprise_id"),
+            col(Submission.kind) == bindparam("kind"),
+        ),
+    )
+    .outerjoin(YearEndReport, col(YearEndReport.submission_id) == col(Submission.id))
+    .where(col(Campaign.id) == _LATEST)
+    .with_for_update(of=Submission)
+)
+
+
+def load_item(
+    session: Session,
+    organization_id: int,
+    enterprise_id: int,
+    kind: DeadlineKind,
+    today: date,
+) -> tuple[Campaign, Deadline, Submission] | None:
+    """The enterprise's existing item of `kind` in the board's campaign running `today`
+    (the latest-starting one), with its deadline, in one statement: what every answer of an
+    item flow opens. None when the campaign, its deadline or the item is missing: the caller
+    then takes the long way, which says why or creates the item.
+
+    The submission row is locked for the transaction (PostgreSQL; SQLite has one writer) and
+    remembered as such, so the change that follows does not re-read it (`_lock_row`); the
+    deadline and, for a report, the report's row come along and are remembered too.
+    """
+    row = session.exec(
+        _ITEM,
+        params={
+            "organization_id": organization_id,
+            "enterprise_id": enterprise_id,
+            "kind": kind,
+            "today": today,
+        },
+    ).first()
+    if row is None:
+        return None
+    campaign, deadline, submission, report = row
+    assert campaign.id is not None
+    remember(session, (Deadline,), ("deadline", campaign.id, kind), deadline)
+    remember(session, (Submission,), (LOCKED, submission.id), True)
+    if kind in REPORT_KINDS:
+        remember(session, (YearEndReport,), ("report", submission.id), report)
+    return campaign, deadline, submission
 
 
 def _find(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from bot.i18n import N_
+from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.models.submission import (
     Attachment,
@@ -18,12 +20,15 @@ from bot.models.submission import (
 from bot.services import audit, deadlines, drafts
 from bot.services.errors import (
     DomainError,
+    InvalidInput,
+    NotFound,
     SubmissionLocked,
     WrongKind,
 )
 from bot.services.items import KindName
+from bot.services.lookups import is_remembered, remember
 from bot.services.submissions.clock import _now, local_date
-from bot.services.submissions.finding import _subject, deadline_for
+from bot.services.submissions.finding import LOCKED, _subject, deadline_for
 
 
 def is_locked(session: Session, submission: Submission, now: datetime) -> bool:
@@ -85,38 +90,98 @@ def _begin_change(
     if submission.status == SubmissionStatus.SUBMITTED and drafts.open_draft(
         submission, contact_id
     ):
-        audit.record(
-            session,
-            "submission.draft_open",
-            contact_id=contact_id,
-            actor=actor,
-            subject=_subject(submission),
-            after={"kept_version": submission.version, "reason": "changed after submit"},
-            at=now,
+        kept = {"kept_version": submission.version, "reason": "changed after submit"}
+        _audit_item(
+            session, submission, "submission.draft_open", None, kept, now, contact_id, actor
         )
-    submission.updated_at = now
-    session.add(submission)
+        submission.updated_at = now
+        session.add(submission)
 
 
-_Part = TypeVar("_Part", RegistrationEntry, Attachment)
+_Part = TypeVar("_Part", RegistrationEntry, ProposalEntry, Attachment)
+
+
+@dataclass(frozen=True)
+class Parts(Generic[_Part]):
+    """One kind of part an item holds (registration entries, proposal entries, file records):
+    its table, how the audit log shows one, the audit actions, how many an item may hold and
+    the messages, so adding, finding and removing is written once for every kind."""
+
+    model: type[_Part]
+    dump: Callable[[_Part], dict[str, Any]]
+    added: str
+    removed: str
+    most: int
+    too_many: str
+    missing: str
+
+
+def _get_part(session: Session, submission: Submission, parts: Parts[_Part], part_id: int) -> _Part:
+    """One part of this item; NotFound when it is gone or is another item's (an id typed or
+    replayed from an old message must not reach across items)."""
+    part = session.get(parts.model, part_id)
+    if part is None or part.submission_id != submission.id:
+        raise NotFound(parts.missing)
+    return part
+
+
+def _add_part(
+    session: Session,
+    submission: Submission,
+    parts: Parts[_Part],
+    part: _Part,
+    now: datetime,
+    contact_id: int | None,
+    actor: str,
+) -> None:
+    """Add one part to an item and audit it; refused once the item holds `parts.most`. A
+    submitted item goes back to draft first, as with any change."""
+    held = session.exec(
+        select(func.count())
+        .select_from(parts.model)
+        .where(parts.model.submission_id == submission.id)
+    ).one()
+    if held >= parts.most:
+        raise InvalidInput(parts.too_many, max=parts.most)
+    _begin_change(session, submission, now, contact_id, actor)
+    session.add(part)
+    session.flush()
+    _audit_item(session, submission, parts.added, None, parts.dump(part), now, contact_id, actor)
 
 
 def _delete_part(
     session: Session,
     submission: Submission,
-    part: _Part,
-    dump: Callable[[_Part], dict[str, Any]],
+    parts: Parts[_Part],
+    part_id: int,
+    now: datetime,
+    contact_id: int | None,
+    actor: str,
+) -> _Part:
+    """Delete one part of the item (refused when the item is locked, NotFound when the part
+    is not the item's) and audit what it held; a submitted item goes back to draft first, as
+    with any change. Returns the part deleted."""
+    ensure_editable(session, submission, now)
+    part = _get_part(session, submission, parts, part_id)
+    _begin_change(session, submission, now, contact_id, actor)
+    before = parts.dump(part)
+    session.delete(part)
+    session.flush()
+    _audit_item(session, submission, parts.removed, before, None, now, contact_id, actor)
+    return part
+
+
+def _audit_item(
+    session: Session,
+    submission: Submission,
     action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
     now: datetime,
     contact_id: int | None,
     actor: str,
 ) -> None:
-    """Delete one part of an item (an entry, a file's record) and audit what it held; a
-    submitted item goes back to draft first, as with any change."""
-    _begin_change(session, submission, now, contact_id, actor)
-    before = dump(part)
-    session.delete(part)
-    session.flush()
+    """One audit row about the item (its subject names it), in the caller's transaction."""
     audit.record(
         session,
         action,
@@ -124,6 +189,7 @@ def _delete_part(
         actor=actor,
         subject=_subject(submission),
         before=before,
+        after=after,
         at=now,
     )
 
@@ -133,7 +199,12 @@ def _lock_row(session: Session, submission: Submission) -> None:
 
     SQLite has no row locks (FOR UPDATE is left out) but one writer at a time; the reload
     still makes the decision on the latest committed state rather than a stale object.
+    Once per transaction: a row read under its lock (here or by `load_item`) stays locked
+    and current until the commit.
     """
     if submission.id is not None:
+        if is_remembered(session, (Submission,), (LOCKED, submission.id)):
+            return
         session.flush()
         session.refresh(submission, with_for_update=True)
+        remember(session, (Submission,), (LOCKED, submission.id), True)

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_
+from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee
 from bot.models.submission import (
     RegistrationEntry,
     Submission,
 )
-from bot.services import audit
 from bot.services.errors import (
     InvalidInput,
-    NotFound,
 )
+from bot.services.lookups import remembered
 from bot.services.names import person_name, refuse_pictographs, rename_person
 from bot.services.submissions.clock import _now
-from bot.services.submissions.finding import _id, _subject
+from bot.services.submissions.finding import _id
 from bot.services.submissions.limits import MAX_ENTRIES, NAME_MAX
 from bot.services.submissions.locking import (
+    Parts,
+    _add_part,
+    _audit_item,
     _begin_change,
     _delete_part,
     _expect_kind,
+    _get_part,
     ensure_editable,
 )
 from bot.services.submissions.text import _name, _one_line, _too_long
@@ -103,22 +108,37 @@ def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
     }
 
 
+ENTRIES = Parts(
+    RegistrationEntry,
+    _entry_dump,
+    added="registration.entry_add",
+    removed="registration.entry_remove",
+    most=MAX_ENTRIES,
+    too_many=N_("A registration holds at most {max} entries."),
+    missing=N_("This entry does not exist (any more)."),
+)
+
+
 def _check_duplicate(
     session: Session, submission: Submission, entry: RegistrationEntry, skip_id: int | None
 ) -> None:
-    key = nominee_key(entry)
-    same_title = session.exec(
-        select(RegistrationEntry).where(
-            RegistrationEntry.submission_id == submission.id,
-            RegistrationEntry.title_code == entry.title_code,
-        )
-    ).all()
-    for other in same_title:
-        if other.id != skip_id and nominee_key(other) == key:
+    same_title = [e for e in list_entries(session, submission) if e.title_code == entry.title_code]
+    _refuse_twice(entry, same_title, skip_id, N_("{name} is already registered for {title}."))
+
+
+def _refuse_twice(
+    entry: RegistrationEntry | ProposalEntry,
+    others: Sequence[RegistrationEntry | ProposalEntry],
+    skip_id: int | None,
+    msgid: str,
+) -> None:
+    """InvalidInput(msgid) when another of `others` (not `skip_id`, the entry being changed)
+    names the same person or unit for the same title."""
+    key = (nominee_key(entry), entry.title_code)
+    for other in others:
+        if other.id != skip_id and (nominee_key(other), other.title_code) == key:
             raise InvalidInput(
-                N_("{name} is already registered for {title}."),
-                name=entry.full_name or entry.unit_name,
-                title=TitleRef(entry.title_code),
+                msgid, name=entry.full_name or entry.unit_name, title=TitleRef(entry.title_code)
             )
 
 
@@ -149,33 +169,12 @@ def add_entry(
         submission, nominee, title_code, full_name, position, unit_name, has_initiative
     )
     _check_duplicate(session, submission, entry, None)
-    held = session.exec(
-        select(func.count())
-        .select_from(RegistrationEntry)
-        .where(RegistrationEntry.submission_id == submission.id)
-    ).one()
-    if held >= MAX_ENTRIES:
-        raise InvalidInput(N_("A registration holds at most {max} entries."), max=MAX_ENTRIES)
-    _begin_change(session, submission, now, contact_id, actor)
-    session.add(entry)
-    session.flush()
-    audit.record(
-        session,
-        "registration.entry_add",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        after=_entry_dump(entry),
-        at=now,
-    )
+    _add_part(session, submission, ENTRIES, entry, now, contact_id, actor)
     return entry
 
 
 def _get_entry(session: Session, submission: Submission, entry_id: int) -> RegistrationEntry:
-    entry = session.get(RegistrationEntry, entry_id)
-    if entry is None or entry.submission_id != submission.id:
-        raise NotFound(N_("This entry does not exist (any more)."))
-    return entry
+    return _get_part(session, submission, ENTRIES, entry_id)
 
 
 def update_entry(
@@ -215,16 +214,9 @@ def update_entry(
     session.add(entry)
     renamed = rename_person(session, submission, before, entry)
     session.flush()
-    audit.record(
-        session,
-        "registration.entry_update",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after={**_entry_dump(entry), "also_renamed": renamed},
-        at=now,
-    )
+    after = {**_entry_dump(entry), "also_renamed": renamed}
+    action = "registration.entry_update"
+    _audit_item(session, submission, action, before, after, now, contact_id, actor)
     return entry
 
 
@@ -240,22 +232,25 @@ def remove_entry(
     """Delete one entry of the registration."""
     now = _now(now)
     _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
-    ensure_editable(session, submission, now)
-    entry = _get_entry(session, submission, entry_id)
-    _delete_part(
-        session, submission, entry, _entry_dump, "registration.entry_remove", now, contact_id, actor
-    )
+    _delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
 
 
 def list_entries(session: Session, submission: Submission) -> list[RegistrationEntry]:
-    """The entries of a registration, in the order they were added."""
-    return list(
-        session.exec(
-            select(RegistrationEntry)
-            .where(RegistrationEntry.submission_id == submission.id)
-            .order_by(col(RegistrationEntry.id))
-        ).all()
+    """The entries of a registration, in the order they were added (remembered for the
+    transaction: the add step, its checks and the next prompt each ask)."""
+    found: list[RegistrationEntry] = remembered(
+        session,
+        (RegistrationEntry,),
+        ("entries", submission.id),
+        lambda: list(
+            session.exec(
+                select(RegistrationEntry)
+                .where(RegistrationEntry.submission_id == submission.id)
+                .order_by(col(RegistrationEntry.id))
+            ).all()
+        ),
     )
+    return list(found)
 
 
 def violations(session: Session, submission: Submission) -> list[RuleViolation]:

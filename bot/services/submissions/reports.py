@@ -11,12 +11,13 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from bot.i18n import N_
+from bot.models import Campaign
 from bot.models.submission import (
     Attachment,
     Submission,
     YearEndReport,
 )
-from bot.services import audit
+from bot.services import audience, audit
 from bot.services.errors import (
     InvalidInput,
 )
@@ -132,13 +133,21 @@ def set_narrative(
     return cleaned
 
 
-def report_details(session: Session, submission: Submission) -> ReportDetails:
-    """The figures (as Decimals), the narrative, the files, and the required figures missing."""
+def figures_of(session: Session, submission: Submission) -> dict[str, Decimal]:
+    """The report's figures (as Decimals): what a figure question needs, without the files."""
     _expect_kind(submission, *REPORT_KINDS)
     report = _report(session, submission, create=False)
     stored = report.figures if report is not None else {}
-    figures = {code: Decimal(str(value)) for code, value in stored.items()}
-    missing = [f.code for f in report_figures() if f.required and f.code not in figures]
+    return {code: Decimal(str(value)) for code, value in stored.items()}
+
+
+def report_details(session: Session, submission: Submission) -> ReportDetails:
+    """The figures (as Decimals), the narrative, the files, and the required figures missing."""
+    figures = figures_of(session, submission)
+    report = _report(session, submission, create=False)
+    campaign = session.get(Campaign, submission.campaign_id)
+    asked = report_figures() if campaign is None else audience.figures(campaign)
+    missing = [f.code for f in asked if f.required and f.code not in figures]
     return ReportDetails(
         figures=figures,
         narrative=report.narrative if report is not None else "",

@@ -12,17 +12,17 @@ from bot.models.organization import Enterprise
 from bot.models.submission import (
     Submission,
 )
-from bot.services import audit, drafts
+from bot.services import drafts
 from bot.services.errors import (
     InvalidInput,
     NotReviewable,
 )
 from bot.services.submissions.clock import _now
-from bot.services.submissions.finding import _kind, _subject
+from bot.services.submissions.finding import _kind
 from bot.services.submissions.limits import REASON_MAX
 from bot.services.submissions.locking import _lock_row
 from bot.services.submissions.states import STATE_LABELS, _Label
-from bot.services.submissions.submitting import _state_dump
+from bot.services.submissions.submitting import _save_state, _set_review, _state_dump
 from bot.services.submissions.text import _one_line, _too_long
 
 
@@ -112,22 +112,8 @@ def _decide(
     )
     before = _state_dump(submission)
     submission.status = status
-    submission.review_note = note
-    submission.reviewed_by_contact_id = reviewer_contact_id
-    submission.reviewed_at = now
-    submission.updated_at = now
-    session.add(submission)
-    session.flush()
-    audit.record(
-        session,
-        action,
-        contact_id=reviewer_contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after=_state_dump(submission),
-        at=now,
-    )
+    _set_review(submission, note, reviewer_contact_id, now)
+    _save_state(session, submission, action, before, now, reviewer_contact_id, actor)
     return submission
 
 

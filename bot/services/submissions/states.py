@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from bot.i18n import N_, Translator
+from bot.models.campaign import Deadline
 from bot.models.enums import DeadlineKind, SubmissionStatus
-from bot.models.submission import (
-    Submission,
-)
+from bot.models.organization import Enterprise
+from bot.models.submission import Submission
 
 REPORT_KINDS = (DeadlineKind.YEAR_END_REPORT, DeadlineKind.SIX_MONTH_REPORT)
 
@@ -38,6 +38,21 @@ class _Label:
 # An item the board is still waiting for: nothing, a draft, or one returned for fixes.
 # The planner, the progress views and the broadcast audiences all use this one definition.
 NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+
+
+def item_submission_join() -> ColumnElement[bool]:
+    """The ON clause that outer-joins Submission to a row of (Enterprise, Deadline): the
+    enterprise's submission of that deadline's item in that campaign, when there is one.
+
+    One definition for every query that walks enterprises × deadlines (the digest, the
+    progress overview), so they agree on what "the item" is; the planner's reminder queries
+    (scheduler/planner.py) still spell it out and should take it from here.
+    """
+    return and_(
+        col(Submission.campaign_id) == col(Deadline.campaign_id),
+        col(Submission.enterprise_id) == col(Enterprise.id),
+        col(Submission.kind) == col(Deadline.kind),
+    )
 
 
 def not_submitted_condition() -> ColumnElement[bool]:

@@ -88,12 +88,14 @@ def item_statuses(
             )
         ).all()
     }
+    extended = deadlines.extensions_of(session, [d.id for d in plan if d.id is not None])
     items: list[ItemStatus] = []
     for deadline in plan:
         submission = submissions.get(deadline.kind)
         state = item_state(session, submission)
-        due = deadlines.effective_due(session, deadline, enterprise_id)
-        closed = deadlines.is_closed(session, deadline, enterprise_id, today)
+        assert deadline.id is not None
+        due = deadlines.due_with(deadline, extended.get((deadline.id, enterprise_id)))
+        closed = deadlines.closed_by(deadline, due, today)
         overdue = state in ("not_started", "draft", "returned") and today > due
         locked = False
         if submission is not None:

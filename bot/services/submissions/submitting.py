@@ -27,9 +27,9 @@ from bot.services.items import receipt_prefix
 from bot.services.numbers import get_figure
 from bot.services.submissions.clock import _now, local_date
 from bot.services.submissions.files import _attachment_dump, list_attachments
-from bot.services.submissions.finding import _subject, deadline_for
+from bot.services.submissions.finding import deadline_for
 from bot.services.submissions.launch_document import launch_document
-from bot.services.submissions.locking import _lock_row, ensure_editable
+from bot.services.submissions.locking import _audit_item, _lock_row, ensure_editable
 from bot.services.submissions.registration import _entry_dump, list_entries
 from bot.services.submissions.reports import _report, report_details
 from bot.services.submissions.states import REPORT_KINDS, STATE_LABELS, _Label
@@ -152,21 +152,16 @@ def submit(
     submission.receipt_number = receipt.number
     submission.submitted_at = now
     submission.submitted_by_contact_id = contact_id
-    submission.review_note = None
-    submission.reviewed_by_contact_id = None
-    submission.reviewed_at = None
-    submission.updated_at = now
-    session.add(submission)
-    session.flush()
-    audit.record(
+    _set_review(submission, None, None, None)
+    _save_state(
         session,
+        submission,
         "submission.submit",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after={**_state_dump(submission), "receipt": receipt.number},
-        at=now,
+        before,
+        now,
+        contact_id,
+        actor,
+        receipt=receipt.number,
     )
     return receipt
 
@@ -205,19 +200,7 @@ def reopen(
         )
     before = _state_dump(submission)
     drafts.open_draft(submission, contact_id)
-    submission.updated_at = now
-    session.add(submission)
-    session.flush()
-    audit.record(
-        session,
-        "submission.reopen",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after=_state_dump(submission),
-        at=now,
-    )
+    _save_state(session, submission, "submission.reopen", before, now, contact_id, actor)
     return submission
 
 
@@ -230,3 +213,31 @@ def _state_dump(submission: Submission) -> dict[str, Any]:
         "late": submission.late,
         "draft_open": submission.draft_open,
     }
+
+
+def _set_review(
+    submission: Submission, note: str | None, by: int | None, at: datetime | None
+) -> None:
+    """The board's last word on the item: a decision, or none (cleared by a new submit)."""
+    submission.review_note = note
+    submission.reviewed_by_contact_id = by
+    submission.reviewed_at = at
+
+
+def _save_state(
+    session: Session,
+    submission: Submission,
+    action: str,
+    before: dict[str, Any],
+    now: datetime,
+    contact_id: int | None,
+    actor: str,
+    **extra: Any,
+) -> None:
+    """Save a change of the item's state and audit it (before and after, plus `extra`) in
+    the caller's transaction."""
+    submission.updated_at = now
+    session.add(submission)
+    session.flush()
+    after = {**_state_dump(submission), **extra}
+    _audit_item(session, submission, action, before, after, now, contact_id, actor)

@@ -43,10 +43,10 @@ def _prepare(database: str) -> tuple[int, list[int]]:
 def test_review_score_decide_and_write_the_documents(run: Invoke, database: str, tmp_path) -> None:
     campaign, ids = _prepare(database)
     result = run("closing", "review", str(ids[-1]), "lower", "--to", "CO_CP")
-    assert result.exit_code == 1 and "không phải hình thức thấp hơn" in result.output
+    assert result.exit_code == 1 and "không phải danh hiệu, hình thức thấp hơn" in result.output
     result = run("closing", "review", str(ids[-1]), "lower", "--to", "BK_TINH")
     assert result.exit_code == 0, result.output
-    assert "đồng ý ở hình thức thấp hơn" in result.output
+    assert "đồng ý ở danh hiệu, hình thức thấp hơn" in result.output
     for entry in ids[:-1]:
         assert run("closing", "review", str(entry), "accept").exit_code == 0
     listing = run("closing", "proposals", "--campaign", str(campaign)).output
@@ -92,7 +92,7 @@ def test_review_score_decide_and_write_the_documents(run: Invoke, database: str,
     ]
     letter = docx.Document(str(out / "to-trinh-2026.docx"))
     assert [c.text for c in letter.tables[1].rows[1].cells] == [
-        "1", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00",
+        "1", "", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00",
     ]  # fmt: skip
     ws = load_workbook(out / "phu-luc-125-QĐ-BQL.xlsx").active
     assert (

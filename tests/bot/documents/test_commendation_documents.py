@@ -18,6 +18,7 @@ from tests.bot.services.test_commendations import (
     PROPOSAL,
     PROPOSING,
     REVIEWING,
+    TZ,
     World,
     propose_all,
     register,
@@ -43,7 +44,7 @@ def closed_year(w: World) -> None:
             )
         else:
             com.review_entry(w.session, entry.id, "accept", w.staff.id, REVIEWING)
-    com.fill_known_scores(w.session, w.campaign, REVIEWING)
+    com.fill_known_scores(w.session, w.campaign, REVIEWING, TZ)
 
 
 def _cells(table) -> list[list[str]]:
@@ -60,7 +61,8 @@ def test_the_list_of_proposals_by_level_and_form(world: World, tmp_path) -> None
     headings = [p.text for p in opened.paragraphs if p.runs and p.runs[0].bold]
     assert "I. THUỘC THẨM QUYỀN TRƯỞNG BAN" in headings
     assert "II. ĐỀ NGHỊ CHỦ TỊCH UBND TỈNH KHEN THƯỞNG" in headings
-    assert "1. Lao động tiên tiến (10)" in headings
+    # a danh hiệu thi đua is named as one; a hình thức khen thưởng names itself
+    assert "1. Danh hiệu “Lao động tiên tiến” (10)" in headings
     assert "1. Bằng khen của Chủ tịch UBND tỉnh (1)" in headings
     tables = opened.tables[1:-1]  # after the header block, before the signature
     first = _cells(tables[0])
@@ -86,7 +88,9 @@ def test_the_submission_letter_counts_forms_and_ranks(world: World, tmp_path) ->
     assert "TỜ TRÌNH" in texts
     assert "Kính gửi: Chủ tịch Ủy ban nhân dân tỉnh Bắc Giang" in texts
     counts = _cells(opened.tables[1])
-    assert counts[1] == ["1", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00"]
+    # Danh hiệu thi đua and hình thức khen thưởng in their own columns, as the law keeps them.
+    assert counts[0] == ["STT", "Danh hiệu thi đua", "Hình thức khen thưởng", "Tập thể", "Cá nhân"]
+    assert counts[1] == ["1", "", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00"]
     ranking = _cells(opened.tables[2])
     assert ranking[1][:3] == ["1", "Công ty Alpha", "Cụm 1"]
     closing = _cells(opened.tables[-1])[0]
@@ -115,15 +119,23 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     rows = [r for t in opened.tables[1:] for r in _cells(t)[1:]]
     assert len(rows) == 12
     assert rows[-1][1] == "Phân xưởng May" and rows[-1][4] == "Tập thể lao động xuất sắc"
+    # each table's last column is headed by what its title is in law
+    heads = {_cells(t)[1][4]: _cells(t)[0][4] for t in opened.tables[1:]}
+    assert heads["Tập thể lao động xuất sắc"] == "Danh hiệu thi đua"
+    assert heads["Lao động tiên tiến"] == "Danh hiệu thi đua"
 
     xlsx = tmp_path / "phu-luc.xlsx"
-    assert documents.decision_annex_xlsx(world.session, decision, xlsx, NOW) == 12
+    assert documents.decision_annex_xlsx(world.session, decision, xlsx, NOW, TZ) == 12
     ws = load_workbook(xlsx).active
     assert ws["A1"].value == "DANH SÁCH ĐƯỢC KHEN THƯỞNG (QUYẾT ĐỊNH SỐ 125/QĐ-BQL)"
     assert ws["A2"].value == "Phong trào thi đua năm 2026 – BQL các KCN Bắc Giang"
     assert ws["A3"].value == "Tính đến 10:00 ngày 26/12/2026"
     assert [c.value for c in ws[HEADER_ROW]][:2] == ["STT", "Tên cá nhân, tập thể"]
     assert ws.cell(row=HEADER_ROW + 12, column=5).value == "Tập thể lao động xuất sắc"
+    assert ws.cell(row=HEADER_ROW + 12, column=6).value is None
+    assert [c.value for c in ws[HEADER_ROW]][4:7] == [
+        "Danh hiệu thi đua", "Hình thức khen thưởng", "Quyết định",
+    ]  # fmt: skip
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -131,14 +143,14 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
 
     listing = tmp_path / "danh-sach.xlsx"
-    assert documents.proposal_list_xlsx(world.session, world.campaign, listing, NOW) == 13
+    assert documents.proposal_list_xlsx(world.session, world.campaign, listing, NOW, TZ) == 13
     ws = load_workbook(listing).active
     last = [c.value for c in ws[HEADER_ROW + 13]]
-    assert last[1] == "Công ty Alpha" and last[4] == "Bằng khen của Chủ tịch UBND tỉnh"
-    assert last[5] == "Chủ tịch UBND tỉnh"
+    assert last[1] == "Công ty Alpha" and last[4] is None
+    assert last[5] == "Bằng khen của Chủ tịch UBND tỉnh" and last[6] == "Chủ tịch UBND tỉnh"
 
     yoy = tmp_path / "qua-cac-nam.xlsx"
-    assert documents.year_over_year_xlsx(world.session, world.campaign, yoy, NOW) == 1
+    assert documents.year_over_year_xlsx(world.session, world.campaign, yoy, NOW, TZ) == 1
     ws = load_workbook(yoy).active
     assert [c.value for c in ws[HEADER_ROW]] == [
         "STT", "Doanh nghiệp", "Mã số thuế", "2026: đăng ký", "2026: đề nghị", "2026: được khen",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, col, func, select
@@ -34,6 +35,7 @@ from bot.services.broadcasts import (
 from tests.bot.services.test_progress import World, build_world, leader_scope
 
 NOW = datetime(2024, 11, 20, 2, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 
 def _names(contacts) -> list[str]:
@@ -280,11 +282,11 @@ def test_broadcast_status_per_broadcast_and_scope(engine) -> None:
         (only,) = broadcast_status(session, first.id, board)
         assert only.broadcast_id == first.id
 
-        text = render_broadcast_status_text(Translator("en"), statuses)
+        text = render_broadcast_status_text(Translator("en"), statuses, TZ)
         assert f"#{first.id} · 09:00 20/11/2024 · 4 recipients" in text
         assert "1 sent · 1 pending · 1 failed · 1 unreachable" in text
         assert "“Một”" in text
-        assert render_broadcast_status_text(Translator("en"), []) == (
+        assert render_broadcast_status_text(Translator("en"), [], TZ) == (
             "No broadcast has been sent yet."
         )
 

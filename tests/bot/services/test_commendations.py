@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -43,6 +44,7 @@ LATE_APRIL = datetime(2026, 4, 20, 3, 0, tzinfo=UTC)
 DECEMBER = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
 PROPOSING = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)
 REVIEWING = datetime(2026, 12, 22, 3, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 SHA = "cd" * 32
 VI = Translator("vi")
 
@@ -343,7 +345,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
         prop.remove_proposal(w.session, item, flag.id, now=after_deadline)
 
     # Scoring: the bot fills on-time and growth; the office types the rest.
-    filled = com.fill_known_scores(w.session, w.campaign, after_deadline)
+    filled = com.fill_known_scores(w.session, w.campaign, after_deadline, TZ)
     assert filled == 4  # two criteria the bot knows x two enterprises
     com.set_staff_score(w.session, w.campaign, w.alpha.id, "movement", "25,5", after_deadline)
     with pytest.raises(InvalidInput):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.services.errors import (
@@ -21,7 +22,7 @@ def test_params_are_formatted_for_the_reader() -> None:
         "{title} {when} {at} {amount} {n}",
         title=TitleRef("LDTT"),
         when=date(2024, 4, 15),
-        at=datetime(2024, 4, 15, 3, 5, tzinfo=UTC),
+        at=datetime(2024, 4, 15, 3, 5, tzinfo=UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")),
         amount=Decimal("540000.5"),
         n=2024,
     )

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.models import Enterprise, RegistrationEntry, YearEndReport
 from bot.services.access import Scope
 from bot.services.exports import export_missing, export_registrations, export_reports
-from tests.bot.services.test_exports import NOW
+from tests.bot.services.test_exports import NOW, TZ
 from tests.bot.services.test_progress import FIGURES, TITLES, build_world
 
 HOSTILE = [
@@ -64,7 +64,9 @@ def test_registrations_export_writes_names_as_text(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         _poison(session)
-        export_registrations(session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW)
+        export_registrations(
+            session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW, tz=TZ
+        )
     texts = _assert_no_formula(path)
     # Shown exactly as entered (a CR reads back as LF: XML normalises line ends).
     assert len({h for h in HOSTILE if h[0] in "=+-@"} & set(texts)) >= 3
@@ -75,7 +77,9 @@ def test_reports_export_writes_names_and_narratives_as_text(engine, tmp_path) ->
     with Session(engine) as session:
         w = build_world(session)
         _poison(session)
-        export_reports(session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW)
+        export_reports(
+            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
+        )
     texts = _assert_no_formula(path)
     assert HOSTILE[0] in texts  # the narratives
     assert _hostile_found(texts)
@@ -86,6 +90,8 @@ def test_missing_export_writes_names_as_text(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         _poison(session)
-        export_missing(session, w.campaign, "year_end_report", Scope.board(w.org), path, now=NOW)
+        export_missing(
+            session, w.campaign, "year_end_report", Scope.board(w.org), path, now=NOW, tz=TZ
+        )
     texts = _assert_no_formula(path)
     assert _hostile_found(texts)

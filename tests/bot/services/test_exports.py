@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -27,6 +28,7 @@ from tests.bot.services.test_progress import (
 )
 
 NOW = SUBMITTED_AT  # the instant the exports are taken (audited)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in like the settings' one
 
 
 def _rows(path) -> list[list[object]]:
@@ -39,12 +41,12 @@ def test_registrations(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         count = export_registrations(
-            session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW
+            session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW, tz=TZ
         )
     assert count == 7  # E1's five entries and E4's two; E2's draft and board B are left out
     wb = load_workbook(path)
     ws = wb.active
-    assert ws.title == "Đăng ký danh hiệu"
+    assert ws.title == "Đăng ký thi đua, khen thưởng"
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
     header = [c.value for c in ws[HEADER_ROW]]
     assert header == [
@@ -55,7 +57,8 @@ def test_registrations(engine, tmp_path) -> None:
         "Cá nhân / tập thể",
         "Người/tập thể được đề nghị",
         "Chức vụ/Đơn vị",
-        "Danh hiệu",
+        "Danh hiệu thi đua",
+        "Hình thức khen thưởng",
         "Sáng kiến được công nhận",
         "Trạng thái",
         "Ngày nộp",
@@ -67,7 +70,8 @@ def test_registrations(engine, tmp_path) -> None:
     assert ws[HEADER_ROW][1].alignment.wrap_text
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     assert [r[0] for r in rows] == list(range(1, 8))
-    assert rows[0][1:10] == [
+    # A danh hiệu thi đua (Cờ thi đua) in its column, the hình thức khen thưởng column blank…
+    assert rows[0][1:11] == [
         "E1",
         "0100000001",
         "KCN Quang Châu",
@@ -75,20 +79,23 @@ def test_registrations(engine, tmp_path) -> None:
         "Công ty E1",
         None,
         "Cờ thi đua của UBND tỉnh",
+        None,
         None,  # an initiative is asked of individuals only
         "Đã nộp",
     ]
-    assert rows[1][4:9] == [
+    # … and a hình thức khen thưởng (Bằng khen) in the other, the danh hiệu column blank.
+    assert rows[1][4:10] == [
         "Cá nhân",
         "Nguyễn Văn An",
         "Tổ trưởng",
+        None,
         "Bằng khen của Chủ tịch UBND tỉnh",
         "Không",
     ]
-    assert rows[4][7] == "Lao động tiên tiến"
-    assert rows[5][1] == "E4" and rows[5][9] == "Đã duyệt"
+    assert rows[4][7:9] == ["Lao động tiên tiến", None]
+    assert rows[5][1] == "E4" and rows[5][10] == "Đã duyệt"
     # 01/12/2024 03:00 UTC is 10:00 in Việt Nam: a real date cell shown dd/mm/yyyy.
-    date_cell = ws.cell(row=HEADER_ROW + 1, column=11)
+    date_cell = ws.cell(row=HEADER_ROW + 1, column=12)
     assert isinstance(date_cell.value, datetime) and date_cell.value.date() == date(2024, 12, 1)
     assert date_cell.number_format == "dd/mm/yyyy"
 
@@ -98,12 +105,13 @@ def test_registrations_in_english_and_unknown_title_codes(engine, tmp_path) -> N
     with Session(engine) as session:
         w = build_world(session)
         export_registrations(
-            session, w.campaign, Scope.board(w.org), path, "en", titles={}, now=NOW
+            session, w.campaign, Scope.board(w.org), path, "en", titles={}, now=NOW, tz=TZ
         )
     rows = _rows(path)
     assert rows[0][:4] == ["No.", "Enterprise", "Tax code", "Industrial zone (IZ)"]
+    assert rows[0][7:9] == ["Emulation title", "Form of commendation"]
     assert rows[1][4] == "Collective" and rows[1][7] == "CO_TINH"  # no catalogue: the code
-    assert rows[1][9] == "Submitted"
+    assert rows[1][10] == "Submitted"
 
 
 def test_a_cluster_leader_exports_only_his_cluster(engine, tmp_path) -> None:
@@ -111,16 +119,18 @@ def test_a_cluster_leader_exports_only_his_cluster(engine, tmp_path) -> None:
         w = build_world(session)
         scope = leader_scope(w)
         n_reg = export_registrations(
-            session, w.campaign, scope, tmp_path / "r.xlsx", titles=TITLES, now=NOW
+            session, w.campaign, scope, tmp_path / "r.xlsx", titles=TITLES, now=NOW, tz=TZ
         )
         n_rep = export_reports(
-            session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES, now=NOW
+            session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES, now=NOW, tz=TZ
         )
         n_mis = export_missing(
-            session, w.campaign, "year_end_report", scope, tmp_path / "m.xlsx", now=NOW
+            session, w.campaign, "year_end_report", scope, tmp_path / "m.xlsx", now=NOW, tz=TZ
         )
         with pytest.raises(AccessDenied):
-            export_registrations(session, w.other_campaign, scope, tmp_path / "x.xlsx", now=NOW)
+            export_registrations(
+                session, w.other_campaign, scope, tmp_path / "x.xlsx", now=NOW, tz=TZ
+            )
     assert n_reg == 5 and {r[1] for r in _rows(tmp_path / "r.xlsx")[1:]} == {"E1"}
     assert n_rep == 1 and [r[1] for r in _rows(tmp_path / "b.xlsx")[1:-1]] == ["E1"]
     assert n_mis == 2 and [r[1] for r in _rows(tmp_path / "m.xlsx")[1:]] == ["E2", "E3"]
@@ -132,7 +142,7 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         count = export_reports(
-            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW
+            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
         )
     assert count == 3  # E1 submitted, E4 accepted, E5 returned; E2's draft is not sent
     ws = load_workbook(path).active
@@ -186,6 +196,7 @@ def test_reports_without_any_report(engine, tmp_path) -> None:
             kind="six_month_report",
             figures=FIGURES,
             now=NOW,
+            tz=TZ,
         )
         with pytest.raises(InvalidInput):
             export_reports(
@@ -195,6 +206,7 @@ def test_reports_without_any_report(engine, tmp_path) -> None:
                 tmp_path / "x.xlsx",
                 "launch_document",
                 now=NOW,
+                tz=TZ,
             )
     assert count == 0
     assert len(_rows(path)) == 1  # the header only
@@ -206,11 +218,11 @@ def test_missing(engine, tmp_path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         count = export_missing(
-            session, w.campaign, "launch_document", Scope.board(w.org), path, now=NOW
+            session, w.campaign, "launch_document", Scope.board(w.org), path, now=NOW, tz=TZ
         )
         with pytest.raises(NotFound):
             export_missing(
-                session, w.campaign, "six_month_report", Scope.board(w.org), path, now=NOW
+                session, w.campaign, "six_month_report", Scope.board(w.org), path, now=NOW, tz=TZ
             )
     # Returned items count as not submitted (they used to be left out): E3 is listed with
     # the reason it was returned.
@@ -261,10 +273,14 @@ def test_every_export_is_audited(engine, tmp_path) -> None:
         w = build_world(session)
         scope = leader_scope(w)
         export_registrations(
-            session, w.campaign, scope, tmp_path / "r.xlsx", actor="tg:101", now=NOW
+            session, w.campaign, scope, tmp_path / "r.xlsx", actor="tg:101", now=NOW, tz=TZ
         )
-        export_reports(session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES, now=NOW)
-        export_missing(session, w.campaign, "launch_document", scope, tmp_path / "m.xlsx", now=NOW)
+        export_reports(
+            session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES, now=NOW, tz=TZ
+        )
+        export_missing(
+            session, w.campaign, "launch_document", scope, tmp_path / "m.xlsx", now=NOW, tz=TZ
+        )
         session.commit()
         entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
     assert [e.action for e in entries] == [
@@ -297,10 +313,32 @@ def test_yes_no_figures_are_written_as_co_khong(engine, tmp_path) -> None:
             report.figures = {**report.figures, "iso9001": answer}
             session.add(report)
         session.commit()
-        export_reports(session, w.campaign, Scope.board(w.org), path, figures=figures, now=NOW)
+        export_reports(
+            session, w.campaign, Scope.board(w.org), path, figures=figures, now=NOW, tz=TZ
+        )
     ws = load_workbook(path).active
     header = [c.value for c in ws[HEADER_ROW]]
     column = header.index("ISO 9001")
     values = [row[column].value for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
     assert set(values[:-1]) <= {"Có", "Không"} and "Có" in values and "Không" in values
     assert isinstance(values[-1], int | float)  # the total: how many said yes
+
+
+def test_dates_are_local_in_the_zone_the_caller_hands(engine, tmp_path) -> None:
+    """The export reads no clock and no settings: the submission instant (03:00 UTC on
+    01/12/2024) is 01/12 in Hà Nội and still 30/11 in Honolulu."""
+    dates = {}
+    with Session(engine) as session:
+        w = build_world(session)
+        for name in ("Asia/Ho_Chi_Minh", "Pacific/Honolulu"):
+            path = tmp_path / f"{name.replace('/', '-')}.xlsx"
+            export_registrations(
+                session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW,
+                tz=ZoneInfo(name),
+            )  # fmt: skip
+            rows = _rows(path)[1:]
+            dates[name] = {v.date() for row in rows for v in row if isinstance(v, datetime)}
+    assert dates == {
+        "Asia/Ho_Chi_Minh": {date(2024, 12, 1)},
+        "Pacific/Honolulu": {date(2024, 11, 30)},
+    }

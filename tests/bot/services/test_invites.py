@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -26,6 +27,7 @@ from bot.services.invites import (
 )
 
 NOW = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board\'s time zone, handed in by the caller
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def _contact(session: Session, user_id: str = "1") -> Contact:
 def _try(session: Session, contact: Contact, code: str, now: datetime) -> InviteError | None:
     """Redeem as a chat step does: catch the error inside the unit of work, then commit."""
     try:
-        redeem_invite(session, contact, code, now)
+        redeem_invite(session, contact, code, now, TZ)
     except InviteError as exc:
         session.commit()
         return exc
@@ -78,7 +80,7 @@ def test_redeem_links_the_contact(session: Session, enterprise: Enterprise, type
         "spaced": f" {invite.code[:4]} {invite.code[4:]} ",
     }[typed]
     contact = _contact(session)
-    linked = redeem_invite(session, contact, raw, NOW + timedelta(days=1))
+    linked = redeem_invite(session, contact, raw, NOW + timedelta(days=1), TZ)
     session.commit()
     assert linked.id == enterprise.id
     stored = session.get(Contact, contact.id)
@@ -89,7 +91,7 @@ def test_redeem_links_the_contact(session: Session, enterprise: Enterprise, type
     assert used.used_at == NOW + timedelta(days=1)
     assert used.used_by_contact_id == contact.id
     # Typing it again (a redelivered message) is harmless and records no wrong try.
-    assert redeem_invite(session, contact, raw, NOW + timedelta(days=1)).id == enterprise.id
+    assert redeem_invite(session, contact, raw, NOW + timedelta(days=1), TZ).id == enterprise.id
     session.commit()
     assert session.exec(select(LinkAttempt)).all() == []
 
@@ -97,7 +99,7 @@ def test_redeem_links_the_contact(session: Session, enterprise: Enterprise, type
 def test_code_is_one_time(session: Session, enterprise: Enterprise) -> None:
     invite = create_invite(session, enterprise, NOW)
     first, second = _contact(session, "1"), _contact(session, "2")
-    redeem_invite(session, first, invite.code, NOW)
+    redeem_invite(session, first, invite.code, NOW, TZ)
     session.commit()
     error = _try(session, second, invite.code, NOW)
     assert isinstance(error, UsedCode)
@@ -149,7 +151,7 @@ def test_wrong_tries_survive_only_if_committed(session: Session, enterprise: Ent
     """The documented contract: the try is flushed, the caller commits (a rollback forgets it)."""
     contact = _contact(session)
     with pytest.raises(UnknownCode):
-        redeem_invite(session, contact, "ZZZZ-ZZZZ", NOW)
+        redeem_invite(session, contact, "ZZZZ-ZZZZ", NOW, TZ)
     assert len(session.exec(select(LinkAttempt)).all()) == 1
     session.rollback()
     assert session.exec(select(LinkAttempt)).all() == []
@@ -187,7 +189,7 @@ def test_simultaneous_redemptions_one_wins(
     first, second = _contact(session, "1"), _contact(session, "2")
     session.get(InviteCode, invite.id)  # loaded, unused, in this session's identity map
     with Session(engine) as other:
-        redeem_invite(other, other.get(Contact, first.id), invite.code, NOW)
+        redeem_invite(other, other.get(Contact, first.id), invite.code, NOW, TZ)
         other.commit()
     error = _try(session, second, invite.code, NOW)
     assert isinstance(error, UsedCode)

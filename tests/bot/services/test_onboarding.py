@@ -129,7 +129,7 @@ def test_issue_revokes_and_emails_only_the_unlinked(
 ) -> None:
     scope = Scope.board(org.id or 0)
     first = issue_invites(session, org, select_enterprises(session, scope, Selection()), NOW,
-                          NAMES, actor="cli")  # fmt: skip
+                          NAMES, tz=TZ, actor="cli")  # fmt: skip
     session.commit()
     assert (len(first.issued), first.revoked, first.emailed) == (4, 0, 2)
     mails = session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.INVITE)).all()
@@ -144,7 +144,7 @@ def test_issue_revokes_and_emails_only_the_unlinked(
     # Re-issuing: the first codes are revoked, the unsent invitations cancelled.
     later = NOW + timedelta(hours=1)
     second = issue_invites(session, org, select_enterprises(session, scope, Selection()), later,
-                           NAMES)  # fmt: skip
+                           NAMES, tz=TZ)  # fmt: skip
     session.commit()
     assert (second.revoked, second.emailed) == (4, 2)
     statuses = sorted(
@@ -155,9 +155,9 @@ def test_issue_revokes_and_emails_only_the_unlinked(
     session.add(officer)
     session.flush()
     with pytest.raises(ExpiredCode):
-        redeem_invite(session, officer, code, later)
+        redeem_invite(session, officer, code, later, TZ)
     new_code = next(i.code for i in second.issued if i.name == "Công ty Cường")
-    assert redeem_invite(session, officer, new_code, later).name == "Công ty Cường"
+    assert redeem_invite(session, officer, new_code, later, TZ).name == "Công ty Cường"
     assert session.exec(select(InviteCode)).all().__len__() == 8
     (bulk, _) = session.exec(
         select(AuditEntry).where(AuditEntry.action == "invite.bulk").order_by(AuditEntry.id)
@@ -170,7 +170,7 @@ def test_merge_sheet_and_letters_read_back(
 ) -> None:
     scope = Scope.board(org.id or 0)
     result = issue_invites(session, org, select_enterprises(session, scope, Selection()), NOW,
-                           NAMES, email=False)  # fmt: skip
+                           NAMES, tz=TZ, email=False)  # fmt: skip
     session.commit()
     t = Translator("vi")
     sheet = write_merge_sheet(tmp_path / "moi.xlsx", t, result, NAMES, TZ)

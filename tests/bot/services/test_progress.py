@@ -75,15 +75,17 @@ def FigureDef(
     )
 
 
-def TitleDef(code: str, name_vi: str, name_en: str, nominee: str) -> Title:
-    return Title(code=code, name_vi=name_vi, name_en=name_en, nominee=nominee)  # type: ignore[arg-type]
+def TitleDef(code: str, name_vi: str, name_en: str, nominee: str, kind: str = "title") -> Title:
+    return Title(code=code, name_vi=name_vi, name_en=name_en, nominee=nominee, kind=kind)  # type: ignore[arg-type]
 
 
 FLAG = "CO_TINH"
 MERIT = "BK_TINH"
 TITLES = {
     FLAG: TitleDef(FLAG, "Cờ thi đua của UBND tỉnh", "Provincial Emulation Flag", "collective"),
-    MERIT: TitleDef(MERIT, "Bằng khen của Chủ tịch UBND tỉnh", "Certificate of Merit", "both"),
+    MERIT: TitleDef(
+        MERIT, "Bằng khen của Chủ tịch UBND tỉnh", "Certificate of Merit", "both", "commendation"
+    ),
     "LDTT": TitleDef("LDTT", "Lao động tiên tiến", "Advanced Worker", "individual"),
 }
 FIGURES = [

@@ -202,25 +202,36 @@ def _broken(mutate: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("mutate", "fragment"),
     [
-        (lambda d: d.update(kind="yearly"), "kind must be one of"),
+        (lambda d: d.update(kind="yearly"), "test.toml: kind: Input should be 'annual'"),
         (lambda d: d.update(years=[2021, 2025]), "no fixed years"),
-        (lambda d: d["phases"][0].update(end="31-06"), "phases[1]: end"),
+        (lambda d: d["phases"][0].update(end="31-06"), "phases[1].end: Value error, month"),
         (lambda d: d["phases"][1].update(start="06-01"), "overlaps"),
         (lambda d: d["phases"][1].update(number=3), "numbered"),
-        (lambda d: d["deadlines"][0].update(kind="party"), "kind must be one of"),
+        (lambda d: d["deadlines"][0].update(kind="party"), "deadlines[1].kind: Input should be"),
         (lambda d: d["deadlines"].append(dict(d["deadlines"][0])), "a second"),
         (lambda d: d["deadlines"][0].update(reminders=[7, "x"]), "reminders"),
-        (lambda d: d["deadlines"][0].update(late="maybe"), "late must be one of"),
+        (lambda d: d["deadlines"][0].update(late="maybe"), "deadlines[1].late: Input should be"),
         (lambda d: d["observances"][0].update(phase=2), "outside phase 2"),
         (lambda d: d["observances"][0].update(phase=3), "phase must be"),
-        (lambda d: d["observances"][0].update(founded="1930"), "whole number"),
+        (lambda d: d["observances"][0].update(founded="1930"), "observances[1].founded: Input"),
         (lambda d: d["targets"][0].update(qualifier="roughly"), "qualifier"),
-        (lambda d: d["targets"][0].update(value="1,2"), "must be a number"),
+        (lambda d: d["targets"][0].update(value="1,2"), "targets[1].value: Input should be"),
         (lambda d: d["targets"][0].update(value_max=0.5), "value_max"),
         (lambda d: d["targets"].append(dict(d["targets"][0])), "second target"),
         (lambda d: d.update(document_number="KH-KCN"), "{number}"),
-        (lambda d: d.pop("theme_en"), "theme_en is required"),
-        (lambda d: d.update(phases=[]), "at least one phase"),
+        (lambda d: d.pop("theme_en"), "test.toml: theme_en: Field required"),
+        (lambda d: d.update(phases=[]), "phases: Tuple should have at least 1 item"),
+        (lambda d: d.update(theme="  "), "theme: String should have at least 1 character"),
+        (
+            lambda d: d["phases"][1].update(end="06-30"),
+            "phases[2]: Value error, end 06-30 is before",
+        ),
+        (lambda d: d["deadlines"][1].update(reminder=[3]), "deadlines[2].reminder: Extra inputs"),
+        (lambda d: d["award_targets"][0].update(value=-1), "award_targets[1].value: Input"),
+        (
+            lambda d: d["scoring"]["criteria"][1].update(source="board"),
+            "scoring.criteria[2] (growth).source: Input should be",
+        ),
     ],
 )
 def test_malformed_templates_are_refused(mutate: Any, fragment: str) -> None:
@@ -263,3 +274,36 @@ def test_file_name_must_match_slug(tmp_path: Path) -> None:
     path.write_text("slug = ", encoding="utf-8")
     with pytest.raises(TemplateDataError, match=r"other\.toml"):
         load_template_file(path)
+
+
+def test_a_bad_plan_file_is_refused_naming_file_record_and_field(tmp_path: Path) -> None:
+    """A typo in a shipped plan stops the load with one line a maintainer can act on: the
+    file, the record (its position, by its code where it has one) and the field."""
+    source = (TEMPLATES_DIR / "bac-giang-kcn.toml").read_text(encoding="utf-8")
+    path = tmp_path / "bac-giang-kcn.toml"
+    path.write_text(source.replace('due = "04-15"', 'due = "04-31"'), encoding="utf-8")
+    with pytest.raises(TemplateDataError) as info:
+        load_template_file(path)
+    assert str(info.value) == (
+        "bac-giang-kcn.toml: deadlines[2].due: Value error, day is out of range for month"
+    )
+    path.write_text(source.replace("max = 30\nsource", "max = 0\nsource", 1), encoding="utf-8")
+    with pytest.raises(TemplateDataError) as info:
+        load_template_file(path)
+    assert str(info.value).startswith(
+        "bac-giang-kcn.toml: scoring.criteria[2] (growth).max: Input should be greater than 0"
+    )
+
+
+def test_the_plan_file_holds_its_scoring() -> None:
+    """The scoring criteria come from the same loader as the rest of the plan."""
+    scoring = load_template("bac-giang-kcn").scoring
+    assert scoring.shortlist_per_cluster == 1
+    assert [(c.code, c.source, c.max_points) for c in scoring.criteria] == [
+        ("on_time", "on_time", 20),
+        ("growth", "targets", 30),
+        ("movement", "staff", 30),
+        ("compliance", "staff", 20),
+    ]
+    assert (scoring.criteria[1].figure, scoring.criteria[1].target) == ("growth", 10)
+    assert load_template("bac-giang-ubnd").scoring.criteria == ()
