@@ -399,8 +399,10 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
 # ------------------------------------------------------------------------ checking
 
 
-def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[SpecError]:
-    """Every problem of `spec` for this campaign (empty: it may be applied)."""
+def check(session: Session, campaign: Campaign, spec: CampaignSpec, today: date) -> list[SpecError]:
+    """Every problem of `spec` for this campaign (empty: it may be applied). `today` is the
+    board's local date: a deadline may not be moved (or added) to a day already past, which
+    would close the item for every enterprise at once."""
     errors: list[SpecError] = []
 
     def error(loc: Loc, msgid: str, **params: object) -> None:
@@ -449,6 +451,7 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Spec
     # Deadlines: one per kind, due in the campaign, sensible reminder days; one that
     # enterprises already answered cannot be taken away.
     kinds: set[DeadlineKind] = set()
+    current_due = {DeadlineKind(d.kind): d.due_on for d in campaign_deadlines(session, campaign)}
     for i, deadline in enumerate(spec.deadlines):
         if deadline.kind in kinds:
             error(
@@ -458,6 +461,8 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Spec
             )
         kinds.add(deadline.kind)
         inside(("deadlines", i, "due"), deadline.due)
+        if deadline.due < today and deadline.due != current_due.get(deadline.kind):
+            error(("deadlines", i, "due"), N_("is already past (today is {today})"), today=today)
         offsets = deadline.reminders
         if len(set(offsets)) != len(offsets) or any(
             not OFFSET_MIN <= o <= OFFSET_MAX for o in offsets
@@ -548,7 +553,7 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Spec
 # ------------------------------------------------------------------------ applying
 
 
-def preview(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Change]:
+def preview(session: Session, campaign: Campaign, spec: CampaignSpec, today: date) -> list[Change]:
     """What `apply` would change, line by line (PlanInvalid when the spec has problems).
 
     It is `apply` inside a savepoint rolled back at once: nothing stays, not even an audit
@@ -556,7 +561,9 @@ def preview(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Ch
     """
     savepoint = session.begin_nested()
     try:
-        return _apply(session, campaign, spec, None, _preview_instant(campaign), actor="")
+        return _apply(
+            session, campaign, spec, None, _preview_instant(campaign), actor="", today=today
+        )
     finally:
         savepoint.rollback()
         session.expire_all()
@@ -574,6 +581,7 @@ def apply(
     actor_contact_id: int | None,
     now: datetime,
     *,
+    today: date,
     actor: str = "",
 ) -> list[Change]:
     """Apply the spec in the caller's transaction (the caller commits); audited; PlanInvalid
@@ -582,7 +590,7 @@ def apply(
     All of it or nothing: a savepoint takes back whatever was written when anything fails
     half-way, so the caller's session stays usable (the chat answers and goes on)."""
     with session.begin_nested():
-        return _apply(session, campaign, spec, actor_contact_id, now, actor=actor)
+        return _apply(session, campaign, spec, actor_contact_id, now, actor=actor, today=today)
 
 
 def _apply(
@@ -593,8 +601,9 @@ def _apply(
     now: datetime,
     *,
     actor: str,
+    today: date,
 ) -> list[Change]:
-    errors = check(session, campaign, spec)
+    errors = check(session, campaign, spec, today)
     if errors:
         raise PlanInvalid(errors)
     changes: list[Change] = []

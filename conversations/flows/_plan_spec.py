@@ -106,7 +106,7 @@ def check(ctx: Ctx, spec: CampaignSpec, only: plan_edits.Loc = ()) -> None:
     """Refuse (the step is asked again) a spec the plan's rules object to; with `only`, just
     for the problems of that part of it (e.g. ("days", 3, "on"): the date of the day being
     added, the answer just typed)."""
-    errors = plan_edits.check(ctx.session, campaign(ctx), spec)
+    errors = plan_edits.check(ctx.session, campaign(ctx), spec, ctx.today)
     if only:  # the answer to the question asked: its problems alone, without a place
         problems = [e.problem(ctx.t) for e in errors if e.loc[: len(only)] == only]
         if problems:
@@ -124,7 +124,7 @@ def propose(ctx: Ctx, spec: CampaignSpec) -> Outcome:
     found = campaign(ctx)
     base = plan_edits.spec_of(ctx.session, found)
     try:
-        changes = plan_edits.preview(ctx.session, found, spec)
+        changes = plan_edits.preview(ctx.session, found, spec, ctx.today)
     except plan_edits.PlanInvalid as exc:
         raise _refused(ctx, spec, exc.errors) from None
     if not changes:
@@ -153,7 +153,7 @@ def _confirm_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     if _changed_meanwhile(ctx):  # asked again after the plan changed under it
         return reply(t(_MEANWHILE), [back_choice(ctx)])
-    changes = plan_edits.preview(ctx.session, campaign(ctx), _stored(ctx, _SPEC))
+    changes = plan_edits.preview(ctx.session, campaign(ctx), _stored(ctx, _SPEC), ctx.today)
     text = t("This will change:") + "\n" + _lines(ctx, changes) + "\n\n" + t("Apply it?")
     return reply(text, [Choice(YES, t("Yes")), Choice(NO, t("No"))])
 
@@ -175,6 +175,7 @@ def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
         _stored(ctx, _SPEC),
         ctx.contact.id,
         ctx.now,
+        today=ctx.today,
         actor=_staff.actor(ctx),
     )
     ctx.data.pop(_BASE, None)
