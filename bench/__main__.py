@@ -69,9 +69,23 @@ def main(
         )
     report.notes.append(busy_note(load_before, load_average()))
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report.markdown(), encoding="utf-8")
+    output.write_text(report.markdown() + _kept(output), encoding="utf-8")
     click.echo(report.summary())
     click.echo(f"written: {output}")
+
+
+# The line below which docs/PERFORMANCE.md holds hand-written sections (before/after notes
+# with their commits and profiles): a new run replaces the table above it and keeps them.
+KEEP_MARKER = "<!-- Hand-written sections below: `make bench` keeps them. -->"
+
+
+def _kept(output: Path) -> str:
+    """The hand-written part of the previous file, from the marker on ("" if none)."""
+    if not output.exists():
+        return ""
+    text = output.read_text(encoding="utf-8")
+    at = text.find(KEEP_MARKER)
+    return "" if at < 0 else "\n" + text[at:]
 
 
 def _n(number: int) -> str:
