@@ -22,6 +22,7 @@ from conversations.flows import _plan_edit as pe
 from conversations.flows import _plan_spec as spec
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
+from tests.values import present
 
 STAFF_CHAT = 9101
 
@@ -70,7 +71,7 @@ async def test_a_commemoration_day_edited_by_buttons(
         telegram_api_base_url=fake_telegram.base_url,
     )
     with Session(engine) as session:
-        cid = session.exec(select(Campaign.id).where(Campaign.year == 2027)).one()
+        cid = present(session.exec(select(Campaign.id).where(Campaign.year == 2027)).one())
     app = build_application(settings, Engine(engine, settings))
     await start_application(app, settings)
     try:
