@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine as SAEngine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.channels.console import ConsoleChannel
 from bot.models import (
@@ -78,7 +78,7 @@ def campaign(world: StaffWorld, campaign_id: int) -> Campaign:
 
 def audits(world: StaffWorld) -> list[AuditEntry]:
     with world.session() as s:
-        return list(s.exec(select(AuditEntry).order_by(AuditEntry.id)).all())
+        return list(s.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all())
 
 
 def rows(world: StaffWorld, model: Any, campaign_id: int) -> list[Any]:
