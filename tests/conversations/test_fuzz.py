@@ -21,6 +21,7 @@ from bot.models import Contact, ConversationState, Role
 from bot.services import submissions as subs
 from conversations.registry import default_registry
 from tests.conversations.conftest import JANUARY, Chat, build_world
+from tests.values import present
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
@@ -93,7 +94,7 @@ def _place(db: SAEngine, user_id: str, flow: str, step: str, entry_id: int) -> N
             s.flush()
         s.add(
             ConversationState(
-                contact_id=contact.id,
+                contact_id=present(contact.id),
                 flow=flow,
                 step=step,
                 data={
