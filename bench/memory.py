@@ -121,7 +121,7 @@ def measure_once(
                 fan-outs have still to write (the dispatcher expands them as it sends)."""
                 with Session(db) as session:
                     rows = int(session.exec(select(func.count()).select_from(Delivery)).one())
-                    return rows + backlog(session)
+                    return rows + backlog(session, email=False)
 
             expected = 3 * len(board.chat_ids) if working else 0
             if working:

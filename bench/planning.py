@@ -78,7 +78,7 @@ def _recipients(db: Engine) -> int:
         return sum(
             int(
                 session.execute(
-                    select(func.count()).select_from(fanout_recipients(f).subquery())
+                    select(func.count()).select_from(fanout_recipients(f, email=False).subquery())
                 ).scalar_one()
             )
             for f in fanouts
@@ -120,7 +120,7 @@ def measure(
             started = time.perf_counter()
             with Session(db) as session:
                 while expanded < min(EXPAND_SAMPLE, recipients):
-                    batch = expand(session, now, EXPAND_BATCH)
+                    batch = expand(session, now, EXPAND_BATCH, email=False)
                     session.commit()
                     if not batch:
                         break

@@ -313,6 +313,11 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def sends_email(self) -> bool:
+        """Whether e-mail is a channel of this deployment (SMTP_HOST is set)."""
+        return bool(self.smtp_host)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

@@ -393,7 +393,7 @@ class Dispatcher:
             return  # nothing planned to expand: no count on the hot path
         waiting = session.execute(select(func.count()).select_from(due.subquery())).scalar_one()
         if waiting < limit:
-            expand(session, now, limit - int(waiting), kinds)
+            expand(session, now, limit - int(waiting), kinds, email=self.settings.sends_email)
             session.commit()
 
     def _sweep(self, session: Session, now: datetime) -> Swept:

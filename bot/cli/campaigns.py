@@ -457,7 +457,16 @@ def campaign_import(campaign_id: int, dry_run: bool, path: str) -> None:
         if dry_run:
             changes = plan_edits.preview(session, campaign, spec, today)
         else:
-            changes = plan_edits.apply(session, campaign, spec, None, now, today=today, actor=ACTOR)
+            changes = plan_edits.apply(
+                session,
+                campaign,
+                spec,
+                None,
+                now,
+                today=today,
+                actor=ACTOR,
+                email=get_settings().sends_email,
+            )
     # Told once committed: a reader that stops early (| head) does not undo the import.
     if not changes:
         click.echo(t("Nothing changed."))
@@ -503,7 +512,14 @@ def campaign_extend(campaign_id: int, kind: str, tax_code: str, until_text: str)
                 t("No enterprise of the board has the tax code {code}.", code=tax_code)
             )
         _, sent = extend_and_notify(
-            session, deadline, enterprise.id, until, local_today(now), now, who=ACTOR
+            session,
+            deadline,
+            enterprise.id,
+            until,
+            local_today(now),
+            now,
+            who=ACTOR,
+            email=get_settings().sends_email,
         )
         click.echo(
             t(
@@ -541,7 +557,13 @@ def campaign_deadline(
     with _session(t) as session:
         deadline = _deadline(t, session, campaign_id, kind)
         result = change_and_replan(
-            session, deadline, now, due_on=due_on, late_policy=late_policy, who=ACTOR
+            session,
+            deadline,
+            now,
+            due_on=due_on,
+            late_policy=late_policy,
+            who=ACTOR,
+            email=get_settings().sends_email,
         )
         if not result.changed:
             click.echo(t("Nothing changed."))

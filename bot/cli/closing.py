@@ -177,7 +177,9 @@ def decision(
             actor=ACTOR,
             tz=get_settings().tz,
         )
-        queued = announce_decision(session, recorded, rows, now, actor=ACTOR)
+        queued = announce_decision(
+            session, recorded, rows, now, actor=ACTOR, email=get_settings().sends_email
+        )
         click.echo(
             t(
                 "Decision {number} recorded: {n} entries of {m} enterprises; {q} notices "

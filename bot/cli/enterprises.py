@@ -413,7 +413,7 @@ def reach_command(org_slug: str | None, as_json: bool) -> None:
     with session_scope(_engine()) as session:
         org = resolve_organization(session, org_slug, t)
         assert org.id is not None
-        found = reach(session, Scope.board(org.id))
+        found = reach(session, Scope.board(org.id), email=get_settings().sends_email)
     if as_json:
         click.echo(
             json.dumps(

@@ -146,7 +146,9 @@ def outbox_status_command(as_json: bool) -> None:
     """How many messages are pending, sent, failed, unreachable, expired, cancelled, planned."""
     t = _translator()
     with _session() as session:
-        counts = outbox_status(session) | {PLANNED: backlog(session)}
+        counts = outbox_status(session) | {
+            PLANNED: backlog(session, email=get_settings().sends_email)
+        }
     if as_json:
         click.echo(json.dumps(counts, indent=2))
         return

@@ -52,6 +52,7 @@ def announce_decision(
     now: datetime,
     *,
     actor: str = "",
+    email: bool,
 ) -> int:
     """Queue the result notice to the reachable officers of every enterprise the decision
     awards, in their language, through the one enqueue path of bot/notifications (the words
@@ -69,7 +70,7 @@ def announce_decision(
             col(Contact.enterprise_id).in_(list(by_enterprise)),
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable).is_(True),
-            receives_now(),
+            receives_now(email),
         )
     ).all()
     queued = 0

@@ -158,7 +158,7 @@ def _check_audience(
 
 
 def resolve_audience(
-    session: Session, organization_id: int, audience: Audience, scope: Scope
+    session: Session, organization_id: int, audience: Audience, scope: Scope, *, email: bool
 ) -> list[Contact]:
     """The linked, reachable officer contacts the audience designates, within `scope`."""
     _check_audience(session, organization_id, audience, scope)
@@ -168,7 +168,7 @@ def resolve_audience(
         .where(
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable).is_(True),
-            receives_now(),
+            receives_now(email),
             *scope.enterprise_conditions(),
         )
     )
@@ -198,6 +198,7 @@ def create_broadcast(
     document_path: str | Path | None = None,
     *,
     now: datetime,
+    email: bool,
 ) -> tuple[Broadcast, int]:
     """Write the broadcast and one pending delivery per recipient; returns it and the count.
 
@@ -219,7 +220,7 @@ def create_broadcast(
     document = str(document_path) if document_path is not None else None
     if document is not None and not Path(document).is_file():
         raise InvalidInput(N_("The attached document cannot be found."))
-    recipients = resolve_audience(session, organization_id, audience, scope)
+    recipients = resolve_audience(session, organization_id, audience, scope, email=email)
     if not recipients:
         raise InvalidInput(N_("Nobody in this audience can be reached: nothing was sent."))
 

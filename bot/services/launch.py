@@ -25,7 +25,7 @@ from bot.services.reach import receives_now
 
 
 def officers_in_scope(
-    session: Session, found: Scope, audience: Audience | None = None
+    session: Session, found: Scope, audience: Audience | None = None, *, email: bool
 ) -> list[Contact]:
     """Every officer of an active enterprise in scope (reachable or not) who would receive: its
     chat accounts, or its e-mail address while it has none (bot/services/reach.py); with
@@ -37,7 +37,7 @@ def officers_in_scope(
         session.exec(
             select(Contact)
             .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
-            .where(col(Contact.role) == Role.OFFICER, receives_now(), *conditions)
+            .where(col(Contact.role) == Role.OFFICER, receives_now(email), *conditions)
             .order_by(col(Enterprise.name), col(Contact.id))
         ).all()
     )
@@ -51,7 +51,13 @@ def launch_text(session: Session, t: Translator, campaign: Campaign) -> str:
 
 
 def launch_campaign(
-    session: Session, campaign: Campaign, found: Scope, now: datetime, *, who: str = ""
+    session: Session,
+    campaign: Campaign,
+    found: Scope,
+    now: datetime,
+    *,
+    who: str = "",
+    email: bool,
 ) -> Queued:
     """Queue the launch message to every linked officer of the board; mark the campaign launched.
 
@@ -62,7 +68,7 @@ def launch_campaign(
         raise AccessDenied(N_("Only the board office can do this; a cluster leader cannot."))
     assert campaign.id is not None
     campaign_in_scope(session, campaign.id, found)
-    officers = officers_in_scope(session, found, campaign.audience)
+    officers = officers_in_scope(session, found, campaign.audience, email=email)
     reachable = [c.id for c in officers if c.reachable and c.id is not None]
     new = enqueue(session, CampaignLaunch(campaign.id), reachable, not_before=now, now=now)
     before = {"launched_at": campaign.launched_at}

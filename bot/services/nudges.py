@@ -31,6 +31,7 @@ def nudge_missing(
     local_day: date,
     found: Scope,
     who: str = "",
+    email: bool,
 ) -> Queued:
     """Queue a reminder to each reachable officer of the missing enterprises, once a day.
 
@@ -40,7 +41,10 @@ def nudge_missing(
     """
     assert campaign.id is not None
     contact_ids = [
-        c.id for e in missing for c in receiving(e.contacts) if c.reachable and c.id is not None
+        c.id
+        for e in missing
+        for c in receiving(e.contacts, email=email)
+        if c.reachable and c.id is not None
     ]
     unreachable = sum(1 for e in missing for c in e.contacts if not c.reachable)
     new = enqueue(

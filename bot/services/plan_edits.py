@@ -561,9 +561,10 @@ def preview(session: Session, campaign: Campaign, spec: CampaignSpec, today: dat
     """
     savepoint = session.begin_nested()
     try:
-        return _apply(
-            session, campaign, spec, None, _preview_instant(campaign), actor="", today=today
-        )
+        # email=False: the notices it would queue go with the savepoint, and the lines
+        # shown do not depend on who receives them.
+        instant = _preview_instant(campaign)
+        return _apply(session, campaign, spec, None, instant, actor="", today=today, email=False)
     finally:
         savepoint.rollback()
         session.expire_all()
@@ -583,6 +584,7 @@ def apply(
     *,
     today: date,
     actor: str = "",
+    email: bool,
 ) -> list[Change]:
     """Apply the spec in the caller's transaction (the caller commits); audited; PlanInvalid
     when it has problems. Returns what changed ([] when nothing did).
@@ -590,7 +592,9 @@ def apply(
     All of it or nothing: a savepoint takes back whatever was written when anything fails
     half-way, so the caller's session stays usable (the chat answers and goes on)."""
     with session.begin_nested():
-        return _apply(session, campaign, spec, actor_contact_id, now, actor=actor, today=today)
+        return _apply(
+            session, campaign, spec, actor_contact_id, now, actor=actor, today=today, email=email
+        )
 
 
 def _apply(
@@ -602,6 +606,7 @@ def _apply(
     *,
     actor: str,
     today: date,
+    email: bool,
 ) -> list[Change]:
     errors = check(session, campaign, spec, today)
     if errors:
@@ -626,7 +631,7 @@ def _apply(
     changes += _texts(campaign, spec, audited)
     phase_ids, phase_changes = _apply_phases(session, campaign, spec, audited)
     changes += phase_changes
-    changes += _apply_deadlines(session, campaign, spec, audited, now, contact_id, actor)
+    changes += _apply_deadlines(session, campaign, spec, audited, now, contact_id, actor, email)
     changes += _apply_days(session, campaign, spec, phase_ids, audited)
     changes += _apply_targets(campaign, spec, audited)
     session.add(campaign)
@@ -754,6 +759,7 @@ def _apply_deadlines(
     now: datetime,
     contact_id: int | None,
     actor: str,
+    email: bool,
 ) -> list[Change]:
     assert campaign.id is not None
     changes: list[Change] = []
@@ -796,6 +802,7 @@ def _apply_deadlines(
             late_policy=entry.late,
             contact_id=contact_id,
             who=actor,
+            email=email,
         )
         if "due_on" in moved.changed:
             changes.append(
@@ -1120,6 +1127,7 @@ def change_and_replan(
     late_policy: LatePolicy | str | None = None,
     contact_id: int | None = None,
     who: str = "",
+    email: bool,
 ) -> Replanned:
     """Change a deadline (bot.services.deadlines, audited) and re-plan it.
 
@@ -1145,11 +1153,13 @@ def change_and_replan(
     )
     told = 0
     if "due_on" in changed:
-        told = _tell_officers(session, deadline, old, now)
+        told = _tell_officers(session, deadline, old, now, email)
     return Replanned(changed, cancelled, told)
 
 
-def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetime) -> int:
+def _tell_officers(
+    session: Session, deadline: Deadline, old: date, now: datetime, email: bool
+) -> int:
     """Queue the "deadline moved" notice to every reachable officer of the board taking part
     in the campaign (its audience; worded when sent, in each officer's language then);
     returns how many were newly queued."""
@@ -1164,7 +1174,7 @@ def _tell_officers(session: Session, deadline: Deadline, old: date, now: datetim
             members(campaign.audience),
             Contact.role == Role.OFFICER,
             col(Contact.reachable),
-            receives_now(),
+            receives_now(email),
         )
     ).all()
     notice = DeadlineMoved(

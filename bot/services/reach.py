@@ -9,7 +9,7 @@ One definition serves the outbox's recipients and the office's view:
   known and has not bounced, and the deployment sends e-mail (SMTP_HOST set);
 - otherwise it is **unreachable**: the office has to phone it (the list gives the numbers).
 
-`receives_now()` is the one predicate the recipient queries (planner, broadcasts, launch,
+`receives_now(email)` is the one predicate the recipient queries (planner, broadcasts, launch,
 nudges) add beside `role = officer AND reachable`: a chat contact always receives, an e-mail
 contact only while its enterprise has no reachable chat contact. So the day an officer links
 an account, e-mail stops for everything the chat carries.
@@ -33,7 +33,6 @@ from bot.models import Audience, Channel, Cluster, Contact, Enterprise, Role, Zo
 from bot.services.access import Scope
 from bot.services.audience import members, words
 from bot.services.enterprise_contacts import display_phone
-from bot.settings import get_settings
 
 LINKED, EMAIL_ONLY, UNREACHABLE = "linked", "email_only", "unreachable"
 
@@ -56,18 +55,15 @@ def has_chat_contact(enterprise_id: object) -> ColumnElement[bool]:
     )
 
 
-def email_enabled() -> bool:
-    """Whether e-mail is a channel of this deployment (SMTP_HOST is set)."""
-    return bool(get_settings().smtp_host)
-
-
-def receives_now() -> ColumnElement[bool]:
+def receives_now(email: bool) -> ColumnElement[bool]:
     """The recipients' predicate: a chat contact, or an e-mail contact of an unlinked enterprise.
 
-    Without SMTP settings e-mail is no channel at all: only chat contacts receive (nothing is
-    queued for an address that no sender would ever take, to go out late once SMTP is set).
+    `email`: whether this deployment sends e-mail (`Settings.sends_email`, handed down by the
+    flow, the CLI or the scheduler). Without it e-mail is no channel at all: only chat
+    contacts receive (nothing is queued for an address that no sender would ever take, to go
+    out late once SMTP is set).
     """
-    if not email_enabled():
+    if not email:
         return is_chat()
     return or_(is_chat(), ~has_chat_contact(col(Contact.enterprise_id)))
 
@@ -83,11 +79,11 @@ class _HasChannel(Protocol):
 C = TypeVar("C", bound=_HasChannel)
 
 
-def receiving(contacts: Sequence[C]) -> list[C]:
-    """`receives_now()` on one enterprise's contacts already loaded: its chat contacts, or its
-    e-mail contact when none of them is reachable (and e-mail is on)."""
+def receiving(contacts: Sequence[C], *, email: bool) -> list[C]:
+    """`receives_now(email)` on one enterprise's contacts already loaded: its chat contacts,
+    or its e-mail contact when none of them is reachable (and `email` is on)."""
     chat = [c for c in contacts if c.channel != Channel.EMAIL]
-    if any(c.reachable for c in chat) or not email_enabled():
+    if any(c.reachable for c in chat) or not email:
         return chat
     return list(contacts)
 
@@ -138,7 +134,9 @@ class Reach:
         return [i for i, state in self.states.items() if state in wanted]
 
 
-def reach(session: Session, scope: Scope, audience: Audience | None = None) -> Reach:
+def reach(
+    session: Session, scope: Scope, audience: Audience | None = None, *, email: bool
+) -> Reach:
     """Every active enterprise in scope classified (three statements, whatever the size);
     with `audience`, only the participants of a campaign of that audience (/progress of the
     board units' campaign counts its units, an enterprises' campaign its enterprises)."""
@@ -158,10 +156,9 @@ def reach(session: Session, scope: Scope, audience: Audience | None = None) -> R
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
         .where(col(Contact.role) == Role.OFFICER, *conditions)
     )
-    mail = email_enabled()
     for enterprise_id, channel, reachable, chat_id in contacts:
         if channel == Channel.EMAIL:
-            if reachable and mail:
+            if reachable and email:
                 email_ids.add(enterprise_id)
             else:
                 bounced[enterprise_id] = chat_id

@@ -19,7 +19,7 @@ from bot.services.reach import receives_now
 
 
 def tell_officers(
-    session: Session, submission: Submission, *, accepted: bool, now: datetime
+    session: Session, submission: Submission, *, accepted: bool, now: datetime, email: bool
 ) -> int:
     """Queue the review result to every reachable officer of the submitting enterprise.
 
@@ -33,7 +33,7 @@ def tell_officers(
             col(Contact.enterprise_id) == submission.enterprise_id,
             col(Contact.role) == Role.OFFICER,
             col(Contact.reachable).is_(True),
-            receives_now(),
+            receives_now(email),
         )
     ).all()
     notification = ReviewResult(

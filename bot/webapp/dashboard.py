@@ -318,6 +318,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             local_day=staff.ctx.now.astimezone(staff.ctx.settings.tz).date(),
             found=staff.view,
             who=_staff.actor(staff.ctx),
+            email=settings.sends_email,
         )
         target = staff.url(
             "missing",

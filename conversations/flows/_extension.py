@@ -45,6 +45,7 @@ def extend_and_notify(
     *,
     contact_id: int | None = None,
     who: str = "",
+    email: bool,
 ) -> tuple[DeadlineExtension, int]:
     """Grant the extension (audited) and queue the notice to the enterprise's officers;
     returns the extension and how many notices were newly queued (granting the same date
@@ -57,7 +58,7 @@ def extend_and_notify(
             Contact.enterprise_id == enterprise_id,
             Contact.role == Role.OFFICER,
             col(Contact.reachable),
-            receives_now(),
+            receives_now(email),
         )
     ).all()
     assert extension.id is not None
@@ -147,6 +148,7 @@ def _until(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.now,
         contact_id=ctx.contact.id,
         who=_staff.actor(ctx),
+        email=ctx.settings.sends_email,
     )
     enterprise = ctx.session.get(Enterprise, enterprise_id)
     text = t(

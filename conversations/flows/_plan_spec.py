@@ -177,6 +177,7 @@ def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.now,
         today=ctx.today,
         actor=_staff.actor(ctx),
+        email=ctx.settings.sends_email,
     )
     ctx.data.pop(_BASE, None)
     ctx.data.pop(_SPEC, None)

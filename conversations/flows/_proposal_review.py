@@ -105,7 +105,13 @@ def steps(advance: Advance, current: Current) -> dict[str, Step]:
         if submission.status == SubmissionStatus.SUBMITTED:
             return Goto("entry", (reply(done),), reset=True)
         settled = "accepted" if submission.status == SubmissionStatus.ACCEPTED else "returned"
-        sent = tell_officers(ctx.session, submission, accepted=settled == "accepted", now=ctx.now)
+        sent = tell_officers(
+            ctx.session,
+            submission,
+            accepted=settled == "accepted",
+            now=ctx.now,
+            email=ctx.settings.sends_email,
+        )
         text = t(
             "The proposal is settled ({state}); {n} officers are told.",
             state=t(com.REVIEW_LABELS[settled]),

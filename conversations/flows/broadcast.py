@@ -166,7 +166,9 @@ def _confirm_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     found = _staff.scope(ctx)
     audience = _chosen(ctx)
-    recipients = resolve_audience(ctx.session, found.organization_id, audience, found)
+    recipients = resolve_audience(
+        ctx.session, found.organization_id, audience, found, email=ctx.settings.sends_email
+    )
     lines = [
         t("Preview of the broadcast:"),
         "",
@@ -206,6 +208,7 @@ def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
         found,
         ctx.data.get("document"),
         now=ctx.now,
+        email=ctx.settings.sends_email,
     )
     return Finish(
         (

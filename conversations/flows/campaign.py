@@ -282,7 +282,9 @@ def _launch_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     campaign = _campaign(ctx)
     found = _staff.board_only(ctx)
-    officers = launch.officers_in_scope(ctx.session, found, campaign.audience)
+    officers = launch.officers_in_scope(
+        ctx.session, found, campaign.audience, email=ctx.settings.sends_email
+    )
     reachable = sum(1 for c in officers if c.reachable)
     lines = [
         t("The launch message (each officer gets it in his language):"),
@@ -317,7 +319,12 @@ def _launch(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(t("Please choose Launch now or Not now."))
     campaign = _campaign(ctx)
     queued = launch.launch_campaign(
-        ctx.session, campaign, _staff.board_only(ctx), ctx.now, who=_staff.actor(ctx)
+        ctx.session,
+        campaign,
+        _staff.board_only(ctx),
+        ctx.now,
+        who=_staff.actor(ctx),
+        email=ctx.settings.sends_email,
     )
     text = t(
         "Launched {title}: {new} messages queued for the officers; they go out within the "

@@ -248,7 +248,14 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         actor=_staff.actor(ctx),
         tz=ctx.settings.tz,
     )
-    queued = announce_decision(ctx.session, decision, rows, ctx.now, actor=_staff.actor(ctx))
+    queued = announce_decision(
+        ctx.session,
+        decision,
+        rows,
+        ctx.now,
+        actor=_staff.actor(ctx),
+        email=ctx.settings.sends_email,
+    )
     word = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".docx")
     documents.decision_annex(ctx.session, decision).save(str(word))
     sheet = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".xlsx")

@@ -113,6 +113,7 @@ def _list(ctx: Ctx, answer: Answer) -> Outcome:
         local_day=ctx.now.astimezone(ctx.settings.tz).date(),
         found=found,
         who=_staff.actor(ctx),
+        email=ctx.settings.sends_email,
     )
     text = t(
         "{new} reminders queued; they go out within the sending hours.",

@@ -40,7 +40,7 @@ def reach_reply(ctx: Ctx, found_scope: Scope, audience: Audience | None = None) 
     """The counts per zone and cluster and the first ones to phone, for /progress (of the
     campaign's own participants when `audience` is given)."""
     t = ctx.t
-    found = reach(ctx.session, found_scope, audience)
+    found = reach(ctx.session, found_scope, audience, email=ctx.settings.sends_email)
     text = render_reach_text(t, found, limit=PROGRESS_LIMIT, audience=audience)
     if found.total.total > found.total.linked:
         text += "\n" + t("Send /reach for the whole list and to re-invite the unlinked.")
@@ -49,7 +49,7 @@ def reach_reply(ctx: Ctx, found_scope: Scope, audience: Audience | None = None) 
 
 def _prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    found = reach(ctx.session, _staff.scope(ctx))
+    found = reach(ctx.session, _staff.scope(ctx), email=ctx.settings.sends_email)
     unlinked = found.total.total - found.total.linked
     choices = []
     if unlinked:

@@ -238,7 +238,9 @@ def accept_and_notify(ctx: Ctx, submission: Submission) -> int:
 
     NotReviewable when it is not waiting for review (someone else decided first)."""
     subs.accept(ctx.session, submission, ctx.contact.id, ctx.now, actor=_staff.actor(ctx))
-    return tell_officers(ctx.session, submission, accepted=True, now=ctx.now)
+    return tell_officers(
+        ctx.session, submission, accepted=True, now=ctx.now, email=ctx.settings.sends_email
+    )
 
 
 def return_and_notify(ctx: Ctx, submission: Submission, reason: str) -> int:
@@ -246,7 +248,9 @@ def return_and_notify(ctx: Ctx, submission: Submission, reason: str) -> int:
     subs.return_submission(
         ctx.session, submission, ctx.contact.id, reason, ctx.now, actor=_staff.actor(ctx)
     )
-    return tell_officers(ctx.session, submission, accepted=False, now=ctx.now)
+    return tell_officers(
+        ctx.session, submission, accepted=False, now=ctx.now, email=ctx.settings.sends_email
+    )
 
 
 def _decide(ctx: Ctx, answer: Answer) -> Outcome:

@@ -57,23 +57,24 @@ def enterprise_conditions(campaign_id: Any = None) -> list[Any]:
     return conditions
 
 
-def contact_conditions() -> list[Any]:
+def contact_conditions(*, email: bool) -> list[Any]:
     """The contacts of those enterprises a planned message goes to: reachable officers on a
-    channel that receives now."""
-    return [col(Contact.role) == Role.OFFICER, col(Contact.reachable), receives_now()]
+    channel that receives now (`email`: whether the deployment sends e-mail, from the
+    scheduler's settings)."""
+    return [col(Contact.role) == Role.OFFICER, col(Contact.reachable), receives_now(email)]
 
 
-def officer_conditions(campaign_id: Any = None) -> list[Any]:
+def officer_conditions(campaign_id: Any = None, *, email: bool) -> list[Any]:
     """Both: the caller joins Contact to Enterprise."""
-    return [*contact_conditions(), *enterprise_conditions(campaign_id)]
+    return [*contact_conditions(email=email), *enterprise_conditions(campaign_id)]
 
 
-def officers(stmt: Any) -> Any:
+def officers(stmt: Any, *, email: bool) -> Any:
     """`stmt` over the officers of `officer_conditions`, Contact joined to its Enterprise."""
     return (
         stmt.select_from(Contact)
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
-        .where(*officer_conditions())
+        .where(*officer_conditions(email=email))
     )
 
 
@@ -104,10 +105,10 @@ def owing(stmt: Any, campaign_id: Any, item_kind: Any) -> Any:
     )
 
 
-def reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
+def reminder_recipients(stmt: Any, deadline_ids: list[int], *, email: bool) -> Any:
     """Officers × due deadlines still owed, one row per (deadline, officer): the dry run's
     list of what the reminders' fan-outs expand to."""
-    board = officers(stmt).join(
+    board = officers(stmt, email=email).join(
         Campaign, col(Campaign.organization_id) == col(Enterprise.organization_id)
     )
     return owing(
@@ -117,7 +118,7 @@ def reminder_recipients(stmt: Any, deadline_ids: list[int]) -> Any:
     ).where(col(Deadline.id).in_(deadline_ids), reaches(col(Deadline.campaign_id)))
 
 
-def extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
+def extension_recipients(stmt: Any, extension_ids: list[int], *, email: bool) -> Any:
     """Officers of the extended enterprises whose item is still owed, one row per (due
     extension, officer)."""
     return (
@@ -135,13 +136,13 @@ def extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
         )
         .where(
             col(DeadlineExtension.id).in_(extension_ids),
-            *officer_conditions(col(Deadline.campaign_id)),
+            *officer_conditions(col(Deadline.campaign_id), email=email),
             not_submitted_condition(),
         )
     )
 
 
-def board_officers(org_ids: list[int]) -> Any:
+def board_officers(org_ids: list[int], *, email: bool) -> Any:
     """The officers of the boards' enterprises with what the dry run shows of them."""
     return officers(
         select(
@@ -153,7 +154,8 @@ def board_officers(org_ids: list[int]) -> Any:
             col(Enterprise.name),
             col(Enterprise.tax_code),
             col(Enterprise.organization_id),
-        )
+        ),
+        email=email,
     ).where(col(Enterprise.organization_id).in_(org_ids))
 
 
@@ -176,20 +178,20 @@ def fanout_enterprises(fanout: Any, after: int, limit: int | None) -> Select[Any
     return stmt if limit is None else stmt.limit(limit)
 
 
-def fanout_contacts(enterprise_ids: list[int] | Select[Any]) -> Select[Any]:
+def fanout_contacts(enterprise_ids: list[int] | Select[Any], *, email: bool) -> Select[Any]:
     """The officers of those enterprises (ids, or a SELECT of them) a fan-out's message goes
     to, in id order."""
     return (
         select(col(Contact.id))
-        .where(col(Contact.enterprise_id).in_(enterprise_ids), *contact_conditions())
+        .where(col(Contact.enterprise_id).in_(enterprise_ids), *contact_conditions(email=email))
         .order_by(col(Contact.id))
     )
 
 
-def fanout_recipients(fanout: Any, after: int = 0) -> Select[Any]:
+def fanout_recipients(fanout: Any, after: int = 0, *, email: bool) -> Select[Any]:
     """Every recipient of a fan-out past enterprise `after`, as it would be expanded now."""
     owed = fanout_enterprises(fanout, after, None).subquery()
-    return fanout_contacts(select(owed.c.id))
+    return fanout_contacts(select(owed.c.id), email=email)
 
 
 # ------------------------------------------------------------------------- staff digests

@@ -50,6 +50,8 @@ def expand(
     now: datetime,
     limit: int | None,
     kinds: tuple[DeliveryKind, ...] | None = None,
+    *,
+    email: bool,
 ) -> int:
     """Write about `limit` deliveries (None: all) from the fan-outs due at `now`; returns
     how many were written. Does not commit.
@@ -66,7 +68,9 @@ def expand(
     for fanout in session.execute(due).all():
         want = None if limit is None else limit - written
         enterprises = list(session.scalars(fanout_enterprises(fanout, fanout.cursor, want)))
-        ids = list(session.scalars(fanout_contacts(enterprises))) if enterprises else []
+        ids = (
+            list(session.scalars(fanout_contacts(enterprises, email=email))) if enterprises else []
+        )
         notification = KINDS[DeliveryKind(fanout.kind)].from_identity(fanout)
         put(session, notification, ids, not_before=fanout.not_before, now=now)
         values: dict[str, object] = {"expanded": fanout.expanded + len(ids)}
@@ -107,7 +111,7 @@ def expire_fanouts(session: Session, today: date, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def backlog(session: Session) -> int:
+def backlog(session: Session, *, email: bool) -> int:
     """How many deliveries the pending fan-outs would still write, counted as they would be
     expanded now (one COUNT per pending fan-out: for the operator's status, not a hot path)."""
     table: Any = Fanout.__table__  # type: ignore[attr-defined]
@@ -116,15 +120,15 @@ def backlog(session: Session) -> int:
     ).all()
     total = 0
     for fanout in pending:
-        recipients = fanout_recipients(fanout, fanout.cursor)
+        recipients = fanout_recipients(fanout, fanout.cursor, email=email)
         total += int(
             session.execute(select(func.count()).select_from(recipients.subquery())).scalar_one()
         )
     return total
 
 
-def expand_all(session: Session, now: datetime) -> int:
+def expand_all(session: Session, now: datetime, *, email: bool) -> int:
     """Expand every fan-out due at `now` completely and commit (the CLI, tests, the bench)."""
-    written = expand(session, now, None)
+    written = expand(session, now, None, email=email)
     session.commit()
     return written

@@ -78,7 +78,9 @@ class _Listed:
     subject: str
 
 
-def _listed_reminders(session: Session, due: dict[int, DeadlineReminder]) -> list[_Listed]:
+def _listed_reminders(
+    session: Session, due: dict[int, DeadlineReminder], email: bool
+) -> list[_Listed]:
     if not due:
         return []
     rows = session.execute(
@@ -94,6 +96,7 @@ def _listed_reminders(session: Session, due: dict[int, DeadlineReminder]) -> lis
                 col(Deadline.id).label("deadline_id"),
             ),
             list(due),
+            email=email,
         ).order_by(*REMINDER_ORDER)
     ).all()
     return [
@@ -111,7 +114,7 @@ def _listed_reminders(session: Session, due: dict[int, DeadlineReminder]) -> lis
 
 
 def _listed_extension_reminders(
-    session: Session, due: dict[int, DeadlineReminder]
+    session: Session, due: dict[int, DeadlineReminder], email: bool
 ) -> list[_Listed]:
     if not due:
         return []
@@ -128,6 +131,7 @@ def _listed_extension_reminders(
                 col(DeadlineExtension.id).label("extension_id"),
             ),
             list(due),
+            email=email,
         ).order_by(col(Enterprise.name), col(Contact.id), col(DeadlineExtension.id))
     ).all()
     return [
@@ -144,11 +148,11 @@ def _listed_extension_reminders(
     ]
 
 
-def _listed_notices(session: Session, notices: list[BoardNotice]) -> list[_Listed]:
+def _listed_notices(session: Session, notices: list[BoardNotice], email: bool) -> list[_Listed]:
     if not notices:
         return []
     org_ids = sorted({n.organization_id for n in notices})
-    officers = session.execute(board_officers(org_ids)).all()
+    officers = session.execute(board_officers(org_ids, email=email)).all()
     return [
         _Listed(
             notice.notification,
@@ -213,9 +217,11 @@ def preview_day(
     if not data.campaigns:
         return []
     listed = (
-        _listed_reminders(session, due_reminders(data, on))
-        + _listed_extension_reminders(session, due_extension_reminders(data, on))
-        + _listed_notices(session, board_notices(data, on, config))
+        _listed_reminders(session, due_reminders(data, on), settings.sends_email)
+        + _listed_extension_reminders(
+            session, due_extension_reminders(data, on), settings.sends_email
+        )
+        + _listed_notices(session, board_notices(data, on, config), settings.sends_email)
         + _listed_digests(session, digests(data, on))
     )
     texts = render(session, [(m.notification, m.recipient) for m in listed])

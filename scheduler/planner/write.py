@@ -84,13 +84,16 @@ def _write_extension_reminders(
     on: date,
     not_before: datetime,
     now: datetime,
+    email: bool,
 ) -> tuple[int, int]:
     """The extended enterprises' reminders of the day (a handful), per contact, with one
     INSERT ... SELECT; (found, new)."""
     if not due:
         return 0, 0
     ids = list(due)
-    found = session.execute(extension_recipients(select(func.count()), ids)).scalar_one()
+    found = session.execute(
+        extension_recipients(select(func.count()), ids, email=email)
+    ).scalar_one()
     if not found:
         return 0, 0
     prefix = case(
@@ -111,6 +114,7 @@ def _write_extension_reminders(
             )
         ),
         ids,
+        email=email,
     )
     return int(found), enqueue_select(session, source)
 
@@ -174,7 +178,9 @@ def plan_day(
         not_before = sending_start_utc(on, settings)
         _write_fanouts(session, data, on, config, not_before, result, now)
         extended = due_extension_reminders(data, on)
-        found, new = _write_extension_reminders(session, extended, on, not_before, now)
+        found, new = _write_extension_reminders(
+            session, extended, on, not_before, now, settings.sends_email
+        )
         _add(result, DeliveryKind.REMINDER.value, found, new)
         found, new = _write_digests(session, digests(data, on), not_before, on, now)
         _add(result, DeliveryKind.DIGEST.value, found, new)

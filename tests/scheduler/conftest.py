@@ -134,5 +134,5 @@ def plan_and_expand(session: Session, on: date, settings: Settings) -> PlanResul
     """`plan_day`, then every fan-out of the day expanded into its deliveries at once, as the
     dispatcher would over the day: for tests about the per-contact rows a plan leads to."""
     result = plan_day(session, on, settings, now=sending_start_utc(on, settings))
-    expand_all(session, sending_start_utc(on, settings))
+    expand_all(session, sending_start_utc(on, settings), email=settings.sends_email)
     return result

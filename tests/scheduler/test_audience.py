@@ -364,7 +364,7 @@ def test_launch_and_staff_broadcasts_reach_the_campaigns_own_participants(engine
         assert isinstance(org, Organization) and org.id is not None
         assert isinstance(units_campaign, Campaign) and units_campaign.id is not None
         scope = Scope.board(org.id)
-        launch_campaign(session, units_campaign, scope, NOW)
+        launch_campaign(session, units_campaign, scope, NOW, email=False)
         session.commit()
         launched = {
             d.contact_id
@@ -372,12 +372,12 @@ def test_launch_and_staff_broadcasts_reach_the_campaigns_own_participants(engine
         }
         assert launched == world["unit_officers"]
         missing = BroadcastAudience.not_submitted(units_campaign.id, "title_registration")
-        reached = {c.id for c in resolve_audience(session, org.id, missing, scope)}
+        reached = {c.id for c in resolve_audience(session, org.id, missing, scope, email=False)}
         assert reached == world["unit_officers"]
         firms_campaign = world["firms_campaign"]
         assert isinstance(firms_campaign, Campaign) and firms_campaign.id is not None
         missing = BroadcastAudience.not_submitted(firms_campaign.id, "title_registration")
-        reached = {c.id for c in resolve_audience(session, org.id, missing, scope)}
+        reached = {c.id for c in resolve_audience(session, org.id, missing, scope, email=False)}
         assert reached == world["firm_officers"]
 
 
@@ -433,7 +433,7 @@ def test_a_moved_deadline_is_told_to_the_campaigns_own_participants(engine: Engi
                 Deadline.kind == DeadlineKind.TITLE_REGISTRATION,
             )
         ).one()
-        replanned = change_and_replan(session, deadline, NOW, due_on=D("2025-04-22"))
+        replanned = change_and_replan(session, deadline, NOW, due_on=D("2025-04-22"), email=False)
         session.commit()
         told = session.exec(
             select(Delivery).where(col(Delivery.kind) == DeliveryKind.DEADLINE_MOVED)

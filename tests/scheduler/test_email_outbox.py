@@ -97,10 +97,10 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         update_details(s, bounced, {"email": "sai@congty2.vn", "phone": "0204 3854 123"})
         s.commit()
         scope = Scope.board(board.org.id)
-        launch_campaign(s, board.campaign, scope, NOW)
+        launch_campaign(s, board.campaign, scope, NOW, email=True)
         create_broadcast(
             s, board.org.id, None, "Thông báo: họp giao ban ngày 05/04", Audience.everyone(),
-            scope, now=NOW,
+            scope, now=NOW, email=True,
         )  # fmt: skip
         s.commit()
     with Session(engine) as s:
@@ -125,7 +125,7 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
             for d in s.exec(select(Delivery).where(Delivery.contact_id == bounced_contact.id)).all()
         }
         assert statuses == {DeliveryStatus.UNREACHABLE}
-        found = reach(s, Scope.board(board.org.id))
+        found = reach(s, Scope.board(board.org.id), email=True)
         assert found.states == {
             only_mail.id: EMAIL_ONLY,
             linked.id: LINKED,
@@ -146,10 +146,12 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         assert officer.role == Role.OFFICER
         create_broadcast(
             s, board.org.id, None, "Thông báo thứ hai", Audience.everyone(),
-            Scope.board(board.org.id), now=NOW,
+            Scope.board(board.org.id), now=NOW, email=True,
         )  # fmt: skip
         s.commit()
-        assert reach(s, Scope.board(board.org.id)).states[present(only_mail.id)] == LINKED
+        assert (
+            reach(s, Scope.board(board.org.id), email=True).states[present(only_mail.id)] == LINKED
+        )
 
     # Without SMTP settings e-mail is no channel: nothing is queued for an address.
     get_settings.cache_clear()
@@ -157,14 +159,14 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         off.delenv("SMTP_HOST")
         get_settings.cache_clear()
         with Session(engine) as s:
-            states = reach(s, Scope.board(board.org.id)).states
+            states = reach(s, Scope.board(board.org.id), email=False).states
             assert (states[present(only_mail.id)], states[present(bounced.id)]) == (
                 LINKED,
                 UNREACHABLE,
             )
             _, queued = create_broadcast(
                 s, board.org.id, None, "Không có e-mail", Audience.everyone(),
-                Scope.board(board.org.id), now=NOW,
+                Scope.board(board.org.id), now=NOW, email=False,
             )  # fmt: skip
             assert queued == 2  # the two chat officers only
             s.rollback()

@@ -155,7 +155,7 @@ async def test_notices_answer_at_once_even_at_night(engine: Engine, settings: Se
             note="thiếu chữ ký",
         )
         session.commit()
-        assert tell_officers(session, returned, accepted=False, now=night) == 1
+        assert tell_officers(session, returned, accepted=False, now=night, email=False) == 1
         session.commit()
     ids = make_contacts(engine, 2)
     broadcasts = fill_outbox(engine, ids, not_before=night)

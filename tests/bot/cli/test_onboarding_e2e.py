@@ -173,13 +173,13 @@ async def test_a_zone_onboards_in_one_afternoon(
     with Session(engine) as s:
         org = s.exec(select(Organization)).one()
         assert org.id is not None
-        found = reach(s, Scope.board(org.id))
+        found = reach(s, Scope.board(org.id), email=True)
         assert found.states[first_id] == LINKED
         assert sum(1 for v in found.states.values() if v == EMAIL_ONLY) == with_mail - 1
         assert sum(1 for v in found.states.values() if v == UNREACHABLE) == N // 5
         create_broadcast(
             s, org.id, None, "Thông báo: Hội nghị tổng kết phong trào thi đua ngày 20/12",
-            Audience.everyone(), Scope.board(org.id), now=clock.now(),
+            Audience.everyone(), Scope.board(org.id), now=clock.now(), email=True,
         )  # fmt: skip
         s.commit()
 

@@ -126,6 +126,7 @@ def _audit_world(world: World, db_url: str) -> None:
             Audience.everyone(),
             Scope.board(world.org, world.staff),
             now=datetime(2024, 11, 20, 2, 0, tzinfo=UTC),
+            email=False,
         )
         session.commit()
 

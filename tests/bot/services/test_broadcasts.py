@@ -55,7 +55,7 @@ def test_audiences_of_the_board(engine: Engine) -> None:
         board = Scope.board(w.org)
 
         def resolve(audience: Audience) -> list[str]:
-            return _names(resolve_audience(session, w.org, audience, board))
+            return _names(resolve_audience(session, w.org, audience, board, email=False))
 
         # Unreachable (E4, E5b), unlinked, inactive-enterprise (E7) and other-board (B1)
         # contacts are never recipients.
@@ -84,7 +84,7 @@ def test_a_cluster_leader_never_reaches_another_cluster(engine: Engine) -> None:
         leader = leader_scope(w)
 
         def resolve(audience: Audience) -> list[str]:
-            return _names(resolve_audience(session, w.org, audience, leader))
+            return _names(resolve_audience(session, w.org, audience, leader, email=False))
 
         assert resolve(Audience.everyone()) == ["Cán bộ E1", "Cán bộ E2", "Cán bộ E3"]
         assert resolve(Audience.zone(w.z1)) == ["Cán bộ E1", "Cán bộ E2"]  # not E5 (cluster 2)
@@ -98,7 +98,14 @@ def test_a_cluster_leader_never_reaches_another_cluster(engine: Engine) -> None:
             resolve(Audience.cluster(w.c2))
         with pytest.raises(AccessDenied):
             create_broadcast(
-                session, w.org, w.leader, "Nhắc", Audience.cluster(w.c2), leader, now=NOW
+                session,
+                w.org,
+                w.leader,
+                "Nhắc",
+                Audience.cluster(w.c2),
+                leader,
+                now=NOW,
+                email=False,
             )
         assert session.exec(select(func.count()).select_from(Broadcast)).one() == 0
 
@@ -108,18 +115,26 @@ def test_other_boards_and_unknown_targets_are_refused(engine: Engine) -> None:
         w = build_world(session)
         board = Scope.board(w.org)
         with pytest.raises(AccessDenied):
-            resolve_audience(session, w.other_org, Audience.everyone(), board)
+            resolve_audience(session, w.other_org, Audience.everyone(), board, email=False)
         with pytest.raises(AccessDenied):
             resolve_audience(
-                session, w.org, Audience.not_submitted(w.other_campaign, "launch_document"), board
+                session,
+                w.org,
+                Audience.not_submitted(w.other_campaign, "launch_document"),
+                board,
+                email=False,
             )
         with pytest.raises(NotFound):
-            resolve_audience(session, w.org, Audience.zone(99999), board)
+            resolve_audience(session, w.org, Audience.zone(99999), board, email=False)
         with pytest.raises(NotFound):
-            resolve_audience(session, w.org, Audience.cluster(99999), board)
+            resolve_audience(session, w.org, Audience.cluster(99999), board, email=False)
         with pytest.raises(NotFound):
             resolve_audience(
-                session, w.org, Audience.not_submitted(w.campaign, "six_month_report"), board
+                session,
+                w.org,
+                Audience.not_submitted(w.campaign, "six_month_report"),
+                board,
+                email=False,
             )
         with pytest.raises(NotFound):
             Audience.not_submitted(w.campaign, "nonsense")
@@ -157,6 +172,7 @@ def test_create_broadcast_writes_the_outbox_and_the_audit(engine: Engine, tmp_pa
             Scope.board(w.org, w.staff),
             document_path=plan,
             now=NOW,
+            email=False,
         )
         session.commit()
         assert count == 3
@@ -235,6 +251,7 @@ def test_bad_broadcasts_are_refused_and_write_nothing(
                 scope,
                 document_path=tmp_path / document if document else None,
                 now=NOW,
+                email=False,
             )
         session.commit()
         assert message in info.value.message(Translator("en"))
@@ -255,10 +272,10 @@ def test_broadcast_status_per_broadcast_and_scope(engine: Engine) -> None:
         w = build_world(session)
         board = Scope.board(w.org, w.staff)
         first, _ = create_broadcast(session, w.org, w.staff, "Một", Audience.everyone(), board,
-                                    now=NOW)  # fmt: skip
+                                    now=NOW, email=False)  # fmt: skip
         second, _ = create_broadcast(
             session, w.org, w.staff, "Hai", Audience.cluster(w.c2), board,
-            now=NOW.replace(hour=3),
+            now=NOW.replace(hour=3), email=False,
         )  # fmt: skip
         session.commit()
         assert first.id and second.id
@@ -321,7 +338,7 @@ def test_audience_choices_respect_the_scope(engine: Engine) -> None:
             audience_choices(session, en, Scope.board(w.org), w.other_campaign)
         # Every offered audience resolves within the leader's scope.
         for audience, _ in leader:
-            resolve_audience(session, w.org, audience, leader_scope(w))
+            resolve_audience(session, w.org, audience, leader_scope(w), email=False)
     assert board == [
         "All enterprises",
         "Zone: KCN Quang Châu",
