@@ -49,7 +49,8 @@ def server() -> Iterator[tuple[Mailbox, int]]:
 
 @pytest.fixture
 def fast(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Settings with e-mail on (the recipients' predicate reads SMTP_HOST) and no pacing."""
+    """Settings with e-mail on (SMTP_HOST set: `sends_email`, and the dispatcher's sender)
+    and no pacing."""
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_FROM", "td@bql.vn")
     get_settings.cache_clear()
@@ -97,10 +98,10 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         update_details(s, bounced, {"email": "sai@congty2.vn", "phone": "0204 3854 123"})
         s.commit()
         scope = Scope.board(board.org.id)
-        launch_campaign(s, board.campaign, scope, NOW, email=True)
+        launch_campaign(s, board.campaign, scope, NOW, email=fast.sends_email)
         create_broadcast(
             s, board.org.id, None, "Thông báo: họp giao ban ngày 05/04", Audience.everyone(),
-            scope, now=NOW, email=True,
+            scope, now=NOW, email=fast.sends_email,
         )  # fmt: skip
         s.commit()
     with Session(engine) as s:
@@ -125,7 +126,7 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
             for d in s.exec(select(Delivery).where(Delivery.contact_id == bounced_contact.id)).all()
         }
         assert statuses == {DeliveryStatus.UNREACHABLE}
-        found = reach(s, Scope.board(board.org.id), email=True)
+        found = reach(s, Scope.board(board.org.id), email=fast.sends_email)
         assert found.states == {
             only_mail.id: EMAIL_ONLY,
             linked.id: LINKED,
@@ -146,31 +147,31 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         assert officer.role == Role.OFFICER
         create_broadcast(
             s, board.org.id, None, "Thông báo thứ hai", Audience.everyone(),
-            Scope.board(board.org.id), now=NOW, email=True,
+            Scope.board(board.org.id), now=NOW, email=fast.sends_email,
         )  # fmt: skip
         s.commit()
         assert (
-            reach(s, Scope.board(board.org.id), email=True).states[present(only_mail.id)] == LINKED
+            reach(s, Scope.board(board.org.id), email=fast.sends_email).states[
+                present(only_mail.id)
+            ]
+            == LINKED
         )
 
-    # Without SMTP settings e-mail is no channel: nothing is queued for an address.
-    get_settings.cache_clear()
-    with pytest.MonkeyPatch.context() as off:
-        off.delenv("SMTP_HOST")
-        get_settings.cache_clear()
-        with Session(engine) as s:
-            states = reach(s, Scope.board(board.org.id), email=False).states
-            assert (states[present(only_mail.id)], states[present(bounced.id)]) == (
-                LINKED,
-                UNREACHABLE,
-            )
-            _, queued = create_broadcast(
-                s, board.org.id, None, "Không có e-mail", Audience.everyone(),
-                Scope.board(board.org.id), now=NOW, email=False,
-            )  # fmt: skip
-            assert queued == 2  # the two chat officers only
-            s.rollback()
-    get_settings.cache_clear()
+    # A deployment without SMTP settings (email=False): e-mail is no channel, nothing is
+    # queued for an address.
+    assert not load_settings(database_url=fast.database_url, smtp_host=None).sends_email
+    with Session(engine) as s:
+        states = reach(s, Scope.board(board.org.id), email=False).states
+        assert (states[present(only_mail.id)], states[present(bounced.id)]) == (
+            LINKED,
+            UNREACHABLE,
+        )
+        _, queued = create_broadcast(
+            s, board.org.id, None, "Không có e-mail", Audience.everyone(),
+            Scope.board(board.org.id), now=NOW, email=False,
+        )  # fmt: skip
+        assert queued == 2  # the two chat officers only
+        s.rollback()
 
     before = len(mailbox.received)
     await _drain(_dispatcher(engine, fast, port, chat))
