@@ -141,20 +141,24 @@ def extension_recipients(stmt: Any, extension_ids: list[int]) -> Any:
     )
 
 
+OFFICER_SHOWN: tuple[Any, ...] = (
+    col(Contact.id),
+    col(Contact.display_name),
+    col(Contact.channel),
+    col(Contact.language),
+    col(Enterprise.id).label("enterprise_id"),
+    col(Enterprise.name),
+    col(Enterprise.tax_code),
+)
+"""What the dry run shows of an officer and the enterprise it answers for (the columns
+`scheduler.planner.preview` reads back by name), whichever message it is listed for."""
+
+
 def board_officers(org_ids: list[int]) -> Any:
     """The officers of the boards' enterprises with what the dry run shows of them."""
-    return officers(
-        select(
-            col(Contact.id),
-            col(Contact.display_name),
-            col(Contact.channel),
-            col(Contact.language),
-            col(Enterprise.id).label("enterprise_id"),
-            col(Enterprise.name),
-            col(Enterprise.tax_code),
-            col(Enterprise.organization_id),
-        )
-    ).where(col(Enterprise.organization_id).in_(org_ids))
+    return officers(select(*OFFICER_SHOWN, col(Enterprise.organization_id))).where(
+        col(Enterprise.organization_id).in_(org_ids)
+    )
 
 
 def fanout_enterprises(fanout: Any, after: int, limit: int | None) -> Select[Any]:
