@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.i18n import N_
 from bot.models.campaign import Deadline
@@ -133,18 +133,12 @@ ENTRIES = locking.Parts(
     most=MAX_PROPOSALS,
     too_many=N_("A proposal holds at most {max} entries."),
     missing=N_("This entry does not exist (any more)."),
+    kinds=(KIND,),
 )
 
 
-def list_proposals(session: Session, submission: Submission) -> list[ProposalEntry]:
-    """The entries of a proposal, in the order they were added."""
-    return list(
-        session.exec(
-            select(ProposalEntry)
-            .where(ProposalEntry.submission_id == submission.id)
-            .order_by(col(ProposalEntry.id))
-        ).all()
-    )
+list_proposals = ENTRIES.held
+"""The entries of a proposal, in the order they were added."""
 
 
 def _validated(
@@ -282,19 +276,8 @@ def update_proposal(
     return entry
 
 
-def remove_proposal(
-    session: Session,
-    submission: Submission,
-    entry_id: int,
-    *,
-    now: datetime,
-    contact_id: int | None = None,
-    actor: str = "",
-) -> None:
-    """Withdraw one entry of the proposal."""
-    now = _now(now)
-    locking._expect_kind(submission, KIND)
-    locking._delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor)
+remove_proposal = ENTRIES.remove
+"""Withdraw one entry of the proposal."""
 
 
 def _reported(session: Session, submission: Submission) -> dict[str, Decimal] | None:

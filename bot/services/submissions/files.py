@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.i18n import N_
 from bot.models.submission import (
@@ -20,14 +20,12 @@ from bot.services.errors import (
     InvalidFile,
 )
 from bot.services.filetypes import shown_name
-from bot.services.lookups import remembered
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
 from bot.services.submissions.locking import (
     Parts,
     _begin_change,
-    _delete_part,
     ensure_editable,
 )
 
@@ -123,38 +121,6 @@ def attach_file(
     return attachment
 
 
-def remove_attachment(
-    session: Session,
-    submission: Submission,
-    attachment_id: int,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
-) -> Attachment:
-    """Detach a file (the stored file itself is kept: receipts may refer to it); returns the
-    record detached."""
-    now = _now(now)
-    return _delete_part(session, submission, FILES, attachment_id, now, contact_id, actor)
-
-
-def list_attachments(session: Session, submission: Submission) -> list[Attachment]:
-    """The item's files in the order they came (remembered for the transaction)."""
-    found: list[Attachment] = remembered(
-        session,
-        (Attachment,),
-        ("attachments", submission.id),
-        lambda: list(
-            session.exec(
-                select(Attachment)
-                .where(Attachment.submission_id == submission.id)
-                .order_by(col(Attachment.id))
-            ).all()
-        ),
-    )
-    return list(found)
-
-
 def _attachment_dump(attachment: Attachment) -> dict[str, Any]:
     return {
         "id": attachment.id,
@@ -176,3 +142,11 @@ FILES = Parts(
     too_many=N_("An item holds at most {max} files."),
     missing=N_("This file does not exist (any more)."),
 )
+
+
+remove_attachment = FILES.remove
+"""Detach a file (the stored file itself is kept: receipts may refer to it); returns the
+record detached."""
+
+list_attachments = FILES.held
+"""The item's files in the order they came."""
