@@ -33,7 +33,11 @@ from bot.services.errors import DomainError, InvalidInput
 from bot.services.submissions import locking
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id
-from bot.services.submissions.registration import _refuse_twice, _validated_entry
+from bot.services.submissions.registration import (
+    _refuse_twice,
+    _validated_entry,
+    nomination_dump,
+)
 from bot.services.submissions.text import _too_long
 from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
 
@@ -111,12 +115,7 @@ def _is_registered(session: Session, submission: Submission, entry: Any) -> bool
 
 def proposal_dump(entry: ProposalEntry) -> dict[str, Any]:
     return {
-        "id": entry.id,
-        "nominee": entry.nominee,
-        "full_name": entry.full_name,
-        "position": entry.position,
-        "unit_name": entry.unit_name,
-        "title_code": entry.title_code,
+        **nomination_dump(entry),
         "summary": entry.summary,
         "initiative": entry.initiative,
         "review": entry.review,

@@ -12,6 +12,7 @@ from bot.i18n import N_
 from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee
 from bot.models.submission import (
+    Nomination,
     RegistrationEntry,
     Submission,
 )
@@ -94,7 +95,9 @@ def _validated_entry(
     )
 
 
-def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
+def nomination_dump(entry: Nomination) -> dict[str, Any]:
+    """How the audit log and a receipt show who an entry puts forward for which title: the
+    columns registration and proposal entries share (`Nomination`)."""
     return {
         "id": entry.id,
         "nominee": entry.nominee,
@@ -102,8 +105,11 @@ def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
         "position": entry.position,
         "unit_name": entry.unit_name,
         "title_code": entry.title_code,
-        "has_initiative": entry.has_initiative,
     }
+
+
+def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
+    return {**nomination_dump(entry), "has_initiative": entry.has_initiative}
 
 
 ENTRIES = Parts(
