@@ -15,16 +15,15 @@ from bot.models.submission import (
     Attachment,
     Submission,
 )
-from bot.services import audit
 from bot.services.errors import (
     InvalidFile,
 )
 from bot.services.filetypes import shown_name
 from bot.services.submissions.clock import _now
-from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
 from bot.services.submissions.locking import (
     Parts,
+    _audit_item,
     _begin_change,
     ensure_editable,
 )
@@ -109,15 +108,8 @@ def attach_file(
     )
     session.add(attachment)
     session.flush()
-    audit.record(
-        session,
-        "file.attach",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        after=_attachment_dump(attachment),
-        at=now,
-    )
+    after = _attachment_dump(attachment)
+    _audit_item(session, submission, "file.attach", None, after, now, contact_id, actor)
     return attachment
 
 
