@@ -28,7 +28,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot conversations scheduler
+	$(BIN)/mypy bot conversations scheduler tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python .ci/check_lock.py
 

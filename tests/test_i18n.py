@@ -78,7 +78,9 @@ def test_the_vietnamese_catalogue_never_says_ban() -> None:
         if message.id
         and any(
             re.search(r"\bbạn\b", text, re.IGNORECASE)
-            for text in ([message.string] if isinstance(message.string, str) else message.string)
+            for text in (
+                [message.string] if isinstance(message.string, str) else message.string or ()
+            )
             if text
         )
     ]

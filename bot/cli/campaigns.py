@@ -440,6 +440,8 @@ def campaign_import(campaign_id: int, dry_run: bool, path: str) -> None:
     """Apply an edited plan file to a campaign (checked first: every error is named by line
     and field, and nothing changes while any is left). --dry-run shows the changes only."""
     t = _translator()
+    now = datetime.now(UTC)  # the CLI's one reading of the clock
+    today = local_today(now)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -447,17 +449,15 @@ def campaign_import(campaign_id: int, dry_run: bool, path: str) -> None:
     with _session(t) as session:
         campaign = _campaign(t, session, campaign_id)
         try:
-            spec = campaign_file.read(session, campaign, text)
+            spec = campaign_file.read(session, campaign, text, today)
         except campaign_file.CampaignFileInvalid as exc:
             lines = [t("Nothing was changed; the file has {n} errors:", n=len(exc.errors))]
             lines += [e.message(t) for e in exc.errors]
             raise click.ClickException("\n".join(lines)) from None
         if dry_run:
-            changes = plan_edits.preview(session, campaign, spec)
+            changes = plan_edits.preview(session, campaign, spec, today)
         else:
-            changes = plan_edits.apply(
-                session, campaign, spec, None, datetime.now(UTC), actor=ACTOR
-            )
+            changes = plan_edits.apply(session, campaign, spec, None, now, today=today, actor=ACTOR)
     # Told once committed: a reader that stops early (| head) does not undo the import.
     if not changes:
         click.echo(t("Nothing changed."))

@@ -399,11 +399,12 @@ def parse(text: str, base: CampaignSpec) -> CampaignSpec:
     return spec
 
 
-def read(session: Session, campaign: Campaign, text: str) -> CampaignSpec:
-    """The plan of an edited file for this campaign, checked whole: CampaignFileInvalid
-    names every problem by line and field; nothing is applied by reading."""
+def read(session: Session, campaign: Campaign, text: str, today: date) -> CampaignSpec:
+    """The plan of an edited file for this campaign, checked whole (on the board's local
+    date `today`): CampaignFileInvalid names every problem by line and field; nothing is
+    applied by reading."""
     spec = parse(text, spec_of(session, campaign))
-    problems = check(session, campaign, spec)
+    problems = check(session, campaign, spec, today)
     if problems:
         lines = _Lines.of(text)
         errors = []

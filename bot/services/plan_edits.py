@@ -51,11 +51,11 @@ from bot.notifications.outbox import cancel_reminders, enqueue
 from bot.services import audit, deadlines
 from bot.services.audience import members
 from bot.services.campaigns import campaign_deadlines, campaign_observances, campaign_phases
-from bot.services.errors import DomainError, render
+from bot.services.errors import DomainError, NotFound, render
 from bot.services.items import kind_label
 from bot.services.reach import receives_now
 from bot.services.targets import goal_text
-from bot.services.templates import DEFAULT_REMINDER_OFFSETS, Qualifier
+from bot.services.templates import DEFAULT_REMINDER_OFFSETS, Qualifier, load_template
 
 TITLE_MAX = 512
 THEME_MAX = 2048
@@ -399,8 +399,10 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
 # ------------------------------------------------------------------------ checking
 
 
-def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[SpecError]:
-    """Every problem of `spec` for this campaign (empty: it may be applied)."""
+def check(session: Session, campaign: Campaign, spec: CampaignSpec, today: date) -> list[SpecError]:
+    """Every problem of `spec` for this campaign (empty: it may be applied). `today` is the
+    board's local date: a deadline may not be moved (or added) to a day already past, which
+    would close the item for every enterprise at once."""
     errors: list[SpecError] = []
 
     def error(loc: Loc, msgid: str, **params: object) -> None:
@@ -449,6 +451,7 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Spec
     # Deadlines: one per kind, due in the campaign, sensible reminder days; one that
     # enterprises already answered cannot be taken away.
     kinds: set[DeadlineKind] = set()
+    current_due = {DeadlineKind(d.kind): d.due_on for d in campaign_deadlines(session, campaign)}
     for i, deadline in enumerate(spec.deadlines):
         if deadline.kind in kinds:
             error(
@@ -458,6 +461,8 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Spec
             )
         kinds.add(deadline.kind)
         inside(("deadlines", i, "due"), deadline.due)
+        if deadline.due < today and deadline.due != current_due.get(deadline.kind):
+            error(("deadlines", i, "due"), N_("is already past (today is {today})"), today=today)
         offsets = deadline.reminders
         if len(set(offsets)) != len(offsets) or any(
             not OFFSET_MIN <= o <= OFFSET_MAX for o in offsets
@@ -549,7 +554,7 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Spec
 # ------------------------------------------------------------------------ applying
 
 
-def preview(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Change]:
+def preview(session: Session, campaign: Campaign, spec: CampaignSpec, today: date) -> list[Change]:
     """What `apply` would change, line by line (PlanInvalid when the spec has problems).
 
     It is `apply` inside a savepoint rolled back at once: nothing stays, not even an audit
@@ -557,7 +562,9 @@ def preview(session: Session, campaign: Campaign, spec: CampaignSpec) -> list[Ch
     """
     savepoint = session.begin_nested()
     try:
-        return _apply(session, campaign, spec, None, _preview_instant(campaign), actor="")
+        return _apply(
+            session, campaign, spec, None, _preview_instant(campaign), actor="", today=today
+        )
     finally:
         savepoint.rollback()
         session.expire_all()
@@ -575,6 +582,7 @@ def apply(
     actor_contact_id: int | None,
     now: datetime,
     *,
+    today: date,
     actor: str = "",
 ) -> list[Change]:
     """Apply the spec in the caller's transaction (the caller commits); audited; PlanInvalid
@@ -583,7 +591,7 @@ def apply(
     All of it or nothing: a savepoint takes back whatever was written when anything fails
     half-way, so the caller's session stays usable (the chat answers and goes on)."""
     with session.begin_nested():
-        return _apply(session, campaign, spec, actor_contact_id, now, actor=actor)
+        return _apply(session, campaign, spec, actor_contact_id, now, actor=actor, today=today)
 
 
 def _apply(
@@ -594,8 +602,9 @@ def _apply(
     now: datetime,
     *,
     actor: str,
+    today: date,
 ) -> list[Change]:
-    errors = check(session, campaign, spec)
+    errors = check(session, campaign, spec, today)
     if errors:
         raise PlanInvalid(errors)
     changes: list[Change] = []
@@ -995,12 +1004,12 @@ def _apply_targets(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> l
     awards = _awards_stored(spec.awards)
     if _award_entries(campaign.award_targets) != list(spec.awards):
         before = dict(campaign.award_targets)
-        changes.append(
+        changes += _award_changes(campaign, list(spec.awards)) or [
             Change(
                 N_("Award targets: {old} → {new}"),
                 {"old": _awards_text(campaign.award_targets), "new": _awards_text(awards)},
             )
-        )
+        ]
         campaign.award_targets = awards
         audited("campaign.award_targets", {"award_targets": before}, {"award_targets": awards})
     return changes
@@ -1010,6 +1019,54 @@ def _goal_only(target: Mapping[str, Any]) -> dict[str, Any]:
     """A target without its year and confirmation: a line per target only when its goal
     changed (confirming last year's targets as this year's is one line, not one each)."""
     return {**target, "year": None, "confirmed": True}
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A name given in Vietnamese and English, shown in the reader's language."""
+
+    vi: str
+    en: str
+
+    def localize(self, language: str) -> str:
+        return (self.en if language == "en" else "") or self.vi
+
+
+def _award_changes(campaign: Campaign, awards: Sequence[AwardEntry]) -> list[Change]:
+    """One line per award target added, removed or given another number, named as the plan
+    names it ("Doanh nghiệp được đề nghị UBND tỉnh tặng Cờ thi đua: 5 → 7"), not by key."""
+    try:
+        listed = load_template(campaign.template).award_targets
+    except NotFound:
+        listed = ()
+    plan = {a.key: (a.label, a.label_en) for a in listed}
+
+    def name(entry: AwardEntry) -> _Named:
+        vi, en = plan.get(entry.key, ("", ""))
+        return _Named(entry.label or vi or entry.key, entry.label_en or en)
+
+    old = {a.key: a for a in _award_entries(campaign.award_targets)}
+    changes = []
+    for entry in awards:
+        was = old.pop(entry.key, None)
+        if was is None:
+            changes.append(
+                Change(
+                    N_("Award target added: {name}: {value}"),
+                    {"name": name(entry), "value": entry.value},
+                )
+            )
+        elif was.value != entry.value:
+            changes.append(
+                Change(
+                    N_("Award target {name}: {old} → {new}"),
+                    {"name": name(entry), "old": was.value, "new": entry.value},
+                )
+            )
+    changes += [
+        Change(N_("Award target removed: {name}"), {"name": name(entry)}) for entry in old.values()
+    ]
+    return changes
 
 
 def _awards_text(raw: Any) -> str:

@@ -58,9 +58,15 @@ def goal_text(t: Translator, target: Mapping[str, Any]) -> str:
         form = QUALIFIER_FORMS.get(qualifier, QUALIFIER_FORMS["exact"])
         text = t(form, value=with_unit(t.number(value)))
     growth = _decimal(target.get("growth"))
-    if growth is not None:
-        text += ", " + t("up {growth}%", growth=t.number(growth))
-    return text
+    if growth is None:
+        return text
+    # "giảm 5%", not "tăng -5%"; a growth alone is the whole target ("tăng 19,3%", not "—, …")
+    change = (
+        t("down {growth}%", growth=t.number(-growth))
+        if growth < 0
+        else t("up {growth}%", growth=t.number(growth))
+    )
+    return change if value is None else f"{text}, {change}"
 
 
 def targets_year(targets: Sequence[Mapping[str, Any]]) -> int | None:

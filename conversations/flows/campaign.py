@@ -5,7 +5,9 @@ day their last reminder goes out (a deadline on a day off is announced on the wo
 before), and the commemoration days with their anniversaries; nothing is written until
 "Create". Launch: the launch message goes to every linked officer of the board through the
 outbox, once per campaign and officer (launching again only reaches officers linked since).
-Cluster leaders cannot create or launch: the campaign is the board's.
+Edit the plan: the guided edit of `_plan_edit` (name, theme, phases, deadlines, commemoration
+days, targets, award targets), each change previewed in words before it applies.
+Cluster leaders cannot create, launch or edit: the campaign is the board's.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def _menu_prompt(ctx: Ctx) -> Reply:
         choices.append(
             Choice(
                 f"{_plan_edit.EDIT}{campaign.id}",
-                t("Change a deadline: {title}", title=campaign_title(t, campaign)),
+                t("Edit the plan: {title}", title=campaign_title(t, campaign)),
             )
         )
     choices.append(Choice(CLOSE, t("Close")))

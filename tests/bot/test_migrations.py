@@ -15,7 +15,7 @@ def _diff(url: str) -> list[object]:
     engine = create_engine(url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(context, SQLModel.metadata)
+        diff: list[object] = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     return diff
 

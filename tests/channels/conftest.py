@@ -85,7 +85,7 @@ def make_inbox(where: Path | Engine) -> Inbox:
     (whose tables exist already)."""
     if isinstance(where, Path):
         engine = get_engine(f"sqlite:///{where / 'inbox.db'}")
-        SQLModel.metadata.create_all(engine, tables=[InboundUpdate.__table__])  # type: ignore[list-item]
+        SQLModel.metadata.create_all(engine, tables=[InboundUpdate.__table__])  # type: ignore[attr-defined]
         where = engine
     return Inbox(where)
 

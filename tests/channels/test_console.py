@@ -220,6 +220,7 @@ async def test_the_outbox_reaches_the_console_of_its_addressee(
         ids = {
             c.user_id: c.id
             for c in s.exec(select(Contact).where(Contact.channel == Channel.CONSOLE)).all()
+            if c.id is not None
         }
         nudge = Nudge(world.campaign_id, DeadlineKind.YEAR_END_REPORT, MARCH.date())
         enqueue(s, nudge, [ids[OFFICER_USER_ID], ids["console-other"]], not_before=MARCH)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from sqlmodel import Session, select
 from bot.inbox import Inbox
 from bot.models import InboundUpdate, ProcessedUpdate
 from bot.web import TELEGRAM_SECRET_HEADER
+from tests.channels.conftest import ScriptedHandler
 from tests.fakes.telegram_api import FakeTelegramServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +42,7 @@ def _free_port() -> int:
 
 def _start(
     engine: Engine, fake: FakeTelegramServer, port: int, tmp_path: Path, delay: float = 0.0
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -64,7 +66,7 @@ def _start(
     )
 
 
-async def _ready(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+async def _ready(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
@@ -87,7 +89,7 @@ async def _post_all(
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
         gate = asyncio.Semaphore(20)
 
-        async def post(update: dict) -> int:
+        async def post(update: dict[str, Any]) -> int:
             async with gate:
                 response = await http.post("/telegram/webhook", json=update, headers=headers)
                 return response.status_code
@@ -106,14 +108,16 @@ def _count(engine: Engine, model: type) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-def _stop(process: subprocess.Popen) -> None:
+def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
     process.wait(timeout=10)
 
 
 @pytest.mark.timeout(180)
-async def test_sigkill_after_the_200_loses_nothing(engine, fake_telegram, tmp_path):
+async def test_sigkill_after_the_200_loses_nothing(
+    engine: Engine, fake_telegram: FakeTelegramServer, tmp_path: Path
+) -> None:
     port = _free_port()
     # A slow engine (1 s an update, as with large downloads): processing lags the 200s.
     process = _start(engine, fake_telegram, port, tmp_path, delay=1.0)
@@ -152,7 +156,9 @@ async def test_sigkill_after_the_200_loses_nothing(engine, fake_telegram, tmp_pa
 
 
 @pytest.mark.timeout(180)
-async def test_sigterm_drains_the_updates_in_hand(engine, fake_telegram, tmp_path):
+async def test_sigterm_drains_the_updates_in_hand(
+    engine: Engine, fake_telegram: FakeTelegramServer, tmp_path: Path
+) -> None:
     port = _free_port()
     process = _start(engine, fake_telegram, port, tmp_path, delay=0.3)
     try:
@@ -167,7 +173,9 @@ async def test_sigterm_drains_the_updates_in_hand(engine, fake_telegram, tmp_pat
         _stop(process)
 
 
-async def test_an_inbox_that_cannot_be_written_answers_503(fake_telegram, handler, tmp_path):
+async def test_an_inbox_that_cannot_be_written_answers_503(
+    fake_telegram: FakeTelegramServer, handler: ScriptedHandler, tmp_path: Path
+) -> None:
     """Nothing is acknowledged that is not stored: the platform will deliver it again."""
     from bot.channels.telegram import build_application
     from bot.db import get_engine
@@ -191,7 +199,7 @@ async def test_an_inbox_that_cannot_be_written_answers_503(fake_telegram, handle
     assert handler.received == []
 
 
-async def test_a_poison_update_is_dropped_after_max_attempts(engine):
+async def test_a_poison_update_is_dropped_after_max_attempts(engine: Engine) -> None:
     """An update whose processing kills the process each time cannot block the inbox."""
     from datetime import timedelta
 
@@ -210,9 +218,9 @@ async def test_a_poison_update_is_dropped_after_max_attempts(engine):
             )
         )
         session.commit()
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
 
-    async def processor(payload: dict) -> None:
+    async def processor(payload: dict[str, Any]) -> None:
         seen.append(payload)
 
     inbox = Inbox(engine, lease=60)

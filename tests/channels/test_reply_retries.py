@@ -4,6 +4,8 @@ the answer to what an officer just did (a /status reply whose change was committ
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from telegram import Bot
@@ -12,22 +14,28 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel, ZaloClient
 from bot.messaging import Reply
 from tests.channels.conftest import ScriptedHandler
+from tests.fakes.telegram_api import FakeTelegramServer
+from tests.fakes.zalo_api import FakeZaloServer
 
 
 @pytest.fixture
-async def bot(fake_telegram):
+async def bot(fake_telegram: FakeTelegramServer) -> AsyncIterator[Bot]:
     async with Bot(fake_telegram.token, base_url=f"{fake_telegram.base_url}/bot") as telegram_bot:
         yield telegram_bot
 
 
-async def test_a_502_is_retried(bot, fake_telegram, handler: ScriptedHandler):
+async def test_a_502_is_retried(
+    bot: Bot, fake_telegram: FakeTelegramServer, handler: ScriptedHandler
+) -> None:
     fake_telegram.fail_next("sendMessage", 502, "Bad Gateway")
     channel = TelegramChannel(handler)
     await channel.deliver(bot, "5", [Reply("Đã ghi nhận. Trạng thái: đã nộp 2/3.")])
     assert fake_telegram.texts(5) == ["Đã ghi nhận. Trạng thái: đã nộp 2/3."]
 
 
-async def test_flood_control_waits_retry_after(bot, fake_telegram, handler: ScriptedHandler):
+async def test_flood_control_waits_retry_after(
+    bot: Bot, fake_telegram: FakeTelegramServer, handler: ScriptedHandler
+) -> None:
     """Replies to 6 officers while the bot is at its limit: every one arrives."""
     fake_telegram.max_per_second = 2
     fake_telegram.retry_after = 1
@@ -37,14 +45,16 @@ async def test_flood_control_waits_retry_after(bot, fake_telegram, handler: Scri
     assert sorted(fake_telegram.texts()) == sorted(f"ok {c}" for c in range(6))
 
 
-async def test_a_refused_reply_does_not_stop_the_next(bot, fake_telegram, handler, tmp_path):
+async def test_a_refused_reply_does_not_stop_the_next(
+    bot: Bot, fake_telegram: FakeTelegramServer, handler: ScriptedHandler, tmp_path: Path
+) -> None:
     missing = tmp_path / "gone.pdf"  # vanished from disk: refused for good, not retried
     channel = TelegramChannel(handler)
     await channel.deliver(bot, "7", [Reply("Biểu mẫu", document=missing), Reply("Câu hỏi?")])
     assert fake_telegram.texts(7) == ["Câu hỏi?"]
 
 
-async def test_zalo_5xx_is_retried(fake_zalo, handler: ScriptedHandler):
+async def test_zalo_5xx_is_retried(fake_zalo: FakeZaloServer, handler: ScriptedHandler) -> None:
     fake_zalo.fail_next("sendMessage", 502, "Bad Gateway")
     client = ZaloClient(fake_zalo.token, fake_zalo.base_url)
     try:

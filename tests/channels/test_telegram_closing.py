@@ -47,6 +47,7 @@ from scheduler.outbox import Dispatcher
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.files import pdf_bytes
+from tests.sheets import active
 
 STAFF_CHAT = 9101
 OFFICER_CHAT = 9102
@@ -194,7 +195,7 @@ async def test_the_year_closes_over_telegram(
         assert [name.rsplit(".", 1)[1] for _m, _f, name, _c in files] == ["docx", "docx", "xlsx"]
         listing = docx.Document(BytesIO(files[0][3]))
         assert listing.tables[0].rows[0].cells[1].text.startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA")
-        ws = load_workbook(BytesIO(files[2][3])).active
+        ws = active(load_workbook(BytesIO(files[2][3])))
         assert ws["A1"].value == "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"
         assert ws.cell(row=HEADER_ROW + 1, column=2).value == "Nguyễn Văn An"
     finally:

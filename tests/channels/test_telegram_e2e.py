@@ -32,7 +32,9 @@ def demo_code(engine: SAEngine) -> str:
         return demo.invite_code
 
 
-def _settings(fake: FakeTelegramServer, engine: SAEngine, tmp_path: Path, **extra) -> Settings:
+def _settings(
+    fake: FakeTelegramServer, engine: SAEngine, tmp_path: Path, **extra: object
+) -> Settings:
     return load_settings(
         database_url=engine.url.render_as_string(hide_password=False),
         files_dir=tmp_path / "files",
@@ -51,8 +53,8 @@ async def _say(fake: FakeTelegramServer, text: str, expect: int) -> list[str]:
 
 
 async def test_officer_links_checks_status_and_starts_a_registration(
-    fake_telegram, engine, demo_code, tmp_path
-):
+    fake_telegram: FakeTelegramServer, engine: SAEngine, demo_code: str, tmp_path: Path
+) -> None:
     settings = _settings(fake_telegram, engine, tmp_path)
     app = build_application(settings, Engine(engine, settings))
     await start_application(app, settings)
@@ -93,7 +95,9 @@ async def test_officer_links_checks_status_and_starts_a_registration(
         await stop_application(app)
 
 
-async def test_redelivered_webhook_update_links_once(fake_telegram, engine, demo_code, tmp_path):
+async def test_redelivered_webhook_update_links_once(
+    fake_telegram: FakeTelegramServer, engine: SAEngine, demo_code: str, tmp_path: Path
+) -> None:
     settings = _settings(
         fake_telegram, engine, tmp_path, telegram_webhook_url="https://bot.example.vn"
     )

@@ -4,7 +4,9 @@ question (caption and Accept/Return buttons) reaches staff all the same."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram import Bot
@@ -22,7 +24,7 @@ QUESTION = Reply(
 
 
 @pytest.fixture
-async def bot(fake_telegram: FakeTelegramServer):
+async def bot(fake_telegram: FakeTelegramServer) -> AsyncIterator[Bot]:
     async with Bot(
         fake_telegram.token,
         base_url=f"{fake_telegram.base_url}/bot",
@@ -38,12 +40,14 @@ def scan(tmp_path: Path) -> Path:
     return path
 
 
-def _buttons(params: dict) -> list[str]:
+def _buttons(params: dict[str, Any]) -> list[str]:
     markup = params.get("reply_markup") or {}
     return [row[0]["callback_data"] for row in markup.get("inline_keyboard", [])]
 
 
-async def test_a_refused_photo_goes_as_a_document_with_the_question(bot, fake_telegram, scan):
+async def test_a_refused_photo_goes_as_a_document_with_the_question(
+    bot: Bot, fake_telegram: FakeTelegramServer, scan: Path
+) -> None:
     fake_telegram.fail_next("sendPhoto", 400, INVALID)
     reply = Reply(QUESTION.text, QUESTION.choices, photo=scan)
     await send_reply(bot, 99, reply)
@@ -53,7 +57,9 @@ async def test_a_refused_photo_goes_as_a_document_with_the_question(bot, fake_te
     assert [u[2] for u in fake_telegram.uploads if u[0] == "sendDocument"] == [scan.name]
 
 
-async def test_a_refused_document_does_not_stop_the_rest(bot, fake_telegram, scan, tmp_path):
+async def test_a_refused_document_does_not_stop_the_rest(
+    bot: Bot, fake_telegram: FakeTelegramServer, scan: Path, tmp_path: Path
+) -> None:
     letter = tmp_path / "cong-van.pdf"
     letter.write_bytes(b"%PDF-1.4 ...")
     fake_telegram.fail_next("sendDocument", 400, "Bad Request: file is too big")
@@ -69,8 +75,8 @@ async def test_a_refused_document_does_not_stop_the_rest(bot, fake_telegram, sca
 
 
 async def test_when_every_attachment_is_refused_the_question_still_arrives(
-    bot, fake_telegram, scan
-):
+    bot: Bot, fake_telegram: FakeTelegramServer, scan: Path
+) -> None:
     fake_telegram.fail_next("sendPhoto", 400, INVALID)
     fake_telegram.fail_next("sendDocument", 400, "Bad Request: wrong file")
     reply = Reply(QUESTION.text, QUESTION.choices, photo=scan)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from telegram.ext import Application
 
 from bot.channels.telegram import (
     TEXT_LIMIT,
@@ -14,10 +17,13 @@ from bot.channels.telegram import (
     start_application,
     stop_application,
 )
-from bot.messaging import Choice, Incoming, Reply
+from bot.messaging import Choice, FileFetcher, Incoming, Reply
 from bot.settings import Settings, load_settings
 from tests.channels.conftest import ScriptedHandler
 from tests.fakes.telegram_api import FakeTelegramServer
+
+# What `build_application` returns; PTB's Application is generic in six context types.
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 def telegram_settings(fake: FakeTelegramServer, **extra: object) -> Settings:
@@ -27,7 +33,9 @@ def telegram_settings(fake: FakeTelegramServer, **extra: object) -> Settings:
 
 
 @pytest.fixture
-async def polling(fake_telegram: FakeTelegramServer, handler: ScriptedHandler):
+async def polling(
+    fake_telegram: FakeTelegramServer, handler: ScriptedHandler
+) -> AsyncIterator[TelegramApp]:
     settings = telegram_settings(fake_telegram)
     app = build_application(settings, handler)
     await start_application(app, settings)
@@ -37,7 +45,11 @@ async def polling(fake_telegram: FakeTelegramServer, handler: ScriptedHandler):
         await stop_application(app)
 
 
-async def test_text_reaches_handler_and_reply_comes_back(polling, fake_telegram, handler):
+async def test_text_reaches_handler_and_reply_comes_back(
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+) -> None:
     update_id = fake_telegram.push_text(42, "/start@thidua_test_bot ABC123", language_code="en")
     await fake_telegram.until_calls("sendMessage")
     [incoming] = handler.received
@@ -48,7 +60,9 @@ async def test_text_reaches_handler_and_reply_comes_back(polling, fake_telegram,
     assert fake_telegram.texts(42) == ["echo: /start ABC123"]
 
 
-async def test_start_publishes_the_menu_in_vietnamese_and_english(polling, fake_telegram):
+async def test_start_publishes_the_menu_in_vietnamese_and_english(
+    polling: TelegramApp, fake_telegram: FakeTelegramServer
+) -> None:
     assert set(fake_telegram.commands) == {"vi", "en", ""}
     names = [c["command"] for c in fake_telegram.commands["vi"]]
     assert names[:2] == ["start", "status"] and "register" in names and "cancel" in names
@@ -61,7 +75,11 @@ async def test_start_publishes_the_menu_in_vietnamese_and_english(polling, fake_
     assert fake_telegram.webhook["url"] == ""  # polling deleted any webhook
 
 
-async def test_choices_become_one_button_per_row(polling, fake_telegram, handler):
+async def test_choices_become_one_button_per_row(
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+) -> None:
     handler.script = lambda incoming: [
         Reply("Chọn danh hiệu:", (Choice("t:ldtt", "Lao động tiên tiến"), Choice("t:csct", "CSTĐ")))
     ]
@@ -75,7 +93,11 @@ async def test_choices_become_one_button_per_row(polling, fake_telegram, handler
     }
 
 
-async def test_button_press_is_answered_and_its_keyboard_removed(polling, fake_telegram, handler):
+async def test_button_press_is_answered_and_its_keyboard_removed(
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+) -> None:
     update_id = fake_telegram.push_callback(7, "t:ldtt", message_id=55)
     await fake_telegram.until_calls("sendMessage")
     [incoming] = handler.received
@@ -89,8 +111,10 @@ async def test_button_press_is_answered_and_its_keyboard_removed(polling, fake_t
 
 
 async def test_long_text_is_split_under_the_limit_keeping_lines_whole(
-    polling, fake_telegram, handler
-):
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+) -> None:
     lines = [f"{i}. Nguyễn Văn A{i} — Lao động tiên tiến" for i in range(400)]
     handler.script = lambda incoming: [Reply("\n".join(lines), (Choice("ok", "Gửi"),))]
     fake_telegram.push_text(9, "/review")
@@ -103,7 +127,12 @@ async def test_long_text_is_split_under_the_limit_keeping_lines_whole(
     assert [("reply_markup" in p) for p in sent] == [False] * (len(sent) - 1) + [True]
 
 
-async def test_document_and_photo_replies_are_uploaded(polling, fake_telegram, handler, tmp_path):
+async def test_document_and_photo_replies_are_uploaded(
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+    tmp_path: Path,
+) -> None:
     export = tmp_path / "danh-sach.xlsx"
     export.write_bytes(b"PK\x03\x04 xlsx bytes")
     chart = tmp_path / "chart.png"
@@ -129,8 +158,8 @@ async def test_document_and_photo_replies_are_uploaded(polling, fake_telegram, h
 
 
 async def test_document_is_downloaded_through_the_file_route(
-    fake_telegram, handler, tmp_path: Path
-):
+    fake_telegram: FakeTelegramServer, handler: ScriptedHandler, tmp_path: Path
+) -> None:
     handler.fetch_dir = tmp_path
     settings = telegram_settings(fake_telegram)
     app = build_application(settings, handler)
@@ -154,7 +183,12 @@ async def test_document_is_downloaded_through_the_file_route(
     assert fake_telegram.calls_to("getFile")[0]["file_id"] == incoming.file.file_id
 
 
-async def test_photo_takes_the_largest_size(polling, fake_telegram, handler, tmp_path):
+async def test_photo_takes_the_largest_size(
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+    tmp_path: Path,
+) -> None:
     handler.fetch_dir = tmp_path
     fake_telegram.push_photo(3, b"\xff\xd8 page one" * 50)
     await fake_telegram.until_calls("sendMessage")
@@ -164,7 +198,11 @@ async def test_photo_takes_the_largest_size(polling, fake_telegram, handler, tmp
     assert handler.downloaded[0].read_bytes() == b"\xff\xd8 page one" * 50
 
 
-async def test_sticker_is_passed_on_and_service_messages_are_not(polling, fake_telegram, handler):
+async def test_sticker_is_passed_on_and_service_messages_are_not(
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+) -> None:
     sticker = fake_telegram.make_text_update(4, "ignored")
     del sticker["message"]["text"]
     sticker["message"]["sticker"] = {
@@ -190,7 +228,11 @@ async def test_sticker_is_passed_on_and_service_messages_are_not(polling, fake_t
     assert (incoming.text, incoming.file, incoming.choice) == (None, None, None)
 
 
-async def test_engine_failure_gets_an_apology_not_silence(polling, fake_telegram, handler):
+async def test_engine_failure_gets_an_apology_not_silence(
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+) -> None:
     def broken(incoming: Incoming) -> list[Reply]:
         raise RuntimeError("database is down")
 
@@ -200,7 +242,11 @@ async def test_engine_failure_gets_an_apology_not_silence(polling, fake_telegram
     assert params["text"] == "Sorry, something went wrong on our side. Please try again."
 
 
-async def test_blocked_chat_does_not_stop_the_bot(polling, fake_telegram, handler):
+async def test_blocked_chat_does_not_stop_the_bot(
+    polling: TelegramApp,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+) -> None:
     fake_telegram.block(10)
     fake_telegram.push_text(10, "/start")
     fake_telegram.push_text(11, "/start")
@@ -209,7 +255,9 @@ async def test_blocked_chat_does_not_stop_the_bot(polling, fake_telegram, handle
     assert [c.status for c in fake_telegram.calls if c.chat_id == "10"] == [403]
 
 
-async def test_token_never_appears_in_the_logs(fake_telegram, handler, caplog):
+async def test_token_never_appears_in_the_logs(
+    fake_telegram: FakeTelegramServer, handler: ScriptedHandler, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = telegram_settings(fake_telegram)
     with caplog.at_level(logging.DEBUG):
         app = build_application(settings, handler)
@@ -224,11 +272,13 @@ async def test_token_never_appears_in_the_logs(fake_telegram, handler, caplog):
     assert not [r.getMessage() for r in caplog.records if secret in r.getMessage()]
 
 
-async def test_chats_run_concurrently_but_each_chat_in_order(fake_telegram):
+async def test_chats_run_concurrently_but_each_chat_in_order(
+    fake_telegram: FakeTelegramServer,
+) -> None:
     order: list[str] = []
 
     class Slow:
-        async def handle(self, incoming, files):
+        async def handle(self, incoming: Incoming, files: FileFetcher | None) -> list[Reply]:
             order.append(f"start {incoming.chat_id}:{incoming.text}")
             await asyncio.sleep(0.2 if incoming.text == "slow" else 0)
             order.append(f"end {incoming.chat_id}:{incoming.text}")
@@ -250,7 +300,9 @@ async def test_chats_run_concurrently_but_each_chat_in_order(fake_telegram):
     assert order.index("end 1:slow") < order.index("start 1:next")
 
 
-async def test_bootstrap_admins_get_the_staff_menu(fake_telegram, handler):
+async def test_bootstrap_admins_get_the_staff_menu(
+    fake_telegram: FakeTelegramServer, handler: ScriptedHandler
+) -> None:
     settings = telegram_settings(fake_telegram, admins="telegram:555,zalo:z1,telegram:666")
     fake_telegram.block(666)  # stands for an admin who never started the bot: 400 here
     app = build_application(settings, handler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from tests.fakes.telegram_api import FakeTelegramServer
 
 
 @pytest.fixture
-async def bot(fake_telegram: FakeTelegramServer):
+async def bot(fake_telegram: FakeTelegramServer) -> AsyncIterator[Bot]:
     async with Bot(
         fake_telegram.token,
         base_url=f"{fake_telegram.base_url}/bot",
@@ -31,20 +32,22 @@ async def bot(fake_telegram: FakeTelegramServer):
         yield telegram_bot
 
 
-async def test_sends_text_with_buttons(bot, fake_telegram):
+async def test_sends_text_with_buttons(bot: Bot, fake_telegram: FakeTelegramServer) -> None:
     await TelegramSender(bot).send("42", Reply("Nhắc hạn 15/04", (Choice("open", "Mở"),)))
     [params] = fake_telegram.calls_to("sendMessage")
     assert params["chat_id"] == 42 and params["text"] == "Nhắc hạn 15/04"
     assert params["reply_markup"]["inline_keyboard"] == [[{"text": "Mở", "callback_data": "open"}]]
 
 
-async def test_blocked_user_is_unreachable(bot, fake_telegram):
+async def test_blocked_user_is_unreachable(bot: Bot, fake_telegram: FakeTelegramServer) -> None:
     fake_telegram.block(42)
     with pytest.raises(Unreachable, match="blocked"):
         await TelegramSender(bot).send("42", Reply("hi"))
 
 
-async def test_429_is_rate_limited_with_the_servers_retry_after(bot, fake_telegram):
+async def test_429_is_rate_limited_with_the_servers_retry_after(
+    bot: Bot, fake_telegram: FakeTelegramServer
+) -> None:
     fake_telegram.max_per_second = 1
     fake_telegram.retry_after = 3
     sender = TelegramSender(bot)
@@ -55,7 +58,7 @@ async def test_429_is_rate_limited_with_the_servers_retry_after(bot, fake_telegr
     assert fake_telegram.rate_limited_count == 1
 
 
-async def test_per_chat_limit_is_enforced_too(bot, fake_telegram):
+async def test_per_chat_limit_is_enforced_too(bot: Bot, fake_telegram: FakeTelegramServer) -> None:
     fake_telegram.max_per_chat_per_second = 1
     sender = TelegramSender(bot)
     await sender.send("1", Reply("a"))
@@ -73,7 +76,13 @@ async def test_per_chat_limit_is_enforced_too(bot, fake_telegram):
         (400, "Bad Request: can't parse entities", SendError),
     ],
 )
-async def test_platform_errors_map_to_sender_errors(bot, fake_telegram, status, description, error):
+async def test_platform_errors_map_to_sender_errors(
+    bot: Bot,
+    fake_telegram: FakeTelegramServer,
+    status: int,
+    description: str,
+    error: type[SendError],
+) -> None:
     fake_telegram.fail_next("sendMessage", status, description)
     with pytest.raises(error) as info:
         await TelegramSender(bot).send("42", Reply("hi"))
@@ -81,12 +90,14 @@ async def test_platform_errors_map_to_sender_errors(bot, fake_telegram, status, 
         assert not isinstance(info.value, TransientError | Unreachable | RateLimited)
 
 
-async def test_missing_attachment_is_a_send_error(bot, tmp_path: Path):
+async def test_missing_attachment_is_a_send_error(bot: Bot, tmp_path: Path) -> None:
     with pytest.raises(SendError, match="attachment"):
         await TelegramSender(bot).send("42", Reply("x", document=tmp_path / "gone.pdf"))
 
 
-async def test_fetcher_refuses_files_over_20_mb_on_the_cloud_api(bot, fake_telegram, tmp_path):
+async def test_fetcher_refuses_files_over_20_mb_on_the_cloud_api(
+    bot: Bot, fake_telegram: FakeTelegramServer, tmp_path: Path
+) -> None:
     big = CLOUD_DOWNLOAD_LIMIT + 1
     file_id = fake_telegram.add_file(b"small", "documents/big.pdf", file_size=big)
     fetcher = TelegramFileFetcher(bot, self_hosted=False)
@@ -99,7 +110,9 @@ async def test_fetcher_refuses_files_over_20_mb_on_the_cloud_api(bot, fake_teleg
     assert not (tmp_path / "big.pdf").exists()
 
 
-async def test_self_hosted_api_lifts_the_limit(bot, fake_telegram, tmp_path):
+async def test_self_hosted_api_lifts_the_limit(
+    bot: Bot, fake_telegram: FakeTelegramServer, tmp_path: Path
+) -> None:
     fake_telegram.max_download = None
     big = CLOUD_DOWNLOAD_LIMIT + 1
     file_id = fake_telegram.add_file(b"pretend-big", "documents/big.pdf", file_size=big)
@@ -108,7 +121,7 @@ async def test_self_hosted_api_lifts_the_limit(bot, fake_telegram, tmp_path):
     assert (tmp_path / "sub" / "big.pdf").read_bytes() == b"pretend-big"
 
 
-def test_split_text_prefers_boundaries_and_never_loses_text():
+def test_split_text_prefers_boundaries_and_never_loses_text() -> None:
     assert split_text("", 10) == []
     assert split_text("ngắn", 10) == ["ngắn"]
     assert split_text("aaaa bbbb cccc", 9) == ["aaaa bbbb", "cccc"]

@@ -23,6 +23,7 @@ from conversations.engine import Engine
 from tests import files as real
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
+from tests.sheets import active
 
 STAFF_CHAT = 9001
 OFFICER_CHAT = 9002
@@ -82,7 +83,7 @@ async def test_staff_progress_export_and_review_over_telegram(
         assert texts[0] == "Title registrations: 3 rows."
         [(_m, _f, name, content)] = [u for u in fake_telegram.uploads if u[0] == "sendDocument"]
         assert name.endswith(".xlsx")
-        sheet = load_workbook(BytesIO(content)).active
+        sheet = active(load_workbook(BytesIO(content)))
         rows = list(sheet.iter_rows(min_row=HEADER_ROW, values_only=True))
         assert len(rows) == 4 and rows[1][1] == "Công ty Sao Mai"
 

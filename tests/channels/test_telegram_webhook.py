@@ -3,6 +3,9 @@ Starlette route into the inbox, processed through PTB's real HTTP stack to the f
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
 import httpx
 import pytest
 
@@ -17,7 +20,9 @@ SECRET = "s3cret_Token-for-tests"
 
 
 @pytest.fixture
-async def webhook(fake_telegram: FakeTelegramServer, handler: ScriptedHandler, inbox: Inbox):
+async def webhook(
+    fake_telegram: FakeTelegramServer, handler: ScriptedHandler, inbox: Inbox
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = load_settings(
         telegram_bot_token=fake_telegram.token,
         telegram_api_base_url=fake_telegram.base_url,
@@ -36,7 +41,9 @@ async def webhook(fake_telegram: FakeTelegramServer, handler: ScriptedHandler, i
         await stop_application(app)
 
 
-def _post(client: httpx.AsyncClient, body: object, secret: str | None = SECRET, raw: bytes = b""):
+def _post(
+    client: httpx.AsyncClient, body: object, secret: str | None = SECRET, raw: bytes = b""
+) -> Coroutine[Any, Any, httpx.Response]:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers[TELEGRAM_SECRET_HEADER] = secret
@@ -45,7 +52,9 @@ def _post(client: httpx.AsyncClient, body: object, secret: str | None = SECRET, 
     return client.post("/telegram/webhook", json=body, headers=headers)
 
 
-async def test_webhook_is_registered_with_the_secret(webhook, fake_telegram):
+async def test_webhook_is_registered_with_the_secret(
+    webhook: httpx.AsyncClient, fake_telegram: FakeTelegramServer
+) -> None:
     assert fake_telegram.webhook["url"] == "https://bot.example.vn/telegram/webhook"
     assert fake_telegram.webhook["secret_token"] == SECRET
     assert fake_telegram.webhook["allowed_updates"] == ["message", "callback_query"]
@@ -53,7 +62,9 @@ async def test_webhook_is_registered_with_the_secret(webhook, fake_telegram):
     assert set(fake_telegram.commands) == {"vi", "en", ""}
 
 
-async def test_update_is_handled_and_answered(webhook, fake_telegram, handler):
+async def test_update_is_handled_and_answered(
+    webhook: httpx.AsyncClient, fake_telegram: FakeTelegramServer, handler: ScriptedHandler
+) -> None:
     update = fake_telegram.make_text_update(42, "/status")
     response = await _post(webhook, update)
     assert response.status_code == 200
@@ -62,7 +73,9 @@ async def test_update_is_handled_and_answered(webhook, fake_telegram, handler):
     assert fake_telegram.texts(42) == ["echo: /status"]
 
 
-async def test_redelivered_update_has_one_effect(webhook, fake_telegram, handler):
+async def test_redelivered_update_has_one_effect(
+    webhook: httpx.AsyncClient, fake_telegram: FakeTelegramServer, handler: ScriptedHandler
+) -> None:
     update = fake_telegram.make_text_update(42, "/register")
     assert (await _post(webhook, update)).status_code == 200
     assert (await _post(webhook, update)).status_code == 200
@@ -75,8 +88,11 @@ async def test_redelivered_update_has_one_effect(webhook, fake_telegram, handler
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET.upper()])
 async def test_wrong_or_missing_secret_is_403_and_nothing_processed(
-    webhook, fake_telegram, handler, secret
-):
+    webhook: httpx.AsyncClient,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+    secret: str | None,
+) -> None:
     response = await _post(webhook, fake_telegram.make_text_update(1, "/start"), secret=secret)
     assert response.status_code == 403
     good = fake_telegram.make_text_update(2, "/help")
@@ -89,7 +105,13 @@ async def test_wrong_or_missing_secret_is_403_and_nothing_processed(
 @pytest.mark.parametrize(
     "raw", [b"{not json", b"[1, 2, 3]", b'"text"', b'{"message": {"text": "no update_id"}}']
 )
-async def test_malformed_bodies_are_skipped_with_200(webhook, fake_telegram, handler, raw, caplog):
+async def test_malformed_bodies_are_skipped_with_200(
+    webhook: httpx.AsyncClient,
+    fake_telegram: FakeTelegramServer,
+    handler: ScriptedHandler,
+    raw: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     response = await _post(webhook, None, raw=raw)
     assert response.status_code == 200
     await _post(webhook, fake_telegram.make_text_update(3, "/help"))

@@ -10,10 +10,13 @@ import signal
 import socket
 import sys
 import types
+from collections.abc import AsyncIterator, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.telegram import TelegramSender
@@ -42,7 +45,7 @@ ZALO_SECRET = "zalo-secret-123"
 @pytest.fixture
 async def zalo_web(
     fake_zalo: FakeZaloServer, handler: ScriptedHandler, sqlite_url: str, inbox: Inbox
-):
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = load_settings(
         database_url=sqlite_url,
         zalo_bot_token=fake_zalo.token,
@@ -77,7 +80,9 @@ async def _zalo_post(
 # -- Zalo webhook -------------------------------------------------------------------------
 
 
-async def test_zalo_event_is_stored_then_handled(zalo_web, fake_zalo, handler):
+async def test_zalo_event_is_stored_then_handled(
+    zalo_web: httpx.AsyncClient, fake_zalo: FakeZaloServer, handler: ScriptedHandler
+) -> None:
     event = fake_zalo.make_text_event("c1", "/start ABCD-1234")
     response = await _zalo_post(zalo_web, {"ok": True, "result": event})
     assert response.status_code == 200
@@ -85,7 +90,9 @@ async def test_zalo_event_is_stored_then_handled(zalo_web, fake_zalo, handler):
     assert handler.received[0].update_key == event["message"]["message_id"]
 
 
-async def test_zalo_redelivery_has_one_effect(zalo_web, fake_zalo, handler):
+async def test_zalo_redelivery_has_one_effect(
+    zalo_web: httpx.AsyncClient, fake_zalo: FakeZaloServer, handler: ScriptedHandler
+) -> None:
     body = {"ok": True, "result": fake_zalo.make_text_event("c1", "/register")}
     await _zalo_post(zalo_web, body)
     await _zalo_post(zalo_web, body)
@@ -93,7 +100,9 @@ async def test_zalo_redelivery_has_one_effect(zalo_web, fake_zalo, handler):
     assert fake_zalo.texts("c1") == ["echo: /register"]
 
 
-async def test_zalo_unsupported_event_is_answered(zalo_web, fake_zalo, handler):
+async def test_zalo_unsupported_event_is_answered(
+    zalo_web: httpx.AsyncClient, fake_zalo: FakeZaloServer, handler: ScriptedHandler
+) -> None:
     handler.script = lambda incoming: [
         Reply("Bot chưa đọc được tin nhắn này, anh/chị vui lòng gửi chữ hoặc ảnh.")
     ]
@@ -104,27 +113,34 @@ async def test_zalo_unsupported_event_is_answered(zalo_web, fake_zalo, handler):
 
 
 @pytest.mark.parametrize("secret", [None, "", "zalo-secret-12", "ZALO-SECRET-123"])
-async def test_zalo_wrong_secret_is_403_and_nothing_processed(zalo_web, fake_zalo, handler, secret):
+async def test_zalo_wrong_secret_is_403_and_nothing_processed(
+    zalo_web: httpx.AsyncClient,
+    fake_zalo: FakeZaloServer,
+    handler: ScriptedHandler,
+    secret: str | None,
+) -> None:
     body = {"ok": True, "result": fake_zalo.make_text_event("c1", "hi")}
     response = await _zalo_post(zalo_web, body, secret=secret)
     assert response.status_code == 403
     assert handler.received == [] and fake_zalo.sent() == []
 
 
-async def test_zalo_secret_is_checked_before_the_body_is_read(fake_zalo, handler, sqlite_url):
+async def test_zalo_secret_is_checked_before_the_body_is_read(
+    fake_zalo: FakeZaloServer, handler: ScriptedHandler, sqlite_url: str
+) -> None:
     settings = load_settings(
         database_url=sqlite_url, zalo_bot_token="t", zalo_webhook_secret=ZALO_SECRET
     )
     client = ZaloClient("t", fake_zalo.base_url)
     app = create_app(settings, None, ZaloChannel(client, handler))
     read: list[bool] = []
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> MutableMapping[str, Any]:
         read.append(True)
         return {"type": "http.request", "body": b"{}", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {
@@ -147,13 +163,17 @@ async def test_zalo_secret_is_checked_before_the_body_is_read(fake_zalo, handler
 
 
 @pytest.mark.parametrize("raw", [b"{oops", b"[]", b"null", b'{"ok": true, "result": "x"}'])
-async def test_zalo_malformed_body_is_200_and_skipped(zalo_web, fake_zalo, handler, raw):
+async def test_zalo_malformed_body_is_200_and_skipped(
+    zalo_web: httpx.AsyncClient, fake_zalo: FakeZaloServer, handler: ScriptedHandler, raw: bytes
+) -> None:
     response = await _zalo_post(zalo_web, None, content=raw)
     assert response.status_code == 200
     assert handler.received == [] and fake_zalo.sent() == []
 
 
-async def test_oversized_body_is_refused(zalo_web, handler):
+async def test_oversized_body_is_refused(
+    zalo_web: httpx.AsyncClient, handler: ScriptedHandler
+) -> None:
     response = await _zalo_post(zalo_web, None, content=b"{" + b" " * (1024 * 1024 + 10) + b"}")
     assert response.status_code == 413
     assert handler.received == []
@@ -162,7 +182,7 @@ async def test_oversized_body_is_refused(zalo_web, handler):
 # -- health, routes, secrets --------------------------------------------------------------
 
 
-async def test_healthz_reports_the_database(db_url):
+async def test_healthz_reports_the_database(db_url: str) -> None:
     settings = load_settings(database_url=db_url)
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
@@ -179,7 +199,7 @@ async def test_healthz_reports_the_database(db_url):
         assert (await http.post("/zalo/webhook", json={})).status_code == 404
 
 
-async def test_healthz_is_503_when_the_database_is_down():
+async def test_healthz_is_503_when_the_database_is_down() -> None:
     settings = load_settings(database_url="postgresql://nobody@127.0.0.1:9/none")
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
@@ -188,7 +208,7 @@ async def test_healthz_is_503_when_the_database_is_down():
     assert response.json()["database"] == "unreachable"
 
 
-def test_secrets_are_configured_or_derived_stably():
+def test_secrets_are_configured_or_derived_stably() -> None:
     configured = load_settings(telegram_webhook_secret="abc", zalo_webhook_secret="12345678")
     assert telegram_secret(configured) == "abc" and zalo_secret(configured) == "12345678"
     one = load_settings(telegram_bot_token="1:A", zalo_bot_token="1:A")
@@ -201,13 +221,13 @@ def test_secrets_are_configured_or_derived_stably():
     assert telegram_secret(other) != telegram_secret(one)
 
 
-def test_public_webhook_url():
+def test_public_webhook_url() -> None:
     assert public_webhook_url("https://bot.vn", "/zalo/webhook") == "https://bot.vn/zalo/webhook"
     assert public_webhook_url("https://bot.vn/", "/zalo/webhook") == "https://bot.vn/zalo/webhook"
     assert public_webhook_url("https://bot.vn/hook/zl", "/zalo/webhook") == "https://bot.vn/hook/zl"
 
 
-def test_redacting_filter_hides_secrets_in_messages_and_tracebacks():
+def test_redacting_filter_hides_secrets_in_messages_and_tracebacks() -> None:
     redactor = RedactingFilter(["123456:ABCDEF-secret", "short"])
     try:
         raise RuntimeError("call to /bot123456:ABCDEF-secret/getMe failed")
@@ -246,7 +266,7 @@ class FakeScheduler:
 
 
 @pytest.fixture
-def fake_scheduler(monkeypatch) -> FakeScheduler:
+def fake_scheduler(monkeypatch: pytest.MonkeyPatch) -> FakeScheduler:
     scheduler = FakeScheduler()
     module = types.ModuleType("scheduler.service")
     module.start = scheduler.start  # type: ignore[attr-defined]
@@ -254,7 +274,7 @@ def fake_scheduler(monkeypatch) -> FakeScheduler:
     return scheduler
 
 
-async def _until(predicate, timeout: float = 5.0) -> None:
+async def _until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
@@ -269,7 +289,7 @@ async def test_serve_with_both_webhooks(
     fake_scheduler: FakeScheduler,
     sqlite_engine: Any,
     sqlite_url: str,
-):
+) -> None:
     port = _free_port()
     settings = load_settings(
         database_url=sqlite_url,
@@ -318,8 +338,12 @@ async def test_serve_with_both_webhooks(
 
 
 async def test_serve_polls_both_platforms(
-    fake_telegram, fake_zalo, handler, fake_scheduler, sqlite_url
-):
+    fake_telegram: FakeTelegramServer,
+    fake_zalo: FakeZaloServer,
+    handler: ScriptedHandler,
+    fake_scheduler: FakeScheduler,
+    sqlite_url: str,
+) -> None:
     settings = load_settings(
         database_url=sqlite_url,
         telegram_bot_token=fake_telegram.token,
@@ -343,7 +367,9 @@ async def test_serve_polls_both_platforms(
         await asyncio.wait_for(task, timeout=10)
 
 
-async def test_serve_refuses_bad_configuration(fake_zalo, handler, sqlite_url):
+async def test_serve_refuses_bad_configuration(
+    fake_zalo: FakeZaloServer, handler: ScriptedHandler, sqlite_url: str
+) -> None:
     with pytest.raises(ServeError, match="TELEGRAM_BOT_TOKEN"):
         await serve(load_settings(database_url=sqlite_url), handler=handler)
     bad_secret = load_settings(
@@ -366,7 +392,12 @@ async def test_serve_refuses_bad_configuration(fake_zalo, handler, sqlite_url):
         await serve(no_database, handler=handler)
 
 
-async def test_serve_reports_a_busy_port(fake_zalo, handler, fake_scheduler, sqlite_url):
+async def test_serve_reports_a_busy_port(
+    fake_zalo: FakeZaloServer,
+    handler: ScriptedHandler,
+    fake_scheduler: FakeScheduler,
+    sqlite_url: str,
+) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
@@ -383,7 +414,12 @@ async def test_serve_reports_a_busy_port(fake_zalo, handler, fake_scheduler, sql
             await serve(settings, handler=handler)
 
 
-async def test_sigterm_stops_serve_cleanly(fake_zalo, handler, fake_scheduler, sqlite_url):
+async def test_sigterm_stops_serve_cleanly(
+    fake_zalo: FakeZaloServer,
+    handler: ScriptedHandler,
+    fake_scheduler: FakeScheduler,
+    sqlite_url: str,
+) -> None:
     settings = load_settings(
         database_url=sqlite_url,
         zalo_bot_token=fake_zalo.token,
@@ -403,8 +439,12 @@ async def test_sigterm_stops_serve_cleanly(fake_zalo, handler, fake_scheduler, s
 
 
 async def test_serve_with_the_real_engine_and_scheduler(
-    fake_telegram, sqlite_engine, sqlite_url, tmp_path, caplog
-):
+    fake_telegram: FakeTelegramServer,
+    sqlite_engine: Engine,
+    sqlite_url: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """No stand-ins: the conversation Engine and scheduler.service start, answer and stop;
     THIDUA_ADMINS become admins of the board and get the staff menu."""
     with Session(sqlite_engine) as session:

@@ -12,12 +12,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
 
 from bot.server import _bind, _start_web
 from bot.settings import load_settings
@@ -27,12 +29,15 @@ from bot.webserver import (
     RateLimitedLogFilter,
     connection_cap,
 )
+from tests.channels.conftest import ScriptedHandler
+from tests.fakes.telegram_api import FakeTelegramServer
+from tests.fakes.zalo_api import FakeZaloServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-async def web(sqlite_url: str):
+async def web(sqlite_url: str) -> AsyncIterator[int]:
     """The real web start-up of `serve()` with short read deadlines; yields the port."""
     settings = load_settings(
         database_url=sqlite_url,
@@ -54,7 +59,7 @@ async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
     return await asyncio.wait_for(reader.read(), timeout=seconds)
 
 
-async def test_half_sent_headers_are_closed_after_the_header_timeout(web):
+async def test_half_sent_headers_are_closed_after_the_header_timeout(web: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", web)
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
     await writer.drain()
@@ -64,13 +69,13 @@ async def test_half_sent_headers_are_closed_after_the_header_timeout(web):
     writer.close()
 
 
-async def test_a_connection_that_sends_nothing_is_closed(web):
+async def test_a_connection_that_sends_nothing_is_closed(web: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", web)
     assert await _closed_within(reader, 3) == b""
     writer.close()
 
 
-async def test_a_half_sent_body_is_closed_after_the_body_timeout(web):
+async def test_a_half_sent_body_is_closed_after_the_body_timeout(web: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", web)
     writer.write(
         b"POST /zalo/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + b"{" * 10
@@ -80,7 +85,7 @@ async def test_a_half_sent_body_is_closed_after_the_body_timeout(web):
     writer.close()
 
 
-async def test_a_body_that_keeps_coming_is_not_cut(web):
+async def test_a_body_that_keeps_coming_is_not_cut(web: int) -> None:
     """An upload from a phone trickles in: each chunk moves the body deadline (0.5 s here),
     so 3 s of steady trickle is fine; only a stall closes the connection."""
     reader, writer = await asyncio.open_connection("127.0.0.1", web)
@@ -95,7 +100,7 @@ async def test_a_body_that_keeps_coming_is_not_cut(web):
     writer.close()
 
 
-async def test_slow_but_timely_requests_and_keep_alive_still_work(web):
+async def test_slow_but_timely_requests_and_keep_alive_still_work(web: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", web)
     for _ in range(3):  # three requests on one connection, each dribbled in under the timeout
         for part in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):
@@ -115,14 +120,14 @@ async def test_slow_but_timely_requests_and_keep_alive_still_work(web):
     writer.close()
 
 
-def test_connection_cap_stays_below_the_file_limit():
+def test_connection_cap_stays_below_the_file_limit() -> None:
     assert connection_cap(512, 1024) == 512
     assert connection_cap(5000, 1024) == 1024 - FILE_RESERVE
     assert connection_cap(512, 256) == 256 - FILE_RESERVE
     assert connection_cap(512, 100) == 8
 
 
-def test_rate_limited_log_filter_bounds_a_repeated_line():
+def test_rate_limited_log_filter_bounds_a_repeated_line() -> None:
     now = [0.0]
     limiter = RateLimitedLogFilter(burst=5, window=60, clock=lambda: now[0])
 
@@ -142,8 +147,12 @@ def test_rate_limited_log_filter_bounds_a_repeated_line():
 
 @pytest.mark.parametrize("route", ["zalo", "telegram"])
 async def test_json_nested_100000_deep_is_answered_200_and_skipped(
-    route, sqlite_url, fake_telegram, fake_zalo, handler
-):
+    route: str,
+    sqlite_url: str,
+    fake_telegram: FakeTelegramServer,
+    fake_zalo: FakeZaloServer,
+    handler: ScriptedHandler,
+) -> None:
     from telegram.ext import Application
 
     from bot.channels.zalo import ZaloChannel, ZaloClient
@@ -195,7 +204,9 @@ async def _open_half_sent(port: int) -> socket.socket | None:
 
 
 @pytest.mark.timeout(90)
-async def test_half_sent_attack_on_a_lowered_file_limit(sqlite_engine, sqlite_url, tmp_path):
+async def test_half_sent_attack_on_a_lowered_file_limit(
+    sqlite_engine: Engine, sqlite_url: str, tmp_path: Path
+) -> None:
     log_file = tmp_path / "server.log"
     process = subprocess.Popen(
         [
@@ -256,7 +267,7 @@ async def test_half_sent_attack_on_a_lowered_file_limit(sqlite_engine, sqlite_ur
         process.wait(timeout=10)
 
 
-def test_readyz_needs_current_migrations(tmp_path):
+def test_readyz_needs_current_migrations(tmp_path: Path) -> None:
     """Readiness: 200 once `thidua db upgrade` ran, 503 ('behind') on an empty database."""
     from bot.migrations import upgrade_database
 
@@ -277,7 +288,7 @@ def test_readyz_needs_current_migrations(tmp_path):
     assert status == 503 and body["database"] == "unreachable"
 
 
-def test_redaction_keeps_the_webhook_host_readable():
+def test_redaction_keeps_the_webhook_host_readable() -> None:
     """A secret that is part of the public host (here the derived-looking 'thidua-bot-vn')
     is still hidden elsewhere, but the host itself is logged as configured."""
     from bot.server import RedactingFilter, _public_hosts, _secrets

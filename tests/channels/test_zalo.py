@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -23,6 +25,8 @@ from bot.channels.zalo import (
 )
 from bot.messaging import (
     Choice,
+    FileFetcher,
+    Incoming,
     IncomingFile,
     RateLimited,
     Reply,
@@ -31,11 +35,12 @@ from bot.messaging import (
     Unreachable,
 )
 from bot.models.enums import Channel
+from tests.channels.conftest import ScriptedHandler
 from tests.fakes.zalo_api import FakeZaloServer
 
 
 @pytest.fixture
-async def client(fake_zalo: FakeZaloServer):
+async def client(fake_zalo: FakeZaloServer) -> AsyncIterator[ZaloClient]:
     zalo = ZaloClient(fake_zalo.token, fake_zalo.base_url)
     try:
         yield zalo
@@ -46,7 +51,7 @@ async def client(fake_zalo: FakeZaloServer):
 # -- parse_update -------------------------------------------------------------------------
 
 
-def test_text_event_in_the_webhook_envelope(fake_zalo):
+def test_text_event_in_the_webhook_envelope(fake_zalo: FakeZaloServer) -> None:
     event = fake_zalo.make_text_event("chat-1", "/start ABC", user_id="user-1")
     incoming = parse_update({"ok": True, "result": event})
     assert incoming is not None
@@ -57,7 +62,7 @@ def test_text_event_in_the_webhook_envelope(fake_zalo):
     assert incoming.file is None and incoming.choice is None
 
 
-def test_image_event_becomes_a_photo_file(fake_zalo):
+def test_image_event_becomes_a_photo_file(fake_zalo: FakeZaloServer) -> None:
     event = fake_zalo.make_image_event(
         "c", "https://photo.zdn.vn/abc/page-1.jpg", caption="Trang 1"
     )
@@ -72,7 +77,7 @@ def test_image_event_becomes_a_photo_file(fake_zalo):
     assert incoming.text == "Trang 1"
 
 
-def test_image_url_without_a_usable_name_gets_one(fake_zalo):
+def test_image_url_without_a_usable_name_gets_one(fake_zalo: FakeZaloServer) -> None:
     event = fake_zalo.make_image_event("c", "https://photo.zdn.vn/x/../?id=1")
     incoming = parse_update(event)
     assert incoming is not None and incoming.file is not None
@@ -83,7 +88,9 @@ def test_image_url_without_a_usable_name_gets_one(fake_zalo):
     "event_name",
     ["message.unsupported.received", "message.sticker.received", "message.voice.received"],
 )
-def test_content_the_bot_cannot_read_still_reaches_the_engine(fake_zalo, event_name):
+def test_content_the_bot_cannot_read_still_reaches_the_engine(
+    fake_zalo: FakeZaloServer, event_name: str
+) -> None:
     event = fake_zalo.make_unsupported_event("c")
     event["event_name"] = event_name
     event["message"]["sticker"] = "0e078a2fb66a5f34067b"
@@ -92,7 +99,7 @@ def test_content_the_bot_cannot_read_still_reaches_the_engine(fake_zalo, event_n
     assert (incoming.text, incoming.file) == (None, None)
 
 
-def test_event_without_event_name_is_read_by_its_content(fake_zalo):
+def test_event_without_event_name_is_read_by_its_content(fake_zalo: FakeZaloServer) -> None:
     # The platform's own getUpdates sample has no event_name and `first_name` for the sender.
     payload = {
         "ok": True,
@@ -130,7 +137,9 @@ def test_event_without_event_name_is_read_by_its_content(fake_zalo):
         {"event_name": "bot.added", "message": {"message_id": "m", "chat": {"id": "c"}}},
     ],
 )
-def test_unreadable_payloads_are_skipped_not_raised(payload, caplog):
+def test_unreadable_payloads_are_skipped_not_raised(
+    payload: object, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="bot.channels.zalo"):
         assert parse_update(payload) is None
     assert caplog.records  # each skip is logged
@@ -139,7 +148,7 @@ def test_unreadable_payloads_are_skipped_not_raised(payload, caplog):
 # -- rendering ----------------------------------------------------------------------------
 
 
-def test_choices_are_numbered_and_text_split_at_2000():
+def test_choices_are_numbered_and_text_split_at_2000() -> None:
     lines = [f"{i}. Trần Thị B{i} — Chiến sĩ thi đua cơ sở" for i in range(150)]
     reply = Reply("\n".join(lines), (Choice("send", "Gửi danh sách"), Choice("edit", "Sửa")))
     pieces = render(reply)
@@ -149,7 +158,7 @@ def test_choices_are_numbered_and_text_split_at_2000():
     assert joined.endswith("1. Gửi danh sách\n2. Sửa")
 
 
-def test_a_document_becomes_a_note_in_the_users_language(tmp_path):
+def test_a_document_becomes_a_note_in_the_users_language(tmp_path: Path) -> None:
     [vi] = render(Reply("Danh sách", document=tmp_path / "ds.xlsx"), "vi")
     [en] = render(Reply("List", document=tmp_path / "ds.xlsx"), "en")
     assert en == (
@@ -162,7 +171,7 @@ def test_a_document_becomes_a_note_in_the_users_language(tmp_path):
 # -- the client ---------------------------------------------------------------------------
 
 
-async def test_client_unwraps_the_envelope(client, fake_zalo):
+async def test_client_unwraps_the_envelope(client: ZaloClient, fake_zalo: FakeZaloServer) -> None:
     me = await client.get_me()
     assert me["account_name"] == "bot.ThiDuaTest"
     result = await client.send_message("c", "Xin chào")
@@ -170,13 +179,17 @@ async def test_client_unwraps_the_envelope(client, fake_zalo):
     assert fake_zalo.calls_to("sendMessage") == [{"chat_id": "c", "text": "Xin chào"}]
 
 
-async def test_ok_false_inside_http_200_is_an_error(client, fake_zalo):
+async def test_ok_false_inside_http_200_is_an_error(
+    client: ZaloClient, fake_zalo: FakeZaloServer
+) -> None:
     with pytest.raises(ZaloApiError) as info:
         await client.send_message("c", "x" * (TEXT_LIMIT + 1))
     assert info.value.error_code == 400
 
 
-async def test_error_codes_map_to_sender_errors(client, fake_zalo):
+async def test_error_codes_map_to_sender_errors(
+    client: ZaloClient, fake_zalo: FakeZaloServer
+) -> None:
     fake_zalo.block("blocked")
     with pytest.raises(Unreachable):
         await client.send_message("blocked", "hi")
@@ -189,7 +202,9 @@ async def test_error_codes_map_to_sender_errors(client, fake_zalo):
         await client.send_message("c", "hi")
 
 
-async def test_wrong_token_is_an_api_error_and_never_logged(fake_zalo, caplog):
+async def test_wrong_token_is_an_api_error_and_never_logged(
+    fake_zalo: FakeZaloServer, caplog: pytest.LogCaptureFixture
+) -> None:
     bad = ZaloClient("999:secret-token-value", fake_zalo.base_url)
     try:
         with caplog.at_level(logging.DEBUG), pytest.raises(ZaloApiError) as info:
@@ -202,7 +217,7 @@ async def test_wrong_token_is_an_api_error_and_never_logged(fake_zalo, caplog):
     assert all("secret-token-value" not in r.getMessage() for r in caplog.records)
 
 
-async def test_network_failure_is_transient_and_hides_the_url():
+async def test_network_failure_is_transient_and_hides_the_url() -> None:
     zalo = ZaloClient("1:hidden-token", "http://127.0.0.1:9")  # discard port: refused
     try:
         with pytest.raises(TransientError) as info:
@@ -212,7 +227,9 @@ async def test_network_failure_is_transient_and_hides_the_url():
     assert "hidden-token" not in str(info.value)
 
 
-async def test_rate_limit_of_the_fake_is_reported_as_rate_limited(client, fake_zalo):
+async def test_rate_limit_of_the_fake_is_reported_as_rate_limited(
+    client: ZaloClient, fake_zalo: FakeZaloServer
+) -> None:
     fake_zalo.max_per_second = 2
     sender = ZaloSender(client)
     await sender.send("c", Reply("1"))
@@ -222,7 +239,7 @@ async def test_rate_limit_of_the_fake_is_reported_as_rate_limited(client, fake_z
     assert fake_zalo.rate_limited_count == 1
 
 
-async def test_sender_splits_long_replies(client, fake_zalo):
+async def test_sender_splits_long_replies(client: ZaloClient, fake_zalo: FakeZaloServer) -> None:
     await ZaloSender(client).send("c", Reply("word " * 1000))
     texts = fake_zalo.texts("c")
     assert len(texts) == 3 and all(len(t) <= TEXT_LIMIT for t in texts)
@@ -232,7 +249,7 @@ async def test_sender_splits_long_replies(client, fake_zalo):
 # -- the file fetcher ---------------------------------------------------------------------
 
 
-async def test_photo_is_downloaded_from_its_url(fake_zalo, tmp_path: Path):
+async def test_photo_is_downloaded_from_its_url(fake_zalo: FakeZaloServer, tmp_path: Path) -> None:
     url = fake_zalo.add_file(b"\xff\xd8 jpeg" * 100, "page-1.jpg")
     async with httpx.AsyncClient() as http:
         await ZaloFileFetcher(http, base_url=fake_zalo.base_url).fetch(
@@ -241,7 +258,9 @@ async def test_photo_is_downloaded_from_its_url(fake_zalo, tmp_path: Path):
     assert (tmp_path / "a.jpg").read_bytes() == b"\xff\xd8 jpeg" * 100
 
 
-async def test_too_large_photo_is_refused_and_nothing_left_behind(fake_zalo, tmp_path: Path):
+async def test_too_large_photo_is_refused_and_nothing_left_behind(
+    fake_zalo: FakeZaloServer, tmp_path: Path
+) -> None:
     url = fake_zalo.add_file(b"x" * 5000, "big.jpg")
     async with httpx.AsyncClient() as http:
         with pytest.raises(FileTooLarge):
@@ -259,7 +278,9 @@ async def test_too_large_photo_is_refused_and_nothing_left_behind(fake_zalo, tmp
     assert list(tmp_path.iterdir()) == []
 
 
-async def test_photo_redirects_are_followed_only_to_the_platform(fake_zalo, tmp_path: Path):
+async def test_photo_redirects_are_followed_only_to_the_platform(
+    fake_zalo: FakeZaloServer, tmp_path: Path
+) -> None:
     """A redirect within the platform is followed; one to any other host (an intranet
     address, another server) is refused before a byte is fetched from it."""
     target = fake_zalo.add_file(b"\xff\xd8 jpeg", "real.jpg")
@@ -277,7 +298,7 @@ async def test_photo_redirects_are_followed_only_to_the_platform(fake_zalo, tmp_
     assert not (tmp_path / "x.jpg").exists()
 
 
-def test_media_hosts():
+def test_media_hosts() -> None:
     from bot.channels.zalo import media_host_allowed
 
     assert media_host_allowed("https://photo-stal-9.zdn.vn/abc.jpg")
@@ -293,7 +314,7 @@ def test_media_hosts():
 
 
 @pytest.fixture
-async def polling(client, handler):
+async def polling(client: ZaloClient, handler: ScriptedHandler) -> AsyncIterator[ZaloChannel]:
     fake_webhook_cleanup = asyncio.Event()
     channel = ZaloChannel(client, handler, "vi")
     task = asyncio.create_task(channel.poll(fake_webhook_cleanup, timeout=1))
@@ -305,7 +326,9 @@ async def polling(client, handler):
             await task
 
 
-async def test_polling_deletes_the_webhook_then_answers(fake_zalo, polling, handler):
+async def test_polling_deletes_the_webhook_then_answers(
+    fake_zalo: FakeZaloServer, polling: ZaloChannel, handler: ScriptedHandler
+) -> None:
     await fake_zalo.until_calls("deleteWebhook")
     event = fake_zalo.push_text("chat-9", "/status")
     await fake_zalo.until_calls("sendMessage")
@@ -317,8 +340,8 @@ async def test_polling_deletes_the_webhook_then_answers(fake_zalo, polling, hand
 
 
 async def test_polling_downloads_photos_and_answers_unsupported(
-    fake_zalo, polling, handler, tmp_path
-):
+    fake_zalo: FakeZaloServer, polling: ZaloChannel, handler: ScriptedHandler, tmp_path: Path
+) -> None:
     handler.fetch_dir = tmp_path
     handler.script = lambda incoming: [
         Reply("Đã nhận ảnh." if incoming.file else "Xin lỗi, bot chưa đọc được tin nhắn này.")
@@ -331,7 +354,9 @@ async def test_polling_downloads_photos_and_answers_unsupported(
     assert (tmp_path / "trang-1.jpg").read_bytes() == b"\xff\xd8 page"
 
 
-async def test_polling_survives_timeouts_and_errors(fake_zalo, polling, handler):
+async def test_polling_survives_timeouts_and_errors(
+    fake_zalo: FakeZaloServer, polling: ZaloChannel, handler: ScriptedHandler
+) -> None:
     await fake_zalo.until_calls("deleteWebhook")
     fake_zalo.fail_next("getUpdates", 500, "Internal error")
     fake_zalo.push_text("c", "một")
@@ -339,8 +364,10 @@ async def test_polling_survives_timeouts_and_errors(fake_zalo, polling, handler)
     assert fake_zalo.texts("c") == ["echo: một"]
 
 
-async def test_engine_failure_on_zalo_gets_an_apology(fake_zalo, client, handler):
-    def broken(incoming):
+async def test_engine_failure_on_zalo_gets_an_apology(
+    fake_zalo: FakeZaloServer, client: ZaloClient, handler: ScriptedHandler
+) -> None:
+    def broken(incoming: Incoming) -> NoReturn:
         raise RuntimeError("boom")
 
     handler.script = broken
@@ -348,11 +375,13 @@ async def test_engine_failure_on_zalo_gets_an_apology(fake_zalo, client, handler
     assert fake_zalo.texts("c") == ["Xin lỗi, hệ thống đang gặp lỗi. Anh/chị vui lòng thử lại."]
 
 
-async def test_one_chats_messages_are_answered_in_order(fake_zalo, client):
+async def test_one_chats_messages_are_answered_in_order(
+    fake_zalo: FakeZaloServer, client: ZaloClient
+) -> None:
     order: list[str] = []
 
     class Slow:
-        async def handle(self, incoming, files):
+        async def handle(self, incoming: Incoming, files: FileFetcher | None) -> list[Reply]:
             order.append(f"start {incoming.text}")
             await asyncio.sleep(0.05 if incoming.text == "1" else 0)
             order.append(f"end {incoming.text}")
@@ -368,7 +397,9 @@ async def test_one_chats_messages_are_answered_in_order(fake_zalo, client):
     assert channel._locks._locks == {}  # idle locks are dropped
 
 
-async def test_blocked_user_drops_the_rest_of_the_replies(fake_zalo, client, handler):
+async def test_blocked_user_drops_the_rest_of_the_replies(
+    fake_zalo: FakeZaloServer, client: ZaloClient, handler: ScriptedHandler
+) -> None:
     fake_zalo.block("c")
     handler.script = lambda incoming: [Reply("a"), Reply("b")]
     await ZaloChannel(client, handler).process(fake_zalo.make_text_event("c", "hi"))

@@ -48,7 +48,9 @@ async def _say(fake: FakeZaloServer, text: str, expect: int) -> list[str]:
     return fake.texts(CHAT)[before:]
 
 
-async def test_officer_flow_over_zalo_polling(fake_zalo, engine, demo_code, tmp_path):
+async def test_officer_flow_over_zalo_polling(
+    fake_zalo: FakeZaloServer, engine: SAEngine, demo_code: str, tmp_path: Path
+) -> None:
     client = ZaloClient(fake_zalo.token, fake_zalo.base_url)
     channel = ZaloChannel(client, _engine(engine, tmp_path), "vi")
     task = asyncio.create_task(channel.poll(timeout=1))
@@ -83,7 +85,9 @@ async def test_officer_flow_over_zalo_polling(fake_zalo, engine, demo_code, tmp_
         await client.aclose()
 
 
-async def test_redelivered_zalo_webhook_links_once(fake_zalo, engine, demo_code, tmp_path):
+async def test_redelivered_zalo_webhook_links_once(
+    fake_zalo: FakeZaloServer, engine: SAEngine, demo_code: str, tmp_path: Path
+) -> None:
     settings = load_settings(
         database_url=engine.url.render_as_string(hide_password=False),
         zalo_bot_token=fake_zalo.token,

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.engine import Engine as SAEngine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from bot.models import (
     AuditEntry,
@@ -113,7 +114,7 @@ class StaffWorld:
     def officer_chat(self, index: int) -> Chat:
         return Chat(self.engine(), f"off-{index}")
 
-    def count(self, model: type, *where: object) -> int:
+    def count(self, model: type[SQLModel], *where: ColumnElement[bool] | bool) -> int:
         with self.session() as s:
             return int(s.exec(select(func.count()).select_from(model).where(*where)).one())
 
@@ -121,7 +122,7 @@ class StaffWorld:
         """The outbox, each row with its text and document as the dispatcher would send
         them now (rendered from the row's identity)."""
         with self.session() as s:
-            rows = list(s.exec(select(Delivery).order_by(Delivery.id)).all())
+            rows = list(s.exec(select(Delivery).order_by(col(Delivery.id))).all())
             rendered = render_deliveries(s, rows)
         out = []
         for row, message in zip(rows, rendered, strict=True):

@@ -19,6 +19,7 @@ from bot.models.commendation import ProposalEntry
 from bot.services.sheets import HEADER_ROW
 from tests.conversations.staff_world import STAFF, StaffWorld, build_staff_world
 from tests.files import pdf_bytes
+from tests.sheets import active
 
 DECEMBER = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)
 AFTER = datetime(2026, 12, 22, 3, 0, tzinfo=UTC)
@@ -131,7 +132,7 @@ async def test_propose_review_decide_announce_and_documents(
     out = await staff.say("/closing documents")
     files = [r.document for r in staff.last if r.document]
     assert [f.suffix for f in files] == [".docx", ".docx", ".xlsx"]
-    ws = load_workbook(files[2]).active
+    ws = active(load_workbook(files[2]))
     assert ws["A1"].value == "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"
     assert ws.cell(row=HEADER_ROW + 1, column=2).value == "Nguyễn Văn An"
     assert len(world.audit("decision.record")) == 1

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.models import AuditEntry, Channel, Contact, Enterprise
 from tests.conversations.staff_world import LEADER, STAFF, StaffWorld, build_staff_world
+from tests.sheets import active
 
 
 @pytest.fixture
@@ -92,9 +93,9 @@ async def test_invite_all_not_linked_returns_the_sheet_and_the_letters(world: St
     assert "Đã cấp 1 mã mời (thu hồi 0 mã cũ chưa dùng); 0 thư mời" in out
     sheet, letters = (r.document for r in chat.last[1:])
     assert sheet is not None and letters is not None
-    rows = list(load_workbook(sheet).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    rows = list(active(load_workbook(sheet)).iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == ["Công ty Quang Châu"]
-    assert rows[1][11].startswith("https://t.me/ThiDuaBacGiangBot?start=")
+    assert str(rows[1][11]).startswith("https://t.me/ThiDuaBacGiangBot?start=")
     with zipfile.ZipFile(letters) as z:
         assert len(z.namelist()) == 1 and quang_chau.tax_code in z.namelist()[0]
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
+from bot.messaging import Reply
 from bot.models import AuditEntry, Contact, ConversationState, LinkAttempt, Role
 from conversations.engine import Engine
 from conversations.flow import (
@@ -16,6 +17,7 @@ from conversations.flow import (
     Flow,
     Goto,
     Invalid,
+    Outcome,
     Step,
     Stop,
     reply,
@@ -120,21 +122,21 @@ async def test_unknown_command_and_idle_text(world: World) -> None:
 def _demo_registry() -> Registry:
     """The shipped flows plus a two-step one and a staff-only one, to test the machinery."""
 
-    def ask_a(ctx: Ctx):
+    def ask_a(ctx: Ctx) -> Reply:
         return reply("A?", [])
 
-    def ask_b(ctx: Ctx):
+    def ask_b(ctx: Ctx) -> Reply:
         from bot.messaging import Choice
 
         return reply("B?", [Choice("b:x", "x"), Choice("b:y", "y")])
 
-    def handle_a(ctx: Ctx, answer: Answer):
+    def handle_a(ctx: Ctx, answer: Answer) -> Outcome:
         if answer.text != "ok":
             raise Invalid("say ok")
         ctx.data["a"] = answer.text
         return Goto("b")
 
-    def handle_b(ctx: Ctx, answer: Answer):
+    def handle_b(ctx: Ctx, answer: Answer) -> Outcome:
         if answer.choice is None:
             raise Invalid("press a button")
         if answer.choice == "b:y":
@@ -267,10 +269,10 @@ async def test_a_refused_answer_undoes_what_the_step_wrote_and_counts_once(world
 
     runs: list[str] = []
 
-    def ask(ctx: Ctx):
+    def ask(ctx: Ctx) -> Reply:
         return reply("Number?", [])
 
-    def handle(ctx: Ctx, answer: Answer):
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
         runs.append(answer.text)
         audit.record(ctx.session, "demo.wrote", contact_id=ctx.contact.id, at=ctx.now)
         ctx.data["seen"] = answer.text
@@ -319,10 +321,10 @@ async def test_two_messages_of_one_person_at_once_see_each_others_state(world: W
     import asyncio
     import time
 
-    def ask(ctx: Ctx):
+    def ask(ctx: Ctx) -> Reply:
         return reply(f"count {ctx.data.get('n', 0)}", [])
 
-    def handle(ctx: Ctx, answer: Answer):
+    def handle(ctx: Ctx, answer: Answer) -> Outcome:
         seen = int(ctx.data.get("n", 0))
         time.sleep(0.3)  # a slow step: the other message arrives meanwhile
         ctx.data["n"] = seen + 1

@@ -9,7 +9,7 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.models import Attachment
 from bot.services.attachments import prune_orphans
@@ -33,7 +33,7 @@ async def _at_file_step(world: World):  # type: ignore[no-untyped-def]
 
 def _attachments(world: World) -> list[Attachment]:
     with world.session() as s:
-        return list(s.exec(select(Attachment).order_by(Attachment.id)).all())
+        return list(s.exec(select(Attachment).order_by(col(Attachment.id))).all())
 
 
 def _stored_files(world: World) -> list[Path]:

@@ -20,6 +20,7 @@ from bot.models import Contact, ConversationState, Role
 from bot.services import submissions as subs
 from conversations.registry import default_registry
 from tests.conversations.conftest import JANUARY, Chat, build_world
+from tests.values import present
 
 STEPS = sorted((flow.command, step) for flow in default_registry() for step in flow.steps)
 OFFICER_FLOWS = {flow.command for flow in default_registry() if Role.OFFICER in flow.roles}
@@ -90,7 +91,7 @@ def _place(db: SAEngine, user_id: str, flow: str, step: str, entry_id: int) -> N
             s.flush()
         s.add(
             ConversationState(
-                contact_id=contact.id,
+                contact_id=present(contact.id),
                 flow=flow,
                 step=step,
                 data={

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.messaging import numbered
 from bot.models import Receipt, RegistrationEntry, Submission, SubmissionStatus
@@ -13,11 +13,12 @@ from bot.services.titles import catalogue
 from conversations.common import picked_numbers
 from conversations.flows import register as reg
 from tests.conversations.conftest import Chat, World, linked_chat
+from tests.values import present
 
 
 def _entries(world: World) -> list[RegistrationEntry]:
     with world.session() as s:
-        return list(s.exec(select(RegistrationEntry).order_by(RegistrationEntry.id)))
+        return list(s.exec(select(RegistrationEntry).order_by(col(RegistrationEntry.id))))
 
 
 def _submission(world: World) -> Submission | None:
@@ -114,7 +115,7 @@ async def test_register_in_vietnamese_and_reopen_gives_a_new_receipt(world: Worl
     out = await chat.press(reg.CONFIRM)
     assert "Đã nộp" in out
     with world.session() as s:
-        receipts = list(s.exec(select(Receipt).order_by(Receipt.version)))
+        receipts = list(s.exec(select(Receipt).order_by(col(Receipt.version))))
     assert [r.version for r in receipts] == [1, 2]
     assert receipts[0].number != receipts[1].number
     assert len(receipts[0].snapshot["entries"]) == 1 and len(receipts[1].snapshot["entries"]) == 2
@@ -343,7 +344,7 @@ async def test_names_refuse_emoji_and_one_person_keeps_one_name(world: World) ->
             has_initiative=True,
             now=world.clock.now,
         )
-        subs.update_entry(s, sub, second.id, world.clock.now, full_name="Trần Thị Bích")
+        subs.update_entry(s, sub, present(second.id), world.clock.now, full_name="Trần Thị Bích")
         s.commit()
         names = {e.id: e.full_name for e in s.exec(select(RegistrationEntry)).all()}
     assert names[first.id] == names[second.id] == "Trần Thị Bích"

@@ -17,6 +17,8 @@ from conversations.flows import report as rep
 from tests.conversations.conftest import World, linked_chat
 from tests.conversations.test_report import answer
 from tests.files import image_bytes, pdf_bytes
+from tests.sheets import active
+from tests.values import present
 
 JUNE = datetime(2026, 6, 2, 3, 0, tzinfo=UTC)  # before the six-month report's 15/06
 
@@ -108,7 +110,7 @@ async def test_the_board_follows_the_six_month_report(engine: SAEngine, tmp_path
     await chat.say("/export")
     assert ex.SIX_MONTH in chat.choice_keys()
     out = await chat.press(ex.SIX_MONTH)
-    rows = list(load_workbook(chat.last[0].document).active.iter_rows(values_only=True))
+    rows = list(active(load_workbook(present(chat.last[0].document))).iter_rows(values_only=True))
     assert "1 dòng" in out and rows[HEADER_ROW][1] == "Công ty Sao Mai", rows
     out = await chat.say("/review")
     assert "Báo cáo sơ kết 6 tháng của Công ty Sao Mai" in out and "SK-2026-" in out, out

@@ -36,6 +36,8 @@ from tests.conversations.staff_world import (
     StaffWorld,
     build_staff_world,
 )
+from tests.sheets import active
+from tests.values import present
 
 PNG = b"\x89PNG\r\n\x1a\n"
 STAFF_COMMANDS = (
@@ -151,7 +153,7 @@ async def test_cluster_leader_sees_his_cluster_only(world: StaffWorld, tmp_path:
     [reply] = leader.last
     assert reply.document is not None
     rows = list(
-        load_workbook(reply.document).active.iter_rows(min_row=HEADER_ROW, values_only=True)
+        active(load_workbook(reply.document)).iter_rows(min_row=HEADER_ROW, values_only=True)
     )
     assert {r[1] for r in rows[1:]} == {"Công ty Vân Trung", "Công ty Quang Châu"}
     await leader.say("/broadcast")
@@ -255,7 +257,7 @@ async def test_export_registrations_and_reports(world: StaffWorld, tmp_path: Pat
     [reply] = chat.last
     assert "3 dòng" in out and reply.document is not None and reply.document.suffix == ".xlsx"
     rows = list(
-        load_workbook(reply.document).active.iter_rows(min_row=HEADER_ROW, values_only=True)
+        active(load_workbook(reply.document)).iter_rows(min_row=HEADER_ROW, values_only=True)
     )
     assert rows[0][:3] == ("STT", "Doanh nghiệp", "Mã số thuế")
     assert [r[4:6] for r in rows[1:]] == [
@@ -432,7 +434,9 @@ async def test_last_years_campaign_by_year_or_number(world: StaffWorld) -> None:
         s.flush()
         s.add(
             Deadline(
-                campaign_id=old.id, kind=DeadlineKind.YEAR_END_REPORT, due_on=date(2025, 12, 5)
+                campaign_id=present(old.id),
+                kind=DeadlineKind.YEAR_END_REPORT,
+                due_on=date(2025, 12, 5),
             )
         )
         s.commit()

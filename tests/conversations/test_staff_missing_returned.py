@@ -15,6 +15,7 @@ from conversations.flows import broadcast as bc
 from conversations.flows import missing as mis
 from conversations.flows import review as rev
 from tests.conversations.staff_world import STAFF, StaffWorld, build_staff_world
+from tests.sheets import active
 
 REASON = "Thiếu chữ ký và con dấu."
 
@@ -51,7 +52,7 @@ async def test_a_returned_item_is_missing_again(world: StaffWorld, tmp_path: Pat
     [reply] = chat.last
     assert reply.document is not None
     rows = list(
-        load_workbook(reply.document).active.iter_rows(min_row=HEADER_ROW, values_only=True)
+        active(load_workbook(reply.document)).iter_rows(min_row=HEADER_ROW, values_only=True)
     )
     returned = next(r for r in rows[1:] if r[1] == "Công ty Vân Trung")
     assert returned[5] == f"Bị trả lại: {REASON}"

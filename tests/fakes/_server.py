@@ -84,6 +84,7 @@ class FakeServer:
     def base_url(self) -> str:
         assert self._httpd is not None, "start() the server first"
         host, port = self._httpd.server_address[:2]
+        assert isinstance(host, str)  # a TCP server's address, not a socket file's
         return f"http://{host}:{port}"
 
     def start(self) -> Self:

@@ -26,7 +26,7 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        return cast(EmailMessage, message_from_bytes(self.raw, policy=policy.default))
+        return message_from_bytes(self.raw, policy=policy.default)
 
     def body(self, subtype: str) -> str:
         part = self.message.get_body(preferencelist=(subtype,))

@@ -473,7 +473,8 @@ class _RequestHandler(RequestHandler):
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 filename = part.get_filename()
-                payload = part.get_payload(decode=True) or b""
+                raw = part.get_payload(decode=True)  # bytes: these parts are not multipart
+                payload = raw if isinstance(raw, bytes) else b""
                 if filename is not None:
                     files.append((str(name), filename, payload))
                     params[str(name)] = {"file_name": filename, "size": len(payload)}

@@ -5,6 +5,8 @@ and word each campaign's own participants, and name the year of the targets they
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,6 +52,8 @@ from bot.services.templates import TemplateDataError, load_template, parse_templ
 from bot.settings import Settings
 from scheduler.planner import observance_prompt_date, preview_day
 from tests.scheduler.conftest import plan_and_expand
+from tests.sheets import active
+from tests.values import present
 
 VI = Translator("vi")
 NOW = datetime(2025, 3, 3, 3, 0, tzinfo=UTC)
@@ -71,7 +75,20 @@ def _officer(session: Session, participant: Enterprise, user_id: str) -> Contact
     return contact
 
 
-def _board(session: Session) -> dict[str, object]:
+class SocTrang(TypedDict):
+    """What `_board` writes, by name."""
+
+    org: Organization
+    units: list[Enterprise]
+    firms: list[Enterprise]
+    unit_officers: set[int | None]
+    firm_officers: set[int | None]
+    staff: Contact
+    units_campaign: Campaign
+    firms_campaign: Campaign
+
+
+def _board(session: Session) -> SocTrang:
     """The Sóc Trăng board: two of its own units, two enterprises in its zones, each with an
     officer and staff; the units' 2025 campaign (Sóc Trăng 2021–2025) and an enterprises'
     one (the bac-giang-kcn plan run by this board)."""
@@ -87,8 +104,8 @@ def _board(session: Session) -> dict[str, object]:
         add_unit(session, org, "Phòng Quản lý doanh nghiệp", NOW, actor="test"),
     ]
     firms = [
-        Enterprise(organization_id=org.id, tax_code="0100109106", name="Công ty Sao Mai"),
-        Enterprise(organization_id=org.id, tax_code="0101243150", name="Công ty Hòa Phát"),
+        Enterprise(organization_id=present(org.id), tax_code="0100109106", name="Công ty Sao Mai"),
+        Enterprise(organization_id=present(org.id), tax_code="0101243150", name="Công ty Hòa Phát"),
     ]
     session.add_all(firms)
     session.flush()
@@ -154,7 +171,7 @@ def test_unit_codes(engine: Engine) -> None:
         world = _board(session)
         org = world["org"]
         assert isinstance(org, Organization)
-        assert [u.tax_code for u in world["units"]] == ["DV-VP", f"DV{org.id}-01"]  # type: ignore[union-attr]
+        assert [u.tax_code for u in world["units"]] == ["DV-VP", f"DV{org.id}-01"]
         assert participant_code(" dv-vp ") == "DV-VP"
         found = find_enterprise(session, "dv-vp")
         assert found is not None and found.name == "Văn phòng Ban"
@@ -191,7 +208,7 @@ def test_each_campaign_reaches_its_own_audience_only(engine: Engine, settings: S
     reminders = [r for r in rows if r.kind is DeliveryKind.REMINDER]
     by_campaign: dict[int | None, set[int]] = {}
     for r in reminders:
-        by_campaign.setdefault(r.campaign_id, set()).add(r.contact_id)  # type: ignore[arg-type]
+        by_campaign.setdefault(r.campaign_id, set()).add(r.contact_id)
     assert by_campaign == {units_campaign.id: unit_officers, firms_campaign.id: firm_officers}
     # The prompt before 19/05 (both plans mark it) goes to each campaign's own people.
     on = observance_prompt_date(D("2025-05-19"), settings.observance_prompt_working_days)
@@ -212,7 +229,7 @@ def test_each_campaign_reaches_its_own_audience_only(engine: Engine, settings: S
 
 
 def test_progress_missing_and_exports_count_the_campaigns_own_participants(
-    engine: Engine, tmp_path
+    engine: Engine, tmp_path: Path
 ) -> None:
     with Session(engine, expire_on_commit=False) as session:
         world = _board(session)
@@ -254,7 +271,7 @@ def test_progress_missing_and_exports_count_the_campaigns_own_participants(
             )
             == 2
         )
-        ws = load_workbook(path).active
+        ws = active(load_workbook(path))
         header = [c.value for c in ws[HEADER_ROW]]
         assert header[1:3] == ["Đơn vị", "Mã đơn vị"]
         names = {row[1] for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
@@ -262,7 +279,7 @@ def test_progress_missing_and_exports_count_the_campaigns_own_participants(
         # A unit's report has no figure columns: the narrative only.
         reports = tmp_path / "bao-cao.xlsx"
         export_reports(session, units_campaign.id, scope, reports, now=NOW, tz=TZ)
-        header = [c.value for c in load_workbook(reports).active[HEADER_ROW]]
+        header = [c.value for c in active(load_workbook(reports))[HEADER_ROW]]
         assert header[1:3] == ["Đơn vị", "Mã đơn vị"] and len(header) == 7, header
 
 
@@ -288,7 +305,9 @@ def _with_targets(engine: Engine) -> Campaign:
             }
         ]
         session.add(campaign)
-        firm = Enterprise(organization_id=org.id, tax_code="0100109106", name="Công ty Sao Mai")
+        firm = Enterprise(
+            organization_id=present(org.id), tax_code="0100109106", name="Công ty Sao Mai"
+        )
         session.add(firm)
         session.flush()
         _officer(session, firm, "firm")
@@ -319,7 +338,7 @@ def test_the_digest_names_the_targets_year_and_qualifier(
     assert "Giá trị sản xuất công nghiệp: khoảng 540.000 tỷ đồng, tăng 19,3%" in digest.text
 
 
-def test_exports_name_the_targets_year_and_qualifier(engine: Engine, tmp_path) -> None:
+def test_exports_name_the_targets_year_and_qualifier(engine: Engine, tmp_path: Path) -> None:
     campaign = _with_targets(engine)
     assert campaign.id is not None
     path = tmp_path / "bao-cao.xlsx"
@@ -332,7 +351,7 @@ def test_exports_name_the_targets_year_and_qualifier(engine: Engine, tmp_path) -
             now=NOW + timedelta(days=700),
             tz=TZ,
         )
-    ws = load_workbook(path).active
+    ws = active(load_workbook(path))
     line = str(ws.cell(row=TITLE_ROWS, column=1).value)
     assert line.startswith("Chỉ tiêu năm 2026 (phong trào của năm 2027)"), line
     assert "chưa xác nhận" in line and "khoảng 540.000 tỷ đồng, tăng 19,3%" in line
@@ -373,15 +392,17 @@ def test_an_extension_is_for_a_participant_of_the_campaign(engine: Engine) -> No
                 Deadline.kind == DeadlineKind.TITLE_REGISTRATION,
             )
         ).one()
-        firm, unit = world["firms"][0], world["units"][0]  # type: ignore[index]
+        firm, unit = world["firms"][0], world["units"][0]
         later = datetime(2025, 4, 20, 3, 0, tzinfo=UTC)
         with pytest.raises(NotFound) as refused:
-            grant_extension(session, deadline, firm.id, date(2025, 4, 30), later.date(), later)
+            grant_extension(
+                session, deadline, present(firm.id), date(2025, 4, 30), later.date(), later
+            )
         assert (
             refused.value.message(VI) == "Doanh nghiệp này không tham gia phong trào thi đua này."
         )
         granted = grant_extension(
-            session, deadline, unit.id, date(2025, 4, 30), later.date(), later
+            session, deadline, present(unit.id), date(2025, 4, 30), later.date(), later
         )
         assert granted.until == date(2025, 4, 30)
 

@@ -34,6 +34,7 @@ from scheduler.planner import plan_day
 from tests.fakes.smtp_server import Mailbox, smtp_server
 from tests.scheduler.factories import add_enterprises, make_board
 from tests.scheduler.fakes import FakeSender
+from tests.values import present
 
 # Tuesday 01/04/2025, 10:00 in Hà Nội: 14 days before the 15/04 title registration deadline.
 NOW = datetime.fromisoformat("2025-04-01T10:00:00+07:00")
@@ -148,7 +149,7 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
             Scope.board(board.org.id), now=NOW,
         )  # fmt: skip
         s.commit()
-        assert reach(s, Scope.board(board.org.id)).states[only_mail.id] == LINKED
+        assert reach(s, Scope.board(board.org.id)).states[present(only_mail.id)] == LINKED
 
     # Without SMTP settings e-mail is no channel: nothing is queued for an address.
     get_settings.cache_clear()
@@ -157,7 +158,10 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         get_settings.cache_clear()
         with Session(engine) as s:
             states = reach(s, Scope.board(board.org.id)).states
-            assert (states[only_mail.id], states[bounced.id]) == (LINKED, UNREACHABLE)
+            assert (states[present(only_mail.id)], states[present(bounced.id)]) == (
+                LINKED,
+                UNREACHABLE,
+            )
             _, queued = create_broadcast(
                 s, board.org.id, None, "Không có e-mail", Audience.everyone(),
                 Scope.board(board.org.id), now=NOW,

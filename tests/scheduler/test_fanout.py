@@ -24,8 +24,8 @@ from bot.models import (
     FanoutStatus,
     SubmissionStatus,
 )
+from bot.services.plan_edits import change_and_replan
 from bot.settings import Settings, load_settings
-from conversations.flows._deadline_change import change_and_replan
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher

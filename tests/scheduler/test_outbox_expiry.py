@@ -42,6 +42,7 @@ from scheduler.outbox import Dispatcher, outbox_status
 from tests.scheduler.conftest import delivery_texts, fill_outbox, make_contacts, plan_and_expand
 from tests.scheduler.factories import Board, add_enterprises, add_staff, make_board, submit
 from tests.scheduler.fakes import FakeSender
+from tests.values import present
 
 
 def local(text: str) -> datetime:
@@ -253,7 +254,7 @@ async def test_reminder_for_an_item_submitted_meanwhile_is_cancelled(
         board = make_board(session)
         ents = add_enterprises(session, board, 4)
         session.commit()
-    officers = {c.enterprise_id: c.id for c in board.officers}
+    officers = {c.enterprise_id: present(c.id) for c in board.officers}
     _plan(engine, date(2025, 4, 15), settings)  # title registration due today: 4 reminders
     campaign_id = board.campaign.id or 0
     first = officers[ents[0].id]
@@ -284,10 +285,10 @@ async def test_reminder_for_an_item_submitted_meanwhile_is_cancelled(
 
     status = {(d.contact_id, d.dedupe_key): d.status for d in _rows(engine)}
     by_contact: dict[int, dict[str, DeliveryStatus]] = {}
-    for (contact_id, key), st in status.items():
-        by_contact.setdefault(contact_id, {})[key] = st
+    for (contact_id, key), state in status.items():
+        by_contact.setdefault(contact_id, {})[key] = state
     planned = {
-        cid: next(st for key, st in keys.items() if key.startswith("reminder:") and "title" in key)
+        cid: next(s for key, s in keys.items() if key.startswith("reminder:") and "title" in key)
         for cid, keys in by_contact.items()
     }
     assert planned[officers[ents[0].id]] == DeliveryStatus.CANCELLED  # submitted

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from bot.messaging import TransientError
+from bot.messaging import Reply, TransientError
 from bot.models import Channel, Delivery, DeliveryStatus
 from bot.settings import Settings
 from scheduler.channel_health import ChannelHealth
@@ -42,7 +43,15 @@ class Blip:
     def __exit__(self, *exc: object) -> None:
         event.remove(self.engine, "before_cursor_execute", self._check)
 
-    def _check(self, conn, cursor, statement, parameters, context, executemany) -> None:
+    def _check(
+        self,
+        conn: Connection,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
         if time.monotonic() < self.until:
             self.failed += 1
             raise OperationalError(statement, parameters, Exception("server closed the connection"))
@@ -56,7 +65,7 @@ class BlipOnFirstSend(FakeSender):
         self.blip = blip
         self.seconds = seconds
 
-    async def send(self, chat_id, reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         await super().send(chat_id, reply)
         if len(self.sent) == OFFICERS:  # the last one: the results are written next
             self.blip.start(self.seconds)
@@ -89,7 +98,7 @@ async def test_a_database_blip_while_recording_gives_no_doubles(
 class Unreachable502(FakeSender):
     """Every send fails as from an instance cut off from the platform."""
 
-    async def send(self, chat_id, reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         self.calls += 1
         raise TransientError("502 Bad Gateway")
 

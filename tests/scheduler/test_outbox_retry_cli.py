@@ -18,12 +18,13 @@ from bot.migrations import alembic_config
 from bot.models import AuditEntry, Channel, Contact, Delivery, DeliveryStatus
 from bot.notifications.kinds import ChatReply
 from bot.notifications.outbox import enqueue
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 from scheduler.clock import FakeClock
 from scheduler.outbox import Dispatcher
 from scheduler.requeue import RequeueFilter, requeue
 from tests.scheduler.conftest import WORKDAY_10AM, make_contacts
 from tests.scheduler.fakes import FakeSender
+from tests.values import present
 
 Invoke = Callable[..., Result]
 
@@ -81,7 +82,7 @@ def _failed_outbox(engine: Engine) -> list[int]:
 
 def _statuses(engine: Engine) -> dict[str, tuple[str, int]]:
     with Session(engine) as session:
-        return {d.body: (d.status, d.attempts) for d in session.exec(select(Delivery))}
+        return {present(d.body): (d.status, d.attempts) for d in session.exec(select(Delivery))}
 
 
 def test_retry_by_campaign_kind_and_day(engine: Engine, run: Invoke) -> None:
@@ -105,7 +106,7 @@ def test_retry_by_campaign_kind_and_day(engine: Engine, run: Invoke) -> None:
     assert _statuses(engine)["ok"] == ("sent", 6)  # sent messages are never touched
     with Session(engine) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.action == "outbox.retry")).all()
-    assert [e.after["requeued"] for e in entries] == [1, 1, 2]
+    assert [present(e.after)["requeued"] for e in entries] == [1, 1, 2]
 
 
 def test_retry_unreachable_makes_the_contact_reachable(engine: Engine, run: Invoke) -> None:
@@ -113,7 +114,7 @@ def test_retry_unreachable_makes_the_contact_reachable(engine: Engine, run: Invo
     assert run("outbox", "retry", "--state", "unreachable").exit_code == 0
     assert _statuses(engine)["gone"] == ("pending", 0)
     with Session(engine) as session:
-        assert session.get(Contact, ids[4]).reachable
+        assert present(session.get(Contact, ids[4])).reachable
 
 
 def test_bad_options_are_refused(engine: Engine, run: Invoke) -> None:
@@ -124,7 +125,7 @@ def test_bad_options_are_refused(engine: Engine, run: Invoke) -> None:
     assert _statuses(engine)["r7a"] == ("failed", 6)
 
 
-async def test_requeued_messages_are_sent(engine: Engine, settings) -> None:
+async def test_requeued_messages_are_sent(engine: Engine, settings: Settings) -> None:
     _failed_outbox(engine)
     now = WORKDAY_10AM + timedelta(days=1)  # the outage is over the next morning
     with Session(engine) as session:

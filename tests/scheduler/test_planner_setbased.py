@@ -138,7 +138,7 @@ def test_a_replan_after_a_partial_run_adds_only_the_missing(
         plan_and_expand(session, on, settings)
         before = session.exec(select(Delivery.dedupe_key).order_by(col(Delivery.id))).all()
         some = session.exec(select(Delivery.id).order_by(col(Delivery.id)).limit(5)).all()
-        session.exec(delete(Delivery).where(col(Delivery.id).in_(some)))  # type: ignore[call-overload]
+        session.exec(delete(Delivery).where(col(Delivery.id).in_(some)))
         # the fan-outs' expansion was interrupted: it starts again from the beginning
         session.execute(update(Fanout).values(status=FanoutStatus.PENDING, cursor=0, expanded=0))
         session.commit()

@@ -34,7 +34,7 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
 
     class ClockedDatetime(datetime):
         @classmethod
-        def now(cls, tz: tzinfo | None = None) -> ClockedDatetime:  # type: ignore[override]
+        def now(cls, tz: tzinfo | None = None) -> ClockedDatetime:
             value = clock.now().astimezone(tz) if tz else clock.now()
             return cls.fromtimestamp(value.timestamp(), value.tzinfo)
 

@@ -8,6 +8,7 @@ import asyncio
 import heapq
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -170,7 +171,7 @@ async def test_a_429_on_a_direct_reply_holds_the_outbox_back(
     assert delivery.not_before >= clock.now() + timedelta(seconds=30)
 
 
-async def test_a_reply_still_goes_when_the_pacing_table_cannot_be_reached(tmp_path) -> None:
+async def test_a_reply_still_goes_when_the_pacing_table_cannot_be_reached(tmp_path: Path) -> None:
     """An answer to what a person just did matters more than the budget: sent unpaced."""
     empty = get_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")
     sender = FakeSender()

@@ -3,6 +3,7 @@ tests/conversations with THIDUA_PUBLIC_URL set, and the pages mounted on a Starl
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -37,7 +38,7 @@ def world(engine: SAEngine, tmp_path: Path) -> World:
 
 
 @pytest.fixture
-async def http(world: World):
+async def http(world: World) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app_for(world), client=("203.0.113.7", 5000))
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
         yield client

@@ -4,6 +4,7 @@ review act like the chat's (outbox, audit), files and exports only for staff in 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine as SAEngine
 from starlette.applications import Starlette
 
-from bot.models import DeadlineKind, Delivery, DeliveryKind
+from bot.models import DeadlineKind, DeliveryKind
 from bot.settings import load_settings
 from bot.webapp import routes
 from tests.conversations.staff_world import ADMIN, LEADER, STAFF, StaffWorld, build_staff_world
@@ -36,7 +37,7 @@ def board(engine: SAEngine, tmp_path: Path) -> StaffWorld:
 
 
 @pytest.fixture
-async def http(board: StaffWorld):
+async def http(board: StaffWorld) -> AsyncIterator[httpx.AsyncClient]:
     app = Starlette(
         routes=routes(board.settings, db=board.db, engine=board.engine(), clock=board.clock)
     )
@@ -48,12 +49,12 @@ async def http(board: StaffWorld):
 async def dashboard_of(board: StaffWorld, user: str, command: str = "/dashboard") -> str:
     chat = await board.chat(user)
     text = await chat.say(command)
-    found = LINK.findall(text)
+    found: list[str] = LINK.findall(text)
     assert found, text
     return found[-1]
 
 
-async def test_progress_page_and_chart(board: StaffWorld, http: httpx.AsyncClient):
+async def test_progress_page_and_chart(board: StaffWorld, http: httpx.AsyncClient) -> None:
     base = await dashboard_of(board, STAFF, "/progress")  # /progress gives the link too
     page = await http.get(base)
     assert page.status_code == 200, page.text
@@ -63,7 +64,7 @@ async def test_progress_page_and_chart(board: StaffWorld, http: httpx.AsyncClien
     assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
 
 
-async def test_missing_list_and_nudge(board: StaffWorld, http: httpx.AsyncClient):
+async def test_missing_list_and_nudge(board: StaffWorld, http: httpx.AsyncClient) -> None:
     base = await dashboard_of(board, STAFF)
     page = await http.get(base + "missing", params={"kind": "year_end_report"})
     assert page.status_code == 200
@@ -85,7 +86,9 @@ async def test_missing_list_and_nudge(board: StaffWorld, http: httpx.AsyncClient
     assert len(board.audit("missing.nudge")) == 2
 
 
-async def test_return_a_submission_notifies_the_officer(board: StaffWorld, http: httpx.AsyncClient):
+async def test_return_a_submission_notifies_the_officer(
+    board: StaffWorld, http: httpx.AsyncClient
+) -> None:
     sub_id = board.submit(0, DeadlineKind.LAUNCH_DOCUMENT, board.settings.files_dir)
     base = await dashboard_of(board, STAFF)
     listing = await http.get(base + "submissions", params={"status": "submitted"})
@@ -113,7 +116,9 @@ async def test_return_a_submission_notifies_the_officer(board: StaffWorld, http:
     assert board.status(sub_id) == "returned"
 
 
-async def test_cluster_leader_sees_only_his_cluster(board: StaffWorld, http: httpx.AsyncClient):
+async def test_cluster_leader_sees_only_his_cluster(
+    board: StaffWorld, http: httpx.AsyncClient
+) -> None:
     theirs = board.submit(0, DeadlineKind.LAUNCH_DOCUMENT, board.settings.files_dir)  # cluster 1
     mine = board.submit(2, DeadlineKind.LAUNCH_DOCUMENT, board.settings.files_dir)  # cluster 2
     base = await dashboard_of(board, LEADER)
@@ -131,7 +136,7 @@ async def test_cluster_leader_sees_only_his_cluster(board: StaffWorld, http: htt
     assert "Vân Trung" in missing.text and "Sao Mai" not in missing.text
 
 
-async def test_forged_and_expired_links(board: StaffWorld, http: httpx.AsyncClient):
+async def test_forged_and_expired_links(board: StaffWorld, http: httpx.AsyncClient) -> None:
     base = await dashboard_of(board, ADMIN)
     assert (await http.get(base)).status_code == 200
     forged = base[:-3] + ("x" if base[-3] != "x" else "y") + base[-2:]
@@ -140,7 +145,7 @@ async def test_forged_and_expired_links(board: StaffWorld, http: httpx.AsyncClie
     assert (await http.get(base)).status_code == 403
 
 
-async def test_exports_and_audit(board: StaffWorld, http: httpx.AsyncClient):
+async def test_exports_and_audit(board: StaffWorld, http: httpx.AsyncClient) -> None:
     board.submit(1, DeadlineKind.TITLE_REGISTRATION, board.settings.files_dir)
     base = await dashboard_of(board, STAFF)
     sheet = await http.get(base + "export/registrations")
@@ -153,8 +158,7 @@ async def test_exports_and_audit(board: StaffWorld, http: httpx.AsyncClient):
     assert "missing.view" not in log.text
 
 
-async def test_no_dashboard_without_public_url(board: StaffWorld):
+async def test_no_dashboard_without_public_url(board: StaffWorld) -> None:
     board.settings = load_settings(database_url="sqlite:///unused.db")
     chat = await board.chat(STAFF)
     assert "/d/" not in await chat.say("/dashboard")
-    assert Delivery  # the model is imported for the deliveries helper

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.models import (
@@ -29,7 +30,7 @@ LINK = re.compile(re.escape(PUBLIC) + r"/u/([A-Za-z0-9_-]+)")
 
 
 def token_in(text: str) -> str:
-    found = LINK.findall(text)
+    found: list[str] = LINK.findall(text)
     assert found, text
     return found[-1]
 
@@ -46,11 +47,13 @@ def deliveries(world: World) -> list[Delivery]:
         return list(session.exec(select(Delivery).order_by(col(Delivery.id))).all())
 
 
-async def post_file(http: httpx.AsyncClient, token: str, name: str, body: bytes, mime: str):
+async def post_file(
+    http: httpx.AsyncClient, token: str, name: str, body: bytes, mime: str
+) -> httpx.Response:
     return await http.post(f"/u/{token}", files={"file": (name, body, mime)})
 
 
-async def test_upload_page_continues_the_chat_once(world: World, http: httpx.AsyncClient):
+async def test_upload_page_continues_the_chat_once(world: World, http: httpx.AsyncClient) -> None:
     chat, token = await launch_chat(world)
     assert "Zalo" in chat.text() or "web" in chat.text()
 
@@ -93,7 +96,7 @@ async def test_upload_page_continues_the_chat_once(world: World, http: httpx.Asy
     assert "dd/mm/yyyy" in out  # the next question: the date
 
 
-async def test_expired_link_changes_nothing(world: World, http: httpx.AsyncClient):
+async def test_expired_link_changes_nothing(world: World, http: httpx.AsyncClient) -> None:
     _chat, token = await launch_chat(world)
     world.clock.now += timedelta(hours=25)
     page = await http.get(f"/u/{token}")
@@ -109,12 +112,14 @@ async def test_expired_link_changes_nothing(world: World, http: httpx.AsyncClien
     assert deliveries(world) == []
 
 
-async def test_unknown_link(http: httpx.AsyncClient):
+async def test_unknown_link(http: httpx.AsyncClient) -> None:
     page = await http.get("/u/not-a-real-token-at-all-123456")
     assert page.status_code == 404 and 'id="gone"' in page.text
 
 
-async def test_wrong_content_is_refused_and_the_link_stays(world: World, http: httpx.AsyncClient):
+async def test_wrong_content_is_refused_and_the_link_stays(
+    world: World, http: httpx.AsyncClient
+) -> None:
     _chat, token = await launch_chat(world)
     fake = await post_file(http, token, "bao-cao.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
     assert fake.status_code == 422 and 'id="error"' in fake.text
@@ -127,7 +132,7 @@ async def test_wrong_content_is_refused_and_the_link_stays(world: World, http: h
     assert ok.status_code == 200
 
 
-async def test_link_of_a_question_no_longer_asked(world: World, http: httpx.AsyncClient):
+async def test_link_of_a_question_no_longer_asked(world: World, http: httpx.AsyncClient) -> None:
     chat, token = await launch_chat(world)
     await chat.say("/cancel")
     page = await http.get(f"/u/{token}")
@@ -139,7 +144,7 @@ async def test_link_of_a_question_no_longer_asked(world: World, http: httpx.Asyn
     assert deliveries(world) == []
 
 
-async def test_no_public_url_no_link(engine, tmp_path: Path):
+async def test_no_public_url_no_link(engine: Engine, tmp_path: Path) -> None:
     from tests.conversations.conftest import build_world
 
     plain = build_world(engine, tmp_path / "files")
@@ -149,7 +154,7 @@ async def test_no_public_url_no_link(engine, tmp_path: Path):
     assert "/u/" not in text
 
 
-async def test_pages_in_the_contacts_language(world: World, http: httpx.AsyncClient):
+async def test_pages_in_the_contacts_language(world: World, http: httpx.AsyncClient) -> None:
     world.clock.now = JANUARY
     chat = await linked_chat(world, language="en", channel=Channel.TELEGRAM)
     token = token_in(await chat.say("/launch"))
@@ -160,7 +165,7 @@ async def test_pages_in_the_contacts_language(world: World, http: httpx.AsyncCli
     assert 'lang="en"' in gone.text and "each link works once" in gone.text
 
 
-async def test_create_app_mounts_the_pages_only_when_public(db_url: str, tmp_path: Path):
+async def test_create_app_mounts_the_pages_only_when_public(db_url: str, tmp_path: Path) -> None:
     from bot.settings import load_settings
     from bot.web import create_app
 

@@ -4,9 +4,11 @@ campaign without phases and the next try was refused as "already exists"."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from bot.models import Campaign, Contact, Organization, Phase
 from tests.bot.cli.conftest import Invoke
@@ -27,7 +29,10 @@ def _interrupt(*_args: object, **_kwargs: object) -> None:
     raise Interrupted
 
 
-def _rows(engine: Engine, model: type) -> list:
+M = TypeVar("M", bound=SQLModel)
+
+
+def _rows(engine: Engine, model: type[M]) -> list[M]:
     with Session(engine) as session:
         return list(session.exec(select(model)))
 

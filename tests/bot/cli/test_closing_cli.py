@@ -4,6 +4,7 @@ and the documents written and read back."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import docx
 from openpyxl import load_workbook
@@ -24,6 +25,7 @@ from tests.bot.services.test_commendations import (
     register,
     report,
 )
+from tests.sheets import active
 
 
 def _prepare(database: str) -> tuple[int, list[int]]:
@@ -40,7 +42,9 @@ def _prepare(database: str) -> tuple[int, list[int]]:
         return w.campaign.id, [i for i in ids if i is not None]
 
 
-def test_review_score_decide_and_write_the_documents(run: Invoke, database: str, tmp_path) -> None:
+def test_review_score_decide_and_write_the_documents(
+    run: Invoke, database: str, tmp_path: Path
+) -> None:
     campaign, ids = _prepare(database)
     result = run("closing", "review", str(ids[-1]), "lower", "--to", "CO_CP")
     assert result.exit_code == 1 and "không phải danh hiệu, hình thức thấp hơn" in result.output
@@ -94,7 +98,7 @@ def test_review_score_decide_and_write_the_documents(run: Invoke, database: str,
     assert [c.text for c in letter.tables[1].rows[1].cells] == [
         "1", "", "Bằng khen của Chủ tịch UBND tỉnh", "01", "00",
     ]  # fmt: skip
-    ws = load_workbook(out / "phu-luc-125-QĐ-BQL.xlsx").active
+    ws = active(load_workbook(out / "phu-luc-125-QĐ-BQL.xlsx"))
     assert (
         ws.cell(row=HEADER_ROW + 1, column=2).value == "Công Nhân 0"
     )  # names are stored capitalised (issue 11)

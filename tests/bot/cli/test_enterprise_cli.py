@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import Workbook
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.cli import cli
 from bot.models import (
@@ -26,6 +26,8 @@ from bot.models import (
     utcnow,
 )
 from bot.settings import get_settings
+from tests.sheets import active
+from tests.values import present
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "enterprises_bac_giang.csv"
 VALID = {"0100109106", "0300588569", "0101245486-001", "2400100041", "2407654320"}
@@ -57,7 +59,7 @@ def _audit(engine: Engine, action: str) -> list[AuditEntry]:
     with Session(engine) as session:
         return list(
             session.exec(
-                select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+                select(AuditEntry).where(AuditEntry.action == action).order_by(col(AuditEntry.id))
             ).all()
         )
 
@@ -72,7 +74,7 @@ def test_import_reports_rejected_lines_and_exits_1(engine: Engine, org: Organiza
     assert result.exit_code == 1
     assert "5 created, 0 updated, 0 unchanged, 8 rejected" in result.stdout
     lines = [line for line in result.stdout.splitlines() if line.startswith("line ")]
-    assert [int(re.match(r"line (\d+):", line).group(1)) for line in lines] == [
+    assert [int(present(re.match(r"line (\d+):", line)).group(1)) for line in lines] == [
         5,
         6,
         7,
@@ -110,7 +112,7 @@ def test_dry_run_saves_nothing(engine: Engine, org: Organization) -> None:
 
 def test_clean_xlsx_import_exits_0(engine: Engine, org: Organization, tmp_path: Path) -> None:
     wb = Workbook()
-    ws = wb.active
+    ws = active(wb)
     ws.append(["Mã số thuế", "Tên doanh nghiệp", "KCN", "Cụm thi đua"])
     ws.append(["0100109106", "Chi nhánh Viettel", "KCN Đình Trám", "Cụm 1"])
     ws.append([300588569, "Vinamilk Bắc Giang", "KCN Quang Châu", "Cụm 2"])
@@ -166,7 +168,9 @@ def test_list_table_and_json(engine: Engine, org: Organization) -> None:
     assert viettel["organization"] == "bac-giang" and viettel["officers"] == 0
 
 
-def test_vietnamese_by_default(engine: Engine, org: Organization, monkeypatch) -> None:
+def test_vietnamese_by_default(
+    engine: Engine, org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("THIDUA_LOCALE")
     get_settings.cache_clear()
     result = run("enterprises", "import", str(SAMPLE))
@@ -180,7 +184,7 @@ def test_invite_create(engine: Engine, org: Organization) -> None:
     before = utcnow()
     result = run("invite", "create", "--tax-code", "0100 109 106", "--days", "3")
     assert result.exit_code == 0, result.output
-    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", result.stdout).group(1)
+    code = present(re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", result.stdout)).group(1)
     with Session(engine) as session:
         invite = session.exec(select(InviteCode)).one()
     assert invite.code == code.replace("-", "")
@@ -204,7 +208,9 @@ def test_invite_create(engine: Engine, org: Organization) -> None:
         (["--tax-code", "0100109106", "--days", "0"], "Invalid value for '--days'"),
     ],
 )
-def test_invite_create_errors(engine: Engine, org: Organization, args, message) -> None:
+def test_invite_create_errors(
+    engine: Engine, org: Organization, args: list[str], message: str
+) -> None:
     run("enterprises", "import", str(SAMPLE))
     result = run("invite", "create", *args)
     assert result.exit_code != 0
@@ -216,7 +222,7 @@ def test_invite_create_errors(engine: Engine, org: Organization, args, message) 
 
 def test_staff_add(engine: Engine, org: Organization) -> None:
     with Session(engine) as session:
-        session.add(Cluster(organization_id=org.id, name="Cụm 1"))
+        session.add(Cluster(organization_id=present(org.id), name="Cụm 1"))
         session.commit()
     ok = run("staff", "add", "--channel", "telegram", "--user-id", "123", "--role", "admin")
     assert ok.exit_code == 0, ok.output

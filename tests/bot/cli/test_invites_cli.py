@@ -17,6 +17,7 @@ from bot.cli import cli
 from bot.models import Delivery, DeliveryKind, InviteCode, Organization
 from bot.settings import get_settings
 from tests.fakes.registry import write_registry
+from tests.sheets import active
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_import_then_invite_everyone(engine: Engine, env: None, tmp_path: Path) 
     assert "Đã cấp 10 mã mời (thu hồi 0 mã cũ chưa dùng); 8 thư mời đang chờ gửi qua e-mail." in (
         result.output
     )
-    rows = list(load_workbook(out / "moi-lien-ket.xlsx").active.iter_rows(values_only=True))
+    rows = list(active(load_workbook(out / "moi-lien-ket.xlsx")).iter_rows(values_only=True))
     assert len(rows) == 11
     letters = sorted((out / "thu-moi").glob("*.docx"))
     assert len(letters) == 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -16,6 +17,7 @@ from bot.services.broadcasts import Audience, create_broadcast
 from bot.services.sheets import HEADER_ROW
 from tests.bot.cli.conftest import Invoke
 from tests.bot.services.test_progress import World, build_world
+from tests.sheets import active
 
 
 @pytest.fixture
@@ -25,12 +27,12 @@ def world(database: str) -> World:
         return build_world(session)
 
 
-def test_export_registrations(run: Invoke, world: World, tmp_path) -> None:
+def test_export_registrations(run: Invoke, world: World, tmp_path: Path) -> None:
     out = tmp_path / "dang-ky.xlsx"
     result = run("export", "registrations", "--campaign", str(world.campaign), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"Đã ghi 7 dòng vào {out}."
-    ws = load_workbook(out).active
+    ws = active(load_workbook(out))
     assert ws.cell(row=HEADER_ROW, column=1).value == "STT"
     assert [ws.cell(row=HEADER_ROW + r, column=2).value for r in range(1, 8)] == ["E1"] * 5 + [
         "E4"
@@ -41,11 +43,11 @@ def test_export_registrations(run: Invoke, world: World, tmp_path) -> None:
     assert entry["after"] == {"file": "dang-ky.xlsx", "rows": 7}
 
 
-def test_export_reports_and_missing(run: Invoke, world: World, tmp_path) -> None:
+def test_export_reports_and_missing(run: Invoke, world: World, tmp_path: Path) -> None:
     reports = tmp_path / "bao-cao.xlsx"
     result = run("export", "reports", "--campaign", str(world.campaign), "--out", str(reports))
     assert result.exit_code == 0, result.output
-    ws = load_workbook(reports).active
+    ws = active(load_workbook(reports))
     assert [ws.cell(row=HEADER_ROW + r, column=2).value for r in range(1, 4)] == ["E1", "E4", "E5"]
     header = [c.value for c in ws[HEADER_ROW]]
     output = header.index("Giá trị sản xuất công nghiệp (tỷ đồng)") + 1
@@ -61,7 +63,7 @@ def test_export_reports_and_missing(run: Invoke, world: World, tmp_path) -> None
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "3" in result.output  # the returned E3 is not submitted either
-    ws = load_workbook(missing).active
+    ws = active(load_workbook(missing))
     assert [ws.cell(row=HEADER_ROW + r, column=2).value for r in (1, 2, 3)] == ["E3", "E4", "E5"]
 
 
@@ -75,7 +77,9 @@ def test_export_reports_and_missing(run: Invoke, world: World, tmp_path) -> None
         (["reports", "--out", "x.xlsx", "--kind", "launch_document"], "Chỉ báo cáo mới có số liệu"),
     ],
 )
-def test_export_refusals_are_one_line(run: Invoke, world: World, tmp_path, args, message) -> None:
+def test_export_refusals_are_one_line(
+    run: Invoke, world: World, tmp_path: Path, args: list[str], message: str
+) -> None:
     what, *rest = args
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -87,7 +91,7 @@ def test_export_refusals_are_one_line(run: Invoke, world: World, tmp_path, args,
     assert not list(out_dir.iterdir())
 
 
-def test_export_unknown_campaign(run: Invoke, world: World, tmp_path) -> None:
+def test_export_unknown_campaign(run: Invoke, world: World, tmp_path: Path) -> None:
     result = run("export", "registrations", "--campaign", "9999", "--out", str(tmp_path / "a.xlsx"))
     assert result.exit_code == 1
     assert result.output.strip() == "Lỗi: Không có phong trào thi đua số 9999."

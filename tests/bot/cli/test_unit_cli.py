@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.cli import cli
 from bot.models import Audience, AuditEntry, Enterprise, InviteCode, Organization
@@ -48,7 +48,7 @@ def test_add_list_and_invite_a_unit(engine: Engine, board: int) -> None:
     invited = run("invite", "create", "--tax-code", "DV-VP")
     assert invited.exit_code == 0, invited.output
     with Session(engine) as session:
-        units = session.exec(select(Enterprise).order_by(Enterprise.id)).all()
+        units = session.exec(select(Enterprise).order_by(col(Enterprise.id))).all()
         assert [u.audience for u in units] == [Audience.BOARD_UNITS] * 2
         assert len(session.exec(select(InviteCode)).all()) == 1
         audited = session.exec(select(AuditEntry).where(AuditEntry.action == "unit.add")).all()

@@ -5,8 +5,10 @@ repeated and frozen, numbers without spurious decimals)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import docx
+from docx.table import Table
 from openpyxl import load_workbook
 
 from bot.documents import commendation as documents
@@ -24,6 +26,8 @@ from tests.bot.services.test_commendations import (
     register,
     report,
 )
+from tests.sheets import active
+from tests.values import present
 
 NOW = datetime(2026, 12, 26, 3, 0, tzinfo=UTC)
 SIGNING = documents.Signing(
@@ -40,24 +44,26 @@ def closed_year(w: World) -> None:
     for entry in prop.list_proposals(w.session, item):
         if entry.title_code == "CO_TINH":
             com.review_entry(
-                w.session, entry.id, "lower", w.staff.id, REVIEWING, lower_to="BK_TINH"
+                w.session, present(entry.id), "lower", w.staff.id, REVIEWING, lower_to="BK_TINH"
             )
         else:
-            com.review_entry(w.session, entry.id, "accept", w.staff.id, REVIEWING)
+            com.review_entry(w.session, present(entry.id), "accept", w.staff.id, REVIEWING)
     com.fill_known_scores(w.session, w.campaign, REVIEWING, TZ)
 
 
-def _cells(table) -> list[list[str]]:
+def _cells(table: Table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
-def test_the_list_of_proposals_by_level_and_form(world: World, tmp_path) -> None:
+def test_the_list_of_proposals_by_level_and_form(world: World, tmp_path: Path) -> None:
     closed_year(world)
     path = tmp_path / "danh-sach.docx"
-    documents.proposal_list(world.session, world.campaign, date(2026, 12, 26), SIGNING).save(path)
+    documents.proposal_list(world.session, world.campaign, date(2026, 12, 26), SIGNING).save(
+        str(path)
+    )
     opened = docx.Document(str(path))
     section = opened.sections[0]
-    assert section.page_width > section.page_height  # landscape
+    assert present(section.page_width) > present(section.page_height)  # landscape
     headings = [p.text for p in opened.paragraphs if p.runs and p.runs[0].bold]
     assert "I. THUỘC THẨM QUYỀN TRƯỞNG BAN" in headings
     assert "II. ĐỀ NGHỊ CHỦ TỊCH UBND TỈNH KHEN THƯỞNG" in headings
@@ -74,11 +80,11 @@ def test_the_list_of_proposals_by_level_and_form(world: World, tmp_path) -> None
     assert cstd[1][5] == "Cải tiến dây chuyền may"
 
 
-def test_the_submission_letter_counts_forms_and_ranks(world: World, tmp_path) -> None:
+def test_the_submission_letter_counts_forms_and_ranks(world: World, tmp_path: Path) -> None:
     closed_year(world)
     path = tmp_path / "to-trinh.docx"
     documents.submission_letter(world.session, world.campaign, date(2026, 12, 26), SIGNING).save(
-        path
+        str(path)
     )
     opened = docx.Document(str(path))
     header = opened.tables[0]
@@ -102,13 +108,13 @@ def test_the_submission_letter_counts_forms_and_ranks(world: World, tmp_path) ->
     ]
 
 
-def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
+def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path: Path) -> None:
     closed_year(world)
     decision, _ = com.record_decision(
         world.session, world.campaign, "125/QĐ-BQL", date(2026, 12, 25), "board", NOW
     )
     path = tmp_path / "phu-luc.docx"
-    documents.decision_annex(world.session, decision).save(path)
+    documents.decision_annex(world.session, decision).save(str(path))
     opened = docx.Document(str(path))
     assert opened.tables[0].rows[1].cells[0].text == "Số: 125/QĐ-BQL"
     texts = [p.text for p in opened.paragraphs]
@@ -126,7 +132,7 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
 
     xlsx = tmp_path / "phu-luc.xlsx"
     assert documents.decision_annex_xlsx(world.session, decision, xlsx, NOW, TZ) == 12
-    ws = load_workbook(xlsx).active
+    ws = active(load_workbook(xlsx))
     assert ws["A1"].value == "DANH SÁCH ĐƯỢC KHEN THƯỞNG (QUYẾT ĐỊNH SỐ 125/QĐ-BQL)"
     assert ws["A2"].value == "Phong trào thi đua năm 2026 – BQL các KCN Bắc Giang"
     assert ws["A3"].value == "Tính đến 10:00 ngày 26/12/2026"
@@ -138,20 +144,20 @@ def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path) -> None:
     ]  # fmt: skip
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert present(ws.sheet_properties.pageSetUpPr).fitToPage
     assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
 
     listing = tmp_path / "danh-sach.xlsx"
     assert documents.proposal_list_xlsx(world.session, world.campaign, listing, NOW, TZ) == 13
-    ws = load_workbook(listing).active
+    ws = active(load_workbook(listing))
     last = [c.value for c in ws[HEADER_ROW + 13]]
     assert last[1] == "Công ty Alpha" and last[4] is None
     assert last[5] == "Bằng khen của Chủ tịch UBND tỉnh" and last[6] == "Chủ tịch UBND tỉnh"
 
     yoy = tmp_path / "qua-cac-nam.xlsx"
     assert documents.year_over_year_xlsx(world.session, world.campaign, yoy, NOW, TZ) == 1
-    ws = load_workbook(yoy).active
+    ws = active(load_workbook(yoy))
     assert [c.value for c in ws[HEADER_ROW]] == [
         "STT", "Doanh nghiệp", "Mã số thuế", "2026: đăng ký", "2026: đề nghị", "2026: được khen",
     ]  # fmt: skip

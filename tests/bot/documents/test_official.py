@@ -6,7 +6,7 @@ import io
 from datetime import date
 
 import docx
-from docx.shared import Pt
+from docx.shared import Length, Pt
 
 from bot.documents.official import (
     OfficialHeader,
@@ -19,6 +19,7 @@ from bot.documents.official import (
     new_document,
     place_and_date,
 )
+from tests.values import present
 
 HEADER = OfficialHeader(
     parent_body="UBND tỉnh Bắc Giang",
@@ -31,6 +32,12 @@ HEADER = OfficialHeader(
     subject="Về việc đề nghị khen thưởng năm 2026",
     recipient="Ủy ban nhân dân tỉnh Bắc Giang",
 )
+
+
+def _mm(length: Length | None) -> int:
+    """A page dimension in whole millimetres (python-docx types them as optional)."""
+    mm: float = present(length).mm
+    return round(mm)
 
 
 def _reopen(document: docx.document.Document) -> docx.document.Document:
@@ -68,12 +75,12 @@ def test_page_fonts_header_title_and_closing_read_back() -> None:
     reopened = _reopen(document)
 
     section = reopened.sections[0]
-    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    assert _mm(section.page_width) == 210 and _mm(section.page_height) == 297
     # Word stores margins in twentieths of a point: compare in whole millimetres.
-    assert 20 <= round(section.top_margin.mm) <= 25
-    assert 20 <= round(section.bottom_margin.mm) <= 25
-    assert 30 <= round(section.left_margin.mm) <= 35
-    assert 15 <= round(section.right_margin.mm) <= 20
+    assert 20 <= _mm(section.top_margin) <= 25
+    assert 20 <= _mm(section.bottom_margin) <= 25
+    assert 30 <= _mm(section.left_margin) <= 35
+    assert 15 <= _mm(section.right_margin) <= 20
     normal = reopened.styles["Normal"].font
     assert normal.name == "Times New Roman"
     assert Pt(13) <= normal.size <= Pt(14)
@@ -90,7 +97,7 @@ def test_page_fonts_header_title_and_closing_read_back() -> None:
     assert date_paragraph.runs[0].italic
     # The header table has no borders; the data table has.
     assert 'w:val="nil"' in header._tbl.xml
-    assert table.style.name == "Table Grid"
+    assert present(table.style).name == "Table Grid"
     assert [c.text for c in table.rows[1].cells] == ["1", "Công ty A", "Giấy khen"]
 
     texts = [p.text for p in reopened.paragraphs if p.text]
@@ -116,7 +123,7 @@ def test_a_letter_carries_its_subject_under_the_number_and_landscape_turns_the_p
     )
     reopened = _reopen(new_document(letter, landscape=True))
     section = reopened.sections[0]
-    assert round(section.page_width.mm) == 297 and round(section.page_height.mm) == 210
+    assert _mm(section.page_width) == 297 and _mm(section.page_height) == 210
     number_cell = reopened.tables[0].rows[1].cells[0]
     assert number_cell.text.split("\n")[1] == "V/v mời tham gia phong trào thi đua năm 2026"
     assert reopened.tables[0].rows[1].cells[1].text == "Bắc Giang, ngày 02 tháng 01 năm 2026"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.i18n import Translator
 from bot.models import Campaign, Contact, Enterprise, Role
+from bot.models.enums import Channel
 from bot.services.access import (
     AccessDenied,
     NotFound,
@@ -20,7 +22,7 @@ from tests.bot.services.test_progress import World, build_world
 def _contact(role: Role, organization_id: int | None = 1, cluster_id: int | None = None) -> Contact:
     return Contact(
         id=7,
-        channel="telegram",
+        channel=Channel.TELEGRAM,
         user_id="7",
         chat_id="7",
         role=role,
@@ -63,7 +65,7 @@ def test_check_cluster() -> None:
         Scope(organization_id=1, cluster_id=3).check_cluster(4)
 
 
-def test_enterprise_conditions_filter_board_cluster_and_inactive(engine) -> None:
+def test_enterprise_conditions_filter_board_cluster_and_inactive(engine: Engine) -> None:
     with Session(engine) as session:
         w: World = build_world(session)
         board = Scope.board(w.org)
@@ -83,7 +85,7 @@ def test_enterprise_conditions_filter_board_cluster_and_inactive(engine) -> None
         assert not Scope.board(w.other_org).allows_enterprise(e4)
 
 
-def test_campaign_in_scope(engine) -> None:
+def test_campaign_in_scope(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         campaign = campaign_in_scope(session, w.campaign, Scope.board(w.org))

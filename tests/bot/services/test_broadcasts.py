@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.i18n import Translator
 from bot.models import (
     AuditEntry,
     Broadcast,
+    Contact,
     DeadlineKind,
     Delivery,
     DeliveryKind,
@@ -38,7 +41,7 @@ NOW = datetime(2024, 11, 20, 2, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
 
-def _names(contacts) -> list[str]:
+def _names(contacts: list[Contact]) -> list[str]:
     return [c.display_name for c in contacts]
 
 
@@ -46,7 +49,7 @@ def _officers(w: World, *keys: str) -> list[int]:
     return [w.officers[k] for k in keys]
 
 
-def test_audiences_of_the_board(engine) -> None:
+def test_audiences_of_the_board(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         board = Scope.board(w.org)
@@ -75,7 +78,7 @@ def test_audiences_of_the_board(engine) -> None:
         ]
 
 
-def test_a_cluster_leader_never_reaches_another_cluster(engine) -> None:
+def test_a_cluster_leader_never_reaches_another_cluster(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         leader = leader_scope(w)
@@ -100,7 +103,7 @@ def test_a_cluster_leader_never_reaches_another_cluster(engine) -> None:
         assert session.exec(select(func.count()).select_from(Broadcast)).one() == 0
 
 
-def test_other_boards_and_unknown_targets_are_refused(engine) -> None:
+def test_other_boards_and_unknown_targets_are_refused(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         board = Scope.board(w.org)
@@ -140,7 +143,7 @@ def test_audience_json_round_trip() -> None:
             Audience.from_json(bad)
 
 
-def test_create_broadcast_writes_the_outbox_and_the_audit(engine, tmp_path) -> None:
+def test_create_broadcast_writes_the_outbox_and_the_audit(engine: Engine, tmp_path: Path) -> None:
     plan = tmp_path / "ke-hoach.pdf"
     plan.write_bytes(b"%PDF-1.4 plan")
     with Session(engine) as session:
@@ -197,7 +200,12 @@ def test_create_broadcast_writes_the_outbox_and_the_audit(engine, tmp_path) -> N
     ],
 )
 def test_bad_broadcasts_are_refused_and_write_nothing(
-    engine, tmp_path, text, audience_name, document, message
+    engine: Engine,
+    tmp_path: Path,
+    text: str,
+    audience_name: str,
+    document: str | None,
+    message: str,
 ) -> None:
     with Session(engine) as session:
         w = build_world(session)
@@ -235,14 +243,14 @@ def test_bad_broadcasts_are_refused_and_write_nothing(
             assert session.exec(select(func.count()).select_from(model)).one() == 0
 
 
-def _set_statuses(session: Session, broadcast_id: int, statuses: dict[int, DeliveryStatus]):
+def _set_statuses(session: Session, broadcast_id: int, statuses: dict[int, DeliveryStatus]) -> None:
     for d in session.exec(select(Delivery).where(Delivery.broadcast_id == broadcast_id)).all():
         d.status = statuses.get(d.contact_id, d.status)
         session.add(d)
     session.commit()
 
 
-def test_broadcast_status_per_broadcast_and_scope(engine) -> None:
+def test_broadcast_status_per_broadcast_and_scope(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         board = Scope.board(w.org, w.staff)
@@ -291,7 +299,7 @@ def test_broadcast_status_per_broadcast_and_scope(engine) -> None:
         )
 
 
-def test_describe_audience(engine) -> None:
+def test_describe_audience(engine: Engine) -> None:
     en = Translator("en")
     with Session(engine) as session:
         w = build_world(session)
@@ -303,7 +311,7 @@ def test_describe_audience(engine) -> None:
     assert AudienceKind("zone") is AudienceKind.ZONE
 
 
-def test_audience_choices_respect_the_scope(engine) -> None:
+def test_audience_choices_respect_the_scope(engine: Engine) -> None:
     en = Translator("en")
     with Session(engine) as session:
         w = build_world(session)

@@ -3,6 +3,8 @@ empty list empties, and unknown keys or wrong types are named by line and field.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -13,6 +15,7 @@ from bot.services import campaign_file, plan_edits
 from tests.scheduler.test_late_reminders import _board
 
 YEAR = 2025
+TODAY = date(YEAR, 3, 2)  # before the plan's deadlines
 
 
 def _campaign(session: Session) -> Campaign:
@@ -28,6 +31,7 @@ def test_a_partial_file_changes_only_what_it_says(engine: Engine) -> None:
             session,
             campaign,
             'days = []\n\n[[awards]]\nkey = "flag_enterprises"\nvalue = 7\nlabel = "Cờ thi đua"\n',
+            TODAY,
         )
         assert spec.days == () and spec.phases == before.phases
         assert spec.deadlines == before.deadlines and spec.title == before.title
@@ -43,7 +47,7 @@ def test_iso_dates_are_read_too(engine: Engine) -> None:
         iso = text.replace(f'due = "15/04/{YEAR}"', f"due = {YEAR}-04-20").replace(
             f'due = "15/06/{YEAR}"', f'due = "{YEAR}-06-30"'
         )
-        spec = campaign_file.read(session, campaign, iso)
+        spec = campaign_file.read(session, campaign, iso, TODAY)
         dues = {d.kind.value: d.due.isoformat() for d in spec.deadlines}
         assert dues["title_registration"] == f"{YEAR}-04-20"
         assert dues["six_month_report"] == f"{YEAR}-06-30"
@@ -66,7 +70,7 @@ def test_unknown_keys_and_wrong_types_are_named_by_line(engine: Engine) -> None:
             "due = 20250420\n"  # line 11: not a date
         )
         with pytest.raises(campaign_file.CampaignFileInvalid) as caught:
-            campaign_file.read(session, campaign, text)
+            campaign_file.read(session, campaign, text, TODAY)
         found = {(e.line, e.field) for e in caught.value.errors}
         assert {
             (1, "colour"),

@@ -7,6 +7,7 @@ from io import BytesIO
 
 import matplotlib.image
 from matplotlib.container import BarContainer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.i18n import Translator
@@ -14,6 +15,7 @@ from bot.services.access import Scope
 from bot.services.charts import build_figure, chart_data, progress_chart
 from bot.services.progress import Progress, campaign_progress
 from tests.bot.services.test_progress import build_world, leader_scope
+from tests.values import present
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -22,10 +24,10 @@ def _bars(progress: Progress, language: str = "vi") -> dict[str, list[float]]:
     figure = build_figure(Translator(language), progress)
     (ax,) = figure.axes
     containers = [c for c in ax.containers if isinstance(c, BarContainer)]
-    return {c.get_label(): [patch.get_height() for patch in c.patches] for c in containers}
+    return {present(c.get_label()): [patch.get_height() for patch in c.patches] for c in containers}
 
 
-def test_the_bars_are_the_counts(engine) -> None:
+def test_the_bars_are_the_counts(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         progress = campaign_progress(session, w.campaign, Scope.board(w.org))
@@ -41,10 +43,11 @@ def test_the_bars_are_the_counts(engine) -> None:
     figure = build_figure(Translator("vi"), progress)
     (ax,) = figure.axes
     missing = next(c for c in ax.containers if c.get_label() == "missing")
+    assert isinstance(missing, BarContainer)
     assert [p.get_y() + p.get_height() for p in missing.patches] == [6, 6, 6]
 
 
-def test_a_cluster_leaders_chart_counts_his_cluster(engine) -> None:
+def test_a_cluster_leaders_chart_counts_his_cluster(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         progress = campaign_progress(session, w.campaign, leader_scope(w))
@@ -54,7 +57,7 @@ def test_a_cluster_leaders_chart_counts_his_cluster(engine) -> None:
     assert "Cụm 1" in chart_data(Translator("vi"), progress).title
 
 
-def test_labels_follow_the_language(engine) -> None:
+def test_labels_follow_the_language(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         progress = campaign_progress(session, w.campaign, Scope.board(w.org))
@@ -66,7 +69,7 @@ def test_labels_follow_the_language(engine) -> None:
     assert "31/01/2024" in vi.categories[0] and vi.categories[0] != en.categories[0]
 
 
-def test_it_is_a_valid_png_with_vietnamese_text(engine) -> None:
+def test_it_is_a_valid_png_with_vietnamese_text(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         progress = campaign_progress(session, w.campaign, Scope.board(w.org))
@@ -80,7 +83,7 @@ def test_it_is_a_valid_png_with_vietnamese_text(engine) -> None:
     assert width >= 600 and height >= 400
 
 
-def test_a_campaign_without_deadlines_still_draws(engine) -> None:
+def test_a_campaign_without_deadlines_still_draws(engine: Engine) -> None:
     progress = Progress(
         campaign_id=1,
         campaign_title="Trống",

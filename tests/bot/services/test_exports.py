@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.models import AuditEntry
@@ -26,17 +28,18 @@ from tests.bot.services.test_progress import (
     build_world,
     leader_scope,
 )
+from tests.sheets import active
 
 NOW = SUBMITTED_AT  # the instant the exports are taken (audited)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in like the settings' one
 
 
-def _rows(path) -> list[list[object]]:
-    ws = load_workbook(path).active
+def _rows(path: Path) -> list[list[object]]:
+    ws = active(load_workbook(path))
     return [list(row) for row in ws.iter_rows(min_row=HEADER_ROW, values_only=True)]
 
 
-def test_registrations(engine, tmp_path) -> None:
+def test_registrations(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "out" / "dang-ky.xlsx"
     with Session(engine) as session:
         w = build_world(session)
@@ -45,7 +48,7 @@ def test_registrations(engine, tmp_path) -> None:
         )
     assert count == 7  # E1's five entries and E4's two; E2's draft and board B are left out
     wb = load_workbook(path)
-    ws = wb.active
+    ws = active(wb)
     assert ws.title == "Đăng ký thi đua, khen thưởng"
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
     header = [c.value for c in ws[HEADER_ROW]]
@@ -100,7 +103,7 @@ def test_registrations(engine, tmp_path) -> None:
     assert date_cell.number_format == "dd/mm/yyyy"
 
 
-def test_registrations_in_english_and_unknown_title_codes(engine, tmp_path) -> None:
+def test_registrations_in_english_and_unknown_title_codes(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "reg-en.xlsx"
     with Session(engine) as session:
         w = build_world(session)
@@ -114,7 +117,7 @@ def test_registrations_in_english_and_unknown_title_codes(engine, tmp_path) -> N
     assert rows[1][10] == "Submitted"
 
 
-def test_a_cluster_leader_exports_only_his_cluster(engine, tmp_path) -> None:
+def test_a_cluster_leader_exports_only_his_cluster(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         scope = leader_scope(w)
@@ -137,7 +140,7 @@ def test_a_cluster_leader_exports_only_his_cluster(engine, tmp_path) -> None:
     assert not (tmp_path / "x.xlsx").exists()
 
 
-def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
+def test_reports_are_number_cells_with_a_total(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "bao-cao.xlsx"
     with Session(engine) as session:
         w = build_world(session)
@@ -145,7 +148,7 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
             session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
         )
     assert count == 3  # E1 submitted, E4 accepted, E5 returned; E2's draft is not sent
-    ws = load_workbook(path).active
+    ws = active(load_workbook(path))
     header = [c.value for c in ws[HEADER_ROW]]
     assert header == [
         "STT",
@@ -184,7 +187,7 @@ def test_reports_are_number_cells_with_a_total(engine, tmp_path) -> None:
     assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
 
 
-def test_reports_without_any_report(engine, tmp_path) -> None:
+def test_reports_without_any_report(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
     with Session(engine) as session:
         w = build_world(session)
@@ -213,7 +216,7 @@ def test_reports_without_any_report(engine, tmp_path) -> None:
     assert not (tmp_path / "x.xlsx").exists()
 
 
-def test_missing(engine, tmp_path) -> None:
+def test_missing(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "chua-nop.xlsx"
     with Session(engine) as session:
         w = build_world(session)
@@ -227,7 +230,7 @@ def test_missing(engine, tmp_path) -> None:
     # Returned items count as not submitted (they used to be left out): E3 is listed with
     # the reason it was returned.
     assert count == 3
-    ws = load_workbook(path).active
+    ws = active(load_workbook(path))
     assert [c.value for c in ws[HEADER_ROW]] == [
         "STT",
         "Doanh nghiệp",
@@ -259,7 +262,8 @@ def test_missing(engine, tmp_path) -> None:
         "Không",
     ]
     assert rows[2][5:8] == ["Chưa nộp", "Cán bộ E5a (telegram); Cán bộ E5b (zalo)", "Có"]
-    assert rows[0][8].date() == date(2024, 1, 31)
+    due = rows[0][8]
+    assert isinstance(due, datetime) and due.date() == date(2024, 1, 31)
     assert ws.cell(row=HEADER_ROW + 1, column=9).number_format == "dd/mm/yyyy"
 
 
@@ -268,7 +272,7 @@ def test_number_format() -> None:
     assert number_format(3) == "[$-42A]#,##0.000"
 
 
-def test_every_export_is_audited(engine, tmp_path) -> None:
+def test_every_export_is_audited(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         scope = leader_scope(w)
@@ -298,7 +302,7 @@ def test_every_export_is_audited(engine, tmp_path) -> None:
     assert entries[2].after is not None and entries[2].after["kind"] == "launch_document"
 
 
-def test_yes_no_figures_are_written_as_co_khong(engine, tmp_path) -> None:
+def test_yes_no_figures_are_written_as_co_khong(engine: Engine, tmp_path: Path) -> None:
     """A yes/no figure is the text "Có"/"Không" in the sheet (not 1/0 behind a format); the
     total row counts the yes answers."""
     from bot.models import YearEndReport
@@ -316,7 +320,7 @@ def test_yes_no_figures_are_written_as_co_khong(engine, tmp_path) -> None:
         export_reports(
             session, w.campaign, Scope.board(w.org), path, figures=figures, now=NOW, tz=TZ
         )
-    ws = load_workbook(path).active
+    ws = active(load_workbook(path))
     header = [c.value for c in ws[HEADER_ROW]]
     column = header.index("ISO 9001")
     values = [row[column].value for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
@@ -324,7 +328,7 @@ def test_yes_no_figures_are_written_as_co_khong(engine, tmp_path) -> None:
     assert isinstance(values[-1], int | float)  # the total: how many said yes
 
 
-def test_dates_are_local_in_the_zone_the_caller_hands(engine, tmp_path) -> None:
+def test_dates_are_local_in_the_zone_the_caller_hands(engine: Engine, tmp_path: Path) -> None:
     """The export reads no clock and no settings: the submission instant (03:00 UTC on
     01/12/2024) is 01/12 in Hà Nội and still 30/11 in Honolulu."""
     dates = {}

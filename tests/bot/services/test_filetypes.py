@@ -4,6 +4,7 @@ reason; names lose bidirectional overrides (bot/services/filetypes.py)."""
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,8 @@ from tests import files as real
     ],
 )
 def test_each_type_is_read_from_its_content(
-    tmp_path: Path, name: str, make, mime: str, pages: int | None
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, name: str, make: Callable[[Path], object], mime: str, pages: int | None
+) -> None:
     path = tmp_path / "f"
     make(path)
     found = check_file(path, name)

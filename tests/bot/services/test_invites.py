@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import Translator
 from bot.models import Contact, Enterprise, InviteCode, LinkAttempt, Organization, Role
@@ -25,6 +25,7 @@ from bot.services.invites import (
     normalize_code,
     redeem_invite,
 )
+from tests.values import present
 
 NOW = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board\'s time zone, handed in by the caller
@@ -32,7 +33,7 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board\'s time zone, handed in by the ca
 
 @pytest.fixture
 def enterprise(session: Session, org: Organization) -> Enterprise:
-    enterprise = Enterprise(organization_id=org.id, tax_code="2400100010", name="Cty A")
+    enterprise = Enterprise(organization_id=present(org.id), tax_code="2400100010", name="Cty A")
     session.add(enterprise)
     session.commit()
     return enterprise
@@ -83,11 +84,11 @@ def test_redeem_links_the_contact(session: Session, enterprise: Enterprise, type
     linked = redeem_invite(session, contact, raw, NOW + timedelta(days=1), TZ)
     session.commit()
     assert linked.id == enterprise.id
-    stored = session.get(Contact, contact.id)
+    stored = present(session.get(Contact, contact.id))
     assert stored.enterprise_id == enterprise.id
     assert stored.organization_id == enterprise.organization_id
     assert stored.role == Role.OFFICER
-    used = session.get(InviteCode, invite.id)
+    used = present(session.get(InviteCode, invite.id))
     assert used.used_at == NOW + timedelta(days=1)
     assert used.used_by_contact_id == contact.id
     # Typing it again (a redelivered message) is harmless and records no wrong try.
@@ -103,7 +104,7 @@ def test_code_is_one_time(session: Session, enterprise: Enterprise) -> None:
     session.commit()
     error = _try(session, second, invite.code, NOW)
     assert isinstance(error, UsedCode)
-    assert session.get(Contact, second.id).enterprise_id is None
+    assert present(session.get(Contact, second.id)).enterprise_id is None
 
 
 def test_expired_code(session: Session, enterprise: Enterprise) -> None:
@@ -112,8 +113,8 @@ def test_expired_code(session: Session, enterprise: Enterprise) -> None:
     contact = _contact(session)
     error = _try(session, contact, invite.code, NOW + timedelta(days=2))
     assert isinstance(error, ExpiredCode)
-    assert session.get(InviteCode, invite.id).used_at is None
-    assert session.get(Contact, contact.id).enterprise_id is None
+    assert present(session.get(InviteCode, invite.id)).used_at is None
+    assert present(session.get(Contact, contact.id)).enterprise_id is None
 
 
 @pytest.mark.parametrize("raw", ["", "ABCD-EFGH", "ABCD-EFG", "0000-0000", "xin chào"])
@@ -138,13 +139,13 @@ def test_five_wrong_tries_an_hour(session: Session, enterprise: Enterprise) -> N
     assert isinstance(error, TooManyAttempts)
     assert error.retry_after_minutes == 15
     assert "15" in error.message(Translator("vi"))
-    assert session.get(Contact, contact.id).enterprise_id is None
+    assert present(session.get(Contact, contact.id)).enterprise_id is None
     assert len(session.exec(select(LinkAttempt)).all()) == 5  # a refusal is not a try
     # Another contact is not affected.
     assert _try(session, other, "ZZZZ-ZZZZ", NOW + timedelta(minutes=45)) is not None
     # An hour after the first try, one try is free again and the right code works.
     assert _try(session, contact, invite.code, NOW + timedelta(minutes=60)) is None
-    assert session.get(Contact, contact.id).enterprise_id == enterprise.id
+    assert present(session.get(Contact, contact.id)).enterprise_id == enterprise.id
 
 
 def test_wrong_tries_survive_only_if_committed(session: Session, enterprise: Enterprise) -> None:
@@ -158,14 +159,14 @@ def test_wrong_tries_survive_only_if_committed(session: Session, enterprise: Ent
 
 
 def test_staff_cannot_be_linked(session: Session, enterprise: Enterprise) -> None:
-    org = session.get(Organization, enterprise.organization_id)
+    org = present(session.get(Organization, enterprise.organization_id))
     admin = add_staff(session, "telegram", "1", "admin", org)
     invite = create_invite(session, enterprise, NOW)
     session.commit()
     error = _try(session, admin, invite.code, NOW)
     assert isinstance(error, StaffCannotLink)
-    assert session.get(Contact, admin.id).role == Role.ADMIN
-    assert session.get(InviteCode, invite.id).used_at is None
+    assert present(session.get(Contact, admin.id)).role == Role.ADMIN
+    assert present(session.get(InviteCode, invite.id)).used_at is None
 
 
 def test_errors_are_translated() -> None:
@@ -189,13 +190,13 @@ def test_simultaneous_redemptions_one_wins(
     first, second = _contact(session, "1"), _contact(session, "2")
     session.get(InviteCode, invite.id)  # loaded, unused, in this session's identity map
     with Session(engine) as other:
-        redeem_invite(other, other.get(Contact, first.id), invite.code, NOW, TZ)
+        redeem_invite(other, present(other.get(Contact, first.id)), invite.code, NOW, TZ)
         other.commit()
     error = _try(session, second, invite.code, NOW)
     assert isinstance(error, UsedCode)
     session.expire_all()
-    assert session.get(Contact, second.id).enterprise_id is None
-    assert session.get(InviteCode, invite.id).used_by_contact_id == first.id
+    assert present(session.get(Contact, second.id)).enterprise_id is None
+    assert present(session.get(InviteCode, invite.id)).used_by_contact_id == first.id
 
 
 def test_old_wrong_tries_are_pruned(session: Session, enterprise: Enterprise) -> None:
@@ -226,14 +227,15 @@ def test_a_global_limit_stops_guessing_across_accounts_and_alerts_staff(
         assert isinstance(
             _try(session, guesser, "ABCD-EFGH", NOW + timedelta(seconds=n)), UnknownCode
         )
-    notices = session.exec(select(Delivery).order_by(Delivery.contact_id)).all()
+    notices = session.exec(select(Delivery).order_by(col(Delivery.contact_id))).all()
     assert [(d.contact_id, d.kind) for d in notices] == [
         (admin.id, DeliveryKind.CHAT_REPLY),  # written in the reader's language, sent at once
         (staff.id, DeliveryKind.CHAT_REPLY),
     ]
-    assert "30 mã mời sai" in notices[0].body and "6 tài khoản" in notices[0].body
-    assert "10:00 03/03/2025" in notices[0].body  # local time, an hour after the first try
-    assert "30 wrong invite codes" in notices[1].body
+    vi, en = present(notices[0].body), present(notices[1].body)
+    assert "30 mã mời sai" in vi and "6 tài khoản" in vi
+    assert "10:00 03/03/2025" in vi  # local time, an hour after the first try
+    assert "30 wrong invite codes" in en
     # A new account with the right code waits too; the guesses stopped being counted.
     officer = _contact(session, "real-officer")
     paused = _try(session, officer, invite.code, NOW + timedelta(minutes=10))

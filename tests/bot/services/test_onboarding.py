@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 from openpyxl import load_workbook
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.documents.invitations import (
     LetterSettings,
@@ -160,7 +160,7 @@ def test_issue_revokes_and_emails_only_the_unlinked(
     assert redeem_invite(session, officer, new_code, later, TZ).name == "Công ty Cường"
     assert session.exec(select(InviteCode)).all().__len__() == 8
     (bulk, _) = session.exec(
-        select(AuditEntry).where(AuditEntry.action == "invite.bulk").order_by(AuditEntry.id)
+        select(AuditEntry).where(AuditEntry.action == "invite.bulk").order_by(col(AuditEntry.id))
     ).all()
     assert bulk.after == {"issued": 4, "revoked": 0, "emailed": 2} and bulk.actor == "cli"
 
@@ -186,7 +186,7 @@ def test_merge_sheet_and_letters_read_back(
     assert cuong[8] == "0912 345 678" and cuong[9] == issued.shown_code
     assert cuong[10] == "09/04/2026"  # 30 days
     assert cuong[11] == f"https://t.me/ThiDuaBacGiangBot?start={issued.code}"
-    assert "“Thi đua KCN Bắc Giang”" in cuong[12]
+    assert "“Thi đua KCN Bắc Giang”" in str(cuong[12])
     # A name that looks like a formula stays text.
     assert "'=Công ty Dũng" in by_name
     assert ws.cell(row=2, column=2).data_type == "s"

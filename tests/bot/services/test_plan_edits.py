@@ -4,7 +4,7 @@ spec names each problem and changes nothing, and a moved deadline is re-planned 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -44,6 +44,7 @@ from tests.scheduler.test_late_reminders import _board
 
 YEAR = 2025
 NOW = datetime(YEAR, 3, 2, 3, 0, tzinfo=UTC)
+TODAY = NOW.date()  # 10:00 in Hà Nội, the same day
 D = date.fromisoformat
 
 
@@ -116,8 +117,8 @@ def test_the_plan_unchanged_is_no_change(engine: Engine) -> None:
         campaign = _board(session, YEAR)["campaign"]
         spec = plan_edits.spec_of(session, campaign)
         assert spec.title and len(spec.deadlines) == 5 and spec.days and spec.phases
-        assert plan_edits.preview(session, campaign, spec) == []
-        assert plan_edits.apply(session, campaign, spec, None, NOW) == []
+        assert plan_edits.preview(session, campaign, spec, TODAY) == []
+        assert plan_edits.apply(session, campaign, spec, None, NOW, today=TODAY) == []
         session.commit()
         assert session.exec(select(AuditEntry)).all() == []
         assert plan_edits.spec_of(session, campaign) == spec
@@ -131,12 +132,14 @@ def test_an_edit_applies_whole_audited_and_the_planner_follows(
         world = _board(session, YEAR)
         campaign = world["campaign"]
         spec = _edited(plan_edits.spec_of(session, campaign))
-        shown = [c.text(t) for c in plan_edits.preview(session, campaign, spec)]
+        shown = [c.text(t) for c in plan_edits.preview(session, campaign, spec, TODAY)]
         # the preview left nothing behind
         assert session.exec(select(AuditEntry)).all() == []
         assert session.exec(select(Delivery)).all() == []
         assert plan_edits.spec_of(session, campaign) != spec
-        done = [c.text(t) for c in plan_edits.apply(session, campaign, spec, None, NOW)]
+        done = [
+            c.text(t) for c in plan_edits.apply(session, campaign, spec, None, NOW, today=TODAY)
+        ]
         session.commit()
         assert shown == done
         text = "\n".join(done)
@@ -146,7 +149,7 @@ def test_an_edit_applies_whole_audited_and_the_planner_follows(
         assert "1931 → 1930" in text
         assert "khoảng 1,5 tỷ USD" in text and "250 ha trở lên" in text
         assert "25.000–30.000 người" in text and "tăng 11,1%" in text
-        assert "flag_enterprises 6" in text
+        assert "Cờ thi đua”: 5 → 6" in text  # named as the plan names it
         got, wanted = plan_edits.spec_of(session, campaign).model_dump(), spec.model_dump()
         assert [(k, got[k]) for k in got if got[k] != wanted[k]] == []  # asked is what is
         actions = {e.action for e in session.exec(select(AuditEntry)).all()}
@@ -164,7 +167,7 @@ def test_an_edit_applies_whole_audited_and_the_planner_follows(
             t["confirmed"] and t["year"] == YEAR for t in stored.targets
         )
         # applying the same spec again changes nothing
-        assert plan_edits.apply(session, campaign, spec, None, NOW) == []
+        assert plan_edits.apply(session, campaign, spec, None, NOW, today=TODAY) == []
         # the day without a prompt gets none; the others still do
         config = SchedulerConfig.from_settings(settings)
         days = session.exec(select(Observance).where(Observance.campaign_id == campaign.id)).all()
@@ -208,7 +211,7 @@ def test_a_wrong_spec_names_every_problem_and_changes_nothing(engine: Engine) ->
             }
         )
         with pytest.raises(PlanInvalid) as caught:
-            plan_edits.apply(session, campaign, spec, None, NOW)
+            plan_edits.apply(session, campaign, spec, None, NOW, today=TODAY)
         where = {e.loc for e in caught.value.errors}
         n = len(before.deadlines)
         assert {
@@ -256,8 +259,8 @@ def test_a_moved_deadline_is_replanned_once_and_officers_told_once(
                 )
             }
         )
-        plan_edits.apply(session, campaign, moved, None, NOW)
-        plan_edits.apply(session, campaign, moved, None, NOW)  # again: nothing more
+        plan_edits.apply(session, campaign, moved, None, NOW, today=TODAY)
+        plan_edits.apply(session, campaign, moved, None, NOW, today=TODAY)  # again: nothing more
         session.commit()
         rows = session.exec(select(Delivery).order_by(col(Delivery.id))).all()
         told = [r for r in rows if r.kind == DeliveryKind.DEADLINE_MOVED]
@@ -310,7 +313,9 @@ def test_phases_and_deadlines_are_added_moved_and_removed_within_the_rules(
                 "deadlines": kept,
             }
         )
-        lines = [c.text(t) for c in plan_edits.apply(session, campaign, edited, None, NOW)]
+        lines = [
+            c.text(t) for c in plan_edits.apply(session, campaign, edited, None, NOW, today=TODAY)
+        ]
         assert f"Sửa đợt 1: Đợt thi đua thứ nhất, 01/01/{YEAR} – 31/07/{YEAR}" in lines
         assert "Bỏ thời hạn: Đề nghị khen thưởng" in lines
         session.commit()
@@ -322,7 +327,7 @@ def test_phases_and_deadlines_are_added_moved_and_removed_within_the_rules(
             }
         )
         with pytest.raises(PlanInvalid) as caught:
-            plan_edits.apply(session, campaign, overlapping, None, NOW)
+            plan_edits.apply(session, campaign, overlapping, None, NOW, today=TODAY)
         assert ("phases", 1, "start") in {e.loc for e in caught.value.errors}
         # a deadline enterprises already answered cannot be taken away
         session.add(
@@ -341,7 +346,7 @@ def test_phases_and_deadlines_are_added_moved_and_removed_within_the_rules(
             }
         )
         with pytest.raises(PlanInvalid) as caught:
-            plan_edits.preview(session, campaign, without)
+            plan_edits.preview(session, campaign, without, TODAY)
         [error] = caught.value.errors
         assert error.loc == ("deadlines",) and "Văn bản phát động" in error.message(t)
 
@@ -358,7 +363,7 @@ def test_next_years_campaign_keeps_the_office_s_edits(engine: Engine) -> None:
                 )
             }
         )
-        plan_edits.apply(session, campaign, quiet, None, NOW)
+        plan_edits.apply(session, campaign, quiet, None, NOW, today=TODAY)
         session.commit()
         following = copy_campaign(session, campaign, YEAR + 1, NOW)
         session.commit()
@@ -382,8 +387,32 @@ def test_confirming_last_year_s_targets_is_one_line(engine: Engine) -> None:
         spec = plan_edits.spec_of(session, following)
         assert spec.targets and not spec.targets_confirmed and spec.targets_year == 2024
         confirmed = spec.model_copy(update={"targets_year": 2025, "targets_confirmed": True})
-        lines = [c.text(t) for c in plan_edits.apply(session, following, confirmed, None, NOW)]
+        lines = [
+            c.text(t)
+            for c in plan_edits.apply(session, following, confirmed, None, NOW, today=TODAY)
+        ]
         assert lines == ["Chỉ tiêu năm 2025, đã được Ban xác nhận"]
         stored = session.get(Campaign, following.id)
         assert stored is not None
         assert all(x["confirmed"] and x["year"] == 2025 for x in stored.targets)
+
+
+def test_a_deadline_is_not_moved_into_the_past(engine: Engine) -> None:
+    """Moving a deadline to a day already past would close the item for every enterprise at
+    once: refused, named at the deadline's date. A deadline already past and left as it is
+    does not stand in the way of other edits."""
+    with Session(engine, expire_on_commit=False) as session:
+        campaign = _board(session, YEAR)["campaign"]
+        spec = plan_edits.spec_of(session, campaign)
+        first = spec.deadlines[0]
+        late_in_year = first.due + timedelta(days=30)  # the first deadline is then past
+        moved = spec.model_copy(
+            update={"deadlines": (first.model_copy(update={"due": TODAY}), *spec.deadlines[1:])}
+        )
+        with pytest.raises(PlanInvalid) as caught:
+            plan_edits.apply(session, campaign, moved, None, NOW, today=TODAY + timedelta(days=1))
+        assert [e.loc for e in caught.value.errors] == [("deadlines", 0, "due")]
+        assert "already past" in caught.value.errors[0].problem(Translator("en"))
+        assert plan_edits.spec_of(session, campaign) == spec
+        renamed = spec.model_copy(update={"title": spec.title + " (sửa)"})
+        assert plan_edits.apply(session, campaign, renamed, None, NOW, today=late_in_year)

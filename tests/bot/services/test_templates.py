@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -300,10 +301,10 @@ def test_the_plan_file_holds_its_scoring() -> None:
     scoring = load_template("bac-giang-kcn").scoring
     assert scoring.shortlist_per_cluster == 1
     assert [(c.code, c.source, c.max_points) for c in scoring.criteria] == [
-        ("on_time", "on_time", 20),
-        ("growth", "targets", 30),
-        ("movement", "staff", 30),
-        ("compliance", "staff", 20),
+        ("on_time", "on_time", Decimal(20)),
+        ("growth", "targets", Decimal(30)),
+        ("movement", "staff", Decimal(30)),
+        ("compliance", "staff", Decimal(20)),
     ]
-    assert (scoring.criteria[1].figure, scoring.criteria[1].target) == ("growth", 10)
+    assert (scoring.criteria[1].figure, scoring.criteria[1].target) == ("growth", Decimal(10))
     assert load_template("bac-giang-ubnd").scoring.criteria == ()
