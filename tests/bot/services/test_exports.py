@@ -348,7 +348,9 @@ def test_dates_are_local_in_the_zone_the_caller_hands(engine: Engine, tmp_path: 
     }
 
 
-def test_a_late_report_with_a_figure_the_catalogue_lacks_gets_its_column(engine, tmp_path) -> None:
+def test_a_late_report_with_a_figure_the_catalogue_lacks_gets_its_column(
+    engine: Engine, tmp_path: Path
+) -> None:
     """A figure code no definition names still gets a column of its own (after the known
     ones), and a report marked late is listed like any other (the unknown codes are read from
     the reports' figures, not from a neighbouring column)."""
@@ -368,7 +370,7 @@ def test_a_late_report_with_a_figure_the_catalogue_lacks_gets_its_column(engine,
         export_reports(
             session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
         )
-    ws = load_workbook(path).active
+    ws = active(load_workbook(path))
     header = [c.value for c in ws[HEADER_ROW]]
     assert header[-2:] == ["r_and_d", "Tóm tắt thành tích"]
     statuses = [row[4].value for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
