@@ -343,9 +343,9 @@ def export_reports(
         col(YearEndReport.narrative),
     )
     rows = session.execute(
-        sent_parts(columns, YearEndReport, campaign_id, kind, SENT_STATUSES, scope).order_by(
-            col(Enterprise.name), col(Enterprise.id)
-        )
+        sent_parts(columns, YearEndReport, campaign_id, kind, SENT_STATUSES, scope)
+        .where(audience.members(campaign.audience))
+        .order_by(col(Enterprise.name), col(Enterprise.id))
     ).all()
     # Figures present in the reports but unknown to the catalogue still get a column.
     known = {f.code for f in definitions}
