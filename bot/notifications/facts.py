@@ -246,6 +246,19 @@ def _still_there(found: dict[int, _Found], row_id: int, what: str) -> _Found:
     return row
 
 
+def _of_item(
+    found: dict[tuple[int, str, int], _Found],
+    campaign_id: int,
+    kind: DeadlineKind,
+    enterprise_id: int | None,
+) -> _Found | None:
+    """What the batch read of one enterprise's item of a campaign (None for a message that
+    is about no enterprise, or when there is nothing)."""
+    if enterprise_id is None:
+        return None
+    return found.get((campaign_id, str(kind), enterprise_id))
+
+
 class Facts:
     """The current state of everything a batch of messages names, read once."""
 
@@ -368,9 +381,7 @@ class Facts:
         self, campaign_id: int, kind: DeadlineKind, enterprise_id: int | None
     ) -> date | None:
         """The date the board extended this enterprise's item to, if it did."""
-        if enterprise_id is None:
-            return None
-        return self._extended.get((campaign_id, str(kind), enterprise_id))
+        return _of_item(self._extended, campaign_id, kind, enterprise_id)
 
     def extension(self, extension_id: int) -> DeadlineExtension:
         return _still_there(self._extension_by_id, extension_id, "extension")
@@ -399,9 +410,8 @@ class Facts:
     def submission_of(
         self, campaign_id: int, kind: DeadlineKind, enterprise_id: int | None
     ) -> Submission | None:
-        if enterprise_id is None:
-            return None
-        return self._owed.get((campaign_id, str(kind), enterprise_id))
+        """The enterprise's submission of the item, if it has one (read with the batch)."""
+        return _of_item(self._owed, campaign_id, kind, enterprise_id)
 
     def broadcast(self, broadcast_id: int) -> Broadcast:
         return _still_there(self._broadcasts, broadcast_id, "broadcast")

@@ -226,6 +226,17 @@ def yes_no(t: Translator, value: bool | None) -> str:
     return t("Yes") if value else t("No")
 
 
+_SENT_ITEM = (
+    col(Enterprise.name),
+    col(Enterprise.tax_code),
+    col(Enterprise.zone_id),
+    col(Submission.status),
+    col(Submission.submitted_at),
+    col(Submission.late),
+)
+"""The columns an export row of a sent item starts with: who sent it and how it stands."""
+
+
 def export_registrations(
     session: Session,
     campaign_id: int,
@@ -243,30 +254,19 @@ def export_registrations(
     t = Translator(language)
     titles = titles_by_code() if titles is None else titles
     zones = _zone_names(session, scope.organization_id)
+    columns = sa_select(
+        *_SENT_ITEM,
+        col(RegistrationEntry.nominee),
+        col(RegistrationEntry.full_name),
+        col(RegistrationEntry.position),
+        col(RegistrationEntry.unit_name),
+        col(RegistrationEntry.title_code),
+        col(RegistrationEntry.has_initiative),
+    )
+    kind = DeadlineKind.TITLE_REGISTRATION
     rows = session.execute(
-        sa_select(
-            col(Enterprise.name),
-            col(Enterprise.tax_code),
-            col(Enterprise.zone_id),
-            col(Submission.status),
-            col(Submission.submitted_at),
-            col(Submission.late),
-            col(RegistrationEntry.nominee),
-            col(RegistrationEntry.full_name),
-            col(RegistrationEntry.position),
-            col(RegistrationEntry.unit_name),
-            col(RegistrationEntry.title_code),
-            col(RegistrationEntry.has_initiative),
-        )
-        .join(Submission, col(Submission.id) == col(RegistrationEntry.submission_id))
-        .join(Enterprise, col(Enterprise.id) == col(Submission.enterprise_id))
-        .where(
-            col(Submission.campaign_id) == campaign_id,
-            col(Submission.kind) == DeadlineKind.TITLE_REGISTRATION,
-            col(Submission.status).in_(SENT_STATUSES),
-            *scope.enterprise_conditions(),
-            audience.members(campaign.audience),
-        )
+        sent_parts(columns, RegistrationEntry, campaign_id, kind, SENT_STATUSES, scope)
+        .where(audience.members(campaign.audience))
         .order_by(col(Enterprise.name), col(Enterprise.id), col(RegistrationEntry.id))
     ).all()
 
@@ -337,24 +337,19 @@ def export_reports(
     definitions = list(audience.figures(campaign) if figures is None else figures)
     zones = _zone_names(session, scope.organization_id)
     columns = sa_select(
+        *_SENT_ITEM,
         col(Enterprise.id),
-        col(Enterprise.name),
-        col(Enterprise.tax_code),
-        col(Enterprise.zone_id),
-        col(Submission.status),
-        col(Submission.submitted_at),
-        col(Submission.late),
         col(YearEndReport.figures),
         col(YearEndReport.narrative),
     )
     rows = session.execute(
-        sent_parts(columns, YearEndReport, campaign_id, kind, SENT_STATUSES, scope).order_by(
-            col(Enterprise.name), col(Enterprise.id)
-        )
+        sent_parts(columns, YearEndReport, campaign_id, kind, SENT_STATUSES, scope)
+        .where(audience.members(campaign.audience))
+        .order_by(col(Enterprise.name), col(Enterprise.id))
     ).all()
     # Figures present in the reports but unknown to the catalogue still get a column.
     known = {f.code for f in definitions}
-    extra = sorted({code for row in rows for code in (row[6] or {}) if code not in known})
+    extra = sorted({code for row in rows for code in (row.figures or {}) if code not in known})
     definitions += [Figure.unknown(code) for code in extra]
 
     formats: list[str | None] = [None] * 6
@@ -382,7 +377,7 @@ def export_reports(
     sheet = _Sheet.start(wb, kind_label(t, kind), headers)
     counted: list[tuple[int, dict[str, Any] | None]] = []
     for number, row in enumerate(rows, start=1):
-        enterprise_id, name, tax_code, zone_id, status, submitted_at, late, values, narrative = row
+        name, tax_code, zone_id, status, submitted_at, late, enterprise_id, values, narrative = row
         if status in COUNTED_STATUSES:
             counted.append((enterprise_id, values))
         cells: list[Any] = [

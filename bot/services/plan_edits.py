@@ -523,13 +523,20 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec, today: date)
     # Targets.
     if spec.targets_year is not None and not 2000 <= spec.targets_year <= 2100:
         error(("targets_year",), N_("must be a year such as 2027"))
-    keys: set[str] = set()
+
+    def check_keys(section: str, keys: list[str], second: str) -> None:
+        """Targets and award targets are named by keys: each well formed, none twice."""
+        seen: set[str] = set()
+        for i, key in enumerate(keys):
+            if not KEY.match(key):
+                error((section, i, "key"), N_("lower-case letters, digits and _"))
+            elif key in seen:
+                error((section, i, "key"), second, key=key)
+            seen.add(key)
+
+    check_keys("targets", [target.key for target in spec.targets], N_("a second target {key}"))
+    check_keys("awards", [award.key for award in spec.awards], N_("a second award target {key}"))
     for i, target in enumerate(spec.targets):
-        if not KEY.match(target.key):
-            error(("targets", i, "key"), N_("lower-case letters, digits and _"))
-        elif target.key in keys:
-            error(("targets", i, "key"), N_("a second target {key}"), key=target.key)
-        keys.add(target.key)
         if not target.label:
             error(("targets", i, "label"), N_("is required"))
         if target.value is None and target.growth is None:
@@ -538,13 +545,7 @@ def check(session: Session, campaign: Campaign, spec: CampaignSpec, today: date)
             target.value is None or not target.value < target.value_max
         ):
             error(("targets", i, "value_max"), N_("must be above value"))
-    awards: set[str] = set()
     for i, award in enumerate(spec.awards):
-        if not KEY.match(award.key):
-            error(("awards", i, "key"), N_("lower-case letters, digits and _"))
-        elif award.key in awards:
-            error(("awards", i, "key"), N_("a second award target {key}"), key=award.key)
-        awards.add(award.key)
         if award.value < 0:
             error(("awards", i, "value"), N_("must be 0 or more"))
     return errors

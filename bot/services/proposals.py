@@ -21,7 +21,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.i18n import N_
 from bot.models.campaign import Deadline
@@ -33,7 +33,11 @@ from bot.services.errors import DomainError, InvalidInput
 from bot.services.submissions import locking
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id
-from bot.services.submissions.registration import _refuse_twice, _validated_entry
+from bot.services.submissions.registration import (
+    _refuse_twice,
+    _validated_entry,
+    nomination_dump,
+)
 from bot.services.submissions.text import _too_long
 from bot.services.titles import TitleRef, check_registration, get_title, nominee_key
 
@@ -111,12 +115,7 @@ def _is_registered(session: Session, submission: Submission, entry: Any) -> bool
 
 def proposal_dump(entry: ProposalEntry) -> dict[str, Any]:
     return {
-        "id": entry.id,
-        "nominee": entry.nominee,
-        "full_name": entry.full_name,
-        "position": entry.position,
-        "unit_name": entry.unit_name,
-        "title_code": entry.title_code,
+        **nomination_dump(entry),
         "summary": entry.summary,
         "initiative": entry.initiative,
         "review": entry.review,
@@ -133,18 +132,12 @@ ENTRIES = locking.Parts(
     most=MAX_PROPOSALS,
     too_many=N_("A proposal holds at most {max} entries."),
     missing=N_("This entry does not exist (any more)."),
+    kinds=(KIND,),
 )
 
 
-def list_proposals(session: Session, submission: Submission) -> list[ProposalEntry]:
-    """The entries of a proposal, in the order they were added."""
-    return list(
-        session.exec(
-            select(ProposalEntry)
-            .where(ProposalEntry.submission_id == submission.id)
-            .order_by(col(ProposalEntry.id))
-        ).all()
-    )
+list_proposals = ENTRIES.held
+"""The entries of a proposal, in the order they were added."""
 
 
 def _validated(
@@ -284,20 +277,8 @@ def update_proposal(
     return entry
 
 
-def remove_proposal(
-    session: Session,
-    submission: Submission,
-    entry_id: int,
-    *,
-    now: datetime,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
-) -> None:
-    """Withdraw one entry of the proposal."""
-    now = _now(now)
-    locking._expect_kind(submission, KIND)
-    locking._delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor, tz=tz)
+remove_proposal = ENTRIES.remove
+"""Withdraw one entry of the proposal."""
 
 
 def _reported(session: Session, submission: Submission) -> dict[str, Decimal] | None:

@@ -41,7 +41,7 @@ from bot.notifications.kinds import StaffDigest
 from bot.notifications.outbox import key_prefix
 from bot.services.audience import reaches
 from bot.services.reach import receives_now
-from bot.services.submissions import not_submitted_condition
+from bot.services.submissions import item_submission_join, not_submitted_condition
 
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
 
@@ -85,14 +85,7 @@ def owing(stmt: Any, campaign_id: Any, item_kind: Any) -> Any:
     `campaign_id` and `item_kind` are SQL expressions or values.
     """
     extended = aliased(Deadline)
-    return stmt.outerjoin(
-        Submission,
-        and_(
-            col(Submission.campaign_id) == campaign_id,
-            col(Submission.enterprise_id) == col(Enterprise.id),
-            col(Submission.kind) == item_kind,
-        ),
-    ).where(
+    return stmt.outerjoin(Submission, item_submission_join(campaign_id, item_kind)).where(
         not_submitted_condition(),
         ~exists()
         .where(
@@ -126,14 +119,7 @@ def extension_recipients(stmt: Any, extension_ids: list[int], *, email: bool) ->
         .join(Deadline, col(Deadline.id) == col(DeadlineExtension.deadline_id))
         .join(Enterprise, col(Enterprise.id) == col(DeadlineExtension.enterprise_id))
         .join(Contact, col(Contact.enterprise_id) == col(Enterprise.id))
-        .outerjoin(
-            Submission,
-            and_(
-                col(Submission.campaign_id) == col(Deadline.campaign_id),
-                col(Submission.enterprise_id) == col(Enterprise.id),
-                col(Submission.kind) == col(Deadline.kind),
-            ),
-        )
+        .outerjoin(Submission, item_submission_join())
         .where(
             col(DeadlineExtension.id).in_(extension_ids),
             *officer_conditions(col(Deadline.campaign_id), email=email),
@@ -142,21 +128,24 @@ def extension_recipients(stmt: Any, extension_ids: list[int], *, email: bool) ->
     )
 
 
+OFFICER_SHOWN: tuple[Any, ...] = (
+    col(Contact.id),
+    col(Contact.display_name),
+    col(Contact.channel),
+    col(Contact.language),
+    col(Enterprise.id).label("enterprise_id"),
+    col(Enterprise.name),
+    col(Enterprise.tax_code),
+)
+"""What the dry run shows of an officer and the enterprise it answers for (the columns
+`scheduler.planner.preview` reads back by name), whichever message it is listed for."""
+
+
 def board_officers(org_ids: list[int], *, email: bool) -> Any:
     """The officers of the boards' enterprises with what the dry run shows of them."""
-    return officers(
-        select(
-            col(Contact.id),
-            col(Contact.display_name),
-            col(Contact.channel),
-            col(Contact.language),
-            col(Enterprise.id).label("enterprise_id"),
-            col(Enterprise.name),
-            col(Enterprise.tax_code),
-            col(Enterprise.organization_id),
-        ),
-        email=email,
-    ).where(col(Enterprise.organization_id).in_(org_ids))
+    return officers(select(*OFFICER_SHOWN, col(Enterprise.organization_id)), email=email).where(
+        col(Enterprise.organization_id).in_(org_ids)
+    )
 
 
 def fanout_enterprises(fanout: Any, after: int, limit: int | None) -> Select[Any]:

@@ -24,6 +24,7 @@ from bot.services.calendar import is_working_day
 from bot.settings import Settings
 from scheduler.config import SchedulerConfig
 from scheduler.planner.audience import (
+    OFFICER_SHOWN,
     board_officers,
     digest_recipients,
     digests_table,
@@ -78,39 +79,28 @@ class _Listed:
     subject: str
 
 
+def _officer_listed(notification: Notification, row: Any, subject: str) -> _Listed:
+    """One officer's line of the dry run, from a row that selected `OFFICER_SHOWN`."""
+    return _Listed(
+        notification,
+        Recipient(row.id, row.language, row.enterprise_id),
+        row.display_name,
+        str(row.channel),
+        row.name,
+        row.tax_code,
+        subject,
+    )
+
+
 def _listed_reminders(
     session: Session, due: dict[int, DeadlineReminder], email: bool
 ) -> list[_Listed]:
     if not due:
         return []
-    rows = session.execute(
-        reminder_recipients(
-            select(
-                col(Contact.id),
-                col(Contact.display_name),
-                col(Contact.channel),
-                col(Contact.language),
-                col(Enterprise.id).label("enterprise_id"),
-                col(Enterprise.name),
-                col(Enterprise.tax_code),
-                col(Deadline.id).label("deadline_id"),
-            ),
-            list(due),
-            email=email,
-        ).order_by(*REMINDER_ORDER)
-    ).all()
-    return [
-        _Listed(
-            due[row.deadline_id],
-            Recipient(row.id, row.language, row.enterprise_id),
-            row.display_name,
-            str(row.channel),
-            row.name,
-            row.tax_code,
-            str(due[row.deadline_id].item_kind),
-        )
-        for row in rows
-    ]
+    shown = select(*OFFICER_SHOWN, col(Deadline.id).label("due_id"))
+    query = reminder_recipients(shown, list(due), email=email).order_by(*REMINDER_ORDER)
+    rows = session.execute(query).all()
+    return [_officer_listed(due[r.due_id], r, str(due[r.due_id].item_kind)) for r in rows]
 
 
 def _listed_extension_reminders(
@@ -118,34 +108,12 @@ def _listed_extension_reminders(
 ) -> list[_Listed]:
     if not due:
         return []
+    shown = select(*OFFICER_SHOWN, col(DeadlineExtension.id).label("due_id"))
+    order = (col(Enterprise.name), col(Contact.id), col(DeadlineExtension.id))
     rows = session.execute(
-        extension_recipients(
-            select(
-                col(Contact.id),
-                col(Contact.display_name),
-                col(Contact.channel),
-                col(Contact.language),
-                col(Enterprise.id).label("enterprise_id"),
-                col(Enterprise.name),
-                col(Enterprise.tax_code),
-                col(DeadlineExtension.id).label("extension_id"),
-            ),
-            list(due),
-            email=email,
-        ).order_by(col(Enterprise.name), col(Contact.id), col(DeadlineExtension.id))
+        extension_recipients(shown, list(due), email=email).order_by(*order)
     ).all()
-    return [
-        _Listed(
-            due[row.extension_id],
-            Recipient(row.id, row.language, row.enterprise_id),
-            row.display_name,
-            str(row.channel),
-            row.name,
-            row.tax_code,
-            str(due[row.extension_id].item_kind),
-        )
-        for row in rows
-    ]
+    return [_officer_listed(due[r.due_id], r, str(due[r.due_id].item_kind)) for r in rows]
 
 
 def _listed_notices(session: Session, notices: list[BoardNotice], email: bool) -> list[_Listed]:
@@ -154,15 +122,7 @@ def _listed_notices(session: Session, notices: list[BoardNotice], email: bool) -
     org_ids = sorted({n.organization_id for n in notices})
     officers = session.execute(board_officers(org_ids, email=email)).all()
     return [
-        _Listed(
-            notice.notification,
-            Recipient(row.id, row.language, row.enterprise_id),
-            row.display_name,
-            str(row.channel),
-            row.name,
-            row.tax_code,
-            notice.subject,
-        )
+        _officer_listed(notice.notification, row, notice.subject)
         for notice in notices
         for row in officers
         if row.organization_id == notice.organization_id

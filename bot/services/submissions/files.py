@@ -8,26 +8,23 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.i18n import N_
 from bot.models.submission import (
     Attachment,
     Submission,
 )
-from bot.services import audit
 from bot.services.errors import (
     InvalidFile,
 )
 from bot.services.filetypes import shown_name
-from bot.services.lookups import remembered
 from bot.services.submissions.clock import _now
-from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
 from bot.services.submissions.locking import (
     Parts,
+    _audit_item,
     _begin_change,
-    _delete_part,
     ensure_editable,
 )
 
@@ -112,49 +109,9 @@ def attach_file(
     )
     session.add(attachment)
     session.flush()
-    audit.record(
-        session,
-        "file.attach",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        after=_attachment_dump(attachment),
-        at=now,
-    )
+    after = _attachment_dump(attachment)
+    _audit_item(session, submission, "file.attach", None, after, now, contact_id, actor)
     return attachment
-
-
-def remove_attachment(
-    session: Session,
-    submission: Submission,
-    attachment_id: int,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
-) -> Attachment:
-    """Detach a file (the stored file itself is kept: receipts may refer to it); returns the
-    record detached."""
-    now = _now(now)
-    return _delete_part(session, submission, FILES, attachment_id, now, contact_id, actor, tz=tz)
-
-
-def list_attachments(session: Session, submission: Submission) -> list[Attachment]:
-    """The item's files in the order they came (remembered for the transaction)."""
-    found: list[Attachment] = remembered(
-        session,
-        (Attachment,),
-        ("attachments", submission.id),
-        lambda: list(
-            session.exec(
-                select(Attachment)
-                .where(Attachment.submission_id == submission.id)
-                .order_by(col(Attachment.id))
-            ).all()
-        ),
-    )
-    return list(found)
 
 
 def _attachment_dump(attachment: Attachment) -> dict[str, Any]:
@@ -178,3 +135,11 @@ FILES = Parts(
     too_many=N_("An item holds at most {max} files."),
     missing=N_("This file does not exist (any more)."),
 )
+
+
+remove_attachment = FILES.remove
+"""Detach a file (the stored file itself is kept: receipts may refer to it); returns the
+record detached."""
+
+list_attachments = FILES.held
+"""The item's files in the order they came."""

@@ -13,14 +13,17 @@ from bot.models.submission import (
     LaunchDocument,
     Submission,
 )
-from bot.services import audit
 from bot.services.errors import (
     InvalidInput,
 )
 from bot.services.submissions.clock import _now, local_date
-from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import DOCUMENT_NUMBER_MAX
-from bot.services.submissions.locking import _begin_change, _expect_kind, ensure_editable
+from bot.services.submissions.locking import (
+    _audit_item,
+    _begin_change,
+    _expect_kind,
+    ensure_editable,
+)
 from bot.services.submissions.text import _one_line, _too_long
 
 
@@ -68,16 +71,8 @@ def set_launch_document(
     document.document_date = doc_date
     session.add(document)
     session.flush()
-    audit.record(
-        session,
-        "launch.document_set",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before=before,
-        after={"number": cleaned, "date": doc_date},
-        at=now,
-    )
+    after = {"number": cleaned, "date": doc_date}
+    _audit_item(session, submission, "launch.document_set", before, after, now, contact_id, actor)
     return document
 
 

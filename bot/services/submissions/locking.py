@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any, Generic, TypeVar
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.i18n import N_
 from bot.models.commendation import ProposalEntry
@@ -26,8 +26,8 @@ from bot.services.errors import (
     WrongKind,
 )
 from bot.services.items import KindName
-from bot.services.lookups import is_remembered, remember
-from bot.services.submissions.clock import local_date
+from bot.services.lookups import is_remembered, remember, remembered
+from bot.services.submissions.clock import _now, local_date
 from bot.services.submissions.finding import LOCKED, _subject, deadline_for
 
 
@@ -119,6 +119,43 @@ class Parts(Generic[_Part]):
     most: int
     too_many: str
     missing: str
+    kinds: tuple[DeadlineKind, ...] = ()
+    """The items that hold this kind of part (empty: every item, as with files)."""
+
+    def held(self, session: Session, submission: Submission) -> list[_Part]:
+        """The item's parts in the order they came (remembered for the transaction: an add
+        step, its checks and the next prompt each ask)."""
+        model = self.model
+        found: list[_Part] = remembered(
+            session,
+            (model,),
+            ("parts", submission.id),
+            lambda: list(
+                session.exec(
+                    select(model)
+                    .where(model.submission_id == submission.id)
+                    .order_by(col(model.id))
+                ).all()
+            ),
+        )
+        return list(found)
+
+    def remove(
+        self,
+        session: Session,
+        submission: Submission,
+        part_id: int,
+        now: datetime,
+        *,
+        contact_id: int | None = None,
+        actor: str = "",
+        tz: tzinfo,
+    ) -> _Part:
+        """Remove one part of the item (see `_delete_part`); returns the part removed."""
+        now = _now(now)
+        if self.kinds:
+            _expect_kind(submission, *self.kinds)
+        return _delete_part(session, submission, self, part_id, now, contact_id, actor, tz=tz)
 
 
 def _get_part(session: Session, submission: Submission, parts: Parts[_Part], part_id: int) -> _Part:

@@ -6,19 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.i18n import N_
 from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee
 from bot.models.submission import (
+    Nomination,
     RegistrationEntry,
     Submission,
 )
 from bot.services.errors import (
     InvalidInput,
 )
-from bot.services.lookups import remembered
 from bot.services.names import person_name, refuse_pictographs, rename_person
 from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id
@@ -28,7 +28,6 @@ from bot.services.submissions.locking import (
     _add_part,
     _audit_item,
     _begin_change,
-    _delete_part,
     _expect_kind,
     _get_part,
     ensure_editable,
@@ -96,7 +95,9 @@ def _validated_entry(
     )
 
 
-def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
+def nomination_dump(entry: Nomination) -> dict[str, Any]:
+    """How the audit log and a receipt show who an entry puts forward for which title: the
+    columns registration and proposal entries share (`Nomination`)."""
     return {
         "id": entry.id,
         "nominee": entry.nominee,
@@ -104,8 +105,11 @@ def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
         "position": entry.position,
         "unit_name": entry.unit_name,
         "title_code": entry.title_code,
-        "has_initiative": entry.has_initiative,
     }
+
+
+def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
+    return {**nomination_dump(entry), "has_initiative": entry.has_initiative}
 
 
 ENTRIES = Parts(
@@ -116,6 +120,7 @@ ENTRIES = Parts(
     most=MAX_ENTRIES,
     too_many=N_("A registration holds at most {max} entries."),
     missing=N_("This entry does not exist (any more)."),
+    kinds=(DeadlineKind.TITLE_REGISTRATION,),
 )
 
 
@@ -222,38 +227,11 @@ def update_entry(
     return entry
 
 
-def remove_entry(
-    session: Session,
-    submission: Submission,
-    entry_id: int,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
-) -> None:
-    """Delete one entry of the registration."""
-    now = _now(now)
-    _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
-    _delete_part(session, submission, ENTRIES, entry_id, now, contact_id, actor, tz=tz)
+remove_entry = ENTRIES.remove
+"""Delete one entry of the registration."""
 
-
-def list_entries(session: Session, submission: Submission) -> list[RegistrationEntry]:
-    """The entries of a registration, in the order they were added (remembered for the
-    transaction: the add step, its checks and the next prompt each ask)."""
-    found: list[RegistrationEntry] = remembered(
-        session,
-        (RegistrationEntry,),
-        ("entries", submission.id),
-        lambda: list(
-            session.exec(
-                select(RegistrationEntry)
-                .where(RegistrationEntry.submission_id == submission.id)
-                .order_by(col(RegistrationEntry.id))
-            ).all()
-        ),
-    )
-    return list(found)
+list_entries = ENTRIES.held
+"""The entries of a registration, in the order they were added."""
 
 
 def violations(session: Session, submission: Submission) -> list[RuleViolation]:

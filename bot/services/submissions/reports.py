@@ -17,7 +17,7 @@ from bot.models.submission import (
     Submission,
     YearEndReport,
 )
-from bot.services import audience, audit
+from bot.services import audience
 from bot.services.errors import (
     InvalidInput,
 )
@@ -25,9 +25,13 @@ from bot.services.lookups import remembered
 from bot.services.numbers import get_figure, parse_figure, report_figures
 from bot.services.submissions.clock import _now
 from bot.services.submissions.files import list_attachments
-from bot.services.submissions.finding import _subject
 from bot.services.submissions.limits import NARRATIVE_MAX
-from bot.services.submissions.locking import _begin_change, _expect_kind, ensure_editable
+from bot.services.submissions.locking import (
+    _audit_item,
+    _begin_change,
+    _expect_kind,
+    ensure_editable,
+)
 from bot.services.submissions.states import REPORT_KINDS
 from bot.services.submissions.text import _CONTROL, _too_long
 
@@ -82,15 +86,15 @@ def set_figure(
     report.figures = {**report.figures, code: str(value)}
     session.add(report)
     session.flush()
-    audit.record(
+    _audit_item(
         session,
+        submission,
         "report.figure_set",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before={"code": code, "value": before},
-        after={"code": code, "value": str(value), "typed": raw_text[:64]},
-        at=now,
+        {"code": code, "value": before},
+        {"code": code, "value": str(value), "typed": raw_text[:64]},
+        now,
+        contact_id,
+        actor,
     )
     return value
 
@@ -122,15 +126,15 @@ def set_narrative(
     report.narrative = cleaned
     session.add(report)
     session.flush()
-    audit.record(
+    _audit_item(
         session,
+        submission,
         "report.narrative_set",
-        contact_id=contact_id,
-        actor=actor,
-        subject=_subject(submission),
-        before={"narrative": before},
-        after={"narrative": cleaned},
-        at=now,
+        {"narrative": before},
+        {"narrative": cleaned},
+        now,
+        contact_id,
+        actor,
     )
     return cleaned
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,18 +41,19 @@ class _Label:
 NOT_SUBMITTED = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
 
 
-def item_submission_join() -> ColumnElement[bool]:
-    """The ON clause that outer-joins Submission to a row of (Enterprise, Deadline): the
-    enterprise's submission of that deadline's item in that campaign, when there is one.
+def item_submission_join(campaign_id: Any = None, kind: Any = None) -> ColumnElement[bool]:
+    """The ON clause that outer-joins Submission to a row of Enterprise: the enterprise's
+    submission of the item `kind` in `campaign_id` (values or SQL expressions; by default
+    those of the Deadline in the row), when there is one.
 
-    One definition for every query that walks enterprises × deadlines (the digest, the
-    progress overview), so they agree on what "the item" is; the planner's reminder queries
-    (scheduler/planner.py) still spell it out and should take it from here.
+    One definition for every query that walks enterprises × items (the digest, the progress
+    overview, the planner's reminders and fan-outs), so they agree on what "the item" is.
     """
     return and_(
-        col(Submission.campaign_id) == col(Deadline.campaign_id),
+        col(Submission.campaign_id)
+        == (col(Deadline.campaign_id) if campaign_id is None else campaign_id),
         col(Submission.enterprise_id) == col(Enterprise.id),
-        col(Submission.kind) == col(Deadline.kind),
+        col(Submission.kind) == (col(Deadline.kind) if kind is None else kind),
     )
 
 

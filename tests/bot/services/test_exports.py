@@ -346,3 +346,32 @@ def test_dates_are_local_in_the_zone_the_caller_hands(engine: Engine, tmp_path: 
         "Asia/Ho_Chi_Minh": {date(2024, 12, 1)},
         "Pacific/Honolulu": {date(2024, 11, 30)},
     }
+
+
+def test_a_late_report_with_a_figure_the_catalogue_lacks_gets_its_column(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A figure code no definition names still gets a column of its own (after the known
+    ones), and a report marked late is listed like any other (the unknown codes are read from
+    the reports' figures, not from a neighbouring column)."""
+    from bot.models import Submission, YearEndReport
+
+    path = tmp_path / "bc.xlsx"
+    with Session(engine) as session:
+        w = build_world(session)
+        report = session.exec(select(YearEndReport).order_by(col(YearEndReport.id))).first()
+        assert report is not None
+        report.figures = {**report.figures, "r_and_d": "12"}
+        item = session.get(Submission, report.submission_id)
+        assert item is not None
+        item.late = True
+        session.add_all([report, item])
+        session.commit()
+        export_reports(
+            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
+        )
+    ws = active(load_workbook(path))
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert header[-2:] == ["r_and_d", "Tóm tắt thành tích"]
+    statuses = [row[4].value for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
+    assert "Đã nộp (nộp muộn)" in statuses

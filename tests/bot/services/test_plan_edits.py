@@ -204,6 +204,11 @@ def test_a_wrong_spec_names_every_problem_and_changes_nothing(engine: Engine) ->
                     TargetEntry(key="a", label="A", value=5, value_max=3),
                     TargetEntry(key="a", label="", value=None),
                 ),
+                "awards": (
+                    AwardEntry(key="Flag", value=1),
+                    AwardEntry(key="flag", value=5),
+                    AwardEntry(key="flag", value=-1),
+                ),
             }
         )
         with pytest.raises(PlanInvalid) as caught:
@@ -219,7 +224,11 @@ def test_a_wrong_spec_names_every_problem_and_changes_nothing(engine: Engine) ->
             ("targets", 1, "key"),
             ("targets", 1, "label"),
             ("targets", 1, "value"),
+            ("awards", 0, "key"),
+            ("awards", 2, "key"),
+            ("awards", 2, "value"),
         } <= where
+        assert ("awards", 1, "key") not in where
         t = Translator("vi")
         messages = {e.message(t) for e in caught.value.errors}
         assert (
