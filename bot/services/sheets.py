@@ -105,15 +105,17 @@ NARROWEST, WIDEST = 6, 40
 
 
 def _fit_columns(ws: Worksheet, columns: int) -> None:
-    """Columns as wide as their values (not their headers, which wrap), at most 40 characters;
-    longer values wrap. So a wide report fits the page width at a readable size."""
+    """Columns as wide as their values (not their headers, which wrap onto two lines at
+    most), at most 40 characters; longer values wrap. So a wide report fits the page width at
+    a readable size, and a column still empty keeps a header that reads."""
     for column in range(1, columns + 1):
         letter = get_column_letter(column)
         header = str(ws.cell(row=1, column=column).value or "")
         longest_word = max((len(word) for word in header.split()), default=0)
         values = [ws.cell(row=row, column=column).value for row in range(2, ws.max_row + 1)]
         longest = max((_shown_length(v) for v in values if v is not None), default=0)
-        width = min(WIDEST, max(NARROWEST, longest + 2, longest_word + 2))
+        two_lines = -(-len(header) // 2) + 1
+        width = min(WIDEST, max(NARROWEST, longest + 2, longest_word + 2, two_lines))
         ws.column_dimensions[letter].width = width
         for row in range(2, ws.max_row + 1):
             cell = ws.cell(row=row, column=column)
