@@ -142,10 +142,10 @@ OFFICER_SHOWN: tuple[Any, ...] = (
 
 
 def board_officers(org_ids: list[int], *, email: bool) -> Any:
-    """The officers of the boards' enterprises with what the dry run shows of them."""
-    return officers(select(*OFFICER_SHOWN, col(Enterprise.organization_id)), email=email).where(
-        col(Enterprise.organization_id).in_(org_ids)
-    )
+    """The officers of the boards' enterprises with what the dry run shows of them, and the
+    audience their enterprise belongs to (a notice goes to its campaign's audience only)."""
+    shown = select(*OFFICER_SHOWN, col(Enterprise.organization_id), col(Enterprise.audience))
+    return officers(shown, email=email).where(col(Enterprise.organization_id).in_(org_ids))
 
 
 def fanout_enterprises(fanout: Any, after: int, limit: int | None) -> Select[Any]:

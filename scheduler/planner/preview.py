@@ -15,7 +15,15 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from bot.i18n import normalize_language
-from bot.models import Contact, Deadline, DeadlineExtension, DeliveryKind, Enterprise, Role
+from bot.models import (
+    Campaign,
+    Contact,
+    Deadline,
+    DeadlineExtension,
+    DeliveryKind,
+    Enterprise,
+    Role,
+)
 from bot.notifications.facts import Gone, Recipient
 from bot.notifications.kinds import DeadlineReminder, Notification, StaffDigest
 from bot.notifications.outbox import dedupe_key
@@ -121,11 +129,20 @@ def _listed_notices(session: Session, notices: list[BoardNotice], email: bool) -
         return []
     org_ids = sorted({n.organization_id for n in notices})
     officers = session.execute(board_officers(org_ids, email=email)).all()
+    campaign_ids = {n.notification.campaign_id for n in notices}
+    audiences = dict(
+        session.execute(
+            select(col(Campaign.id), col(Campaign.audience)).where(
+                col(Campaign.id).in_(campaign_ids)
+            )
+        ).all()
+    )
     return [
         _officer_listed(notice.notification, row, notice.subject)
         for notice in notices
         for row in officers
         if row.organization_id == notice.organization_id
+        and row.audience == audiences.get(notice.notification.campaign_id)
     ]
 
 

@@ -226,6 +226,16 @@ def test_each_campaign_reaches_its_own_audience_only(engine: Engine, settings: S
         m for m in preview if m.contact_id in unit_officers and m.kind is DeliveryKind.REMINDER
     ]
     assert len(unit_texts) == 2 and all("/register" in m.text for m in unit_texts)
+    # And on the prompts: each campaign's prompt is listed for its own people only.
+    with Session(engine) as session:
+        listed = preview_day(session, on, settings)
+    for campaign, officers in ((units_campaign, unit_officers), (firms_campaign, firm_officers)):
+        shown = {
+            m.contact_id
+            for m in listed
+            if m.kind is DeliveryKind.OBSERVANCE and m.campaign_id == campaign.id
+        }
+        assert shown == officers, (campaign.template, shown)
 
 
 def test_progress_missing_and_exports_count_the_campaigns_own_participants(
