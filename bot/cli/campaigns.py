@@ -29,12 +29,12 @@ from bot.services.campaign_copy import copy_campaign
 from bot.services.campaigns import CampaignPlan, anniversary_label, localized, plan_campaign
 from bot.services.deadlines import late_policy_label
 from bot.services.errors import DomainError
+from bot.services.extensions import extend_and_notify
 from bot.services.items import kind_label, parse_kind
 from bot.services.plan_edits import change_and_replan
 from bot.services.submissions import deadline_for
 from bot.services.templates import Template, TemplateKind, list_templates, load_template
 from bot.settings import get_settings
-from conversations.flows._extension import extend_and_notify
 
 COMMANDS: list[click.Command] = []
 

@@ -1,72 +1,30 @@
-"""Extending a locked item for one enterprise, from /missing, /review and the CLI.
+"""Extending a locked item for one enterprise, from /missing and /review.
 
-`extend_and_notify` is the one place that grants (bot.services.deadlines) and tells the
-enterprise's officers at once, through the outbox, in each officer's language; the chat
-steps here ask whom (from the /missing list, or a tax code) and until when.
+The chat steps here ask whom (from the /missing list, or a tax code) and until when; the
+grant and the officers' notice are the domain's (`bot.services.extensions`), shared with
+the CLI.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
 from bot.messaging import Choice, Reply
 from bot.models import (
     Campaign,
-    Contact,
     Deadline,
-    DeadlineExtension,
-    DeadlineKind,
     Enterprise,
-    Role,
 )
-from bot.notifications.kinds import ExtensionGranted
-from bot.notifications.outbox import enqueue
 from bot.services import deadlines
 from bot.services.dates import read_date
+from bot.services.extensions import extend_and_notify
 from bot.services.items import kind_label
-from bot.services.reach import receives_now
 from conversations.flow import Answer, Ctx, Finish, Goto, Invalid, Outcome, Step, reply
 from conversations.flows import _staff
 
 EXTEND = "ext:start"
 PICK = "ext:e:"  # + enterprise id
 MAX_CHOICES = 10
-
-
-def extend_and_notify(
-    session: Session,
-    deadline: Deadline,
-    enterprise_id: int,
-    until: date,
-    today: date,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    who: str = "",
-    email: bool,
-) -> tuple[DeadlineExtension, int]:
-    """Grant the extension (audited) and queue the notice to the enterprise's officers;
-    returns the extension and how many notices were newly queued (granting the same date
-    twice tells nobody twice)."""
-    extension = deadlines.grant_extension(
-        session, deadline, enterprise_id, until, today, now, contact_id=contact_id, actor=who
-    )
-    officers = session.exec(
-        select(col(Contact.id)).where(
-            Contact.enterprise_id == enterprise_id,
-            Contact.role == Role.OFFICER,
-            col(Contact.reachable),
-            receives_now(email),
-        )
-    ).all()
-    assert extension.id is not None
-    notice = ExtensionGranted(
-        deadline.campaign_id, DeadlineKind(deadline.kind), extension.id, extension.until
-    )
-    sent = enqueue(session, notice, [c for c in officers if c is not None], not_before=now, now=now)
-    return extension, sent
 
 
 def offers_extension(deadline: Deadline | None) -> bool:
