@@ -1,7 +1,16 @@
 """The data model. Importing this package registers every table on `SQLModel.metadata`."""
 
 from bot.models.audit import AuditEntry, ConversationState, ProcessedUpdate
-from bot.models.campaign import Campaign, Deadline, DeadlineExtension, Observance, Phase
+from bot.models.campaign import (
+    AwardRecord,
+    AwardTargets,
+    Campaign,
+    Deadline,
+    DeadlineExtension,
+    Observance,
+    Phase,
+    award_records,
+)
 from bot.models.commendation import Decision, ProposalEntry, Score, ScoringCriterion
 from bot.models.enums import (
     Audience,
@@ -42,6 +51,8 @@ __all__ = [
     "Attachment",
     "Audience",
     "AuditEntry",
+    "AwardRecord",
+    "AwardTargets",
     "AwareDateTime",
     "Broadcast",
     "Campaign",
@@ -81,5 +92,6 @@ __all__ = [
     "UploadLink",
     "YearEndReport",
     "Zone",
+    "award_records",
     "utcnow",
 ]

@@ -7,9 +7,32 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypedDict
 
 from bot.models.enums import Audience, DeadlineKind, LatePolicy
 from bot.models.types import AwareDateTime, utcnow
+
+
+class AwardRecord(TypedDict, total=False):
+    """An award target with the wording the board office gave it."""
+
+    value: int
+    label: str
+    label_en: str
+
+
+# A campaign's award targets by key: a minimum number of proposals, or that with its labels:
+# {"flag_enterprises": 5, "merit_collectives": {"value": 10, "label": "Bằng khen tập thể"}}
+AwardTargets = dict[str, int | AwardRecord]
+
+
+def award_records(targets: AwardTargets) -> list[tuple[str, AwardRecord]]:
+    """Each award target as (key, record); a bare number is read as {"value": number}."""
+    return [
+        (key, value if isinstance(value, dict) else AwardRecord(value=value))
+        for key, value in targets.items()
+        if key
+    ]
 
 
 class Campaign(SQLModel, table=True):
@@ -35,8 +58,7 @@ class Campaign(SQLModel, table=True):
     ends_on: date
     # [{"key": "industrial_output", "label": "...", "unit": "tỷ đồng", "value": 540000, ...}]
     targets: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
-    # Award targets, e.g. {"flag_enterprises": 5, "merit_collectives": 10, "merit_individuals": 10}
-    award_targets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    award_targets: AwardTargets = Field(default_factory=dict, sa_column=Column(JSON))
     # Who takes part (the plan's "đối tượng thi đua"): the zones' enterprises or the board's
     # own units; only participants of this audience are reminded, listed and counted.
     audience: Audience = Field(default=Audience.ENTERPRISES, max_length=16)

@@ -26,6 +26,7 @@ from bot.models import (
     DeadlineExtension,
     DeadlineKind,
     Enterprise,
+    LinkAttempt,
     Observance,
     Organization,
     Phase,
@@ -424,6 +425,22 @@ class Facts:
             deadlines = self.deadlines_of(campaign_id)
             figures = self._digests[key] = DigestFigures(self._session, campaign, deadlines, on)
         return figures
+
+    def wrong_codes_up_to(self, attempt_id: int) -> tuple[int, int]:
+        """The wrong invite codes typed within the attempt window ending at this wrong try,
+        and from how many accounts (for an alert about code guessing)."""
+        from bot.services.invites import ATTEMPT_WINDOW  # invites enqueues the alert
+
+        attempt = self._session.get(LinkAttempt, attempt_id)
+        if attempt is None:
+            raise Gone(f"wrong try {attempt_id} no longer exists")
+        at = attempt.at
+        tries, accounts = self._session.execute(
+            select(func.count(), func.count(func.distinct(col(LinkAttempt.contact_id)))).where(
+                col(LinkAttempt.at) > at - ATTEMPT_WINDOW, col(LinkAttempt.at) <= at
+            )
+        ).one()
+        return int(tries), int(accounts)
 
 
 _Row = TypeVar("_Row", Campaign, Observance, Broadcast, DeadlineExtension)

@@ -16,7 +16,7 @@ services (`bot.services.launch`, `bot.services.nudges`, `bot.services.review_not
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar, Self
 
 from bot.i18n import N_, Translator
@@ -448,6 +448,37 @@ class Invitation(Notification):
         return self.body
 
 
+@dataclass(frozen=True)
+class CodeGuessingAlert(Notification):
+    """Wrong invite codes from all accounts reached the limit of an hour
+    (bot/services/invites.py): someone may be guessing codes, and linking by code is paused.
+    Sent at once; the key holds the hour, so each person gets one alert an hour.
+
+    The figures are read when it is sent from the wrong try that reached the limit
+    (`subject_id`): how many wrong codes the hour before it held, from how many accounts.
+    """
+
+    kind = DeliveryKind.NOTICE
+    recipients = "reachable admins and staff of every board"
+    prompt = True
+    KEY_ONLY = ("hour",)
+    NOT_IN_KEY = ("subject_id", "variant")
+
+    subject_id: int  # the LinkAttempt that reached the limit
+    variant: str  # when linking resumes, in the board's local time: YYYY-MM-DDTHH:MM
+    hour: str = ""  # the hour it was raised in (UTC, YYYYMMDDHH): one alert an hour
+
+    def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
+        tries, accounts = facts.wrong_codes_up_to(self.subject_id)
+        return t(
+            "Warning: {n} wrong invite codes in the last hour from {accounts} chat accounts; "
+            "someone may be guessing codes. Linking with an invite code is paused until {until}.",
+            n=tries,
+            accounts=accounts,
+            until=t.datetime(datetime.fromisoformat(self.variant)),
+        )
+
+
 KINDS: dict[DeliveryKind, type[Notification]] = {
     cls.kind: cls
     for cls in (
@@ -463,6 +494,7 @@ KINDS: dict[DeliveryKind, type[Notification]] = {
         ExtensionGranted,
         DeadlineMoved,
         Invitation,
+        CodeGuessingAlert,
     )
 }
 DAY_BOUND_KINDS: tuple[DeliveryKind, ...] = tuple(k for k, c in KINDS.items() if c.day_bound)
@@ -498,6 +530,7 @@ __all__ = [
     "BroadcastMessage",
     "CampaignLaunch",
     "ChatReply",
+    "CodeGuessingAlert",
     "CommemorationPrompt",
     "DeadlineMoved",
     "DeadlineReminder",

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlmodel import Session, col, delete, func, select, update
+from sqlmodel import Session, col, delete, select, update
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.models import (
     AuditEntry,
     Contact,
@@ -33,7 +33,7 @@ from bot.models import (
     LinkAttempt,
     Role,
 )
-from bot.notifications.kinds import ChatReply
+from bot.notifications.kinds import CodeGuessingAlert
 from bot.notifications.outbox import enqueue
 from bot.services.contacts import STAFF_ROLES
 from bot.services.errors import DomainError
@@ -180,10 +180,11 @@ def _fail(
             col(LinkAttempt.at) < now - ATTEMPT_HISTORY,
         )
     )
-    session.add(LinkAttempt(contact_id=contact.id, at=now))
+    attempt = LinkAttempt(contact_id=contact.id, at=now)
+    session.add(attempt)
     session.flush()
     if len(_all_wrong_tries(session, now)) == GLOBAL_MAX_WRONG_TRIES:
-        _alert_staff(session, now, tz)
+        _alert_staff(session, attempt, tz)
     return error
 
 
@@ -198,35 +199,24 @@ def _all_wrong_tries(session: Session, now: datetime) -> list[datetime]:
     )
 
 
-def _alert_staff(session: Session, now: datetime, tz: tzinfo) -> None:
-    """Tell every board's admins and staff that codes are being guessed (a notice through
-    the outbox, in each one's language; at most one per person per hour)."""
-    accounts = session.exec(
-        select(func.count(func.distinct(LinkAttempt.contact_id))).where(
-            LinkAttempt.at > now - ATTEMPT_WINDOW
-        )
-    ).one()
-    until = now + ATTEMPT_WINDOW
-    hour = now.strftime("%Y%m%d%H")
+def _alert_staff(session: Session, attempt: LinkAttempt, tz: tzinfo) -> None:
+    """Tell every board's admins and staff that codes are being guessed: a notice through the
+    outbox about the wrong try that reached the limit, worded when it is sent, in each one's
+    language then; at most one per person per hour (the key holds the hour)."""
+    assert attempt.id is not None
+    alert = CodeGuessingAlert(
+        subject_id=attempt.id,
+        variant=(attempt.at + ATTEMPT_WINDOW).astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+        hour=attempt.at.astimezone(UTC).strftime("%Y%m%d%H"),
+    )
     staff = session.exec(
-        select(Contact).where(
+        select(Contact.id).where(
             col(Contact.role).in_([Role.ADMIN, Role.STAFF]), col(Contact.reachable)
         )
     ).all()
-    for member in staff:
-        assert member.id is not None
-        t = Translator(member.language)
-        text = t(
-            "Warning: {n} wrong invite codes in the last hour from {accounts} chat accounts; "
-            "someone may be guessing codes. Linking with an invite code is paused until {until}.",
-            n=GLOBAL_MAX_WRONG_TRIES,
-            accounts=accounts,
-            until=t.datetime(until.astimezone(tz)),
-        )
-        # Written now, in the reader's language, and sent at once; the dedupe key (this
-        # hour, this person) keeps it to one notice an hour.
-        alert = ChatReply(body=text, reference=f"invite-guessing:{hour}")
-        enqueue(session, alert, [member.id], not_before=now, now=now)
+    enqueue(
+        session, alert, [i for i in staff if i is not None], not_before=attempt.at, now=attempt.at
+    )
     session.flush()
 
 

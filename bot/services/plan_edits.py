@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
 from bot.models import (
+    AwardTargets,
     Campaign,
     Contact,
     Deadline,
@@ -45,6 +46,7 @@ from bot.models import (
     Phase,
     Role,
     Submission,
+    award_records,
 )
 from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import cancel_reminders, enqueue
@@ -292,14 +294,8 @@ def _target_entry(target: Mapping[str, Any]) -> TargetEntry:
     )
 
 
-def _award_entries(raw: Any) -> list[AwardEntry]:
-    """Campaign.award_targets ({key: 5}, {key: {value, label, label_en}} or a list)."""
-    if isinstance(raw, Mapping):
-        items = [(str(k), v if isinstance(v, Mapping) else {"value": v}) for k, v in raw.items()]
-    elif isinstance(raw, list):
-        items = [(str(i.get("key", "")), i) for i in raw if isinstance(i, Mapping)]
-    else:
-        items = []
+def _award_entries(targets: AwardTargets) -> list[AwardEntry]:
+    """Campaign.award_targets ({key: 5} or {key: {value, label, label_en}}) as entries."""
     return [
         AwardEntry(
             key=key,
@@ -307,12 +303,11 @@ def _award_entries(raw: Any) -> list[AwardEntry]:
             label=str(record.get("label") or ""),
             label_en=str(record.get("label_en") or ""),
         )
-        for key, record in items
-        if key
+        for key, record in award_records(targets)
     ]
 
 
-def _awards_stored(awards: Sequence[AwardEntry]) -> dict[str, Any]:
+def _awards_stored(awards: Sequence[AwardEntry]) -> AwardTargets:
     """The award targets as stored: {key: value}, with the labels when the office gave any."""
     return {
         a.key: (

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -19,6 +17,7 @@ from bot.models import (
     RegistrationEntry,
     Submission,
     SubmissionStatus,
+    award_records,
 )
 from bot.services.access import NotFound, Scope, campaign_in_scope
 from bot.services.progress.statuses import COUNTED_STATUSES, sent_parts
@@ -116,20 +115,6 @@ class ShortlistLine:
         return own or (t(self.msgid) if self.msgid else self.key)
 
 
-def _award_targets(raw: Any) -> list[tuple[str, Decimal | None, dict[str, Any]]]:
-    """Campaign.award_targets as (key, value, record): {key: 5}, {key: {value, label}} or a list."""
-    if isinstance(raw, Mapping):
-        items = [
-            (str(key), value if isinstance(value, Mapping) else {"value": value})
-            for key, value in raw.items()
-        ]
-    elif isinstance(raw, list):
-        items = [(str(item.get("key", "")), item) for item in raw if isinstance(item, Mapping)]
-    else:
-        items = []
-    return [(key, to_decimal(record.get("value")), dict(record)) for key, record in items if key]
-
-
 def shortlist(
     session: Session,
     campaign_id: int,
@@ -172,7 +157,7 @@ def shortlist(
     ).all()
 
     lines = []
-    for key, goal, record in _award_targets(campaign.award_targets):
+    for key, record in award_records(campaign.award_targets):
         rule = rules_by_key.get(key)
         proposed = accepted = 0
         if rule is not None:
@@ -197,7 +182,7 @@ def shortlist(
             ShortlistLine(
                 key=key,
                 msgid=rule.label if rule else "",
-                target=int(goal) if goal is not None else 0,
+                target=int(to_decimal(record.get("value")) or 0),
                 proposed=proposed,
                 accepted=accepted,
                 label_vi=_text(record, "label", "vi"),

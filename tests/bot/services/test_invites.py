@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,10 +11,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.i18n import Translator
-from bot.models import Contact, Enterprise, InviteCode, LinkAttempt, Organization, Role
+from bot.models import (
+    Contact,
+    Delivery,
+    DeliveryKind,
+    Enterprise,
+    InviteCode,
+    LinkAttempt,
+    Organization,
+    Role,
+)
+from bot.notifications.render import Rendered, render_deliveries
 from bot.services.contacts import add_staff, get_or_create_contact
 from bot.services.invites import (
     ALPHABET,
+    GLOBAL_MAX_WRONG_TRIES,
     ExpiredCode,
     InviteError,
     StaffCannotLink,
@@ -212,9 +224,6 @@ def test_a_global_limit_stops_guessing_across_accounts_and_alerts_staff(
 ) -> None:
     """5 tries per account is 5 more on every new account: 30 wrong tries an hour across all
     accounts pause linking by code, and the board's admins and staff get one notice each."""
-    from bot.models import Delivery, DeliveryKind
-    from bot.services.invites import GLOBAL_MAX_WRONG_TRIES
-
     admin = add_staff(session, "telegram", "900", "admin", org)
     admin.language = "vi"
     staff = add_staff(session, "zalo", "901", "staff", org)
@@ -228,14 +237,14 @@ def test_a_global_limit_stops_guessing_across_accounts_and_alerts_staff(
             _try(session, guesser, "ABCD-EFGH", NOW + timedelta(seconds=n)), UnknownCode
         )
     notices = session.exec(select(Delivery).order_by(col(Delivery.contact_id))).all()
-    assert [(d.contact_id, d.kind) for d in notices] == [
-        (admin.id, DeliveryKind.CHAT_REPLY),  # written in the reader's language, sent at once
-        (staff.id, DeliveryKind.CHAT_REPLY),
+    assert [(d.contact_id, d.kind, d.body) for d in notices] == [
+        (admin.id, DeliveryKind.NOTICE, None),  # an identity: worded when it is sent
+        (staff.id, DeliveryKind.NOTICE, None),
     ]
-    vi, en = present(notices[0].body), present(notices[1].body)
+    vi, en = _texts(session, notices)
     assert "30 mã mời sai" in vi and "6 tài khoản" in vi
-    assert "10:00 03/03/2025" in vi  # local time, an hour after the first try
-    assert "30 wrong invite codes" in en
+    assert "10:00 03/03/2025" in vi  # local time, an hour after the try that reached 30
+    assert "30 wrong invite codes" in en and "6 chat accounts" in en
     # A new account with the right code waits too; the guesses stopped being counted.
     officer = _contact(session, "real-officer")
     paused = _try(session, officer, invite.code, NOW + timedelta(minutes=10))
@@ -248,3 +257,29 @@ def test_a_global_limit_stops_guessing_across_accounts_and_alerts_staff(
     assert len(session.exec(select(Delivery)).all()) == 2
     # An hour later the window has moved on: the officer links.
     assert _try(session, officer, invite.code, NOW + timedelta(minutes=61)) is None
+
+
+def _texts(session: Session, deliveries: Sequence[Delivery]) -> list[str]:
+    """The deliveries' texts as the dispatcher would send them now."""
+    rendered = render_deliveries(session, deliveries)
+    assert all(isinstance(r, Rendered) for r in rendered), rendered
+    return [r.text for r in rendered if isinstance(r, Rendered)]
+
+
+def test_the_guessing_alert_is_worded_in_the_language_the_reader_has_when_it_is_sent(
+    session: Session, org: Organization, enterprise: Enterprise
+) -> None:
+    """Issue 12: a /language switch between queueing and sending is honoured."""
+    staff = add_staff(session, "telegram", "900", "staff", org)
+    staff.language = "vi"
+    session.commit()
+    for n in range(GLOBAL_MAX_WRONG_TRIES):
+        _try(session, _contact(session, f"g{n // 5}"), "ABCD-EFGH", NOW + timedelta(seconds=n))
+    alert = session.exec(select(Delivery).where(Delivery.contact_id == staff.id)).one()
+    assert "mã mời sai" in _texts(session, [alert])[0]
+    staff.language = "en"  # /language en, before the dispatcher sends it
+    session.commit()
+    assert _texts(session, [alert]) == [
+        "Warning: 30 wrong invite codes in the last hour from 6 chat accounts; someone may be "
+        "guessing codes. Linking with an invite code is paused until 10:00 03/03/2025."
+    ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -18,6 +17,7 @@ from sqlmodel import Session, select
 
 from bot.i18n import Translator
 from bot.models import (
+    AwardTargets,
     Campaign,
     Cluster,
     Contact,
@@ -36,6 +36,7 @@ from bot.models import (
 from bot.models.enums import Channel
 from bot.services.access import AccessDenied, NotFound, Scope
 from bot.services.numbers import Figure, report_figures
+from bot.services.plan_edits import spec_of
 from bot.services.progress import (
     MISSING_REASON_LIMIT,
     Counts,
@@ -574,24 +575,30 @@ def test_means_and_yes_counts(engine: Engine) -> None:
 @pytest.mark.parametrize(
     "award_targets",
     [
-        [{"key": "flag_enterprises", "label": "Cờ", "label_en": "Flag", "value": 2}],
+        {"flag_enterprises": 2},
         {"flag_enterprises": {"value": 2, "label": "Cờ", "label_en": "Flag"}},
     ],
 )
-def test_award_targets_in_the_template_shapes(
-    engine: Engine, award_targets: dict[str, Any] | list[dict[str, Any]]
-) -> None:
+def test_award_targets_in_both_stored_shapes(engine: Engine, award_targets: AwardTargets) -> None:
+    """A bare minimum or one with the office's labels: the shapes `Campaign.award_targets`
+    declares, and the only ones the shortlist and the plan's editing read."""
     with Session(engine) as session:
         w = build_world(session)
         campaign = session.get(Campaign, w.campaign)
         assert campaign is not None
-        # The list is the other shape the reader accepts; the model declares only the mapping.
-        campaign.award_targets = award_targets  # type: ignore[assignment]
+        campaign.award_targets = award_targets
         session.commit()
+        session.refresh(campaign)
+        assert campaign.award_targets == award_targets  # as stored and read back
         (line,) = shortlist(session, w.campaign, rules=default_award_rules(TITLES))
+        (entry,) = spec_of(session, campaign).awards
     assert (line.key, line.target, line.proposed, line.reached) == ("flag_enterprises", 2, 2, True)
-    assert line.label(Translator("en")) == "Flag"
-    assert line.label(Translator("vi")) == "Cờ"
+    assert (entry.key, entry.value) == ("flag_enterprises", 2)
+    labelled = isinstance(award_targets["flag_enterprises"], dict)
+    assert line.label(Translator("en")) == (
+        "Flag" if labelled else "Enterprises proposed for the provincial Emulation Flag"
+    )
+    assert (entry.label, entry.label_en) == (("Cờ", "Flag") if labelled else ("", ""))
 
 
 def test_texts_for_the_chat(engine: Engine) -> None:
