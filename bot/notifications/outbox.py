@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import String, cast, literal, update
@@ -83,6 +84,7 @@ def enqueue(
     *,
     not_before: datetime,
     now: datetime,
+    count_new: bool = True,
 ) -> int:
     """Put `notification` in the outbox for each contact; returns how many rows were new.
 
@@ -90,34 +92,25 @@ def enqueue(
     the change that caused them does. `now` (the caller's clock) is the rows' `created_at`.
     One INSERT ... ON CONFLICT DO NOTHING ... RETURNING for every recipient (SQLAlchemy's
     "insertmanyvalues"): the rows it returns are the new ones, so the count is exact even
-    when one transaction enqueues several times at the same `now`.
+    when one transaction enqueues several times at the same `now`. With `count_new=False`,
+    a plain executemany without RETURNING, and the count is of the rows offered (`put`).
     """
     if not_before.tzinfo is None or now.tzinfo is None:
         raise ValueError("not_before and now must be time-zone aware")
     rows = _rows(notification, contact_ids, not_before, now)
     if not rows:
         return 0
-    table: Any = Delivery.__table__  # type: ignore[attr-defined]
     stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    if not count_new:
+        session.execute(stmt, rows)
+        return len(rows)
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
     return len(session.execute(stmt.returning(table.c.id), rows).all())
 
 
-def put(
-    session: Session,
-    notification: Notification,
-    contact_ids: Iterable[int],
-    *,
-    not_before: datetime,
-    now: datetime,
-) -> int:
-    """`enqueue` without counting what was new: one executemany INSERT ... ON CONFLICT DO
-    NOTHING; returns how many rows were offered. For the dispatcher's expansion of a
-    fan-out, which only needs every recipient covered once."""
-    rows = _rows(notification, contact_ids, not_before, now)
-    if rows:
-        stmt = _insert(session).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        session.execute(stmt, rows)
-    return len(rows)
+# `enqueue` without counting what was new, for the dispatcher's expansion of a fan-out,
+# which only needs every recipient covered once: returns how many rows were offered.
+put = partial(enqueue, count_new=False)
 
 
 def _rows(
@@ -174,6 +167,19 @@ def plan_fanouts(
     return len(new)
 
 
+def _pending_reminders(
+    table: type[Delivery] | type[Fanout], campaign_id: int, item_kind: str
+) -> Any:
+    """An UPDATE of the pending reminders of one item, per contact or to a whole audience."""
+    pending = DeliveryStatus.PENDING if table is Delivery else FanoutStatus.PENDING
+    return update(table).where(
+        col(table.kind) == DeliveryKind.REMINDER,
+        col(table.status) == pending,
+        col(table.campaign_id) == campaign_id,
+        col(table.item_kind) == item_kind,
+    )
+
+
 def cancel_reminders(
     session: Session, campaign_id: int, item_kind: str, reason: str, now: datetime
 ) -> int:
@@ -181,24 +187,31 @@ def cancel_reminders(
     deliveries and the fan-outs not yet fully expanded (finished at `now`); returns the
     deliveries cancelled. Plain column predicates on the identity; the caller commits."""
     cancelled: Any = session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.kind) == DeliveryKind.REMINDER,
-            col(Delivery.status) == DeliveryStatus.PENDING,
-            col(Delivery.campaign_id) == campaign_id,
-            col(Delivery.item_kind) == item_kind,
+        _pending_reminders(Delivery, campaign_id, item_kind).values(
+            status=DeliveryStatus.CANCELLED, last_error=reason
         )
-        .values(status=DeliveryStatus.CANCELLED, last_error=reason)
     )
     session.execute(
-        update(Fanout)
-        .where(
-            col(Fanout.kind) == DeliveryKind.REMINDER,
-            col(Fanout.status) == FanoutStatus.PENDING,
-            col(Fanout.campaign_id) == campaign_id,
-            col(Fanout.item_kind) == item_kind,
+        _pending_reminders(Fanout, campaign_id, item_kind).values(
+            status=FanoutStatus.CANCELLED, finished_at=now
         )
-        .values(status=FanoutStatus.CANCELLED, finished_at=now)
+    )
+    return int(getattr(cancelled, "rowcount", 0) or 0)
+
+
+def cancel_unsent(
+    session: Session, kind: DeliveryKind, contact_ids: Select[Any], reason: str
+) -> int:
+    """Cancel the pending messages of `kind` to the contacts `contact_ids` selects (the
+    invitation of a code issued again, say); returns how many. The caller commits."""
+    cancelled: Any = session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.kind) == kind,
+            col(Delivery.status) == DeliveryStatus.PENDING,
+            col(Delivery.contact_id).in_(contact_ids),
+        )
+        .values(status=DeliveryStatus.CANCELLED, last_error=reason)
     )
     return int(getattr(cancelled, "rowcount", 0) or 0)
 
@@ -272,6 +285,7 @@ __all__ = [
     "ROW_COLUMNS",
     "Queued",
     "cancel_reminders",
+    "cancel_unsent",
     "dedupe_key",
     "enqueue",
     "enqueue_select",

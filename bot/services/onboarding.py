@@ -26,9 +26,7 @@ from bot.models import (
     Channel,
     Cluster,
     Contact,
-    Delivery,
     DeliveryKind,
-    DeliveryStatus,
     Enterprise,
     InviteCode,
     Organization,
@@ -36,7 +34,7 @@ from bot.models import (
     Zone,
 )
 from bot.notifications.kinds import Invitation
-from bot.notifications.outbox import enqueue
+from bot.notifications.outbox import cancel_unsent, enqueue
 from bot.services.access import Scope
 from bot.services.chat_links import BotNames, how_to_link
 from bot.services.errors import InvalidInput
@@ -188,15 +186,7 @@ def _revoke(session: Session, ids: list[int], now: datetime) -> int:
         mail_contacts = select(col(Contact.id)).where(
             col(Contact.enterprise_id).in_(chunk), Contact.channel == Channel.EMAIL
         )
-        session.execute(
-            update(Delivery)
-            .where(
-                col(Delivery.kind) == DeliveryKind.INVITE,
-                col(Delivery.status) == DeliveryStatus.PENDING,
-                col(Delivery.contact_id).in_(mail_contacts),
-            )
-            .values(status=DeliveryStatus.CANCELLED, last_error="invite re-issued")
-        )
+        cancel_unsent(session, DeliveryKind.INVITE, mail_contacts, "invite re-issued")
     return revoked
 
 
