@@ -238,15 +238,6 @@ def _overdue_heads(campaign: Campaign, overdue_ids: list[int]) -> Any:
 _Found = TypeVar("_Found")
 
 
-def _still_there(found: dict[int, _Found], row_id: int, what: str) -> _Found:
-    """The row a message names, read with the batch; Gone when it was deleted between
-    planning and sending (the message is dropped, not sent with a hole in it)."""
-    row = found.get(row_id)
-    if row is None:
-        raise Gone(f"{what} {row_id} no longer exists")
-    return row
-
-
 def _of_item(
     found: dict[tuple[int, str, int], _Found],
     campaign_id: int,
@@ -358,9 +349,24 @@ class Facts:
             for ext, campaign_id, kind in session.execute(extended).all():
                 self._extended[(campaign_id, str(kind), ext.enterprise_id)] = ext.until
         self._digests: dict[tuple[int, date], DigestFigures] = {}
+        # The rows the batch names by id, per table (`get`).
+        self._by_model: dict[type[Any], dict[int, Any]] = {
+            Campaign: self._campaigns,
+            DeadlineExtension: self._extension_by_id,
+            Phase: self._phase_by_id,
+            Observance: self._observances,
+            Submission: self._submissions,
+            Broadcast: self._broadcasts,
+        }
 
-    def campaign(self, campaign_id: int) -> Campaign:
-        return _still_there(self._campaigns, campaign_id, "campaign")
+    def get(self, model: type[_Found], row_id: int) -> _Found:
+        """The `model` row (campaign, phase, observance, submission, broadcast, extension) a
+        message names, read with the batch; Gone when it was deleted between planning and
+        sending (the message is dropped, not sent with a hole in it)."""
+        row: _Found | None = self._by_model[model].get(row_id)
+        if row is None:
+            raise Gone(f"{model.__name__} {row_id} no longer exists")
+        return row
 
     def deadlines_of(self, campaign_id: int) -> list[Deadline]:
         return list(self._deadlines.get(campaign_id, []))
@@ -376,22 +382,13 @@ class Facts:
 
     def board(self, campaign_id: int) -> str:
         """The name of the campaign's board (the organization that runs it)."""
-        return self._boards.get(self.campaign(campaign_id).organization_id, "")
+        return self._boards.get(self.get(Campaign, campaign_id).organization_id, "")
 
     def extended_until(
         self, campaign_id: int, kind: DeadlineKind, enterprise_id: int | None
     ) -> date | None:
         """The date the board extended this enterprise's item to, if it did."""
         return _of_item(self._extended, campaign_id, kind, enterprise_id)
-
-    def extension(self, extension_id: int) -> DeadlineExtension:
-        return _still_there(self._extension_by_id, extension_id, "extension")
-
-    def phase(self, phase_id: int) -> Phase:
-        return _still_there(self._phase_by_id, phase_id, "phase")
-
-    def observance(self, observance_id: int) -> Observance:
-        return _still_there(self._observances, observance_id, "observance")
 
     def phase_for_observance(self, obs: Observance, on: date) -> Phase | None:
         """The observance's phase; without one, the phase holding its day, else the one
@@ -405,23 +402,17 @@ class Facts:
                     return p
         return None
 
-    def submission(self, submission_id: int) -> Submission:
-        return _still_there(self._submissions, submission_id, "submission")
-
     def submission_of(
         self, campaign_id: int, kind: DeadlineKind, enterprise_id: int | None
     ) -> Submission | None:
         """The enterprise's submission of the item, if it has one (read with the batch)."""
         return _of_item(self._owed, campaign_id, kind, enterprise_id)
 
-    def broadcast(self, broadcast_id: int) -> Broadcast:
-        return _still_there(self._broadcasts, broadcast_id, "broadcast")
-
     def digest(self, campaign_id: int, on: date) -> DigestFigures:
         key = (campaign_id, on)
         figures = self._digests.get(key)
         if figures is None:
-            campaign = self.campaign(campaign_id)
+            campaign = self.get(Campaign, campaign_id)
             deadlines = self.deadlines_of(campaign_id)
             figures = self._digests[key] = DigestFigures(self._session, campaign, deadlines, on)
         return figures

@@ -21,9 +21,15 @@ from typing import Any, ClassVar, Self
 
 from bot.i18n import N_, Translator
 from bot.models import (
+    Broadcast,
+    Campaign,
+    DeadlineExtension,
     DeadlineKind,
     DeliveryKind,
+    Observance,
+    Phase,
     Role,
+    Submission,
 )
 from bot.notifications import texts
 from bot.notifications.facts import Facts, Gone, Recipient
@@ -136,7 +142,7 @@ class DeadlineReminder(Notification):
         late_ok = accepts_late(deadline)
         return texts.reminder_text(
             t,
-            campaign_title=campaign_title(t, facts.campaign(self.campaign_id)),
+            campaign_title=campaign_title(t, facts.get(Campaign, self.campaign_id)),
             kind=self.item_kind,
             due_on=extended if extended is not None and not late_ok else deadline.due_on,
             send_on=self.planned_on,
@@ -164,7 +170,7 @@ class Nudge(Notification):
     planned_on: date  # the local day it was asked for: one nudge a day per officer
 
     def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
-        campaign = facts.campaign(self.campaign_id)
+        campaign = facts.get(Campaign, self.campaign_id)
         deadline = facts.deadline(self.campaign_id, self.item_kind)
         text = t(
             "Reminder from the board office: your enterprise has not yet submitted the {item} "
@@ -194,16 +200,17 @@ class ExtensionGranted(Notification):
     planned_on: date  # the date it was extended to
 
     def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
-        extension = facts.extension(self.subject_id)
+        extension = facts.get(DeadlineExtension, self.subject_id)
         if extension.until != self.planned_on:
             raise Gone("the extension was moved again; its later notice tells the date")
         deadline = facts.deadline(self.campaign_id, self.item_kind)
-        return texts.extension_text(
+        return texts.date_change_text(
             t,
-            campaign_title=campaign_title(t, facts.campaign(self.campaign_id)),
+            campaign_title=campaign_title(t, facts.get(Campaign, self.campaign_id)),
             kind=self.item_kind,
-            due_on=deadline.due_on,
-            until=extension.until,
+            old=deadline.due_on,
+            new=extension.until,
+            extended=True,
         )
 
 
@@ -227,12 +234,13 @@ class DeadlineMoved(Notification):
         deadline = facts.deadline(self.campaign_id, self.item_kind)
         if deadline.due_on != self.planned_on:
             raise Gone("the deadline was moved again; its later notice tells the date")
-        return texts.deadline_moved_text(
+        return texts.date_change_text(
             t,
-            campaign_title=campaign_title(t, facts.campaign(self.campaign_id)),
+            campaign_title=campaign_title(t, facts.get(Campaign, self.campaign_id)),
             kind=self.item_kind,
             old=date.fromisoformat(self.variant),
             new=deadline.due_on,
+            extended=False,
         )
 
 
@@ -240,20 +248,28 @@ class DeadlineMoved(Notification):
 
 
 @dataclass(frozen=True)
-class CommemorationPrompt(Notification):
-    """A commemoration day is a few working days away: organise activities for it."""
+class BoardNotice(Notification):
+    """A notice about a day of the campaign's plan (a commemoration day, a phase beginning
+    or ending) to the whole board, worded for the day it was planned for."""
 
-    kind = DeliveryKind.OBSERVANCE
     recipients = "reachable officers of the active enterprises of the campaign's board"
     day_bound = True
 
     campaign_id: int
-    subject_id: int  # the Observance
+    subject_id: int  # the Observance or the Phase it is about
+
+
+@dataclass(frozen=True)
+class CommemorationPrompt(BoardNotice):
+    """A commemoration day is a few working days away: organise activities for it."""
+
+    kind = DeliveryKind.OBSERVANCE
+
     planned_on: date
 
     def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
-        obs = facts.observance(self.subject_id)
-        campaign = facts.campaign(self.campaign_id)
+        obs = facts.get(Observance, self.subject_id)
+        campaign = facts.get(Campaign, self.campaign_id)
         phase = facts.phase_for_observance(obs, self.planned_on)
         years = anniversary_years(obs.on, obs.founded)
         return texts.observance_text(
@@ -270,21 +286,17 @@ PHASE_START, PHASE_END = "start", "end"
 
 
 @dataclass(frozen=True)
-class PhaseNotice(Notification):
+class PhaseNotice(BoardNotice):
     """A phase begins (its call to action), or ends in a week (the review follows)."""
 
     kind = DeliveryKind.PHASE_NOTICE
-    recipients = "reachable officers of the active enterprises of the campaign's board"
-    day_bound = True
 
-    campaign_id: int
-    subject_id: int  # the Phase
     variant: str  # PHASE_START or PHASE_END
     planned_on: date
 
     def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
-        phase = facts.phase(self.subject_id)
-        title = campaign_title(t, facts.campaign(self.campaign_id))
+        phase = facts.get(Phase, self.subject_id)
+        title = campaign_title(t, facts.get(Campaign, self.campaign_id))
         if self.variant == PHASE_START:
             return texts.phase_start_text(
                 t,
@@ -328,7 +340,7 @@ class StaffDigest(Notification):
             raise Gone("a cluster leader without a cluster has no digest")
         figures = facts.digest(self.campaign_id, self.planned_on)
         scope = to.cluster_id if leader else None
-        campaign = facts.campaign(self.campaign_id)
+        campaign = facts.get(Campaign, self.campaign_id)
         return texts.digest_text(
             t,
             campaign_title=campaign_title(t, campaign),
@@ -355,7 +367,7 @@ class CampaignLaunch(Notification):
     campaign_id: int
 
     def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
-        campaign = facts.campaign(self.campaign_id)
+        campaign = facts.get(Campaign, self.campaign_id)
         return texts.launch_text(
             t, campaign, facts.phases_of(self.campaign_id), facts.deadlines_of(self.campaign_id)
         )
@@ -380,8 +392,8 @@ class ReviewResult(Notification):
     version: int = 0  # the reviewed version: a later return is a new message
 
     def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
-        submission = facts.submission(self.subject_id)
-        campaign = facts.campaign(self.campaign_id)
+        submission = facts.get(Submission, self.subject_id)
+        campaign = facts.get(Campaign, self.campaign_id)
         return texts.review_text(
             t,
             campaign_title=campaign_title(t, campaign),
@@ -403,10 +415,10 @@ class BroadcastMessage(Notification):
     broadcast_id: int
 
     def text(self, t: Translator, facts: Facts, to: Recipient) -> str:
-        return facts.broadcast(self.broadcast_id).text
+        return facts.get(Broadcast, self.broadcast_id).text
 
     def document(self, facts: Facts) -> str | None:
-        return facts.broadcast(self.broadcast_id).document_path
+        return facts.get(Broadcast, self.broadcast_id).document_path
 
 
 @dataclass(frozen=True)
@@ -527,6 +539,7 @@ __all__ = [
     "PROMPT_KINDS",
     "REVIEW_ACCEPTED",
     "REVIEW_RETURNED",
+    "BoardNotice",
     "BroadcastMessage",
     "CampaignLaunch",
     "ChatReply",

@@ -366,42 +366,31 @@ def review_text(
     return text + "\n" + t("Please fix it and submit it again: send /{command}.", command=command)
 
 
-def extension_text(
-    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, due_on: date, until: date
+def date_change_text(
+    t: Translator,
+    *,
+    campaign_title: str,
+    kind: DeadlineKind | str,
+    old: date,
+    new: date,
+    extended: bool,
 ) -> str:
-    """The officer's notice that the board extended a locked item for their unit."""
-    return "\n".join(
-        [
-            t(
-                "📅 The board office extended {item} for “{campaign}” for your unit until "
-                "{until} (it was due on {due}).",
-                item=kind_phrase(t, kind),
-                campaign=campaign_title,
-                until=t.date(until),
-                due=t.date(due_on),
-            ),
-            t(
-                "Send {command} in this chat to do it; it is marked as submitted late.",
-                command="/" + kind_command(kind),
-            ),
-        ]
-    )
-
-
-def deadline_moved_text(
-    t: Translator, *, campaign_title: str, kind: DeadlineKind | str, old: date, new: date
-) -> str:
-    """The officers' notice that the board moved a deadline of its plan."""
-    return "\n".join(
-        [
-            t(
-                "📅 The board office moved the deadline for {item} for “{campaign}”: it is now "
-                "{new} (it was {old}).",
-                item=kind_phrase(t, kind),
-                campaign=campaign_title,
-                new=t.date(new),
-                old=t.date(old),
-            ),
-            t("Send /status to see where your unit stands."),
-        ]
-    )
+    """The officers' notice that a date of one item changed: the board extended a locked
+    item for the reader's unit (`extended`), or moved a deadline of its plan for everyone."""
+    if extended:
+        headline = N_(
+            "📅 The board office extended {item} for “{campaign}” for your unit until "
+            "{new} (it was due on {old})."
+        )
+        action = t(
+            "Send {command} in this chat to do it; it is marked as submitted late.",
+            command="/" + kind_command(kind),
+        )
+    else:
+        headline = N_(
+            "📅 The board office moved the deadline for {item} for “{campaign}”: it is now "
+            "{new} (it was {old})."
+        )
+        action = t("Send /status to see where your unit stands.")
+    dates = {"new": t.date(new), "old": t.date(old)}
+    return t(headline, item=kind_phrase(t, kind), campaign=campaign_title, **dates) + "\n" + action
