@@ -6,6 +6,9 @@ from enum import StrEnum
 
 
 class Channel(StrEnum):
+    """Where a contact talks to the bot: a chat platform, the console (tests, demos), or
+    e-mail for an enterprise that has no chat account yet."""
+
     TELEGRAM = "telegram"
     ZALO = "zalo"
     CONSOLE = "console"
@@ -14,6 +17,10 @@ class Channel(StrEnum):
 
 
 class Role(StrEnum):
+    """What a contact is: an enterprise's `officer`, who reports for it; or of the board
+    office: `staff`, who run the campaigns and review; a `cluster_leader`, who sees one
+    cluster (cụm thi đua) only; an `admin`, named in THIDUA_ADMINS."""
+
     OFFICER = "officer"
     STAFF = "staff"
     CLUSTER_LEADER = "cluster_leader"
@@ -35,6 +42,9 @@ class Audience(StrEnum):
 
 
 class DeadlineKind(StrEnum):
+    """The items a campaign's plan asks every participant for, each with a deadline (their
+    labels, commands and receipt prefixes are in bot/services/items.py)."""
+
     LAUNCH_DOCUMENT = "launch_document"
     TITLE_REGISTRATION = "title_registration"
     YEAR_END_REPORT = "year_end_report"
@@ -54,6 +64,9 @@ class LatePolicy(StrEnum):
 
 
 class SubmissionStatus(StrEnum):
+    """Where one participant's item stands: a `draft` being filled in, `submitted` to the
+    board office, then `returned` for correction (and submitted again) or `accepted`."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
     RETURNED = "returned"
@@ -61,6 +74,9 @@ class SubmissionStatus(StrEnum):
 
 
 class Nominee(StrEnum):
+    """Whom a title registration or commendation proposal names: a person or a collective
+    (a unit, a team, the enterprise)."""
+
     INDIVIDUAL = "individual"
     COLLECTIVE = "collective"
 

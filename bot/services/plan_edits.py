@@ -280,7 +280,6 @@ def _number(value: Any) -> int | float | None:
 
 
 def _target_entry(target: Mapping[str, Any]) -> TargetEntry:
-    qualifier = target.get("qualifier") or "exact"
     return TargetEntry(
         key=str(target.get("key", "")),
         label=str(target.get("label", "")),
@@ -290,7 +289,7 @@ def _target_entry(target: Mapping[str, Any]) -> TargetEntry:
         unit=str(target.get("unit") or ""),
         unit_en=str(target.get("unit_en") or ""),
         growth=_number(target.get("growth")),
-        qualifier=Qualifier(qualifier) if qualifier in set(Qualifier) else Qualifier.EXACT,
+        qualifier=Qualifier.of(target.get("qualifier")),
     )
 
 

@@ -14,14 +14,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.i18n import N_, Translator
-
-QUALIFIER_FORMS = {
-    "exact": N_("{value}"),
-    "about": N_("about {value}"),
-    "at_least": N_("{value} or more"),
-    "at_most": N_("at most {value}"),
-}
+from bot.i18n import Translator
+from bot.services.templates import Qualifier
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -54,8 +48,7 @@ def goal_text(t: Translator, target: Mapping[str, Any]) -> str:
     elif value_max is not None:
         text = with_unit(t("{low}–{high}", low=t.number(value), high=t.number(value_max)))
     else:
-        qualifier = str(target.get("qualifier") or "exact")
-        form = QUALIFIER_FORMS.get(qualifier, QUALIFIER_FORMS["exact"])
+        form = Qualifier.of(target.get("qualifier")).form
         text = t(form, value=with_unit(t.number(value)))
     growth = _decimal(target.get("growth"))
     if growth is None:

@@ -49,12 +49,26 @@ class TemplateKind(StrEnum):
 
 
 class Qualifier(StrEnum):
-    """How a target's value is meant: "about 1,2 tỷ USD", "200 ha or more", "at most 2,5%"."""
+    """How a target's value is meant, with the words that say it (`form`, a msgid with
+    {value}): "about 1,2 tỷ USD", "200 ha or more", "at most 2,5%"."""
 
-    EXACT = "exact"
-    ABOUT = "about"
-    AT_LEAST = "at_least"
-    AT_MOST = "at_most"
+    form: str
+
+    def __new__(cls, value: str, form: str) -> Qualifier:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.form = form
+        return member
+
+    EXACT = "exact", N_("{value}")
+    ABOUT = "about", N_("about {value}")
+    AT_LEAST = "at_least", N_("{value} or more")
+    AT_MOST = "at_most", N_("at most {value}")
+
+    @classmethod
+    def of(cls, stored: object) -> Qualifier:
+        """The qualifier a stored target names; exact when it names none we know."""
+        return next((q for q in cls if q.value == stored), cls.EXACT)
 
 
 class TemplateDataError(ValueError):
