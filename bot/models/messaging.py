@@ -25,7 +25,32 @@ class Broadcast(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 
-class Delivery(SQLModel, table=True):
+class OutboxRow(SQLModel):
+    """What a `Delivery` and a `Fanout` row both hold: which message it is (its kind and
+    the identity columns of its notification class, `bot.notifications.kinds`) and the
+    dedupe key built from them, so expiry and cancellation are the same column predicates
+    on both tables."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Unique: `bot.notifications.outbox.dedupe_key` (a fan-out's: `key_prefix`, without a
+    # contact). Compared bytewise ("C" collation on PostgreSQL): an opaque ASCII key, and a
+    # locale's collation made every comparison of the unique index's B-tree several times
+    # slower.
+    dedupe_key: str = Field(
+        unique=True,
+        sa_type=String(255).with_variant(String(255, collation="C"), "postgresql"),
+    )
+    kind: DeliveryKind = Field(max_length=16)
+    campaign_id: int | None = None
+    item_kind: DeadlineKind | None = Field(default=None, max_length=32)
+    planned_on: date | None = None
+    # The observance, phase or submission the message is about (by kind), and which variant
+    # of the message ("start" / "end" of a phase, "accepted" / "returned" for a review).
+    subject_id: int | None = None
+    variant: str | None = Field(default=None, max_length=16)
+
+
+class Delivery(OutboxRow, table=True):
     """One message to one contact (the transactional outbox), stored as its identity.
 
     A row says what the message is about, not what it says: its kind and the columns that
@@ -57,14 +82,6 @@ class Delivery(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    # Compared bytewise ("C" collation on PostgreSQL): an opaque ASCII key, and a locale's
-    # collation made every comparison of the unique index's B-tree several times slower.
-    dedupe_key: str = Field(
-        unique=True,
-        sa_type=String(255).with_variant(String(255, collation="C"), "postgresql"),
-    )
-    kind: DeliveryKind = Field(max_length=16)
     # Neither indexed nor a foreign key, for the 600,000 rows of a day's plan: every
     # query reaches deliveries by status, due time or broadcast and then looks the contact
     # up by its key (the claim joins Contact, so a row without one is never sent), and the
@@ -73,13 +90,6 @@ class Delivery(SQLModel, table=True):
     # of SQLite's. Contacts are never deleted.
     contact_id: int
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
-    campaign_id: int | None = None
-    item_kind: DeadlineKind | None = Field(default=None, max_length=32)
-    planned_on: date | None = None
-    # The observance, phase or submission the message is about (by kind), and which variant
-    # of the message ("start" / "end" of a phase, "accepted" / "returned" for a review).
-    subject_id: int | None = None
-    variant: str | None = Field(default=None, max_length=16)
     # Only a conversation's reply delivered through the outbox (`ChatReply`) has its words
     # fixed when queued: the flow that answered already wrote them for this reader.
     body: str | None = None
@@ -93,7 +103,7 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 
-class Fanout(SQLModel, table=True):
+class Fanout(OutboxRow, table=True):
     """One planned message to a whole audience, written out to per-contact deliveries late.
 
     The planner writes one row per (notification, audience) — "the reminder of item K of
@@ -107,27 +117,14 @@ class Fanout(SQLModel, table=True):
     CONFLICT DO NOTHING), so no contact gets the message twice. Who receives it is decided
     at expansion: an enterprise that submitted in between gets nothing.
 
-    The identity columns are the Delivery's (the same notification class), so expiry and
-    cancellation are the same column predicates on both tables.
+    Its identity columns are a delivery's (`OutboxRow`): the same notification class.
     """
 
     __table_args__ = (Index("ix_fanout_status_due", "status", "not_before"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    # The notification's dedupe key without a contact (`bot.notifications.outbox.key_prefix`).
-    dedupe_key: str = Field(
-        unique=True,
-        sa_type=String(255).with_variant(String(255, collation="C"), "postgresql"),
-    )
-    kind: DeliveryKind = Field(max_length=16)
     # The audience: officers of this board's active enterprises (for a reminder, those whose
     # enterprise still owes the item and has no extension of it).
     organization_id: int
-    campaign_id: int | None = None
-    item_kind: DeadlineKind | None = Field(default=None, max_length=32)
-    planned_on: date | None = None
-    subject_id: int | None = None
-    variant: str | None = Field(default=None, max_length=16)
     status: FanoutStatus = Field(default=FanoutStatus.PENDING, max_length=16)
     not_before: datetime = Field(sa_type=AwareDateTime)
     cursor: int = 0  # the highest enterprise id whose officers' deliveries are written
