@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import N_
@@ -78,161 +78,76 @@ def _parse_admins(raw: str | list[str] | None) -> list[tuple[str, str]]:
 
 
 class Settings(BaseSettings):
-    """Process-wide settings. Field aliases are the environment variable names."""
+    """Process-wide settings. Field aliases are the environment variable names; a field's own
+    name is accepted too (`populate_by_name`: as a keyword, and by pydantic-settings in the
+    environment)."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    database_url: str = Field(
-        DEFAULT_SQLITE_URL, validation_alias=AliasChoices("THIDUA_DATABASE_URL", "database_url")
-    )
-    timezone: str = Field(
-        "Asia/Ho_Chi_Minh", validation_alias=AliasChoices("THIDUA_TIMEZONE", "timezone")
-    )
-    locale: Literal["vi", "en"] = Field(
-        "vi", validation_alias=AliasChoices("THIDUA_LOCALE", "locale")
-    )
+    database_url: str = Field(DEFAULT_SQLITE_URL, validation_alias="THIDUA_DATABASE_URL")
+    timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias="THIDUA_TIMEZONE")
+    locale: Literal["vi", "en"] = Field("vi", validation_alias="THIDUA_LOCALE")
     admins: Annotated[list[tuple[str, str]], NoDecode] = Field(
-        default_factory=list, validation_alias=AliasChoices("THIDUA_ADMINS", "admins")
+        default_factory=list, validation_alias="THIDUA_ADMINS"
     )
-    conversation_ttl_hours: int = Field(
-        24,
-        ge=1,
-        validation_alias=AliasChoices("THIDUA_CONVERSATION_TTL_HOURS", "conversation_ttl_hours"),
-    )
-    planning_time: time = Field(
-        time(8, 0), validation_alias=AliasChoices("THIDUA_PLANNING_TIME", "planning_time")
-    )
-    sending_start: time = Field(
-        time(7, 30), validation_alias=AliasChoices("THIDUA_SENDING_START", "sending_start")
-    )
-    sending_end: time = Field(
-        time(17, 30), validation_alias=AliasChoices("THIDUA_SENDING_END", "sending_end")
-    )
+    conversation_ttl_hours: int = Field(24, ge=1, validation_alias="THIDUA_CONVERSATION_TTL_HOURS")
+    planning_time: time = Field(time(8, 0), validation_alias="THIDUA_PLANNING_TIME")
+    sending_start: time = Field(time(7, 30), validation_alias="THIDUA_SENDING_START")
+    sending_end: time = Field(time(17, 30), validation_alias="THIDUA_SENDING_END")
     observance_prompt_working_days: int = Field(
-        3,
-        ge=0,
-        le=20,
-        validation_alias=AliasChoices(
-            "THIDUA_OBSERVANCE_PROMPT_DAYS", "observance_prompt_working_days"
-        ),
+        3, ge=0, le=20, validation_alias="THIDUA_OBSERVANCE_PROMPT_DAYS"
     )
-    max_attempts: int = Field(
-        6, ge=1, le=50, validation_alias=AliasChoices("THIDUA_MAX_ATTEMPTS", "max_attempts")
-    )
-    telegram_rate_per_second: float = Field(
-        25.0,
-        gt=0,
-        validation_alias=AliasChoices("THIDUA_TELEGRAM_RATE", "telegram_rate_per_second"),
-    )
-    zalo_rate_per_second: float = Field(
-        10.0, gt=0, validation_alias=AliasChoices("THIDUA_ZALO_RATE", "zalo_rate_per_second")
-    )
-    files_dir: Path = Field(
-        Path("data/files"), validation_alias=AliasChoices("THIDUA_FILES_DIR", "files_dir")
-    )
+    max_attempts: int = Field(6, ge=1, le=50, validation_alias="THIDUA_MAX_ATTEMPTS")
+    telegram_rate_per_second: float = Field(25.0, gt=0, validation_alias="THIDUA_TELEGRAM_RATE")
+    zalo_rate_per_second: float = Field(10.0, gt=0, validation_alias="THIDUA_ZALO_RATE")
+    files_dir: Path = Field(Path("data/files"), validation_alias="THIDUA_FILES_DIR")
     # Disk space the files of one enterprise may take (all its items together), in MB.
-    enterprise_files_quota_mb: int = Field(
-        500,
-        ge=1,
-        validation_alias=AliasChoices("THIDUA_ENTERPRISE_FILES_MB", "enterprise_files_quota_mb"),
-    )
-    web_host: str = Field("0.0.0.0", validation_alias=AliasChoices("THIDUA_WEB_HOST", "web_host"))
-    web_port: int = Field(
-        8080, ge=0, le=65535, validation_alias=AliasChoices("THIDUA_WEB_PORT", "web_port")
-    )
+    enterprise_files_quota_mb: int = Field(500, ge=1, validation_alias="THIDUA_ENTERPRISE_FILES_MB")
+    web_host: str = Field("0.0.0.0", validation_alias="THIDUA_WEB_HOST")
+    web_port: int = Field(8080, ge=0, le=65535, validation_alias="THIDUA_WEB_PORT")
     web_header_timeout: float = Field(
-        10.0,
-        gt=0,
-        le=300,
-        validation_alias=AliasChoices("THIDUA_WEB_HEADER_TIMEOUT", "web_header_timeout"),
+        10.0, gt=0, le=300, validation_alias="THIDUA_WEB_HEADER_TIMEOUT"
     )
-    web_body_timeout: float = Field(
-        30.0,
-        gt=0,
-        le=600,
-        validation_alias=AliasChoices("THIDUA_WEB_BODY_TIMEOUT", "web_body_timeout"),
-    )
-    web_max_connections: int = Field(
-        512,
-        ge=8,
-        validation_alias=AliasChoices("THIDUA_WEB_MAX_CONNECTIONS", "web_max_connections"),
-    )
-    public_url: str | None = Field(
-        None, validation_alias=AliasChoices("THIDUA_PUBLIC_URL", "public_url")
-    )
+    web_body_timeout: float = Field(30.0, gt=0, le=600, validation_alias="THIDUA_WEB_BODY_TIMEOUT")
+    web_max_connections: int = Field(512, ge=8, validation_alias="THIDUA_WEB_MAX_CONNECTIONS")
+    public_url: str | None = Field(None, validation_alias="THIDUA_PUBLIC_URL")
     upload_link_hours: int = Field(
-        24,
-        ge=1,
-        le=24 * 14,
-        validation_alias=AliasChoices("THIDUA_UPLOAD_LINK_HOURS", "upload_link_hours"),
+        24, ge=1, le=24 * 14, validation_alias="THIDUA_UPLOAD_LINK_HOURS"
     )
     dashboard_link_hours: int = Field(
-        8,
-        ge=1,
-        le=72,
-        validation_alias=AliasChoices("THIDUA_DASHBOARD_LINK_HOURS", "dashboard_link_hours"),
+        8, ge=1, le=72, validation_alias="THIDUA_DASHBOARD_LINK_HOURS"
     )
-    web_secret: str | None = Field(
-        None, validation_alias=AliasChoices("THIDUA_WEB_SECRET", "web_secret")
-    )
+    web_secret: str | None = Field(None, validation_alias="THIDUA_WEB_SECRET")
 
-    telegram_bot_token: str | None = Field(
-        None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
-    )
+    telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(
-        "https://api.telegram.org",
-        validation_alias=AliasChoices("TELEGRAM_API_BASE_URL", "telegram_api_base_url"),
+        "https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
     )
-    telegram_webhook_url: str | None = Field(
-        None, validation_alias=AliasChoices("TELEGRAM_WEBHOOK_URL", "telegram_webhook_url")
-    )
-    telegram_webhook_secret: str | None = Field(
-        None, validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret")
-    )
-    zalo_bot_token: str | None = Field(
-        None, validation_alias=AliasChoices("ZALO_BOT_TOKEN", "zalo_bot_token")
-    )
+    telegram_webhook_url: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    zalo_bot_token: str | None = Field(None, validation_alias="ZALO_BOT_TOKEN")
     zalo_api_base_url: str = Field(
-        "https://bot-api.zaloplatforms.com",
-        validation_alias=AliasChoices("ZALO_API_BASE_URL", "zalo_api_base_url"),
+        "https://bot-api.zaloplatforms.com", validation_alias="ZALO_API_BASE_URL"
     )
-    zalo_webhook_url: str | None = Field(
-        None, validation_alias=AliasChoices("ZALO_WEBHOOK_URL", "zalo_webhook_url")
-    )
-    zalo_webhook_secret: str | None = Field(
-        None, validation_alias=AliasChoices("ZALO_WEBHOOK_SECRET", "zalo_webhook_secret")
-    )
-    telegram_bot_username: str | None = Field(
-        None, validation_alias=AliasChoices("TELEGRAM_BOT_USERNAME", "telegram_bot_username")
-    )
-    zalo_bot_name: str | None = Field(
-        None, validation_alias=AliasChoices("ZALO_BOT_NAME", "zalo_bot_name")
-    )
+    zalo_webhook_url: str | None = Field(None, validation_alias="ZALO_WEBHOOK_URL")
+    zalo_webhook_secret: str | None = Field(None, validation_alias="ZALO_WEBHOOK_SECRET")
+    telegram_bot_username: str | None = Field(None, validation_alias="TELEGRAM_BOT_USERNAME")
+    zalo_bot_name: str | None = Field(None, validation_alias="ZALO_BOT_NAME")
 
     # E-mail, the channel of last resort (bot/channels/email.py): enterprises without a chat
     # account get invites, launches, broadcasts and reminders by e-mail when SMTP is set.
-    smtp_host: str | None = Field(None, validation_alias=AliasChoices("SMTP_HOST", "smtp_host"))
-    smtp_port: int = Field(
-        587, ge=1, le=65535, validation_alias=AliasChoices("SMTP_PORT", "smtp_port")
-    )
+    smtp_host: str | None = Field(None, validation_alias="SMTP_HOST")
+    smtp_port: int = Field(587, ge=1, le=65535, validation_alias="SMTP_PORT")
     smtp_security: Literal["starttls", "ssl", "none"] = Field(
-        "starttls", validation_alias=AliasChoices("SMTP_SECURITY", "smtp_security")
+        "starttls", validation_alias="SMTP_SECURITY"
     )
-    smtp_username: str | None = Field(
-        None, validation_alias=AliasChoices("SMTP_USERNAME", "smtp_username")
-    )
-    smtp_password: str | None = Field(
-        None, validation_alias=AliasChoices("SMTP_PASSWORD", "smtp_password")
-    )
-    smtp_from: str | None = Field(None, validation_alias=AliasChoices("SMTP_FROM", "smtp_from"))
-    smtp_from_name: str | None = Field(
-        None, validation_alias=AliasChoices("SMTP_FROM_NAME", "smtp_from_name")
-    )
-    email_rate_per_second: float = Field(
-        2.0, gt=0, validation_alias=AliasChoices("THIDUA_EMAIL_RATE", "email_rate_per_second")
-    )
+    smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
+    smtp_password: str | None = Field(None, validation_alias="SMTP_PASSWORD")
+    smtp_from: str | None = Field(None, validation_alias="SMTP_FROM")
+    smtp_from_name: str | None = Field(None, validation_alias="SMTP_FROM_NAME")
+    email_rate_per_second: float = Field(2.0, gt=0, validation_alias="THIDUA_EMAIL_RATE")
 
     @field_validator("telegram_bot_username")
     @classmethod
@@ -323,11 +238,7 @@ class Settings(BaseSettings):
 
 
 _ENV_NAMES = {
-    name: (
-        field.validation_alias.choices[0]
-        if isinstance(field.validation_alias, AliasChoices)
-        else name
-    )
+    name: field.validation_alias if isinstance(field.validation_alias, str) else name
     for name, field in Settings.model_fields.items()
 }
 

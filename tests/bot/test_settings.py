@@ -16,6 +16,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in (
         "THIDUA_DATABASE_URL",
         "THIDUA_TIMEZONE",
+        "TIMEZONE",
         "THIDUA_LOCALE",
         "THIDUA_ADMINS",
         "TELEGRAM_BOT_TOKEN",
@@ -46,6 +47,19 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.admins == [("telegram", "123"), ("zalo", "abc")]
     assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
     assert not settings.is_sqlite
+
+
+def test_a_field_is_also_set_by_its_own_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The alias is the variable's name; the field's name works too, as a keyword (tests,
+    the CLI's overrides) and in the environment or .env (`populate_by_name`)."""
+    monkeypatch.setenv("TIMEZONE", "Asia/Bangkok")
+    settings = load_settings(telegram_api_base_url="http://127.0.0.1:8081/")
+    assert settings.timezone == "Asia/Bangkok"
+    assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
+    monkeypatch.setenv("THIDUA_TIMEZONE", "Asia/Ho_Chi_Minh")  # the variable's name wins
+    assert load_settings().timezone == "Asia/Ho_Chi_Minh"
+    with pytest.raises(SettingsError, match=r"^THIDUA_LOCALE: "):
+        load_settings(locale="fr")  # an error names the variable, however it was set
 
 
 @pytest.mark.parametrize(
