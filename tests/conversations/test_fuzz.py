@@ -17,7 +17,17 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import Session, select
 
-from bot.models import Contact, ConversationState, Role
+from bot.models import (
+    Attachment,
+    Contact,
+    ConversationState,
+    LaunchDocument,
+    Receipt,
+    RegistrationEntry,
+    Role,
+    Submission,
+    YearEndReport,
+)
 from bot.services import submissions as subs
 from conversations.registry import default_registry
 from tests.conversations.conftest import JANUARY, Chat, build_world
@@ -229,15 +239,6 @@ def test_unknown_contacts_survive_any_text(sqlite_engine: SAEngine, tmp_path: Pa
 
 
 def _fingerprint(db: SAEngine) -> tuple:  # type: ignore[type-arg]
-    from bot.models import (
-        Attachment,
-        LaunchDocument,
-        Receipt,
-        RegistrationEntry,
-        Submission,
-        YearEndReport,
-    )
-
     with Session(db) as s:
         return (
             sorted(

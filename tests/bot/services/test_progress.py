@@ -6,9 +6,11 @@ clusters, a second board that must never show up, and submissions in every state
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -311,21 +313,26 @@ def build_world(session: Session) -> World:
         Contact(channel=Channel.TELEGRAM, user_id="u-x", chat_id="c-x", organization_id=org.id)
     )
     session.commit()
-    assert staff.id and leader.id and z1.id and z2.id and c1.id and c2.id
-    return World(
-        org=org.id,
-        other_org=other.id,
-        z1=z1.id,
-        z2=z2.id,
-        c1=c1.id,
-        c2=c2.id,
-        campaign=campaign.id,
-        other_campaign=other_campaign.id,
-        enterprises={name: e.id for name, e in enterprises.items() if e.id},
-        staff=staff.id,
-        leader=leader.id,
-        officers={key: c.id for key, c in officers.items() if c.id},
-    )
+    rows = {
+        "org": org,
+        "other_org": other,
+        "z1": z1,
+        "z2": z2,
+        "c1": c1,
+        "c2": c2,
+        "campaign": campaign,
+        "other_campaign": other_campaign,
+        "staff": staff,
+        "leader": leader,
+    }
+    return World(**_ids(rows), enterprises=_ids(enterprises), officers=_ids(officers))
+
+
+def _ids(rows: Mapping[str, Any]) -> dict[str, int]:
+    """Each committed row's id, by name."""
+    ids = {name: row.id for name, row in rows.items()}
+    assert all(isinstance(i, int) for i in ids.values()), ids
+    return ids
 
 
 def leader_scope(w: World) -> Scope:
