@@ -30,6 +30,7 @@ from bot.documents.official import (
     OfficialHeader,
     Recipients,
     Signature,
+    add_heading,
     add_paragraph,
     add_signature,
     add_table,
@@ -190,16 +191,9 @@ def proposal_list(
     if not rows:
         add_paragraph(doc, "Chưa có đề nghị nào được Ban bình xét đồng ý.", indent_first=False)
     for index, (authority, forms) in enumerate(_groups(rows)):
-        add_paragraph(
-            doc, f"{ROMAN[index]}. {LEVEL_HEADINGS[authority]}", bold=True, indent_first=False
-        )
+        add_heading(doc, f"{ROMAN[index]}. {LEVEL_HEADINGS[authority]}")
         for number, (code, members) in enumerate(forms, 1):
-            add_paragraph(
-                doc,
-                f"{number}. {_group_name(code)} ({len(members)})",
-                bold=True,
-                indent_first=False,
-            )
+            add_heading(doc, f"{number}. {_group_name(code)} ({len(members)})")
             add_table(
                 doc,
                 LIST_HEADERS,
@@ -372,12 +366,7 @@ def decision_annex(session: Session, decision: Decision) -> Document:
     )
     for index, (_authority, forms) in enumerate(_groups(rows)):
         for position, (code, members) in enumerate(forms, 1):
-            add_paragraph(
-                doc,
-                f"{ROMAN[index]}.{position}. {_group_name(code)}: {len(members):02d}",
-                bold=True,
-                indent_first=False,
-            )
+            add_heading(doc, f"{ROMAN[index]}.{position}. {_group_name(code)}: {len(members):02d}")
             # One table per title or form: its column is headed by what it is in law (danh
             # hiệu thi đua or hình thức khen thưởng), not a column left blank down the page.
             kind = FORM_HEADERS[1] if _columns(code)[1] else FORM_HEADERS[0]

@@ -175,6 +175,12 @@ def add_paragraph(
     return paragraph
 
 
+def add_heading(doc: Document, text: str) -> Paragraph:
+    """A heading inside the body (a level, a title or form of a list): bold and flush left, so
+    it stands out from the indented paragraphs it heads."""
+    return add_paragraph(doc, text, bold=True, indent_first=False)
+
+
 def add_table(
     doc: Document,
     headers: Sequence[str],
