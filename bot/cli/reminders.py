@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
 
 import click
 from sqlmodel import Session
@@ -61,25 +60,6 @@ def _session() -> Session:
     return Session(get_engine(url))
 
 
-def _message_json(m: PlannedMessage) -> dict[str, Any]:
-    return {
-        "contact_id": m.contact_id,
-        "contact": m.contact_name,
-        "channel": m.channel,
-        "language": m.language,
-        "enterprise": m.enterprise_name,
-        "tax_code": m.tax_code,
-        "kind": m.kind.value,
-        "campaign_id": m.campaign_id,
-        "deadline": m.subject if m.kind is DeliveryKind.REMINDER else None,
-        "observance": m.subject if m.kind is DeliveryKind.OBSERVANCE else None,
-        "phase": m.subject if m.kind is DeliveryKind.PHASE_NOTICE else None,
-        "text": m.text,
-        "not_before": m.not_before.isoformat(),
-        "dedupe_key": m.dedupe_key,
-    }
-
-
 def _subject(t: Translator, m: PlannedMessage) -> str:
     """The deadline's name in the office's language, or the observance / phase as planned."""
     if m.kind is DeliveryKind.REMINDER:
@@ -109,7 +89,7 @@ def reminders_plan(on_text: str, as_json: bool) -> None:
         payload = {
             "date": on.isoformat(),
             "sending_from": sending_start_utc(on, settings).isoformat(),
-            "messages": [_message_json(m) for m in planned],
+            "messages": [m.as_json() for m in planned],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return

@@ -50,28 +50,44 @@ from scheduler.planner.day import (
 )
 
 REMINDER_ORDER = (col(Enterprise.name), col(Contact.id), col(Deadline.id))
+# What the dry run's JSON calls a message's subject: the deadline, observance or phase it is
+# about (a digest is about none of them).
+SUBJECT_KEYS = {
+    DeliveryKind.REMINDER: "deadline",
+    DeliveryKind.OBSERVANCE: "observance",
+    DeliveryKind.PHASE_NOTICE: "phase",
+}
 
 
 @dataclass(frozen=True)
 class PlannedMessage:
     """One message the planner wants in the outbox, as the dry run lists it."""
 
-    dedupe_key: str
-    kind: DeliveryKind
-    campaign_id: int
     contact_id: int
     contact_name: str
     channel: str
     language: str
     enterprise_name: str | None
     tax_code: str | None
+    kind: DeliveryKind
+    campaign_id: int
     subject: str  # the deadline kind, the observance's name, the phase, or "digest"
     text: str
     not_before: datetime
+    dedupe_key: str
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["kind"] = str(self.kind)
+        """What `thidua reminders plan --json` prints, in the fields' order: a name without its
+        `_name`, the subject under `SUBJECT_KEYS` (None under the two it is not)."""
+        data: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if key == "subject":
+                data |= {
+                    name: value if self.kind is k else None for k, name in SUBJECT_KEYS.items()
+                }
+            else:
+                data[key.removesuffix("_name")] = value
+        data["kind"] = self.kind.value
         data["not_before"] = self.not_before.isoformat()
         return data
 
