@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_
-from bot.models import Campaign, Contact, Enterprise, Role
+from bot.models import Campaign, Cluster, Contact, Enterprise, Role
 from bot.services.errors import DomainError, InvalidInput, NotFound
 
 
@@ -29,6 +29,7 @@ __all__ = [
     "NotFound",
     "Scope",
     "campaign_in_scope",
+    "clusters_in_scope",
     "scope_for",
 ]
 
@@ -110,3 +111,11 @@ def campaign_in_scope(session: Session, campaign_id: int, scope: Scope) -> Campa
     if campaign.organization_id != scope.organization_id:
         raise AccessDenied(N_("Campaign number {id} belongs to another board."), id=campaign_id)
     return campaign
+
+
+def clusters_in_scope(session: Session, scope: Scope) -> list[Cluster]:
+    """The clusters a staff member may pick, by name: the board's, or a leader's own."""
+    query = select(Cluster).where(col(Cluster.organization_id) == scope.organization_id)
+    if scope.cluster_id is not None:
+        query = query.where(col(Cluster.id) == scope.cluster_id)
+    return list(session.exec(query.order_by(col(Cluster.name))).all())

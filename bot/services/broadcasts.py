@@ -43,7 +43,14 @@ from bot.models import (
 from bot.notifications.kinds import BroadcastMessage
 from bot.notifications.outbox import enqueue
 from bot.services import audit
-from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope, campaign_in_scope
+from bot.services.access import (
+    AccessDenied,
+    InvalidInput,
+    NotFound,
+    Scope,
+    campaign_in_scope,
+    clusters_in_scope,
+)
 from bot.services.audience import reaches
 from bot.services.items import kind_label, parse_kind
 from bot.services.progress import deadline_of
@@ -367,15 +374,10 @@ def audience_choices(
         .order_by(col(Zone.name))
     ).all()
     choices += [(Audience.zone(z.id), t("Zone: {name}", name=z.name)) for z in zones if z.id]
-    clusters = session.exec(
-        select(Cluster)
-        .where(col(Cluster.organization_id) == scope.organization_id)
-        .order_by(col(Cluster.name))
-    ).all()
     choices += [
         (Audience.cluster(c.id), t("Cluster: {name}", name=c.name))
-        for c in clusters
-        if c.id and (scope.cluster_id is None or c.id == scope.cluster_id)
+        for c in clusters_in_scope(session, scope)
+        if c.id
     ]
     if campaign_id is not None:
         campaign = campaign_in_scope(session, campaign_id, scope)

@@ -46,7 +46,7 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services import submissions as subs
-from bot.services.access import AccessDenied, Scope, scope_for
+from bot.services.access import AccessDenied, Scope, clusters_in_scope, scope_for
 from bot.services.campaigns import campaign_deadlines, campaign_title
 from bot.services.charts import progress_chart
 from bot.services.errors import DomainError
@@ -155,13 +155,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 mine = scope_for(contact)
             except AccessDenied as exc:
                 raise Refused(403, exc.msgid, **exc.params) from exc
-            clusters = list(
-                session.exec(
-                    select(Cluster)
-                    .where(Cluster.organization_id == mine.organization_id)
-                    .order_by(col(Cluster.name))
-                ).all()
-            )
+            clusters = clusters_in_scope(session, mine)
             view = mine
             wanted = _int(request.query_params.get("cluster"))
             if wanted is not None and wanted != mine.cluster_id:
@@ -180,8 +174,6 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 raise Refused(404, N_("Your board has no campaign yet.")) from stop
             except DomainError as exc:
                 raise Refused(404, exc.msgid, **exc.params) from exc
-            if mine.cluster_id is not None:
-                clusters = [c for c in clusters if c.id == mine.cluster_id]
             yield Staff(
                 ctx=ctx,
                 scope=mine,
