@@ -60,6 +60,16 @@ class Nomination(SQLModel):
     unit_name: str = Field(default="", max_length=255)
     title_code: str = Field(max_length=64)
 
+    def nominee_fields(self) -> dict[str, Any]:
+        """Who is put forward, without the title: to put the same nominee forward again (for
+        the title a registered one requires, or as the proposal of a registered one)."""
+        return {
+            "nominee": self.nominee,
+            "full_name": self.full_name,
+            "position": self.position,
+            "unit_name": self.unit_name,
+        }
+
 
 class RegistrationEntry(Nomination, table=True):
     """One nominee of a title registration: a person or a collective (unit) and the title."""

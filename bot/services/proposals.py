@@ -168,10 +168,7 @@ def _validated(
         )
     entry = ProposalEntry(
         submission_id=_id(submission),
-        nominee=registration.nominee,
-        full_name=registration.full_name,
-        position=registration.position,
-        unit_name=registration.unit_name,
+        **registration.nominee_fields(),
         title_code=registration.title_code,
         summary=text,
         initiative=idea,

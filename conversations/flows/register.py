@@ -372,13 +372,7 @@ def _add_required(ctx: Ctx, answer: Answer) -> Outcome:
         return Goto("menu", reset=True)
     entry = _current(ctx)
     added = _add(
-        ctx,
-        nominee=entry.nominee,
-        title_code=required,
-        full_name=entry.full_name,
-        position=entry.position,
-        unit_name=entry.unit_name,
-        has_initiative=entry.has_initiative,
+        ctx, **entry.nominee_fields(), title_code=required, has_initiative=entry.has_initiative
     )
     return _added(ctx, added)
 
