@@ -44,13 +44,12 @@ from bot.messaging import FileFetcher, Incoming, Reply
 from bot.models import (
     Attachment,
     LaunchDocument,
-    Nominee,
     Receipt,
     RegistrationEntry,
     Submission,
-    SubmissionStatus,
     YearEndReport,
 )
+from bot.models.enums import Nominee, SubmissionStatus
 from bot.services.numbers import parse_number
 from bot.settings import load_settings
 from bot.web import (

@@ -14,20 +14,17 @@ from sqlmodel import Session
 
 from bot.models import (
     Campaign,
-    Channel,
     Cluster,
     Contact,
     Deadline,
-    DeadlineKind,
     Enterprise,
     Observance,
     Organization,
     Phase,
-    Role,
     Submission,
-    SubmissionStatus,
     Zone,
 )
+from bot.models.enums import Channel, DeadlineKind, Role, SubmissionStatus
 
 OBSERVANCES = [
     ((2, 3), "Ngày thành lập Đảng Cộng sản Việt Nam", 1930, 1),

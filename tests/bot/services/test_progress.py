@@ -24,18 +24,14 @@ from bot.models import (
     Cluster,
     Contact,
     Deadline,
-    DeadlineKind,
     Enterprise,
-    Nominee,
     Organization,
     RegistrationEntry,
-    Role,
     Submission,
-    SubmissionStatus,
     YearEndReport,
     Zone,
 )
-from bot.models.enums import Channel
+from bot.models.enums import Channel, DeadlineKind, Nominee, Role, SubmissionStatus
 from bot.services.access import AccessDenied, NotFound, Scope
 from bot.services.numbers import Figure, report_figures
 from bot.services.plan_edits import spec_of
@@ -229,7 +225,8 @@ def build_world(session: Session) -> World:
     e2 = submit("E2", reg, SubmissionStatus.DRAFT)
     b1 = submit("B1", reg, SubmissionStatus.ACCEPTED, other_campaign.id)
     collective, individual = Nominee.COLLECTIVE, Nominee.INDIVIDUAL
-    for sub_id, nominee, title, name, position, unit in [
+    columns = ("submission_id", "nominee", "title_code", "full_name", "position", "unit_name")
+    for row in [
         (e1, collective, FLAG, "", "", "Công ty E1"),
         (e1, individual, MERIT, "Nguyễn Văn An", "Tổ trưởng", ""),
         (e1, individual, MERIT, "Trần Thị Bình", "Kỹ sư", ""),
@@ -241,16 +238,7 @@ def build_world(session: Session) -> World:
         (b1, collective, FLAG, "", "", "Công ty B1"),
         (b1, individual, MERIT, "Người B", "B", ""),
     ]:
-        session.add(
-            RegistrationEntry(
-                submission_id=sub_id,
-                nominee=nominee,
-                title_code=title,
-                full_name=name,
-                position=position,
-                unit_name=unit,
-            )
-        )
+        session.add(RegistrationEntry.model_validate(dict(zip(columns, row, strict=True))))
 
     year_end = DeadlineKind.YEAR_END_REPORT
     for name, status, figures, cid in [
