@@ -33,6 +33,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from bot import models
 from bot.channels.common import split_text
 from bot.channels.console import ConsoleChannel
 from bot.channels.console import render as console_render
@@ -41,15 +42,6 @@ from bot.channels.telegram import build_application, start_application, stop_app
 from bot.channels.zalo import ZaloChannel, ZaloClient
 from bot.channels.zalo import render as zalo_render
 from bot.messaging import FileFetcher, Incoming, Reply
-from bot.models import (
-    Attachment,
-    LaunchDocument,
-    Receipt,
-    RegistrationEntry,
-    Submission,
-    YearEndReport,
-)
-from bot.models.enums import Nominee, SubmissionStatus
 from bot.services.numbers import parse_number
 from bot.settings import load_settings
 from bot.web import (
@@ -426,16 +418,18 @@ async def test_officer_journey(
 def _check_database(world: World, transcript: Transcript, photos: bool) -> None:
     """What the chat said was saved is what the database holds, once."""
     with world.session() as s:
-        submissions = {str(sub.kind): sub for sub in s.exec(select(Submission))}
-        receipts = list(s.exec(select(Receipt).order_by(col(Receipt.id))))
-        entries = list(s.exec(select(RegistrationEntry).order_by(col(RegistrationEntry.id))))
-        report = s.exec(select(YearEndReport)).one()
-        document = s.exec(select(LaunchDocument)).one()
-        attachments = list(s.exec(select(Attachment).order_by(col(Attachment.id))))
+        submissions = {str(sub.kind): sub for sub in s.exec(select(models.Submission))}
+        receipts = list(s.exec(select(models.Receipt).order_by(col(models.Receipt.id))))
+        entries = list(
+            s.exec(select(models.RegistrationEntry).order_by(col(models.RegistrationEntry.id)))
+        )
+        report = s.exec(select(models.YearEndReport)).one()
+        document = s.exec(select(models.LaunchDocument)).one()
+        attachments = list(s.exec(select(models.Attachment).order_by(col(models.Attachment.id))))
     # Each first submit was delivered twice: one version, one receipt each, as the chat
     # said; the launch document was then reopened and submitted again (a second receipt).
     assert sorted(submissions) == ["launch_document", "title_registration", "year_end_report"]
-    assert all(sub.status == SubmissionStatus.SUBMITTED for sub in submissions.values())
+    assert all(sub.status == models.SubmissionStatus.SUBMITTED for sub in submissions.values())
     versions = {kind: sub.version for kind, sub in submissions.items()}
     assert versions == {"launch_document": 2, "title_registration": 1, "year_end_report": 1}
     assert [r.number[:2] for r in receipts] == ["DK", "BC", "PD", "PD"]
@@ -445,8 +439,8 @@ def _check_database(world: World, transcript: Transcript, photos: bool) -> None:
     assert "03/KH-CĐ" in str(first.snapshot) and "05/KH-CĐ" in str(second.snapshot)
     assert submissions["launch_document"].receipt_number == second.number
     assert [(e.nominee, e.full_name, e.position, e.unit_name, e.title_code) for e in entries] == [
-        (Nominee.INDIVIDUAL, "Nguyễn Văn An", "Trưởng phòng Nhân sự", "", "LDTT"),
-        (Nominee.COLLECTIVE, "", "", "Phòng Kỹ thuật", "TT_LDTT"),
+        (models.Nominee.INDIVIDUAL, "Nguyễn Văn An", "Trưởng phòng Nhân sự", "", "LDTT"),
+        (models.Nominee.COLLECTIVE, "", "", "Phòng Kỹ thuật", "TT_LDTT"),
     ]
     expected = {
         code: Decimal(1) if code == "iso9001" else parse_number(plain)
