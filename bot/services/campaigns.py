@@ -96,10 +96,13 @@ class PlannedDeadline:
 
     kind: DeadlineKind
     due: date
-    # The last working day on or before `due`: when the due-day reminder goes out.
-    remind_by: date
     reminder_offsets: tuple[int, ...]
     late_policy: LatePolicy = LatePolicy.LOCK
+
+    @property
+    def remind_by(self) -> date:
+        """The last working day on or before `due`: when the due-day reminder goes out."""
+        return last_working_day_on_or_before(self.due)
 
 
 @dataclass(frozen=True)
@@ -194,8 +197,7 @@ def plan_campaign(template: Template | str, year: int, province: str | None = No
             (
                 PlannedDeadline(
                     kind=d.kind,
-                    due=(due := d.due.in_year(year)),
-                    remind_by=last_working_day_on_or_before(due),
+                    due=d.due.in_year(year),
                     reminder_offsets=d.reminder_offsets,
                     late_policy=d.late_policy,
                 )
