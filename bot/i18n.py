@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -24,6 +25,7 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 DOMAIN = "messages"
+W = TypeVar("W")
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -87,6 +89,12 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
     return " ".join(text.split())
+
+
+def in_language(language: str, vi: W, en: W) -> W:
+    """What a catalogue words in both languages itself (a title, a report figure), for a
+    reader of `language`: the English for "en", the Vietnamese for every other language."""
+    return en if language == "en" else vi
 
 
 def N_(message: str) -> str:

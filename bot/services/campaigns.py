@@ -8,7 +8,7 @@ working-day calendar: a deadline on a day off is announced on the last working d
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
@@ -19,7 +19,9 @@ from bot.i18n import N_, Translator
 from bot.models import Campaign, Deadline, Observance, Organization, Phase
 from bot.models.enums import DeadlineKind, LatePolicy
 from bot.services.calendar import last_working_day_on_or_before
+from bot.services.dumps import Dump
 from bot.services.errors import DomainError, InvalidInput, NotFound
+from bot.services.rows import rows_of
 from bot.services.templates import (
     AwardTargetSpec,
     MonthDay,
@@ -72,6 +74,8 @@ def is_round(years: int | None) -> bool:
 
 @dataclass(frozen=True)
 class PlannedPhase:
+    """An emulation phase of the plan in its year; its fields are the Phase row's columns."""
+
     number: int
     name: str
     name_en: str
@@ -88,16 +92,23 @@ class PlannedPhase:
 
 @dataclass(frozen=True)
 class PlannedDeadline:
+    """An item every enterprise sends, with its due date in the plan's year."""
+
     kind: DeadlineKind
     due: date
-    # The last working day on or before `due`: when the due-day reminder goes out.
-    remind_by: date
     reminder_offsets: tuple[int, ...]
     late_policy: LatePolicy = LatePolicy.LOCK
+
+    @property
+    def remind_by(self) -> date:
+        """The last working day on or before `due`: when the due-day reminder goes out."""
+        return last_working_day_on_or_before(self.due)
 
 
 @dataclass(frozen=True)
 class PlannedObservance:
+    """A commemoration day of the plan, in the phase it falls in (0: not placed yet)."""
+
     on: date
     name: str
     name_en: str
@@ -111,6 +122,11 @@ class PlannedObservance:
     @property
     def is_round(self) -> bool:
         return is_round(self.years)
+
+
+# What names a commemoration day, alike in a plan, in a plan edit's spec and in its Observance
+# row; its phase is a number in the first two and a phase id in the row.
+DAY_COLUMNS = Dump(("on", "name", "name_en", "founded"))
 
 
 @dataclass(frozen=True)
@@ -181,8 +197,7 @@ def plan_campaign(template: Template | str, year: int, province: str | None = No
             (
                 PlannedDeadline(
                     kind=d.kind,
-                    due=(due := d.due.in_year(year)),
-                    remind_by=last_working_day_on_or_before(due),
+                    due=d.due.in_year(year),
                     reminder_offsets=d.reminder_offsets,
                     late_policy=d.late_policy,
                 )
@@ -267,15 +282,7 @@ def merged_observances(plan: CampaignPlan, organization: Organization) -> list[P
         if phase is None or _observance_key(own) in seen:
             continue
         seen.add(_observance_key(own))
-        merged.append(
-            PlannedObservance(
-                on=own.on,
-                name=own.name,
-                name_en=own.name_en,
-                founded=own.founded,
-                phase=phase.number,
-            )
-        )
+        merged.append(replace(own, phase=phase.number))
     return sorted(merged, key=lambda o: (o.on, o.phase))
 
 
@@ -343,18 +350,7 @@ def create_campaign(
 
     phase_ids: dict[int, int] = {}
     for p in plan.phases:
-        row = Phase(
-            campaign_id=campaign.id,  # type: ignore[arg-type]
-            number=p.number,
-            name=p.name,
-            name_en=p.name_en,
-            starts_on=p.starts_on,
-            ends_on=p.ends_on,
-            call=p.call,
-            call_en=p.call_en,
-            review_name=p.review_name,
-            review_name_en=p.review_name_en,
-        )
+        row = Phase(campaign_id=campaign.id, **asdict(p))  # type: ignore[arg-type]
         session.add(row)
         session.flush()
         phase_ids[p.number] = row.id  # type: ignore[assignment]
@@ -363,10 +359,7 @@ def create_campaign(
             Observance(
                 campaign_id=campaign.id,  # type: ignore[arg-type]
                 phase_id=phase_ids[o.phase],
-                on=o.on,
-                name=o.name,
-                name_en=o.name_en,
-                founded=o.founded,
+                **DAY_COLUMNS(o),
             )
         )
     for d in plan.deadlines:
@@ -435,31 +428,17 @@ def active_campaigns(
 
 
 def campaign_phases(session: Session, campaign: Campaign) -> list[Phase]:
-    return list(
-        session.exec(
-            select(Phase).where(Phase.campaign_id == campaign.id).order_by(col(Phase.number))
-        ).all()
-    )
+    return rows_of(session, Phase, Phase.campaign_id == campaign.id, order=[col(Phase.number)])
 
 
 def campaign_observances(session: Session, campaign: Campaign) -> list[Observance]:
-    return list(
-        session.exec(
-            select(Observance)
-            .where(Observance.campaign_id == campaign.id)
-            .order_by(col(Observance.on), col(Observance.id))
-        ).all()
-    )
+    by_date = [col(Observance.on), col(Observance.id)]
+    return rows_of(session, Observance, Observance.campaign_id == campaign.id, order=by_date)
 
 
 def campaign_deadlines(session: Session, campaign: Campaign) -> list[Deadline]:
-    return list(
-        session.exec(
-            select(Deadline)
-            .where(Deadline.campaign_id == campaign.id)
-            .order_by(col(Deadline.due_on), col(Deadline.id))
-        ).all()
-    )
+    by_date = [col(Deadline.due_on), col(Deadline.id)]
+    return rows_of(session, Deadline, Deadline.campaign_id == campaign.id, order=by_date)
 
 
 def current_phase(session: Session, campaign: Campaign, on: date) -> Phase | None:

@@ -36,6 +36,8 @@ SERIES: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class Series:
+    """One state's bars (a `SERIES` row in the reader's language): a count per deadline."""
+
     key: str
     label: str
     color: str

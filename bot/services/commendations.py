@@ -34,8 +34,10 @@ from bot.models.submission import Receipt, RegistrationEntry, Submission
 from bot.services import audit
 from bot.services import submissions as subs
 from bot.services.audience import members
+from bot.services.dumps import Dump
 from bot.services.errors import InvalidInput, InvalidState, NotFound
 from bot.services.proposals import list_proposals
+from bot.services.rows import rows_of
 from bot.services.submissions.finding import _subject
 from bot.services.submissions.states import _Label
 from bot.services.submissions.text import _one_line, _too_long
@@ -253,28 +255,23 @@ def shortlist_size(campaign: Campaign) -> int:
     return plan_scoring(campaign.template).shortlist_per_cluster
 
 
+# What a campaign keeps of each criterion of its plan file's scoring.
+_CRITERION_COLUMNS = Dump(("code", "label", "label_en", "max_points", "source"))
+
+
 def criteria(session: Session, campaign: Campaign) -> list[ScoringCriterion]:
     """The campaign's criteria; copied from the plan file the first time (then the campaign's
     own data, so a later edit of the file does not change a year already scored)."""
-    rows = list(
-        session.exec(
-            select(ScoringCriterion)
-            .where(ScoringCriterion.campaign_id == campaign.id)
-            .order_by(col(ScoringCriterion.position))
-        ).all()
+    by_position = [col(ScoringCriterion.position)]
+    rows = rows_of(
+        session, ScoringCriterion, ScoringCriterion.campaign_id == campaign.id, order=by_position
     )
     if rows:
         return rows
     assert campaign.id is not None
     for position, spec in enumerate(plan_scoring(campaign.template).criteria):
         row = ScoringCriterion(
-            campaign_id=campaign.id,
-            code=spec.code,
-            label=spec.label,
-            label_en=spec.label_en,
-            max_points=spec.max_points,
-            source=spec.source,
-            position=position,
+            campaign_id=campaign.id, position=position, **_CRITERION_COLUMNS(spec)
         )
         session.add(row)
         rows.append(row)

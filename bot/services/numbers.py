@@ -38,10 +38,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from bot.i18n import N_, Translator
-from bot.services.catalogue_files import load_catalogue_file
+from bot.i18n import N_, Translator, in_language
+from bot.services.catalogue_files import Record, load_records
 from bot.services.errors import InvalidInput, InvalidNumber, NotFound
 from bot.services.units import UnitMismatch, factor, parse_unit, rescale, significant_digits
 from bot.templates import TEMPLATES_DIR
@@ -126,7 +126,7 @@ def _split(num: str, original: str) -> tuple[str, str]:
     raise InvalidNumber(_AMBIGUOUS, text=original)
 
 
-class Figure(BaseModel):
+class Figure(Record):
     """A figure of the year-end report: one `[[figure]]` of report_figures.toml (see its fields).
 
     Validated when the file is read, so a mistake in the file stops the bot at start with the
@@ -134,8 +134,9 @@ class Figure(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    CODE = r"[a-z0-9_]{1,40}"
+    CODE_RULE = "use a-z, 0-9 and _, at most 40 characters"
 
-    code: str
     label_vi: str = Field(min_length=1)
     label_en: str = Field(min_length=1)
     unit_vi: str = ""
@@ -151,13 +152,6 @@ class Figure(BaseModel):
     # a value, and the code of another figure the value should not exceed (accidents/workers).
     confirm_above: Decimal | None = None
     confirm_above_figure: str = ""
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, code: str) -> str:
-        if not re.fullmatch(r"[a-z0-9_]{1,40}", code):
-            raise ValueError("use a-z, 0-9 and _, at most 40 characters")
-        return code
 
     @model_validator(mode="after")
     def _consistent(self) -> Figure:
@@ -191,23 +185,19 @@ class Figure(BaseModel):
         )
 
     def label(self, language: str) -> str:
-        return self.label_en if language == "en" else self.label_vi
+        return in_language(language, self.label_vi, self.label_en)
 
     def unit(self, language: str) -> str:
-        return self.unit_en if language == "en" else self.unit_vi
+        return in_language(language, self.unit_vi, self.unit_en)
 
     def localize(self, language: str) -> str:
         return self.label(language)
 
 
-class _FiguresFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    figure: list[Figure] = Field(min_length=1)
-
-
 @dataclass(frozen=True)
 class _Unit:
+    """A figure's unit as a message parameter, in the reader's language."""
+
     figure: Figure
 
     def localize(self, language: str) -> str:
@@ -231,11 +221,8 @@ class _Example:
 
 def load_figures(path: Path = FIGURES_PATH) -> list[Figure]:
     """Read and check a figures file; a mistake stops with the file, figure and field named."""
-    figures = load_catalogue_file(path, _FiguresFile).figure
+    figures = load_records(path, "figure", Figure)
     codes = [figure.code for figure in figures]
-    if len(set(codes)) != len(codes):
-        twice = sorted({c for c in codes if codes.count(c) > 1})
-        raise ValueError(f"{path.name}: figure codes must be unique: {', '.join(twice)}")
     for figure in figures:
         if figure.confirm_above_figure and figure.confirm_above_figure not in codes:
             raise ValueError(f"{path.name}: figure {figure.code}: unknown confirm_above_figure")

@@ -52,7 +52,12 @@ from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import cancel_reminders, enqueue
 from bot.services import audit, deadlines
 from bot.services.audience import members
-from bot.services.campaigns import campaign_deadlines, campaign_observances, campaign_phases
+from bot.services.campaigns import (
+    DAY_COLUMNS,
+    campaign_deadlines,
+    campaign_observances,
+    campaign_phases,
+)
 from bot.services.errors import DomainError, NotFound, render
 from bot.services.items import kind_label
 from bot.services.reach import receives_now
@@ -349,20 +354,7 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
         title_en=campaign.title_en,
         theme=campaign.theme,
         theme_en=campaign.theme_en,
-        phases=tuple(
-            PhaseEntry(
-                number=p.number,
-                name=p.name,
-                name_en=p.name_en,
-                start=p.starts_on,
-                end=p.ends_on,
-                call=p.call,
-                call_en=p.call_en,
-                review=p.review_name,
-                review_en=p.review_name_en,
-            )
-            for p in phases
-        ),
+        phases=tuple(_phase_entry(p) for p in phases),
         deadlines=tuple(
             DeadlineEntry(
                 kind=DeadlineKind(d.kind),
@@ -373,14 +365,7 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
             for d in campaign_deadlines(session, campaign)
         ),
         days=tuple(
-            DayEntry(
-                on=o.on,
-                name=o.name,
-                name_en=o.name_en,
-                founded=o.founded,
-                phase=number_of.get(o.phase_id),
-                prompt=o.prompt,
-            )
+            DayEntry(**_DAY_COLUMNS(o), phase=number_of.get(o.phase_id))
             for o in campaign_observances(session, campaign)
         ),
         targets_year=targets_year if campaign.targets else None,
@@ -659,17 +644,27 @@ def _texts(campaign: Campaign, spec: CampaignSpec, audited: _Audit) -> list[Chan
     return changes
 
 
+# A phase's fields in the spec and the Phase columns that hold them (its number, which
+# identifies it, aside): read one way by `spec_of`, written the other by `apply`.
+_PHASE_COLUMNS = {
+    "name": "name",
+    "name_en": "name_en",
+    "start": "starts_on",
+    "end": "ends_on",
+    "call": "call",
+    "call_en": "call_en",
+    "review": "review_name",
+    "review_en": "review_name_en",
+}
+
+
 def _phase_fields(entry: PhaseEntry) -> dict[str, Any]:
-    return {
-        "name": entry.name,
-        "name_en": entry.name_en,
-        "starts_on": entry.start,
-        "ends_on": entry.end,
-        "call": entry.call,
-        "call_en": entry.call_en,
-        "review_name": entry.review,
-        "review_name_en": entry.review_en,
-    }
+    return {column: getattr(entry, name) for name, column in _PHASE_COLUMNS.items()}
+
+
+def _phase_entry(phase: Phase) -> PhaseEntry:
+    columns = {name: getattr(phase, column) for name, column in _PHASE_COLUMNS.items()}
+    return PhaseEntry(number=phase.number, **columns)
 
 
 def _apply_phases(
@@ -852,15 +847,12 @@ def _apply_deadlines(
     return changes
 
 
+# A commemoration day's fields that the spec and its Observance row name alike.
+_DAY_COLUMNS = DAY_COLUMNS.plus("prompt")
+
+
 def _day_fields(entry: DayEntry, phase_id: int | None) -> dict[str, Any]:
-    return {
-        "on": entry.on,
-        "name": entry.name,
-        "name_en": entry.name_en,
-        "founded": entry.founded,
-        "phase_id": phase_id,
-        "prompt": entry.prompt,
-    }
+    return {**_DAY_COLUMNS(entry), "phase_id": phase_id}
 
 
 def _apply_days(

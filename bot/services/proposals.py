@@ -113,15 +113,9 @@ def _is_registered(session: Session, submission: Submission, entry: Any) -> bool
     )
 
 
-def proposal_dump(entry: ProposalEntry) -> dict[str, Any]:
-    return {
-        **nomination_dump(entry),
-        "summary": entry.summary,
-        "initiative": entry.initiative,
-        "review": entry.review,
-        "review_note": entry.review_note,
-        "awarded_code": entry.awarded_code,
-    }
+proposal_dump = nomination_dump.plus(
+    "summary", "initiative", "review", "review_note", "awarded_code"
+)
 
 
 ENTRIES = locking.Parts(

@@ -8,7 +8,6 @@ initiative, and a cap relative to another title's count (the 15% rule).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -18,11 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, in_language
 from bot.models.enums import Nominee
-from bot.services.catalogue_files import load_catalogue_file
+from bot.services.catalogue_files import Record, load_records
 from bot.services.errors import NotFound, render
 from bot.templates import TEMPLATES_DIR
 
@@ -43,7 +42,7 @@ class Cap(BaseModel):
 
     def basis(self, language: str) -> str:
         """Where the cap is written, in the reader's language ("" when the file names none)."""
-        return self.basis_en if language == "en" else self.basis_vi
+        return in_language(language, self.basis_vi, self.basis_en)
 
     def limit(self, base_count: int) -> int:
         return int((Decimal(base_count) * self.ratio).to_integral_value(ROUNDINGS[self.rounding]))
@@ -65,13 +64,14 @@ class Cap(BaseModel):
         return format((self.ratio * 100).normalize(), "f")
 
 
-class Title(BaseModel):
+class Title(Record):
     """A danh hiệu thi đua or a hình thức khen thưởng, with its rules and the conditions the
     law states for it: one `[[title]]` of titles.toml."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    CODE = r"[A-Z0-9_]{1,20}"
+    CODE_RULE = "use A-Z, 0-9 and _, at most 20 characters"
 
-    code: str
     name_vi: str = Field(min_length=1, pattern=r"\S")
     name_en: str = Field(min_length=1, pattern=r"\S")
     nominee: Literal["individual", "collective", "both"]
@@ -84,23 +84,19 @@ class Title(BaseModel):
     conditions_vi: tuple[str, ...] = ()
     conditions_en: tuple[str, ...] = ()
 
-    @field_validator("code")
-    @classmethod
-    def _code(cls, code: str) -> str:
-        if not re.fullmatch(r"[A-Z0-9_]{1,20}", code):
-            raise ValueError("use A-Z, 0-9 and _, at most 20 characters")
-        return code
-
     def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_vi
+        return in_language(language, self.name_vi, self.name_en)
+
+    def localize(self, language: str) -> str:
+        return self.name(language)
 
     def basis(self, language: str) -> str:
         """Where the conditions are written ("khoản 1 Điều 28 Luật Thi đua, khen thưởng 2022")."""
-        return self.basis_en if language == "en" else self.basis_vi
+        return in_language(language, self.basis_vi, self.basis_en)
 
     def conditions(self, language: str) -> tuple[str, ...]:
         """The conditions as the law words them (the English a translation), one item each."""
-        return self.conditions_en if language == "en" else self.conditions_vi
+        return in_language(language, self.conditions_vi, self.conditions_en)
 
     @property
     def is_commendation(self) -> bool:
@@ -119,15 +115,6 @@ class Title(BaseModel):
 
     def fits(self, nominee: Nominee | str) -> bool:
         return self.nominee == "both" or self.nominee == str(nominee)
-
-    def localize(self, language: str) -> str:
-        return self.name(language)
-
-
-class _TitlesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: list[Title] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -170,11 +157,9 @@ class RuleViolation:
 
 def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Title]:
     """Read and check a catalogue file; a mistake stops with the file, title and field named."""
-    titles = load_catalogue_file(path, _TitlesFile).title
+    titles = load_records(path, "title", Title)
     codes = [title.code for title in titles]
     for title in titles:
-        if codes.count(title.code) > 1:
-            raise ValueError(f"{path.name}: title code {title.code!r} appears twice")
         for other in (*title.requires, *([title.cap.of] if title.cap else [])):
             if other not in codes:
                 raise ValueError(

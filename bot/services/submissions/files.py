@@ -6,7 +6,6 @@ import re
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import Any
 
 from sqlmodel import Session
 
@@ -15,6 +14,7 @@ from bot.models.submission import (
     Attachment,
     Submission,
 )
+from bot.services.dumps import Dump
 from bot.services.errors import (
     InvalidFile,
 )
@@ -114,16 +114,7 @@ def attach_file(
     return attachment
 
 
-def _attachment_dump(attachment: Attachment) -> dict[str, Any]:
-    return {
-        "id": attachment.id,
-        "file_name": attachment.file_name,
-        "mime_type": attachment.mime_type,
-        "size": attachment.size,
-        "path": attachment.path,
-        "sha256": attachment.sha256,
-        "pages": attachment.pages,
-    }
+_attachment_dump = Dump(("id", "file_name", "mime_type", "size", "path", "sha256", "pages"))
 
 
 FILES = Parts(

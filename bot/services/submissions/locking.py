@@ -27,6 +27,7 @@ from bot.services.errors import (
 )
 from bot.services.items import KindName
 from bot.services.lookups import is_remembered, remember, remembered
+from bot.services.rows import rows_of
 from bot.services.submissions.clock import _now, local_date
 from bot.services.submissions.finding import LOCKED, _subject, deadline_for
 
@@ -130,12 +131,8 @@ class Parts(Generic[_Part]):
             session,
             (model,),
             ("parts", submission.id),
-            lambda: list(
-                session.exec(
-                    select(model)
-                    .where(model.submission_id == submission.id)
-                    .order_by(col(model.id))
-                ).all()
+            lambda: rows_of(
+                session, model, model.submission_id == submission.id, order=[col(model.id)]
             ),
         )
         return list(found)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
 
 from sqlmodel import Session
 
@@ -12,10 +11,10 @@ from bot.i18n import N_
 from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee
 from bot.models.submission import (
-    Nomination,
     RegistrationEntry,
     Submission,
 )
+from bot.services.dumps import Dump
 from bot.services.errors import (
     InvalidInput,
 )
@@ -95,21 +94,10 @@ def _validated_entry(
     )
 
 
-def nomination_dump(entry: Nomination) -> dict[str, Any]:
-    """How the audit log and a receipt show who an entry puts forward for which title: the
-    columns registration and proposal entries share (`Nomination`)."""
-    return {
-        "id": entry.id,
-        "nominee": entry.nominee,
-        "full_name": entry.full_name,
-        "position": entry.position,
-        "unit_name": entry.unit_name,
-        "title_code": entry.title_code,
-    }
-
-
-def _entry_dump(entry: RegistrationEntry) -> dict[str, Any]:
-    return {**nomination_dump(entry), "has_initiative": entry.has_initiative}
+# How the audit log and a receipt show who an entry puts forward for which title: the
+# columns registration and proposal entries share (`Nomination`).
+nomination_dump = Dump(("id", "nominee", "full_name", "position", "unit_name", "title_code"))
+_entry_dump = nomination_dump.plus("has_initiative")
 
 
 ENTRIES = Parts(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.i18n import N_
 from bot.models.campaign import Campaign
@@ -16,6 +16,7 @@ from bot.models.submission import (
     Submission,
 )
 from bot.services import audit, deadlines, drafts
+from bot.services.dumps import Dump
 from bot.services.errors import (
     DomainError,
     InvalidInput,
@@ -25,6 +26,7 @@ from bot.services.errors import (
 )
 from bot.services.items import receipt_prefix
 from bot.services.numbers import get_figure
+from bot.services.rows import rows_of
 from bot.services.submissions.clock import _now, local_date
 from bot.services.submissions.files import _attachment_dump, list_attachments
 from bot.services.submissions.finding import deadline_for
@@ -169,13 +171,8 @@ def submit(
 
 def receipts(session: Session, submission: Submission) -> list[Receipt]:
     """Every receipt of the item, oldest first: the submission history."""
-    return list(
-        session.exec(
-            select(Receipt)
-            .where(Receipt.submission_id == submission.id)
-            .order_by(col(Receipt.version), col(Receipt.id))
-        ).all()
-    )
+    by_version = [col(Receipt.version), col(Receipt.id)]
+    return rows_of(session, Receipt, Receipt.submission_id == submission.id, order=by_version)
 
 
 def reopen(
@@ -206,15 +203,8 @@ def reopen(
     return submission
 
 
-def _state_dump(submission: Submission) -> dict[str, Any]:
-    return {
-        "status": submission.status,
-        "version": submission.version,
-        "receipt_number": submission.receipt_number,
-        "review_note": submission.review_note,
-        "late": submission.late,
-        "draft_open": submission.draft_open,
-    }
+# What the audit log keeps of an item's state before and after a change of it.
+_state_dump = Dump(("status", "version", "receipt_number", "review_note", "late", "draft_open"))
 
 
 def _set_review(
