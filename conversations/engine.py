@@ -778,12 +778,7 @@ class Engine:
         ctx.session.delete(state)
         ctx.session.flush()
         ctx.data = {}
-        return abandon_drafts_of(
-            ctx.session,
-            state.contact_id,
-            ctx.now,
-            actor=f"{ctx.contact.channel}:{ctx.contact.user_id}",
-        )
+        return abandon_drafts_of(ctx.session, ctx.act)
 
     def _back(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
         t = ctx.t

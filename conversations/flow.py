@@ -26,6 +26,7 @@ from bot.i18n import Translator
 from bot.messaging import Choice, Reply
 from bot.models import Contact, Role
 from bot.models.enums import Channel
+from bot.services.acts import Act
 from bot.settings import Settings
 
 OFFICER_ROLES = frozenset({Role.OFFICER})
@@ -99,6 +100,17 @@ class Ctx:
     def today(self) -> date:
         """Today in the board's time zone (deadlines are local dates)."""
         return self.now.astimezone(self.settings.tz).date()
+
+    @property
+    def act(self) -> Act:
+        """This message's moment, in the board's zone, by the contact who sent it (how the
+        audit log names them: "telegram:42"): what a service that changes something takes."""
+        return Act(
+            self.now,
+            self.settings.tz,
+            self.contact.id,
+            f"{self.contact.channel}:{self.contact.user_id}",
+        )
 
 
 @dataclass(frozen=True)

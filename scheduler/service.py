@@ -111,7 +111,7 @@ class SchedulerHandle:
 
         def work() -> int:
             with Session(self.engine) as session:
-                gone = prune_bookkeeping(session, self.clock.now())
+                gone = prune_bookkeeping(session, self.clock.now(), tz=self.settings.tz)
                 session.commit()
                 return gone
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from sqlmodel import Session, select
 
-from bot.cli.staff import _session, _translator, parse_day
+from bot.cli.staff import _session, _translator, cli_act, parse_day
 from bot.documents import commendation as documents
 from bot.i18n import N_, Translator
 from bot.models import Campaign, Enterprise
@@ -78,7 +78,7 @@ def review(entry_id: int, verdict: str, note: str, lower_to: str | None) -> None
     t = _translator()
     with _session(t) as session:
         entry = com.review_entry(
-            session, entry_id, verdict, None, utcnow(), note=note, lower_to=lower_to, actor=ACTOR
+            session, entry_id, verdict, cli_act(utcnow()), note=note, lower_to=lower_to
         )
         state = t(com.REVIEW_LABELS[entry.review])
     click.echo(t("Entry {id}: {state}.", id=entry_id, state=state))
@@ -171,11 +171,9 @@ def decision(
             number,
             parse_day(t, signed),
             authority,
-            now,
+            cli_act(now),
             signer_name=signer,
             entry_ids=list(entries) or None,
-            actor=ACTOR,
-            tz=get_settings().tz,
         )
         queued = announce_decision(
             session, recorded, rows, now, actor=ACTOR, email=get_settings().sends_email

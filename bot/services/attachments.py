@@ -18,7 +18,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import N_
 from bot.models import Attachment, Receipt, Submission
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.errors import InvalidFile
 from bot.services.filetypes import EXTENSIONS, FileType, check_file, shown_name
 
@@ -98,12 +99,9 @@ def store_file(
     staged: Path,
     file_name: str,
     folder: Path,
-    now: datetime,
+    act: Act,
     *,
     quota_bytes: int,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
 ) -> Stored:
     """Check the staged file by content, keep it under `folder` and record it with the item.
 
@@ -112,7 +110,7 @@ def store_file(
     still there). Raises InvalidFile (nothing kept) for a file that is not what it claims,
     too large, or beyond the enterprise's quota.
     """
-    subs.ensure_editable(session, submission, now, tz=tz)
+    subs.ensure_editable(session, submission, act.now, tz=act.tz)
     kind = check_file(staged, file_name)
     size = staged.stat().st_size
     if size > subs.MAX_FILE_SIZE:
@@ -150,11 +148,8 @@ def store_file(
             size,
             str(target),
             digest,
-            now,
-            contact_id=contact_id,
-            actor=actor,
+            act,
             pages=kind.pages,
-            tz=tz,
         )
     except Exception:
         target.unlink(missing_ok=True)
@@ -175,16 +170,10 @@ def remove_file(
     session: Session,
     submission: Submission,
     attachment_id: int,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> Attachment:
     """Detach a file from the item; delete it from disk unless a receipt refers to it."""
-    attachment = subs.remove_attachment(
-        session, submission, attachment_id, now, contact_id=contact_id, actor=actor, tz=tz
-    )
+    attachment = subs.remove_attachment(session, submission, attachment_id, act)
     path = attachment.path
     still_used = session.exec(select(Attachment.id).where(Attachment.path == path)).first()
     if still_used is None and not _in_a_receipt(session, path):

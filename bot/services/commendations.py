@@ -33,6 +33,7 @@ from bot.models.organization import Cluster, Enterprise
 from bot.models.submission import Receipt, RegistrationEntry, Submission
 from bot.services import audit
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.audience import members
 from bot.services.dumps import Dump
 from bot.services.errors import InvalidInput, InvalidState, NotFound
@@ -172,12 +173,10 @@ def review_entry(
     session: Session,
     entry_id: int,
     verdict: str,
-    reviewer_contact_id: int | None,
-    now: datetime,
+    act: Act,
     *,
     note: str = "",
     lower_to: str | None = None,
-    actor: str = "",
 ) -> ProposalEntry:
     """Record the board's verdict on one entry: "accept", "return" (a reason is needed) or
     "lower" (to one of `lower_forms`). The last verdict of a proposal settles the proposal."""
@@ -205,15 +204,15 @@ def review_entry(
         entry.review, entry.awarded_code, entry.review_note = "lowered", code, cleaned or None
     else:
         raise ValueError(f"unknown verdict {verdict!r}")
-    entry.reviewed_at = now
-    entry.reviewed_by_contact_id = reviewer_contact_id
+    entry.reviewed_at = act.now
+    entry.reviewed_by_contact_id = act.contact_id
     session.add(entry)
     session.flush()
     audit.record(
         session,
         f"proposal.review_{verdict}",
-        contact_id=reviewer_contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=_subject(submission),
         before=before,
         after={
@@ -222,19 +221,13 @@ def review_entry(
             "awarded_code": entry.awarded_code,
             "note": entry.review_note,
         },
-        at=now,
+        at=act.now,
     )
-    _settle(session, submission, reviewer_contact_id, now, actor)
+    _settle(session, submission, act)
     return entry
 
 
-def _settle(
-    session: Session,
-    submission: Submission,
-    reviewer_contact_id: int | None,
-    now: datetime,
-    actor: str,
-) -> None:
+def _settle(session: Session, submission: Submission, act: Act) -> None:
     entries = list_proposals(session, submission)
     if any(e.review == "pending" for e in entries):
         return
@@ -243,9 +236,9 @@ def _settle(
         reasons = "\n".join(
             f"- {e.full_name or e.unit_name}: {e.review_note}" for e in returned if e.review_note
         )
-        subs.return_submission(session, submission, reviewer_contact_id, reasons, now, actor=actor)
+        subs.return_submission(session, submission, reasons, act)
     else:
-        subs.accept(session, submission, reviewer_contact_id, now, actor=actor)
+        subs.accept(session, submission, act)
 
 
 # --- scoring --------------------------------------------------------------------------
@@ -597,13 +590,10 @@ def record_decision(
     number: str,
     signed_on: date,
     authority: str,
-    now: datetime,
+    act: Act,
     *,
     signer_name: str = "",
     entry_ids: Sequence[int] | None = None,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
 ) -> tuple[Decision, list[Row]]:
     """Record a decision and the entries it awards: by default every accepted entry of the
     authority's level not yet awarded; `entry_ids` narrows it (the province may award fewer
@@ -613,7 +603,7 @@ def record_decision(
     if not cleaned:
         raise InvalidInput(N_("Please type the decision's number, for example 125/QĐ-BQL."))
     _too_long(cleaned, 64)
-    if signed_on > subs.local_date(now, tz):
+    if signed_on > act.today:
         raise InvalidInput(N_("The decision date {date} is in the future."), date=signed_on)
     if session.exec(
         select(Decision).where(Decision.campaign_id == campaign.id, Decision.number == cleaned)
@@ -638,8 +628,8 @@ def record_decision(
         signed_on=signed_on,
         authority=level,
         signer_name=_one_line(signer_name)[:255],
-        created_at=now,
-        created_by_contact_id=contact_id,
+        created_at=act.now,
+        created_by_contact_id=act.contact_id,
     )
     session.add(decision)
     session.flush()
@@ -650,8 +640,8 @@ def record_decision(
     audit.record(
         session,
         "decision.record",
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=f"campaign:{campaign.id}",
         after={
             "decision": decision.id,
@@ -660,7 +650,7 @@ def record_decision(
             "authority": level,
             "entries": [r.entry.id for r in candidates],
         },
-        at=now,
+        at=act.now,
     )
     awarded = [Row(r.entry, r.enterprise, r.cluster, decision) for r in candidates]
     return decision, awarded

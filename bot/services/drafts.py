@@ -13,7 +13,7 @@ Stored files are never deleted here: a receipt may refer to them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
@@ -28,6 +28,7 @@ from bot.models import (
     YearEndReport,
 )
 from bot.services import audit
+from bot.services.acts import Act
 
 
 def last_receipt(session: Session, submission: Submission) -> Receipt | None:
@@ -55,10 +56,8 @@ def close_draft(submission: Submission) -> None:
 def discard_draft(
     session: Session,
     submission: Submission,
-    now: datetime,
+    act: Act,
     *,
-    contact_id: int | None = None,
-    actor: str = "",
     reason: str = "abandoned",
 ) -> bool:
     """Put the item's parts back as the last receipt has them; False if there was no draft."""
@@ -73,30 +72,29 @@ def discard_draft(
     audit.record(
         session,
         "submission.draft_discard",
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=f"submission:{submission.id}",
         after={
             "kept_version": submission.version,
             "receipt": submission.receipt_number,
             "reason": reason,
         },
-        at=now,
+        at=act.now,
     )
     return True
 
 
-def abandon_drafts_of(
-    session: Session, contact_id: int, now: datetime, *, actor: str = "", reason: str = "abandoned"
-) -> int:
-    """Discard every draft this contact opened beside a submitted item; how many there were."""
+def abandon_drafts_of(session: Session, act: Act, *, reason: str = "abandoned") -> int:
+    """Discard every draft the acting contact opened beside a submitted item; how many
+    there were."""
     found = session.exec(
         select(Submission).where(
-            col(Submission.draft_open).is_(True), Submission.draft_contact_id == contact_id
+            col(Submission.draft_open).is_(True), Submission.draft_contact_id == act.contact_id
         )
     ).all()
     for submission in found:
-        discard_draft(session, submission, now, contact_id=contact_id, actor=actor, reason=reason)
+        discard_draft(session, submission, act, reason=reason)
     return len(found)
 
 

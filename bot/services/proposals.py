@@ -17,7 +17,6 @@ more entries claiming an initiative than the initiatives it reports.
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -29,9 +28,9 @@ from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee, SubmissionStatus
 from bot.models.submission import RegistrationEntry, Submission
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.submissions import locking
-from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id
 from bot.services.submissions.registration import (
     _refuse_twice,
@@ -191,19 +190,14 @@ def add_proposal(
     unit_name: str = "",
     summary: str = "",
     initiative: str = "",
-    now: datetime,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> ProposalEntry:
     """Propose one registered person or collective for the title or form it registered.
 
     Refused (and nothing changes) when the nominee was not registered for that title, when the
     summary is empty, when the title needs an initiative and none is named, or twice.
     """
-    now = _now(now)
-    locking._expect_kind(submission, KIND)
-    subs.ensure_editable(session, submission, now, tz=tz)
+    locking._check_editable(session, submission, act, KIND)
     entry = _validated(
         session,
         submission,
@@ -216,7 +210,7 @@ def add_proposal(
         initiative,
     )
     _check_duplicate(session, submission, entry, None)
-    locking._add_part(session, submission, ENTRIES, entry, now, contact_id, actor, tz=tz)
+    locking._add_part(session, submission, ENTRIES, entry, act)
     return entry
 
 
@@ -231,16 +225,11 @@ def update_proposal(
     *,
     summary: str | None = None,
     initiative: str | None = None,
-    now: datetime,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> ProposalEntry:
     """Change the summary or the initiative of an entry (None keeps it). A changed entry is
     reviewed afresh: its earlier verdict is cleared."""
-    now = _now(now)
-    locking._expect_kind(submission, KIND)
-    subs.ensure_editable(session, submission, now, tz=tz)
+    locking._check_editable(session, submission, act, KIND)
     entry = get_proposal(session, submission, entry_id)
     before = proposal_dump(entry)
     merged = _validated(
@@ -254,7 +243,7 @@ def update_proposal(
         summary if summary is not None else entry.summary,
         initiative if initiative is not None else entry.initiative,
     )
-    locking._begin_change(session, submission, now, contact_id, actor, tz=tz)
+    locking._begin_change(session, submission, act)
     entry.summary = merged.summary
     entry.initiative = merged.initiative
     entry.has_initiative = merged.has_initiative
@@ -264,7 +253,7 @@ def update_proposal(
     session.flush()
     after = proposal_dump(entry)
     action = "proposal.entry_update"
-    locking._audit_item(session, submission, action, before, after, now, contact_id, actor)
+    locking._audit_item(session, submission, action, before, after, act)
     return entry
 
 

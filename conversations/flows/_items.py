@@ -28,6 +28,7 @@ from bot.models import (
 )
 from bot.services import attachments, deadlines
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.errors import SubmissionLocked
 from bot.services.items import kind_command, kind_label
 from conversations import common
@@ -47,10 +48,6 @@ from conversations.flows import _web_upload
 
 REOPEN = "item:reopen"
 LEAVE = "item:leave"
-
-
-def actor(ctx: Ctx) -> str:
-    return f"{ctx.contact.channel}:{ctx.contact.user_id}"
 
 
 @dataclass
@@ -111,8 +108,10 @@ def _open_slowly(ctx: Ctx, kind: DeadlineKind) -> tuple[Campaign, Deadline, Subm
             ctx, campaign, t("This item was due on {date} and is now closed.", date=t.date(due))
         )
     assert campaign.id is not None
+    # the audit entry of a new item has always named the contact only, not an actor
+    created_by = Act(ctx.now, ctx.settings.tz, ctx.contact.id)
     submission = existing or subs.get_or_create_submission(
-        ctx.session, campaign.id, enterprise_id, kind, contact_id=ctx.contact.id, now=ctx.now
+        ctx.session, campaign.id, enterprise_id, kind, created_by
     )
     return campaign, deadline, submission
 
@@ -264,10 +263,7 @@ def submitted_step(kind: KindOf, next_step: str) -> Step:
         subs.reopen(
             ctx.session,
             found.submission,
-            ctx.now,
-            contact_id=ctx.contact.id,
-            actor=actor(ctx),
-            tz=ctx.settings.tz,
+            ctx.act,
         )
         return Goto(
             next_step,
@@ -289,9 +285,7 @@ def submitted_step(kind: KindOf, next_step: str) -> Step:
 def submit_item(ctx: Ctx, found: Item) -> Finish:
     """Submit and answer with the receipt number and time."""
     t = ctx.t
-    receipt = subs.submit(
-        ctx.session, found.submission, ctx.contact.id, ctx.now, actor=actor(ctx), tz=ctx.settings.tz
-    )
+    receipt = subs.submit(ctx.session, found.submission, ctx.act)
     text = t(
         "Submitted. Receipt number {number}, at {time}. The board office has received "
         "your {item}; /status shows it.",
@@ -445,11 +439,8 @@ def store_file(ctx: Ctx, found: Item, answer: Answer) -> attachments.Stored:
         staged.path,
         staged.file_name,
         folder,
-        ctx.now,
+        ctx.act,
         quota_bytes=ctx.settings.enterprise_files_quota_mb * 1024 * 1024,
-        contact_id=ctx.contact.id,
-        actor=actor(ctx),
-        tz=ctx.settings.tz,
     )
 
 
@@ -533,10 +524,7 @@ def file_remove_step(kind: KindOf, back: str = "file") -> Step:
             ctx.session,
             found.submission,
             attachment_id,
-            ctx.now,
-            contact_id=ctx.contact.id,
-            actor=actor(ctx),
-            tz=ctx.settings.tz,
+            ctx.act,
         )
         text = t(
             "Removed {name}. Send the file that replaces it, or choose Done.",

@@ -20,7 +20,6 @@ from bot.services import proposals as prop
 from bot.services.review_results import tell_officers
 from bot.services.titles import get_title
 from conversations.flow import Answer, Ctx, Finish, Goto, Invalid, Outcome, Step, reply
-from conversations.flows import _staff
 
 ACCEPT = "pe:accept"
 RETURN = "pe:return"
@@ -134,9 +133,7 @@ def steps(advance: Advance, current: Current) -> dict[str, Step]:
         if answer.choice != ACCEPT:
             raise Invalid(t("Please choose one of the options."))
         chosen = _entry(ctx, current)
-        com.review_entry(
-            ctx.session, chosen.id or 0, "accept", ctx.contact.id, ctx.now, actor=_staff.actor(ctx)
-        )
+        com.review_entry(ctx.session, chosen.id or 0, "accept", ctx.act)
         return after_verdict(ctx, t("Accepted: {name}.", name=chosen.full_name or chosen.unit_name))
 
     def reason_prompt(ctx: Ctx) -> Reply:
@@ -152,10 +149,8 @@ def steps(advance: Advance, current: Current) -> dict[str, Step]:
             ctx.session,
             chosen.id or 0,
             "return",
-            ctx.contact.id,
-            ctx.now,
+            ctx.act,
             note=text,
-            actor=_staff.actor(ctx),
         )
         return after_verdict(ctx, t("Returned: {name}.", name=chosen.full_name or chosen.unit_name))
 
@@ -177,10 +172,8 @@ def steps(advance: Advance, current: Current) -> dict[str, Step]:
             ctx.session,
             chosen.id or 0,
             "lower",
-            ctx.contact.id,
-            ctx.now,
+            ctx.act,
             lower_to=code,
-            actor=_staff.actor(ctx),
         )
         return after_verdict(
             ctx,

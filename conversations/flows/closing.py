@@ -243,10 +243,7 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         str(ctx.data["number"]),
         signed_on,
         str(ctx.data["authority"]),
-        ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_staff.actor(ctx),
-        tz=ctx.settings.tz,
+        ctx.act,
     )
     queued = announce_decision(
         ctx.session,

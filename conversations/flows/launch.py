@@ -80,10 +80,7 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         found.submission,
         ctx.data.get("number", ""),
         value,
-        ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_items.actor(ctx),
-        tz=ctx.settings.tz,
+        ctx.act,
     )
     return Goto(
         "review",

@@ -219,10 +219,7 @@ def _save(ctx: Ctx, initiative: str) -> Outcome:
         unit_name=registered.unit_name,
         summary=str(ctx.data.get("summary", "")),
         initiative=initiative,
-        now=ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_items.actor(ctx),
-        tz=ctx.settings.tz,
+        act=ctx.act,
     )
     for key in ("registration_entry", "summary"):
         ctx.data.pop(key, None)
@@ -248,10 +245,7 @@ def _remove(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.session,
         _found(ctx).submission,
         int(choice.removeprefix(DROP)),
-        now=ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_items.actor(ctx),
-        tz=ctx.settings.tz,
+        act=ctx.act,
     )
     return Goto("menu", (reply(ctx.t("Withdrawn.")),), reset=True)
 

@@ -315,11 +315,8 @@ def _add(ctx: Ctx, **fields: Any) -> RegistrationEntry:
     return subs.add_entry(
         ctx.session,
         found.submission,
-        now=ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_items.actor(ctx),
+        act=ctx.act,
         **fields,
-        tz=ctx.settings.tz,
     )
 
 
@@ -673,10 +670,7 @@ def _remove_many(ctx: Ctx, answer: Answer) -> Outcome:
             ctx.session,
             found.submission,
             entry.id or 0,
-            ctx.now,
-            contact_id=ctx.contact.id,
-            actor=_items.actor(ctx),
-            tz=ctx.settings.tz,
+            ctx.act,
         )
     return Goto("list", (reply(t("Removed {count} entries.", count=len(picked))),), reset=True)
 
@@ -728,11 +722,8 @@ def _update(ctx: Ctx, **fields: Any) -> Outcome:
         ctx.session,
         found.submission,
         _current(ctx).id or 0,
-        ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_items.actor(ctx),
+        ctx.act,
         **fields,
-        tz=ctx.settings.tz,
     )
     return Goto(
         "list", (reply(ctx.t("Changed: {entry}.", entry=describe(ctx, entry))),), reset=True
@@ -811,10 +802,7 @@ def _remove(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.session,
         found.submission,
         entry.id or 0,
-        ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_items.actor(ctx),
-        tz=ctx.settings.tz,
+        ctx.act,
     )
     ctx.data.pop("entry", None)
     return Goto("list", (reply(t("Removed: {entry}.", entry=text)),), reset=True)

@@ -229,10 +229,7 @@ def _store(ctx: Ctx, figure: Figure, raw: str, converted: bool, following: str) 
         found.submission,
         figure.code,
         raw,
-        ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_items.actor(ctx),
-        tz=ctx.settings.tz,
+        ctx.act,
     )
     shown = format_figure(t, figure, value)
     if converted:
@@ -315,10 +312,7 @@ def _narrative(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.session,
         found.submission,
         answer.text,
-        ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_items.actor(ctx),
-        tz=ctx.settings.tz,
+        ctx.act,
     )
     return Goto("file", (reply(ctx.t("Noted the narrative.")),))
 

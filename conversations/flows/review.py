@@ -237,7 +237,7 @@ def accept_and_notify(ctx: Ctx, submission: Submission) -> int:
     """Accept the item and queue the result to its officers; how many will be told.
 
     NotReviewable when it is not waiting for review (someone else decided first)."""
-    subs.accept(ctx.session, submission, ctx.contact.id, ctx.now, actor=_staff.actor(ctx))
+    subs.accept(ctx.session, submission, ctx.act)
     return tell_officers(
         ctx.session, submission, accepted=True, now=ctx.now, email=ctx.settings.sends_email
     )
@@ -245,9 +245,7 @@ def accept_and_notify(ctx: Ctx, submission: Submission) -> int:
 
 def return_and_notify(ctx: Ctx, submission: Submission, reason: str) -> int:
     """Return the item with `reason` and queue the reason to its officers; how many get it."""
-    subs.return_submission(
-        ctx.session, submission, ctx.contact.id, reason, ctx.now, actor=_staff.actor(ctx)
-    )
+    subs.return_submission(ctx.session, submission, reason, ctx.act)
     return tell_officers(
         ctx.session, submission, accepted=False, now=ctx.now, email=ctx.settings.sends_email
     )

@@ -32,6 +32,7 @@ from bot.models import (
 from bot.notifications.facts import Gone
 from bot.notifications.render import render_deliveries
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.contacts import add_staff
 from bot.services.taxcode import make_tax_code
 from bot.settings import Settings
@@ -143,47 +144,39 @@ class StaffWorld:
         at = JANUARY if kind == DeadlineKind.LAUNCH_DOCUMENT else NOW
         with self.session() as s:
             sub = subs.get_or_create_submission(
-                s, self.campaign_id, self.enterprise_ids[index], kind, now=at
+                s, self.campaign_id, self.enterprise_ids[index], kind, Act(at, TZ)
             )
             who = self.officer_ids[index]
             if kind == DeadlineKind.TITLE_REGISTRATION:
                 subs.add_entry(
                     s,
                     sub,
+                    act=Act(NOW, TZ, who),
                     nominee="collective",
                     unit_name="Phòng Kỹ thuật",
                     title_code="TT_LDTT",
-                    now=NOW,
-                    contact_id=who,
-                    tz=TZ,
                 )
                 subs.add_entry(
                     s,
                     sub,
+                    act=Act(NOW, TZ, who),
                     nominee="individual",
                     full_name="Nguyễn Văn An",
                     position="Kỹ sư",
                     title_code="LDTT",
-                    now=NOW,
-                    contact_id=who,
-                    tz=TZ,
                 )
                 subs.add_entry(
                     s,
                     sub,
+                    act=Act(NOW, TZ, who),
                     nominee="collective",
                     unit_name="Phân xưởng May 1",
                     title_code="BK_TINH",
-                    now=NOW,
-                    contact_id=who,
-                    tz=TZ,
                 )
             elif kind == DeadlineKind.YEAR_END_REPORT:
                 for code, value in REPORT.items():
-                    subs.set_figure(s, sub, code, value, at, contact_id=who, tz=TZ)
-                subs.set_narrative(
-                    s, sub, "Năm sáng kiến được công nhận.", at, contact_id=who, tz=TZ
-                )
+                    subs.set_figure(s, sub, code, value, Act(at, TZ, who))
+                subs.set_narrative(s, sub, "Năm sáng kiến được công nhận.", Act(at, TZ, who))
                 page = tmp / f"bao-cao-{index}.png"
                 page.write_bytes(b"\x89PNG\r\n\x1a\n page 1")
                 subs.attach_file(
@@ -194,9 +187,7 @@ class StaffWorld:
                     page.stat().st_size,
                     str(page),
                     "",
-                    at,
-                    contact_id=who,
-                    tz=TZ,
+                    Act(at, TZ, who),
                 )
             else:
                 path = tmp / f"kh-{index}.pdf"
@@ -209,14 +200,10 @@ class StaffWorld:
                     path.stat().st_size,
                     str(path),
                     "",
-                    at,
-                    contact_id=who,
-                    tz=TZ,
+                    Act(at, TZ, who),
                 )
-                subs.set_launch_document(
-                    s, sub, "12/KH-CĐ", date(YEAR, 1, 10), at, contact_id=who, tz=TZ
-                )
-            subs.submit(s, sub, who, at, tz=TZ)
+                subs.set_launch_document(s, sub, "12/KH-CĐ", date(YEAR, 1, 10), Act(at, TZ, who))
+            subs.submit(s, sub, Act(at, TZ, who))
             s.commit()
             assert sub.id is not None
             return sub.id

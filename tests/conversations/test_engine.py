@@ -246,7 +246,7 @@ async def test_prune_forgets_old_update_keys_and_expired_states(world: World) ->
     from bot.services.bookkeeping import prune_bookkeeping
 
     with world.session() as s:
-        assert prune_bookkeeping(s, world.clock.now) == 2
+        assert prune_bookkeeping(s, world.clock.now, tz=world.settings.tz) == 2
         s.commit()
     with world.session() as s:
         keys = [u.update_key for u in s.exec(select(ProcessedUpdate))]

@@ -29,6 +29,7 @@ from bot.models import (
     YearEndReport,
 )
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from conversations.registry import default_registry
 from tests.conversations.conftest import JANUARY, Chat, build_world
 from tests.values import present
@@ -129,17 +130,20 @@ def test_every_step_survives_any_text(sqlite_engine: SAEngine, tmp_path: Path) -
     asyncio.run(chat.say(world.codes[0]))
     with world.session() as s:
         sub = subs.get_or_create_submission(
-            s, world.campaign_id, world.enterprise_id, "title_registration", now=world.clock.now
+            s,
+            world.campaign_id,
+            world.enterprise_id,
+            "title_registration",
+            Act(world.clock.now, TZ),
         )
         entry = subs.add_entry(
             s,
             sub,
             "individual",
             "LDTT",
+            act=Act(JANUARY, TZ),
             full_name="Trần Văn Bình",
             position="Thợ máy",
-            now=JANUARY,
-            tz=TZ,
         )
         s.commit()
         entry_id = entry.id or 0
@@ -273,20 +277,23 @@ def test_an_invalid_answer_at_every_step_changes_nothing(
             "commendation_proposal",
         ):
             subs.get_or_create_submission(
-                s, world.campaign_id, world.enterprise_id, kind, now=world.clock.now
+                s, world.campaign_id, world.enterprise_id, kind, Act(world.clock.now, TZ)
             )
         sub = subs.get_or_create_submission(
-            s, world.campaign_id, world.enterprise_id, "title_registration", now=world.clock.now
+            s,
+            world.campaign_id,
+            world.enterprise_id,
+            "title_registration",
+            Act(world.clock.now, TZ),
         )
         entry = subs.add_entry(
             s,
             sub,
             "individual",
             "LDTT",
+            act=Act(JANUARY, TZ),
             full_name="Trần Văn Bình",
             position="Thợ máy",
-            now=JANUARY,
-            tz=TZ,
         )
         s.commit()
         entry_id = entry.id or 0

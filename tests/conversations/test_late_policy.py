@@ -18,6 +18,7 @@ from bot.models import (
     SubmissionStatus,
 )
 from bot.services import deadlines
+from bot.services.acts import Act
 from bot.services.bookkeeping import prune_bookkeeping
 from bot.services.errors import InvalidInput
 from conversations.flows import register as reg
@@ -74,7 +75,7 @@ async def test_abandoning_a_reopened_item_keeps_the_submitted_version(
         assert "vẫn có hiệu lực" in out, out
     elif leave == "expiry":
         with world.session() as s:
-            prune_bookkeeping(s, datetime(2026, 3, 20, tzinfo=UTC))
+            prune_bookkeeping(s, datetime(2026, 3, 20, tzinfo=UTC), tz=world.settings.tz)
             s.commit()
     else:
         out = await chat.say(leave)
@@ -116,7 +117,7 @@ async def test_the_board_decides_on_the_submitted_version_not_the_draft(world: W
     await _add_person(chat, "Phạm Thị Dung", "Kế toán", "LDTT")
     with world.session() as s:
         item = s.exec(select(Submission)).one()
-        subs.accept(s, item, None, world.clock.now)
+        subs.accept(s, item, Act(world.clock.now, UTC))
         s.commit()
     assert _names(world) == ["Lê Văn Cường"]
     assert _item(world).status == SubmissionStatus.ACCEPTED

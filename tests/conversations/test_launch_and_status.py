@@ -10,6 +10,7 @@ from sqlmodel import func, select
 
 from bot.models import LaunchDocument, Receipt, RegistrationEntry, Submission, SubmissionStatus
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from conversations.flows import launch
 from conversations.flows import register as reg
 from tests import files as real
@@ -105,20 +106,23 @@ async def test_status_lists_items_overdue_first(world: World, tmp_path: Path) ->
     # a returned item stays open after the deadline and shows the reason
     with world.session() as s:
         sub = subs.get_or_create_submission(
-            s, world.campaign_id, world.enterprise_id, "title_registration", now=world.clock.now
+            s,
+            world.campaign_id,
+            world.enterprise_id,
+            "title_registration",
+            Act(world.clock.now, TZ),
         )
         subs.add_entry(
             s,
             sub,
             "individual",
             "LDTT",
+            act=Act(world.clock.now, TZ),
             full_name="Ngô Văn Hải",
             position="Thợ hàn",
-            now=world.clock.now,
-            tz=TZ,
         )
-        subs.submit(s, sub, None, world.clock.now, tz=TZ)
-        subs.return_submission(s, sub, None, "Thiếu chức vụ đầy đủ", world.clock.now)
+        subs.submit(s, sub, Act(world.clock.now, TZ))
+        subs.return_submission(s, sub, "Thiếu chức vụ đầy đủ", Act(world.clock.now, TZ))
         s.commit()
     world.clock.now = datetime(2026, 5, 2, 3, 0, tzinfo=UTC)
     out = await chat.say("/status")

@@ -4,7 +4,7 @@ applied only on "Có" and audited; "Không" and wrong answers change nothing."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.models import (
     Phase,
 )
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.campaigns import create_campaign
 from bot.services.contacts import add_staff
 from bot.services.targets import carried_over
@@ -426,7 +427,7 @@ async def test_a_deadline_removed_unless_enterprises_sent_it(world: StaffWorld) 
     cid = next_year(world)
     with world.session() as s:
         sub = subs.get_or_create_submission(
-            s, cid, world.enterprise_ids[0], DeadlineKind.LAUNCH_DOCUMENT, now=world.clock.now
+            s, cid, world.enterprise_ids[0], DeadlineKind.LAUNCH_DOCUMENT, Act(world.clock.now, UTC)
         )
         assert sub.id is not None
         s.commit()

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from bot.messaging import numbered
 from bot.models import Receipt, RegistrationEntry, Submission, SubmissionStatus
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.titles import catalogue
 from conversations.common import picked_numbers
 from conversations.flows import register as reg
@@ -331,26 +332,24 @@ async def test_names_refuse_emoji_and_one_person_keeps_one_name(world: World) ->
         first = subs.add_entry(
             s,
             sub,
+            act=Act(world.clock.now, TZ),
             nominee="individual",
             full_name="trần thị bình",
             position="Kế toán",
             title_code="LDTT",
-            now=world.clock.now,
-            tz=TZ,
         )
         second = subs.add_entry(
             s,
             sub,
+            act=Act(world.clock.now, TZ),
             nominee="individual",
             full_name="Trần Thị Bình",
             position="Kế toán",
             title_code="CSTD_CS",
             has_initiative=True,
-            now=world.clock.now,
-            tz=TZ,
         )
         subs.update_entry(
-            s, sub, present(second.id), world.clock.now, full_name="Trần Thị Bích", tz=TZ
+            s, sub, present(second.id), Act(world.clock.now, TZ), full_name="Trần Thị Bích"
         )
         s.commit()
         names = {e.id: e.full_name for e in s.exec(select(RegistrationEntry)).all()}

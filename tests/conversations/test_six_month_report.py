@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
 
 from bot.models import Deadline, DeadlineKind, Submission, SubmissionStatus, YearEndReport
+from bot.services.acts import Act
 from bot.services.numbers import report_figures
 from bot.services.sheets import HEADER_ROW
 from conversations.flows import report as rep
@@ -94,15 +95,19 @@ async def test_the_board_follows_the_six_month_report(engine: SAEngine, tmp_path
             )
         )
         sub = subs.get_or_create_submission(
-            s, world.campaign_id, world.enterprise_ids[0], DeadlineKind.SIX_MONTH_REPORT, now=JUNE
+            s,
+            world.campaign_id,
+            world.enterprise_ids[0],
+            DeadlineKind.SIX_MONTH_REPORT,
+            Act(JUNE, TZ),
         )
         for code, value in REPORT.items():
-            subs.set_figure(s, sub, code, value, JUNE, tz=TZ)
-        subs.set_narrative(s, sub, "Sáu tháng đầu năm: 2 sáng kiến.", JUNE, tz=TZ)
+            subs.set_figure(s, sub, code, value, Act(JUNE, TZ))
+        subs.set_narrative(s, sub, "Sáu tháng đầu năm: 2 sáng kiến.", Act(JUNE, TZ))
         page = tmp_path / "so-ket.png"
         page.write_bytes(image_bytes("PNG"))
-        subs.attach_file(s, sub, page.name, "image/png", 20, str(page), "", JUNE, tz=TZ)
-        subs.submit(s, sub, world.officer_ids[0], JUNE, tz=TZ)
+        subs.attach_file(s, sub, page.name, "image/png", 20, str(page), "", Act(JUNE, TZ))
+        subs.submit(s, sub, Act(JUNE, TZ, world.officer_ids[0]))
         s.commit()
     world.clock.now = JUNE
     chat = await world.chat(STAFF)

@@ -19,6 +19,7 @@ from bot.models import (
     Submission,
 )
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.sheets import HEADER_ROW
 from conversations.flows import _extension
 from tests.conversations.staff_world import (
@@ -139,8 +140,8 @@ async def test_a_late_submission_is_marked_in_progress_export_and_digest(
     with world.session() as s:
         sub = s.get(Submission, sid)
         assert sub is not None and not sub.late  # world.submit sends at 10/03: in time
-        subs.reopen(s, sub, late_at, tz=TZ)
-        subs.submit(s, sub, None, late_at, tz=TZ)
+        subs.reopen(s, sub, Act(late_at, TZ))
+        subs.submit(s, sub, Act(late_at, TZ))
         assert sub.late
         s.commit()
     chat = await world.chat(STAFF)

@@ -19,10 +19,11 @@ The life of an item:
 - Changing a submitted item (adding an entry, a figure, a file) withdraws it to draft: what
   the board reviews is always what a receipt shows. The earlier receipts stay.
 
-Every mutator takes `now` (aware, required: the caller owns the clock) and `tz` (the board's
-time zone, the caller's too: "the end of the due date" is a local date), calls
-`ensure_editable` (or, for reviews, checks the state), validates everything before changing
-anything, and writes an audit entry in the same transaction. Errors are `DomainError`s with English
+Every mutator takes an `Act` (bot.services.acts: the moment, aware, for the caller owns the
+clock; the board's time zone, for "the end of the due date" is a local date; and who acts),
+calls `ensure_editable` (or, for reviews, checks the state), validates everything before
+changing anything, and writes an audit entry, who and when read from the act, in the same
+transaction. Errors are `DomainError`s with English
 msgids: callers show `error.message(t)`.
 """
 

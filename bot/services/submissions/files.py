@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import PurePosixPath
 
@@ -14,12 +13,12 @@ from bot.models.submission import (
     Attachment,
     Submission,
 )
+from bot.services.acts import Act
 from bot.services.dumps import Dump
 from bot.services.errors import (
     InvalidFile,
 )
 from bot.services.filetypes import shown_name
-from bot.services.submissions.clock import _now
 from bot.services.submissions.limits import ACCEPTED_TYPES, MAX_ATTACHMENTS, MAX_FILE_SIZE, NAME_MAX
 from bot.services.submissions.locking import (
     Parts,
@@ -48,12 +47,9 @@ def attach_file(
     size: int,
     path: str,
     sha256: str,
-    now: datetime,
+    act: Act,
     *,
-    contact_id: int | None = None,
-    actor: str = "",
     pages: int | None = None,
-    tz: tzinfo,
 ) -> Attachment:
     """Record a file received in the chat (already stored at `path`; attachments.store_file
     checks its content and stores it, then calls this).
@@ -61,8 +57,7 @@ def attach_file(
     PDF, DOCX, XLSX, or JPEG/PNG photos (Zalo sends pages as photos); at most 20 MB and 30
     files per item. The same content (sha256) sent twice is recorded once.
     """
-    now = _now(now)
-    ensure_editable(session, submission, now, tz=tz)
+    ensure_editable(session, submission, act.now, tz=act.tz)
     name = shown_name(file_name)
     checked = mime_type if mime_type in ACCEPTED_TYPES.values() else None
     mime = checked or file_type(name, mime_type)
@@ -95,7 +90,7 @@ def attach_file(
                 return attachment
     if len(existing) >= FILES.most:
         raise InvalidFile(FILES.too_many, max=FILES.most)
-    _begin_change(session, submission, now, contact_id, actor, tz=tz)
+    _begin_change(session, submission, act)
     assert submission.id is not None
     attachment = Attachment(
         submission_id=submission.id,
@@ -105,12 +100,12 @@ def attach_file(
         path=path,
         sha256=digest,
         pages=pages,
-        created_at=now,
+        created_at=act.now,
     )
     session.add(attachment)
     session.flush()
     after = _attachment_dump(attachment)
-    _audit_item(session, submission, "file.attach", None, after, now, contact_id, actor)
+    _audit_item(session, submission, "file.attach", None, after, act)
     return attachment
 
 

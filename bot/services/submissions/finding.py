@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import and_, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -18,12 +18,12 @@ from bot.models.submission import (
     YearEndReport,
 )
 from bot.services import audit
+from bot.services.acts import Act
 from bot.services.errors import (
     InvalidInput,
     NotFound,
 )
 from bot.services.lookups import remember, remembered
-from bot.services.submissions.clock import _now
 from bot.services.submissions.states import REPORT_KINDS
 
 LOCKED = "locked"  # lookups key of a submission row re-read under its lock this transaction
@@ -34,9 +34,7 @@ def get_or_create_submission(
     campaign_id: int,
     enterprise_id: int,
     kind: DeadlineKind | str,
-    *,
-    contact_id: int | None = None,
-    now: datetime,
+    act: Act,
 ) -> Submission:
     """The enterprise's item of this kind in the campaign, created as a draft if new.
 
@@ -52,7 +50,6 @@ def get_or_create_submission(
         raise NotFound(N_("This campaign or enterprise does not exist."))
     if enterprise.organization_id != campaign.organization_id:
         raise NotFound(N_("This enterprise does not take part in this campaign."))
-    at = _now(now)
     # INSERT ... ON CONFLICT DO NOTHING: when another instance created the row a moment ago,
     # nothing is inserted, no error aborts the caller's transaction, and the row is found.
     dialect = session.get_bind().dialect.name
@@ -65,7 +62,7 @@ def get_or_create_submission(
             kind=kind,
             status=SubmissionStatus.DRAFT,
             version=0,
-            updated_at=at,
+            updated_at=act.now,
         )
         .on_conflict_do_nothing(index_elements=["campaign_id", "enterprise_id", "kind"])
         .returning(col(Submission.id))
@@ -79,10 +76,11 @@ def get_or_create_submission(
     audit.record(
         session,
         "submission.create",
-        contact_id=contact_id,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=_subject(submission),
         after={"campaign_id": campaign_id, "enterprise_id": enterprise_id, "kind": kind},
-        at=at,
+        at=act.now,
     )
     return submission
 

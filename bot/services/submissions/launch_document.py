@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
@@ -13,16 +13,16 @@ from bot.models.submission import (
     LaunchDocument,
     Submission,
 )
+from bot.services.acts import Act
 from bot.services.errors import (
     InvalidInput,
 )
-from bot.services.submissions.clock import _now, local_date
 from bot.services.submissions.limits import DOCUMENT_NUMBER_MAX
 from bot.services.submissions.locking import (
     _audit_item,
     _begin_change,
+    _check_editable,
     _expect_kind,
-    ensure_editable,
 )
 from bot.services.submissions.text import _one_line, _too_long
 
@@ -32,23 +32,17 @@ def set_launch_document(
     submission: Submission,
     number: str,
     doc_date: date,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> LaunchDocument:
     """Record the number and date of the enterprise's own launch document."""
-    now = _now(now)
-    _expect_kind(submission, DeadlineKind.LAUNCH_DOCUMENT)
-    ensure_editable(session, submission, now, tz=tz)
+    _check_editable(session, submission, act, DeadlineKind.LAUNCH_DOCUMENT)
     cleaned = _one_line(number)
     if not cleaned:
         raise InvalidInput(N_("Please type the document number, for example 12/KH-CĐ."))
     _too_long(cleaned, DOCUMENT_NUMBER_MAX)
     if isinstance(doc_date, datetime) or not isinstance(doc_date, date):
         raise InvalidInput(N_("Please give the document date as dd/mm/yyyy."))
-    if doc_date > local_date(now, tz):
+    if doc_date > act.today:
         raise InvalidInput(N_("The document date {date} is in the future."), date=doc_date)
     campaign = session.get(Campaign, submission.campaign_id)
     if campaign is not None and doc_date.year < campaign.year - 1:
@@ -57,7 +51,7 @@ def set_launch_document(
             date=doc_date,
             year=str(campaign.year),
         )
-    _begin_change(session, submission, now, contact_id, actor, tz=tz)
+    _begin_change(session, submission, act)
     document = session.exec(
         select(LaunchDocument).where(LaunchDocument.submission_id == submission.id)
     ).first()
@@ -72,7 +66,7 @@ def set_launch_document(
     session.add(document)
     session.flush()
     after = {"number": cleaned, "date": doc_date}
-    _audit_item(session, submission, "launch.document_set", before, after, now, contact_id, actor)
+    _audit_item(session, submission, "launch.document_set", before, after, act)
     return document
 
 

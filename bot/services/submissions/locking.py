@@ -18,6 +18,7 @@ from bot.models.submission import (
     Submission,
 )
 from bot.services import audit, deadlines, drafts
+from bot.services.acts import Act
 from bot.services.errors import (
     DomainError,
     InvalidInput,
@@ -28,7 +29,7 @@ from bot.services.errors import (
 from bot.services.items import KindName
 from bot.services.lookups import is_remembered, remember, remembered
 from bot.services.rows import rows_of
-from bot.services.submissions.clock import _now, local_date
+from bot.services.submissions.clock import local_date
 from bot.services.submissions.finding import LOCKED, _subject, deadline_for
 
 
@@ -76,15 +77,16 @@ def _expect_kind(submission: Submission, *kinds: DeadlineKind) -> None:
         raise WrongKind(N_("This cannot be done on a {kind}."), kind=KindName(submission.kind))
 
 
-def _begin_change(
-    session: Session,
-    submission: Submission,
-    now: datetime,
-    contact_id: int | None,
-    actor: str,
-    *,
-    tz: tzinfo,
+def _check_editable(
+    session: Session, submission: Submission, act: Act, *kinds: DeadlineKind
 ) -> None:
+    """Refuse a change the item cannot take: it is not one of `kinds`, or it is locked at
+    the act's moment (checked again, under the row lock, when the change begins)."""
+    _expect_kind(submission, *kinds)
+    ensure_editable(session, submission, act.now, tz=act.tz)
+
+
+def _begin_change(session: Session, submission: Submission, act: Act) -> None:
     """Check the item may change; a submitted item gets a draft beside it (it stays
     submitted, with its receipt, until a new version is submitted; see bot.services.drafts).
 
@@ -92,15 +94,13 @@ def _begin_change(
     happening at the same moment cannot overwrite each other's status.
     """
     _lock_row(session, submission)
-    ensure_editable(session, submission, now, tz=tz)
+    ensure_editable(session, submission, act.now, tz=act.tz)
     if submission.status == SubmissionStatus.SUBMITTED and drafts.open_draft(
-        submission, contact_id
+        submission, act.contact_id
     ):
         kept = {"kept_version": submission.version, "reason": "changed after submit"}
-        _audit_item(
-            session, submission, "submission.draft_open", None, kept, now, contact_id, actor
-        )
-        submission.updated_at = now
+        _audit_item(session, submission, "submission.draft_open", None, kept, act)
+        submission.updated_at = act.now
         session.add(submission)
 
 
@@ -142,17 +142,12 @@ class Parts(Generic[_Part]):
         session: Session,
         submission: Submission,
         part_id: int,
-        now: datetime,
-        *,
-        contact_id: int | None = None,
-        actor: str = "",
-        tz: tzinfo,
+        act: Act,
     ) -> _Part:
         """Remove one part of the item (see `_delete_part`); returns the part removed."""
-        now = _now(now)
         if self.kinds:
             _expect_kind(submission, *self.kinds)
-        return _delete_part(session, submission, self, part_id, now, contact_id, actor, tz=tz)
+        return _delete_part(session, submission, self, part_id, act)
 
 
 def _get_part(session: Session, submission: Submission, parts: Parts[_Part], part_id: int) -> _Part:
@@ -169,11 +164,7 @@ def _add_part(
     submission: Submission,
     parts: Parts[_Part],
     part: _Part,
-    now: datetime,
-    contact_id: int | None,
-    actor: str,
-    *,
-    tz: tzinfo,
+    act: Act,
 ) -> None:
     """Add one part to an item and audit it; refused once the item holds `parts.most`. A
     submitted item goes back to draft first, as with any change."""
@@ -184,10 +175,10 @@ def _add_part(
     ).one()
     if held >= parts.most:
         raise InvalidInput(parts.too_many, max=parts.most)
-    _begin_change(session, submission, now, contact_id, actor, tz=tz)
+    _begin_change(session, submission, act)
     session.add(part)
     session.flush()
-    _audit_item(session, submission, parts.added, None, parts.dump(part), now, contact_id, actor)
+    _audit_item(session, submission, parts.added, None, parts.dump(part), act)
 
 
 def _delete_part(
@@ -195,22 +186,18 @@ def _delete_part(
     submission: Submission,
     parts: Parts[_Part],
     part_id: int,
-    now: datetime,
-    contact_id: int | None,
-    actor: str,
-    *,
-    tz: tzinfo,
+    act: Act,
 ) -> _Part:
     """Delete one part of the item (refused when the item is locked, NotFound when the part
     is not the item's) and audit what it held; a submitted item goes back to draft first, as
     with any change. Returns the part deleted."""
-    ensure_editable(session, submission, now, tz=tz)
+    ensure_editable(session, submission, act.now, tz=act.tz)
     part = _get_part(session, submission, parts, part_id)
-    _begin_change(session, submission, now, contact_id, actor, tz=tz)
+    _begin_change(session, submission, act)
     before = parts.dump(part)
     session.delete(part)
     session.flush()
-    _audit_item(session, submission, parts.removed, before, None, now, contact_id, actor)
+    _audit_item(session, submission, parts.removed, before, None, act)
     return part
 
 
@@ -220,20 +207,18 @@ def _audit_item(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    now: datetime,
-    contact_id: int | None,
-    actor: str,
+    act: Act,
 ) -> None:
     """One audit row about the item (its subject names it), in the caller's transaction."""
     audit.record(
         session,
         action,
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=_subject(submission),
         before=before,
         after=after,
-        at=now,
+        at=act.now,
     )
 
 

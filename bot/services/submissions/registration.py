@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
 
 from sqlmodel import Session
 
@@ -14,12 +13,12 @@ from bot.models.submission import (
     RegistrationEntry,
     Submission,
 )
+from bot.services.acts import Act
 from bot.services.dumps import Dump
 from bot.services.errors import (
     InvalidInput,
 )
 from bot.services.names import person_name, refuse_pictographs, rename_person
-from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _id
 from bot.services.submissions.limits import MAX_ENTRIES, NAME_MAX
 from bot.services.submissions.locking import (
@@ -27,9 +26,8 @@ from bot.services.submissions.locking import (
     _add_part,
     _audit_item,
     _begin_change,
-    _expect_kind,
+    _check_editable,
     _get_part,
-    ensure_editable,
 )
 from bot.services.submissions.text import _name, _one_line, _too_long
 from bot.services.titles import (
@@ -145,10 +143,7 @@ def add_entry(
     unit_name: str = "",
     has_initiative: bool = False,
     *,
-    now: datetime,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> RegistrationEntry:
     """Register a person (full name, position) or a collective (unit name) for a title.
 
@@ -156,14 +151,12 @@ def add_entry(
     characters; the same nominee cannot be registered twice for one title. Cross-entry
     rules (LĐTT before CSTĐ, the 15% cap) are checked at submit: see `violations`.
     """
-    now = _now(now)
-    _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
-    ensure_editable(session, submission, now, tz=tz)
+    _check_editable(session, submission, act, DeadlineKind.TITLE_REGISTRATION)
     entry = _validated_entry(
         submission, nominee, title_code, full_name, position, unit_name, has_initiative
     )
     _check_duplicate(session, submission, entry, None)
-    _add_part(session, submission, ENTRIES, entry, now, contact_id, actor, tz=tz)
+    _add_part(session, submission, ENTRIES, entry, act)
     return entry
 
 
@@ -175,7 +168,7 @@ def update_entry(
     session: Session,
     submission: Submission,
     entry_id: int,
-    now: datetime,
+    act: Act,
     *,
     nominee: Nominee | str | None = None,
     title_code: str | None = None,
@@ -183,14 +176,9 @@ def update_entry(
     position: str | None = None,
     unit_name: str | None = None,
     has_initiative: bool | None = None,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
 ) -> RegistrationEntry:
     """Change the given fields of an entry (None keeps a field); validated like add_entry."""
-    now = _now(now)
-    _expect_kind(submission, DeadlineKind.TITLE_REGISTRATION)
-    ensure_editable(session, submission, now, tz=tz)
+    _check_editable(session, submission, act, DeadlineKind.TITLE_REGISTRATION)
     entry = _get_entry(session, submission, entry_id)
     before = _entry_dump(entry)
     merged = _validated_entry(
@@ -203,7 +191,7 @@ def update_entry(
         has_initiative if has_initiative is not None else entry.has_initiative,
     )
     _check_duplicate(session, submission, merged, entry.id)
-    _begin_change(session, submission, now, contact_id, actor, tz=tz)
+    _begin_change(session, submission, act)
     for name in ("nominee", "full_name", "position", "unit_name", "title_code", "has_initiative"):
         setattr(entry, name, getattr(merged, name))
     session.add(entry)
@@ -211,7 +199,7 @@ def update_entry(
     session.flush()
     after = {**_entry_dump(entry), "also_renamed": renamed}
     action = "registration.entry_update"
-    _audit_item(session, submission, action, before, after, now, contact_id, actor)
+    _audit_item(session, submission, action, before, after, act)
     return entry
 
 

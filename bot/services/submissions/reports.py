@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -18,19 +18,19 @@ from bot.models.submission import (
     YearEndReport,
 )
 from bot.services import audience
+from bot.services.acts import Act
 from bot.services.errors import (
     InvalidInput,
 )
 from bot.services.lookups import remembered
 from bot.services.numbers import get_figure, parse_figure, report_figures
-from bot.services.submissions.clock import _now
 from bot.services.submissions.files import list_attachments
 from bot.services.submissions.limits import NARRATIVE_MAX
 from bot.services.submissions.locking import (
     _audit_item,
     _begin_change,
+    _check_editable,
     _expect_kind,
-    ensure_editable,
 )
 from bot.services.submissions.states import REPORT_KINDS
 from bot.services.submissions.text import _CONTROL, _too_long
@@ -63,38 +63,51 @@ def _report(session: Session, submission: Submission, create: bool) -> YearEndRe
     return report
 
 
+def _changing_report(session: Session, submission: Submission, act: Act) -> YearEndReport:
+    """The report, about to change (created if new): the item goes back to draft first."""
+    _begin_change(session, submission, act)
+    report = _report(session, submission, create=True)
+    assert report is not None
+    return report
+
+
+def _save_report(
+    session: Session,
+    submission: Submission,
+    report: YearEndReport,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    act: Act,
+) -> None:
+    """Save the changed report and audit the change, in the caller's transaction."""
+    session.add(report)
+    session.flush()
+    _audit_item(session, submission, action, before, after, act)
+
+
 def set_figure(
     session: Session,
     submission: Submission,
     code: str,
     raw_text: str,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> Decimal:
     """Read a typed figure (any accepted number style), check it, store it; returns the value."""
-    now = _now(now)
-    _expect_kind(submission, *REPORT_KINDS)
-    ensure_editable(session, submission, now, tz=tz)
+    _check_editable(session, submission, act, *REPORT_KINDS)
     value = parse_figure(get_figure(code), raw_text)
-    _begin_change(session, submission, now, contact_id, actor, tz=tz)
-    report = _report(session, submission, create=True)
-    assert report is not None
+    report = _changing_report(session, submission, act)
     before = report.figures.get(code)
     report.figures = {**report.figures, code: str(value)}
-    session.add(report)
-    session.flush()
-    _audit_item(
+    after = {"code": code, "value": str(value), "typed": raw_text[:64]}
+    _save_report(
         session,
         submission,
+        report,
         "report.figure_set",
         {"code": code, "value": before},
-        {"code": code, "value": str(value), "typed": raw_text[:64]},
-        now,
-        contact_id,
-        actor,
+        after,
+        act,
     )
     return value
 
@@ -103,38 +116,22 @@ def set_narrative(
     session: Session,
     submission: Submission,
     text: str,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> str:
     """Store the short narrative of achievements and initiatives (line breaks kept)."""
-    now = _now(now)
-    _expect_kind(submission, *REPORT_KINDS)
-    ensure_editable(session, submission, now, tz=tz)
+    _check_editable(session, submission, act, *REPORT_KINDS)
     lines = [" ".join(_CONTROL.sub(" ", line).split()) for line in (text or "").splitlines()]
     cleaned = unicodedata.normalize("NFC", "\n".join(lines).strip())
     cleaned = re.sub(r"\n{3,}", "\n\n", cleaned)
     if not cleaned:
         raise InvalidInput(N_("Please write a few lines about the year's achievements."))
     _too_long(cleaned, NARRATIVE_MAX)
-    _begin_change(session, submission, now, contact_id, actor, tz=tz)
-    report = _report(session, submission, create=True)
-    assert report is not None
+    report = _changing_report(session, submission, act)
     before = report.narrative
     report.narrative = cleaned
-    session.add(report)
-    session.flush()
-    _audit_item(
-        session,
-        submission,
-        "report.narrative_set",
-        {"narrative": before},
-        {"narrative": cleaned},
-        now,
-        contact_id,
-        actor,
+    after = {"narrative": cleaned}
+    _save_report(
+        session, submission, report, "report.narrative_set", {"narrative": before}, after, act
     )
     return cleaned
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_
@@ -13,11 +11,11 @@ from bot.models.submission import (
     Submission,
 )
 from bot.services import drafts
+from bot.services.acts import Act
 from bot.services.errors import (
     InvalidInput,
     NotReviewable,
 )
-from bot.services.submissions.clock import _now
 from bot.services.submissions.finding import _kind
 from bot.services.submissions.limits import REASON_MAX
 from bot.services.submissions.locking import _lock_row
@@ -37,14 +35,11 @@ def _expect_submitted(submission: Submission) -> None:
 def accept(
     session: Session,
     submission: Submission,
-    reviewer_contact_id: int | None,
-    now: datetime,
+    act: Act,
     *,
     note: str = "",
-    actor: str = "",
 ) -> Submission:
-    """The board office accepts the item; it is locked from then on."""
-    now = _now(now)
+    """The board office accepts the item (`act` says who and when); it is locked from then on."""
     _lock_row(session, submission)
     _expect_submitted(submission)
     cleaned = _one_line(note)
@@ -54,9 +49,7 @@ def accept(
         submission,
         SubmissionStatus.ACCEPTED,
         cleaned or None,
-        reviewer_contact_id,
-        now,
-        actor,
+        act,
         "submission.accept",
     )
 
@@ -64,14 +57,10 @@ def accept(
 def return_submission(
     session: Session,
     submission: Submission,
-    reviewer_contact_id: int | None,
     reason: str,
-    now: datetime,
-    *,
-    actor: str = "",
+    act: Act,
 ) -> Submission:
     """Send the item back to the enterprise with a reason; it can be fixed and resubmitted."""
-    now = _now(now)
     _lock_row(session, submission)
     _expect_submitted(submission)
     cleaned = "\n".join(_one_line(line) for line in (reason or "").splitlines()).strip()
@@ -85,9 +74,7 @@ def return_submission(
         submission,
         SubmissionStatus.RETURNED,
         cleaned,
-        reviewer_contact_id,
-        now,
-        actor,
+        act,
         "submission.return",
     )
 
@@ -97,9 +84,7 @@ def _decide(
     submission: Submission,
     status: SubmissionStatus,
     note: str | None,
-    reviewer_contact_id: int | None,
-    now: datetime,
-    actor: str,
+    act: Act,
     action: str,
 ) -> Submission:
     """Record the board office's decision on a submitted item (accept or return), audited.
@@ -107,13 +92,11 @@ def _decide(
     The decision is on the submitted version: a draft the officer has beside it is
     discarded first (the parts go back to what the receipt shows).
     """
-    drafts.discard_draft(
-        session, submission, now, contact_id=reviewer_contact_id, actor=actor, reason="reviewed"
-    )
+    drafts.discard_draft(session, submission, act, reason="reviewed")
     before = _state_dump(submission)
     submission.status = status
-    _set_review(submission, note, reviewer_contact_id, now)
-    _save_state(session, submission, action, before, now, reviewer_contact_id, actor)
+    _set_review(submission, note, act.contact_id, act.now)
+    _save_state(session, submission, action, before, act)
     return submission
 
 

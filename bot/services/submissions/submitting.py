@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col
@@ -16,6 +16,7 @@ from bot.models.submission import (
     Submission,
 )
 from bot.services import audit, deadlines, drafts
+from bot.services.acts import Act
 from bot.services.dumps import Dump
 from bot.services.errors import (
     DomainError,
@@ -27,7 +28,6 @@ from bot.services.errors import (
 from bot.services.items import receipt_prefix
 from bot.services.numbers import get_figure
 from bot.services.rows import rows_of
-from bot.services.submissions.clock import _now, local_date
 from bot.services.submissions.files import _attachment_dump, list_attachments
 from bot.services.submissions.finding import deadline_for
 from bot.services.submissions.launch_document import launch_document
@@ -112,20 +112,15 @@ def snapshot(session: Session, submission: Submission) -> dict[str, Any]:
 def submit(
     session: Session,
     submission: Submission,
-    contact_id: int | None,
-    now: datetime,
-    *,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> Receipt:
     """Send the item: checks completeness, gives a receipt (DK-2024-000123) with a snapshot.
 
     Resubmitting (before the deadline, or after a return) gives a new receipt and version.
     Raises SubmissionLocked, or SubmissionIncomplete listing every problem.
     """
-    now = _now(now)
     _lock_row(session, submission)
-    ensure_editable(session, submission, now, tz=tz)
+    ensure_editable(session, submission, act.now, tz=act.tz)
     missing = problems(session, submission)
     if missing:
         raise SubmissionIncomplete(missing)
@@ -139,8 +134,8 @@ def submit(
         number=f"TMP-{uuid.uuid4().hex[:24]}",
         submission_id=submission.id,
         version=version,
-        submitted_at=now,
-        contact_id=contact_id,
+        submitted_at=act.now,
+        contact_id=act.contact_id,
         snapshot={**snapshot(session, submission), "version": version},
     )
     session.add(receipt)
@@ -150,22 +145,13 @@ def submit(
     submission.version = version
     submission.status = SubmissionStatus.SUBMITTED
     deadline = deadline_for(session, submission.campaign_id, submission.kind)
-    submission.late = deadline is not None and deadlines.is_late(deadline, local_date(now, tz))
+    submission.late = deadline is not None and deadlines.is_late(deadline, act.today)
     drafts.close_draft(submission)
     submission.receipt_number = receipt.number
-    submission.submitted_at = now
-    submission.submitted_by_contact_id = contact_id
+    submission.submitted_at = act.now
+    submission.submitted_by_contact_id = act.contact_id
     _set_review(submission, None, None, None)
-    _save_state(
-        session,
-        submission,
-        "submission.submit",
-        before,
-        now,
-        contact_id,
-        actor,
-        receipt=receipt.number,
-    )
+    _save_state(session, submission, "submission.submit", before, act, receipt=receipt.number)
     return receipt
 
 
@@ -178,28 +164,23 @@ def receipts(session: Session, submission: Submission) -> list[Receipt]:
 def reopen(
     session: Session,
     submission: Submission,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
-    tz: tzinfo,
+    act: Act,
 ) -> Submission:
     """Open a draft beside a submitted item before the deadline, to change it.
 
     The item stays submitted, with its receipt, until the draft is submitted as a new
     version; abandoning the draft (`drafts.discard_draft`) leaves the submitted one.
     """
-    now = _now(now)
     _lock_row(session, submission)
-    ensure_editable(session, submission, now, tz=tz)
+    ensure_editable(session, submission, act.now, tz=act.tz)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise InvalidState(
             N_("Only a submitted item can be reopened; this one is {state}."),
             state=_Label(STATE_LABELS[submission.status]),
         )
     before = _state_dump(submission)
-    drafts.open_draft(submission, contact_id)
-    _save_state(session, submission, "submission.reopen", before, now, contact_id, actor)
+    drafts.open_draft(submission, act.contact_id)
+    _save_state(session, submission, "submission.reopen", before, act)
     return submission
 
 
@@ -221,15 +202,13 @@ def _save_state(
     submission: Submission,
     action: str,
     before: dict[str, Any],
-    now: datetime,
-    contact_id: int | None,
-    actor: str,
+    act: Act,
     **extra: Any,
 ) -> None:
     """Save a change of the item's state and audit it (before and after, plus `extra`) in
     the caller's transaction."""
-    submission.updated_at = now
+    submission.updated_at = act.now
     session.add(submission)
     session.flush()
     after = {**_state_dump(submission), **extra}
-    _audit_item(session, submission, action, before, after, now, contact_id, actor)
+    _audit_item(session, submission, action, before, after, act)

@@ -15,6 +15,7 @@ from bot.db import get_engine
 from bot.models import Delivery
 from bot.services import proposals as prop
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.sheets import HEADER_ROW
 from bot.settings import get_settings
 from tests.bot.cli.conftest import Invoke
@@ -38,7 +39,7 @@ def _prepare(database: str) -> tuple[int, list[int]]:
         report(w)
         item = w.item(PROPOSAL)
         propose_all(w, item)
-        subs.submit(w.session, item, w.officer.id, PROPOSING, tz=TZ)
+        subs.submit(w.session, item, Act(PROPOSING, TZ, w.officer.id))
         ids = [e.id for e in prop.list_proposals(session, item)]
         session.commit()
         assert w.campaign.id is not None

@@ -15,6 +15,7 @@ from bot.documents import commendation as documents
 from bot.services import commendations as com
 from bot.services import proposals as prop
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.sheets import HEADER_ROW
 from tests.bot.services.test_commendations import (
     PROPOSAL,
@@ -40,14 +41,20 @@ def closed_year(w: World) -> None:
     report(w)
     item = w.item(PROPOSAL)
     propose_all(w, item)
-    subs.submit(w.session, item, w.officer.id, PROPOSING, tz=TZ)
+    subs.submit(w.session, item, Act(PROPOSING, TZ, w.officer.id))
     for entry in prop.list_proposals(w.session, item):
         if entry.title_code == "CO_TINH":
             com.review_entry(
-                w.session, present(entry.id), "lower", w.staff.id, REVIEWING, lower_to="BK_TINH"
+                w.session,
+                present(entry.id),
+                "lower",
+                Act(REVIEWING, UTC, w.staff.id),
+                lower_to="BK_TINH",
             )
         else:
-            com.review_entry(w.session, present(entry.id), "accept", w.staff.id, REVIEWING)
+            com.review_entry(
+                w.session, present(entry.id), "accept", Act(REVIEWING, UTC, w.staff.id)
+            )
     com.fill_known_scores(w.session, w.campaign, REVIEWING, TZ)
 
 
@@ -111,7 +118,7 @@ def test_the_submission_letter_counts_forms_and_ranks(world: World, tmp_path: Pa
 def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path: Path) -> None:
     closed_year(world)
     decision, _ = com.record_decision(
-        world.session, world.campaign, "125/QĐ-BQL", date(2026, 12, 25), "board", NOW, tz=TZ
+        world.session, world.campaign, "125/QĐ-BQL", date(2026, 12, 25), "board", Act(NOW, TZ)
     )
     path = tmp_path / "phu-luc.docx"
     documents.decision_annex(world.session, decision).save(str(path))

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from bot.models import AuditEntry, DeadlineKind, Nominee, SubmissionStatus
 from bot.services import audit
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.errors import SubmissionLocked
 from tests.bot.services.test_submissions import APRIL, MIDNIGHT, fill_registration, make_world
 
@@ -84,23 +85,21 @@ def test_every_submission_change_is_audited_with_who_and_before_after(engine: En
         officer, staff = w.officer.id, w.staff.id
         assert w.campaign.id is not None and w.enterprise.id is not None
         item = subs.get_or_create_submission(
-            session, w.campaign.id, w.enterprise.id, "title_registration", now=APRIL
+            session, w.campaign.id, w.enterprise.id, "title_registration", Act(APRIL, TZ)
         )
         entry = subs.add_entry(
-            session, item, Nominee.INDIVIDUAL, "LDTT", "Đỗ Hà", now=APRIL, contact_id=officer, tz=TZ
+            session, item, Nominee.INDIVIDUAL, "LDTT", "Đỗ Hà", act=Act(APRIL, TZ, officer)
         )
         assert entry.id is not None
-        subs.update_entry(
-            session, item, entry.id, APRIL, position="Kế toán", contact_id=officer, tz=TZ
-        )
-        subs.remove_entry(session, item, entry.id, APRIL, contact_id=officer, tz=TZ)
+        subs.update_entry(session, item, entry.id, Act(APRIL, TZ, officer), position="Kế toán")
+        subs.remove_entry(session, item, entry.id, Act(APRIL, TZ, officer))
         fill_registration(w, item)
-        receipt = subs.submit(session, item, officer, APRIL, tz=TZ)
-        subs.reopen(session, item, APRIL, contact_id=officer, tz=TZ)
-        subs.submit(session, item, officer, APRIL, tz=TZ)
-        subs.return_submission(session, item, staff, "Bổ sung", APRIL)
-        subs.submit(session, item, officer, APRIL, tz=TZ)
-        subs.accept(session, item, staff, APRIL)
+        receipt = subs.submit(session, item, Act(APRIL, TZ, officer))
+        subs.reopen(session, item, Act(APRIL, TZ, officer))
+        subs.submit(session, item, Act(APRIL, TZ, officer))
+        subs.return_submission(session, item, "Bổ sung", Act(APRIL, TZ, staff))
+        subs.submit(session, item, Act(APRIL, TZ, officer))
+        subs.accept(session, item, Act(APRIL, TZ, staff))
         session.commit()
 
         log = audit.entries(session, action="submission.")
@@ -146,7 +145,7 @@ def test_a_refused_change_writes_nothing(engine: Engine) -> None:
         session.commit()
         count = len(session.exec(select(AuditEntry)).all())
         with pytest.raises(SubmissionLocked):
-            subs.add_entry(session, item, "individual", "LDTT", "Muộn", now=MIDNIGHT, tz=TZ)
+            subs.add_entry(session, item, "individual", "LDTT", "Muộn", act=Act(MIDNIGHT, TZ))
         assert len(session.exec(select(AuditEntry)).all()) == count
 
 
@@ -155,6 +154,6 @@ def test_a_rolled_back_change_leaves_no_entry(engine: Engine) -> None:
         w = make_world(session)
         item = w.item(DeadlineKind.TITLE_REGISTRATION)
         session.commit()
-        subs.add_entry(session, item, "individual", "LDTT", "Tạm", now=APRIL, tz=TZ)
+        subs.add_entry(session, item, "individual", "LDTT", "Tạm", act=Act(APRIL, TZ))
         session.rollback()
         assert audit.entries(session, action="registration.") == []

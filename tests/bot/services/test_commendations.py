@@ -33,6 +33,7 @@ from bot.models import (
 from bot.services import commendations as com
 from bot.services import proposals as prop
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.errors import InvalidInput, SubmissionIncomplete, SubmissionLocked
 from bot.services.numbers import report_figures
 from tests.values import present
@@ -64,7 +65,9 @@ class World:
     ) -> Submission:
         ent = enterprise or self.alpha
         assert self.campaign.id is not None and ent.id is not None
-        return subs.get_or_create_submission(self.session, self.campaign.id, ent.id, kind, now=now)
+        return subs.get_or_create_submission(
+            self.session, self.campaign.id, ent.id, kind, Act(now, TZ)
+        )
 
 
 def build(session: Session) -> World:
@@ -122,7 +125,7 @@ def register(w: World, enterprise: Enterprise | None = None) -> None:
     item = w.item(REG, enterprise)
     for i in range(10):
         subs.add_entry(
-            w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", now=APRIL, tz=TZ
+            w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", act=Act(APRIL, TZ)
         )
     subs.add_entry(
         w.session,
@@ -133,16 +136,15 @@ def register(w: World, enterprise: Enterprise | None = None) -> None:
         "Tổ trưởng",
         "",
         True,
-        now=APRIL,
-        tz=TZ,
+        act=Act(APRIL, TZ),
     )
     subs.add_entry(
-        w.session, item, "collective", "TT_LDXS", unit_name="Phân xưởng May", now=APRIL, tz=TZ
+        w.session, item, "collective", "TT_LDXS", act=Act(APRIL, TZ), unit_name="Phân xưởng May"
     )
     subs.add_entry(
-        w.session, item, "collective", "CO_TINH", unit_name="Công ty Alpha", now=APRIL, tz=TZ
+        w.session, item, "collective", "CO_TINH", act=Act(APRIL, TZ), unit_name="Công ty Alpha"
     )
-    subs.submit(w.session, item, w.officer.id, APRIL, tz=TZ)
+    subs.submit(w.session, item, Act(APRIL, TZ, w.officer.id))
 
 
 def report(w: World, enterprise: Enterprise | None = None, growth: str = "12") -> None:
@@ -152,12 +154,12 @@ def report(w: World, enterprise: Enterprise | None = None, growth: str = "12") -
             value = {"workers": "10", "initiatives": "1", "growth": growth}.get(figure.code, "5")
             if figure.code == "iso9001":
                 value = "có"
-            subs.set_figure(w.session, item, figure.code, value, DECEMBER, tz=TZ)
-    subs.set_narrative(w.session, item, "Hoàn thành vượt mức kế hoạch.", DECEMBER, tz=TZ)
+            subs.set_figure(w.session, item, figure.code, value, Act(DECEMBER, TZ))
+    subs.set_narrative(w.session, item, "Hoàn thành vượt mức kế hoạch.", Act(DECEMBER, TZ))
     subs.attach_file(
-        w.session, item, "bc.pdf", "application/pdf", 10, "/x/bc.pdf", SHA, DECEMBER, tz=TZ
+        w.session, item, "bc.pdf", "application/pdf", 10, "/x/bc.pdf", SHA, Act(DECEMBER, TZ)
     )
-    subs.submit(w.session, item, w.officer.id, DECEMBER, tz=TZ)
+    subs.submit(w.session, item, Act(DECEMBER, TZ, w.officer.id))
 
 
 def propose_all(w: World, item: Submission) -> None:
@@ -167,45 +169,48 @@ def propose_all(w: World, item: Submission) -> None:
             item,
             "individual",
             "LDTT",
+            act=Act(PROPOSING, TZ),
             full_name=f"Công nhân {i}",
             summary="Hoàn thành tốt nhiệm vụ.",
-            now=PROPOSING,
-            tz=TZ,
         )
     prop.add_proposal(
         w.session,
         item,
         "individual",
         "CSTD_CS",
+        act=Act(PROPOSING, TZ),
         full_name="Công nhân 0",
         position="Tổ trưởng",
         summary="Dẫn đầu tổ.",
         initiative="Cải tiến dây chuyền may",
-        now=PROPOSING,
-        tz=TZ,
     )
     prop.add_proposal(
         w.session,
         item,
         "collective",
         "TT_LDXS",
+        act=Act(PROPOSING, TZ),
         unit_name="Phân xưởng May",
         summary="Vượt kế hoạch 15%.",
-        now=PROPOSING,
-        tz=TZ,
     )
     prop.add_proposal(
         w.session,
         item,
         "collective",
         "CO_TINH",
+        act=Act(PROPOSING, TZ),
         unit_name="Công ty Alpha",
         summary="Dẫn đầu cụm thi đua.",
-        now=PROPOSING,
-        tz=TZ,
     )
     subs.attach_file(
-        w.session, item, "thanh-tich.pdf", "application/pdf", 10, "/x/tt.pdf", SHA, PROPOSING, tz=TZ
+        w.session,
+        item,
+        "thanh-tich.pdf",
+        "application/pdf",
+        10,
+        "/x/tt.pdf",
+        SHA,
+        Act(PROPOSING, TZ),
     )
 
 
@@ -222,10 +227,9 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
             item,
             "individual",
             "LDTT",
+            act=Act(PROPOSING, TZ),
             full_name="Người Lạ",
             summary="Tốt.",
-            now=PROPOSING,
-            tz=TZ,
         )
     text = refused.value.message(VI)
     assert "Người Lạ" in text and "15/04/2026" in text and "Lao động tiên tiến" in text
@@ -236,10 +240,9 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
             item,
             "individual",
             "GIAY_KHEN",
+            act=Act(PROPOSING, TZ),
             full_name="Công nhân 1",
             summary="Tốt.",
-            now=PROPOSING,
-            tz=TZ,
         )
     # CSTĐ cơ sở without naming the initiative, and an empty summary: refused.
     with pytest.raises(InvalidInput):
@@ -248,10 +251,9 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
             item,
             "individual",
             "CSTD_CS",
+            act=Act(PROPOSING, TZ),
             full_name="Công nhân 0",
             summary="Tốt.",
-            now=PROPOSING,
-            tz=TZ,
         )
     with pytest.raises(InvalidInput):
         prop.add_proposal(
@@ -259,10 +261,9 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
             item,
             "individual",
             "LDTT",
+            act=Act(PROPOSING, TZ),
             full_name="Công nhân 1",
             summary=" ",
-            now=PROPOSING,
-            tz=TZ,
         )
     assert prop.list_proposals(world.session, item) == []
 
@@ -275,13 +276,12 @@ def test_rules_are_checked_again_against_what_was_reported(world: World) -> None
         item,
         "collective",
         "TT_LDXS",
+        act=Act(PROPOSING, TZ),
         unit_name="Phân xưởng May",
         summary="Vượt kế hoạch.",
-        now=PROPOSING,
-        tz=TZ,
     )
     with pytest.raises(SubmissionIncomplete) as blocked:
-        subs.submit(world.session, item, world.officer.id, PROPOSING, tz=TZ)
+        subs.submit(world.session, item, Act(PROPOSING, TZ, world.officer.id))
     found = messages(blocked.value)
     assert any("báo cáo tổng kết" in m.casefold() for m in found)  # the report comes first
     assert any("Chiến sĩ thi đua cơ sở" in m and "Phân xưởng May" in m for m in found)
@@ -295,24 +295,22 @@ def test_rules_are_checked_again_against_what_was_reported(world: World) -> None
         item,
         "individual",
         "CSTD_CS",
+        act=Act(PROPOSING, TZ),
         full_name="Công nhân 0",
         summary="Dẫn đầu.",
         initiative="Sáng kiến A",
-        now=PROPOSING,
-        tz=TZ,
     )
     prop.add_proposal(
         world.session,
         item,
         "individual",
         "LDTT",
+        act=Act(PROPOSING, TZ),
         full_name="Công nhân 0",
         summary="Tốt.",
-        now=PROPOSING,
-        tz=TZ,
     )
     with pytest.raises(SubmissionIncomplete) as blocked:
-        subs.submit(world.session, item, world.officer.id, PROPOSING, tz=TZ)
+        subs.submit(world.session, item, Act(PROPOSING, TZ, world.officer.id))
     found = messages(blocked.value)
     assert any("15%" in m for m in found)
     assert not any("Phân xưởng May" in m for m in found)
@@ -326,7 +324,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     report(w, w.beta, growth="5")
     item = w.item(PROPOSAL)
     propose_all(w, item)
-    receipt = subs.submit(w.session, item, w.officer.id, PROPOSING, tz=TZ)
+    receipt = subs.submit(w.session, item, Act(PROPOSING, TZ, w.officer.id))
     assert receipt.number.startswith("DN-2026-")
     assert receipt.snapshot["proposals"][0]["summary"] == "Hoàn thành tốt nhiệm vụ."
     statuses = {
@@ -343,21 +341,24 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     flag_id, fixed_id = present(flag.id), present(by_code["TT_LDXS"].id)
     assert com.lower_forms(flag)[0] == "BK_TINH" and "GIAY_KHEN" in com.lower_forms(flag)
     with pytest.raises(InvalidInput):
-        com.review_entry(w.session, flag_id, "lower", w.staff.id, REVIEWING, lower_to="CO_CP")
+        com.review_entry(
+            w.session, flag_id, "lower", Act(REVIEWING, TZ, w.staff.id), lower_to="CO_CP"
+        )
     with pytest.raises(InvalidInput):
-        com.review_entry(w.session, flag_id, "return", w.staff.id, REVIEWING, note=" ")
-    com.review_entry(w.session, flag_id, "lower", w.staff.id, REVIEWING, lower_to="BK_TINH")
+        com.review_entry(w.session, flag_id, "return", Act(REVIEWING, TZ, w.staff.id), note=" ")
+    com.review_entry(
+        w.session, flag_id, "lower", Act(REVIEWING, TZ, w.staff.id), lower_to="BK_TINH"
+    )
     com.review_entry(
         w.session,
         fixed_id,
         "return",
-        w.staff.id,
-        REVIEWING,
+        Act(REVIEWING, TZ, w.staff.id),
         note="Bổ sung tỷ lệ lao động tiên tiến",
     )
     for entry in entries:
         if entry.review == "pending":
-            com.review_entry(w.session, present(entry.id), "accept", w.staff.id, REVIEWING)
+            com.review_entry(w.session, present(entry.id), "accept", Act(REVIEWING, TZ, w.staff.id))
     # One entry returned: the proposal goes back to the officer, with the reason.
     assert item.status == SubmissionStatus.RETURNED
     assert "Phân xưởng May: Bổ sung tỷ lệ" in (item.review_note or "")
@@ -367,17 +368,16 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
         w.session,
         item,
         fixed_id,
+        act=Act(after_deadline, TZ),
         summary="Vượt kế hoạch 15%; 80% LĐTT.",
-        now=after_deadline,
-        tz=TZ,
     )
-    subs.submit(w.session, item, w.officer.id, after_deadline, tz=TZ)
+    subs.submit(w.session, item, Act(after_deadline, TZ, w.officer.id))
     assert [e.id for e in com.pending_entries(w.session, item)] == [fixed_id]
-    com.review_entry(w.session, fixed_id, "accept", w.staff.id, after_deadline)
+    com.review_entry(w.session, fixed_id, "accept", Act(after_deadline, TZ, w.staff.id))
     # mypy keeps the narrowing of the assert above across the calls that change the status.
     assert item.status == SubmissionStatus.ACCEPTED  # type: ignore[comparison-overlap]
     with pytest.raises(SubmissionLocked):
-        prop.remove_proposal(w.session, item, flag.id, now=after_deadline, tz=TZ)
+        prop.remove_proposal(w.session, item, flag.id, Act(after_deadline, TZ))
 
     # Scoring: the bot fills on-time and growth; the office types the rest.
     filled = com.fill_known_scores(w.session, w.campaign, after_deadline, TZ)
@@ -401,9 +401,8 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
         "125/QĐ-BQL",
         date(2026, 12, 25),
         "board",
-        datetime(2026, 12, 26, 3, 0, tzinfo=UTC),
+        Act(datetime(2026, 12, 26, 3, 0, tzinfo=UTC), TZ),
         signer_name="Nguyễn Văn Bình",
-        tz=TZ,
     )
     assert {r.code for r in awarded} == {"LDTT", "CSTD_CS", "TT_LDXS"}
     assert len(awarded) == 12
@@ -414,8 +413,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
             "125/QĐ-BQL",
             date(2026, 12, 25),
             "province",
-            datetime(2026, 12, 26, 3, 0, tzinfo=UTC),
-            tz=TZ,
+            Act(datetime(2026, 12, 26, 3, 0, tzinfo=UTC), TZ),
         )
     with pytest.raises(InvalidInput):  # nothing left at the board's level
         com.record_decision(
@@ -424,8 +422,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
             "126/QĐ-BQL",
             date(2026, 12, 25),
             "board",
-            datetime(2026, 12, 26, 3, 0, tzinfo=UTC),
-            tz=TZ,
+            Act(datetime(2026, 12, 26, 3, 0, tzinfo=UTC), TZ),
         )
     _, province = com.record_decision(
         w.session,
@@ -433,8 +430,7 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
         "45/QĐ-UBND",
         date(2027, 1, 10),
         "Chủ tịch UBND tỉnh",
-        datetime(2027, 1, 12, 3, 0, tzinfo=UTC),
-        tz=TZ,
+        Act(datetime(2027, 1, 12, 3, 0, tzinfo=UTC), TZ),
     )
     assert [(r.name, r.code) for r in province] == [("Công ty Alpha", "BK_TINH")]
 

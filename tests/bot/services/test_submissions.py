@@ -35,6 +35,7 @@ from bot.models import (
 )
 from bot.services import drafts
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.errors import (
     InvalidFile,
     InvalidInput,
@@ -84,7 +85,7 @@ class World:
         ent = enterprise or self.enterprise
         assert self.campaign.id is not None and ent.id is not None
         return subs.get_or_create_submission(
-            self.session, self.campaign.id, ent.id, kind, now=APRIL
+            self.session, self.campaign.id, ent.id, kind, Act(APRIL, TZ)
         )
 
 
@@ -158,7 +159,7 @@ def world(engine: Engine) -> Iterator[World]:
 def fill_registration(w: World, item: Submission, now: datetime = APRIL) -> None:
     for i in range(7):
         subs.add_entry(
-            w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", now=now, tz=TZ
+            w.session, item, Nominee.INDIVIDUAL, "LDTT", f"Công nhân {i}", act=Act(now, TZ)
         )
     subs.add_entry(
         w.session,
@@ -169,11 +170,10 @@ def fill_registration(w: World, item: Submission, now: datetime = APRIL) -> None
         "Tổ trưởng",
         "",
         True,
-        now=now,
-        tz=TZ,
+        act=Act(now, TZ),
     )
     subs.add_entry(
-        w.session, item, Nominee.COLLECTIVE, "TT_LDXS", unit_name="Phân xưởng May", now=now, tz=TZ
+        w.session, item, Nominee.COLLECTIVE, "TT_LDXS", act=Act(now, TZ), unit_name="Phân xưởng May"
     )
 
 
@@ -199,7 +199,7 @@ def test_get_or_create_is_idempotent_and_checks_the_board(world: World) -> None:
     with pytest.raises(InvalidInput):
         assert world.campaign.id and world.enterprise.id
         subs.get_or_create_submission(
-            world.session, world.campaign.id, world.enterprise.id, "x", now=APRIL
+            world.session, world.campaign.id, world.enterprise.id, "x", Act(APRIL, TZ)
         )
 
 
@@ -221,7 +221,7 @@ def test_two_instances_creating_the_same_item_get_one_row(
     monkeypatch.setattr(finding, "_find", find_late)
     with Session(engine) as other:
         found = subs.get_or_create_submission(
-            other, world.campaign.id, world.enterprise.id, REPORT, now=APRIL
+            other, world.campaign.id, world.enterprise.id, REPORT, Act(APRIL, TZ)
         )
         assert found.id == created.id
         other.commit()
@@ -244,7 +244,13 @@ def test_deadline_for(world: World) -> None:
 def test_add_entry_trims_and_validates(world: World) -> None:
     item = world.item(REG)
     entry = subs.add_entry(
-        world.session, item, "individual", "ldtt", "  Nguyễn   Văn An ", " Kỹ sư ", now=APRIL, tz=TZ
+        world.session,
+        item,
+        "individual",
+        "ldtt",
+        "  Nguyễn   Văn An ",
+        " Kỹ sư ",
+        act=Act(APRIL, TZ),
     )
     assert (entry.full_name, entry.position, entry.title_code) == ("Nguyễn Văn An", "Kỹ sư", "LDTT")
     unit = subs.add_entry(
@@ -256,8 +262,7 @@ def test_add_entry_trims_and_validates(world: World) -> None:
         "x",
         "Phòng HCNS",
         True,
-        now=APRIL,
-        tz=TZ,
+        act=Act(APRIL, TZ),
     )
     assert unit.full_name == "" and unit.unit_name == "Phòng HCNS" and not unit.has_initiative
     assert [e.id for e in subs.list_entries(world.session, item)] == [entry.id, unit.id]
@@ -274,10 +279,10 @@ def test_add_entry_trims_and_validates(world: World) -> None:
     ]
     for call in bad_calls:
         with pytest.raises(InvalidInput) as info:
-            subs.add_entry(world.session, item, now=APRIL, tz=TZ, **call)  # type: ignore[arg-type]
+            subs.add_entry(world.session, item, act=Act(APRIL, TZ), **call)  # type: ignore[arg-type]
         assert info.value.message(Translator("vi"))
     with pytest.raises(NotFound):
-        subs.add_entry(world.session, item, "individual", "NOPE", "Trần Bình", now=APRIL, tz=TZ)
+        subs.add_entry(world.session, item, "individual", "NOPE", "Trần Bình", act=Act(APRIL, TZ))
     assert len(subs.list_entries(world.session, item)) == 2
     assert audit_actions(world.session).count("registration.entry_add") == 2
 
@@ -285,26 +290,28 @@ def test_add_entry_trims_and_validates(world: World) -> None:
 def test_entries_only_on_a_registration(world: World) -> None:
     with pytest.raises(WrongKind) as info:
         subs.add_entry(
-            world.session, world.item(REPORT), "individual", "LDTT", "An", now=APRIL, tz=TZ
+            world.session, world.item(REPORT), "individual", "LDTT", "An", act=Act(APRIL, TZ)
         )
     assert "Year-end report" in info.value.message(Translator("en"))
 
 
 def test_update_and_remove_entry(world: World) -> None:
     item = world.item(REG)
-    entry = subs.add_entry(world.session, item, "individual", "LDTT", "Lê Cường", now=APRIL, tz=TZ)
+    entry = subs.add_entry(
+        world.session, item, "individual", "LDTT", "Lê Cường", act=Act(APRIL, TZ)
+    )
     assert entry.id is not None
     updated = subs.update_entry(
-        world.session, item, entry.id, APRIL, title_code="CSTD_CS", has_initiative=True, tz=TZ
+        world.session, item, entry.id, Act(APRIL, TZ), title_code="CSTD_CS", has_initiative=True
     )
     assert updated.title_code == "CSTD_CS" and updated.full_name == "Lê Cường"
     with pytest.raises(InvalidInput):
-        subs.update_entry(world.session, item, entry.id, APRIL, nominee="collective", tz=TZ)
+        subs.update_entry(world.session, item, entry.id, Act(APRIL, TZ), nominee="collective")
     assert world.session.get(RegistrationEntry, entry.id).nominee == Nominee.INDIVIDUAL  # type: ignore[union-attr]
     other = world.item(REG, world.neighbour)
     with pytest.raises(NotFound):
-        subs.remove_entry(world.session, other, entry.id, APRIL, tz=TZ)
-    subs.remove_entry(world.session, item, entry.id, APRIL, tz=TZ)
+        subs.remove_entry(world.session, other, entry.id, Act(APRIL, TZ))
+    subs.remove_entry(world.session, item, entry.id, Act(APRIL, TZ))
     assert subs.list_entries(world.session, item) == []
     update = next(
         e
@@ -322,11 +329,11 @@ def test_update_and_remove_entry(world: World) -> None:
 def test_submit_refuses_an_empty_or_rule_breaking_registration(world: World) -> None:
     item = world.item(REG)
     with pytest.raises(SubmissionIncomplete) as info:
-        subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
+        subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
     assert len(info.value.problems) == 1
-    subs.add_entry(world.session, item, "individual", "CSTD_CS", "Phạm Dũng", now=APRIL, tz=TZ)
+    subs.add_entry(world.session, item, "individual", "CSTD_CS", "Phạm Dũng", act=Act(APRIL, TZ))
     with pytest.raises(SubmissionIncomplete) as info:
-        subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
+        subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
     rules = [p.msgid for p in info.value.problems]
     assert len(rules) == 3  # no LĐTT, no initiative, over the cap (0 of 0 allowed)
     text = info.value.message(Translator("en"))
@@ -339,7 +346,7 @@ def test_submit_refuses_an_empty_or_rule_breaking_registration(world: World) -> 
 def test_submit_gives_a_receipt_and_keeps_history(world: World) -> None:
     item = world.item(REG)
     fill_registration(world, item)
-    receipt = subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
+    receipt = subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
     assert re.fullmatch(r"DK-2024-\d{6}", receipt.number)
     assert receipt.number == f"DK-2024-{receipt.id:06d}"
     assert item.status == SubmissionStatus.SUBMITTED and item.version == 1
@@ -349,14 +356,16 @@ def test_submit_gives_a_receipt_and_keeps_history(world: World) -> None:
 
     # resubmitting before the deadline makes a new receipt, the first one stays
     later = APRIL + timedelta(days=1)
-    second = subs.submit(world.session, item, world.officer.id, later, tz=TZ)
+    second = subs.submit(world.session, item, Act(later, TZ, world.officer.id))
     assert second.number != receipt.number and second.version == 2 and item.version == 2
 
     # changing a submitted item makes a draft beside it: still submitted, same receipt
-    entry = subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", now=later, tz=TZ)
+    entry = subs.add_entry(
+        world.session, item, "individual", "LDTT", "Người mới", act=Act(later, TZ)
+    )
     assert item.status == SubmissionStatus.SUBMITTED and item.draft_open
     assert item.receipt_number == second.number
-    third = subs.submit(world.session, item, world.officer.id, later, tz=TZ)
+    third = subs.submit(world.session, item, Act(later, TZ, world.officer.id))
     history = subs.receipts(world.session, item)
     assert [r.version for r in history] == [1, 2, 3]
     assert [len(r.snapshot["entries"]) for r in history] == [9, 9, 10]
@@ -375,7 +384,7 @@ def test_receipt_numbers_are_unique_across_enterprises(world: World) -> None:
     for enterprise in (world.enterprise, world.neighbour):
         item = world.item(REG, enterprise)
         fill_registration(world, item)
-        numbers.add(subs.submit(world.session, item, None, APRIL, tz=TZ).number)
+        numbers.add(subs.submit(world.session, item, Act(APRIL, TZ)).number)
     assert len(numbers) == 2
 
 
@@ -386,29 +395,29 @@ def subs_entry_key(entry: RegistrationEntry) -> tuple[str, str, str, str]:
 def test_reopen_before_the_deadline(world: World) -> None:
     item = world.item(REG)
     with pytest.raises(InvalidState):
-        subs.reopen(world.session, item, APRIL, tz=TZ)
+        subs.reopen(world.session, item, Act(APRIL, TZ))
     fill_registration(world, item)
-    receipt = subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
-    subs.reopen(world.session, item, APRIL, contact_id=world.officer.id, tz=TZ)
+    receipt = subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
+    subs.reopen(world.session, item, Act(APRIL, TZ, world.officer.id))
     # the submitted version stays in force beside the draft
     assert item.status == SubmissionStatus.SUBMITTED and item.receipt_number == receipt.number
     assert item.draft_open and item.draft_contact_id == world.officer.id
     assert subs.receipts(world.session, item) == [receipt]
     entries = subs.list_entries(world.session, item)
-    subs.remove_entry(world.session, item, entries[0].id, APRIL, tz=TZ)  # type: ignore[arg-type]
-    subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", now=APRIL, tz=TZ)
+    subs.remove_entry(world.session, item, entries[0].id, Act(APRIL, TZ))  # type: ignore[arg-type]
+    subs.add_entry(world.session, item, "individual", "LDTT", "Người mới", act=Act(APRIL, TZ))
     # abandoning the draft puts back exactly what the receipt shows
-    assert drafts.discard_draft(world.session, item, APRIL)
+    assert drafts.discard_draft(world.session, item, Act(APRIL, TZ))
     assert not item.draft_open and item.version == 1
     assert [subs_entry_key(e) for e in subs.list_entries(world.session, item)] == [
         subs_entry_key(e) for e in entries
     ]
-    assert not drafts.discard_draft(world.session, item, APRIL)
-    subs.reopen(world.session, item, APRIL, contact_id=world.officer.id, tz=TZ)
-    subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
+    assert not drafts.discard_draft(world.session, item, Act(APRIL, TZ))
+    subs.reopen(world.session, item, Act(APRIL, TZ, world.officer.id))
+    subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
     assert not item.draft_open and item.version == 2
     with pytest.raises(SubmissionLocked):
-        subs.reopen(world.session, item, MIDNIGHT, tz=TZ)
+        subs.reopen(world.session, item, Act(MIDNIGHT, TZ))
     assert item.status == SubmissionStatus.SUBMITTED
 
 
@@ -421,9 +430,9 @@ def test_the_lock_follows_the_time_zone_the_caller_hands_in(world: World) -> Non
     item = world.item(REG)
     assert subs.is_locked(world.session, item, MIDNIGHT, tz=TZ)
     assert not subs.is_locked(world.session, item, MIDNIGHT, tz=UTC)
-    subs.add_entry(world.session, item, "individual", "LDTT", "Giờ UTC", now=MIDNIGHT, tz=UTC)
+    subs.add_entry(world.session, item, "individual", "LDTT", "Giờ UTC", act=Act(MIDNIGHT, UTC))
     with pytest.raises(SubmissionLocked):
-        subs.add_entry(world.session, item, "individual", "LDTT", "Giờ VN", now=MIDNIGHT, tz=TZ)
+        subs.add_entry(world.session, item, "individual", "LDTT", "Giờ VN", act=Act(MIDNIGHT, TZ))
 
 
 def test_lock_starts_at_local_midnight_after_the_due_date(world: World) -> None:
@@ -431,27 +440,27 @@ def test_lock_starts_at_local_midnight_after_the_due_date(world: World) -> None:
     fill_registration(world, item)
     assert not subs.is_locked(world.session, item, LAST_SECOND, tz=TZ)
     subs.add_entry(
-        world.session, item, "individual", "GIAY_KHEN", "Vũ Giang", now=LAST_SECOND, tz=TZ
+        world.session, item, "individual", "GIAY_KHEN", "Vũ Giang", act=Act(LAST_SECOND, TZ)
     )
-    subs.submit(world.session, item, world.officer.id, LAST_SECOND, tz=TZ)
+    subs.submit(world.session, item, Act(LAST_SECOND, TZ, world.officer.id))
     assert subs.is_locked(world.session, item, MIDNIGHT, tz=TZ)
     before = len(subs.list_entries(world.session, item))
     with pytest.raises(SubmissionLocked) as info:
-        subs.add_entry(world.session, item, "individual", "LDTT", "Quá Hạn", now=MIDNIGHT, tz=TZ)
+        subs.add_entry(world.session, item, "individual", "LDTT", "Quá Hạn", act=Act(MIDNIGHT, TZ))
     assert info.value.params["date"] == date(2024, 4, 15)
     vi = info.value.message(Translator("vi"))
     en = info.value.message(Translator("en"))
     assert "15/04/2024" in vi and "15/04/2024" in en and "board office" in en
     with pytest.raises(SubmissionLocked):
-        subs.submit(world.session, item, world.officer.id, MIDNIGHT, tz=TZ)
+        subs.submit(world.session, item, Act(MIDNIGHT, TZ, world.officer.id))
     entry_id = subs.list_entries(world.session, item)[0].id
     assert entry_id is not None
     with pytest.raises(SubmissionLocked):
-        subs.remove_entry(world.session, item, entry_id, MIDNIGHT, tz=TZ)
+        subs.remove_entry(world.session, item, entry_id, Act(MIDNIGHT, TZ))
     with pytest.raises(SubmissionLocked):
-        subs.update_entry(world.session, item, entry_id, MIDNIGHT, full_name="X Y", tz=TZ)
+        subs.update_entry(world.session, item, entry_id, Act(MIDNIGHT, TZ), full_name="X Y")
     with pytest.raises(SubmissionLocked):
-        subs.attach_file(world.session, item, "a.pdf", "", 10, "/f/a", SHA, MIDNIGHT, tz=TZ)
+        subs.attach_file(world.session, item, "a.pdf", "", 10, "/f/a", SHA, Act(MIDNIGHT, TZ))
     assert len(subs.list_entries(world.session, item)) == before
     assert item.version == 1 and item.status == SubmissionStatus.SUBMITTED
 
@@ -475,32 +484,32 @@ def test_naive_now_is_refused(world: World) -> None:
 def test_accept_locks_for_good(world: World) -> None:
     item = world.item(REG)
     with pytest.raises(NotReviewable):
-        subs.accept(world.session, item, world.staff.id, APRIL)
+        subs.accept(world.session, item, Act(APRIL, TZ, world.staff.id))
     fill_registration(world, item)
-    subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
-    subs.accept(world.session, item, world.staff.id, APRIL)
+    subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
+    subs.accept(world.session, item, Act(APRIL, TZ, world.staff.id))
     assert (
         item.status == SubmissionStatus.ACCEPTED and item.reviewed_by_contact_id == world.staff.id
     )
     assert subs.is_locked(world.session, item, APRIL, tz=TZ)
     with pytest.raises(SubmissionLocked) as info:
-        subs.add_entry(world.session, item, "individual", "LDTT", "Muộn", now=APRIL, tz=TZ)
+        subs.add_entry(world.session, item, "individual", "LDTT", "Muộn", act=Act(APRIL, TZ))
     assert "accepted" in info.value.message(Translator("en"))
     with pytest.raises(NotReviewable):
-        subs.return_submission(world.session, item, world.staff.id, "late", APRIL)
+        subs.return_submission(world.session, item, "late", Act(APRIL, TZ, world.staff.id))
 
 
 def test_return_needs_a_reason_and_allows_a_fix_after_the_deadline(world: World) -> None:
     item = world.item(REG)
     fill_registration(world, item)
-    subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
+    subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
     for reason in ("", "   \n  "):
         with pytest.raises(InvalidInput):
-            subs.return_submission(world.session, item, world.staff.id, reason, MIDNIGHT)
+            subs.return_submission(world.session, item, reason, Act(MIDNIGHT, TZ, world.staff.id))
     assert item.status == SubmissionStatus.SUBMITTED
     after = MIDNIGHT + timedelta(days=3)
     subs.return_submission(
-        world.session, item, world.staff.id, "Thiếu chức vụ của Công nhân 1", after
+        world.session, item, "Thiếu chức vụ của Công nhân 1", Act(after, TZ, world.staff.id)
     )
     # mypy keeps the narrowing of the assert above across the call that changes the status.
     assert item.status == SubmissionStatus.RETURNED and item.review_note  # type: ignore[comparison-overlap]
@@ -516,9 +525,9 @@ def test_return_needs_a_reason_and_allows_a_fix_after_the_deadline(world: World)
     assert status.overdue and not status.locked
     entry = subs.list_entries(world.session, item)[1]
     assert entry.id is not None
-    subs.update_entry(world.session, item, entry.id, after, position="Thợ may", tz=TZ)
+    subs.update_entry(world.session, item, entry.id, Act(after, TZ), position="Thợ may")
     assert item.status == SubmissionStatus.RETURNED  # still returned until resubmitted
-    receipt = subs.submit(world.session, item, world.officer.id, after, tz=TZ)
+    receipt = subs.submit(world.session, item, Act(after, TZ, world.officer.id))
     assert receipt.version == 2 and item.status == SubmissionStatus.SUBMITTED
     assert item.review_note is None
     assert subs.is_locked(world.session, item, after, tz=TZ)  # submitted after the deadline: closed
@@ -531,14 +540,14 @@ def test_next_for_review_is_the_oldest_submitted(world: World) -> None:
     assert subs.next_for_review(world.session, world.organization.id) is None
     first = world.item(REG, world.neighbour)
     fill_registration(world, first)
-    subs.submit(world.session, first, None, APRIL, tz=TZ)
+    subs.submit(world.session, first, Act(APRIL, TZ))
     second = world.item(REG)
     fill_registration(world, second)
-    subs.submit(world.session, second, None, APRIL + timedelta(hours=1), tz=TZ)
+    subs.submit(world.session, second, Act(APRIL + timedelta(hours=1), TZ))
     assert subs.next_for_review(world.session, world.organization.id) == first
     assert subs.next_for_review(world.session, world.organization.id, world.cluster_a.id) == second
     assert subs.next_for_review(world.session, world.organization.id, kind=REPORT) is None
-    subs.accept(world.session, first, world.staff.id, APRIL)
+    subs.accept(world.session, first, Act(APRIL, TZ, world.staff.id))
     assert subs.next_for_review(world.session, world.organization.id) == second
     assert world.stranger.organization_id is not None
     assert subs.next_for_review(world.session, world.stranger.organization_id) is None
@@ -562,19 +571,19 @@ def fill_report(w: World, item: Submission, now: datetime = NOVEMBER) -> None:
         "accidents": "0",
     }
     for code, text in typed.items():
-        subs.set_figure(w.session, item, code, text, now, tz=TZ)
+        subs.set_figure(w.session, item, code, text, Act(now, TZ))
     subs.set_narrative(
-        w.session, item, "Hoàn thành vượt kế hoạch.\n\n\n\nÁp dụng 12 sáng kiến.", now, tz=TZ
+        w.session, item, "Hoàn thành vượt kế hoạch.\n\n\n\nÁp dụng 12 sáng kiến.", Act(now, TZ)
     )
     subs.attach_file(
-        w.session, item, "bao-cao.pdf", "application/pdf", 2048, "/f/r.pdf", SHA, now, tz=TZ
+        w.session, item, "bao-cao.pdf", "application/pdf", 2048, "/f/r.pdf", SHA, Act(now, TZ)
     )
 
 
 def test_year_end_report(world: World) -> None:
     item = world.item(REPORT)
     assert (
-        subs.set_figure(world.session, item, "revenue", "540.000 tỷ đồng", NOVEMBER, tz=TZ)
+        subs.set_figure(world.session, item, "revenue", "540.000 tỷ đồng", Act(NOVEMBER, TZ))
         == 540000
     )
     for code, text in (
@@ -584,19 +593,19 @@ def test_year_end_report(world: World) -> None:
         ("growth", "1,234"),
     ):
         with pytest.raises(InvalidNumber):
-            subs.set_figure(world.session, item, code, text, NOVEMBER, tz=TZ)
+            subs.set_figure(world.session, item, code, text, Act(NOVEMBER, TZ))
     with pytest.raises(NotFound):
-        subs.set_figure(world.session, item, "colour", "1", NOVEMBER, tz=TZ)
+        subs.set_figure(world.session, item, "colour", "1", Act(NOVEMBER, TZ))
     details = subs.report_details(world.session, item)
     assert details.figures == {"revenue": Decimal(540000)}
     required = [f.code for f in report_figures() if f.required]
     assert details.missing_figures == [c for c in required if c != "revenue"]
     with pytest.raises(SubmissionIncomplete) as info:
-        subs.submit(world.session, item, world.officer.id, NOVEMBER, tz=TZ)
+        subs.submit(world.session, item, Act(NOVEMBER, TZ, world.officer.id))
     assert len(info.value.problems) == len(required) - 1 + 2  # + narrative + signed file
     assert "Tốc độ tăng trưởng so với năm trước" in info.value.message(Translator("vi"))
     with pytest.raises(InvalidInput):
-        subs.set_narrative(world.session, item, " \n ", NOVEMBER, tz=TZ)
+        subs.set_narrative(world.session, item, " \n ", Act(NOVEMBER, TZ))
 
     fill_report(world, item)
     details = subs.report_details(world.session, item)
@@ -604,19 +613,19 @@ def test_year_end_report(world: World) -> None:
     assert details.figures["iso9001"] == 1
     assert details.narrative == "Hoàn thành vượt kế hoạch.\n\nÁp dụng 12 sáng kiến."
     assert details.missing_figures == []
-    receipt = subs.submit(world.session, item, world.officer.id, NOVEMBER, tz=TZ)
+    receipt = subs.submit(world.session, item, Act(NOVEMBER, TZ, world.officer.id))
     assert receipt.number.startswith("BC-2024-")
     assert receipt.snapshot["figures"]["exports"] == "45.25"
     assert receipt.snapshot["attachments"][0]["file_name"] == "bao-cao.pdf"
     with pytest.raises(WrongKind):
-        subs.set_figure(world.session, world.item(REG), "revenue", "1", NOVEMBER, tz=TZ)
+        subs.set_figure(world.session, world.item(REG), "revenue", "1", Act(NOVEMBER, TZ))
     assert "report.figure_set" in audit_actions(world.session)
 
 
 def test_six_month_report_uses_the_same_figures(world: World) -> None:
     item = world.item(SIX)
     fill_report(world, item, datetime(2024, 7, 1, 2, 0, tzinfo=UTC))
-    receipt = subs.submit(world.session, item, None, datetime(2024, 7, 1, 2, 0, tzinfo=UTC), tz=TZ)
+    receipt = subs.submit(world.session, item, Act(datetime(2024, 7, 1, 2, 0, tzinfo=UTC), TZ))
     assert receipt.number.startswith("SK-2024-")
 
 
@@ -631,19 +640,19 @@ def test_launch_document(world: World) -> None:
         ("12/KH-CĐ", date(2021, 12, 1)),
     ):
         with pytest.raises(InvalidInput):
-            subs.set_launch_document(world.session, item, number, when, JANUARY, tz=TZ)
+            subs.set_launch_document(world.session, item, number, when, Act(JANUARY, TZ))
     with pytest.raises(SubmissionIncomplete) as info:
-        subs.submit(world.session, item, world.officer.id, JANUARY, tz=TZ)
+        subs.submit(world.session, item, Act(JANUARY, TZ, world.officer.id))
     assert len(info.value.problems) == 3
     document = subs.set_launch_document(
-        world.session, item, " 12/KH-CĐ ", date(2024, 1, 15), JANUARY, tz=TZ
+        world.session, item, " 12/KH-CĐ ", date(2024, 1, 15), Act(JANUARY, TZ)
     )
     assert document.document_number == "12/KH-CĐ"
-    subs.set_launch_document(world.session, item, "13/KH-CĐ", date(2024, 1, 16), JANUARY, tz=TZ)
+    subs.set_launch_document(world.session, item, "13/KH-CĐ", date(2024, 1, 16), Act(JANUARY, TZ))
     subs.attach_file(
-        world.session, item, "trang1.jpg", "image/jpeg", 300_000, "/f/1", "", JANUARY, tz=TZ
+        world.session, item, "trang1.jpg", "image/jpeg", 300_000, "/f/1", "", Act(JANUARY, TZ)
     )
-    receipt = subs.submit(world.session, item, world.officer.id, JANUARY, tz=TZ)
+    receipt = subs.submit(world.session, item, Act(JANUARY, TZ, world.officer.id))
     assert receipt.number.startswith("PD-2024-")
     assert receipt.snapshot["document_number"] == "13/KH-CĐ"
     assert receipt.snapshot["document_date"] == "2024-01-16"
@@ -663,10 +672,10 @@ def test_attach_file_rules(world: World) -> None:
     ]
     for name, mime, size in bad:
         with pytest.raises(InvalidFile):
-            subs.attach_file(world.session, item, name, mime, size, "/f/x", "", NOVEMBER, tz=TZ)
+            subs.attach_file(world.session, item, name, mime, size, "/f/x", "", Act(NOVEMBER, TZ))
     with pytest.raises(InvalidFile) as info:
         subs.attach_file(
-            world.session, item, "big.pdf", "", 25 * 1024 * 1024, "/f/x", "", NOVEMBER, tz=TZ
+            world.session, item, "big.pdf", "", 25 * 1024 * 1024, "/f/x", "", Act(NOVEMBER, TZ)
         )
     assert "25 MB" in info.value.message(Translator("en"))
     assert count(world.session, Attachment) == 0
@@ -679,23 +688,22 @@ def test_attach_file_rules(world: World) -> None:
         20 * 1024 * 1024,
         "/f/1",
         SHA,
-        NOVEMBER,
-        tz=TZ,
+        Act(NOVEMBER, TZ),
     )
     assert ok.file_name == "BC.XLSX" and ok.mime_type.endswith("spreadsheetml.sheet")
     again = subs.attach_file(
-        world.session, item, "copy.xlsx", "", 5, "/f/2", SHA.upper(), NOVEMBER, tz=TZ
+        world.session, item, "copy.xlsx", "", 5, "/f/2", SHA.upper(), Act(NOVEMBER, TZ)
     )
     assert again.id == ok.id  # same content: recorded once
     photo = subs.attach_file(
-        world.session, item, "photo", "image/jpeg", 5, "/f/3", "", NOVEMBER, tz=TZ
+        world.session, item, "photo", "image/jpeg", 5, "/f/3", "", Act(NOVEMBER, TZ)
     )
     assert photo.mime_type == "image/jpeg"
     assert [a.id for a in subs.list_attachments(world.session, item)] == [ok.id, photo.id]
     assert photo.id is not None
-    subs.remove_attachment(world.session, item, photo.id, NOVEMBER, tz=TZ)
+    subs.remove_attachment(world.session, item, photo.id, Act(NOVEMBER, TZ))
     with pytest.raises(NotFound):
-        subs.remove_attachment(world.session, item, photo.id, NOVEMBER, tz=TZ)
+        subs.remove_attachment(world.session, item, photo.id, Act(NOVEMBER, TZ))
     assert audit_actions(world.session).count("file.attach") == 2
 
 
@@ -719,9 +727,9 @@ def test_item_statuses_overdue_first_then_by_date(world: World) -> None:
 
     item = world.item(REG)
     fill_registration(world, item)
-    receipt = subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
+    receipt = subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
     report = world.item(REPORT)
-    subs.set_figure(world.session, report, "revenue", "10", APRIL, tz=TZ)
+    subs.set_figure(world.session, report, "revenue", "10", Act(APRIL, TZ))
     statuses = subs.item_statuses(
         world.session, world.campaign.id, world.enterprise.id, date(2024, 4, 20)
     )
@@ -745,7 +753,7 @@ def test_an_edit_waits_for_a_review_in_progress(world: World, engine: Engine) ->
         pytest.skip("row locks are PostgreSQL's; SQLite serialises writers itself")
     item = world.item(REG)
     fill_registration(world, item)
-    subs.submit(world.session, item, world.officer.id, APRIL, tz=TZ)
+    subs.submit(world.session, item, Act(APRIL, TZ, world.officer.id))
     world.session.commit()
     outcome: list[object] = []
 
@@ -755,7 +763,7 @@ def test_an_edit_waits_for_a_review_in_progress(world: World, engine: Engine) ->
             assert stale is not None and stale.status == SubmissionStatus.SUBMITTED
             try:
                 subs.add_entry(
-                    officer_session, stale, "individual", "LDTT", "Mới", now=APRIL, tz=TZ
+                    officer_session, stale, "individual", "LDTT", "Mới", act=Act(APRIL, TZ)
                 )
                 officer_session.commit()
                 outcome.append("added")
@@ -765,7 +773,7 @@ def test_an_edit_waits_for_a_review_in_progress(world: World, engine: Engine) ->
     with Session(engine) as reviewer_session:
         under_review = reviewer_session.get(Submission, item.id)
         assert under_review is not None
-        subs.accept(reviewer_session, under_review, world.staff.id, APRIL)
+        subs.accept(reviewer_session, under_review, Act(APRIL, TZ, world.staff.id))
         thread = threading.Thread(target=officer_edits)
         thread.start()
         thread.join(timeout=1.0)
