@@ -23,8 +23,7 @@ Every mutator takes an `Act` (bot.services.acts: the moment, aware, for the call
 clock; the board's time zone, for "the end of the due date" is a local date; and who acts),
 calls `ensure_editable` (or, for reviews, checks the state), validates everything before
 changing anything, and writes an audit entry, who and when read from the act, in the same
-transaction. Errors are `DomainError`s with English
-msgids: callers show `error.message(t)`.
+transaction. Errors are `DomainError`s with English msgids: callers show `error.message(t)`.
 """
 
 from __future__ import annotations
