@@ -17,6 +17,7 @@ from typing import Any
 import click
 from sqlmodel import Session, select
 
+from bot.cli.acting import ACTOR, cli_act
 from bot.cli.reminders import parse_day
 from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
@@ -37,8 +38,6 @@ from bot.services.templates import Template, TemplateKind, list_templates, load_
 from bot.settings import get_settings
 
 COMMANDS: list[click.Command] = []
-
-ACTOR = "cli"  # the audit log's "who" for changes made on the server's command line
 
 
 def _translator() -> Translator:
@@ -234,13 +233,7 @@ def org_rename(slug: str, name: str | None, province: str | None) -> None:
     with _session(t) as session:
         org = organization_service.get_organization(session, slug)
         changed = organization_service.rename_organization(
-            session,
-            org,
-            local_today(),
-            now=datetime.now(UTC),
-            name=name,
-            province=province,
-            actor=ACTOR,
+            session, org, cli_act(datetime.now(UTC)), name=name, province=province
         )
         if not changed:
             click.echo(t("Nothing changed."))
@@ -394,7 +387,7 @@ def campaign_copy(source_id: int, year: int) -> None:
         source = session.get(Campaign, source_id)
         if source is None:
             raise click.ClickException(t("No campaign #{id}.", id=source_id))
-        campaign = copy_campaign(session, source, year, datetime.now(UTC), actor=ACTOR)
+        campaign = copy_campaign(session, source, year, cli_act(datetime.now(UTC)))
         click.echo(
             t(
                 "Campaign #{id} created: {title} ({start} – {end}).",
@@ -458,14 +451,7 @@ def campaign_import(campaign_id: int, dry_run: bool, path: str) -> None:
             changes = plan_edits.preview(session, campaign, spec, today)
         else:
             changes = plan_edits.apply(
-                session,
-                campaign,
-                spec,
-                None,
-                now,
-                today=today,
-                actor=ACTOR,
-                email=get_settings().sends_email,
+                session, campaign, spec, cli_act(now), email=get_settings().sends_email
             )
     # Told once committed: a reader that stops early (| head) does not undo the import.
     if not changes:
@@ -512,14 +498,7 @@ def campaign_extend(campaign_id: int, kind: str, tax_code: str, until_text: str)
                 t("No enterprise of the board has the tax code {code}.", code=tax_code)
             )
         _, sent = extend_and_notify(
-            session,
-            deadline,
-            enterprise.id,
-            until,
-            local_today(now),
-            now,
-            who=ACTOR,
-            email=get_settings().sends_email,
+            session, deadline, enterprise.id, until, cli_act(now), email=get_settings().sends_email
         )
         click.echo(
             t(
@@ -559,10 +538,9 @@ def campaign_deadline(
         result = change_and_replan(
             session,
             deadline,
-            now,
+            cli_act(now),
             due_on=due_on,
             late_policy=late_policy,
-            who=ACTOR,
             email=get_settings().sends_email,
         )
         if not result.changed:

@@ -18,7 +18,8 @@ from pathlib import Path
 import click
 from sqlmodel import Session, select
 
-from bot.cli.staff import _session, _translator, cli_act, parse_day
+from bot.cli.acting import ACTOR, cli_act
+from bot.cli.staff import _session, _translator, parse_day
 from bot.documents import commendation as documents
 from bot.i18n import N_, Translator
 from bot.models import Campaign, Enterprise
@@ -30,7 +31,6 @@ from bot.services.errors import NotFound
 from bot.services.titles import TitleRef
 from bot.settings import get_settings
 
-ACTOR = "cli"
 COMMANDS: list[click.Command] = []
 
 
@@ -129,7 +129,7 @@ def score(campaign_id: int, tax_code: str, criterion: str, points: str) -> None:
         if enterprise is None or enterprise.id is None:
             raise NotFound(N_("No enterprise of the board has the tax code {code}."), code=tax_code)
         result = com.set_staff_score(
-            session, campaign, enterprise.id, criterion, points, utcnow(), actor=ACTOR
+            session, campaign, enterprise.id, criterion, points, cli_act(utcnow())
         )
         click.echo(
             t(

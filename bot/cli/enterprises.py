@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.cli.acting import ACTOR
 from bot.db import get_engine, session_scope
 from bot.documents.invitations import LetterSettings, write_letter, write_merge_sheet
 from bot.i18n import N_, Translator
@@ -38,7 +39,6 @@ from bot.settings import Settings, get_settings
 
 COMMANDS: list[click.Command] = []
 
-ACTOR = "cli"  # the audit log's "who" for changes made on the server's command line
 # What the services write as the actor when they do not know who asked.
 
 ROLE_LABELS = {

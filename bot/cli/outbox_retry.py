@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.acting import ACTOR
 from bot.cli.reminders import outbox_group, parse_day
 from bot.db import get_engine, session_scope
 from bot.i18n import Translator
@@ -17,7 +18,6 @@ from bot.settings import get_settings
 from scheduler.requeue import RETRYABLE, RequeueFilter, count_requeue, requeue
 
 COMMANDS: list[click.Command] = []  # `retry` joins the `outbox` group of bot.cli.reminders
-ACTOR = "cli"  # the audit log's "who" for changes made on the server's command line
 
 
 @outbox_group.command("retry")

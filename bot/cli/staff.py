@@ -17,13 +17,13 @@ from typing import Any
 import click
 from sqlmodel import Session, col, select
 
+from bot.cli.acting import ACTOR
 from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
 from bot.models import AuditEntry, Campaign, Contact, DeadlineKind, utcnow
 from bot.services import audit
 from bot.services.access import Scope
-from bot.services.acts import Act
 from bot.services.dates import read_date
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.exports import export_missing, export_registrations, export_reports
@@ -32,14 +32,7 @@ from bot.settings import get_settings
 COMMANDS: list[click.Command] = []
 
 EXPORTS = ("registrations", "reports", "missing")
-ACTOR = "cli"  # the audit log's "who" for exports made on the server's command line
 KINDS = tuple(kind.value for kind in DeadlineKind)
-
-
-def cli_act(now: datetime) -> Act:
-    """A change made on the server's command line: at `now`, in the configured zone, by no
-    contact, named "cli" in the audit log."""
-    return Act(now, get_settings().tz, None, ACTOR)
 
 
 def _translator() -> Translator:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.enterprises import ACTOR, _engine, _fail, _translator, resolve_organization
+from bot.cli.acting import cli_act
+from bot.cli.enterprises import _engine, _fail, _translator, resolve_organization
 from bot.db import session_scope
 from bot.models import utcnow
 from bot.services.board_units import InvalidUnit, add_unit, list_units
@@ -32,7 +33,7 @@ def unit_add(name: str, code: str | None, org_slug: str | None) -> None:
     with session_scope(_engine()) as session:
         org = resolve_organization(session, org_slug, t)
         try:
-            added = add_unit(session, org, name, utcnow(), code=code, actor=ACTOR)
+            added = add_unit(session, org, name, cli_act(utcnow()), code=code)
         except InvalidUnit as exc:
             raise _fail(exc, t) from None
         shown = (added.name, added.tax_code)

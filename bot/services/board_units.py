@@ -12,13 +12,13 @@ tax code is digits only, so the two never collide.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from bot.i18n import N_
 from bot.models import Audience, Enterprise, Organization
 from bot.services import audit
+from bot.services.acts import Act
 from bot.services.taxcode import InvalidTaxCode, normalize_tax_code
 
 UNIT_PREFIX = "DV"
@@ -74,11 +74,9 @@ def add_unit(
     session: Session,
     organization: Organization,
     name: str,
-    now: datetime,
+    act: Act,
     *,
     code: str | None = None,
-    actor: str = "",
-    contact_id: int | None = None,
 ) -> Enterprise:
     """Add one of the board's units as a participant of the units' campaigns; audited.
 
@@ -114,11 +112,11 @@ def add_unit(
     audit.record(
         session,
         "unit.add",
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=f"enterprise:{unit.id}",
         after={"code": unit_code, "name": cleaned, "organization": organization.slug},
-        at=now,
+        at=act.now,
     )
     return unit
 

@@ -9,13 +9,14 @@ number and the province are right. Last year's targets come along marked "not ye
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_
 from bot.models import Campaign, Deadline, Observance, Organization, Phase
 from bot.services import audit
+from bot.services.acts import Act
 from bot.services.campaigns import CampaignExists, check_year, insert_campaign, plan_campaign
 from bot.services.errors import NotFound
 from bot.services.targets import carried_over
@@ -34,10 +35,7 @@ def copy_campaign(
     session: Session,
     source: Campaign,
     year: int,
-    now: datetime,
-    *,
-    actor: str = "",
-    contact_id: int | None = None,
+    act: Act,
 ) -> Campaign:
     """Create the board's campaign for `year` from its `source` campaign; audited."""
     organization = session.get(Organization, source.organization_id)
@@ -156,8 +154,8 @@ def copy_campaign(
     audit.record(
         session,
         "campaign.copy",
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=f"campaign:{campaign.id}",
         before={"campaign": source.id, "year": source.year},
         after={
@@ -167,6 +165,6 @@ def copy_campaign(
             "targets": len(campaign.targets),
             "targets_confirmed": False,
         },
-        at=now,
+        at=act.now,
     )
     return campaign

@@ -394,10 +394,7 @@ def set_staff_score(
     enterprise_id: int,
     criterion_code: str,
     raw_points: str,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
+    act: Act,
 ) -> Score:
     """The office's points for one enterprise on one criterion (0 to the criterion's max)."""
     found = {c.code: c for c in criteria(session, campaign)}
@@ -421,16 +418,17 @@ def set_staff_score(
             Score.criterion_id == criterion.id, Score.enterprise_id == enterprise_id
         )
     ).first()
-    score = _set_score(session, criterion, enterprise_id, _points(points), by_staff=True, now=now)
+    points = _points(points)
+    score = _set_score(session, criterion, enterprise_id, points, by_staff=True, now=act.now)
     audit.record(
         session,
         "scoring.set",
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=f"enterprise:{enterprise_id}",
         before={"criterion": criterion.code, "points": before},
         after={"criterion": criterion.code, "points": score.points},
-        at=now,
+        at=act.now,
     )
     return score
 

@@ -15,7 +15,7 @@ accepted one is closed for good: those rules live with the submission states in
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -30,6 +30,7 @@ from bot.models import (
     Organization,
 )
 from bot.services import audit
+from bot.services.acts import Act
 from bot.services.audience import takes_part
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.lookups import remembered
@@ -114,11 +115,7 @@ def grant_extension(
     deadline: Deadline,
     enterprise_id: int,
     until: date,
-    today: date,
-    now: datetime,
-    *,
-    contact_id: int | None = None,
-    actor: str = "",
+    act: Act,
 ) -> DeadlineExtension:
     """Let one enterprise send a locked item until the end of `until`; audited.
 
@@ -144,7 +141,7 @@ def grant_extension(
         raise InvalidInput(
             N_("An extension must end after the due date, {due}."), due=deadline.due_on
         )
-    if until < today:
+    if until < act.today:
         raise InvalidInput(N_("An extension cannot end in the past ({date})."), date=until)
     extension = extension_for(session, deadline, enterprise_id)
     before = {"until": extension.until} if extension is not None else None
@@ -154,15 +151,15 @@ def grant_extension(
             deadline_id=deadline.id, enterprise_id=enterprise_id, until=until
         )
     extension.until = until
-    extension.granted_by_contact_id = contact_id
-    extension.granted_at = now
+    extension.granted_by_contact_id = act.contact_id
+    extension.granted_at = act.now
     session.add(extension)
     session.flush()
     audit.record(
         session,
         "deadline.extend",
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=f"campaign:{deadline.campaign_id}",
         before=before,
         after={
@@ -172,7 +169,7 @@ def grant_extension(
             "due_on": deadline.due_on,
             "until": until,
         },
-        at=now,
+        at=act.now,
     )
     return extension
 
@@ -185,12 +182,10 @@ def board_name(session: Session, campaign: Campaign) -> str:
 def change_deadline(
     session: Session,
     deadline: Deadline,
-    now: datetime,
+    act: Act,
     *,
     due_on: date | None = None,
     late_policy: LatePolicy | str | None = None,
-    contact_id: int | None = None,
-    actor: str = "",
 ) -> dict[str, Any]:
     """Move a deadline's date or change its late policy (the board office editing its plan);
     audited. Returns what changed ({} when nothing did).
@@ -232,11 +227,11 @@ def change_deadline(
     audit.record(
         session,
         "deadline.change",
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=f"campaign:{deadline.campaign_id}",
         before={"kind": str(deadline.kind), **before},
         after={"kind": str(deadline.kind), **after},
-        at=now,
+        at=act.now,
     )
     return after

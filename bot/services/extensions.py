@@ -7,7 +7,7 @@ language; the chat (/missing, /review) and `thidua campaign extend` both call it
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -15,6 +15,7 @@ from bot.models import Contact, Deadline, DeadlineExtension, DeadlineKind, Role
 from bot.notifications.kinds import ExtensionGranted
 from bot.notifications.outbox import enqueue
 from bot.services import deadlines
+from bot.services.acts import Act
 from bot.services.reach import receives_now
 
 
@@ -23,19 +24,14 @@ def extend_and_notify(
     deadline: Deadline,
     enterprise_id: int,
     until: date,
-    today: date,
-    now: datetime,
+    act: Act,
     *,
-    contact_id: int | None = None,
-    who: str = "",
     email: bool,
 ) -> tuple[DeadlineExtension, int]:
     """Grant the extension (audited) and queue the notice to the enterprise's officers;
     returns the extension and how many notices were newly queued (granting the same date
     twice tells nobody twice)."""
-    extension = deadlines.grant_extension(
-        session, deadline, enterprise_id, until, today, now, contact_id=contact_id, actor=who
-    )
+    extension = deadlines.grant_extension(session, deadline, enterprise_id, until, act)
     officers = session.exec(
         select(col(Contact.id)).where(
             Contact.enterprise_id == enterprise_id,
@@ -48,5 +44,7 @@ def extend_and_notify(
     notice = ExtensionGranted(
         deadline.campaign_id, DeadlineKind(deadline.kind), extension.id, extension.until
     )
-    sent = enqueue(session, notice, [c for c in officers if c is not None], not_before=now, now=now)
+    sent = enqueue(
+        session, notice, [c for c in officers if c is not None], not_before=act.now, now=act.now
+    )
     return extension, sent

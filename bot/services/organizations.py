@@ -7,7 +7,6 @@ lower-case letters, digits and hyphens; names keep their Vietnamese diacritics.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import N_, Translator
 from bot.models import Campaign, Organization, Phase
 from bot.services import audit
+from bot.services.acts import Act
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.templates import MonthDay
 
@@ -154,13 +154,10 @@ def add_observance(
 def rename_organization(
     session: Session,
     organization: Organization,
-    today: date,
+    act: Act,
     *,
-    now: datetime,
     name: str | None = None,
     province: str | None = None,
-    actor: str = "",
-    contact_id: int | None = None,
 ) -> dict[str, Any]:
     """Change the board's name or province (a province merged away, a board renamed); audited.
 
@@ -191,7 +188,7 @@ def rename_organization(
 
     campaigns = session.exec(
         select(Campaign).where(
-            Campaign.organization_id == organization.id, col(Campaign.ends_on) >= today
+            Campaign.organization_id == organization.id, col(Campaign.ends_on) >= act.today
         )
     ).all()
     for campaign in campaigns:
@@ -206,14 +203,14 @@ def rename_organization(
     audit.record(
         session,
         "organization.rename",
-        contact_id=contact_id,
-        actor=actor,
+        contact_id=act.contact_id,
+        actor=act.actor,
         subject=f"organization:{organization.slug}",
         before={field: old for field, (old, _) in changes.items()},
         after={
             **{field: new for field, (_, new) in changes.items()},
             "campaigns": [c.id for c in campaigns],
         },
-        at=now,
+        at=act.now,
     )
     return {field: new for field, (_, new) in changes.items()}

@@ -25,7 +25,7 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,6 +51,7 @@ from bot.models import (
 from bot.notifications.kinds import DeadlineMoved
 from bot.notifications.outbox import cancel_reminders, enqueue
 from bot.services import audit, deadlines
+from bot.services.acts import Act
 from bot.services.audience import members
 from bot.services.campaigns import (
     DAY_COLUMNS,
@@ -543,27 +544,24 @@ def preview(session: Session, campaign: Campaign, spec: CampaignSpec, today: dat
     try:
         # email=False: the notices it would queue go with the savepoint, and the lines
         # shown do not depend on who receives them.
-        instant = _preview_instant(campaign)
-        return _apply(session, campaign, spec, None, instant, actor="", today=today, email=False)
+        return _apply(session, campaign, spec, _preview_act(campaign), today=today, email=False)
     finally:
         savepoint.rollback()
         session.expire_all()
 
 
-def _preview_instant(campaign: Campaign) -> datetime:
-    """A stand-in instant for a preview's audit entries (rolled back, never kept)."""
-    return campaign.created_at
+def _preview_act(campaign: Campaign) -> Act:
+    """A stand-in act for a preview's audit entries (rolled back, never kept): by nobody, at
+    the campaign's creation; its zone is never read (the preview is handed `today`)."""
+    return Act(campaign.created_at, UTC)
 
 
 def apply(
     session: Session,
     campaign: Campaign,
     spec: CampaignSpec,
-    actor_contact_id: int | None,
-    now: datetime,
+    act: Act,
     *,
-    today: date,
-    actor: str = "",
     email: bool,
 ) -> list[Change]:
     """Apply the spec in the caller's transaction (the caller commits); audited; PlanInvalid
@@ -572,19 +570,15 @@ def apply(
     All of it or nothing: a savepoint takes back whatever was written when anything fails
     half-way, so the caller's session stays usable (the chat answers and goes on)."""
     with session.begin_nested():
-        return _apply(
-            session, campaign, spec, actor_contact_id, now, actor=actor, today=today, email=email
-        )
+        return _apply(session, campaign, spec, act, today=act.today, email=email)
 
 
 def _apply(
     session: Session,
     campaign: Campaign,
     spec: CampaignSpec,
-    contact_id: int | None,
-    now: datetime,
+    act: Act,
     *,
-    actor: str,
     today: date,
     email: bool,
 ) -> list[Change]:
@@ -600,18 +594,18 @@ def _apply(
         audit.record(
             session,
             action,
-            contact_id=contact_id,
-            actor=actor,
+            contact_id=act.contact_id,
+            actor=act.actor,
             subject=subject,
             before=before,
             after=after,
-            at=now,
+            at=act.now,
         )
 
     changes += _texts(campaign, spec, audited)
     phase_ids, phase_changes = _apply_phases(session, campaign, spec, audited)
     changes += phase_changes
-    changes += _apply_deadlines(session, campaign, spec, audited, now, contact_id, actor, email)
+    changes += _apply_deadlines(session, campaign, spec, audited, act, email)
     changes += _apply_days(session, campaign, spec, phase_ids, audited)
     changes += _apply_targets(campaign, spec, audited)
     session.add(campaign)
@@ -746,9 +740,7 @@ def _apply_deadlines(
     campaign: Campaign,
     spec: CampaignSpec,
     audited: _Audit,
-    now: datetime,
-    contact_id: int | None,
-    actor: str,
+    act: Act,
     email: bool,
 ) -> list[Change]:
     assert campaign.id is not None
@@ -785,14 +777,7 @@ def _apply_deadlines(
             continue
         old_due = deadline.due_on
         moved = change_and_replan(
-            session,
-            deadline,
-            now,
-            due_on=entry.due,
-            late_policy=entry.late,
-            contact_id=contact_id,
-            who=actor,
-            email=email,
+            session, deadline, act, due_on=entry.due, late_policy=entry.late, email=email
         )
         if "due_on" in moved.changed:
             changes.append(
@@ -834,7 +819,7 @@ def _apply_deadlines(
                 {"kind": entry.kind, "reminder_offsets": entry.reminders},
             )
     for kind, deadline in existing.items():
-        _cancel_reminders(session, campaign.id, kind, "the deadline was removed", now)
+        _cancel_reminders(session, campaign.id, kind, "the deadline was removed", act.now)
         for extension in session.exec(
             select(DeadlineExtension).where(DeadlineExtension.deadline_id == deadline.id)
         ).all():
@@ -1108,12 +1093,10 @@ def _cancel_reminders(
 def change_and_replan(
     session: Session,
     deadline: Deadline,
-    now: datetime,
+    act: Act,
     *,
     due_on: date | None = None,
     late_policy: LatePolicy | str | None = None,
-    contact_id: int | None = None,
-    who: str = "",
     email: bool,
 ) -> Replanned:
     """Change a deadline (bot.services.deadlines, audited) and re-plan it.
@@ -1125,22 +1108,20 @@ def change_and_replan(
     """
     old = deadline.due_on
     changed = deadlines.change_deadline(
-        session,
-        deadline,
-        now,
-        due_on=due_on,
-        late_policy=late_policy,
-        contact_id=contact_id,
-        actor=who,
+        session, deadline, act, due_on=due_on, late_policy=late_policy
     )
     if not changed:
         return Replanned({}, 0, 0)
     cancelled = _cancel_reminders(
-        session, deadline.campaign_id, DeadlineKind(deadline.kind), "the deadline was changed", now
+        session,
+        deadline.campaign_id,
+        DeadlineKind(deadline.kind),
+        "the deadline was changed",
+        act.now,
     )
     told = 0
     if "due_on" in changed:
-        told = _tell_officers(session, deadline, old, now, email)
+        told = _tell_officers(session, deadline, old, act.now, email)
     return Replanned(changed, cancelled, told)
 
 

@@ -102,10 +102,7 @@ def _until(ctx: Ctx, answer: Answer) -> Outcome:
         deadline,
         enterprise_id,
         until,
-        ctx.today,
-        ctx.now,
-        contact_id=ctx.contact.id,
-        who=_staff.actor(ctx),
+        ctx.act,
         email=ctx.settings.sends_email,
     )
     enterprise = ctx.session.get(Enterprise, enterprise_id)

@@ -173,10 +173,7 @@ def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.session,
         found,
         _stored(ctx, _SPEC),
-        ctx.contact.id,
-        ctx.now,
-        today=ctx.today,
-        actor=_staff.actor(ctx),
+        ctx.act,
         email=ctx.settings.sends_email,
     )
     ctx.data.pop(_BASE, None)

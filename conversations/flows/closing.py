@@ -166,9 +166,7 @@ def _score(ctx: Ctx, answer: Answer) -> Outcome:
         enterprise.id,
         code,
         points,
-        ctx.now,
-        contact_id=ctx.contact.id,
-        actor=_staff.actor(ctx),
+        ctx.act,
     )
     return Finish(
         (

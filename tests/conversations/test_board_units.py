@@ -21,6 +21,7 @@ from bot.models import (
     SubmissionStatus,
     YearEndReport,
 )
+from bot.services.acts import Act
 from bot.services.board_units import add_unit
 from bot.services.campaigns import create_campaign
 from bot.services.invites import create_invite, format_code
@@ -40,7 +41,7 @@ def _world(db: SAEngine, files_dir: Path) -> tuple[World, str, str]:
         session.add(org)
         session.flush()
         assert org.id is not None
-        unit = add_unit(session, org, "Văn phòng Ban", NOVEMBER, code="DV-VP")
+        unit = add_unit(session, org, "Văn phòng Ban", Act(NOVEMBER, UTC), code="DV-VP")
         firm = Enterprise(organization_id=org.id, tax_code="0100109106", name="Công ty Sao Mai")
         session.add(firm)
         units_campaign = create_campaign(session, org, "soc-trang-bql-2021-2025", 2025)

@@ -158,11 +158,9 @@ async def test_lock_closes_and_an_extension_reopens_for_one_enterprise(world: Wo
         ).one()
         for bad in (date(2026, 4, 15), date(2026, 4, 10)):
             with pytest.raises(InvalidInput):
-                deadlines.grant_extension(
-                    s, deadline, world.enterprise_id, bad, date(2026, 4, 16), APRIL_16
-                )
+                deadlines.grant_extension(s, deadline, world.enterprise_id, bad, Act(APRIL_16, UTC))
         deadlines.grant_extension(
-            s, deadline, world.enterprise_id, date(2026, 4, 24), date(2026, 4, 16), APRIL_16
+            s, deadline, world.enterprise_id, date(2026, 4, 24), Act(APRIL_16, UTC)
         )
         s.commit()
     out = await chat.say("/status")

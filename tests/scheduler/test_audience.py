@@ -29,6 +29,7 @@ from bot.models import (
     Role,
 )
 from bot.services.access import Scope
+from bot.services.acts import Act
 from bot.services.board_units import InvalidUnit, add_unit, participant_code
 from bot.services.broadcasts import Audience as BroadcastAudience
 from bot.services.broadcasts import resolve_audience
@@ -100,8 +101,8 @@ def _board(session: Session) -> SocTrang:
     session.add(org)
     session.flush()
     units = [
-        add_unit(session, org, "Văn phòng Ban", NOW, code="dv-vp", actor="test"),
-        add_unit(session, org, "Phòng Quản lý doanh nghiệp", NOW, actor="test"),
+        add_unit(session, org, "Văn phòng Ban", Act(NOW, TZ, actor="test"), code="dv-vp"),
+        add_unit(session, org, "Phòng Quản lý doanh nghiệp", Act(NOW, TZ, actor="test")),
     ]
     firms = [
         Enterprise(organization_id=present(org.id), tax_code="0100109106", name="Công ty Sao Mai"),
@@ -176,12 +177,12 @@ def test_unit_codes(engine: Engine) -> None:
         found = find_enterprise(session, "dv-vp")
         assert found is not None and found.name == "Văn phòng Ban"
         with pytest.raises(InvalidUnit) as bad:
-            add_unit(session, org, "Phòng Kế hoạch", NOW, code="DV VP!")
+            add_unit(session, org, "Phòng Kế hoạch", Act(NOW, TZ), code="DV VP!")
         assert "DV followed by up to 12 letters" in bad.value.message(Translator("en"))
         with pytest.raises(InvalidUnit):
-            add_unit(session, org, "văn phòng ban", NOW)  # the same name twice
+            add_unit(session, org, "văn phòng ban", Act(NOW, TZ))  # the same name twice
         with pytest.raises(InvalidUnit):
-            add_unit(session, org, "Phòng Kế hoạch", NOW, code="DV-VP")  # a code taken
+            add_unit(session, org, "Phòng Kế hoạch", Act(NOW, TZ), code="DV-VP")  # a code taken
         session.rollback()
         assert (
             session.exec(select(Enterprise).where(col(Enterprise.audience) == Audience.BOARD_UNITS))
@@ -405,14 +406,12 @@ def test_an_extension_is_for_a_participant_of_the_campaign(engine: Engine) -> No
         firm, unit = world["firms"][0], world["units"][0]
         later = datetime(2025, 4, 20, 3, 0, tzinfo=UTC)
         with pytest.raises(NotFound) as refused:
-            grant_extension(
-                session, deadline, present(firm.id), date(2025, 4, 30), later.date(), later
-            )
+            grant_extension(session, deadline, present(firm.id), date(2025, 4, 30), Act(later, TZ))
         assert (
             refused.value.message(VI) == "Doanh nghiệp này không tham gia phong trào thi đua này."
         )
         granted = grant_extension(
-            session, deadline, present(unit.id), date(2025, 4, 30), later.date(), later
+            session, deadline, present(unit.id), date(2025, 4, 30), Act(later, TZ)
         )
         assert granted.until == date(2025, 4, 30)
 
@@ -443,7 +442,9 @@ def test_a_moved_deadline_is_told_to_the_campaigns_own_participants(engine: Engi
                 Deadline.kind == DeadlineKind.TITLE_REGISTRATION,
             )
         ).one()
-        replanned = change_and_replan(session, deadline, NOW, due_on=D("2025-04-22"), email=False)
+        replanned = change_and_replan(
+            session, deadline, Act(NOW, TZ), due_on=D("2025-04-22"), email=False
+        )
         session.commit()
         told = session.exec(
             select(Delivery).where(col(Delivery.kind) == DeliveryKind.DEADLINE_MOVED)

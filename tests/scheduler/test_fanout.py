@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
@@ -24,6 +24,7 @@ from bot.models import (
     FanoutStatus,
     SubmissionStatus,
 )
+from bot.services.acts import Act
 from bot.services.plan_edits import change_and_replan
 from bot.settings import Settings, load_settings
 from scheduler.clock import FakeClock
@@ -180,7 +181,11 @@ async def test_a_moved_deadline_cancels_the_unexpanded_reminders(
     with Session(engine, expire_on_commit=False) as session:
         registration = session.merge(board.deadlines[DeadlineKind.TITLE_REGISTRATION])
         change_and_replan(
-            session, registration, now, due_on=date(2025, 4, 25), who="test", email=False
+            session,
+            registration,
+            Act(now, UTC, actor="test"),
+            due_on=date(2025, 4, 25),
+            email=False,
         )
         session.commit()
     assert _fanout(engine).status == FanoutStatus.CANCELLED

@@ -28,6 +28,7 @@ from bot.models import (
 )
 from bot.notifications.render import Rendered, render_deliveries
 from bot.services import deadlines
+from bot.services.acts import Act
 from bot.services.campaigns import create_campaign
 from bot.services.organizations import create_organization
 from bot.settings import Settings, get_settings
@@ -114,8 +115,7 @@ def test_an_extended_enterprise_is_reminded_of_its_own_date_once(
             world["reg"],
             extended.id,
             D("2025-04-25"),
-            D("2025-04-16"),
-            datetime(2025, 4, 16, 3, tzinfo=UTC),
+            Act(datetime(2025, 4, 16, 3, tzinfo=UTC), UTC),
         )
         session.commit()
         officer_of = {o.enterprise_id: o.id for o in world["officers"]}

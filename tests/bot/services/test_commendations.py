@@ -382,9 +382,13 @@ def test_the_whole_closing_receipt_review_scoring_decision_results(world: World)
     # Scoring: the bot fills on-time and growth; the office types the rest.
     filled = com.fill_known_scores(w.session, w.campaign, after_deadline, TZ)
     assert filled == 4  # two criteria the bot knows x two enterprises
-    com.set_staff_score(w.session, w.campaign, w.alpha.id, "movement", "25,5", after_deadline)
+    com.set_staff_score(
+        w.session, w.campaign, w.alpha.id, "movement", "25,5", Act(after_deadline, TZ)
+    )
     with pytest.raises(InvalidInput):
-        com.set_staff_score(w.session, w.campaign, w.alpha.id, "movement", "31", after_deadline)
+        com.set_staff_score(
+            w.session, w.campaign, w.alpha.id, "movement", "31", Act(after_deadline, TZ)
+        )
     ranked = com.ranking(w.session, w.campaign)
     first, second = ranked
     assert first.enterprise_name == "Công ty Alpha" and first.rank == 1 and first.shortlisted

@@ -25,6 +25,7 @@ from bot.models import (
 from bot.notifications.kinds import DeadlineReminder
 from bot.notifications.outbox import enqueue
 from bot.services import plan_edits
+from bot.services.acts import Act
 from bot.services.campaign_copy import copy_campaign
 from bot.services.campaigns import create_campaign
 from bot.services.organizations import create_organization
@@ -118,7 +119,7 @@ def test_the_plan_unchanged_is_no_change(engine: Engine) -> None:
         spec = plan_edits.spec_of(session, campaign)
         assert spec.title and len(spec.deadlines) == 5 and spec.days and spec.phases
         assert plan_edits.preview(session, campaign, spec, TODAY) == []
-        assert plan_edits.apply(session, campaign, spec, None, NOW, today=TODAY, email=False) == []
+        assert plan_edits.apply(session, campaign, spec, Act(NOW, UTC), email=False) == []
         session.commit()
         assert session.exec(select(AuditEntry)).all() == []
         assert plan_edits.spec_of(session, campaign) == spec
@@ -138,8 +139,7 @@ def test_an_edit_applies_whole_audited_and_the_planner_follows(
         assert session.exec(select(Delivery)).all() == []
         assert plan_edits.spec_of(session, campaign) != spec
         done = [
-            c.text(t)
-            for c in plan_edits.apply(session, campaign, spec, None, NOW, today=TODAY, email=False)
+            c.text(t) for c in plan_edits.apply(session, campaign, spec, Act(NOW, UTC), email=False)
         ]
         session.commit()
         assert shown == done
@@ -168,7 +168,7 @@ def test_an_edit_applies_whole_audited_and_the_planner_follows(
             t["confirmed"] and t["year"] == YEAR for t in stored.targets
         )
         # applying the same spec again changes nothing
-        assert plan_edits.apply(session, campaign, spec, None, NOW, today=TODAY, email=False) == []
+        assert plan_edits.apply(session, campaign, spec, Act(NOW, UTC), email=False) == []
         # the day without a prompt gets none; the others still do
         config = SchedulerConfig.from_settings(settings)
         days = session.exec(select(Observance).where(Observance.campaign_id == campaign.id)).all()
@@ -212,7 +212,7 @@ def test_a_wrong_spec_names_every_problem_and_changes_nothing(engine: Engine) ->
             }
         )
         with pytest.raises(PlanInvalid) as caught:
-            plan_edits.apply(session, campaign, spec, None, NOW, today=TODAY, email=False)
+            plan_edits.apply(session, campaign, spec, Act(NOW, UTC), email=False)
         where = {e.loc for e in caught.value.errors}
         n = len(before.deadlines)
         assert {
@@ -260,9 +260,9 @@ def test_a_moved_deadline_is_replanned_once_and_officers_told_once(
                 )
             }
         )
-        plan_edits.apply(session, campaign, moved, None, NOW, today=TODAY, email=False)
+        plan_edits.apply(session, campaign, moved, Act(NOW, UTC), email=False)
         plan_edits.apply(
-            session, campaign, moved, None, NOW, today=TODAY, email=False
+            session, campaign, moved, Act(NOW, UTC), email=False
         )  # again: nothing more
         session.commit()
         rows = session.exec(select(Delivery).order_by(col(Delivery.id))).all()
@@ -318,9 +318,7 @@ def test_phases_and_deadlines_are_added_moved_and_removed_within_the_rules(
         )
         lines = [
             c.text(t)
-            for c in plan_edits.apply(
-                session, campaign, edited, None, NOW, today=TODAY, email=False
-            )
+            for c in plan_edits.apply(session, campaign, edited, Act(NOW, UTC), email=False)
         ]
         assert f"Sửa đợt 1: Đợt thi đua thứ nhất, 01/01/{YEAR} – 31/07/{YEAR}" in lines
         assert "Bỏ thời hạn: Đề nghị khen thưởng" in lines
@@ -333,7 +331,7 @@ def test_phases_and_deadlines_are_added_moved_and_removed_within_the_rules(
             }
         )
         with pytest.raises(PlanInvalid) as caught:
-            plan_edits.apply(session, campaign, overlapping, None, NOW, today=TODAY, email=False)
+            plan_edits.apply(session, campaign, overlapping, Act(NOW, UTC), email=False)
         assert ("phases", 1, "start") in {e.loc for e in caught.value.errors}
         # a deadline enterprises already answered cannot be taken away
         session.add(
@@ -369,9 +367,9 @@ def test_next_years_campaign_keeps_the_office_s_edits(engine: Engine) -> None:
                 )
             }
         )
-        plan_edits.apply(session, campaign, quiet, None, NOW, today=TODAY, email=False)
+        plan_edits.apply(session, campaign, quiet, Act(NOW, UTC), email=False)
         session.commit()
-        following = copy_campaign(session, campaign, YEAR + 1, NOW)
+        following = copy_campaign(session, campaign, YEAR + 1, Act(NOW, UTC))
         session.commit()
         days = plan_edits.spec_of(session, following).days
         assert (
@@ -389,15 +387,13 @@ def test_confirming_last_year_s_targets_is_one_line(engine: Engine) -> None:
         )
         plan_year = create_campaign(session, org, "bac-giang-kcn", 2024)
         assert plan_year.targets  # the 2024 plan's own figures
-        following = copy_campaign(session, plan_year, 2025, NOW)
+        following = copy_campaign(session, plan_year, 2025, Act(NOW, UTC))
         spec = plan_edits.spec_of(session, following)
         assert spec.targets and not spec.targets_confirmed and spec.targets_year == 2024
         confirmed = spec.model_copy(update={"targets_year": 2025, "targets_confirmed": True})
         lines = [
             c.text(t)
-            for c in plan_edits.apply(
-                session, following, confirmed, None, NOW, today=TODAY, email=False
-            )
+            for c in plan_edits.apply(session, following, confirmed, Act(NOW, UTC), email=False)
         ]
         assert lines == ["Chỉ tiêu năm 2025, đã được Ban xác nhận"]
         stored = session.get(Campaign, following.id)
@@ -419,12 +415,11 @@ def test_a_deadline_is_not_moved_into_the_past(engine: Engine) -> None:
         )
         with pytest.raises(PlanInvalid) as caught:
             plan_edits.apply(
-                session, campaign, moved, None, NOW, today=TODAY + timedelta(days=1), email=False
+                session, campaign, moved, Act(NOW + timedelta(days=1), UTC), email=False
             )
         assert [e.loc for e in caught.value.errors] == [("deadlines", 0, "due")]
         assert "already past" in caught.value.errors[0].problem(Translator("en"))
         assert plan_edits.spec_of(session, campaign) == spec
         renamed = spec.model_copy(update={"title": spec.title + " (sửa)"})
-        assert plan_edits.apply(
-            session, campaign, renamed, None, NOW, today=late_in_year, email=False
-        )
+        in_late_year = Act(NOW + (late_in_year - TODAY), UTC)
+        assert plan_edits.apply(session, campaign, renamed, in_late_year, email=False)
