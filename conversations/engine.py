@@ -564,11 +564,9 @@ class Engine:
             audit.record(
                 ctx.session,
                 "command.refused",
-                contact_id=ctx.contact.id,
-                actor=f"{ctx.contact.channel}:{ctx.contact.user_id}",
+                ctx.act,
                 subject=f"/{flow.command}",
                 after={"role": str(ctx.contact.role)},
-                at=ctx.now,
             )
             if common.is_staff(ctx.contact):
                 return Reply(

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from bot.models import Broadcast, Contact, Delivery, DeliveryKind, DeliveryStatus
 from bot.services import audit
+from bot.services.acts import Act
 
 RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE)
 
@@ -83,7 +84,7 @@ def requeue(
     audit.record(
         session,
         "outbox.retry",
-        actor=actor,
+        Act(now, tz, actor=actor),
         subject="outbox",
         after={
             "status": chosen.status.value,
@@ -92,6 +93,5 @@ def requeue(
             "on": chosen.on.isoformat() if chosen.on else None,
             "requeued": count,
         },
-        at=now,
     )
     return count

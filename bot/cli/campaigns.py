@@ -17,7 +17,7 @@ from typing import Any
 import click
 from sqlmodel import Session, select
 
-from bot.cli.acting import ACTOR, cli_act
+from bot.cli.acting import cli_act
 from bot.cli.reminders import parse_day
 from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
@@ -205,10 +205,9 @@ def org_create(slug: str, name: str, province: str) -> None:
         audit.record(
             session,
             "organization.create",
-            actor=ACTOR,
+            cli_act(datetime.now(UTC)),
             subject=f"organization:{org.id}",
             after={"slug": org.slug, "name": org.name, "province": org.province},
-            at=datetime.now(UTC),
         )
         click.echo(
             t(
@@ -287,8 +286,7 @@ def campaign_create(org_slug: str, template_slug: str, year: int) -> None:
         audit.record(
             session,
             "campaign.create",
-            actor=ACTOR,
-            at=datetime.now(UTC),
+            cli_act(datetime.now(UTC)),
             subject=f"campaign:{campaign.id}",
             after={
                 "organization": org.slug,

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from sqlmodel import Session, select
 
-from bot.cli.acting import ACTOR, cli_act
+from bot.cli.acting import cli_act
 from bot.cli.staff import _session, _translator, parse_day
 from bot.documents import commendation as documents
 from bot.i18n import N_, Translator
@@ -176,7 +176,7 @@ def decision(
             entry_ids=list(entries) or None,
         )
         queued = announce_decision(
-            session, recorded, rows, now, actor=ACTOR, email=get_settings().sends_email
+            session, recorded, rows, cli_act(now), email=get_settings().sends_email
         )
         click.echo(
             t(

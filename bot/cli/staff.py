@@ -17,7 +17,7 @@ from typing import Any
 import click
 from sqlmodel import Session, col, select
 
-from bot.cli.acting import ACTOR
+from bot.cli.acting import cli_act
 from bot.db import get_engine, session_scope
 from bot.i18n import N_, Translator
 from bot.migrations import ensure_database
@@ -86,12 +86,9 @@ def export(what: str, campaign_id: int, out: Path, kind: str | None) -> None:
             raise NotFound(N_("There is no campaign number {id}."), id=campaign_id)
         scope = Scope.board(campaign.organization_id)
         language = t.language
-        now = utcnow()  # the CLI is the edge: it reads the clock once and passes it down
-        tz = get_settings().tz
+        act = cli_act(utcnow())  # the CLI is the edge: it reads the clock once
         if what == "registrations":
-            rows = export_registrations(
-                session, campaign_id, scope, out, language, actor=ACTOR, now=now, tz=tz
-            )
+            rows = export_registrations(session, campaign_id, scope, out, language, act=act)
         elif what == "reports":
             rows = export_reports(
                 session,
@@ -100,15 +97,11 @@ def export(what: str, campaign_id: int, out: Path, kind: str | None) -> None:
                 out,
                 kind or DeadlineKind.YEAR_END_REPORT,
                 language,
-                actor=ACTOR,
-                now=now,
-                tz=tz,
+                act=act,
             )
         else:
             assert kind is not None
-            rows = export_missing(
-                session, campaign_id, kind, scope, out, language, actor=ACTOR, now=now, tz=tz
-            )
+            rows = export_missing(session, campaign_id, kind, scope, out, language, act=act)
     click.echo(t("Wrote {n} rows to {path}.", n=t.number(rows), path=out))
 
 

@@ -33,6 +33,11 @@ class Act:
             raise ValueError("naive datetime given to the services")
 
     @property
+    def local_time(self) -> datetime:
+        """`now` on the board's clock (what a sheet's "as of" line shows)."""
+        return self.now.astimezone(self.tz)
+
+    @property
     def today(self) -> date:
         """The calendar date at `now` in the board's zone (deadlines are local dates)."""
-        return self.now.astimezone(self.tz).date()
+        return self.local_time.date()

@@ -9,7 +9,6 @@ decision and contact so announcing twice sends nothing twice.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -20,6 +19,7 @@ from bot.notifications.kinds import ChatReply
 from bot.notifications.outbox import enqueue
 from bot.services import audit
 from bot.services import commendations as com
+from bot.services.acts import Act
 from bot.services.campaigns import campaign_title
 from bot.services.reach import receives_now
 from bot.services.titles import get_title
@@ -49,9 +49,8 @@ def announce_decision(
     session: Session,
     decision: Decision,
     rows: list[com.Row],
-    now: datetime,
+    act: Act,
     *,
-    actor: str = "",
     email: bool,
 ) -> int:
     """Queue the result notice to the reachable officers of every enterprise the decision
@@ -81,13 +80,12 @@ def announce_decision(
             Translator(language), campaign, decision, by_enterprise[contact.enterprise_id]
         )
         notice = ChatReply(body=text, reference=f"decision:{decision.id}")
-        queued += enqueue(session, notice, [contact.id], not_before=now, now=now)
+        queued += enqueue(session, notice, [contact.id], not_before=act.now, now=act.now)
     audit.record(
         session,
         "decision.announce",
-        actor=actor,
+        act,
         subject=f"campaign:{campaign.id}",
         after={"decision": decision.id, "enterprises": len(by_enterprise), "queued": queued},
-        at=now,
     )
     return queued

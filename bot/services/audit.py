@@ -20,6 +20,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from bot.i18n import N_, Translator
 from bot.models.audit import AuditEntry
+from bot.services.acts import Act
 
 
 def json_safe(value: Any) -> Any:
@@ -42,23 +43,20 @@ def json_safe(value: Any) -> Any:
 def record(
     session: Session,
     action: str,
+    act: Act,
     *,
-    contact_id: int | None = None,
-    actor: str = "",
     subject: str = "",
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-    at: datetime,
 ) -> AuditEntry:
-    """Add one audit entry to `session` (flushed, not committed: the caller's transaction)."""
+    """Add one audit entry to `session` (flushed, not committed: the caller's transaction),
+    made by `act`'s contact and actor at its moment."""
     if not action or len(action) > 64:
         raise ValueError("an audit action is 1 to 64 characters")
-    if at.tzinfo is None:
-        raise ValueError("naive datetime given to the audit log")
     entry = AuditEntry(
-        at=at,
-        contact_id=contact_id,
-        actor=actor[:128],
+        at=act.now,
+        contact_id=act.contact_id,
+        actor=act.actor[:128],
         action=action,
         subject=subject[:128],
         before=None if before is None else json_safe(before),

@@ -112,11 +112,9 @@ def add_unit(
     audit.record(
         session,
         "unit.add",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=f"enterprise:{unit.id}",
         after={"code": unit_code, "name": cleaned, "organization": organization.slug},
-        at=act.now,
     )
     return unit
 

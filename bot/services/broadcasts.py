@@ -51,6 +51,7 @@ from bot.services.access import (
     campaign_in_scope,
     clusters_in_scope,
 )
+from bot.services.acts import Act
 from bot.services.audience import reaches
 from bot.services.items import kind_label, parse_kind
 from bot.services.progress import deadline_of
@@ -198,23 +199,21 @@ def resolve_audience(
 def create_broadcast(
     session: Session,
     organization_id: int,
-    author_id: int | None,
     text: str,
     audience: Audience,
     scope: Scope,
     document_path: str | Path | None = None,
     *,
-    now: datetime,
+    act: Act,
     email: bool,
 ) -> tuple[Broadcast, int]:
-    """Write the broadcast and one pending delivery per recipient; returns it and the count.
+    """Write the broadcast (its author: the act's contact) and one pending delivery per
+    recipient; returns it and the count.
 
     Nothing is committed: the caller's transaction holds the broadcast, its deliveries and
     its audit entry together. Refused (and nothing written) when the text is empty or too
     long, the document is missing, or nobody in the audience can be reached.
     """
-    if now.tzinfo is None:
-        raise ValueError("naive datetime given to create_broadcast")
     body = text.strip()
     if not body:
         raise InvalidInput(N_("The message is empty."))
@@ -234,11 +233,11 @@ def create_broadcast(
     broadcast = Broadcast(
         organization_id=organization_id,
         campaign_id=audience.campaign_id,
-        created_by_contact_id=author_id,
+        created_by_contact_id=act.contact_id,
         text=body,
         document_path=document,
         audience=audience.to_json(),
-        created_at=now,
+        created_at=act.now,
     )
     session.add(broadcast)
     session.flush()
@@ -248,15 +247,13 @@ def create_broadcast(
         session,
         BroadcastMessage(broadcast.id),
         [contact.id for contact in recipients if contact.id is not None],
-        not_before=now,
-        now=now,
+        not_before=act.now,
+        now=act.now,
     )
-    author = session.get(Contact, author_id) if author_id is not None else None
     audit.record(
         session,
         "broadcast.create",
-        contact_id=author_id,
-        actor=f"{author.channel}:{author.user_id}" if author else "",
+        act,
         subject=f"broadcast:{broadcast.id}",
         after={
             "audience": audience.to_json(),
@@ -264,7 +261,6 @@ def create_broadcast(
             "text": body,
             "document_path": document,
         },
-        at=now,
     )
     session.flush()
     return broadcast, len(recipients)

@@ -154,8 +154,7 @@ def copy_campaign(
     audit.record(
         session,
         "campaign.copy",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=f"campaign:{campaign.id}",
         before={"campaign": source.id, "year": source.year},
         after={
@@ -165,6 +164,5 @@ def copy_campaign(
             "targets": len(campaign.targets),
             "targets_confirmed": False,
         },
-        at=act.now,
     )
     return campaign

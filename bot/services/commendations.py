@@ -211,8 +211,7 @@ def review_entry(
     audit.record(
         session,
         f"proposal.review_{verdict}",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=_subject(submission),
         before=before,
         after={
@@ -221,7 +220,6 @@ def review_entry(
             "awarded_code": entry.awarded_code,
             "note": entry.review_note,
         },
-        at=act.now,
     )
     _settle(session, submission, act)
     return entry
@@ -381,9 +379,9 @@ def fill_known_scores(session: Session, campaign: Campaign, now: datetime, tz: t
     audit.record(
         session,
         "scoring.fill",
+        Act(now, tz),
         subject=f"campaign:{campaign.id}",
         after={"scores": written},
-        at=now,
     )
     return written
 
@@ -423,12 +421,10 @@ def set_staff_score(
     audit.record(
         session,
         "scoring.set",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=f"enterprise:{enterprise_id}",
         before={"criterion": criterion.code, "points": before},
         after={"criterion": criterion.code, "points": score.points},
-        at=act.now,
     )
     return score
 
@@ -638,8 +634,7 @@ def record_decision(
     audit.record(
         session,
         "decision.record",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=f"campaign:{campaign.id}",
         after={
             "decision": decision.id,
@@ -648,7 +643,6 @@ def record_decision(
             "authority": level,
             "entries": [r.entry.id for r in candidates],
         },
-        at=act.now,
     )
     awarded = [Row(r.entry, r.enterprise, r.cluster, decision) for r in candidates]
     return decision, awarded

@@ -158,8 +158,7 @@ def grant_extension(
     audit.record(
         session,
         "deadline.extend",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=f"campaign:{deadline.campaign_id}",
         before=before,
         after={
@@ -169,7 +168,6 @@ def grant_extension(
             "due_on": deadline.due_on,
             "until": until,
         },
-        at=act.now,
     )
     return extension
 
@@ -227,11 +225,9 @@ def change_deadline(
     audit.record(
         session,
         "deadline.change",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=f"campaign:{deadline.campaign_id}",
         before={"kind": str(deadline.kind), **before},
         after={"kind": str(deadline.kind), **after},
-        at=act.now,
     )
     return after

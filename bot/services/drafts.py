@@ -72,15 +72,13 @@ def discard_draft(
     audit.record(
         session,
         "submission.draft_discard",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=f"submission:{submission.id}",
         after={
             "kept_version": submission.version,
             "receipt": submission.receipt_number,
             "reason": reason,
         },
-        at=act.now,
     )
     return True
 

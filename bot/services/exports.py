@@ -9,8 +9,8 @@ Number formats carry the Vietnamese language tag ([$-42A]): LibreOffice then sho
 whatever the reader's locale; Excel shows the reader's own separators (Vietnamese on a
 Vietnamese system). Each export reads its rows with one or two set-based queries, and
 writes an audit entry (in the caller's transaction: commit it) saying who took which list.
-The caller hands the moment (`now`) and the board's time zone (`tz`): the sheet's "as of"
-line and the dates things were submitted are local dates, and nothing here reads a clock
+The caller hands an `Act` (the moment, the board's time zone, who exports): the sheet's
+"as of" line and the dates things were submitted are local, and nothing here reads a clock
 or the settings.
 """
 
@@ -47,6 +47,7 @@ from bot.models import (
 )
 from bot.services import audience, audit
 from bot.services.access import InvalidInput, Scope, campaign_in_scope
+from bot.services.acts import Act
 from bot.services.items import kind_label, parse_kind
 from bot.services.numbers import Figure
 from bot.services.progress import (
@@ -172,8 +173,7 @@ def _record(
     campaign_id: int,
     path: Path | str,
     rows: int,
-    actor: str,
-    now: datetime,
+    act: Act,
     kind: str | None = None,
 ) -> None:
     """Audit the export (who took which list out, when): in the caller's transaction."""
@@ -182,15 +182,7 @@ def _record(
         after["kind"] = kind
     if scope.cluster_id is not None:
         after["cluster_id"] = scope.cluster_id
-    audit.record(
-        session,
-        action,
-        contact_id=scope.contact_id,
-        actor=actor,
-        subject=f"campaign:{campaign_id}",
-        after=after,
-        at=now,
-    )
+    audit.record(session, action, act, subject=f"campaign:{campaign_id}", after=after)
 
 
 def _zone_names(session: Session, organization_id: int) -> dict[int, str]:
@@ -245,9 +237,7 @@ def export_registrations(
     language: str = "vi",
     titles: dict[str, Title] | None = None,
     *,
-    actor: str = "",
-    now: datetime,
-    tz: tzinfo,
+    act: Act,
 ) -> int:
     """Write the registered nominees (one row each) to `path`; returns the number of rows."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -293,14 +283,14 @@ def export_registrations(
                 *title_and_form(code, t.language, titles),
                 yes_no(t, bool(has_initiative)) if individual else "",
                 status_label(t, status, late),
-                _local_date(submitted_at, tz),
+                _local_date(submitted_at, act.tz),
             ]
         )
     sheet.finish()
     wb.properties.title = t("Title registrations") + f" – {campaign.title}"
-    _print_setup(session, sheet.ws, campaign, t("Title registrations"), t, now.astimezone(tz))
+    _print_setup(session, sheet.ws, campaign, t("Title registrations"), t, act.local_time)
     _save(wb, path)
-    _record(session, "export.registrations", scope, campaign_id, path, len(rows), actor, now)
+    _record(session, "export.registrations", scope, campaign_id, path, len(rows), act)
     return len(rows)
 
 
@@ -316,9 +306,7 @@ def export_reports(
     language: str = "vi",
     figures: Sequence[Figure] | None = None,
     *,
-    actor: str = "",
-    now: datetime,
-    tz: tzinfo,
+    act: Act,
 ) -> int:
     """Write the report summary (one row per enterprise, every figure a number cell).
 
@@ -386,7 +374,7 @@ def export_reports(
             tax_code,
             zones.get(zone_id, "") if zone_id else "",
             status_label(t, status, late),
-            _local_date(submitted_at, tz),
+            _local_date(submitted_at, act.tz),
         ]
         for figure in definitions:
             raw = (values or {}).get(figure.code)
@@ -410,9 +398,9 @@ def export_reports(
     narrative_column = get_column_letter(len(headers))
     sheet.ws.column_dimensions[narrative_column].width = MAX_WIDTH
     wb.properties.title = kind_label(t, kind) + f" – {campaign.title}"
-    _print_setup(session, sheet.ws, campaign, kind_label(t, kind), t, now.astimezone(tz))
+    _print_setup(session, sheet.ws, campaign, kind_label(t, kind), t, act.local_time)
     _save(wb, path)
-    _record(session, "export.reports", scope, campaign_id, path, len(rows), actor, now, kind)
+    _record(session, "export.reports", scope, campaign_id, path, len(rows), act, kind)
     return len(rows)
 
 
@@ -447,9 +435,7 @@ def export_missing(
     path: Path | str,
     language: str = "vi",
     *,
-    actor: str = "",
-    now: datetime,
-    tz: tzinfo,
+    act: Act,
 ) -> int:
     """Write the enterprises that have not submitted `kind`, with their officers."""
     campaign = campaign_in_scope(session, campaign_id, scope)
@@ -486,10 +472,10 @@ def export_missing(
         campaign,
         t("Not submitted") + f" – {kind_label(t, kind)}",
         t,
-        now.astimezone(tz),
+        act.local_time,
     )
     _save(wb, path)
-    _record(session, "export.missing", scope, campaign_id, path, len(missing), actor, now, kind)
+    _record(session, "export.missing", scope, campaign_id, path, len(missing), act, kind)
     return len(missing)
 
 

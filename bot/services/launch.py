@@ -8,8 +8,6 @@ officers read.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
@@ -19,6 +17,7 @@ from bot.notifications.kinds import CampaignLaunch
 from bot.notifications.outbox import Queued, enqueue
 from bot.services import audit
 from bot.services.access import AccessDenied, Scope, campaign_in_scope
+from bot.services.acts import Act
 from bot.services.audience import members
 from bot.services.campaigns import campaign_deadlines, campaign_phases
 from bot.services.reach import receives_now
@@ -54,9 +53,8 @@ def launch_campaign(
     session: Session,
     campaign: Campaign,
     found: Scope,
-    now: datetime,
+    act: Act,
     *,
-    who: str = "",
     email: bool,
 ) -> Queued:
     """Queue the launch message to every linked officer of the board; mark the campaign launched.
@@ -70,18 +68,17 @@ def launch_campaign(
     campaign_in_scope(session, campaign.id, found)
     officers = officers_in_scope(session, found, campaign.audience, email=email)
     reachable = [c.id for c in officers if c.reachable and c.id is not None]
-    new = enqueue(session, CampaignLaunch(campaign.id), reachable, not_before=now, now=now)
+    new = enqueue(session, CampaignLaunch(campaign.id), reachable, not_before=act.now, now=act.now)
     before = {"launched_at": campaign.launched_at}
     first = campaign.launched_at is None
     if first:
-        campaign.launched_at = now
+        campaign.launched_at = act.now
         session.add(campaign)
         session.flush()
     audit.record(
         session,
         "campaign.launch" if first else "campaign.relaunch",
-        contact_id=found.contact_id,
-        actor=who,
+        act,
         subject=f"campaign:{campaign.id}",
         before=before,
         after={
@@ -90,7 +87,6 @@ def launch_campaign(
             "already_queued": len(reachable) - new,
             "unreachable": len(officers) - len(reachable),
         },
-        at=now,
     )
     return Queued(new, len(reachable) - new, len(officers) - len(reachable))
 

@@ -8,7 +8,6 @@ due date as it is then) and cancelled if the item is submitted before it goes ou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -17,6 +16,7 @@ from bot.notifications.kinds import Nudge
 from bot.notifications.outbox import Queued, enqueue
 from bot.services import audit
 from bot.services.access import Scope
+from bot.services.acts import Act
 from bot.services.progress import MissingEnterprise
 from bot.services.reach import receiving
 
@@ -26,18 +26,15 @@ def nudge_missing(
     campaign: Campaign,
     kind: DeadlineKind,
     missing: Sequence[MissingEnterprise],
-    now: datetime,
+    act: Act,
     *,
-    local_day: date,
     found: Scope,
-    who: str = "",
     email: bool,
 ) -> Queued:
     """Queue a reminder to each reachable officer of the missing enterprises, once a day.
 
-    The identity carries `local_day` (the board's local date now): pressing the button
-    twice (or two staff members pressing it) the same day sends one reminder per officer.
-    Audited.
+    The identity carries the act's local day: pressing the button twice (or two staff
+    members pressing it) the same day sends one reminder per officer. Audited.
     """
     assert campaign.id is not None
     contact_ids = [
@@ -48,14 +45,13 @@ def nudge_missing(
     ]
     unreachable = sum(1 for e in missing for c in e.contacts if not c.reachable)
     new = enqueue(
-        session, Nudge(campaign.id, kind, local_day), contact_ids, not_before=now, now=now
+        session, Nudge(campaign.id, kind, act.today), contact_ids, not_before=act.now, now=act.now
     )
     already = len(set(contact_ids)) - new
     audit.record(
         session,
         "missing.nudge",
-        contact_id=found.contact_id,
-        actor=who,
+        act,
         subject=f"campaign:{campaign.id}",
         after={
             "kind": kind,
@@ -65,7 +61,6 @@ def nudge_missing(
             "unreachable": unreachable,
             "cluster_id": found.cluster_id,
         },
-        at=now,
     )
     return Queued(new, already, unreachable)
 

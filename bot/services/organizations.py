@@ -203,14 +203,12 @@ def rename_organization(
     audit.record(
         session,
         "organization.rename",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=f"organization:{organization.slug}",
         before={field: old for field, (old, _) in changes.items()},
         after={
             **{field: new for field, (_, new) in changes.items()},
             "campaigns": [c.id for c in campaigns],
         },
-        at=act.now,
     )
     return {field: new for field, (_, new) in changes.items()}

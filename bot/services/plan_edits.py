@@ -591,16 +591,7 @@ def _apply(
     def audited(
         action: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
     ) -> None:
-        audit.record(
-            session,
-            action,
-            contact_id=act.contact_id,
-            actor=act.actor,
-            subject=subject,
-            before=before,
-            after=after,
-            at=act.now,
-        )
+        audit.record(session, action, act, subject=subject, before=before, after=after)
 
     changes += _texts(campaign, spec, audited)
     phase_ids, phase_changes = _apply_phases(session, campaign, spec, audited)

@@ -20,7 +20,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 
@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from bot.models import UploadLink
 from bot.services import audit
+from bot.services.acts import Act
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,24 +104,23 @@ def find_upload_link(
 def use_upload_link(
     session: Session,
     link: UploadLink,
-    now: datetime,
+    act: Act,
     *,
     attachment_id: int | None,
     file_name: str,
     size: int,
     peer: str,
-    actor: str,
 ) -> None:
-    """Spend the link (in the transaction that stored the file) and audit the upload."""
-    link.used_at = now
+    """Spend the link (in the transaction that stored the file) and audit the upload, made
+    by `act` (the link's contact, through the web page)."""
+    link.used_at = act.now
     link.attachment_id = attachment_id
     session.add(link)
     session.flush()
     audit.record(
         session,
         "upload.web",
-        contact_id=link.contact_id,
-        actor=actor,
+        act,
         subject=f"submission:{link.submission_id}",
         after={
             "link": link.id,
@@ -129,7 +129,6 @@ def use_upload_link(
             "size": size,
             "peer": peer,
         },
-        at=now,
     )
 
 
@@ -138,19 +137,20 @@ def refuse_upload(
     link: UploadLink | None,
     state: str,
     now: datetime,
+    tz: tzinfo,
     *,
     peer: str,
     reason: str = "",
 ) -> None:
-    """Audit a refused upload attempt (a used, expired or unknown link, a wrong file)."""
+    """Audit a refused upload attempt (a used, expired or unknown link, a wrong file): by the
+    web page, on behalf of the link's contact when the link is known."""
+    contact_id = link.contact_id if link is not None else None
     audit.record(
         session,
         "upload.refused",
-        contact_id=link.contact_id if link is not None else None,
-        actor="web",
+        Act(now, tz, contact_id, "web"),
         subject=f"submission:{link.submission_id}" if link is not None else "",
         after={"link": link.id if link else None, "state": state, "peer": peer, "reason": reason},
-        at=now,
     )
 
 

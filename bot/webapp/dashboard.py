@@ -306,10 +306,8 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             staff.campaign,
             kind,
             missing,
-            staff.ctx.now,
-            local_day=staff.ctx.now.astimezone(staff.ctx.settings.tz).date(),
+            staff.ctx.act,
             found=staff.view,
-            who=_staff.actor(staff.ctx),
             email=settings.sends_email,
         )
         target = staff.url(
@@ -464,7 +462,6 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
         if what not in EXPORTS:
             raise Refused(404, N_("There is no such list."))
         t = staff.t
-        who = _staff.actor(staff.ctx)
         part = "board" if staff.view.whole_board else f"cluster{staff.view.cluster_id}"
         folder = settings.files_dir / "exports"
         folder.mkdir(parents=True, exist_ok=True)
@@ -477,9 +474,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 staff.view,
                 path,
                 t.language,
-                actor=who,
-                now=staff.ctx.now,
-                tz=settings.tz,
+                act=staff.ctx.act,
             )
             name = f"dang-ky-{year}-{part}.xlsx"
         elif what == "reports":
@@ -490,9 +485,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 path,
                 DeadlineKind.YEAR_END_REPORT,
                 t.language,
-                actor=who,
-                now=staff.ctx.now,
-                tz=settings.tz,
+                act=staff.ctx.act,
             )
             name = f"bao-cao-{year}-{part}.xlsx"
         else:
@@ -504,9 +497,7 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
                 staff.view,
                 path,
                 t.language,
-                actor=who,
-                now=staff.ctx.now,
-                tz=settings.tz,
+                act=staff.ctx.act,
             )
             name = f"chua-nop-{kind}-{year}-{part}.xlsx"
         return secured(

@@ -44,6 +44,7 @@ from bot.models import (
 from bot.notifications.kinds import ChatReply
 from bot.notifications.outbox import enqueue
 from bot.services import submissions as subs
+from bot.services.acts import Act
 from bot.services.campaigns import campaign_title
 from bot.services.items import kind_label
 from bot.services.web_links import (
@@ -171,7 +172,7 @@ def routes(
         now = clock()
         with Session(db) as session:
             link, _ = find_upload_link(session, token, now)
-            refuse_upload(session, link, state, now, peer=peer, reason=reason)
+            refuse_upload(session, link, state, now, settings.tz, peer=peer, reason=reason)
             session.commit()
 
     def gone(t: Translator, state: LinkState) -> Response:
@@ -290,15 +291,17 @@ def routes(
             if text:
                 reply_once = ChatReply(body=text, reference=f"upload:{link.id}")
                 enqueue(session, reply_once, [contact.id], not_before=now, now=now)
+            uploader = Act(
+                now, settings.tz, link.contact_id, f"{contact.channel}:{contact.user_id}"
+            )
             use_upload_link(
                 session,
                 link,
-                now,
+                uploader,
                 attachment_id=attachment.id if attachment is not None else None,
                 file_name=name,
                 size=size,
                 peer=peer,
-                actor=f"{contact.channel}:{contact.user_id}",
             )
             return True
 

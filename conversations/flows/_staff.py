@@ -35,7 +35,7 @@ KIND_PREFIX = "kind:"
 
 def actor(ctx: Ctx) -> str:
     """How the audit log names the staff member acting."""
-    return f"{ctx.contact.channel}:{ctx.contact.user_id}"
+    return ctx.act.actor
 
 
 def scope(ctx: Ctx) -> Scope:
@@ -53,15 +53,7 @@ def board_only(ctx: Ctx) -> Scope:
 
 def record(ctx: Ctx, action: str, subject: str, after: dict[str, object] | None = None) -> None:
     """Audit a staff action of a flow in the current transaction."""
-    audit.record(
-        ctx.session,
-        action,
-        contact_id=ctx.contact.id,
-        actor=actor(ctx),
-        subject=subject,
-        after=after,
-        at=ctx.now,
-    )
+    audit.record(ctx.session, action, ctx.act, subject=subject, after=after)
 
 
 # ------------------------------------------------------------------------- campaigns

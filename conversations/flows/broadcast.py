@@ -202,12 +202,11 @@ def _confirm(ctx: Ctx, answer: Answer) -> Outcome:
     broadcast, count = create_broadcast(
         ctx.session,
         found.organization_id,
-        ctx.contact.id,
         str(ctx.data["text"]),
         _chosen(ctx),
         found,
         ctx.data.get("document"),
-        now=ctx.now,
+        act=ctx.act,
         email=ctx.settings.sends_email,
     )
     return Finish(

@@ -322,8 +322,7 @@ def _launch(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.session,
         campaign,
         _staff.board_only(ctx),
-        ctx.now,
-        who=_staff.actor(ctx),
+        ctx.act,
         email=ctx.settings.sends_email,
     )
     text = t(

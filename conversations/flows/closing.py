@@ -22,6 +22,7 @@ from bot.models.campaign import Campaign
 from bot.models.organization import Enterprise
 from bot.services import audit
 from bot.services import commendations as com
+from bot.services.acts import Act
 from bot.services.announcements import announce_decision
 from bot.services.dates import read_date
 from conversations.flow import (
@@ -243,13 +244,10 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         str(ctx.data["authority"]),
         ctx.act,
     )
+    # the announcement's audit entry has always named the actor only, not the contact
+    announced = Act(ctx.now, ctx.settings.tz, actor=_staff.actor(ctx))
     queued = announce_decision(
-        ctx.session,
-        decision,
-        rows,
-        ctx.now,
-        actor=_staff.actor(ctx),
-        email=ctx.settings.sends_email,
+        ctx.session, decision, rows, announced, email=ctx.settings.sends_email
     )
     word = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".docx")
     documents.decision_annex(ctx.session, decision).save(str(word))
@@ -290,11 +288,9 @@ def _documents(ctx: Ctx) -> Finish:
     audit.record(
         ctx.session,
         "documents.closing",
-        contact_id=ctx.contact.id,
-        actor=_staff.actor(ctx),
+        ctx.act,
         subject=f"campaign:{campaign.id}",
         after={"files": [listing.name, letter.name, sheet.name], "rows": rows},
-        at=ctx.now,
     )
     return Finish(
         (

@@ -92,7 +92,6 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
     found = _staff.scope(ctx)
     campaign = _staff.current_campaign(ctx, found)
     assert campaign.id is not None
-    who = _staff.actor(ctx)
     part = "board" if found.whole_board else f"cluster{found.cluster_id}"
     if what == REGISTRATIONS:
         path = _staff.staff_file(ctx, "exports", f"dang-ky-{campaign.year}-{part}", ".xlsx")
@@ -102,9 +101,7 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
             found,
             path,
             t.language,
-            actor=who,
-            now=ctx.now,
-            tz=ctx.settings.tz,
+            act=ctx.act,
         )
         title = t("Title registrations")
     elif what in (REPORTS, SIX_MONTH):
@@ -118,9 +115,7 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
             path,
             report,
             t.language,
-            actor=who,
-            now=ctx.now,
-            tz=ctx.settings.tz,
+            act=ctx.act,
         )
         title = t("Year-end reports") if what == REPORTS else t("Six-month reports")
     else:
@@ -133,9 +128,7 @@ def export(ctx: Ctx, what: str, kind: DeadlineKind | None = None) -> Finish:
             found,
             path,
             t.language,
-            actor=who,
-            now=ctx.now,
-            tz=ctx.settings.tz,
+            act=ctx.act,
         )
         title = t("Not submitted: {item}", item=kind_label(t, kind))
     return Finish(

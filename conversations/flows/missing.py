@@ -109,10 +109,8 @@ def _list(ctx: Ctx, answer: Answer) -> Outcome:
         campaign,
         kind,
         missing,
-        ctx.now,
-        local_day=ctx.now.astimezone(ctx.settings.tz).date(),
+        ctx.act,
         found=found,
-        who=_staff.actor(ctx),
         email=ctx.settings.sends_email,
     )
     text = t(

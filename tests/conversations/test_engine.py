@@ -274,7 +274,7 @@ async def test_a_refused_answer_undoes_what_the_step_wrote_and_counts_once(world
 
     def handle(ctx: Ctx, answer: Answer) -> Outcome:
         runs.append(answer.text)
-        audit.record(ctx.session, "demo.wrote", contact_id=ctx.contact.id, at=ctx.now)
+        audit.record(ctx.session, "demo.wrote", ctx.act)
         ctx.data["seen"] = answer.text
         if answer.text == "stop":
             raise Stop(reply("stopped"))

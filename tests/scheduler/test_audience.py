@@ -278,7 +278,7 @@ def test_progress_missing_and_exports_count_the_campaigns_own_participants(
         path = tmp_path / "chua-nop.xlsx"
         assert (
             export_missing(
-                session, units_campaign.id, "title_registration", scope, path, now=NOW, tz=TZ
+                session, units_campaign.id, "title_registration", scope, path, act=Act(NOW, TZ)
             )
             == 2
         )
@@ -289,7 +289,7 @@ def test_progress_missing_and_exports_count_the_campaigns_own_participants(
         assert names == {"Văn phòng Ban", "Phòng Quản lý doanh nghiệp"}
         # A unit's report has no figure columns: the narrative only.
         reports = tmp_path / "bao-cao.xlsx"
-        export_reports(session, units_campaign.id, scope, reports, now=NOW, tz=TZ)
+        export_reports(session, units_campaign.id, scope, reports, act=Act(NOW, TZ))
         header = [c.value for c in active(load_workbook(reports))[HEADER_ROW]]
         assert header[1:3] == ["Đơn vị", "Mã đơn vị"] and len(header) == 7, header
 
@@ -359,8 +359,7 @@ def test_exports_name_the_targets_year_and_qualifier(engine: Engine, tmp_path: P
             campaign.id,
             Scope.board(campaign.organization_id),
             path,
-            now=NOW + timedelta(days=700),
-            tz=TZ,
+            act=Act(NOW + timedelta(days=700), TZ),
         )
     ws = active(load_workbook(path))
     line = str(ws.cell(row=TITLE_ROWS, column=1).value)
@@ -375,7 +374,7 @@ def test_launch_and_staff_broadcasts_reach_the_campaigns_own_participants(engine
         assert isinstance(org, Organization) and org.id is not None
         assert isinstance(units_campaign, Campaign) and units_campaign.id is not None
         scope = Scope.board(org.id)
-        launch_campaign(session, units_campaign, scope, NOW, email=False)
+        launch_campaign(session, units_campaign, scope, Act(NOW, TZ), email=False)
         session.commit()
         launched = {
             d.contact_id

@@ -20,6 +20,7 @@ from bot.channels.email import EmailSender, Letterhead, SmtpConfig
 from bot.i18n import Translator
 from bot.models import Channel, Contact, Delivery, DeliveryStatus, Role
 from bot.services.access import Scope
+from bot.services.acts import Act
 from bot.services.broadcasts import Audience, create_broadcast
 from bot.services.chat_links import BotNames, email_footer
 from bot.services.enterprise_contacts import update_details
@@ -98,11 +99,16 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         update_details(s, bounced, {"email": "sai@congty2.vn", "phone": "0204 3854 123"})
         s.commit()
         scope = Scope.board(board.org.id)
-        launch_campaign(s, board.campaign, scope, NOW, email=fast.sends_email)
+        launch_campaign(s, board.campaign, scope, Act(NOW, TZ), email=fast.sends_email)
         create_broadcast(
-            s, board.org.id, None, "Thông báo: họp giao ban ngày 05/04", Audience.everyone(),
-            scope, now=NOW, email=fast.sends_email,
-        )  # fmt: skip
+            s,
+            board.org.id,
+            "Thông báo: họp giao ban ngày 05/04",
+            Audience.everyone(),
+            scope,
+            act=Act(NOW, TZ),
+            email=fast.sends_email,
+        )
         s.commit()
     with Session(engine) as s:
         plan_day(s, date(2025, 4, 1), fast, now=sending_start_utc(date(2025, 4, 1), fast))
@@ -146,9 +152,14 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         redeem_invite(s, officer, invite.code, NOW, TZ)
         assert officer.role == Role.OFFICER
         create_broadcast(
-            s, board.org.id, None, "Thông báo thứ hai", Audience.everyone(),
-            Scope.board(board.org.id), now=NOW, email=fast.sends_email,
-        )  # fmt: skip
+            s,
+            board.org.id,
+            "Thông báo thứ hai",
+            Audience.everyone(),
+            Scope.board(board.org.id),
+            act=Act(NOW, TZ),
+            email=fast.sends_email,
+        )
         s.commit()
         assert (
             reach(s, Scope.board(board.org.id), email=fast.sends_email).states[
@@ -167,9 +178,14 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
             UNREACHABLE,
         )
         _, queued = create_broadcast(
-            s, board.org.id, None, "Không có e-mail", Audience.everyone(),
-            Scope.board(board.org.id), now=NOW, email=False,
-        )  # fmt: skip
+            s,
+            board.org.id,
+            "Không có e-mail",
+            Audience.everyone(),
+            Scope.board(board.org.id),
+            act=Act(NOW, TZ),
+            email=False,
+        )
         assert queued == 2  # the two chat officers only
         s.rollback()
 

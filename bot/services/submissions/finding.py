@@ -76,11 +76,9 @@ def get_or_create_submission(
     audit.record(
         session,
         "submission.create",
-        contact_id=act.contact_id,
-        actor=act.actor,
+        act,
         subject=_subject(submission),
         after={"campaign_id": campaign_id, "enterprise_id": enterprise_id, "kind": kind},
-        at=act.now,
     )
     return submission
 

@@ -210,16 +210,7 @@ def _audit_item(
     act: Act,
 ) -> None:
     """One audit row about the item (its subject names it), in the caller's transaction."""
-    audit.record(
-        session,
-        action,
-        contact_id=act.contact_id,
-        actor=act.actor,
-        subject=_subject(submission),
-        before=before,
-        after=after,
-        at=act.now,
-    )
+    audit.record(session, action, act, subject=_subject(submission), before=before, after=after)
 
 
 def _lock_row(session: Session, submission: Submission) -> None:

@@ -17,7 +17,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from bot.cli import cli
 from bot.i18n import Translator
 from bot.models import Channel, Contact, Enterprise, Organization, utcnow
 from bot.services.access import Scope
+from bot.services.acts import Act
 from bot.services.broadcasts import Audience, create_broadcast
 from bot.services.calendar import is_working_day
 from bot.services.chat_links import BotNames, email_footer
@@ -178,9 +179,14 @@ async def test_a_zone_onboards_in_one_afternoon(
         assert sum(1 for v in found.states.values() if v == EMAIL_ONLY) == with_mail - 1
         assert sum(1 for v in found.states.values() if v == UNREACHABLE) == N // 5
         create_broadcast(
-            s, org.id, None, "Thông báo: Hội nghị tổng kết phong trào thi đua ngày 20/12",
-            Audience.everyone(), Scope.board(org.id), now=clock.now(), email=True,
-        )  # fmt: skip
+            s,
+            org.id,
+            "Thông báo: Hội nghị tổng kết phong trào thi đua ngày 20/12",
+            Audience.everyone(),
+            Scope.board(org.id),
+            act=Act(clock.now(), UTC),
+            email=True,
+        )
         s.commit()
 
     before = len(mailbox.received)

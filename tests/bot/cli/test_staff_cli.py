@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.db import get_engine
 from bot.services import audit
 from bot.services.access import Scope
+from bot.services.acts import Act
 from bot.services.broadcasts import Audience, create_broadcast
 from bot.services.sheets import HEADER_ROW
 from tests.bot.cli.conftest import Invoke
@@ -103,29 +104,27 @@ def _audit_world(world: World, db_url: str) -> None:
         audit.record(
             session,
             "submission.accept",
-            contact_id=world.staff,
-            actor="telegram:100",
+            # 11/04 00:30 in Việt Nam
+            Act(datetime(2024, 4, 10, 17, 30, tzinfo=UTC), UTC, world.staff, "telegram:100"),
             subject="submission:1",
             before={"status": "submitted"},
             after={"status": "accepted"},
-            at=datetime(2024, 4, 10, 17, 30, tzinfo=UTC),  # 11/04 00:30 in Việt Nam
         )
         audit.record(
             session,
             "submission.return",
+            Act(datetime(2024, 4, 10, 16, 0, tzinfo=UTC), UTC),  # 10/04 23:00 in Việt Nam
             subject="submission:2",
             before={"status": "submitted", "review_note": None},
             after={"status": "returned", "review_note": "Thiếu chữ ký"},
-            at=datetime(2024, 4, 10, 16, 0, tzinfo=UTC),  # 10/04 23:00 in Việt Nam
         )
         create_broadcast(
             session,
             world.org,
-            world.staff,
             "Nhắc nộp báo cáo",
             Audience.everyone(),
             Scope.board(world.org, world.staff),
-            now=datetime(2024, 11, 20, 2, 0, tzinfo=UTC),
+            act=Act(datetime(2024, 11, 20, 2, 0, tzinfo=UTC), UTC, world.staff, "telegram:100"),
             email=False,
         )
         session.commit()

@@ -27,11 +27,10 @@ def test_record_makes_values_json_safe(engine: Engine) -> None:
         entry = audit.record(
             session,
             "staff.export",
-            actor="cli",
+            Act(T0, TZ, actor="cli"),
             subject="campaign:1",
             before={"status": SubmissionStatus.DRAFT, "when": date(2024, 4, 15)},
             after={"value": Decimal("19.30"), "at": T0, "codes": ("A", "B"), "n": 3},
-            at=T0,
         )
         session.commit()
         entry_id = entry.id
@@ -51,11 +50,11 @@ def test_record_makes_values_json_safe(engine: Engine) -> None:
 def test_record_refuses_bad_input(engine: Engine) -> None:
     with Session(engine) as session:
         with pytest.raises(ValueError):
-            audit.record(session, "", at=T0)
+            audit.record(session, "", Act(T0, TZ))
         with pytest.raises(ValueError):
-            audit.record(session, "x" * 65, at=T0)
+            audit.record(session, "x" * 65, Act(T0, TZ))
         with pytest.raises(ValueError, match="naive"):
-            audit.record(session, "a", at=datetime(2024, 1, 1))
+            audit.record(session, "a", Act(datetime(2024, 1, 1), TZ))
         with pytest.raises(ValueError, match="naive"):
             audit.entries(session, since=datetime(2024, 1, 1))
 
@@ -63,7 +62,9 @@ def test_record_refuses_bad_input(engine: Engine) -> None:
 def test_entries_since_limit_and_filters(engine: Engine) -> None:
     with Session(engine) as session:
         for i in range(5):
-            audit.record(session, f"test.step{i % 2}", subject=f"s:{i}", at=T0 + timedelta(hours=i))
+            audit.record(
+                session, f"test.step{i % 2}", Act(T0 + timedelta(hours=i), TZ), subject=f"s:{i}"
+            )
         session.commit()
         everything = audit.entries(session)
         assert [e.subject for e in everything] == [f"s:{i}" for i in range(5)]

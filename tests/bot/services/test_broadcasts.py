@@ -25,6 +25,7 @@ from bot.models import (
 from bot.notifications.facts import Gone
 from bot.notifications.render import render_deliveries
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope
+from bot.services.acts import Act
 from bot.services.broadcasts import (
     Audience,
     AudienceKind,
@@ -100,11 +101,10 @@ def test_a_cluster_leader_never_reaches_another_cluster(engine: Engine) -> None:
             create_broadcast(
                 session,
                 w.org,
-                w.leader,
                 "Nhắc",
                 Audience.cluster(w.c2),
                 leader,
-                now=NOW,
+                act=Act(NOW, TZ, w.leader, "telegram:101"),
                 email=False,
             )
         assert session.exec(select(func.count()).select_from(Broadcast)).one() == 0
@@ -166,12 +166,11 @@ def test_create_broadcast_writes_the_outbox_and_the_audit(engine: Engine, tmp_pa
         broadcast, count = create_broadcast(
             session,
             w.org,
-            w.staff,
             "  Kính gửi các doanh nghiệp: kế hoạch thi đua năm 2024.  ",
             Audience.zone(w.z1),
             Scope.board(w.org, w.staff),
+            act=Act(NOW, TZ, w.staff, "telegram:100"),
             document_path=plan,
-            now=NOW,
             email=False,
         )
         session.commit()
@@ -245,12 +244,11 @@ def test_bad_broadcasts_are_refused_and_write_nothing(
             create_broadcast(
                 session,
                 w.org,
-                w.staff,
                 text,
                 audience,
                 scope,
+                act=Act(NOW, TZ, w.staff, "telegram:100"),
                 document_path=tmp_path / document if document else None,
-                now=NOW,
                 email=False,
             )
         session.commit()
@@ -271,12 +269,24 @@ def test_broadcast_status_per_broadcast_and_scope(engine: Engine) -> None:
     with Session(engine) as session:
         w = build_world(session)
         board = Scope.board(w.org, w.staff)
-        first, _ = create_broadcast(session, w.org, w.staff, "Một", Audience.everyone(), board,
-                                    now=NOW, email=False)  # fmt: skip
+        first, _ = create_broadcast(
+            session,
+            w.org,
+            "Một",
+            Audience.everyone(),
+            board,
+            act=Act(NOW, TZ, w.staff, "telegram:100"),
+            email=False,
+        )
         second, _ = create_broadcast(
-            session, w.org, w.staff, "Hai", Audience.cluster(w.c2), board,
-            now=NOW.replace(hour=3), email=False,
-        )  # fmt: skip
+            session,
+            w.org,
+            "Hai",
+            Audience.cluster(w.c2),
+            board,
+            act=Act(NOW.replace(hour=3), TZ, w.staff, "telegram:100"),
+            email=False,
+        )
         session.commit()
         assert first.id and second.id
         _set_statuses(

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from bot.models import Enterprise, RegistrationEntry, YearEndReport
 from bot.services.access import Scope
+from bot.services.acts import Act
 from bot.services.exports import export_missing, export_registrations, export_reports
 from tests.bot.services.test_exports import NOW, TZ
 from tests.bot.services.test_progress import FIGURES, TITLES, build_world
@@ -67,7 +68,7 @@ def test_registrations_export_writes_names_as_text(engine: Engine, tmp_path: Pat
         w = build_world(session)
         _poison(session)
         export_registrations(
-            session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW, tz=TZ
+            session, w.campaign, Scope.board(w.org), path, act=Act(NOW, TZ), titles=TITLES
         )
     texts = _assert_no_formula(path)
     # Shown exactly as entered (a CR reads back as LF: XML normalises line ends).
@@ -80,7 +81,7 @@ def test_reports_export_writes_names_and_narratives_as_text(engine: Engine, tmp_
         w = build_world(session)
         _poison(session)
         export_reports(
-            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
+            session, w.campaign, Scope.board(w.org), path, act=Act(NOW, TZ), figures=FIGURES
         )
     texts = _assert_no_formula(path)
     assert HOSTILE[0] in texts  # the narratives
@@ -93,7 +94,7 @@ def test_missing_export_writes_names_as_text(engine: Engine, tmp_path: Path) -> 
         w = build_world(session)
         _poison(session)
         export_missing(
-            session, w.campaign, "year_end_report", Scope.board(w.org), path, now=NOW, tz=TZ
+            session, w.campaign, "year_end_report", Scope.board(w.org), path, act=Act(NOW, TZ)
         )
     texts = _assert_no_formula(path)
     assert _hostile_found(texts)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.models import AuditEntry
 from bot.services.access import AccessDenied, InvalidInput, NotFound, Scope
+from bot.services.acts import Act
 from bot.services.exports import (
     export_missing,
     export_registrations,
@@ -44,7 +45,7 @@ def test_registrations(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         count = export_registrations(
-            session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW, tz=TZ
+            session, w.campaign, Scope.board(w.org), path, act=Act(NOW, TZ), titles=TITLES
         )
     assert count == 7  # E1's five entries and E4's two; E2's draft and board B are left out
     wb = load_workbook(path)
@@ -108,7 +109,7 @@ def test_registrations_in_english_and_unknown_title_codes(engine: Engine, tmp_pa
     with Session(engine) as session:
         w = build_world(session)
         export_registrations(
-            session, w.campaign, Scope.board(w.org), path, "en", titles={}, now=NOW, tz=TZ
+            session, w.campaign, Scope.board(w.org), path, "en", act=Act(NOW, TZ), titles={}
         )
     rows = _rows(path)
     assert rows[0][:4] == ["No.", "Enterprise", "Tax code", "Industrial zone (IZ)"]
@@ -122,17 +123,17 @@ def test_a_cluster_leader_exports_only_his_cluster(engine: Engine, tmp_path: Pat
         w = build_world(session)
         scope = leader_scope(w)
         n_reg = export_registrations(
-            session, w.campaign, scope, tmp_path / "r.xlsx", titles=TITLES, now=NOW, tz=TZ
+            session, w.campaign, scope, tmp_path / "r.xlsx", act=Act(NOW, TZ), titles=TITLES
         )
         n_rep = export_reports(
-            session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES, now=NOW, tz=TZ
+            session, w.campaign, scope, tmp_path / "b.xlsx", act=Act(NOW, TZ), figures=FIGURES
         )
         n_mis = export_missing(
-            session, w.campaign, "year_end_report", scope, tmp_path / "m.xlsx", now=NOW, tz=TZ
+            session, w.campaign, "year_end_report", scope, tmp_path / "m.xlsx", act=Act(NOW, TZ)
         )
         with pytest.raises(AccessDenied):
             export_registrations(
-                session, w.other_campaign, scope, tmp_path / "x.xlsx", now=NOW, tz=TZ
+                session, w.other_campaign, scope, tmp_path / "x.xlsx", act=Act(NOW, TZ)
             )
     assert n_reg == 5 and {r[1] for r in _rows(tmp_path / "r.xlsx")[1:]} == {"E1"}
     assert n_rep == 1 and [r[1] for r in _rows(tmp_path / "b.xlsx")[1:-1]] == ["E1"]
@@ -145,7 +146,7 @@ def test_reports_are_number_cells_with_a_total(engine: Engine, tmp_path: Path) -
     with Session(engine) as session:
         w = build_world(session)
         count = export_reports(
-            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
+            session, w.campaign, Scope.board(w.org), path, act=Act(NOW, TZ), figures=FIGURES
         )
     assert count == 3  # E1 submitted, E4 accepted, E5 returned; E2's draft is not sent
     ws = active(load_workbook(path))
@@ -196,10 +197,9 @@ def test_reports_without_any_report(engine: Engine, tmp_path: Path) -> None:
             w.campaign,
             Scope.board(w.org),
             path,
+            act=Act(NOW, TZ),
             kind="six_month_report",
             figures=FIGURES,
-            now=NOW,
-            tz=TZ,
         )
         with pytest.raises(InvalidInput):
             export_reports(
@@ -208,8 +208,7 @@ def test_reports_without_any_report(engine: Engine, tmp_path: Path) -> None:
                 Scope.board(w.org),
                 tmp_path / "x.xlsx",
                 "launch_document",
-                now=NOW,
-                tz=TZ,
+                act=Act(NOW, TZ),
             )
     assert count == 0
     assert len(_rows(path)) == 1  # the header only
@@ -221,11 +220,11 @@ def test_missing(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         w = build_world(session)
         count = export_missing(
-            session, w.campaign, "launch_document", Scope.board(w.org), path, now=NOW, tz=TZ
+            session, w.campaign, "launch_document", Scope.board(w.org), path, act=Act(NOW, TZ)
         )
         with pytest.raises(NotFound):
             export_missing(
-                session, w.campaign, "six_month_report", Scope.board(w.org), path, now=NOW, tz=TZ
+                session, w.campaign, "six_month_report", Scope.board(w.org), path, act=Act(NOW, TZ)
             )
     # Returned items count as not submitted (they used to be left out): E3 is listed with
     # the reason it was returned.
@@ -277,13 +276,23 @@ def test_every_export_is_audited(engine: Engine, tmp_path: Path) -> None:
         w = build_world(session)
         scope = leader_scope(w)
         export_registrations(
-            session, w.campaign, scope, tmp_path / "r.xlsx", actor="tg:101", now=NOW, tz=TZ
+            session, w.campaign, scope, tmp_path / "r.xlsx", act=Act(NOW, TZ, w.leader, "tg:101")
         )
         export_reports(
-            session, w.campaign, scope, tmp_path / "b.xlsx", figures=FIGURES, now=NOW, tz=TZ
+            session,
+            w.campaign,
+            scope,
+            tmp_path / "b.xlsx",
+            act=Act(NOW, TZ, w.leader),
+            figures=FIGURES,
         )
         export_missing(
-            session, w.campaign, "launch_document", scope, tmp_path / "m.xlsx", now=NOW, tz=TZ
+            session,
+            w.campaign,
+            "launch_document",
+            scope,
+            tmp_path / "m.xlsx",
+            act=Act(NOW, TZ, w.leader),
         )
         session.commit()
         entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
@@ -318,7 +327,7 @@ def test_yes_no_figures_are_written_as_co_khong(engine: Engine, tmp_path: Path) 
             session.add(report)
         session.commit()
         export_reports(
-            session, w.campaign, Scope.board(w.org), path, figures=figures, now=NOW, tz=TZ
+            session, w.campaign, Scope.board(w.org), path, act=Act(NOW, TZ), figures=figures
         )
     ws = active(load_workbook(path))
     header = [c.value for c in ws[HEADER_ROW]]
@@ -337,9 +346,13 @@ def test_dates_are_local_in_the_zone_the_caller_hands(engine: Engine, tmp_path: 
         for name in ("Asia/Ho_Chi_Minh", "Pacific/Honolulu"):
             path = tmp_path / f"{name.replace('/', '-')}.xlsx"
             export_registrations(
-                session, w.campaign, Scope.board(w.org), path, titles=TITLES, now=NOW,
-                tz=ZoneInfo(name),
-            )  # fmt: skip
+                session,
+                w.campaign,
+                Scope.board(w.org),
+                path,
+                act=Act(NOW, ZoneInfo(name)),
+                titles=TITLES,
+            )
             rows = _rows(path)[1:]
             dates[name] = {v.date() for row in rows for v in row if isinstance(v, datetime)}
     assert dates == {
@@ -368,7 +381,7 @@ def test_a_late_report_with_a_figure_the_catalogue_lacks_gets_its_column(
         session.add_all([report, item])
         session.commit()
         export_reports(
-            session, w.campaign, Scope.board(w.org), path, figures=FIGURES, now=NOW, tz=TZ
+            session, w.campaign, Scope.board(w.org), path, act=Act(NOW, TZ), figures=FIGURES
         )
     ws = active(load_workbook(path))
     header = [c.value for c in ws[HEADER_ROW]]
