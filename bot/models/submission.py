@@ -8,7 +8,7 @@ submitted" with a single join, whatever the kind.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -60,15 +60,13 @@ class Nomination(SQLModel):
     unit_name: str = Field(default="", max_length=255)
     title_code: str = Field(max_length=64)
 
+    NOMINEE: ClassVar[tuple[str, ...]] = ("nominee", "full_name", "position", "unit_name")
+    """The columns that say who is put forward (the title aside)."""
+
     def nominee_fields(self) -> dict[str, Any]:
         """Who is put forward, without the title: to put the same nominee forward again (for
         the title a registered one requires, or as the proposal of a registered one)."""
-        return {
-            "nominee": self.nominee,
-            "full_name": self.full_name,
-            "position": self.position,
-            "unit_name": self.unit_name,
-        }
+        return {name: getattr(self, name) for name in self.NOMINEE}
 
 
 class RegistrationEntry(Nomination, table=True):

@@ -10,6 +10,7 @@ from bot.i18n import N_
 from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee
 from bot.models.submission import (
+    Nomination,
     RegistrationEntry,
     Submission,
 )
@@ -94,7 +95,7 @@ def _validated_entry(
 
 # How the audit log and a receipt show who an entry puts forward for which title: the
 # columns registration and proposal entries share (`Nomination`).
-nomination_dump = Dump(("id", "nominee", "full_name", "position", "unit_name", "title_code"))
+nomination_dump = Dump(("id", *Nomination.NOMINEE, "title_code"))
 _entry_dump = nomination_dump.plus("has_initiative")
 
 
@@ -192,7 +193,7 @@ def update_entry(
     )
     _check_duplicate(session, submission, merged, entry.id)
     _begin_change(session, submission, act)
-    for name in ("nominee", "full_name", "position", "unit_name", "title_code", "has_initiative"):
+    for name in (*Nomination.NOMINEE, "title_code", "has_initiative"):
         setattr(entry, name, getattr(merged, name))
     session.add(entry)
     renamed = rename_person(session, submission, before, entry)
