@@ -42,14 +42,10 @@ from bot.models.commendation import Decision
 from bot.models.enums import Nominee
 from bot.models.organization import Organization
 from bot.services import commendations as com
+from bot.services.provinces import committee
 from bot.services.sheets import Heading, make_printable
 from bot.services.titles import get_title, title_and_form
 
-LEVEL_HEADINGS = {
-    "board": "THUỘC THẨM QUYỀN TRƯỞNG BAN",
-    "province": "ĐỀ NGHỊ CHỦ TỊCH UBND TỈNH KHEN THƯỞNG",
-    "government": "ĐỀ NGHỊ THỦ TƯỚNG CHÍNH PHỦ KHEN THƯỞNG",
-}
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 LIST_HEADERS = (
     "STT",
@@ -99,7 +95,7 @@ def _header(
     recipient: str | None = None,
 ) -> OfficialHeader:
     return OfficialHeader(
-        parent_body=f"UBND tỉnh {organization.province}",
+        parent_body=committee(organization.province).short,
         issuing_body=organization.name,
         symbol=symbol,
         place=organization.province,
@@ -121,8 +117,27 @@ def authority_in_words(authority: str, organization: Organization) -> str:
     if authority == "board":
         return f"Trưởng ban {organization.name}"
     if authority == "province":
-        return f"Chủ tịch UBND tỉnh {organization.province}"
-    return com.AUTHORITY_VI.get(authority, authority)
+        return committee(organization.province).chairman
+    return _LEVELS.get(authority, authority)
+
+
+# How the documents name a level of commendation (the documents are Vietnamese whatever the
+# reader's language); the province's is "Chủ tịch UBND tỉnh" or "… thành phố", see level_in_words.
+_LEVELS = {"board": "Trưởng ban Ban Quản lý", "government": "Thủ tướng Chính phủ"}
+
+
+def level_in_words(authority: str, organization: Organization) -> str:
+    """The level as a list's column says it: "Chủ tịch UBND tỉnh", "Thủ tướng Chính phủ"…"""
+    if authority == "province":
+        return committee(organization.province).chairman_of_kind
+    return _LEVELS.get(authority, authority)
+
+
+def _level_heading(authority: str, organization: Organization) -> str:
+    """ "II. ĐỀ NGHỊ CHỦ TỊCH UBND TỈNH KHEN THƯỞNG" and its siblings, without the numeral."""
+    if authority == "board":
+        return "THUỘC THẨM QUYỀN TRƯỞNG BAN"
+    return f"ĐỀ NGHỊ {level_in_words(authority, organization).upper()} KHEN THƯỞNG"
 
 
 def _title(code: str) -> str:
@@ -191,7 +206,7 @@ def proposal_list(
     if not rows:
         add_paragraph(doc, "Chưa có đề nghị nào được Ban bình xét đồng ý.", indent_first=False)
     for index, (authority, forms) in enumerate(_groups(rows)):
-        add_heading(doc, f"{ROMAN[index]}. {LEVEL_HEADINGS[authority]}")
+        add_heading(doc, f"{ROMAN[index]}. {_level_heading(authority, organization)}")
         for number, (code, members) in enumerate(forms, 1):
             add_heading(doc, f"{number}. {_group_name(code)} ({len(members)})")
             add_table(
@@ -234,6 +249,7 @@ def submission_letter(
 ) -> Document:
     """The board's Tờ trình to the Chairman of the provincial People's Committee."""
     organization = _organization(session, campaign)
+    chairman = committee(organization.province).chairman_of_kind
     rows = [
         r
         for r in proposal_list_rows(session, campaign)
@@ -248,7 +264,7 @@ def submission_letter(
         "Về việc đề nghị khen thưởng các tập thể, cá nhân có thành tích trong "
         f"{_mid(campaign.title)}",
         number=signing.number,
-        recipient=f"Chủ tịch Ủy ban nhân dân tỉnh {organization.province}",
+        recipient=f"Chủ tịch {committee(organization.province).full}",
     )
     doc = new_document(header)
     add_paragraph(
@@ -272,7 +288,7 @@ def submission_letter(
     if rows:
         add_paragraph(
             doc,
-            f"{received} Qua bình xét, {organization.name} kính trình Chủ tịch UBND tỉnh xem "
+            f"{received} Qua bình xét, {organization.name} kính trình {chairman} xem "
             f"xét, khen thưởng {collectives:02d} tập thể và {individuals:02d} cá nhân có thành "
             "tích xuất sắc, cụ thể:",
         )
@@ -289,8 +305,8 @@ def submission_letter(
     else:
         add_paragraph(
             doc,
-            f"{received} Qua bình xét, chưa có tập thể, cá nhân nào được đề nghị Chủ tịch UBND "
-            "tỉnh khen thưởng.",
+            f"{received} Qua bình xét, chưa có tập thể, cá nhân nào được đề nghị {chairman} "
+            "khen thưởng.",
         )
     ranked = [r for r in com.ranking(session, campaign) if r.shortlisted]
     if ranked:
@@ -309,7 +325,7 @@ def submission_letter(
     add_paragraph(doc, "(Có danh sách chi tiết kèm theo).", italic=True)
     add_paragraph(
         doc,
-        f"{organization.name} kính trình Chủ tịch UBND tỉnh xem xét, quyết định./.",
+        f"{organization.name} kính trình {chairman} xem xét, quyết định./.",
     )
     add_signature(
         doc,
@@ -432,6 +448,7 @@ def proposal_list_xlsx(
     session: Session, campaign: Campaign, path: Path, now: datetime, tz: tzinfo
 ) -> int:
     """The list's rows as XLSX (level and form as columns); returns the number of rows."""
+    organization = _organization(session, campaign)
     wb = Workbook()
     headers = (*LIST_HEADERS[:4], *FORM_HEADERS, "Cấp khen thưởng", *LIST_HEADERS[4:])
     ws = _sheet(wb, "Danh sách đề nghị", headers)
@@ -444,7 +461,7 @@ def proposal_list_xlsx(
                 *_who(r),
                 r.enterprise.name,
                 *_columns(r.code),
-                com.AUTHORITY_VI[level],
+                level_in_words(level, organization),
                 r.entry.summary,
                 r.entry.initiative,
             ]

@@ -44,10 +44,8 @@ from bot.i18n import Translator
 from bot.services.chat_links import BotNames, how_to_link
 from bot.services.enterprise_contacts import display_phone
 from bot.services.onboarding import Issued, IssueResult
+from bot.services.provinces import committee
 
-# Provinces that are centrally-run cities: their people's committee is "UBND THÀNH PHỐ …".
-CITIES = frozenset({"hà nội", "hồ chí minh", "thành phố hồ chí minh", "hải phòng", "đà nẵng",
-                    "cần thơ", "huế"})  # fmt: skip
 QR_SCALE = 6
 LETTER_PT = 13  # the decree allows 13-14 pt; 13 keeps the letter on one page
 _FORMULA_START = ("=", "+", "-", "@")
@@ -62,13 +60,6 @@ class LetterSettings:
     signer_authority: str = "TL. TRƯỞNG BAN"
     signer_name: str = ""
     symbol: str = "BQL-VP"
-
-
-def parent_body(province: str) -> str:
-    """ "UBND TỈNH BẮC GIANG" / "UBND THÀNH PHỐ HÀ NỘI": the body above the board."""
-    name = " ".join(province.split())
-    kind = "THÀNH PHỐ" if name.casefold().removeprefix("tp. ") in CITIES else "TỈNH"
-    return f"UBND {kind} {name.upper()}"
 
 
 def qr_png(link: str) -> bytes:
@@ -162,7 +153,7 @@ def _letter_bytes(
 ) -> bytes:  # fmt: skip
     board = result.board
     header = OfficialHeader(
-        parent_body=parent_body(result.province),
+        parent_body=committee(result.province).short,
         issuing_body=board.upper(),
         symbol=letter.symbol,
         place=result.province,

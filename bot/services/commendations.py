@@ -83,12 +83,6 @@ AUTHORITY_LABELS = {
     "province": N_("Chairman of the Provincial People's Committee"),
     "government": N_("Prime Minister"),
 }
-# How the documents name the signing authority in Vietnamese (the documents are Vietnamese).
-AUTHORITY_VI = {
-    "board": "Trưởng ban Ban Quản lý",
-    "province": "Chủ tịch UBND tỉnh",
-    "government": "Thủ tướng Chính phủ",
-}
 REVIEW_LABELS = {
     "pending": N_("awaiting review"),
     "accepted": N_("accepted"),

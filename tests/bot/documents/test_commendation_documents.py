@@ -12,6 +12,7 @@ from docx.table import Table
 from openpyxl import load_workbook
 
 from bot.documents import commendation as documents
+from bot.models.organization import Organization
 from bot.services import commendations as com
 from bot.services import proposals as prop
 from bot.services import submissions as subs
@@ -113,6 +114,35 @@ def test_the_submission_letter_counts_forms_and_ranks(world: World, tmp_path: Pa
         "PHÓ TRƯỞNG BAN",
         "Nguyễn Văn Bình",
     ]
+
+
+def test_a_centrally_run_city_board_writes_to_its_city_committee(
+    world: World, tmp_path: Path
+) -> None:
+    """Hà Nội's board sits under "UBND thành phố Hà Nội": the header, the addressee, the
+    sentences and the list's level heading and column all say "thành phố", never "tỉnh"."""
+    closed_year(world)
+    board = present(world.session.get(Organization, world.campaign.organization_id))
+    board.province = "Hà Nội"
+    letter = tmp_path / "to-trinh.docx"
+    documents.submission_letter(world.session, world.campaign, date(2026, 12, 26), SIGNING).save(
+        str(letter)
+    )
+    opened = docx.Document(str(letter))
+    assert opened.tables[0].rows[0].cells[0].text.startswith("UBND THÀNH PHỐ HÀ NỘI")
+    texts = [p.text for p in opened.paragraphs]
+    assert "Kính gửi: Chủ tịch Ủy ban nhân dân thành phố Hà Nội" in texts
+    assert not [t for t in texts if "UBND tỉnh" in t or "nhân dân tỉnh" in t]
+    listing = tmp_path / "danh-sach.docx"
+    documents.proposal_list(world.session, world.campaign, date(2026, 12, 26), SIGNING).save(
+        str(listing)
+    )
+    headings = [p.text for p in docx.Document(str(listing)).paragraphs]
+    assert "II. ĐỀ NGHỊ CHỦ TỊCH UBND THÀNH PHỐ KHEN THƯỞNG" in headings
+    sheet = tmp_path / "danh-sach.xlsx"
+    documents.proposal_list_xlsx(world.session, world.campaign, sheet, NOW, TZ)
+    ws = active(load_workbook(sheet))
+    assert ws.cell(row=HEADER_ROW + 13, column=7).value == "Chủ tịch UBND thành phố"
 
 
 def test_the_decision_annex_and_the_xlsx_twins(world: World, tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from sqlmodel import Session, col, select
 
 from bot.documents.invitations import (
     LetterSettings,
-    parent_body,
     qr_png,
     write_letter,
     write_letters,
@@ -216,9 +215,3 @@ def test_merge_sheet_and_letters_read_back(
         inside = Document(io.BytesIO(z.read(path.name)))
         assert any(issued.shown_code in c.text for tb in inside.tables for r in tb.rows
                    for c in r.cells)  # fmt: skip
-
-
-def test_parent_body_of_provinces_and_cities() -> None:
-    assert parent_body("Bắc Giang") == "UBND TỈNH BẮC GIANG"
-    assert parent_body("Hà Nội") == "UBND THÀNH PHỐ HÀ NỘI"
-    assert parent_body("Hải Phòng") == "UBND THÀNH PHỐ HẢI PHÒNG"
