@@ -117,7 +117,7 @@ def authority_in_words(authority: str, organization: Organization) -> str:
     if authority == "board":
         return f"Trưởng ban {organization.name}"
     if authority == "province":
-        return committee(organization.province).chairman
+        return committee(organization.province).chairman()
     return _LEVELS.get(authority, authority)
 
 
@@ -129,7 +129,7 @@ _LEVELS = {"board": "Trưởng ban Ban Quản lý", "government": "Thủ tướn
 def level_in_words(authority: str, organization: Organization) -> str:
     """The level as a list's column says it: "Chủ tịch UBND tỉnh", "Thủ tướng Chính phủ"…"""
     if authority == "province":
-        return committee(organization.province).chairman_of_kind
+        return committee(organization.province).chairman(named=False)
     return _LEVELS.get(authority, authority)
 
 
@@ -249,7 +249,7 @@ def submission_letter(
 ) -> Document:
     """The board's Tờ trình to the Chairman of the provincial People's Committee."""
     organization = _organization(session, campaign)
-    chairman = committee(organization.province).chairman_of_kind
+    chairman = committee(organization.province).chairman(named=False)
     rows = [
         r
         for r in proposal_list_rows(session, campaign)

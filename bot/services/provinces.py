@@ -33,15 +33,10 @@ class Committee:
         """ "Ủy ban nhân dân tỉnh Bắc Giang", as the addressee of a Tờ trình is written."""
         return f"Ủy ban nhân dân {self.kind} {self.province}"
 
-    @property
-    def chairman(self) -> str:
-        """ "Chủ tịch UBND tỉnh Bắc Giang": who decides a provincial commendation."""
-        return f"Chủ tịch {self.short}"
-
-    @property
-    def chairman_of_kind(self) -> str:
-        """ "Chủ tịch UBND tỉnh" without the name, as a sentence or a heading says it again."""
-        return f"Chủ tịch UBND {self.kind}"
+    def chairman(self, *, named: bool = True) -> str:
+        """ "Chủ tịch UBND tỉnh Bắc Giang", who decides a provincial commendation; without
+        the name ("Chủ tịch UBND tỉnh") where a sentence or a heading says it again."""
+        return f"Chủ tịch {self.short}" if named else f"Chủ tịch UBND {self.kind}"
 
 
 def committee(province: str) -> Committee:

@@ -28,6 +28,6 @@ def test_committee_names_provinces_and_cities(province: str, short: str) -> None
 def test_committee_words_used_by_documents() -> None:
     city = committee("Hà Nội")
     assert city.full == "Ủy ban nhân dân thành phố Hà Nội"
-    assert city.chairman == "Chủ tịch UBND thành phố Hà Nội"
-    assert city.chairman_of_kind == "Chủ tịch UBND thành phố"
-    assert committee("Bắc Giang").chairman_of_kind == "Chủ tịch UBND tỉnh"
+    assert city.chairman() == "Chủ tịch UBND thành phố Hà Nội"
+    assert city.chairman(named=False) == "Chủ tịch UBND thành phố"
+    assert committee("Bắc Giang").chairman(named=False) == "Chủ tịch UBND tỉnh"
