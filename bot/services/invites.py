@@ -59,6 +59,9 @@ class InviteError(DomainError):
 
 
 class UnknownCode(InviteError):
+    """No invite has this code, or its enterprise is no longer active: a guesser learns no
+    more from one than from a typo."""
+
     msgid = N_(
         "This invite code is not valid. Check it and type it again, e.g. ABCD-EFGH; "
         "the board's office gives a new one if needed."
@@ -66,10 +69,15 @@ class UnknownCode(InviteError):
 
 
 class ExpiredCode(InviteError):
+    """The code outlived its time (`DEFAULT_TTL`; longer for codes sent by letter)."""
+
     msgid = N_("This invite code has expired. Please ask the board's office for a new one.")
 
 
 class UsedCode(InviteError):
+    """Another account linked with the code first (also the loser of two simultaneous
+    redemptions); the account that spent it may type it again without error."""
+
     msgid = N_(
         "This invite code has already been used. Each code links one account; "
         "please ask the board's office for a new one."
@@ -77,6 +85,9 @@ class UsedCode(InviteError):
 
 
 class TooManyAttempts(InviteError):
+    """Linking by code is paused, for this account or for all (see the module docstring);
+    refusing records no try of its own."""
+
     msgid = N_("Too many wrong invite codes. Please try again in {minutes} minutes.")
 
     def __init__(self, retry_after_minutes: int) -> None:
@@ -85,6 +96,8 @@ class TooManyAttempts(InviteError):
 
 
 class StaffCannotLink(InviteError):
+    """Staff and admins stay the board's: an officer's link would change their role."""
+
     msgid = N_(
         "You are registered as staff of the board, so this account cannot be linked to an "
         "enterprise. Use another account for the enterprise."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, fold
 from bot.models.enums import DeadlineKind
 from bot.services.errors import NotFound
 
@@ -30,55 +30,45 @@ class ItemKind:
     command: str
     """The chat command (without the slash) an officer sends to fill it in."""
     words: tuple[str, ...]
-    """What staff may type for it besides its code and its label: commands, short names."""
+    """What staff may type for it besides its code and its label: commands, short names, and
+    the Vietnamese ones also without accents."""
+
+
+# One row per kind: the kind, its receipt prefix (the initials of its Vietnamese word: phát
+# động, PD), its chat command, the words staff may type for it (`_typed` adds each without
+# accents), its label and its phrase.
+_ROWS: tuple[tuple[DeadlineKind, str, str, tuple[str, ...], str, str], ...] = (
+    (DeadlineKind.LAUNCH_DOCUMENT, "PD", "launch", ("launch", "phát động"),
+     N_("Launch document"), N_("your unit's launch document for the emulation movement")),
+    (DeadlineKind.TITLE_REGISTRATION, "DK", "register", ("register", "registration", "đăng ký"),
+     N_("Title registration"), N_("the registration of emulation titles")),
+    (DeadlineKind.YEAR_END_REPORT, "BC", "report", ("report", "báo cáo"),
+     N_("Year-end report"), N_("the year-end emulation summary report")),
+    # Officers send it in the chat like the year-end report: /report 6 (or plain /report while
+    # it is owed and open; conversations/flows/report.py).
+    (DeadlineKind.SIX_MONTH_REPORT, "SK", "report 6", ("six_month", "sơ kết"),
+     N_("Six-month report"), N_("the six-month emulation report")),
+    (DeadlineKind.COMMENDATION_PROPOSAL, "DN", "propose", ("propose", "proposal", "đề nghị"),
+     N_("Commendation proposal"), N_("the commendation proposal for the year")),
+)  # fmt: skip
+
+
+def _typed(words: tuple[str, ...]) -> tuple[str, ...]:
+    """`words` and each one as typed without accents or spaces ("đăng ký" -> "dangky"): how
+    officers write on a keyboard without Vietnamese input."""
+    return tuple(dict.fromkeys((*words, *(fold(word).replace(" ", "") for word in words))))
 
 
 ITEM_KINDS: dict[DeadlineKind, ItemKind] = {
-    item.kind: item
-    for item in (
-        ItemKind(
-            DeadlineKind.LAUNCH_DOCUMENT,
-            label=N_("Launch document"),
-            phrase=N_("your unit's launch document for the emulation movement"),
-            receipt_prefix="PD",  # phát động
-            command="launch",
-            words=("launch", "phatdong", "phát động"),
-        ),
-        ItemKind(
-            DeadlineKind.TITLE_REGISTRATION,
-            label=N_("Title registration"),
-            phrase=N_("the registration of emulation titles"),
-            receipt_prefix="DK",  # đăng ký
-            command="register",
-            words=("register", "registration", "dangky", "đăng ký"),
-        ),
-        ItemKind(
-            DeadlineKind.YEAR_END_REPORT,
-            label=N_("Year-end report"),
-            phrase=N_("the year-end emulation summary report"),
-            receipt_prefix="BC",  # báo cáo
-            command="report",
-            words=("report", "baocao", "báo cáo"),
-        ),
-        ItemKind(
-            DeadlineKind.SIX_MONTH_REPORT,
-            label=N_("Six-month report"),
-            phrase=N_("the six-month emulation report"),
-            receipt_prefix="SK",  # sơ kết
-            # Officers send it in the chat like the year-end report: /report 6 (or plain
-            # /report while it is owed and open; conversations/flows/report.py).
-            command="report 6",
-            words=("six_month", "sơ kết", "soket"),
-        ),
-        ItemKind(
-            DeadlineKind.COMMENDATION_PROPOSAL,
-            label=N_("Commendation proposal"),
-            phrase=N_("the commendation proposal for the year"),
-            receipt_prefix="DN",  # đề nghị
-            command="propose",
-            words=("propose", "proposal", "denghi", "đề nghị"),
-        ),
+    kind: ItemKind(
+        kind,
+        label=label,
+        phrase=phrase,
+        receipt_prefix=prefix,
+        command=command,
+        words=_typed(words),
     )
+    for kind, prefix, command, words, label, phrase in _ROWS
 }
 
 

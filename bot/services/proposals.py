@@ -26,7 +26,7 @@ from bot.i18n import N_
 from bot.models.campaign import Deadline
 from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, Nominee, SubmissionStatus
-from bot.models.submission import RegistrationEntry, Submission
+from bot.models.submission import Nomination, RegistrationEntry, Submission
 from bot.services import submissions as subs
 from bot.services.acts import Act
 from bot.services.errors import DomainError, InvalidInput
@@ -136,16 +136,18 @@ list_proposals = ENTRIES.held
 def _validated(
     session: Session,
     submission: Submission,
-    nominee: Nominee | str,
-    title_code: str,
-    full_name: str,
-    position: str,
-    unit_name: str,
+    nomination: Nomination,
     summary: str,
     initiative: str,
 ) -> ProposalEntry:
     registration = _validated_entry(
-        submission, nominee, title_code, full_name, position, unit_name, bool(initiative.strip())
+        submission,
+        nomination.nominee,
+        nomination.title_code,
+        nomination.full_name,
+        nomination.position,
+        nomination.unit_name,
+        bool(initiative.strip()),
     )
     text = _clean_text(summary, SUMMARY_MAX)
     if not text:
@@ -182,33 +184,20 @@ def _check_duplicate(
 def add_proposal(
     session: Session,
     submission: Submission,
-    nominee: Nominee | str,
-    title_code: str,
+    nomination: Nomination,
     *,
-    full_name: str = "",
-    position: str = "",
-    unit_name: str = "",
     summary: str = "",
     initiative: str = "",
     act: Act,
 ) -> ProposalEntry:
-    """Propose one registered person or collective for the title or form it registered.
+    """Propose a registered person or collective for the title or form it registered:
+    `nomination` says who and for which title (the registration entry, as a rule).
 
     Refused (and nothing changes) when the nominee was not registered for that title, when the
     summary is empty, when the title needs an initiative and none is named, or twice.
     """
     locking._check_editable(session, submission, act, KIND)
-    entry = _validated(
-        session,
-        submission,
-        nominee,
-        title_code,
-        full_name,
-        position,
-        unit_name,
-        summary,
-        initiative,
-    )
+    entry = _validated(session, submission, nomination, summary, initiative)
     _check_duplicate(session, submission, entry, None)
     locking._add_part(session, submission, ENTRIES, entry, act)
     return entry
@@ -235,11 +224,7 @@ def update_proposal(
     merged = _validated(
         session,
         submission,
-        entry.nominee,
-        entry.title_code,
-        entry.full_name,
-        entry.position,
-        entry.unit_name,
+        entry,
         summary if summary is not None else entry.summary,
         initiative if initiative is not None else entry.initiative,
     )

@@ -212,11 +212,7 @@ def _save(ctx: Ctx, initiative: str) -> Outcome:
     entry = prop.add_proposal(
         ctx.session,
         _found(ctx).submission,
-        registered.nominee,
-        registered.title_code,
-        full_name=registered.full_name,
-        position=registered.position,
-        unit_name=registered.unit_name,
+        registered,
         summary=str(ctx.data.get("summary", "")),
         initiative=initiative,
         act=ctx.act,

@@ -26,6 +26,7 @@ from bot.models import (
     Nominee,
     Organization,
     ProposalEntry,
+    RegistrationEntry,
     Role,
     Submission,
     SubmissionStatus,
@@ -162,45 +163,50 @@ def report(w: World, enterprise: Enterprise | None = None, growth: str = "12") -
     subs.submit(w.session, item, Act(DECEMBER, TZ, w.officer.id))
 
 
+def named(
+    nominee: str, title_code: str, full_name: str = "", position: str = "", unit_name: str = ""
+) -> RegistrationEntry:
+    """Who is proposed for which title, as a registration entry names them."""
+    return RegistrationEntry(
+        submission_id=0,
+        nominee=Nominee(nominee),
+        title_code=title_code,
+        full_name=full_name,
+        position=position,
+        unit_name=unit_name,
+    )
+
+
 def propose_all(w: World, item: Submission) -> None:
     for i in range(10):
         prop.add_proposal(
             w.session,
             item,
-            "individual",
-            "LDTT",
-            act=Act(PROPOSING, TZ),
-            full_name=f"Công nhân {i}",
+            named("individual", "LDTT", full_name=f"Công nhân {i}"),
             summary="Hoàn thành tốt nhiệm vụ.",
+            act=Act(PROPOSING, TZ),
         )
     prop.add_proposal(
         w.session,
         item,
-        "individual",
-        "CSTD_CS",
-        act=Act(PROPOSING, TZ),
-        full_name="Công nhân 0",
-        position="Tổ trưởng",
+        named("individual", "CSTD_CS", full_name="Công nhân 0", position="Tổ trưởng"),
         summary="Dẫn đầu tổ.",
         initiative="Cải tiến dây chuyền may",
+        act=Act(PROPOSING, TZ),
     )
     prop.add_proposal(
         w.session,
         item,
-        "collective",
-        "TT_LDXS",
-        act=Act(PROPOSING, TZ),
-        unit_name="Phân xưởng May",
+        named("collective", "TT_LDXS", unit_name="Phân xưởng May"),
         summary="Vượt kế hoạch 15%.",
+        act=Act(PROPOSING, TZ),
     )
     prop.add_proposal(
         w.session,
         item,
-        "collective",
-        "CO_TINH",
-        act=Act(PROPOSING, TZ),
-        unit_name="Công ty Alpha",
+        named("collective", "CO_TINH", unit_name="Công ty Alpha"),
         summary="Dẫn đầu cụm thi đua.",
+        act=Act(PROPOSING, TZ),
     )
     subs.attach_file(
         w.session,
@@ -225,11 +231,9 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
         prop.add_proposal(
             world.session,
             item,
-            "individual",
-            "LDTT",
-            act=Act(PROPOSING, TZ),
-            full_name="Người Lạ",
+            named("individual", "LDTT", full_name="Người Lạ"),
             summary="Tốt.",
+            act=Act(PROPOSING, TZ),
         )
     text = refused.value.message(VI)
     assert "Người Lạ" in text and "15/04/2026" in text and "Lao động tiên tiến" in text
@@ -238,32 +242,26 @@ def test_a_proposal_outside_the_registration_is_refused_with_the_rule(world: Wor
         prop.add_proposal(
             world.session,
             item,
-            "individual",
-            "GIAY_KHEN",
-            act=Act(PROPOSING, TZ),
-            full_name="Công nhân 1",
+            named("individual", "GIAY_KHEN", full_name="Công nhân 1"),
             summary="Tốt.",
+            act=Act(PROPOSING, TZ),
         )
     # CSTĐ cơ sở without naming the initiative, and an empty summary: refused.
     with pytest.raises(InvalidInput):
         prop.add_proposal(
             world.session,
             item,
-            "individual",
-            "CSTD_CS",
-            act=Act(PROPOSING, TZ),
-            full_name="Công nhân 0",
+            named("individual", "CSTD_CS", full_name="Công nhân 0"),
             summary="Tốt.",
+            act=Act(PROPOSING, TZ),
         )
     with pytest.raises(InvalidInput):
         prop.add_proposal(
             world.session,
             item,
-            "individual",
-            "LDTT",
-            act=Act(PROPOSING, TZ),
-            full_name="Công nhân 1",
+            named("individual", "LDTT", full_name="Công nhân 1"),
             summary=" ",
+            act=Act(PROPOSING, TZ),
         )
     assert prop.list_proposals(world.session, item) == []
 
@@ -274,11 +272,9 @@ def test_rules_are_checked_again_against_what_was_reported(world: World) -> None
     prop.add_proposal(
         world.session,
         item,
-        "collective",
-        "TT_LDXS",
-        act=Act(PROPOSING, TZ),
-        unit_name="Phân xưởng May",
+        named("collective", "TT_LDXS", unit_name="Phân xưởng May"),
         summary="Vượt kế hoạch.",
+        act=Act(PROPOSING, TZ),
     )
     with pytest.raises(SubmissionIncomplete) as blocked:
         subs.submit(world.session, item, Act(PROPOSING, TZ, world.officer.id))
@@ -293,21 +289,17 @@ def test_rules_are_checked_again_against_what_was_reported(world: World) -> None
     prop.add_proposal(
         world.session,
         item,
-        "individual",
-        "CSTD_CS",
-        act=Act(PROPOSING, TZ),
-        full_name="Công nhân 0",
+        named("individual", "CSTD_CS", full_name="Công nhân 0"),
         summary="Dẫn đầu.",
         initiative="Sáng kiến A",
+        act=Act(PROPOSING, TZ),
     )
     prop.add_proposal(
         world.session,
         item,
-        "individual",
-        "LDTT",
-        act=Act(PROPOSING, TZ),
-        full_name="Công nhân 0",
+        named("individual", "LDTT", full_name="Công nhân 0"),
         summary="Tốt.",
+        act=Act(PROPOSING, TZ),
     )
     with pytest.raises(SubmissionIncomplete) as blocked:
         subs.submit(world.session, item, Act(PROPOSING, TZ, world.officer.id))

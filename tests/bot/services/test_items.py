@@ -54,6 +54,11 @@ def test_labels_phrases_and_commands() -> None:
         ("six-month report", DeadlineKind.SIX_MONTH_REPORT),
         ("Đăng ký danh hiệu thi đua", DeadlineKind.TITLE_REGISTRATION),
         ("launch", DeadlineKind.LAUNCH_DOCUMENT),
+        # Without accents (and without the space) as on a keyboard with no Vietnamese input.
+        ("phatdong", DeadlineKind.LAUNCH_DOCUMENT),
+        ("DangKy", DeadlineKind.TITLE_REGISTRATION),
+        ("soket", DeadlineKind.SIX_MONTH_REPORT),
+        ("denghi", DeadlineKind.COMMENDATION_PROPOSAL),
     ],
 )
 def test_parse_kind_word(typed: str, kind: DeadlineKind) -> None:
