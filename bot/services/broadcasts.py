@@ -361,7 +361,9 @@ def audience_choices(
     """The audiences a staff member may pick, labelled in his language (for buttons or a list).
 
     Everyone, each zone, each cluster (a cluster leader: only his own), and, for a campaign,
-    those who have not yet submitted each of its items. Two queries at most.
+    those who have not yet submitted each of its items. Two queries (the zones, the
+    clusters), and for a campaign two more: the campaign (none when the session already
+    holds it) and its deadlines.
     """
     choices: list[tuple[Audience, str]] = [(Audience.everyone(), t("All enterprises"))]
     zones = session.exec(
