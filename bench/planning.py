@@ -38,9 +38,9 @@ from bench.common import (
 )
 from bot.db import get_engine
 from bot.models import Delivery, Fanout
+from bot.notifications.fanouts import fanout_recipients
 from bot.settings import load_settings
 from scheduler.planner import expand, plan_day, sending_start_utc
-from scheduler.planner.audience import fanout_recipients
 
 YEAR = 2026
 # A Tuesday in March, inside phase 1 and clear of Tết; reminders are moved onto it.

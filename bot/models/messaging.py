@@ -111,11 +111,13 @@ class Fanout(OutboxRow, table=True):
     it" — instead of one Delivery per recipient: a day's plan is a handful of rows whatever
     the number of enterprises. The dispatcher expands it (`scheduler.planner.expand`) into
     Delivery rows a batch at a time as it needs them (it sends 25 a second anyway), in
-    contact-id order from `cursor`, the last contact already written, advanced in the same
-    transaction as the rows it covers: an expansion interrupted by a crash resumes where the
-    last committed batch ended, and each per-contact row keeps its unique dedupe key (ON
-    CONFLICT DO NOTHING), so no contact gets the message twice. Who receives it is decided
-    at expansion: an enterprise that submitted in between gets nothing.
+    enterprise-id order from `cursor`, the last enterprise whose officers are written,
+    advanced in the same transaction as the rows it covers: an expansion interrupted by a
+    crash resumes where the last committed batch ended, and each per-contact row keeps its
+    unique dedupe key (ON CONFLICT DO NOTHING), so no contact gets the message twice. Who
+    receives it is decided at expansion: an enterprise that submitted in between gets
+    nothing. An officer linked to an enterprise the cursor has passed gets his row when he
+    links (`bot.notifications.fanouts.deliver_missed`).
 
     Its identity columns are a delivery's (`OutboxRow`): the same notification class.
     """

@@ -6,6 +6,8 @@
   (the Delivery row's columns) and its text.
 - `outbox`: `enqueue()`, the one way a message gets into the outbox (and the planner's
   set-based `enqueue_select`), with the row shape and dedupe key defined once.
+- `fanouts`: who receives a message planned to a whole board (`Fanout`), for the
+  dispatcher's expansion and for an officer who links his account after it passed him.
 - `render`: texts are rendered when a message is sent, in the recipient's language then.
 - `facts`: what rendering a batch reads from the database; `texts`: the words.
 

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from functools import partial
 from typing import Any
 
 from sqlalchemy import String, cast, literal, update
@@ -93,7 +92,8 @@ def enqueue(
     One INSERT ... ON CONFLICT DO NOTHING ... RETURNING for every recipient (SQLAlchemy's
     "insertmanyvalues"): the rows it returns are the new ones, so the count is exact even
     when one transaction enqueues several times at the same `now`. With `count_new=False`,
-    a plain executemany without RETURNING, and the count is of the rows offered (`put`).
+    a plain executemany without RETURNING, and the count is of the rows offered (the
+    dispatcher's expansion of a fan-out, which only needs every recipient covered once).
     """
     if not_before.tzinfo is None or now.tzinfo is None:
         raise ValueError("not_before and now must be time-zone aware")
@@ -106,11 +106,6 @@ def enqueue(
         return len(rows)
     table: Any = Delivery.__table__  # type: ignore[attr-defined]
     return len(session.execute(stmt.returning(table.c.id), rows).all())
-
-
-# `enqueue` without counting what was new, for the dispatcher's expansion of a fan-out,
-# which only needs every recipient covered once: returns how many rows were offered.
-put = partial(enqueue, count_new=False)
 
 
 def _rows(
@@ -291,7 +286,6 @@ __all__ = [
     "enqueue_select",
     "key_prefix",
     "plan_fanouts",
-    "put",
     "row_sql",
 ]
 

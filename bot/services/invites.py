@@ -33,6 +33,7 @@ from bot.models import (
     LinkAttempt,
     Role,
 )
+from bot.notifications.fanouts import deliver_missed
 from bot.notifications.kinds import CodeGuessingAlert
 from bot.notifications.outbox import enqueue
 from bot.services.contacts import STAFF_ROLES
@@ -234,12 +235,15 @@ def _alert_staff(session: Session, attempt: LinkAttempt, tz: tzinfo) -> None:
 
 
 def redeem_invite(
-    session: Session, contact: Contact, raw_code: str, now: datetime, tz: tzinfo
+    session: Session, contact: Contact, raw_code: str, now: datetime, tz: tzinfo, *, email: bool
 ) -> Enterprise:
     """Link `contact` to the enterprise of the code typed, as its officer, and spend the code.
 
     `tz` is the board's time zone (the caller's, like `now`): the staff's alert about code
-    guessing says until when linking is paused in local time.
+    guessing says until when linking is paused in local time, and it says which day is
+    today. The officer gets the day's messages to the whole board that the dispatcher had
+    already written out past his enterprise (`bot.notifications.fanouts.deliver_missed`;
+    `email`: whether the deployment sends e-mail, as for every recipient query).
 
     Raises an InviteError subclass; every one except TooManyAttempts and StaffCannotLink
     records a wrong try first (see the module docstring: commit even on error). Typing the
@@ -313,4 +317,5 @@ def redeem_invite(
         )
     )
     session.flush()
+    deliver_missed(session, contact, now, tz=tz, email=email)
     return enterprise

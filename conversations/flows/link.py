@@ -59,7 +59,14 @@ def _redeem(ctx: Ctx, raw: str) -> Outcome:
             )
         )
     try:
-        enterprise = redeem_invite(ctx.session, ctx.contact, raw, ctx.now, ctx.settings.tz)
+        enterprise = redeem_invite(
+            ctx.session,
+            ctx.contact,
+            raw,
+            ctx.now,
+            ctx.settings.tz,
+            email=ctx.settings.sends_email,
+        )
     except TooManyAttempts as exc:
         # Locked out: say so and ask nothing (asking for the code again would contradict it).
         return Finish((reply(exc.message(t)),))

@@ -1,10 +1,11 @@
 """Who receives the planner's messages: the SQL that picks the recipients.
 
-One definition of the officers an automatic message goes to (`officer_conditions`: the
-enterprise selection every reminder, prompt and notice shares — a predicate on who is
-addressed belongs there), one of "still owes the item" (`owing`), and the queries built on
-them for the dry run (`reminder_recipients`, `extension_recipients`, `board_officers`), the
-dispatcher's expansion of a fan-out (`fanout_recipients`) and the staff digests.
+The predicates on who is addressed — which enterprises and which of their contacts, and
+"still owes the item" (`owing`) — are the domain's (`bot.notifications.fanouts`), which
+also defines the recipients of a fan-out for the dispatcher's expansion and for an officer
+linked after it. Built on them here: `officer_conditions` (both together, the selection
+every reminder, prompt and notice shares), the dry run's queries (`reminder_recipients`,
+`extension_recipients`, `board_officers`) and the staff digests.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from sqlalchemy import (
     String,
     and_,
     cast,
-    exists,
     literal,
     not_,
     or_,
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import FromClause, Select
 from sqlmodel import col
 
@@ -32,40 +31,22 @@ from bot.models import (
     Contact,
     Deadline,
     DeadlineExtension,
-    DeliveryKind,
     Enterprise,
     Role,
     Submission,
 )
+from bot.notifications.fanouts import contact_conditions, enterprise_conditions, owing
 from bot.notifications.kinds import StaffDigest
 from bot.notifications.outbox import key_prefix
 from bot.services.audience import reaches
-from bot.services.reach import receives_now
 from bot.services.submissions import item_submission_join, not_submitted_condition
 
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.CLUSTER_LEADER)
 
 
-def enterprise_conditions(campaign_id: Any = None) -> list[Any]:
-    """The enterprises whose officers the planned messages go to: active ones and, for a
-    campaign's message (`campaign_id`, a value or an SQL expression), only those taking part
-    in it (its audience: enterprises or the board's own units, bot/services/audience.py).
-    The one place for a predicate on which enterprises are addressed."""
-    conditions: list[Any] = [col(Enterprise.active)]
-    if campaign_id is not None:
-        conditions.append(reaches(campaign_id))
-    return conditions
-
-
-def contact_conditions(*, email: bool) -> list[Any]:
-    """The contacts of those enterprises a planned message goes to: reachable officers on a
-    channel that receives now (`email`: whether the deployment sends e-mail, from the
-    scheduler's settings)."""
-    return [col(Contact.role) == Role.OFFICER, col(Contact.reachable), receives_now(email)]
-
-
 def officer_conditions(campaign_id: Any = None, *, email: bool) -> list[Any]:
-    """Both: the caller joins Contact to Enterprise."""
+    """The officers a planned message goes to (`contact_conditions` and
+    `enterprise_conditions`): the caller joins Contact to Enterprise."""
     return [*contact_conditions(email=email), *enterprise_conditions(campaign_id)]
 
 
@@ -75,26 +56,6 @@ def officers(stmt: Any, *, email: bool) -> Any:
         stmt.select_from(Contact)
         .join(Enterprise, col(Enterprise.id) == col(Contact.enterprise_id))
         .where(*officer_conditions(email=email))
-    )
-
-
-def owing(stmt: Any, campaign_id: Any, item_kind: Any) -> Any:
-    """Narrow `stmt` (over Enterprise) to the enterprises that still owe the item and whose
-    board did not extend it for them (those are reminded of their own date, separately).
-
-    `campaign_id` and `item_kind` are SQL expressions or values.
-    """
-    extended = aliased(Deadline)
-    return stmt.outerjoin(Submission, item_submission_join(campaign_id, item_kind)).where(
-        not_submitted_condition(),
-        ~exists()
-        .where(
-            col(DeadlineExtension.enterprise_id) == col(Enterprise.id),
-            col(DeadlineExtension.deadline_id) == extended.id,
-            extended.campaign_id == campaign_id,
-            extended.kind == item_kind,
-        )
-        .correlate(Enterprise),
     )
 
 
@@ -146,41 +107,6 @@ def board_officers(org_ids: list[int], *, email: bool) -> Any:
     audience their enterprise belongs to (a notice goes to its campaign's audience only)."""
     shown = select(*OFFICER_SHOWN, col(Enterprise.organization_id), col(Enterprise.audience))
     return officers(shown, email=email).where(col(Enterprise.organization_id).in_(org_ids))
-
-
-def fanout_enterprises(fanout: Any, after: int, limit: int | None) -> Select[Any]:
-    """The next `limit` enterprises a fan-out (a `Fanout` row) addresses with an id above
-    `after`, in id order (the expansion's cursor): the board's enterprises, for a reminder
-    only those that still owe the item. Read along the board's index in id order, so a
-    batch costs the same at the start and at the end of 100,000 enterprises."""
-    stmt = (
-        select(col(Enterprise.id))
-        .where(
-            col(Enterprise.organization_id) == fanout.organization_id,
-            col(Enterprise.id) > after,
-            *enterprise_conditions(fanout.campaign_id),
-        )
-        .order_by(col(Enterprise.id))
-    )
-    if fanout.kind == DeliveryKind.REMINDER:
-        stmt = owing(stmt, fanout.campaign_id, fanout.item_kind)
-    return stmt if limit is None else stmt.limit(limit)
-
-
-def fanout_contacts(enterprise_ids: list[int] | Select[Any], *, email: bool) -> Select[Any]:
-    """The officers of those enterprises (ids, or a SELECT of them) a fan-out's message goes
-    to, in id order."""
-    return (
-        select(col(Contact.id))
-        .where(col(Contact.enterprise_id).in_(enterprise_ids), *contact_conditions(email=email))
-        .order_by(col(Contact.id))
-    )
-
-
-def fanout_recipients(fanout: Any, after: int = 0, *, email: bool) -> Select[Any]:
-    """Every recipient of a fan-out past enterprise `after`, as it would be expanded now."""
-    owed = fanout_enterprises(fanout, after, None).subquery()
-    return fanout_contacts(select(owed.c.id), email=email)
 
 
 # ------------------------------------------------------------------------- staff digests

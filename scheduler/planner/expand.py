@@ -5,8 +5,8 @@ send in a batch: a day's 600,000 reminders become rows over the hours they take 
 not in one planning statement. Each fan-out is expanded in enterprise-id order from its
 `cursor` (the last enterprise written); the recipients of a batch are read (who is
 addressed and who still owes the item is decided now, so an enterprise that submitted
-since the plan gets nothing), their
-deliveries inserted with ON CONFLICT DO NOTHING on the per-contact dedupe key, and the
+since the plan gets nothing: `bot.notifications.fanouts`, the definition an officer linked
+behind the cursor is given his rows by), their deliveries inserted with ON CONFLICT DO NOTHING on the per-contact dedupe key, and the
 cursor advanced, all in the caller's transaction: after a crash the expansion resumes from
 the last committed cursor, and no contact is ever written twice. On PostgreSQL the fan-outs
 are taken `FOR UPDATE SKIP LOCKED`, so two dispatchers expand different ones (and would
@@ -26,12 +26,11 @@ from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col
 
 from bot.models import DeliveryKind, Fanout, FanoutStatus
-from bot.notifications.kinds import KINDS
-from bot.notifications.outbox import put
-from scheduler.planner.audience import (
+from bot.notifications.fanouts import (
     fanout_contacts,
     fanout_enterprises,
     fanout_recipients,
+    write,
 )
 
 
@@ -71,8 +70,7 @@ def expand(
         ids = (
             list(session.scalars(fanout_contacts(enterprises, email=email))) if enterprises else []
         )
-        notification = KINDS[DeliveryKind(fanout.kind)].from_identity(fanout)
-        put(session, notification, ids, not_before=fanout.not_before, now=now)
+        write(session, fanout, ids, now, count_new=False)
         values: dict[str, object] = {"expanded": fanout.expanded + len(ids)}
         if enterprises:
             values["cursor"] = enterprises[-1]

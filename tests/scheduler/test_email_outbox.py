@@ -149,7 +149,7 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         s.add(officer)
         s.flush()
         invite = create_invite(s, only_mail, NOW)
-        redeem_invite(s, officer, invite.code, NOW, TZ)
+        redeem_invite(s, officer, invite.code, NOW, TZ, email=fast.sends_email)
         assert officer.role == Role.OFFICER
         create_broadcast(
             s,

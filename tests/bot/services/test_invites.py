@@ -60,7 +60,7 @@ def _contact(session: Session, user_id: str = "1") -> Contact:
 def _try(session: Session, contact: Contact, code: str, now: datetime) -> InviteError | None:
     """Redeem as a chat step does: catch the error inside the unit of work, then commit."""
     try:
-        redeem_invite(session, contact, code, now, TZ)
+        redeem_invite(session, contact, code, now, TZ, email=False)
     except InviteError as exc:
         session.commit()
         return exc
@@ -93,7 +93,7 @@ def test_redeem_links_the_contact(session: Session, enterprise: Enterprise, type
         "spaced": f" {invite.code[:4]} {invite.code[4:]} ",
     }[typed]
     contact = _contact(session)
-    linked = redeem_invite(session, contact, raw, NOW + timedelta(days=1), TZ)
+    linked = redeem_invite(session, contact, raw, NOW + timedelta(days=1), TZ, email=False)
     session.commit()
     assert linked.id == enterprise.id
     stored = present(session.get(Contact, contact.id))
@@ -104,7 +104,10 @@ def test_redeem_links_the_contact(session: Session, enterprise: Enterprise, type
     assert used.used_at == NOW + timedelta(days=1)
     assert used.used_by_contact_id == contact.id
     # Typing it again (a redelivered message) is harmless and records no wrong try.
-    assert redeem_invite(session, contact, raw, NOW + timedelta(days=1), TZ).id == enterprise.id
+    assert (
+        redeem_invite(session, contact, raw, NOW + timedelta(days=1), TZ, email=False).id
+        == enterprise.id
+    )
     session.commit()
     assert session.exec(select(LinkAttempt)).all() == []
 
@@ -112,7 +115,7 @@ def test_redeem_links_the_contact(session: Session, enterprise: Enterprise, type
 def test_code_is_one_time(session: Session, enterprise: Enterprise) -> None:
     invite = create_invite(session, enterprise, NOW)
     first, second = _contact(session, "1"), _contact(session, "2")
-    redeem_invite(session, first, invite.code, NOW, TZ)
+    redeem_invite(session, first, invite.code, NOW, TZ, email=False)
     session.commit()
     error = _try(session, second, invite.code, NOW)
     assert isinstance(error, UsedCode)
@@ -164,7 +167,7 @@ def test_wrong_tries_survive_only_if_committed(session: Session, enterprise: Ent
     """The documented contract: the try is flushed, the caller commits (a rollback forgets it)."""
     contact = _contact(session)
     with pytest.raises(UnknownCode):
-        redeem_invite(session, contact, "ZZZZ-ZZZZ", NOW, TZ)
+        redeem_invite(session, contact, "ZZZZ-ZZZZ", NOW, TZ, email=False)
     assert len(session.exec(select(LinkAttempt)).all()) == 1
     session.rollback()
     assert session.exec(select(LinkAttempt)).all() == []
@@ -202,7 +205,9 @@ def test_simultaneous_redemptions_one_wins(
     first, second = _contact(session, "1"), _contact(session, "2")
     session.get(InviteCode, invite.id)  # loaded, unused, in this session's identity map
     with Session(engine) as other:
-        redeem_invite(other, present(other.get(Contact, first.id)), invite.code, NOW, TZ)
+        redeem_invite(
+            other, present(other.get(Contact, first.id)), invite.code, NOW, TZ, email=False
+        )
         other.commit()
     error = _try(session, second, invite.code, NOW)
     assert isinstance(error, UsedCode)
