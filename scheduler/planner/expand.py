@@ -6,8 +6,9 @@ not in one planning statement. Each fan-out is expanded in enterprise-id order f
 `cursor` (the last enterprise written); the recipients of a batch are read (who is
 addressed and who still owes the item is decided now, so an enterprise that submitted
 since the plan gets nothing: `bot.notifications.fanouts`, the definition an officer linked
-behind the cursor is given his rows by), their deliveries inserted with ON CONFLICT DO NOTHING on the per-contact dedupe key, and the
-cursor advanced, all in the caller's transaction: after a crash the expansion resumes from
+behind the cursor is given his rows by), their deliveries inserted with ON CONFLICT DO
+NOTHING on the per-contact dedupe key, and the cursor advanced, all in the caller's
+transaction: after a crash the expansion resumes from
 the last committed cursor, and no contact is ever written twice. On PostgreSQL the fan-outs
 are taken `FOR UPDATE SKIP LOCKED`, so two dispatchers expand different ones (and would
 still write each delivery once if they did not).
