@@ -8,10 +8,12 @@ addressed and who still owes the item is decided now, so an enterprise that subm
 since the plan gets nothing: `bot.notifications.fanouts`, the definition an officer linked
 behind the cursor is given his rows by), their deliveries inserted with ON CONFLICT DO
 NOTHING on the per-contact dedupe key, and the cursor advanced, all in the caller's
-transaction: after a crash the expansion resumes from
-the last committed cursor, and no contact is ever written twice. On PostgreSQL the fan-outs
-are taken `FOR UPDATE SKIP LOCKED`, so two dispatchers expand different ones (and would
-still write each delivery once if they did not).
+transaction: after a crash the expansion resumes from the last committed cursor, and no
+contact is ever written twice. On PostgreSQL the fan-outs are taken `FOR UPDATE SKIP
+LOCKED`, so two dispatchers expand different ones (and would still write each delivery
+once if they did not). Every channel's officers are written, whichever channels this
+dispatcher sends on: the cursor is one per fan-out (scheduler/README.md, "Fan-outs and
+channels").
 
 Fan-outs are expanded one after another in the order they are due, which also spreads an
 officer's several reminders of one day apart for the one-message-a-second-per-chat rule.

@@ -213,3 +213,33 @@ async def test_two_dispatchers_share_the_expansion_without_doubles(
     with Session(engine) as session:
         count = session.exec(select(func.count()).select_from(Delivery)).one()
     assert count == 60
+
+
+async def test_a_dispatcher_of_one_channel_expands_for_every_channel_and_loses_nothing(
+    engine: Engine, settings: Settings
+) -> None:
+    """The cursor is one per fan-out (scheduler/README.md, "Fan-outs and channels"): a
+    Telegram-only dispatcher writes the Zalo officers' rows too, which wait for a Zalo one."""
+    with Session(engine, expire_on_commit=False) as session:
+        board = make_board(session)
+        add_enterprises(session, board, 3)
+        add_enterprises(session, board, 3, channel=Channel.ZALO)
+        add_enterprises(session, board, 2)
+        session.commit()
+    _plan(engine, settings)
+    clock = FakeClock(local("2025-04-15T08:00:00"))
+    config = SchedulerConfig.from_settings(settings, per_chat_interval_seconds=0.0)
+    telegram, zalo = FakeSender(), FakeSender()
+    only_telegram = Dispatcher(engine, {Channel.TELEGRAM: telegram}, clock, settings, "t", config)
+    for _ in range(12):
+        # A batch that expanded only Zalo officers sends nothing: `run` polls again a
+        # second later (poll_interval_seconds), and the expansion goes on.
+        await only_telegram.run_once(2)
+    assert _fanout(engine).status == FanoutStatus.EXPANDED
+    waiting = {r.contact_id for r in _deliveries(engine) if r.status == DeliveryStatus.PENDING}
+    assert waiting == {c.id for c in board.officers if c.channel == Channel.ZALO}
+    await _drain(Dispatcher(engine, {Channel.ZALO: zalo}, clock, settings, "z", config), 2)
+    for sender, channel in ((telegram, Channel.TELEGRAM), (zalo, Channel.ZALO)):
+        chats = Counter(chat for chat, _text in sender.sent)
+        assert set(chats) == {str(c.chat_id) for c in board.officers if c.channel == channel}
+        assert set(chats.values()) == {1}
