@@ -119,28 +119,26 @@ def fanout_recipients(fanout: Any, after: int = 0, *, email: bool) -> Select[Any
     return fanout_contacts(select(owed.c.id), email=email)
 
 
-def write(
-    session: Session, fanout: Any, contact_ids: list[int], now: datetime, *, count_new: bool
-) -> int:
+def write(session: Session, fanout: Any, contact_ids: list[int], now: datetime) -> None:
     """Put the fan-out's message in the outbox for these recipients: the same row (and
-    dedupe key) whoever writes it, due when the fan-out is. With `count_new`, returns how
-    many rows were new; without, how many were offered (`bot.notifications.outbox.enqueue`)."""
+    dedupe key) whoever writes it, due when the fan-out is; a recipient who already has it
+    gets nothing new. Does not commit."""
     notification = KINDS[DeliveryKind(fanout.kind)].from_identity(fanout)
-    return enqueue(
+    enqueue(
         session,
         notification,
         contact_ids,
         not_before=fanout.not_before,
         now=now,
-        count_new=count_new,
+        count_new=False,
     )
 
 
 def deliver_missed(
     session: Session, contact: Contact, now: datetime, *, tz: tzinfo, email: bool
-) -> int:
+) -> None:
     """Give an officer just linked to his enterprise the day's fanned messages the
-    expansion has already passed; returns how many deliveries were new. Does not commit.
+    expansion has already passed. Does not commit.
 
     The fan-outs of his board planned for today (`tz`: the board's time zone) that are not
     over (pending, or expanded to the end; not expired or cancelled) and whose cursor has
@@ -154,12 +152,13 @@ def deliver_missed(
     as every linking does), so a batch being expanded finishes first and its cursor is
     read after it: the batch could not see this link (not committed yet), and either the
     cursor has passed him (written here) or the next batch, after this commit, sees him.
-    The cursor is compared after the lock, not in the WHERE (PostgreSQL re-checks a waited-
-    for row only against the conditions it already matched). On SQLite the linking
-    transaction holds the write lock, so no batch commits in between.
+    The cursor is compared after the lock, not in the WHERE: PostgreSQL skips, without
+    waiting, a row whose committed version does not match the WHERE, even if the batch
+    holding it is about to make it match. On SQLite the linking transaction holds the
+    write lock, so no batch commits in between.
     """
     if contact.id is None or contact.enterprise_id is None or contact.organization_id is None:
-        return 0
+        return
     table: Any = Fanout.__table__  # type: ignore[attr-defined]
     stmt = (
         select(*table.c)
@@ -172,7 +171,6 @@ def deliver_missed(
     )
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
-    written = 0
     for fanout in session.execute(stmt).all():
         if fanout.status == FanoutStatus.PENDING and fanout.cursor < contact.enterprise_id:
             continue  # the expansion has not reached his enterprise: it will take him
@@ -180,5 +178,4 @@ def deliver_missed(
         ids = list(
             session.scalars(fanout_contacts(his, email=email).where(col(Contact.id) == contact.id))
         )
-        written += write(session, fanout, ids, now, count_new=True)
-    return written
+        write(session, fanout, ids, now)

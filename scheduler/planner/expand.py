@@ -73,7 +73,7 @@ def expand(
         ids = (
             list(session.scalars(fanout_contacts(enterprises, email=email))) if enterprises else []
         )
-        write(session, fanout, ids, now, count_new=False)
+        write(session, fanout, ids, now)
         values: dict[str, object] = {"expanded": fanout.expanded + len(ids)}
         if enterprises:
             values["cursor"] = enterprises[-1]
