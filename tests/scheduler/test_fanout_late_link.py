@@ -26,12 +26,14 @@ from bot.models import (
     FanoutStatus,
     SubmissionStatus,
 )
-from bot.services.invites import create_invite, redeem_invite
+from bot.services.invites import create_invite, format_code, redeem_invite
 from bot.settings import Settings
+from conversations.engine import Engine as ChatEngine
 from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
 from scheduler.planner import expand, plan_day, sending_start_utc
+from tests.conversations.conftest import Chat
 from tests.scheduler.factories import Board, add_enterprises, make_board, submit
 from tests.scheduler.fakes import FakeSender
 
@@ -128,6 +130,28 @@ async def test_an_officer_linked_after_the_cursor_passed_gets_the_days_reminder_
     assert set(sent) == {str(c.chat_id) for c in board.officers} | {"late"}
     assert all("15/04/2025" in text for _chat, text in sender.sent)
     assert _fanout(engine).status == FanoutStatus.EXPANDED
+
+
+async def test_typing_the_code_in_the_chat_brings_the_reminder(
+    engine: Engine, settings: Settings
+) -> None:
+    """The whole way: the officer types /start with his code to the conversation engine."""
+    _, late, _last = _board(engine)
+    _plan(engine, settings)
+    clock = FakeClock(MORNING)
+    sender = FakeSender()
+    dispatcher = _dispatcher(engine, sender, clock, settings)
+    await dispatcher.run_once(4)
+    with Session(engine) as session:
+        found = session.get(Enterprise, late.id)
+        assert found is not None
+        code = format_code(create_invite(session, found, MORNING).code)
+        session.commit()
+    chat = Chat(ChatEngine(engine, settings, clock=clock.now), user_id="chatting")
+    assert "Công ty 0003" in await chat.say(f"/start {code}")
+    await _drain(dispatcher)
+    (text,) = [text for chat_id, text in sender.sent if chat_id == "chatting"]
+    assert "15/04/2025" in text
 
 
 async def test_a_fully_expanded_fanout_still_reaches_an_officer_linked_later_that_day(
