@@ -28,7 +28,7 @@ from bot.services import campaigns as campaign_service
 from bot.services import organizations as organization_service
 from bot.services.campaign_copy import copy_campaign
 from bot.services.campaigns import CampaignPlan, anniversary_label, localized, plan_campaign
-from bot.services.deadlines import late_policy_label
+from bot.services.deadlines import DeadlineChange, late_policy_label
 from bot.services.errors import DomainError
 from bot.services.extensions import extend_and_notify
 from bot.services.items import kind_label, parse_kind
@@ -537,8 +537,7 @@ def campaign_deadline(
             session,
             deadline,
             cli_act(now),
-            due_on=due_on,
-            late_policy=late_policy,
+            DeadlineChange(due_on, late_policy),
             email=get_settings().sends_email,
         )
         if not result.changed:

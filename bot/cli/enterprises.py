@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.cli.acting import ACTOR
+from bot.cli.acting import ACTOR, cli_act
 from bot.db import get_engine, session_scope
 from bot.documents.invitations import LetterSettings, write_letter, write_merge_sheet
 from bot.i18n import N_, Translator
@@ -106,7 +106,7 @@ def import_command(file: Path, org_slug: str | None, dry_run: bool) -> None:
         org = resolve_organization(session, org_slug, t)
         board = org.name
         try:
-            result = import_enterprises(session, org, file, actor=ACTOR)
+            result = import_enterprises(session, org, file, act=cli_act(utcnow()))
         except ImportFileError as exc:
             session.rollback()
             raise _fail(exc, t) from None
@@ -385,7 +385,9 @@ def staff_add(
     with session_scope(_engine()) as session:
         org = resolve_organization(session, org_slug, t)
         try:
-            contact = add_staff(session, channel, user_id, role, org, cluster_name, actor=ACTOR)
+            contact = add_staff(
+                session, channel, user_id, role, org, cluster_name, act=cli_act(utcnow())
+            )
         except ContactError as exc:
             raise _fail(exc, t) from None
         leads = session.get(Cluster, contact.cluster_id) if contact.cluster_id else None

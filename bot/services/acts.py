@@ -7,12 +7,15 @@ the audit log names them: "telegram:42", "cli", "web"). It used to take them as 
 parameters and hand them on, one by one, to every helper and to the audit entry. As one
 frozen value a service's signature says it once, the audit entry (`audit.record`) reads
 who and when from it, and the instant is checked once, where the value is built.
+
+A few set-up changes (the start-up's admins, an import, seeding and tests) may be made with no
+act named; `system_act` stands in for it, the one reading of the wall clock on this side.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,12 @@ class Act:
     def today(self) -> date:
         """The calendar date at `now` in the board's zone (deadlines are local dates)."""
         return self.local_time.date()
+
+
+SYSTEM = "system"  # the audit log's "who" for a change whose caller names no act
+
+
+def system_act() -> Act:
+    """The bot itself, for a change whose caller names no act: "system", by no contact, now
+    by the wall clock (in UTC: these changes fall on no board's day)."""
+    return Act(datetime.now(UTC), UTC, None, SYSTEM)

@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.i18n import LANGUAGES, N_
-from bot.models import AuditEntry, Channel, Cluster, Contact, Organization, Role
+from bot.models import Channel, Cluster, Contact, Organization, Role
+from bot.services import audit
+from bot.services.acts import Act, system_act
 from bot.services.errors import InvalidInput
 from bot.settings import Settings
 
@@ -185,20 +187,16 @@ def find_cluster(session: Session, organization: Organization, name: str) -> Clu
 
 
 def _audit(
-    session: Session,
-    action: str,
-    contact: Contact,
-    before: dict[str, object] | None,
-    actor: str = "system",
+    session: Session, action: str, contact: Contact, before: dict[str, object] | None, act: Act
 ) -> None:
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            subject=f"contact:{contact.id}",
-            before=before,
-            after=_snapshot(contact),
-        )
+    """One audit row about the contact's role: as it was (None for a new contact) and is."""
+    audit.record(
+        session,
+        action,
+        act,
+        subject=f"contact:{contact.id}",
+        before=before,
+        after=_snapshot(contact),
     )
 
 
@@ -221,9 +219,10 @@ def add_staff(
     organization: Organization,
     cluster_name: str | None = None,
     *,
-    actor: str = "system",
+    act: Act | None = None,
 ) -> Contact:
-    """Make a platform user a member of the board's office with `role`.
+    """Make a platform user a member of the board's office with `role`, as `act` (the
+    bot itself when None).
 
     The user need not have written to the bot yet: the contact is created with the user id as
     its chat id (true of private chats on Telegram and Zalo) and corrected on first message.
@@ -273,8 +272,7 @@ def add_staff(
     session.add(contact)
     session.flush()
     if before != _snapshot(contact):
-        _audit(session, "staff.add", contact, before, actor)
-        session.flush()
+        _audit(session, "staff.add", contact, before, act or system_act())
     return contact
 
 
@@ -286,11 +284,11 @@ def ensure_admins(
     Run at start-up; idempotent. The environment is the source of truth for these accounts, so
     an admin demoted in the chat is an admin again after a restart.
     """
-    return _ensure_admins(session, settings.admins, organization)
+    return _ensure_admins(session, settings.admins, organization, system_act())
 
 
 def _ensure_admins(
-    session: Session, admins: Iterable[tuple[str, str]], organization: Organization
+    session: Session, admins: Iterable[tuple[str, str]], organization: Organization, act: Act
 ) -> list[Contact]:
     contacts: list[Contact] = []
     for channel_name, user_id in admins:
@@ -307,7 +305,7 @@ def _ensure_admins(
         session.add(contact)
         session.flush()
         if before != _snapshot(contact):
-            _audit(session, "staff.bootstrap_admin", contact, before)
+            _audit(session, "staff.bootstrap_admin", contact, before, act)
         contacts.append(contact)
     session.flush()
     return contacts

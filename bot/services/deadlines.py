@@ -15,6 +15,7 @@ accepted one is closed for good: those rules live with the submission states in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -177,13 +178,17 @@ def board_name(session: Session, campaign: Campaign) -> str:
     return organization.name if organization is not None else ""
 
 
+@dataclass(frozen=True)
+class DeadlineChange:
+    """What the board office changes of one deadline: its date, its late policy or both
+    (None keeps it). One value from the office's edit to the deadline and its re-planning."""
+
+    due_on: date | None = None
+    late_policy: LatePolicy | str | None = None
+
+
 def change_deadline(
-    session: Session,
-    deadline: Deadline,
-    act: Act,
-    *,
-    due_on: date | None = None,
-    late_policy: LatePolicy | str | None = None,
+    session: Session, deadline: Deadline, act: Act, change: DeadlineChange
 ) -> dict[str, Any]:
     """Move a deadline's date or change its late policy (the board office editing its plan);
     audited. Returns what changed ({} when nothing did).
@@ -197,22 +202,22 @@ def change_deadline(
         raise NotFound(N_("This campaign or enterprise does not exist."))
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    if due_on is not None and due_on != deadline.due_on:
-        if not campaign.starts_on <= due_on <= campaign.ends_on:
+    if change.due_on is not None and change.due_on != deadline.due_on:
+        if not campaign.starts_on <= change.due_on <= campaign.ends_on:
             raise InvalidInput(
                 N_("The due date must lie within the campaign, {start} – {end}."),
                 start=campaign.starts_on,
                 end=campaign.ends_on,
             )
-        before["due_on"], after["due_on"] = deadline.due_on, due_on
-        deadline.due_on = due_on
-    if late_policy is not None:
+        before["due_on"], after["due_on"] = deadline.due_on, change.due_on
+        deadline.due_on = change.due_on
+    if change.late_policy is not None:
         try:
-            policy = LatePolicy(late_policy)
+            policy = LatePolicy(change.late_policy)
         except ValueError:
             raise InvalidInput(
                 N_("Unknown late policy {value}; expected one of: {known}."),
-                value=str(late_policy),
+                value=str(change.late_policy),
                 known=", ".join(p.value for p in LatePolicy),
             ) from None
         if policy != deadline.late_policy:

@@ -35,7 +35,6 @@ from sqlmodel import Session, col, func, select
 
 from bot.i18n import N_, Translator
 from bot.models import (
-    AuditEntry,
     Channel,
     Cluster,
     Contact,
@@ -44,7 +43,9 @@ from bot.models import (
     Role,
     Zone,
 )
+from bot.services import audit
 from bot.services import enterprise_contacts as details
+from bot.services.acts import Act, system_act
 from bot.services.board_units import participant_code
 from bot.services.enterprise_contacts import (
     CONTACT_EMAIL,
@@ -518,9 +519,10 @@ class _Nested:
 
 
 def import_enterprises(
-    session: Session, organization: Organization, path: Path, *, actor: str = "system"
+    session: Session, organization: Organization, path: Path, *, act: Act | None = None
 ) -> ImportResult:
-    """Create or update the board's enterprises from a CSV or XLSX file (see module docstring).
+    """Create or update the board's enterprises from a CSV or XLSX file (see module docstring),
+    as `act` (the bot itself when None).
 
     Raises ImportFileError when the file as a whole is unusable; then nothing is changed.
     """
@@ -608,19 +610,18 @@ def import_enterprises(
     result.rejected.sort(key=lambda r: r.line)
     result.zones_created, result.clusters_created = zones.created, clusters.created
     if result.created or result.updated:
-        session.add(
-            AuditEntry(
-                actor=actor,
-                action="enterprise.import",
-                subject=f"organization:{organization.id}",
-                after={
-                    "file": path.name,
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "rejected": len(result.rejected),
-                },
-            )
+        audit.record(
+            session,
+            "enterprise.import",
+            act or system_act(),
+            subject=f"organization:{organization.id}",
+            after={
+                "file": path.name,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": len(result.rejected),
+            },
         )
     session.flush()
     return result

@@ -768,7 +768,7 @@ def _apply_deadlines(
             continue
         old_due = deadline.due_on
         moved = change_and_replan(
-            session, deadline, act, due_on=entry.due, late_policy=entry.late, email=email
+            session, deadline, act, deadlines.DeadlineChange(entry.due, entry.late), email=email
         )
         if "due_on" in moved.changed:
             changes.append(
@@ -1082,13 +1082,7 @@ def _cancel_reminders(
 
 
 def change_and_replan(
-    session: Session,
-    deadline: Deadline,
-    act: Act,
-    *,
-    due_on: date | None = None,
-    late_policy: LatePolicy | str | None = None,
-    email: bool,
+    session: Session, deadline: Deadline, act: Act, change: deadlines.DeadlineChange, *, email: bool
 ) -> Replanned:
     """Change a deadline (bot.services.deadlines, audited) and re-plan it.
 
@@ -1098,9 +1092,7 @@ def change_and_replan(
     once, through the outbox, in their language.
     """
     old = deadline.due_on
-    changed = deadlines.change_deadline(
-        session, deadline, act, due_on=due_on, late_policy=late_policy
-    )
+    changed = deadlines.change_deadline(session, deadline, act, change)
     if not changed:
         return Replanned({}, 0, 0)
     cancelled = _cancel_reminders(

@@ -34,7 +34,7 @@ from bot.services.board_units import InvalidUnit, add_unit, participant_code
 from bot.services.broadcasts import Audience as BroadcastAudience
 from bot.services.broadcasts import resolve_audience
 from bot.services.campaigns import create_campaign
-from bot.services.deadlines import grant_extension
+from bot.services.deadlines import DeadlineChange, grant_extension
 from bot.services.enterprises import find_enterprise
 from bot.services.errors import NotFound
 from bot.services.exports import export_missing, export_reports
@@ -442,7 +442,7 @@ def test_a_moved_deadline_is_told_to_the_campaigns_own_participants(engine: Engi
             )
         ).one()
         replanned = change_and_replan(
-            session, deadline, Act(NOW, TZ), due_on=D("2025-04-22"), email=False
+            session, deadline, Act(NOW, TZ), DeadlineChange(D("2025-04-22")), email=False
         )
         session.commit()
         told = session.exec(

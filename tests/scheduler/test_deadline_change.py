@@ -28,6 +28,7 @@ from bot.notifications.kinds import DeadlineReminder
 from bot.notifications.outbox import dedupe_key, enqueue
 from bot.notifications.render import Rendered, render_deliveries
 from bot.services.acts import Act
+from bot.services.deadlines import DeadlineChange
 from bot.services.plan_edits import change_and_replan
 from bot.settings import Settings, get_settings
 from scheduler.planner import preview_day, reminder_date
@@ -117,11 +118,10 @@ def test_a_deadline_moved_twice_before_the_notice_went_out_tells_only_the_last_d
         six = session.exec(
             select(Deadline).where(Deadline.kind == DeadlineKind.SIX_MONTH_REPORT)
         ).one()
-        first = change_and_replan(
-            session, six, Act(now, UTC, actor="test"), due_on=date(year, 6, 30), email=False
-        )
+        act = Act(now, UTC, actor="test")
+        first = change_and_replan(session, six, act, DeadlineChange(date(year, 6, 30)), email=False)
         second = change_and_replan(
-            session, six, Act(now, UTC, actor="test"), due_on=date(year, 7, 10), email=False
+            session, six, act, DeadlineChange(date(year, 7, 10)), email=False
         )
         assert first.told == 2 and second.told == 2
         session.commit()

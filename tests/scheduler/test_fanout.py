@@ -25,6 +25,7 @@ from bot.models import (
     SubmissionStatus,
 )
 from bot.services.acts import Act
+from bot.services.deadlines import DeadlineChange
 from bot.services.plan_edits import change_and_replan
 from bot.settings import Settings, load_settings
 from scheduler.clock import FakeClock
@@ -184,7 +185,7 @@ async def test_a_moved_deadline_cancels_the_unexpanded_reminders(
             session,
             registration,
             Act(now, UTC, actor="test"),
-            due_on=date(2025, 4, 25),
+            DeadlineChange(date(2025, 4, 25)),
             email=False,
         )
         session.commit()
