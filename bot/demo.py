@@ -13,7 +13,7 @@ boards' campaigns are never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 from sqlmodel import Session, select
@@ -30,6 +30,7 @@ from bot.models import (
     Role,
     Zone,
 )
+from bot.services.acts import SYSTEM, Act
 from bot.services.campaigns import create_campaign, find_campaign
 from bot.services.contacts import add_staff, get_or_create_contact
 from bot.services.invites import create_invite, format_code
@@ -167,7 +168,7 @@ def seed_demo(session: Session, now: datetime, today: date) -> DemoData:
     if campaign is None:
         campaign = create_campaign(session, org, DEMO_TEMPLATE, today.year)
     moved = _open_deadlines(session, campaign, today)
-    invite = create_invite(session, enterprises[0], now)
+    invite = create_invite(session, enterprises[0], Act(now, UTC, None, SYSTEM))
     return DemoData(
         organization=org,
         enterprise=enterprises[0],

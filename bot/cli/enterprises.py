@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.cli.acting import ACTOR, cli_act
+from bot.cli.acting import cli_act
 from bot.db import get_engine, session_scope
 from bot.documents.invitations import LetterSettings, write_letter, write_merge_sheet
 from bot.i18n import N_, Translator
@@ -194,7 +194,9 @@ def contacts_command(tax_code: str, **values: str | None) -> None:
         changed = False
         if changes:
             try:
-                changed = contact_fields.update_details(session, enterprise, changes, actor=ACTOR)
+                changed = contact_fields.update_details(
+                    session, enterprise, changes, cli_act(utcnow())
+                )
             except contact_fields.ContactDetailError as exc:
                 raise _fail(exc, t) from None
         lines = contact_fields.detail_lines(t, enterprise)
@@ -301,13 +303,11 @@ def invite_create(
             session,
             org,
             chosen,
-            now,
+            cli_act(now),
             names,
-            tz=settings.tz,
             ttl=timedelta(days=days or 30),
             language=settings.locale,
             email=not no_email and bool(settings.smtp_host),
-            actor=ACTOR,
         )
     sheet = write_merge_sheet(folder / "moi-lien-ket.xlsx", t, result, names, settings.tz)
     letter = LetterSettings(issued_on=local.date())
@@ -341,7 +341,7 @@ def _invite_one(tax_code: str, days: int, t: Translator) -> None:
             raise click.ClickException(
                 t("{name} is marked inactive; no invite code was issued.", name=enterprise.name)
             )
-        code = create_invite(session, enterprise, utcnow(), ttl=timedelta(days=days), actor=ACTOR)
+        code = create_invite(session, enterprise, cli_act(utcnow()), ttl=timedelta(days=days))
     click.echo(
         t(
             "Invite code for {name} ({tax_code}): {code}",

@@ -26,7 +26,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
-from bot.models import AuditEntry, Channel, Contact, Enterprise, Role
+from bot.models import Channel, Contact, Enterprise, Role
+from bot.services import audit
+from bot.services.acts import Act
 from bot.services.errors import InvalidInput
 
 EMAIL, PHONE = "email", "phone"
@@ -171,10 +173,10 @@ def update_details(
     session: Session,
     enterprise: Enterprise,
     raw: Mapping[str, str],
-    *,
-    actor: str = "system",
+    act: Act,
 ) -> bool:
-    """Check, store and audit staff's edit of one enterprise's contacts ("" clears a field).
+    """Check, store and audit (as `act`) staff's edit of one enterprise's contacts ("" clears
+    a field).
 
     Raises ContactDetailError (nothing changed) on the first bad value. Keeps the e-mail
     contact in step. True when something changed.
@@ -184,16 +186,14 @@ def update_details(
     if not apply_details(enterprise, values):
         return False
     session.add(enterprise)
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action="enterprise.contacts",
-            subject=f"enterprise:{enterprise.id}",
-            before={k: before[k] for k in values},
-            after={k: values[k] for k in values},
-        )
+    audit.record(
+        session,
+        "enterprise.contacts",
+        act,
+        subject=f"enterprise:{enterprise.id}",
+        before={k: before[k] for k in values},
+        after={k: values[k] for k in values},
     )
-    session.flush()
     sync_email_contacts(session, [enterprise])
     return True
 

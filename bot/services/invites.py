@@ -26,7 +26,6 @@ from sqlmodel import Session, col, delete, select, update
 
 from bot.i18n import N_
 from bot.models import (
-    AuditEntry,
     Contact,
     Enterprise,
     InviteCode,
@@ -36,6 +35,8 @@ from bot.models import (
 from bot.notifications.fanouts import deliver_missed
 from bot.notifications.kinds import CodeGuessingAlert
 from bot.notifications.outbox import enqueue
+from bot.services import audit
+from bot.services.acts import Act
 from bot.services.contacts import STAFF_ROLES
 from bot.services.errors import DomainError
 
@@ -116,29 +117,19 @@ def format_code(code: str) -> str:
     return f"{code[:half]}-{code[half:]}"
 
 
-def _require_aware(now: datetime) -> None:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be a time-zone-aware datetime")
-
-
 def _new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def create_invite(
-    session: Session,
-    enterprise: Enterprise,
-    now: datetime,
-    ttl: timedelta = DEFAULT_TTL,
-    *,
-    actor: str = "system",
+    session: Session, enterprise: Enterprise, act: Act, ttl: timedelta = DEFAULT_TTL
 ) -> InviteCode:
-    """A fresh one-time code for `enterprise`, valid for `ttl` from `now`.
+    """A fresh one-time code for `enterprise`, valid for `ttl` from the act's moment.
 
     Older unused codes of the enterprise stay valid: an enterprise may link several officers
     (HR and trade union), each with a code of their own.
     """
-    _require_aware(now)
+    now = act.now
     if ttl <= timedelta(0):
         raise ValueError("ttl must be positive")
     if enterprise.id is None:
@@ -155,16 +146,13 @@ def create_invite(
     )
     session.add(invite)
     session.flush()
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action="invite.create",
-            subject=f"enterprise:{enterprise.id}",
-            after={"code_id": invite.id, "expires_at": invite.expires_at.isoformat()},
-        )
+    audit.record(
+        session,
+        "invite.create",
+        act,
+        subject=f"enterprise:{enterprise.id}",
+        after={"code_id": invite.id, "expires_at": invite.expires_at},
     )
-    session.flush()
     return invite
 
 
@@ -235,21 +223,22 @@ def _alert_staff(session: Session, attempt: LinkAttempt, tz: tzinfo) -> None:
 
 
 def redeem_invite(
-    session: Session, contact: Contact, raw_code: str, now: datetime, tz: tzinfo, *, email: bool
+    session: Session, contact: Contact, raw_code: str, act: Act, *, email: bool
 ) -> Enterprise:
     """Link `contact` to the enterprise of the code typed, as its officer, and spend the code.
 
-    `tz` is the board's time zone (the caller's, like `now`): the staff's alert about code
-    guessing says until when linking is paused in local time, and it says which day is
-    today. The officer gets the day's messages to the whole board that the dispatcher had
-    already written out past his enterprise (`bot.notifications.fanouts.deliver_missed`;
+    `act` is the contact's own (he links himself: the audit log names him), at the caller's
+    moment in the board's zone: the staff's alert about code guessing says until when
+    linking is paused in local time, and it says which day is today. The officer gets the
+    day's messages to the whole board that the dispatcher had already written out past his
+    enterprise (`bot.notifications.fanouts.deliver_missed`;
     `email`: whether the deployment sends e-mail, as for every recipient query).
 
     Raises an InviteError subclass; every one except TooManyAttempts and StaffCannotLink
     records a wrong try first (see the module docstring: commit even on error). Typing the
     code one has already redeemed again is harmless and returns the same enterprise.
     """
-    _require_aware(now)
+    now, tz = act.now, act.tz
     if contact.id is None:
         session.add(contact)
         session.flush()
@@ -305,17 +294,13 @@ def redeem_invite(
     contact.cluster_id = None
     contact.role = Role.OFFICER
     session.add(contact)
-    session.add(
-        AuditEntry(
-            at=now,
-            contact_id=contact.id,
-            actor=f"{contact.channel}:{contact.user_id}",
-            action="invite.redeem",
-            subject=f"enterprise:{enterprise.id}",
-            before=before,
-            after={"enterprise_id": enterprise.id, "role": str(Role.OFFICER), "code_id": invite.id},
-        )
+    audit.record(
+        session,
+        "invite.redeem",
+        act,
+        subject=f"enterprise:{enterprise.id}",
+        before=before,
+        after={"enterprise_id": enterprise.id, "role": str(Role.OFFICER), "code_id": invite.id},
     )
-    session.flush()
     deliver_missed(session, contact, now, tz=tz, email=email)
     return enterprise

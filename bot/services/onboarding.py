@@ -14,7 +14,7 @@ trade union's, links with a code of his own); only this bulk issue revokes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import update
@@ -22,7 +22,6 @@ from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
 from bot.models import (
-    AuditEntry,
     Channel,
     Cluster,
     Contact,
@@ -35,7 +34,9 @@ from bot.models import (
 )
 from bot.notifications.kinds import Invitation
 from bot.notifications.outbox import cancel_unsent, enqueue
+from bot.services import audit
 from bot.services.access import Scope
+from bot.services.acts import Act
 from bot.services.chat_links import BotNames, how_to_link
 from bot.services.errors import InvalidInput
 from bot.services.invites import create_invite, format_code
@@ -212,21 +213,20 @@ def issue_invites(
     session: Session,
     organization: Organization,
     enterprises: list[Enterprise],
-    now: datetime,
+    act: Act,
     names: BotNames,
     *,
-    tz: tzinfo,
     ttl: timedelta = BULK_TTL,
     language: str = "vi",
     email: bool = True,
-    actor: str = "system",
 ) -> IssueResult:
     """A fresh code for each enterprise (earlier unused ones revoked), and the e-mails queued.
 
     Everything happens in the caller's transaction; the e-mails go out through the outbox
-    within the sending hours, at the e-mail rate. The letters give the expiry in the board's
-    time zone `tz`, handed in by the caller with `now`.
+    within the sending hours, at the e-mail rate. The letters give the expiry in the act's
+    zone (the board's).
     """
+    now = act.now
     t = Translator(language)
     ids = [e.id for e in enterprises if e.id is not None]
     zones = {
@@ -243,7 +243,7 @@ def issue_invites(
     emailed = 0
     for enterprise in enterprises:
         assert enterprise.id is not None
-        invite = create_invite(session, enterprise, now, ttl, actor=actor)
+        invite = create_invite(session, enterprise, act, ttl)
         contact = mail.get(enterprise.id)
         issued = Issued(
             enterprise_id=enterprise.id,
@@ -261,7 +261,7 @@ def issue_invites(
         result.issued.append(issued)
         if contact is not None and contact.id is not None:
             text = invitation_text(
-                t, organization.name, issued, names, invite.expires_at.astimezone(tz)
+                t, organization.name, issued, names, invite.expires_at.astimezone(act.tz)
             )
             emailed += enqueue(
                 session,
@@ -271,18 +271,15 @@ def issue_invites(
                 now=now,
             )
     result.emailed = emailed
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action="invite.bulk",
-            subject=f"organization:{organization.id}",
-            after={
-                "issued": len(result.issued),
-                "revoked": result.revoked,
-                "emailed": result.emailed,
-            },
-        )
+    audit.record(
+        session,
+        "invite.bulk",
+        act,
+        subject=f"organization:{organization.id}",
+        after={
+            "issued": len(result.issued),
+            "revoked": result.revoked,
+            "emailed": result.emailed,
+        },
     )
-    session.flush()
     return result

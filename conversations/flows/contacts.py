@@ -13,6 +13,7 @@ from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Enterprise
 from bot.services import enterprise_contacts as fields
+from bot.services.acts import Act
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -114,7 +115,8 @@ def _value(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(ctx.t("Type the value, or “-” to clear it."))
     name = str(ctx.data["field"])
     try:
-        fields.update_details(ctx.session, enterprise, {name: value}, actor=_staff.actor(ctx))
+        edit = Act(ctx.now, ctx.settings.tz, actor=_staff.actor(ctx))
+        fields.update_details(ctx.session, enterprise, {name: value}, edit)
     except fields.ContactDetailError as exc:
         raise Invalid(exc.message(ctx.t)) from None
     return Goto("field", reset=True)

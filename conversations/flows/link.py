@@ -63,8 +63,7 @@ def _redeem(ctx: Ctx, raw: str) -> Outcome:
             ctx.session,
             ctx.contact,
             raw,
-            ctx.now,
-            ctx.settings.tz,
+            ctx.act,
             email=ctx.settings.sends_email,
         )
     except TooManyAttempts as exc:

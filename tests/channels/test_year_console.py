@@ -19,6 +19,7 @@ from bot.channels.console import ConsoleChannel
 from bot.channels.console import render as console_render
 from bot.messaging import Reply
 from bot.models import Enterprise, Organization, RegistrationEntry
+from bot.services.acts import Act
 from bot.services.contacts import add_staff
 from bot.services.invites import create_invite, format_code
 from bot.services.sheets import HEADER_ROW
@@ -63,7 +64,9 @@ async def test_a_whole_year_on_the_console(engine: SAEngine, tmp_path: Path) -> 
         sao_mai = session.get(Enterprise, world.enterprise_ids[0])
         assert org is not None and sao_mai is not None
         add_staff(session, "console", "console-staff", "staff", org)
-        code = format_code(create_invite(session, sao_mai, JANUARY, timedelta(days=400)).code)
+        code = format_code(
+            create_invite(session, sao_mai, Act(JANUARY, UTC), timedelta(days=400)).code
+        )
         session.commit()
     world.clock.now = JANUARY
     quiet = io.StringIO()

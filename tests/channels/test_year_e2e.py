@@ -35,6 +35,7 @@ from bot.models import (
     Organization,
     RegistrationEntry,
 )
+from bot.services.acts import Act
 from bot.services.contacts import add_staff
 from bot.services.invites import create_invite, format_code
 from bot.services.numbers import report_figures
@@ -87,7 +88,9 @@ async def test_a_whole_year_over_telegram(
         sao_mai = session.get(Enterprise, world.enterprise_ids[0])
         assert org is not None and sao_mai is not None
         add_staff(session, "telegram", str(STAFF_CHAT), "staff", org)
-        code = format_code(create_invite(session, sao_mai, JANUARY, timedelta(days=400)).code)
+        code = format_code(
+            create_invite(session, sao_mai, Act(JANUARY, UTC), timedelta(days=400)).code
+        )
         session.commit()
     world.clock.now = JANUARY
     recorder = Recorder(world.engine())

@@ -23,6 +23,7 @@ from bot.models import (
     Enterprise,
     Organization,
 )
+from bot.services.acts import Act
 from bot.services.invites import create_invite, format_code
 from bot.settings import Settings, load_settings
 from conversations.engine import Engine
@@ -114,12 +115,12 @@ def build_world(db: SAEngine, files_dir: Path) -> World:
         session.add_all([mine, other])
         campaign = add_campaign(session, org.id)
         assert campaign.id is not None
-        now = datetime(2025, 12, 20, tzinfo=UTC)
+        issued = Act(datetime(2025, 12, 20, tzinfo=UTC), settings.tz)
         codes = [
-            format_code(create_invite(session, mine, now, timedelta(days=400)).code)
+            format_code(create_invite(session, mine, issued, timedelta(days=400)).code)
             for _ in range(4)
         ]
-        other_code = format_code(create_invite(session, other, now, timedelta(days=400)).code)
+        other_code = format_code(create_invite(session, other, issued, timedelta(days=400)).code)
         session.commit()
         assert mine.id is not None and other.id is not None
         return World(

@@ -57,7 +57,7 @@ def _world(db: SAEngine, files_dir: Path) -> tuple[World, str, str]:
             )
         )
         session.flush()
-        then = NOVEMBER - timedelta(days=30)
+        then = Act(NOVEMBER - timedelta(days=30), UTC)
         unit_code = format_code(create_invite(session, unit, then, timedelta(days=90)).code)
         firm_code = format_code(create_invite(session, firm, then, timedelta(days=90)).code)
         session.commit()

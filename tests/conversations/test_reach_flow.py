@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy.engine import Engine as SAEngine
 
 from bot.models import Enterprise, InviteCode
+from bot.services.acts import Act
 from bot.services.enterprise_contacts import update_details
 from bot.settings import get_settings
-from tests.conversations.staff_world import LEADER, STAFF, StaffWorld, build_staff_world
+from tests.conversations.staff_world import LEADER, NOW, STAFF, TZ, StaffWorld, build_staff_world
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ async def test_reach_lists_whom_to_phone_and_reinvites(world: StaffWorld) -> Non
         quang_chau = s.get(Enterprise, world.enterprise_ids[3])  # its officer blocked the bot
         assert quang_chau is not None
         update_details(s, quang_chau, {"contact_name": "Phạm Thu", "contact_phone": "0912345678",
-                                       "email": "qc@quangchau.vn"})  # fmt: skip
+                                       "email": "qc@quangchau.vn"}, Act(NOW, TZ))  # fmt: skip
         s.commit()
     chat = await world.chat(STAFF)
     out = await chat.say("/reach")
@@ -46,7 +47,7 @@ async def test_reach_lists_whom_to_phone_and_reinvites(world: StaffWorld) -> Non
     with world.session() as s:
         quang_chau = s.get(Enterprise, world.enterprise_ids[3])
         assert quang_chau is not None
-        update_details(s, quang_chau, {"email": ""})
+        update_details(s, quang_chau, {"email": ""}, Act(NOW, TZ))
         s.commit()
     out = await chat.say("/reach")
     assert "Cần gọi điện" in out

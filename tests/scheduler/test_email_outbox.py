@@ -94,9 +94,11 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
             + add_enterprises(s, board, 1, contacts_each=1)
             + add_enterprises(s, board, 2, contacts_each=0)
         )
-        update_details(s, only_mail, {"contact_email": "hoa@congty0.vn"})
-        update_details(s, linked, {"email": "info@congty1.vn"})
-        update_details(s, bounced, {"email": "sai@congty2.vn", "phone": "0204 3854 123"})
+        update_details(s, only_mail, {"contact_email": "hoa@congty0.vn"}, Act(NOW, TZ))
+        update_details(s, linked, {"email": "info@congty1.vn"}, Act(NOW, TZ))
+        update_details(
+            s, bounced, {"email": "sai@congty2.vn", "phone": "0204 3854 123"}, Act(NOW, TZ)
+        )
         s.commit()
         scope = Scope.board(board.org.id)
         launch_campaign(s, board.campaign, scope, Act(NOW, TZ), email=fast.sends_email)
@@ -148,8 +150,9 @@ async def test_email_reaches_only_the_unlinked_and_stops_once_linked(
         officer = Contact(channel=Channel.TELEGRAM, user_id="hoa", chat_id="hoa")
         s.add(officer)
         s.flush()
-        invite = create_invite(s, only_mail, NOW)
-        redeem_invite(s, officer, invite.code, NOW, TZ, email=fast.sends_email)
+        invite = create_invite(s, only_mail, Act(NOW, TZ))
+        as_officer = Act(NOW, TZ, officer.id, "telegram:hoa")
+        redeem_invite(s, officer, invite.code, as_officer, email=fast.sends_email)
         assert officer.role == Role.OFFICER
         create_broadcast(
             s,

@@ -26,6 +26,7 @@ from bot.models import (
     FanoutStatus,
     SubmissionStatus,
 )
+from bot.services.acts import Act
 from bot.services.invites import create_invite, format_code, redeem_invite
 from bot.settings import Settings
 from conversations.engine import Engine as ChatEngine
@@ -88,11 +89,12 @@ def _link(
     with Session(engine) as session:
         found = session.get(Enterprise, enterprise.id)
         assert found is not None
-        invite = create_invite(session, found, now)
+        invite = create_invite(session, found, Act(now, settings.tz))
         session.commit()
         me = session.get(Contact, contact.id)
         assert me is not None
-        redeem_invite(session, me, invite.code, now, settings.tz, email=settings.sends_email)
+        mine = Act(now, settings.tz, me.id, f"{me.channel}:{me.user_id}")
+        redeem_invite(session, me, invite.code, mine, email=settings.sends_email)
         session.commit()
 
 
@@ -145,7 +147,7 @@ async def test_typing_the_code_in_the_chat_brings_the_reminder(
     with Session(engine) as session:
         found = session.get(Enterprise, late.id)
         assert found is not None
-        code = format_code(create_invite(session, found, MORNING).code)
+        code = format_code(create_invite(session, found, Act(MORNING, settings.tz)).code)
         session.commit()
     chat = Chat(ChatEngine(engine, settings, clock=clock.now), user_id="chatting")
     assert "Công ty 0003" in await chat.say(f"/start {code}")

@@ -3,6 +3,7 @@ language and order, bad lines named, staff edits audited, the e-mail contact kep
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.i18n import Translator
 from bot.models import AuditEntry, Channel, Contact, Enterprise, Organization, Role
+from bot.services.acts import Act, system_act
 from bot.services.enterprise_contacts import (
     ContactDetailError,
     delivery_address,
@@ -158,6 +160,9 @@ def test_import_takes_contacts_in_any_order_and_names_bad_lines(
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
 
+STAFF = Act(datetime(2026, 3, 10, 3, 0, tzinfo=UTC), UTC, actor="telegram:1")  # an edit in the chat
+
+
 def test_staff_edit_is_checked_audited_and_moves_the_email_contact(
     session: Session, org: Organization
 ) -> None:
@@ -165,10 +170,10 @@ def test_staff_edit_is_checked_audited_and_moves_the_email_contact(
     session.add(enterprise)
     session.commit()
     with pytest.raises(ContactDetailError):
-        update_details(session, enterprise, {"contact_phone": "12"}, actor="telegram:1")
+        update_details(session, enterprise, {"contact_phone": "12"}, STAFF)
     assert enterprise.contact_phone is None
 
-    assert update_details(session, enterprise, {"email": "info@a.vn"}, actor="telegram:1")
+    assert update_details(session, enterprise, {"email": "info@a.vn"}, STAFF)
     contact = session.exec(select(Contact).where(Contact.channel == Channel.EMAIL)).one()
     assert contact.chat_id == "info@a.vn"
     contact.reachable = False  # it bounced
@@ -179,7 +184,7 @@ def test_staff_edit_is_checked_audited_and_moves_the_email_contact(
         session,
         enterprise,
         {"contact_email": "hoa@a.vn", "contact_name": "Nguyễn Thị Hoa"},
-        actor="telegram:1",
+        STAFF,
     )
     session.commit()
     session.refresh(contact)
@@ -188,10 +193,10 @@ def test_staff_edit_is_checked_audited_and_moves_the_email_contact(
         True,
         "Nguyễn Thị Hoa",
     )
-    assert not update_details(session, enterprise, {"contact_email": "hoa@a.vn"})
+    assert not update_details(session, enterprise, {"contact_email": "hoa@a.vn"}, system_act())
 
     # Clearing every address leaves the contact in place but unreachable.
-    update_details(session, enterprise, {"contact_email": "", "email": ""})
+    update_details(session, enterprise, {"contact_email": "", "email": ""}, system_act())
     session.commit()
     session.refresh(contact)
     assert contact.reachable is False

@@ -39,6 +39,7 @@ from bot.models import (
     Zone,
 )
 from bot.services.access import Scope
+from bot.services.acts import Act
 from bot.services.chat_links import BotNames
 from bot.services.enterprise_contacts import update_details
 from bot.services.invites import ExpiredCode, redeem_invite
@@ -81,13 +82,14 @@ def board(session: Session, org: Organization) -> list[Enterprise]:
         session.add(e)
         made.append(e)
     session.flush()
-    update_details(session, made[0], {"email": "an@congty.vn"})
-    update_details(session, made[1], {"email": "binh@congty.vn"})
+    update_details(session, made[0], {"email": "an@congty.vn"}, Act(NOW, TZ))
+    update_details(session, made[1], {"email": "binh@congty.vn"}, Act(NOW, TZ))
     update_details(
         session,
         made[2],
         {"contact_email": "cuong@congty.vn", "contact_name": "Lê Văn Cường",
          "contact_position": "Chủ tịch Công đoàn", "contact_phone": "0912345678"},
+        Act(NOW, TZ),
     )  # fmt: skip
     session.add(
         Contact(
@@ -127,8 +129,8 @@ def test_issue_revokes_and_emails_only_the_unlinked(
     session: Session, org: Organization, board: list[Enterprise], tmp_path: Path
 ) -> None:
     scope = Scope.board(org.id or 0)
-    first = issue_invites(session, org, select_enterprises(session, scope, Selection()), NOW,
-                          NAMES, tz=TZ, actor="cli")  # fmt: skip
+    first = issue_invites(session, org, select_enterprises(session, scope, Selection()),
+                          Act(NOW, TZ, actor="cli"), NAMES)  # fmt: skip
     session.commit()
     assert (len(first.issued), first.revoked, first.emailed) == (4, 0, 2)
     mails = session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.INVITE)).all()
@@ -142,8 +144,8 @@ def test_issue_revokes_and_emails_only_the_unlinked(
 
     # Re-issuing: the first codes are revoked, the unsent invitations cancelled.
     later = NOW + timedelta(hours=1)
-    second = issue_invites(session, org, select_enterprises(session, scope, Selection()), later,
-                           NAMES, tz=TZ)  # fmt: skip
+    second = issue_invites(session, org, select_enterprises(session, scope, Selection()),
+                           Act(later, TZ), NAMES)  # fmt: skip
     session.commit()
     assert (second.revoked, second.emailed) == (4, 2)
     statuses = sorted(
@@ -153,10 +155,11 @@ def test_issue_revokes_and_emails_only_the_unlinked(
     officer = Contact(channel=Channel.ZALO, user_id="z1", chat_id="z1")
     session.add(officer)
     session.flush()
+    linking = Act(later, TZ, officer.id, "zalo:z1")
     with pytest.raises(ExpiredCode):
-        redeem_invite(session, officer, code, later, TZ, email=False)
+        redeem_invite(session, officer, code, linking, email=False)
     new_code = next(i.code for i in second.issued if i.name == "Công ty Cường")
-    assert redeem_invite(session, officer, new_code, later, TZ, email=False).name == "Công ty Cường"
+    assert redeem_invite(session, officer, new_code, linking, email=False).name == "Công ty Cường"
     assert session.exec(select(InviteCode)).all().__len__() == 8
     (bulk, _) = session.exec(
         select(AuditEntry).where(AuditEntry.action == "invite.bulk").order_by(col(AuditEntry.id))
@@ -168,8 +171,8 @@ def test_merge_sheet_and_letters_read_back(
     session: Session, org: Organization, board: list[Enterprise], tmp_path: Path
 ) -> None:
     scope = Scope.board(org.id or 0)
-    result = issue_invites(session, org, select_enterprises(session, scope, Selection()), NOW,
-                           NAMES, tz=TZ, email=False)  # fmt: skip
+    result = issue_invites(session, org, select_enterprises(session, scope, Selection()),
+                           Act(NOW, TZ), NAMES, email=False)  # fmt: skip
     session.commit()
     t = Translator("vi")
     sheet = write_merge_sheet(tmp_path / "moi.xlsx", t, result, NAMES, TZ)
