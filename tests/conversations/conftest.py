@@ -23,7 +23,7 @@ from bot.models import (
     Enterprise,
     Organization,
 )
-from bot.services.acts import Act
+from bot.services.acts import SYSTEM, Act
 from bot.services.invites import create_invite, format_code
 from bot.settings import Settings, load_settings
 from conversations.engine import Engine
@@ -115,7 +115,7 @@ def build_world(db: SAEngine, files_dir: Path) -> World:
         session.add_all([mine, other])
         campaign = add_campaign(session, org.id)
         assert campaign.id is not None
-        issued = Act(datetime(2025, 12, 20, tzinfo=UTC), settings.tz)
+        issued = Act(datetime(2025, 12, 20, tzinfo=UTC), settings.tz, actor=SYSTEM)
         codes = [
             format_code(create_invite(session, mine, issued, timedelta(days=400)).code)
             for _ in range(4)
