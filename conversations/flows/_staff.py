@@ -33,11 +33,6 @@ from conversations.flow import Ctx, Invalid, Stop, reply
 KIND_PREFIX = "kind:"
 
 
-def actor(ctx: Ctx) -> str:
-    """How the audit log names the staff member acting."""
-    return ctx.act.actor
-
-
 def scope(ctx: Ctx) -> Scope:
     """The staff member's scope (AccessDenied, a domain error the engine explains, if none)."""
     return scope_for(ctx.contact)

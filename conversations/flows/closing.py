@@ -22,7 +22,6 @@ from bot.models.campaign import Campaign
 from bot.models.organization import Enterprise
 from bot.services import audit
 from bot.services import commendations as com
-from bot.services.acts import Act
 from bot.services.announcements import announce_decision
 from bot.services.dates import read_date
 from conversations.flow import (
@@ -244,11 +243,7 @@ def _date(ctx: Ctx, answer: Answer) -> Outcome:
         str(ctx.data["authority"]),
         ctx.act,
     )
-    # the announcement's audit entry has always named the actor only, not the contact
-    announced = Act(ctx.now, ctx.settings.tz, actor=_staff.actor(ctx))
-    queued = announce_decision(
-        ctx.session, decision, rows, announced, email=ctx.settings.sends_email
-    )
+    queued = announce_decision(ctx.session, decision, rows, ctx.act, email=ctx.settings.sends_email)
     word = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".docx")
     documents.decision_annex(ctx.session, decision).save(str(word))
     sheet = _staff.staff_file(ctx, "documents", f"phu-luc-{campaign.year}", ".xlsx")

@@ -13,7 +13,6 @@ from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Enterprise
 from bot.services import enterprise_contacts as fields
-from bot.services.acts import Act
 from conversations.flow import (
     STAFF_ROLES,
     Answer,
@@ -115,8 +114,7 @@ def _value(ctx: Ctx, answer: Answer) -> Outcome:
         raise Invalid(ctx.t("Type the value, or “-” to clear it."))
     name = str(ctx.data["field"])
     try:
-        edit = Act(ctx.now, ctx.settings.tz, actor=_staff.actor(ctx))
-        fields.update_details(ctx.session, enterprise, {name: value}, edit)
+        fields.update_details(ctx.session, enterprise, {name: value}, ctx.act)
     except fields.ContactDetailError as exc:
         raise Invalid(exc.message(ctx.t)) from None
     return Goto("field", reset=True)

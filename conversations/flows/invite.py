@@ -21,7 +21,6 @@ from bot.documents.invitations import LetterSettings, write_letters, write_merge
 from bot.i18n import N_
 from bot.messaging import Choice, Reply
 from bot.models import Enterprise, Organization
-from bot.services.acts import SYSTEM, Act
 from bot.services.board_units import is_unit_code, participant_code
 from bot.services.chat_links import BotNames
 from bot.services.errors import InvalidInput
@@ -90,7 +89,7 @@ def issue_bulk(ctx: Ctx, selection: Selection) -> Finish:
         ctx.session,
         org,
         chosen,
-        Act(ctx.now, ctx.settings.tz, actor=_staff.actor(ctx)),
+        ctx.act,
         names,
         language=ctx.settings.locale,
         email=bool(ctx.settings.smtp_host),
@@ -157,9 +156,7 @@ def issue(ctx: Ctx, enterprise: Enterprise) -> Finish:
     t = ctx.t
     if not _staff.scope(ctx).allows_enterprise(enterprise) or not enterprise.active:
         raise Invalid(t("That enterprise is not among yours."))
-    # The code's own row names the bot, as it always has; "invite.issue" names who asked.
-    made = Act(ctx.now, ctx.settings.tz, actor=SYSTEM)
-    invite = create_invite(ctx.session, enterprise, made, DEFAULT_TTL)
+    invite = create_invite(ctx.session, enterprise, ctx.act, DEFAULT_TTL)
     _staff.record(
         ctx,
         "invite.issue",

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import select
 
 from bot.models import AuditEntry, Channel, Contact, Enterprise
+from bot.services import audit
 from tests.conversations.staff_world import LEADER, STAFF, StaffWorld, build_staff_world
 from tests.sheets import active
 
@@ -54,6 +55,9 @@ async def test_staff_edit_contacts_in_vietnamese(world: StaffWorld) -> None:
         assert (mail.chat_id, mail.enterprise_id) == ("Hoa@saomai.vn", world.enterprise_ids[0])
         audits = s.exec(select(AuditEntry).where(AuditEntry.action == "enterprise.contacts")).all()
         assert [a.actor for a in audits] == [f"telegram:{STAFF}"] * 2
+        # a staff member's edit in the chat names him, so the board's audit list shows it
+        shown = audit.board_entries(s, world.org_id, limit=10, action="enterprise.contacts")
+        assert len(shown) == 2
 
     # Clearing with "-".
     await chat.say(f"/contacts {code}")
@@ -102,6 +106,9 @@ async def test_invite_all_not_linked_returns_the_sheet_and_the_letters(world: St
     out = await chat.say("/invite tất cả")
     assert "Đã cấp 4 mã mời (thu hồi 1 mã cũ chưa dùng)" in out
     assert world.count(InviteCode) == 5
+    with world.session() as s:
+        shown = audit.board_entries(s, world.org_id, limit=20, action="invite.")
+        assert [e.action for e in shown].count("invite.bulk") == 2
 
 
 async def test_cluster_leader_invites_his_cluster_only(world: StaffWorld) -> None:
