@@ -33,11 +33,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, insert
+from sqlalchemy import String, bindparam, delete, func, insert, update
 from sqlalchemy import select as select_core
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator, fold
@@ -95,15 +94,29 @@ GLOBAL_COMMANDS = ("start", "help", "cancel", "back", "language")
 
 # The statements of every update, built once with bound parameters: building a statement
 # costs more Python than SQLite takes to run it.
+_state = ConversationState.__table__  # type: ignore[attr-defined]
+# The conversation state is read as plain columns and written with Core statements (`_State`):
+# loading it as an ORM entity and flushing it through the unit of work cost more than the
+# rest of a typical answer's transaction.
 _SENDER = (
-    select(Contact, ConversationState)
-    .outerjoin(ConversationState, col(ConversationState.contact_id) == col(Contact.id))
+    select_core(
+        Contact,
+        _state.c.flow,
+        _state.c.step,
+        _state.c.data,
+        _state.c.history,
+        _state.c.expires_at,
+    )
+    .outerjoin(_state, _state.c.contact_id == col(Contact.id))
     .where(
         col(Contact.channel) == bindparam("channel"),
         col(Contact.user_id) == bindparam("user_id"),
     )
     .with_for_update(of=Contact)
 )
+_STATE_INSERT = insert(_state)
+_STATE_UPDATE = update(_state).where(_state.c.contact_id == bindparam("of_contact"))
+_STATE_DELETE = delete(_state).where(_state.c.contact_id == bindparam("of_contact"))
 _processed = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 _CLAIM = insert(_processed)
 # PostgreSQL: the same INSERT, after the sender's transaction-scoped advisory lock.
@@ -118,6 +131,21 @@ _CLAIM_LOCKED = insert(_processed).from_select(
         func.pg_advisory_xact_lock(func.hashtextextended(bindparam("sender", type_=String), 0))
     ),
 )
+
+
+@dataclass
+class _State:
+    """A contact's conversation: the ConversationState row, as the engine reads and writes it.
+
+    `stored` is whether the row exists (a new conversation is inserted on its first save)."""
+
+    contact_id: int
+    flow: str
+    step: str
+    data: dict[str, Any]
+    history: list[str]
+    expires_at: datetime
+    stored: bool = True
 
 
 class Relayed(StrEnum):
@@ -330,8 +358,6 @@ class Engine:
                         "update %s:%s already handled", incoming.channel, incoming.update_key
                     )
                     return []
-                # `state` is held so that the session (whose identity map is weak) still has
-                # it when the routing asks for it.
                 contact, state = self._locked_contact(session, incoming)
                 contact_id = contact.id
                 language = contact.language
@@ -374,9 +400,7 @@ class Engine:
             refused=refused,
         )
 
-    def _sender(
-        self, session: Session, incoming: Incoming
-    ) -> tuple[Contact | None, ConversationState | None]:
+    def _sender(self, session: Session, incoming: Incoming) -> tuple[Contact | None, _State | None]:
         """The sender's contact, row-locked for the transaction, with its conversation state:
         one statement.
 
@@ -386,14 +410,20 @@ class Engine:
         the contact alone would not do on PostgreSQL: after waiting for a row lock, the rows
         joined to it are still those of the statement's snapshot.)
         """
-        row = session.exec(
-            _SENDER, params={"channel": incoming.channel, "user_id": str(incoming.user_id)}
+        row = session.execute(
+            _SENDER, {"channel": incoming.channel, "user_id": str(incoming.user_id)}
         ).first()
-        return (row[0], row[1]) if row is not None else (None, None)
+        if row is None:
+            return None, None
+        contact, flow, step, data, history, expires_at = row
+        assert contact.id is not None
+        if flow is None:
+            return contact, None
+        return contact, _State(contact.id, flow, step, data or {}, history or [], expires_at)
 
     def _locked_contact(
         self, session: Session, incoming: Incoming
-    ) -> tuple[Contact, ConversationState | None]:
+    ) -> tuple[Contact, _State | None]:
         """The sender's contact (created on first contact), locked, with its state."""
         contact, state = self._sender(session, incoming)
         if contact is not None:
@@ -457,17 +487,20 @@ class Engine:
             logger.exception("could not record update %s", incoming.update_key)
 
     # ------------------------------------------------------------------- routing
-    def _dispatch(self, ctx: Ctx, answer: Answer, loaded: ConversationState | None) -> list[Reply]:
+    def _dispatch(self, ctx: Ctx, answer: Answer, loaded: _State | None) -> list[Reply]:
         try:
             return self._route(ctx, answer, loaded)
         except Stop as stop:
             ctx.cache.clear()
-            state = ctx.session.get(ConversationState, ctx.contact.id)
-            if state is not None:
-                self._drop(ctx, state)
+            # Whatever conversation the contact has now (loaded, or begun by this update)
+            # ends; the statements are immediate, so the row is the truth.
+            assert ctx.contact.id is not None
+            if self._delete_state(ctx, ctx.contact.id):
+                ctx.data = {}
+                abandon_drafts_of(ctx.session, ctx.act)
             return list(stop.replies)
 
-    def _route(self, ctx: Ctx, answer: Answer, loaded: ConversationState | None) -> list[Reply]:
+    def _route(self, ctx: Ctx, answer: Answer, loaded: _State | None) -> list[Reply]:
         t = ctx.t
         out: list[Reply] = []
         state, expired = self._load_state(ctx, loaded)
@@ -492,9 +525,7 @@ class Engine:
             return out + self._idle(ctx, answer)
         return out + self._answer(ctx, state, flow, answer)
 
-    def _command(
-        self, ctx: Ctx, state: ConversationState | None, name: str, args: str
-    ) -> list[Reply]:
+    def _command(self, ctx: Ctx, state: _State | None, name: str, args: str) -> list[Reply]:
         t = ctx.t
         if name == "cancel":
             if state is not None:
@@ -621,9 +652,7 @@ class Engine:
             ]
         return [Reply(t("I did not understand. Send /help to see what you can do."))]
 
-    def _answer(
-        self, ctx: Ctx, state: ConversationState, flow: Flow, answer: Answer
-    ) -> list[Reply]:
+    def _answer(self, ctx: Ctx, state: _State, flow: Flow, answer: Answer) -> list[Reply]:
         t = ctx.t
         step = flow.steps[state.step]
         ctx.data = dict(state.data)
@@ -667,7 +696,7 @@ class Engine:
     def _run(
         self,
         ctx: Ctx,
-        state: ConversationState | None,
+        state: _State | None,
         flow: Flow,
         action: Callable[[], Outcome],
     ) -> list[Reply]:
@@ -699,9 +728,7 @@ class Engine:
             raise _Refused(exc) from exc
         return self._apply(ctx, state, flow, outcome)
 
-    def _apply(
-        self, ctx: Ctx, state: ConversationState | None, flow: Flow, outcome: Outcome
-    ) -> list[Reply]:
+    def _apply(self, ctx: Ctx, state: _State | None, flow: Flow, outcome: Outcome) -> list[Reply]:
         out = list(outcome.replies)
         if isinstance(outcome, Finish):
             if state is not None:
@@ -715,14 +742,9 @@ class Engine:
             raise KeyError(f"flow {flow.command} has no step {outcome.step}")
         if state is None:
             assert ctx.contact.id is not None
-            state = ConversationState(
-                contact_id=ctx.contact.id,
-                flow=flow.command,
-                step=outcome.step,
-                history=[],
-                expires_at=self._expiry(ctx),
+            state = _State(
+                ctx.contact.id, flow.command, outcome.step, {}, [], self._expiry(ctx), stored=False
             )
-            ctx.session.add(state)
         else:
             if outcome.reset:
                 state.history = []
@@ -731,9 +753,7 @@ class Engine:
             state.step = outcome.step
         return self._reask(ctx, state, flow, out)
 
-    def _reask(
-        self, ctx: Ctx, state: ConversationState, flow: Flow, before: list[Reply]
-    ) -> list[Reply]:
+    def _reask(self, ctx: Ctx, state: _State, flow: Flow, before: list[Reply]) -> list[Reply]:
         """Ask the state's current step (after `before`) and save what was offered."""
         step = flow.steps[state.step]
         ctx.data = {k: v for k, v in ctx.data.items() if k not in (_OFFERED, _NUMBERED, _LABELS)}
@@ -746,9 +766,7 @@ class Engine:
         return before + prompt
 
     # -------------------------------------------------------------------- state
-    def _load_state(
-        self, ctx: Ctx, state: ConversationState | None
-    ) -> tuple[ConversationState | None, bool]:
+    def _load_state(self, ctx: Ctx, state: _State | None) -> tuple[_State | None, bool]:
         """The contact's live state (`state`, read with the contact), and whether an expired
         one was just dropped."""
         if state is None:
@@ -762,23 +780,39 @@ class Engine:
     def _expiry(self, ctx: Ctx) -> datetime:
         return ctx.now + timedelta(hours=self.settings.conversation_ttl_hours)
 
-    def _save(self, ctx: Ctx, state: ConversationState) -> None:
+    def _save(self, ctx: Ctx, state: _State) -> None:
         state.data = _jsonable(ctx.data)
-        flag_modified(state, "data")
-        state.updated_at = ctx.now
         state.expires_at = self._expiry(ctx)
-        ctx.session.add(state)
-        ctx.session.flush()
+        values = {
+            "step": state.step,
+            "data": state.data,
+            "history": state.history,
+            "updated_at": ctx.now,
+            "expires_at": state.expires_at,
+        }
+        if state.stored:
+            ctx.session.execute(_STATE_UPDATE, {"of_contact": state.contact_id, **values})
+        else:
+            ctx.session.execute(
+                _STATE_INSERT, {"contact_id": state.contact_id, "flow": state.flow, **values}
+            )
+            state.stored = True
 
-    def _drop(self, ctx: Ctx, state: ConversationState) -> int:
+    def _delete_state(self, ctx: Ctx, contact_id: int) -> bool:
+        """Delete the contact's ConversationState row; whether there was one."""
+        result: Any = ctx.session.execute(_STATE_DELETE, {"of_contact": contact_id})
+        return bool(result.rowcount)
+
+    def _drop(self, ctx: Ctx, state: _State) -> int:
         """End the conversation. A draft the contact opened beside a submitted item and did
         not submit is abandoned with it: the submitted version stays in force."""
-        ctx.session.delete(state)
-        ctx.session.flush()
+        if state.stored:
+            self._delete_state(ctx, state.contact_id)
+            state.stored = False
         ctx.data = {}
         return abandon_drafts_of(ctx.session, ctx.act)
 
-    def _back(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
+    def _back(self, ctx: Ctx, state: _State | None) -> list[Reply]:
         t = ctx.t
         if state is None:
             return [
