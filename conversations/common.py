@@ -31,7 +31,14 @@ def is_linked(contact: Contact) -> bool:
 
 
 def enterprise_of(ctx: Ctx) -> Enterprise:
-    """The contact's own enterprise (flows that need it are only reachable once linked)."""
+    """The contact's own enterprise (flows that need it are only reachable once linked).
+
+    Held in `ctx.cache` for the message: the session's identity map is weak, so a row asked
+    for again after its object was let go (/status asks three times) was read again."""
+    key = f"enterprise:{ctx.contact.enterprise_id}"
+    cached = ctx.cache.get(key)
+    if isinstance(cached, Enterprise):
+        return cached
     enterprise = (
         ctx.session.get(Enterprise, ctx.contact.enterprise_id)
         if ctx.contact.enterprise_id is not None
@@ -39,6 +46,7 @@ def enterprise_of(ctx: Ctx) -> Enterprise:
     )
     if enterprise is None:
         raise LookupError("contact is not linked to an enterprise")
+    ctx.cache[key] = enterprise
     return enterprise
 
 

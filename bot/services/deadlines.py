@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.i18n import N_, Translator
 from bot.models import (
@@ -47,7 +47,12 @@ def late_policy_label(t: Translator, policy: LatePolicy | str) -> str:
 
 
 def accepts_late(deadline: Deadline) -> bool:
-    return LatePolicy(deadline.late_policy) is LatePolicy.ACCEPT_LATE
+    return policy_accepts_late(deadline.late_policy)
+
+
+def policy_accepts_late(policy: LatePolicy | str) -> bool:
+    """`accepts_late` of a deadline read as plain columns (/status)."""
+    return LatePolicy(policy) is LatePolicy.ACCEPT_LATE
 
 
 def extension_for(
@@ -68,35 +73,23 @@ def extension_for(
     )
 
 
-def extensions_of(session: Session, deadline_ids: list[int]) -> dict[tuple[int, int], date]:
-    """{(deadline id, enterprise id): extended until} for these deadlines (few rows)."""
-    if not deadline_ids:
-        return {}
-    rows = session.exec(
-        select(DeadlineExtension).where(col(DeadlineExtension.deadline_id).in_(deadline_ids))
-    ).all()
-    return {(row.deadline_id, row.enterprise_id): row.until for row in rows}
-
-
 def effective_due(session: Session, deadline: Deadline, enterprise_id: int) -> date:
     """The last day this enterprise may send the item in time: the due date, or the
     extension's date when the board granted a later one."""
     extension = extension_for(session, deadline, enterprise_id)
-    if extension is not None and extension.until > deadline.due_on:
-        return extension.until
-    return deadline.due_on
+    return due_with(deadline.due_on, extension.until if extension is not None else None)
 
 
-def due_with(deadline: Deadline, extended_until: date | None) -> date:
-    """`effective_due` when the extension (its date, or None) is already known."""
-    if extended_until is not None and extended_until > deadline.due_on:
+def due_with(due_on: date, extended_until: date | None) -> date:
+    """`effective_due` when the due date and the extension (its date, or None) are known."""
+    if extended_until is not None and extended_until > due_on:
         return extended_until
-    return deadline.due_on
+    return due_on
 
 
-def closed_by(deadline: Deadline, due: date, today: date) -> bool:
-    """`is_closed` when the effective due date is already known."""
-    return not accepts_late(deadline) and today > due
+def closed_by(late_policy: LatePolicy | str, due: date, today: date) -> bool:
+    """`is_closed` when the deadline's policy and effective due date are already known."""
+    return not policy_accepts_late(late_policy) and today > due
 
 
 def is_closed(session: Session, deadline: Deadline, enterprise_id: int, today: date) -> bool:

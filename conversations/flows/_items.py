@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.i18n import Translator
 from bot.messaging import Choice, Reply
@@ -52,11 +52,21 @@ LEAVE = "item:leave"
 
 @dataclass
 class Item:
-    """The contact's item of one kind in the active campaign."""
+    """The contact's item of one kind in the active campaign.
 
-    campaign: Campaign
+    The campaign is read when first asked for: most answers need only the deadline and the
+    submission, which `load_item` reads in one statement without it."""
+
     deadline: Deadline
     submission: Submission
+    session: Session
+    loaded_campaign: Campaign | None = None
+
+    @property
+    def campaign(self) -> Campaign:
+        if self.loaded_campaign is None:
+            self.loaded_campaign = self.session.get_one(Campaign, self.deadline.campaign_id)
+        return self.loaded_campaign
 
 
 def board_name(ctx: Ctx, campaign: Campaign) -> str:
@@ -75,7 +85,7 @@ def _locked_message(ctx: Ctx, campaign: Campaign, text: str) -> Finish:
     )
 
 
-def _open_slowly(ctx: Ctx, kind: DeadlineKind) -> tuple[Campaign, Deadline, Submission] | Finish:
+def _open_slowly(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
     """`open_item` the long way: says why there is no item, or creates it."""
     t = ctx.t
     campaign = common.active_campaign(ctx)
@@ -113,7 +123,7 @@ def _open_slowly(ctx: Ctx, kind: DeadlineKind) -> tuple[Campaign, Deadline, Subm
     submission = existing or subs.get_or_create_submission(
         ctx.session, campaign.id, enterprise_id, kind, created_by
     )
-    return campaign, deadline, submission
+    return Item(deadline, submission, ctx.session, campaign)
 
 
 def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
@@ -130,18 +140,20 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
         if organization_id is not None and enterprise_id is not None
         else None
     )
-    if loaded is None:  # not created yet, or no campaign, or no such deadline
+    if loaded is not None:
+        found = Item(*loaded, ctx.session)
+    else:  # not created yet, or no campaign, or no such deadline
         opened = _open_slowly(ctx, kind)
         if isinstance(opened, Finish):
             return opened
-        loaded = opened
-    campaign, deadline, submission = loaded
+        found = opened
+    submission = found.submission
     if subs.is_locked(ctx.session, submission, ctx.now, tz=ctx.settings.tz):
         try:
             subs.ensure_editable(ctx.session, submission, ctx.now, tz=ctx.settings.tz)
         except SubmissionLocked as exc:
-            return _locked_message(ctx, campaign, exc.message(t))
-    return Item(campaign, deadline, submission)
+            return _locked_message(ctx, found.campaign, exc.message(t))
+    return found
 
 
 # An item flow's kind: fixed, or read from the conversation (/report serves the year-end and

@@ -80,7 +80,10 @@ def status_text(ctx: Ctx) -> str:
         lines.append(line)
     if not items:
         lines.append(t("This campaign asks nothing of enterprises yet."))
-    lines += results_lines(t, results_for(ctx.session, campaign.id, ctx.contact.enterprise_id))
+    proposal = next((e for e in items if e.kind == DeadlineKind.COMMENDATION_PROPOSAL), None)
+    if proposal is None or proposal.version:  # a proposal never submitted has no results
+        results = results_for(ctx.session, campaign.id, ctx.contact.enterprise_id)
+        lines += results_lines(t, results)
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -97,27 +98,33 @@ _LATEST = (
     .correlate(None)  # the board's latest campaign, not a condition on the joined one
     .scalar_subquery()
 )
-_ITEM = (
-    select(Campaign, Deadline, Submission, YearEndReport)
-    .join(
-        Deadline,
-        and_(
-            col(Deadline.campaign_id) == col(Campaign.id),
-            col(Deadline.kind) == bindparam("kind"),
-        ),
+
+
+def _item_statement(with_report: bool) -> Any:
+    statement = (
+        select(Deadline, Submission, *((YearEndReport,) if with_report else ()))
+        .join(
+            Submission,
+            and_(
+                col(Submission.campaign_id) == col(Deadline.campaign_id),
+                col(Submission.enterprise_id) == bindparam("enterprise_id"),
+                col(Submission.kind) == bindparam("kind"),
+            ),
+        )
+        .where(col(Deadline.campaign_id) == _LATEST, col(Deadline.kind) == bindparam("kind"))
+        .with_for_update(of=Submission)
     )
-    .join(
-        Submission,
-        and_(
-            col(Submission.campaign_id) == col(Campaign.id),
-            col(Submission.enterprise_id) == bindparam("enterprise_id"),
-            col(Submission.kind) == bindparam("kind"),
-        ),
-    )
-    .outerjoin(YearEndReport, col(YearEndReport.submission_id) == col(Submission.id))
-    .where(col(Campaign.id) == _LATEST)
-    .with_for_update(of=Submission)
-)
+    if with_report:
+        statement = statement.outerjoin(
+            YearEndReport, col(YearEndReport.submission_id) == col(Submission.id)
+        )
+    return statement
+
+
+# The campaign itself is not read: an answer rarely needs more of it than its id (the
+# caller loads it when it does), and its row is wide (targets, figures: JSON).
+_ITEM = _item_statement(with_report=False)
+_ITEM_WITH_REPORT = _item_statement(with_report=True)
 
 
 def load_item(
@@ -126,7 +133,7 @@ def load_item(
     enterprise_id: int,
     kind: DeadlineKind,
     today: date,
-) -> tuple[Campaign, Deadline, Submission] | None:
+) -> tuple[Deadline, Submission] | None:
     """The enterprise's existing item of `kind` in the board's campaign running `today`
     (the latest-starting one), with its deadline, in one statement: what every answer of an
     item flow opens. None when the campaign, its deadline or the item is missing: the caller
@@ -136,8 +143,9 @@ def load_item(
     remembered as such, so the change that follows does not re-read it (`_lock_row`); the
     deadline and, for a report, the report's row come along and are remembered too.
     """
+    report_kind = kind in REPORT_KINDS
     row = session.exec(
-        _ITEM,
+        _ITEM_WITH_REPORT if report_kind else _ITEM,
         params={
             "organization_id": organization_id,
             "enterprise_id": enterprise_id,
@@ -147,13 +155,12 @@ def load_item(
     ).first()
     if row is None:
         return None
-    campaign, deadline, submission, report = row
-    assert campaign.id is not None
-    remember(session, (Deadline,), ("deadline", campaign.id, kind), deadline)
+    deadline, submission = row[0], row[1]
+    remember(session, (Deadline,), ("deadline", deadline.campaign_id, kind), deadline)
     remember(session, (Submission,), (LOCKED, submission.id), True)
-    if kind in REPORT_KINDS:
-        remember(session, (YearEndReport,), ("report", submission.id), report)
-    return campaign, deadline, submission
+    if report_kind:
+        remember(session, (YearEndReport,), ("report", submission.id), row[2])
+    return deadline, submission
 
 
 def _find(

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, bindparam, exists
+from sqlalchemy import select as select_core
+from sqlmodel import Session, col
 
-from bot.models.campaign import Deadline
+from bot.models.campaign import Deadline, DeadlineExtension
+from bot.models.commendation import ProposalEntry
 from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.models.submission import (
+    Attachment,
+    LaunchDocument,
+    RegistrationEntry,
     Submission,
+    YearEndReport,
 )
 from bot.services import deadlines
 from bot.services.submissions.files import list_attachments
@@ -67,6 +75,76 @@ def item_state(session: Session, submission: Submission | None) -> str:
     return str(submission.status)
 
 
+def _exists(model: Any) -> Any:
+    return exists().where(col(model.submission_id) == col(Submission.id))
+
+
+# Every deadline of the campaign with the enterprise's item, its extension and whether the
+# item holds anything, in one statement: /status used to read the deadlines, the items, the
+# extensions, then each draft's files and entries (or report, proposals, launch document).
+_STATUSES = (
+    select_core(
+        col(Deadline.kind),
+        col(Deadline.due_on),
+        col(Deadline.late_policy),
+        col(Submission.id),
+        col(Submission.status),
+        col(Submission.version),
+        col(Submission.receipt_number),
+        col(Submission.submitted_at),
+        col(Submission.review_note),
+        col(Submission.late),
+        col(Submission.draft_open),
+        col(DeadlineExtension.until),
+        col(YearEndReport.figures),
+        col(YearEndReport.narrative),
+        _exists(Attachment),
+        _exists(RegistrationEntry),
+        _exists(ProposalEntry),
+        _exists(LaunchDocument),
+    )
+    .select_from(Deadline)
+    .outerjoin(
+        Submission,
+        and_(
+            col(Submission.campaign_id) == col(Deadline.campaign_id),
+            col(Submission.enterprise_id) == bindparam("enterprise_id"),
+            col(Submission.kind) == col(Deadline.kind),
+        ),
+    )
+    .outerjoin(
+        DeadlineExtension,
+        and_(
+            col(DeadlineExtension.deadline_id) == col(Deadline.id),
+            col(DeadlineExtension.enterprise_id) == bindparam("enterprise_id"),
+        ),
+    )
+    .outerjoin(YearEndReport, col(YearEndReport.submission_id) == col(Submission.id))
+    .where(col(Deadline.campaign_id) == bindparam("campaign_id"))
+)
+
+
+def _holds_something(
+    kind: DeadlineKind,
+    files: bool,
+    entries: bool,
+    figures: Any,
+    narrative: str | None,
+    proposals: bool,
+    document: bool,
+) -> bool:
+    """`_has_content` from the flags `_STATUSES` reads."""
+    if files:
+        return True
+    if kind == DeadlineKind.TITLE_REGISTRATION:
+        return entries
+    if kind in REPORT_KINDS:
+        return bool(figures or narrative)
+    if kind == DeadlineKind.COMMENDATION_PROPOSAL:
+        return proposals
+    return document
+
+
 def item_statuses(
     session: Session, campaign_id: int, enterprise_id: int, today: date
 ) -> list[ItemStatus]:
@@ -74,53 +152,52 @@ def item_statuses(
 
     An item is overdue when its due date (or the extension the board granted) is before
     `today` (the board's local date, from the caller) and it is not submitted or accepted (a
-    returned item still waiting for a fix counts as overdue).
+    returned item still waiting for a fix counts as overdue). The states are those of
+    `item_state`, read in one statement.
     """
-    plan = session.exec(select(Deadline).where(Deadline.campaign_id == campaign_id)).all()
-    submissions = {
-        s.kind: s
-        for s in session.exec(
-            select(Submission).where(
-                Submission.campaign_id == campaign_id, Submission.enterprise_id == enterprise_id
-            )
-        ).all()
-    }
-    extended = deadlines.extensions_of(session, [d.id for d in plan if d.id is not None])
+    rows = session.execute(
+        _STATUSES, {"campaign_id": campaign_id, "enterprise_id": enterprise_id}
+    ).all()
     items: list[ItemStatus] = []
-    for deadline in plan:
-        submission = submissions.get(deadline.kind)
-        state = item_state(session, submission)
-        assert deadline.id is not None
-        due = deadlines.due_with(deadline, extended.get((deadline.id, enterprise_id)))
-        closed = deadlines.closed_by(deadline, due, today)
+    for row in rows:
+        (kind, due_on, late_policy, submission_id, status, version, receipt_number) = row[:7]
+        (submitted_at, review_note, late, draft_open, until, figures, narrative) = row[7:14]
+        files, entries, proposals, document = (bool(flag) for flag in row[14:18])
+        kind = DeadlineKind(kind)
+        if submission_id is None:
+            state = "not_started"
+        elif status == SubmissionStatus.DRAFT:
+            empty = version == 0 and not _holds_something(
+                kind, files, entries, figures, narrative, proposals, document
+            )
+            state = "not_started" if empty else "draft"
+        else:
+            state = str(SubmissionStatus(status))
+        due = deadlines.due_with(due_on, until)
+        closed = deadlines.closed_by(late_policy, due, today)
         overdue = state in ("not_started", "draft", "returned") and today > due
-        locked = False
-        if submission is not None:
-            locked = submission.status == SubmissionStatus.ACCEPTED or (
-                submission.status != SubmissionStatus.RETURNED and closed
+        if submission_id is not None:
+            locked = status == SubmissionStatus.ACCEPTED or (
+                status != SubmissionStatus.RETURNED and closed
             )
         else:
             locked = closed
         items.append(
             ItemStatus(
-                kind=deadline.kind,
-                due_on=deadline.due_on,
+                kind=kind,
+                due_on=due_on,
                 state=state,
                 overdue=overdue,
-                submission_id=submission.id if submission else None,
-                receipt_number=submission.receipt_number if submission else None,
-                submitted_at=submission.submitted_at if submission else None,
-                return_reason=(
-                    submission.review_note
-                    if submission is not None and submission.status == SubmissionStatus.RETURNED
-                    else None
-                ),
-                version=submission.version if submission else 0,
+                submission_id=submission_id,
+                receipt_number=receipt_number,
+                submitted_at=submitted_at,
+                return_reason=review_note if status == SubmissionStatus.RETURNED else None,
+                version=version or 0,
                 locked=locked,
-                late=bool(submission is not None and submission.late and submission.version),
-                extended_until=due if due != deadline.due_on else None,
-                accepts_late=deadlines.accepts_late(deadline),
-                draft_open=bool(submission is not None and submission.draft_open),
+                late=bool(submission_id is not None and late and version),
+                extended_until=due if due != due_on else None,
+                accepts_late=deadlines.policy_accepts_late(late_policy),
+                draft_open=bool(submission_id is not None and draft_open),
             )
         )
     items.sort(key=lambda item: (not item.overdue, item.due_on, str(item.kind)))
