@@ -120,7 +120,7 @@ def _open_slowly(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
     assert campaign.id is not None
     # the audit entry of a new item has always named the contact only, not an actor
     created_by = Act(ctx.now, ctx.settings.tz, ctx.contact.id)
-    submission = existing or subs.get_or_create_submission(
+    submission = existing or subs.create_submission(
         ctx.session, campaign.id, enterprise_id, kind, created_by
     )
     return Item(deadline, submission, ctx.session, campaign)
@@ -153,6 +153,8 @@ def open_item(ctx: Ctx, kind: DeadlineKind) -> Item | Finish:
             subs.ensure_editable(ctx.session, submission, ctx.now, tz=ctx.settings.tz)
         except SubmissionLocked as exc:
             return _locked_message(ctx, found.campaign, exc.message(t))
+    # Held for the message: the flow's `begin` opens it, then the first prompt asks again.
+    ctx.cache[f"item:{kind}"] = found
     return found
 
 
@@ -172,14 +174,12 @@ def item(ctx: Ctx, kind: KindOf) -> Item:
     flow ends with the lock message.
     """
     kind = kind_of(ctx, kind)
-    key = f"item:{kind}"
-    cached = ctx.cache.get(key)
+    cached = ctx.cache.get(f"item:{kind}")
     if isinstance(cached, Item):
         return cached
     opened = open_item(ctx, kind)
     if isinstance(opened, Finish):
         raise Stop(*opened.replies)
-    ctx.cache[key] = opened
     return opened
 
 

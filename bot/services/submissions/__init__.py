@@ -36,6 +36,7 @@ from bot.services.submissions.files import (
     remove_attachment,
 )
 from bot.services.submissions.finding import (
+    create_submission,
     deadline_for,
     get_or_create_submission,
     get_submission,
@@ -100,6 +101,7 @@ __all__ = [
     "accept",
     "add_entry",
     "attach_file",
+    "create_submission",
     "deadline_for",
     "ensure_editable",
     "figures_of",

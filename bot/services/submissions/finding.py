@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_
-from bot.models.campaign import Campaign, Deadline
+from bot.models.campaign import Campaign, Deadline, DeadlineExtension
 from bot.models.enums import DeadlineKind, SubmissionStatus
 from bot.models.organization import Enterprise
 from bot.models.submission import (
@@ -45,6 +45,14 @@ def get_or_create_submission(
     existing = _find(session, campaign_id, enterprise_id, kind)
     if existing is not None:
         return existing
+    return create_submission(session, campaign_id, enterprise_id, kind, act)
+
+
+def create_submission(
+    session: Session, campaign_id: int, enterprise_id: int, kind: DeadlineKind, act: Act
+) -> Submission:
+    """`get_or_create_submission` when the caller has just looked and found none (the item
+    flows, on first opening): it is created, or found if another instance just did."""
     campaign = session.get(Campaign, campaign_id)
     enterprise = session.get(Enterprise, enterprise_id)
     if campaign is None or enterprise is None:
@@ -102,13 +110,20 @@ _LATEST = (
 
 def _item_statement(with_report: bool) -> Any:
     statement = (
-        select(Deadline, Submission, *((YearEndReport,) if with_report else ()))
+        select(Deadline, Submission, DeadlineExtension, *((YearEndReport,) if with_report else ()))
         .join(
             Submission,
             and_(
                 col(Submission.campaign_id) == col(Deadline.campaign_id),
                 col(Submission.enterprise_id) == bindparam("enterprise_id"),
                 col(Submission.kind) == bindparam("kind"),
+            ),
+        )
+        .outerjoin(
+            DeadlineExtension,
+            and_(
+                col(DeadlineExtension.deadline_id) == col(Deadline.id),
+                col(DeadlineExtension.enterprise_id) == bindparam("enterprise_id"),
             ),
         )
         .where(col(Deadline.campaign_id) == _LATEST, col(Deadline.kind) == bindparam("kind"))
@@ -141,7 +156,8 @@ def load_item(
 
     The submission row is locked for the transaction (PostgreSQL; SQLite has one writer) and
     remembered as such, so the change that follows does not re-read it (`_lock_row`); the
-    deadline and, for a report, the report's row come along and are remembered too.
+    deadline, the board's extension of it for the enterprise (the prompts show the due date)
+    and, for a report, the report's row come along and are remembered too.
     """
     report_kind = kind in REPORT_KINDS
     row = session.exec(
@@ -155,11 +171,12 @@ def load_item(
     ).first()
     if row is None:
         return None
-    deadline, submission = row[0], row[1]
+    deadline, submission, extension = row[0], row[1], row[2]
     remember(session, (Deadline,), ("deadline", deadline.campaign_id, kind), deadline)
     remember(session, (Submission,), (LOCKED, submission.id), True)
+    remember(session, (DeadlineExtension,), ("extension", deadline.id, enterprise_id), extension)
     if report_kind:
-        remember(session, (YearEndReport,), ("report", submission.id), row[2])
+        remember(session, (YearEndReport,), ("report", submission.id), row[3])
     return deadline, submission
 
 

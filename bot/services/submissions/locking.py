@@ -137,6 +137,17 @@ class Parts(Generic[_Part]):
         )
         return list(found)
 
+    def already_read(self, session: Session, submission: Submission) -> list[_Part] | None:
+        """`held`, if this transaction has read it already (else None: nothing is read)."""
+        key = ("parts", submission.id)
+        if not is_remembered(session, (self.model,), key):
+            return None
+        return self.held(session, submission)
+
+    def keep(self, session: Session, submission: Submission, parts: list[_Part]) -> None:
+        """Remember `parts` as the item's parts (what `held` would read now)."""
+        remember(session, (self.model,), ("parts", submission.id), list(parts))
+
     def remove(
         self,
         session: Session,
@@ -168,16 +179,24 @@ def _add_part(
 ) -> None:
     """Add one part to an item and audit it; refused once the item holds `parts.most`. A
     submitted item goes back to draft first, as with any change."""
-    held = session.exec(
-        select(func.count())
-        .select_from(parts.model)
-        .where(parts.model.submission_id == submission.id)
-    ).one()
+    known: list[_Part] | None = parts.already_read(session, submission)
+    held = (
+        len(known)
+        if known is not None
+        else session.exec(
+            select(func.count())
+            .select_from(parts.model)
+            .where(parts.model.submission_id == submission.id)
+        ).one()
+    )
     if held >= parts.most:
         raise InvalidInput(parts.too_many, max=parts.most)
     _begin_change(session, submission, act)
     session.add(part)
     session.flush()
+    if known is not None:  # the flush forgot the list: it is the same with the new part last
+        known.append(part)
+        parts.keep(session, submission, known)
     _audit_item(session, submission, parts.added, None, parts.dump(part), act)
 
 

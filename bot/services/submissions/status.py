@@ -49,8 +49,12 @@ class ItemStatus:
 
 
 def _has_content(session: Session, submission: Submission) -> bool:
-    if list_attachments(session, submission):
-        return True
+    """Whether the item holds anything: its own parts first (the flow asking has usually
+    just read them, so they are remembered), then its files."""
+    return _holds_own(session, submission) or bool(list_attachments(session, submission))
+
+
+def _holds_own(session: Session, submission: Submission) -> bool:
     if submission.kind == DeadlineKind.TITLE_REGISTRATION:
         return bool(list_entries(session, submission))
     if submission.kind in REPORT_KINDS:
@@ -60,8 +64,7 @@ def _has_content(session: Session, submission: Submission) -> bool:
         from bot.services.proposals import list_proposals
 
         return bool(list_proposals(session, submission))
-    document = launch_document(session, submission)
-    return document is not None
+    return launch_document(session, submission) is not None
 
 
 def item_state(session: Session, submission: Submission | None) -> str:
