@@ -78,19 +78,19 @@ def item_state(session: Session, submission: Submission | None) -> str:
     return str(submission.status)
 
 
-def _exists(model: Any) -> Any:
-    return exists().where(col(model.submission_id) == col(Submission.id))
+def _exists(model: Any, name: str) -> Any:
+    return exists().where(col(model.submission_id) == col(Submission.id)).label(name)
 
 
 # Every deadline of the campaign with the enterprise's item, its extension and whether the
 # item holds anything, in one statement: /status used to read the deadlines, the items, the
 # extensions, then each draft's files and entries (or report, proposals, launch document).
-_STATUSES = (
+_STATUSES: Any = (
     select_core(
         col(Deadline.kind),
         col(Deadline.due_on),
         col(Deadline.late_policy),
-        col(Submission.id),
+        col(Submission.id).label("submission_id"),
         col(Submission.status),
         col(Submission.version),
         col(Submission.receipt_number),
@@ -98,13 +98,13 @@ _STATUSES = (
         col(Submission.review_note),
         col(Submission.late),
         col(Submission.draft_open),
-        col(DeadlineExtension.until),
+        col(DeadlineExtension.until).label("extended"),
         col(YearEndReport.figures),
         col(YearEndReport.narrative),
-        _exists(Attachment),
-        _exists(RegistrationEntry),
-        _exists(ProposalEntry),
-        _exists(LaunchDocument),
+        _exists(Attachment, "files"),
+        _exists(RegistrationEntry, "entries"),
+        _exists(ProposalEntry, "proposals"),
+        _exists(LaunchDocument, "document"),
     )
     .select_from(Deadline)
     .outerjoin(
@@ -127,25 +127,51 @@ _STATUSES = (
 )
 
 
-def _holds_something(
-    kind: DeadlineKind,
-    files: bool,
-    entries: bool,
-    figures: Any,
-    narrative: str | None,
-    proposals: bool,
-    document: bool,
-) -> bool:
-    """`_has_content` from the flags `_STATUSES` reads."""
-    if files:
-        return True
-    if kind == DeadlineKind.TITLE_REGISTRATION:
-        return entries
-    if kind in REPORT_KINDS:
-        return bool(figures or narrative)
-    if kind == DeadlineKind.COMMENDATION_PROPOSAL:
-        return proposals
-    return document
+def _state_of(row: Any, kind: DeadlineKind) -> str:
+    """`item_state` from a row of `_STATUSES`."""
+    if row.submission_id is None:
+        return "not_started"
+    if row.status != SubmissionStatus.DRAFT:
+        return str(SubmissionStatus(row.status))
+    if row.version == 0 and not row.files:
+        if kind == DeadlineKind.TITLE_REGISTRATION:
+            holds = row.entries
+        elif kind in REPORT_KINDS:
+            holds = row.figures or row.narrative
+        elif kind == DeadlineKind.COMMENDATION_PROPOSAL:
+            holds = row.proposals
+        else:
+            holds = row.document
+        if not holds:
+            return "not_started"
+    return "draft"
+
+
+def _item_status(row: Any, today: date) -> ItemStatus:
+    kind = DeadlineKind(row.kind)
+    state = _state_of(row, kind)
+    started = row.submission_id is not None
+    due = deadlines.due_with(row.due_on, row.extended)
+    closed = deadlines.closed_by(row.late_policy, due, today)
+    returned = row.status == SubmissionStatus.RETURNED
+    return ItemStatus(
+        kind,
+        row.due_on,
+        state,
+        overdue=state in ("not_started", "draft", "returned") and today > due,
+        submission_id=row.submission_id,
+        receipt_number=row.receipt_number,
+        submitted_at=row.submitted_at,
+        return_reason=row.review_note if returned else None,
+        version=row.version or 0,
+        locked=(row.status == SubmissionStatus.ACCEPTED or (not returned and closed))
+        if started
+        else closed,
+        late=bool(started and row.late and row.version),
+        extended_until=due if due != row.due_on else None,
+        accepts_late=deadlines.policy_accepts_late(row.late_policy),
+        draft_open=bool(started and row.draft_open),
+    )
 
 
 def item_statuses(
@@ -161,47 +187,6 @@ def item_statuses(
     rows = session.execute(
         _STATUSES, {"campaign_id": campaign_id, "enterprise_id": enterprise_id}
     ).all()
-    items: list[ItemStatus] = []
-    for row in rows:
-        (kind, due_on, late_policy, submission_id, status, version, receipt_number) = row[:7]
-        (submitted_at, review_note, late, draft_open, until, figures, narrative) = row[7:14]
-        files, entries, proposals, document = (bool(flag) for flag in row[14:18])
-        kind = DeadlineKind(kind)
-        if submission_id is None:
-            state = "not_started"
-        elif status == SubmissionStatus.DRAFT:
-            empty = version == 0 and not _holds_something(
-                kind, files, entries, figures, narrative, proposals, document
-            )
-            state = "not_started" if empty else "draft"
-        else:
-            state = str(SubmissionStatus(status))
-        due = deadlines.due_with(due_on, until)
-        closed = deadlines.closed_by(late_policy, due, today)
-        overdue = state in ("not_started", "draft", "returned") and today > due
-        if submission_id is not None:
-            locked = status == SubmissionStatus.ACCEPTED or (
-                status != SubmissionStatus.RETURNED and closed
-            )
-        else:
-            locked = closed
-        items.append(
-            ItemStatus(
-                kind=kind,
-                due_on=due_on,
-                state=state,
-                overdue=overdue,
-                submission_id=submission_id,
-                receipt_number=receipt_number,
-                submitted_at=submitted_at,
-                return_reason=review_note if status == SubmissionStatus.RETURNED else None,
-                version=version or 0,
-                locked=locked,
-                late=bool(submission_id is not None and late and version),
-                extended_until=due if due != due_on else None,
-                accepts_late=deadlines.policy_accepts_late(late_policy),
-                draft_open=bool(submission_id is not None and draft_open),
-            )
-        )
+    items = [_item_status(row, today) for row in rows]
     items.sort(key=lambda item: (not item.overdue, item.due_on, str(item.kind)))
     return items
