@@ -12,7 +12,8 @@ and the console (where the engine maps a typed "2" back to the second choice).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -100,6 +101,32 @@ def choice_numbers(choices: tuple[Choice, ...]) -> list[int]:
             choice.number if choice.number is not None else (numbers[-1] + 1 if numbers else 1)
         )
     return numbers
+
+
+def coalesced(replies: Sequence[Reply], fits: Callable[[Reply], bool]) -> list[Reply]:
+    """The replies with each plain text joined above the reply after it, a blank line apart,
+    so a step's answer ("Đã thêm: ...") and the next question travel as one message: one
+    platform call and one pacing slot instead of two.
+
+    A reply is joined to the next only when nothing is lost: it has no choices of its own
+    (its keyboard would vanish, or its numbers would sit above the next one's) and neither
+    carries a document or photo; and only when `fits` (the channel's size limit) still holds
+    for the joined reply, so a join never makes a message the channel would split."""
+    out: list[Reply] = []
+    for reply in replies:
+        if out and _joinable(out[-1], reply):
+            joined = replace(reply, text="\n\n".join(t for t in (out[-1].text, reply.text) if t))
+            if fits(joined):
+                out[-1] = joined
+                continue
+        out.append(reply)
+    return out
+
+
+def _joinable(first: Reply, second: Reply) -> bool:
+    return not first.choices and not any(
+        r.document is not None or r.photo is not None for r in (first, second)
+    )
 
 
 # --- sending ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.i18n import Translator
-from bot.messaging import Incoming, IncomingFile, Reply, numbered
+from bot.messaging import Incoming, IncomingFile, Reply, coalesced, numbered
 from bot.models import Channel
 from conversations.engine import Engine
 
@@ -120,12 +120,13 @@ class ConsoleChannel:
         self.stdout.flush()
 
     async def handle_line(self, line: str) -> list[Reply]:
-        """Send one typed line to the bot and print its answers."""
+        """Send one typed line to the bot and print its answers, as the chat channels group
+        them (a plain text joined above the question after it); returns what was printed."""
         incoming = self.incoming(line)
         if isinstance(incoming, str):
             self._write(incoming + "\n")
             return []
-        replies = await self.engine.handle(incoming, self.fetcher)
+        replies = coalesced(await self.engine.handle(incoming, self.fetcher), lambda _: True)
         for reply in replies:
             self._write(render(reply) + "\n")
         return replies

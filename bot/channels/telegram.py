@@ -56,6 +56,7 @@ from bot.messaging import (
     SendError,
     TransientError,
     Unreachable,
+    coalesced,
 )
 from bot.models.enums import Channel, Role
 from bot.settings import Settings
@@ -92,6 +93,11 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(choice.label, callback_data=choice.key)] for choice in reply.choices]
     )
+
+
+def fits_one_message(reply: Reply) -> bool:
+    """Whether `reply` goes as one Telegram message (the test of `coalesced`)."""
+    return len(reply.text) <= TEXT_LIMIT
 
 
 async def send_reply(bot: TelegramBot, chat_id: int | str, reply: Reply) -> list[Message]:
@@ -344,9 +350,12 @@ class TelegramChannel:
             await self.deliver(context.bot, incoming.chat_id, replies)
 
     async def deliver(self, bot: TelegramBot, chat_id: str, replies: Sequence[Reply]) -> None:
-        """Each reply on its own, retried on 429 and 5xx; one refused does not stop the next."""
+        """Each message on its own, retried on 429 and 5xx; one refused does not stop the next.
+
+        A plain text and the question after it go as one message (`coalesced`) when it stays
+        within one Telegram message."""
         sender = TelegramSender(bot)
-        for reply in replies:
+        for reply in coalesced(replies, fits_one_message):
             try:
                 await send_with_retries(sender, chat_id, reply, pacer=self.pacer)
             except Unreachable:

@@ -40,6 +40,7 @@ from bot.messaging import (
     SendError,
     TransientError,
     Unreachable,
+    coalesced,
     numbered,
 )
 from bot.models.enums import Channel
@@ -360,6 +361,11 @@ def render(reply: Reply, language: str | None = None) -> list[str]:
     return split_text(text, TEXT_LIMIT)
 
 
+def fits_one_message(reply: Reply) -> bool:
+    """Whether `reply`, choices numbered, goes as one Zalo message (the test of `coalesced`)."""
+    return len(numbered(reply.text, reply.choices)) <= TEXT_LIMIT
+
+
 class ZaloSender:
     """The outbox's way to Zalo; errors are the Sender errors (RateLimited, Unreachable...)."""
 
@@ -405,7 +411,11 @@ class ZaloChannel:
             await self.deliver(incoming.chat_id, replies)
 
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        for reply in replies:
+        """Each message on its own, retried on 429 and 5xx; one refused does not stop the next.
+
+        A plain text and the question after it go as one message (`coalesced`) when the
+        joined text and its numbered choices stay within one Zalo message."""
+        for reply in coalesced(replies, fits_one_message):
             try:
                 await send_with_retries(self.sender, chat_id, reply, pacer=self.pacer)
             except Unreachable:

@@ -12,7 +12,7 @@ from telegram import Bot
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel, ZaloClient
-from bot.messaging import Reply
+from bot.messaging import Choice, Reply
 from tests.channels.conftest import ScriptedHandler
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.zalo_api import FakeZaloServer
@@ -62,3 +62,42 @@ async def test_zalo_5xx_is_retried(fake_zalo: FakeZaloServer, handler: ScriptedH
     finally:
         await client.aclose()
     assert fake_zalo.texts("z1") == ["Đã nộp."]
+
+
+async def test_a_text_and_the_next_question_are_one_telegram_message(
+    bot: Bot, fake_telegram: FakeTelegramServer, handler: ScriptedHandler
+) -> None:
+    channel = TelegramChannel(handler)
+    menu = (Choice("add", "Thêm người"),)
+    await channel.deliver(bot, "8", [Reply("Đã thêm: An."), Reply("Tiếp theo?", menu)])
+    (sent,) = fake_telegram.sent(8)
+    assert sent.params["text"] == "Đã thêm: An.\n\nTiếp theo?"
+    assert sent.params["reply_markup"]["inline_keyboard"] == [
+        [{"text": "Thêm người", "callback_data": "add"}]
+    ]
+
+
+async def test_a_join_over_4096_characters_stays_two_telegram_messages(
+    bot: Bot, fake_telegram: FakeTelegramServer, handler: ScriptedHandler
+) -> None:
+    channel = TelegramChannel(handler)
+    await channel.deliver(bot, "9", [Reply("a" * 4000), Reply("b" * 95)])
+    assert fake_telegram.texts(9) == ["a" * 4000, "b" * 95]
+
+
+async def test_a_text_and_the_next_question_are_one_zalo_message(
+    fake_zalo: FakeZaloServer, handler: ScriptedHandler
+) -> None:
+    client = ZaloClient(fake_zalo.token, fake_zalo.base_url)
+    menu = (Choice("add", "Thêm người"),)
+    long = "x" * (2000 - len("\n\nTiếp theo?\n\n1. Thêm người"))
+    try:
+        channel = ZaloChannel(client, handler, "vi")
+        await channel.deliver("z2", [Reply("Đã thêm: An."), Reply("Tiếp theo?", menu)])
+        await channel.deliver("z3", [Reply(long), Reply("Tiếp theo?", menu)])
+        await channel.deliver("z4", [Reply(long + "x"), Reply("Tiếp theo?", menu)])
+    finally:
+        await client.aclose()
+    assert fake_zalo.texts("z2") == ["Đã thêm: An.\n\nTiếp theo?\n\n1. Thêm người"]
+    assert fake_zalo.texts("z3") == [long + "\n\nTiếp theo?\n\n1. Thêm người"]
+    assert fake_zalo.texts("z4") == [long + "x", "Tiếp theo?\n\n1. Thêm người"]
