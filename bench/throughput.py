@@ -188,7 +188,11 @@ async def run_bot(
         with Session(db) as session:
             entries = session.exec(select(func.count()).select_from(RegistrationEntry)).one()
         errors = sum(fake.call("texts_containing", list(APOLOGIES)).values())
-        check = f"{entries}/{officers} registrations saved, {errors} error replies"
+        sent = fake.call("sent_count")
+        check = (
+            f"{entries}/{officers} registrations saved, {errors} error replies, "
+            f"{sent} messages sent for {len(script)} updates"
+        )
         if entries != officers:
             errors += abs(officers - int(entries))
         return RunResult(len(script), seconds, cpu, errors, check)
