@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from bot.models import (
     Campaign,
@@ -18,6 +19,7 @@ from bot.models import (
     Contact,
     Deadline,
     Enterprise,
+    Fanout,
     Observance,
     Organization,
     Phase,
@@ -219,3 +221,10 @@ def submit(
     session.add(sub)
     session.flush()
     return sub
+
+
+def the_fanout(engine: Engine) -> Fanout:
+    """The one fan-out a test's plan wrote (fails if there are none or several)."""
+    with Session(engine) as session:
+        (fanout,) = session.exec(select(Fanout)).all()
+        return fanout

@@ -32,7 +32,7 @@ from scheduler.clock import FakeClock
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
 from scheduler.planner import expand, expand_all, plan_day, sending_start_utc
-from tests.scheduler.factories import Board, add_enterprises, make_board, submit
+from tests.scheduler.factories import Board, add_enterprises, make_board, submit, the_fanout
 from tests.scheduler.fakes import FakeSender
 
 DUE_DAY = date(2025, 4, 15)  # the title registration is due: every officer is reminded
@@ -74,19 +74,13 @@ def _deliveries(engine: Engine) -> list[Delivery]:
         return list(session.exec(select(Delivery).order_by(col(Delivery.id))))
 
 
-def _fanout(engine: Engine) -> Fanout:
-    with Session(engine) as session:
-        (fanout,) = session.exec(select(Fanout)).all()
-        return fanout
-
-
 async def test_a_plan_is_one_row_and_each_officer_gets_the_reminder_once(
     engine: Engine, settings: Settings
 ) -> None:
     board = _board(engine)
     _plan(engine, settings)
     assert _deliveries(engine) == []
-    fanout = _fanout(engine)
+    fanout = the_fanout(engine)
     assert (fanout.kind, fanout.campaign_id, fanout.item_kind, fanout.planned_on) == (
         DeliveryKind.REMINDER,
         board.campaign.id,
@@ -107,7 +101,7 @@ async def test_a_plan_is_one_row_and_each_officer_gets_the_reminder_once(
     assert all("15/04/2025" in text for _chat, text in sender.sent)
     rows = _deliveries(engine)
     assert len(rows) == 14 and {r.status for r in rows} == {DeliveryStatus.SENT}
-    fanout = _fanout(engine)
+    fanout = the_fanout(engine)
     assert fanout.status == FanoutStatus.EXPANDED and fanout.expanded == 14
     assert fanout.cursor == max(e.id or 0 for e in board.enterprises)
 
@@ -121,12 +115,12 @@ def test_an_interrupted_expansion_resumes_and_never_writes_a_contact_twice(
     with Session(engine) as session:
         assert expand(session, now, 5, email=False) == 10  # five enterprises, two officers each
         session.commit()
-    cursor = _fanout(engine).cursor
+    cursor = the_fanout(engine).cursor
     assert cursor == board.enterprises[4].id
     with Session(engine) as session:
         assert expand(session, now, 1, email=False) == 2
         session.rollback()  # the dispatcher died before its commit
-    assert _fanout(engine).cursor == cursor and len(_deliveries(engine)) == 10
+    assert the_fanout(engine).cursor == cursor and len(_deliveries(engine)) == 10
     with Session(engine) as session:
         # even a cursor set back (or a second expander) writes nobody twice
         fanout = session.exec(select(Fanout)).one()
@@ -137,7 +131,7 @@ def test_an_interrupted_expansion_resumes_and_never_writes_a_contact_twice(
         assert expand_all(session, now, email=False) == 0
     rows = _deliveries(engine)
     assert sorted(r.contact_id for r in rows) == sorted(c.id or 0 for c in board.officers)
-    assert _fanout(engine).status == FanoutStatus.EXPANDED
+    assert the_fanout(engine).status == FanoutStatus.EXPANDED
 
 
 async def test_an_enterprise_that_submits_after_the_plan_gets_nothing(
@@ -166,11 +160,11 @@ async def test_nothing_is_expanded_outside_the_sending_hours_or_on_a_later_day(
     clock = FakeClock(local("2025-04-15T06:00:00"))
     dispatcher = _dispatcher(engine, sender, clock, settings)
     assert await dispatcher.run_once() == 0
-    assert _deliveries(engine) == [] and _fanout(engine).status == FanoutStatus.PENDING
+    assert _deliveries(engine) == [] and the_fanout(engine).status == FanoutStatus.PENDING
     clock.set(local("2025-04-16T08:00:00"))  # the dispatcher was down all of 15/04
     await dispatcher.run_once()
     assert sender.sent == [] and _deliveries(engine) == []
-    assert _fanout(engine).status == FanoutStatus.EXPIRED
+    assert the_fanout(engine).status == FanoutStatus.EXPIRED
 
 
 async def test_a_moved_deadline_cancels_the_unexpanded_reminders(
@@ -189,7 +183,7 @@ async def test_a_moved_deadline_cancels_the_unexpanded_reminders(
             email=False,
         )
         session.commit()
-    assert _fanout(engine).status == FanoutStatus.CANCELLED
+    assert the_fanout(engine).status == FanoutStatus.CANCELLED
     sender = FakeSender()
     await _drain(_dispatcher(engine, sender, FakeClock(now), settings), 10)
     kinds = {r.kind for r in _deliveries(engine)}
@@ -236,7 +230,7 @@ async def test_a_dispatcher_of_one_channel_expands_for_every_channel_and_loses_n
         # A batch that expanded only Zalo officers sends nothing: `run` polls again a
         # second later (poll_interval_seconds), and the expansion goes on.
         await only_telegram.run_once(2)
-    assert _fanout(engine).status == FanoutStatus.EXPANDED
+    assert the_fanout(engine).status == FanoutStatus.EXPANDED
     waiting = {r.contact_id for r in _deliveries(engine) if r.status == DeliveryStatus.PENDING}
     assert waiting == {c.id for c in board.officers if c.channel == Channel.ZALO}
     await _drain(Dispatcher(engine, {Channel.ZALO: zalo}, clock, settings, "z", config), 2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
@@ -22,7 +23,6 @@ from bot.models import (
     DeadlineKind,
     Delivery,
     Enterprise,
-    Fanout,
     FanoutStatus,
     SubmissionStatus,
 )
@@ -35,7 +35,7 @@ from scheduler.config import SchedulerConfig
 from scheduler.outbox import Dispatcher
 from scheduler.planner import expand, plan_day, sending_start_utc
 from tests.conversations.conftest import Chat
-from tests.scheduler.factories import Board, add_enterprises, make_board, submit
+from tests.scheduler.factories import Board, add_enterprises, make_board, submit, the_fanout
 from tests.scheduler.fakes import FakeSender
 
 DUE_DAY = date(2025, 4, 15)  # the title registration is due: every officer is reminded
@@ -54,16 +54,29 @@ def _board(engine: Engine) -> tuple[Board, Enterprise, Enterprise]:
         return board, late, board.enterprises[-1]
 
 
-def _plan(engine: Engine, settings: Settings) -> None:
+@dataclass
+class _Day:
+    """`_board`'s board with 15/04's reminders planned, and a Telegram dispatcher at 08:00
+    on a fake clock (nothing expanded or sent yet)."""
+
+    board: Board
+    late: Enterprise
+    last: Enterprise
+    clock: FakeClock
+    sender: FakeSender
+    dispatcher: Dispatcher
+
+
+def _planned(engine: Engine, settings: Settings) -> _Day:
+    board, late, last = _board(engine)
     with Session(engine) as session:
         plan_day(session, DUE_DAY, settings, now=sending_start_utc(DUE_DAY, settings))
-
-
-def _dispatcher(
-    engine: Engine, sender: FakeSender, clock: FakeClock, settings: Settings
-) -> Dispatcher:
+    clock, sender = FakeClock(MORNING), FakeSender()
     config = SchedulerConfig.from_settings(settings, per_chat_interval_seconds=0.0)
-    return Dispatcher(engine, {Channel.TELEGRAM: sender}, clock, settings, "d1", config=config)
+    dispatcher = Dispatcher(
+        engine, {Channel.TELEGRAM: sender}, clock, settings, "d1", config=config
+    )
+    return _Day(board, late, last, clock, sender, dispatcher)
 
 
 async def _drain(dispatcher: Dispatcher) -> None:
@@ -103,46 +116,36 @@ def _rows_for(engine: Engine, contact: Contact) -> list[Delivery]:
         return list(session.exec(select(Delivery).where(Delivery.contact_id == contact.id)))
 
 
-def _fanout(engine: Engine) -> Fanout:
-    with Session(engine) as session:
-        (fanout,) = session.exec(select(Fanout)).all()
-        return fanout
-
-
 async def test_an_officer_linked_after_the_cursor_passed_gets_the_days_reminder_once(
     engine: Engine, settings: Settings
 ) -> None:
-    board, late, _last = _board(engine)
-    _plan(engine, settings)
-    clock = FakeClock(MORNING)
-    sender = FakeSender()
-    dispatcher = _dispatcher(engine, sender, clock, settings)
+    day = _planned(engine, settings)
+    board, late = day.board, day.late
+    clock, sender, dispatcher = day.clock, day.sender, day.dispatcher
     await dispatcher.run_once(4)  # expands the first four enterprises: three officers
-    assert _fanout(engine).cursor == late.id
+    assert the_fanout(engine).cursor == late.id
 
     officer = _newcomer(engine, "late")
     clock.set(datetime.fromisoformat("2025-04-15T08:30:00+07:00"))
     _link(engine, officer, late, clock.now(), settings)
     (row,) = _rows_for(engine, officer)
-    assert row.planned_on == DUE_DAY and row.not_before == _fanout(engine).not_before
+    assert row.planned_on == DUE_DAY and row.not_before == the_fanout(engine).not_before
 
     await _drain(dispatcher)
     sent = Counter(chat for chat, _text in sender.sent)
     assert sent["late"] == 1 and set(sent.values()) == {1}
     assert set(sent) == {str(c.chat_id) for c in board.officers} | {"late"}
     assert all("15/04/2025" in text for _chat, text in sender.sent)
-    assert _fanout(engine).status == FanoutStatus.EXPANDED
+    assert the_fanout(engine).status == FanoutStatus.EXPANDED
 
 
 async def test_typing_the_code_in_the_chat_brings_the_reminder(
     engine: Engine, settings: Settings
 ) -> None:
     """The whole way: the officer types /start with his code to the conversation engine."""
-    _, late, _last = _board(engine)
-    _plan(engine, settings)
-    clock = FakeClock(MORNING)
-    sender = FakeSender()
-    dispatcher = _dispatcher(engine, sender, clock, settings)
+    day = _planned(engine, settings)
+    late = day.late
+    clock, sender, dispatcher = day.clock, day.sender, day.dispatcher
     await dispatcher.run_once(4)
     with Session(engine) as session:
         found = session.get(Enterprise, late.id)
@@ -159,17 +162,15 @@ async def test_typing_the_code_in_the_chat_brings_the_reminder(
 async def test_a_fully_expanded_fanout_still_reaches_an_officer_linked_later_that_day(
     engine: Engine, settings: Settings
 ) -> None:
-    board, _late, _last = _board(engine)
-    _plan(engine, settings)
-    clock = FakeClock(MORNING)
-    sender = FakeSender()
-    dispatcher = _dispatcher(engine, sender, clock, settings)
+    day = _planned(engine, settings)
+    board = day.board
+    clock, sender, dispatcher = day.clock, day.sender, day.dispatcher
     await _drain(dispatcher)
-    assert _fanout(engine).status == FanoutStatus.EXPANDED
+    assert the_fanout(engine).status == FanoutStatus.EXPANDED
     with Session(engine, expire_on_commit=False) as session:
         (newest,) = add_enterprises(session, board, 1, contacts_each=0)  # joined the board
         session.commit()
-    assert (newest.id or 0) > _fanout(engine).cursor
+    assert (newest.id or 0) > the_fanout(engine).cursor
 
     officer = _newcomer(engine, "new")
     clock.set(datetime.fromisoformat("2025-04-15T14:00:00+07:00"))
@@ -181,11 +182,9 @@ async def test_a_fully_expanded_fanout_still_reaches_an_officer_linked_later_tha
 async def test_an_enterprise_that_already_submitted_gets_no_reminder_on_linking(
     engine: Engine, settings: Settings
 ) -> None:
-    board, late, _last = _board(engine)
-    _plan(engine, settings)
-    sender = FakeSender()
-    dispatcher = _dispatcher(engine, sender, FakeClock(MORNING), settings)
-    await _drain(dispatcher)
+    day = _planned(engine, settings)
+    board, late = day.board, day.late
+    await _drain(day.dispatcher)
     with Session(engine) as session:
         submit(session, board, late, DeadlineKind.TITLE_REGISTRATION, SubmissionStatus.SUBMITTED)
         session.commit()
@@ -197,24 +196,21 @@ async def test_an_enterprise_that_already_submitted_gets_no_reminder_on_linking(
 async def test_an_officer_linked_before_the_cursor_gets_it_from_the_expansion(
     engine: Engine, settings: Settings
 ) -> None:
-    _, late, _last = _board(engine)
-    _plan(engine, settings)
+    day = _planned(engine, settings)
+    late = day.late
     officer = _newcomer(engine, "early")
     _link(engine, officer, late, MORNING, settings)
     assert _rows_for(engine, officer) == []  # the expansion will take him
-    sender = FakeSender()
-    await _drain(_dispatcher(engine, sender, FakeClock(MORNING), settings))
-    assert [chat for chat, _text in sender.sent].count("early") == 1
+    await _drain(day.dispatcher)
+    assert [chat for chat, _text in day.sender.sent].count("early") == 1
 
 
 async def test_relinking_never_gives_an_officer_the_message_twice(
     engine: Engine, settings: Settings
 ) -> None:
-    board, late, last = _board(engine)
-    _plan(engine, settings)
-    clock = FakeClock(MORNING)
-    sender = FakeSender()
-    dispatcher = _dispatcher(engine, sender, clock, settings)
+    day = _planned(engine, settings)
+    board, late, last = day.board, day.late, day.last
+    clock, sender, dispatcher = day.clock, day.sender, day.dispatcher
     await dispatcher.run_once(4)  # the cursor is on `late`; `last` is not reached yet
     reminded = board.officers[0]  # of the first enterprise: already reminded
     assert [chat for chat, _text in sender.sent] == [str(c.chat_id) for c in board.officers[:3]]
@@ -235,13 +231,10 @@ async def test_relinking_never_gives_an_officer_the_message_twice(
 async def test_nothing_from_a_past_day_for_an_officer_linked_the_next_day(
     engine: Engine, settings: Settings
 ) -> None:
-    _, late, _last = _board(engine)
-    _plan(engine, settings)
-    sender = FakeSender()
-    clock = FakeClock(MORNING)
-    dispatcher = _dispatcher(engine, sender, clock, settings)
-    await dispatcher.run_once(4)  # partly expanded on 15/04, then the dispatcher stops
-    assert _fanout(engine).status == FanoutStatus.PENDING
+    day = _planned(engine, settings)
+    late = day.late
+    await day.dispatcher.run_once(4)  # partly expanded on 15/04, then the dispatcher stops
+    assert the_fanout(engine).status == FanoutStatus.PENDING
     officer = _newcomer(engine, "tomorrow")
     _link(engine, officer, late, datetime.fromisoformat("2025-04-16T08:00:00+07:00"), settings)
     assert _rows_for(engine, officer) == []
@@ -252,8 +245,7 @@ def test_a_link_racing_a_batch_waits_for_its_cursor(engine: Engine, settings: Se
     the batch cannot see the link (not committed yet), so the link must see the batch's
     cursor. On PostgreSQL the link waits on the fan-out's row lock; on SQLite on the write
     lock the batch holds."""
-    _, late, _last = _board(engine)
-    _plan(engine, settings)
+    late = _planned(engine, settings).late
     officer = _newcomer(engine, "racing")
     with Session(engine) as batch:
         assert expand(batch, MORNING, 4, email=settings.sends_email) == 3
@@ -267,4 +259,4 @@ def test_a_link_racing_a_batch_waits_for_its_cursor(engine: Engine, settings: Se
     linking.join(30)
     assert not linking.is_alive()
     (row,) = _rows_for(engine, officer)
-    assert row.contact_id == officer.id and _fanout(engine).cursor == late.id
+    assert row.contact_id == officer.id and the_fanout(engine).cursor == late.id
