@@ -120,22 +120,20 @@ async def test_an_officer_linked_after_the_cursor_passed_gets_the_days_reminder_
     engine: Engine, settings: Settings
 ) -> None:
     day = _planned(engine, settings)
-    board, late = day.board, day.late
-    clock, sender, dispatcher = day.clock, day.sender, day.dispatcher
-    await dispatcher.run_once(4)  # expands the first four enterprises: three officers
-    assert the_fanout(engine).cursor == late.id
+    await day.dispatcher.run_once(4)  # expands the first four enterprises: three officers
+    assert the_fanout(engine).cursor == day.late.id
 
     officer = _newcomer(engine, "late")
-    clock.set(datetime.fromisoformat("2025-04-15T08:30:00+07:00"))
-    _link(engine, officer, late, clock.now(), settings)
+    day.clock.set(datetime.fromisoformat("2025-04-15T08:30:00+07:00"))
+    _link(engine, officer, day.late, day.clock.now(), settings)
     (row,) = _rows_for(engine, officer)
     assert row.planned_on == DUE_DAY and row.not_before == the_fanout(engine).not_before
 
-    await _drain(dispatcher)
-    sent = Counter(chat for chat, _text in sender.sent)
+    await _drain(day.dispatcher)
+    sent = Counter(chat for chat, _text in day.sender.sent)
     assert sent["late"] == 1 and set(sent.values()) == {1}
-    assert set(sent) == {str(c.chat_id) for c in board.officers} | {"late"}
-    assert all("15/04/2025" in text for _chat, text in sender.sent)
+    assert set(sent) == {str(c.chat_id) for c in day.board.officers} | {"late"}
+    assert all("15/04/2025" in text for _chat, text in day.sender.sent)
     assert the_fanout(engine).status == FanoutStatus.EXPANDED
 
 
@@ -144,18 +142,16 @@ async def test_typing_the_code_in_the_chat_brings_the_reminder(
 ) -> None:
     """The whole way: the officer types /start with his code to the conversation engine."""
     day = _planned(engine, settings)
-    late = day.late
-    clock, sender, dispatcher = day.clock, day.sender, day.dispatcher
-    await dispatcher.run_once(4)
+    await day.dispatcher.run_once(4)
     with Session(engine) as session:
-        found = session.get(Enterprise, late.id)
+        found = session.get(Enterprise, day.late.id)
         assert found is not None
         code = format_code(create_invite(session, found, Act(MORNING, settings.tz)).code)
         session.commit()
-    chat = Chat(ChatEngine(engine, settings, clock=clock.now), user_id="chatting")
+    chat = Chat(ChatEngine(engine, settings, clock=day.clock.now), user_id="chatting")
     assert "Công ty 0003" in await chat.say(f"/start {code}")
-    await _drain(dispatcher)
-    (text,) = [text for chat_id, text in sender.sent if chat_id == "chatting"]
+    await _drain(day.dispatcher)
+    (text,) = [text for chat_id, text in day.sender.sent if chat_id == "chatting"]
     assert "15/04/2025" in text
 
 
@@ -163,33 +159,31 @@ async def test_a_fully_expanded_fanout_still_reaches_an_officer_linked_later_tha
     engine: Engine, settings: Settings
 ) -> None:
     day = _planned(engine, settings)
-    board = day.board
-    clock, sender, dispatcher = day.clock, day.sender, day.dispatcher
-    await _drain(dispatcher)
+    await _drain(day.dispatcher)
     assert the_fanout(engine).status == FanoutStatus.EXPANDED
     with Session(engine, expire_on_commit=False) as session:
-        (newest,) = add_enterprises(session, board, 1, contacts_each=0)  # joined the board
+        (newest,) = add_enterprises(session, day.board, 1, contacts_each=0)  # joined the board
         session.commit()
     assert (newest.id or 0) > the_fanout(engine).cursor
 
     officer = _newcomer(engine, "new")
-    clock.set(datetime.fromisoformat("2025-04-15T14:00:00+07:00"))
-    _link(engine, officer, newest, clock.now(), settings)
-    await _drain(dispatcher)
-    assert [chat for chat, _text in sender.sent].count("new") == 1
+    day.clock.set(datetime.fromisoformat("2025-04-15T14:00:00+07:00"))
+    _link(engine, officer, newest, day.clock.now(), settings)
+    await _drain(day.dispatcher)
+    assert [chat for chat, _text in day.sender.sent].count("new") == 1
 
 
 async def test_an_enterprise_that_already_submitted_gets_no_reminder_on_linking(
     engine: Engine, settings: Settings
 ) -> None:
     day = _planned(engine, settings)
-    board, late = day.board, day.late
     await _drain(day.dispatcher)
     with Session(engine) as session:
-        submit(session, board, late, DeadlineKind.TITLE_REGISTRATION, SubmissionStatus.SUBMITTED)
+        registration, submitted = DeadlineKind.TITLE_REGISTRATION, SubmissionStatus.SUBMITTED
+        submit(session, day.board, day.late, registration, submitted)
         session.commit()
     officer = _newcomer(engine, "done")
-    _link(engine, officer, late, MORNING, settings)
+    _link(engine, officer, day.late, MORNING, settings)
     assert _rows_for(engine, officer) == []  # not even a cancelled row
 
 
@@ -197,9 +191,8 @@ async def test_an_officer_linked_before_the_cursor_gets_it_from_the_expansion(
     engine: Engine, settings: Settings
 ) -> None:
     day = _planned(engine, settings)
-    late = day.late
     officer = _newcomer(engine, "early")
-    _link(engine, officer, late, MORNING, settings)
+    _link(engine, officer, day.late, MORNING, settings)
     assert _rows_for(engine, officer) == []  # the expansion will take him
     await _drain(day.dispatcher)
     assert [chat for chat, _text in day.sender.sent].count("early") == 1
@@ -209,22 +202,22 @@ async def test_relinking_never_gives_an_officer_the_message_twice(
     engine: Engine, settings: Settings
 ) -> None:
     day = _planned(engine, settings)
-    board, late, last = day.board, day.late, day.last
-    clock, sender, dispatcher = day.clock, day.sender, day.dispatcher
-    await dispatcher.run_once(4)  # the cursor is on `late`; `last` is not reached yet
-    reminded = board.officers[0]  # of the first enterprise: already reminded
-    assert [chat for chat, _text in sender.sent] == [str(c.chat_id) for c in board.officers[:3]]
-    waiting = next(c for c in board.officers if c.enterprise_id == last.id)
+    await day.dispatcher.run_once(4)  # the cursor is on `late`; `last` is not reached yet
+    reminded = day.board.officers[0]  # of the first enterprise: already reminded
+    first_three = [str(c.chat_id) for c in day.board.officers[:3]]
+    assert [chat for chat, _text in day.sender.sent] == first_three
+    waiting = next(c for c in day.board.officers if c.enterprise_id == day.last.id)
 
-    _link(engine, reminded, late, clock.now(), settings)  # relinks to a passed enterprise
+    _link(engine, reminded, day.late, day.clock.now(), settings)  # relinks to a passed enterprise
     assert len(_rows_for(engine, reminded)) == 1
-    _link(engine, waiting, late, clock.now(), settings)  # from one not reached to a passed one
-    _link(engine, waiting, last, clock.now(), settings)  # and back
-    _link(engine, waiting, late, clock.now(), settings)  # and there again
+    # from an enterprise not reached yet to a passed one
+    _link(engine, waiting, day.late, day.clock.now(), settings)
+    _link(engine, waiting, day.last, day.clock.now(), settings)  # and back
+    _link(engine, waiting, day.late, day.clock.now(), settings)  # and there again
     assert len(_rows_for(engine, waiting)) == 1
-    await _drain(dispatcher)
-    sent = Counter(chat for chat, _text in sender.sent)
-    assert set(sent) == {str(c.chat_id) for c in board.officers}
+    await _drain(day.dispatcher)
+    sent = Counter(chat for chat, _text in day.sender.sent)
+    assert set(sent) == {str(c.chat_id) for c in day.board.officers}
     assert set(sent.values()) == {1}
 
 
@@ -232,11 +225,10 @@ async def test_nothing_from_a_past_day_for_an_officer_linked_the_next_day(
     engine: Engine, settings: Settings
 ) -> None:
     day = _planned(engine, settings)
-    late = day.late
     await day.dispatcher.run_once(4)  # partly expanded on 15/04, then the dispatcher stops
     assert the_fanout(engine).status == FanoutStatus.PENDING
     officer = _newcomer(engine, "tomorrow")
-    _link(engine, officer, late, datetime.fromisoformat("2025-04-16T08:00:00+07:00"), settings)
+    _link(engine, officer, day.late, datetime.fromisoformat("2025-04-16T08:00:00+07:00"), settings)
     assert _rows_for(engine, officer) == []
 
 
