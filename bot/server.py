@@ -26,6 +26,7 @@ import signal
 import socket
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -355,7 +356,7 @@ def _bootstrap_admins(settings: Settings) -> None:
         if board is None:
             log.warning("THIDUA_ADMINS: no board yet (thidua org create); admins not set up")
             return
-        contacts = ensure_admins(session, settings, board)
+        contacts = ensure_admins(session, settings, board, datetime.now(UTC))
         log.info("%d admin(s) from THIDUA_ADMINS are set up", len(contacts))
 
 

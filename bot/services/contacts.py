@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import LANGUAGES, N_
 from bot.models import Channel, Cluster, Contact, Organization, Role
 from bot.services import audit
-from bot.services.acts import Act, system_act
+from bot.services.acts import SYSTEM, Act, system_act
 from bot.services.errors import InvalidInput
 from bot.settings import Settings
 
@@ -277,14 +278,15 @@ def add_staff(
 
 
 def ensure_admins(
-    session: Session, settings: Settings, organization: Organization
+    session: Session, settings: Settings, organization: Organization, now: datetime
 ) -> list[Contact]:
-    """Make every THIDUA_ADMINS user an admin (of `organization` if they have no board yet).
+    """Make every THIDUA_ADMINS user an admin (of `organization` if they have no board yet),
+    audited as the bot itself ("system") at `now`.
 
     Run at start-up; idempotent. The environment is the source of truth for these accounts, so
     an admin demoted in the chat is an admin again after a restart.
     """
-    return _ensure_admins(session, settings.admins, organization, system_act())
+    return _ensure_admins(session, settings.admins, organization, Act(now, UTC, None, SYSTEM))
 
 
 def _ensure_admins(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ from bot.services.contacts import (
 )
 from bot.settings import load_settings
 from tests.values import present
+
+STARTED = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # the server's start-up
 
 
 def test_new_contact_speaks_vietnamese_unless_english(session: Session) -> None:
@@ -138,7 +141,7 @@ def test_ensure_admins_is_idempotent(session: Session, org: Organization) -> Non
     settings = load_settings(admins="telegram:1,zalo:abc")
     existing = get_or_create_contact(session, "zalo", "abc", "chat-abc", "Chị Hoa")
     session.commit()
-    first = ensure_admins(session, settings, org)
+    first = ensure_admins(session, settings, org, STARTED)
     session.commit()
     assert [(c.channel, c.user_id, c.role) for c in first] == [
         (Channel.TELEGRAM, "1", Role.ADMIN),
@@ -147,14 +150,14 @@ def test_ensure_admins_is_idempotent(session: Session, org: Organization) -> Non
     assert first[1].id == existing.id and first[1].chat_id == "chat-abc"
     assert all(c.organization_id == org.id for c in first)
     audits = len(session.exec(select(AuditEntry)).all())
-    second = ensure_admins(session, settings, org)
+    second = ensure_admins(session, settings, org, STARTED)
     session.commit()
     assert [c.id for c in second] == [c.id for c in first]
     assert len(session.exec(select(Contact)).all()) == 2
     assert len(session.exec(select(AuditEntry)).all()) == audits
     # A demoted bootstrap admin is an admin again at the next start.
     add_staff(session, "telegram", "1", "staff", org)
-    ensure_admins(session, settings, org)
+    ensure_admins(session, settings, org, STARTED)
     session.commit()
     assert present(session.get(Contact, first[0].id)).role == Role.ADMIN
 
