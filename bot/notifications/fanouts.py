@@ -20,7 +20,7 @@ its per-contact messages (`scheduler.planner.audience`) build on them.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -41,6 +41,7 @@ from bot.models import (
 )
 from bot.notifications.kinds import KINDS
 from bot.notifications.outbox import enqueue
+from bot.services.acts import Act
 from bot.services.audience import reaches
 from bot.services.reach import receives_now
 from bot.services.submissions import item_submission_join, not_submitted_condition
@@ -134,13 +135,11 @@ def write(session: Session, fanout: Any, contact_ids: list[int], now: datetime) 
     )
 
 
-def deliver_missed(
-    session: Session, contact: Contact, now: datetime, *, tz: tzinfo, email: bool
-) -> None:
+def deliver_missed(session: Session, contact: Contact, act: Act, *, email: bool) -> None:
     """Give an officer just linked to his enterprise the day's fanned messages the
     expansion has already passed. Does not commit.
 
-    The fan-outs of his board planned for today (`tz`: the board's time zone) that are not
+    The fan-outs of his board planned for the link's day (`act.today`) that are not
     over (pending, or expanded to the end; not expired or cancelled) and whose cursor has
     passed his enterprise: for each, he is a recipient exactly when the expansion would
     take him now (`fanout_enterprises`, `fanout_contacts`: a reminder only while his
@@ -164,7 +163,7 @@ def deliver_missed(
         select(*table.c)
         .where(
             col(Fanout.organization_id) == contact.organization_id,
-            col(Fanout.planned_on) == now.astimezone(tz).date(),
+            col(Fanout.planned_on) == act.today,
             col(Fanout.status).in_([FanoutStatus.PENDING, FanoutStatus.EXPANDED]),
         )
         .order_by(col(Fanout.id))
@@ -178,4 +177,4 @@ def deliver_missed(
         ids = list(
             session.scalars(fanout_contacts(his, email=email).where(col(Contact.id) == contact.id))
         )
-        write(session, fanout, ids, now)
+        write(session, fanout, ids, act.now)

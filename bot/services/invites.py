@@ -302,5 +302,5 @@ def redeem_invite(
         before=before,
         after={"enterprise_id": enterprise.id, "role": str(Role.OFFICER), "code_id": invite.id},
     )
-    deliver_missed(session, contact, now, tz=tz, email=email)
+    deliver_missed(session, contact, act, email=email)
     return enterprise
