@@ -6,12 +6,13 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from sqlalchemy import ColumnElement, and_, bindparam
 from sqlmodel import col, select
 
 from bot.i18n import N_, Translator
 from bot.messaging import Reply
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
-from bot.services.audience import campaigns_for, words
+from bot.services.audience import joins_campaign, words
 from bot.services.contacts import is_staff as _is_staff
 from bot.services.items import kind_command, kind_label
 from bot.services.submissions import deadline_for as subs_deadline_for
@@ -58,28 +59,53 @@ def board_id(ctx: Ctx) -> int | None:
     return organization_id
 
 
+def _running(where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """`where`, for a campaign running on the day bound as `today`."""
+    return and_(
+        where,
+        col(Campaign.active).is_(True),
+        col(Campaign.starts_on) <= bindparam("today"),
+        col(Campaign.ends_on) >= bindparam("today"),
+    )
+
+
+_LATEST_FIRST = (col(Campaign.starts_on).desc(), col(Campaign.id).desc())
+# Staff see every campaign of their board.
+_BOARD_CAMPAIGN = (
+    select(Campaign)
+    .where(_running(col(Campaign.organization_id) == bindparam("board")))
+    .order_by(*_LATEST_FIRST)
+    .limit(1)
+)
+# An officer's campaign is one his participant takes part in (an enterprise never sees the
+# board units' campaign, nor a unit the enterprises'): read with the enterprise itself, which
+# the flow shows next, in one statement. (With no campaign running, the one row has none.)
+_PARTICIPANT_CAMPAIGN = (
+    select(Enterprise, Campaign)
+    .outerjoin(Campaign, _running(joins_campaign()))
+    .where(col(Enterprise.id) == bindparam("enterprise"))
+    .order_by(*_LATEST_FIRST)
+    .limit(1)
+)
+
+
 def active_campaign(ctx: Ctx) -> Campaign | None:
     """The campaign of the contact's board running today (the latest-starting one if several)."""
-    organization_id = board_id(ctx)
-    # An officer's campaign is one his participant takes part in (an enterprise never sees
-    # the board units' campaign, nor a unit the enterprises'); staff see every campaign.
-    conditions = []
-    if ctx.contact.enterprise_id is not None:
-        conditions.append(campaigns_for(enterprise_of(ctx).audience))
-    if organization_id is None:
-        return None
-    today = ctx.today
-    return ctx.session.exec(
-        select(Campaign)
-        .where(
-            Campaign.organization_id == organization_id,
-            col(Campaign.active).is_(True),
-            col(Campaign.starts_on) <= today,
-            col(Campaign.ends_on) >= today,
-            *conditions,
-        )
-        .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
+    enterprise_id = ctx.contact.enterprise_id
+    if enterprise_id is None:
+        if ctx.contact.organization_id is None:
+            return None
+        return ctx.session.exec(
+            _BOARD_CAMPAIGN, params={"board": ctx.contact.organization_id, "today": ctx.today}
+        ).first()
+    row = ctx.session.execute(
+        _PARTICIPANT_CAMPAIGN, {"enterprise": enterprise_id, "today": ctx.today}
     ).first()
+    if row is None:
+        raise LookupError("contact is not linked to an enterprise")
+    enterprise, campaign = row
+    ctx.cache[f"enterprise:{enterprise_id}"] = enterprise
+    return campaign  # type: ignore[no-any-return]
 
 
 def deadlines(ctx: Ctx, campaign: Campaign) -> list[Deadline]:

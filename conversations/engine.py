@@ -93,7 +93,9 @@ _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 GLOBAL_COMMANDS = ("start", "help", "cancel", "back", "language")
 
 # The statements of every update, built once with bound parameters: building a statement
-# costs more Python than SQLite takes to run it.
+# costs more Python than SQLite takes to run it. The Core ones run on the session's connection
+# (`session.connection().execute`), in its transaction, without the ORM's execute layer
+# (autoflush, ORM events, result wrapping): nothing in them is an ORM entity.
 _state = ConversationState.__table__  # type: ignore[attr-defined]
 # The conversation state is read as plain columns and written with Core statements (`_State`):
 # loading it as an ORM entity and flushing it through the unit of work cost more than the
@@ -462,7 +464,7 @@ class Engine:
             statement = _CLAIM_LOCKED
             values["sender"] = f"thidua:sender:{incoming.channel}:{incoming.user_id}"
         try:
-            session.execute(statement, values)
+            session.connection().execute(statement, values)
         except IntegrityError:
             session.rollback()
             return False
@@ -791,16 +793,18 @@ class Engine:
             "expires_at": state.expires_at,
         }
         if state.stored:
-            ctx.session.execute(_STATE_UPDATE, {"of_contact": state.contact_id, **values})
+            ctx.session.connection().execute(
+                _STATE_UPDATE, {"of_contact": state.contact_id, **values}
+            )
         else:
-            ctx.session.execute(
+            ctx.session.connection().execute(
                 _STATE_INSERT, {"contact_id": state.contact_id, "flow": state.flow, **values}
             )
             state.stored = True
 
     def _delete_state(self, ctx: Ctx, contact_id: int) -> bool:
         """Delete the contact's ConversationState row; whether there was one."""
-        result: Any = ctx.session.execute(_STATE_DELETE, {"of_contact": contact_id})
+        result: Any = ctx.session.connection().execute(_STATE_DELETE, {"of_contact": contact_id})
         return bool(result.rowcount)
 
     def _drop(self, ctx: Ctx, state: _State) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -27,6 +28,7 @@ __all__ = [
     "Audience",
     "campaigns_for",
     "figures",
+    "joins_campaign",
     "members",
     "reaches",
     "takes_part",
@@ -55,6 +57,15 @@ def reaches(campaign_id: Any) -> ColumnElement[bool]:
 def campaigns_for(audience: Audience | str) -> ColumnElement[bool]:
     """WHERE condition on `Campaign`: the campaigns a participant of `audience` takes part in."""
     return col(Campaign.audience) == Audience(audience)
+
+
+def joins_campaign() -> ColumnElement[bool]:
+    """JOIN condition of `Enterprise` with `Campaign`: the participant takes part in the
+    campaign (of its own board)."""
+    return and_(
+        col(Campaign.organization_id) == col(Enterprise.organization_id),
+        col(Campaign.audience) == col(Enterprise.audience),
+    )
 
 
 def takes_part(campaign: Campaign, enterprise: Enterprise) -> bool:
