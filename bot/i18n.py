@@ -83,9 +83,13 @@ class Translator:
         )
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lower case without diacritics ("Tỷ Đồng" -> "ty dong"), spaces collapsed: how typed
-    Vietnamese is compared when people type without accents ("lao dong tien tien")."""
+    Vietnamese is compared when people type without accents ("lao dong tien tien").
+
+    Remembered: every question folds the labels of its choices (the same few hundred texts)
+    to recognise a typed answer, a character at a time."""
     text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
     return " ".join(text.split())

@@ -24,7 +24,7 @@ T0 = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
 
 def test_record_makes_values_json_safe(engine: Engine) -> None:
     with Session(engine) as session:
-        entry = audit.record(
+        entry_id = audit.record(
             session,
             "staff.export",
             Act(T0, TZ, actor="cli"),
@@ -33,7 +33,6 @@ def test_record_makes_values_json_safe(engine: Engine) -> None:
             after={"value": Decimal("19.30"), "at": T0, "codes": ("A", "B"), "n": 3},
         )
         session.commit()
-        entry_id = entry.id
     with Session(engine) as session:
         stored = session.get(AuditEntry, entry_id)
         assert stored is not None
