@@ -54,6 +54,13 @@ def normalize_language(language: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+@lru_cache(maxsize=2048)
+def _date(value: date, language: str) -> str:
+    """A day as the office writes it (05/12/2024), remembered: a prompt shows a handful of
+    the campaign's dates on every answer, and Babel's formatting is not cheap."""
+    return format_date(value, "dd/MM/yyyy", locale=language)
+
+
 class Translator:
     """Translation and formatting for one language; flows and messages take one of these."""
 
@@ -72,7 +79,7 @@ class Translator:
     __call__ = gettext
 
     def date(self, value: date) -> str:
-        return format_date(value, "dd/MM/yyyy", locale=self.language)
+        return _date(value, self.language)
 
     def datetime(self, value: datetime) -> str:
         return format_datetime(value, "HH:mm dd/MM/yyyy", tzinfo=value.tzinfo, locale=self.language)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_, Translator
 from bot.models import (
@@ -55,6 +56,12 @@ def policy_accepts_late(policy: LatePolicy | str) -> bool:
     return LatePolicy(policy) is LatePolicy.ACCEPT_LATE
 
 
+_EXTENSION = select(DeadlineExtension).where(
+    col(DeadlineExtension.deadline_id) == bindparam("deadline"),
+    col(DeadlineExtension.enterprise_id) == bindparam("enterprise"),
+)
+
+
 def extension_for(
     session: Session, deadline: Deadline, enterprise_id: int
 ) -> DeadlineExtension | None:
@@ -65,10 +72,7 @@ def extension_for(
         (DeadlineExtension,),
         ("extension", deadline.id, enterprise_id),
         lambda: session.exec(
-            select(DeadlineExtension).where(
-                DeadlineExtension.deadline_id == deadline.id,
-                DeadlineExtension.enterprise_id == enterprise_id,
-            )
+            _EXTENSION, params={"deadline": deadline.id, "enterprise": enterprise_id}
         ).first(),
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from bot.models import (
@@ -83,14 +84,17 @@ def discard_draft(
     return True
 
 
+# Run whenever a conversation ends: built once.
+_DRAFTS_OF = select(Submission).where(
+    col(Submission.draft_open).is_(True),
+    col(Submission.draft_contact_id) == bindparam("contact"),
+)
+
+
 def abandon_drafts_of(session: Session, act: Act, *, reason: str = "abandoned") -> int:
     """Discard every draft the acting contact opened beside a submitted item; how many
     there were."""
-    found = session.exec(
-        select(Submission).where(
-            col(Submission.draft_open).is_(True), Submission.draft_contact_id == act.contact_id
-        )
-    ).all()
+    found = session.exec(_DRAFTS_OF, params={"contact": act.contact_id}).all()
     for submission in found:
         discard_draft(session, submission, act, reason=reason)
     return len(found)

@@ -180,15 +180,22 @@ def load_item(
     return deadline, submission
 
 
+_ITEM_OF = select(Submission).where(
+    col(Submission.campaign_id) == bindparam("campaign"),
+    col(Submission.enterprise_id) == bindparam("enterprise"),
+    col(Submission.kind) == bindparam("kind"),
+)
+_DEADLINE = select(Deadline).where(
+    col(Deadline.campaign_id) == bindparam("campaign"),
+    col(Deadline.kind) == bindparam("kind"),
+)
+
+
 def _find(
     session: Session, campaign_id: int, enterprise_id: int, kind: DeadlineKind
 ) -> Submission | None:
     return session.exec(
-        select(Submission).where(
-            Submission.campaign_id == campaign_id,
-            Submission.enterprise_id == enterprise_id,
-            Submission.kind == kind,
-        )
+        _ITEM_OF, params={"campaign": campaign_id, "enterprise": enterprise_id, "kind": kind}
     ).first()
 
 
@@ -217,9 +224,7 @@ def deadline_for(session: Session, campaign_id: int, kind: DeadlineKind | str) -
         session,
         (Deadline,),
         ("deadline", campaign_id, wanted),
-        lambda: session.exec(
-            select(Deadline).where(Deadline.campaign_id == campaign_id, Deadline.kind == wanted)
-        ).first(),
+        lambda: session.exec(_DEADLINE, params={"campaign": campaign_id, "kind": wanted}).first(),
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from functools import cache
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from bot.i18n import N_
@@ -28,7 +30,6 @@ from bot.services.errors import (
 )
 from bot.services.items import KindName
 from bot.services.lookups import is_remembered, remember, remembered
-from bot.services.rows import rows_of
 from bot.services.submissions.clock import local_date
 from bot.services.submissions.finding import LOCKED, _subject, deadline_for
 
@@ -107,6 +108,17 @@ def _begin_change(session: Session, submission: Submission, act: Act) -> None:
 _Part = TypeVar("_Part", RegistrationEntry, ProposalEntry, Attachment)
 
 
+@cache
+def _parts_of(model: type[Any]) -> Any:
+    """The statement reading an item's parts of `model` in the order they came, built once
+    per kind of part (every step of a registration reads the entries)."""
+    return (
+        select(model)
+        .where(col(model.submission_id) == bindparam("submission"))
+        .order_by(col(model.id))
+    )
+
+
 @dataclass(frozen=True)
 class Parts(Generic[_Part]):
     """One kind of part an item holds (registration entries, proposal entries, file records):
@@ -131,9 +143,7 @@ class Parts(Generic[_Part]):
             session,
             (model,),
             ("parts", submission.id),
-            lambda: rows_of(
-                session, model, model.submission_id == submission.id, order=[col(model.id)]
-            ),
+            lambda: list(session.exec(_parts_of(model), params={"submission": submission.id})),
         )
         return list(found)
 
