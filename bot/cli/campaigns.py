@@ -232,7 +232,10 @@ def org_rename(slug: str, name: str | None, province: str | None) -> None:
     with _session(t) as session:
         org = organization_service.get_organization(session, slug)
         changed = organization_service.rename_organization(
-            session, org, cli_act(datetime.now(UTC)), name=name, province=province
+            session,
+            org,
+            cli_act(datetime.now(UTC)),
+            organization_service.Rename(name=name, province=province),
         )
         if not changed:
             click.echo(t("Nothing changed."))

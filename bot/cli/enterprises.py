@@ -119,10 +119,7 @@ def import_command(file: Path, org_slug: str | None, dry_run: bool) -> None:
             "{board}: {created} created, {updated} updated, {unchanged} unchanged, "
             "{rejected} rejected.",
             board=board,
-            created=t.number(result.created),
-            updated=t.number(result.updated),
-            unchanged=t.number(result.unchanged),
-            rejected=t.number(len(result.rejected)),
+            **{way: t.number(rows) for way, rows in result.tally().items()},
         )
     )
     for row in result.rejected:

@@ -10,6 +10,7 @@ can pass model dumps as they are.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -120,21 +121,27 @@ def _action_is(action: str) -> ColumnElement[bool]:
     return col(AuditEntry.action) == action
 
 
+@dataclass(frozen=True)
+class LogSearch:
+    """What the office looks for in its board's log (the dashboard's filter form; None: any).
+
+    `since` is inclusive and `until` exclusive; `action` as in `entries` (a trailing "." is
+    a prefix); `text` matches the actor or the subject (case-insensitive, anywhere).
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    action: str | None = None
+    text: str | None = None
+
+
 def board_entries(
-    session: Session,
-    organization_id: int,
-    *,
-    limit: int,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    action: str | None = None,
-    text: str | None = None,
+    session: Session, organization_id: int, *, limit: int, search: LogSearch = LogSearch()
 ) -> list[AuditEntry]:
-    """The newest `limit` entries about one board, newest first.
+    """The newest `limit` entries about one board that `search` finds, newest first.
 
     An entry belongs to the board when the contact who acted is one of its staff or an
-    officer of one of its enterprises. `action` as in `entries` (a trailing "." is a prefix);
-    `text` matches the actor or the subject (case-insensitive, anywhere).
+    officer of one of its enterprises.
     """
     from bot.models import Contact, Enterprise  # the audit model stays free of the others
 
@@ -148,14 +155,14 @@ def board_entries(
         )
     )
     query = select(AuditEntry).where(col(AuditEntry.contact_id).in_(board_contacts))
-    if since is not None:
-        query = query.where(col(AuditEntry.at) >= since)
-    if until is not None:
-        query = query.where(col(AuditEntry.at) < until)
-    if action:
-        query = query.where(_action_is(action))
-    if text:
-        pattern = f"%{text.strip().lower()}%"
+    if search.since is not None:
+        query = query.where(col(AuditEntry.at) >= search.since)
+    if search.until is not None:
+        query = query.where(col(AuditEntry.at) < search.until)
+    if search.action:
+        query = query.where(_action_is(search.action))
+    if search.text:
+        pattern = f"%{search.text.strip().lower()}%"
         query = query.where(
             or_(
                 func.lower(col(AuditEntry.actor)).like(pattern),

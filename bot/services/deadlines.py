@@ -153,14 +153,13 @@ def grant_extension(
     extension.granted_at = act.now
     session.add(extension)
     session.flush()
-    audit.record(
+    _audit(
         session,
         "deadline.extend",
         act,
-        subject=f"campaign:{deadline.campaign_id}",
+        deadline,
         before=before,
         after={
-            "kind": str(deadline.kind),
             "enterprise_id": enterprise_id,
             "tax_code": enterprise.tax_code,
             "due_on": deadline.due_on,
@@ -168,6 +167,27 @@ def grant_extension(
         },
     )
     return extension
+
+
+def _audit(
+    session: Session,
+    action: str,
+    act: Act,
+    deadline: Deadline,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    """One audit row about a deadline: filed under its campaign (the campaign's log shows
+    every change of its plan), and saying first which deadline it is."""
+    audit.record(
+        session,
+        action,
+        act,
+        subject=f"campaign:{deadline.campaign_id}",
+        before=before,
+        after={"kind": str(deadline.kind), **after},
+    )
 
 
 def board_name(session: Session, campaign: Campaign) -> str:
@@ -224,12 +244,12 @@ def change_deadline(
         return {}
     session.add(deadline)
     session.flush()
-    audit.record(
+    _audit(
         session,
         "deadline.change",
         act,
-        subject=f"campaign:{deadline.campaign_id}",
+        deadline,
         before={"kind": str(deadline.kind), **before},
-        after={"kind": str(deadline.kind), **after},
+        after=after,
     )
     return after

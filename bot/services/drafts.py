@@ -50,8 +50,9 @@ def open_draft(submission: Submission, contact_id: int | None) -> bool:
 
 
 def close_draft(submission: Submission) -> None:
-    submission.draft_open = False
-    submission.draft_contact_id = None
+    """Mark the item as having no draft beside it (submitted as the new version, or put
+    back): nobody holds a draft of it any more."""
+    submission.draft_open, submission.draft_contact_id = False, None
 
 
 def discard_draft(

@@ -232,6 +232,15 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.rejected
 
+    def tally(self) -> dict[str, int]:
+        """How many rows went each way: what the audit log keeps and the CLI reports."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected),
+        }
+
 
 @dataclass(frozen=True)
 class EnterpriseRow:
@@ -615,13 +624,7 @@ def import_enterprises(
             "enterprise.import",
             act or system_act(),
             subject=f"organization:{organization.id}",
-            after={
-                "file": path.name,
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "rejected": len(result.rejected),
-            },
+            after={"file": path.name, **result.tally()},
         )
     session.flush()
     return result

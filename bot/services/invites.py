@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import secrets
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
 
@@ -146,14 +147,25 @@ def create_invite(
     )
     session.add(invite)
     session.flush()
-    audit.record(
-        session,
-        "invite.create",
-        act,
-        subject=f"enterprise:{enterprise.id}",
-        after={"code_id": invite.id, "expires_at": invite.expires_at},
-    )
+    after = {"code_id": invite.id, "expires_at": invite.expires_at}
+    _audit(session, "invite.create", act, enterprise, after=after)
     return invite
+
+
+def _audit(
+    session: Session,
+    action: str,
+    act: Act,
+    enterprise: Enterprise,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any],
+) -> None:
+    """One audit row about a code: filed under the enterprise it links (the enterprise's
+    history shows its codes being made and used)."""
+    audit.record(
+        session, action, act, subject=f"enterprise:{enterprise.id}", before=before, after=after
+    )
 
 
 def wrong_tries(session: Session, contact: Contact, now: datetime) -> list[datetime]:
@@ -294,13 +306,7 @@ def redeem_invite(
     contact.cluster_id = None
     contact.role = Role.OFFICER
     session.add(contact)
-    audit.record(
-        session,
-        "invite.redeem",
-        act,
-        subject=f"enterprise:{enterprise.id}",
-        before=before,
-        after={"enterprise_id": enterprise.id, "role": str(Role.OFFICER), "code_id": invite.id},
-    )
+    after = {"enterprise_id": enterprise.id, "role": str(Role.OFFICER), "code_id": invite.id}
+    _audit(session, "invite.redeem", act, enterprise, before=before, after=after)
     deliver_missed(session, contact, act, email=email)
     return enterprise

@@ -7,6 +7,7 @@ lower-case letters, digits and hyphens; names keep their Vietnamese diacritics.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -151,13 +152,17 @@ def add_observance(
     return entry
 
 
+@dataclass(frozen=True)
+class Rename:
+    """What a rename changes of a board: its name, its province or both (None keeps it);
+    one value from the office's command to the texts that follow it."""
+
+    name: str | None = None
+    province: str | None = None
+
+
 def rename_organization(
-    session: Session,
-    organization: Organization,
-    act: Act,
-    *,
-    name: str | None = None,
-    province: str | None = None,
+    session: Session, organization: Organization, act: Act, rename: Rename
 ) -> dict[str, Any]:
     """Change the board's name or province (a province merged away, a board renamed); audited.
 
@@ -167,12 +172,12 @@ def rename_organization(
     the old one. Returns what changed ({} when nothing did).
     """
     changes: dict[str, tuple[str, str]] = {}
-    if name is not None:
-        new = _required(name, NAME_MAX, NAME)
+    if rename.name is not None:
+        new = _required(rename.name, NAME_MAX, NAME)
         if new != organization.name:
             changes["name"] = (organization.name, new)
-    if province is not None:
-        new = _required(province, PROVINCE_MAX, PROVINCE)
+    if rename.province is not None:
+        new = _required(rename.province, PROVINCE_MAX, PROVINCE)
         if new != organization.province:
             changes["province"] = (organization.province, new)
     if not changes:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
@@ -117,18 +118,15 @@ def use_upload_link(
     link.attachment_id = attachment_id
     session.add(link)
     session.flush()
-    audit.record(
+    _audit(
         session,
         "upload.web",
         act,
-        subject=f"submission:{link.submission_id}",
-        after={
-            "link": link.id,
-            "attachment": attachment_id,
-            "file_name": file_name,
-            "size": size,
-            "peer": peer,
-        },
+        link,
+        attachment=attachment_id,
+        file_name=file_name,
+        size=size,
+        peer=peer,
     )
 
 
@@ -145,12 +143,19 @@ def refuse_upload(
     """Audit a refused upload attempt (a used, expired or unknown link, a wrong file): by the
     web page, on behalf of the link's contact when the link is known."""
     contact_id = link.contact_id if link is not None else None
+    act = Act(now, tz, contact_id, "web")
+    _audit(session, "upload.refused", act, link, state=state, peer=peer, reason=reason)
+
+
+def _audit(session: Session, action: str, act: Act, link: UploadLink | None, **after: Any) -> None:
+    """One audit row about an upload link: filed under the item it uploads to (the item's
+    history shows the web uploads and the refusals), saying first which link it was."""
     audit.record(
         session,
-        "upload.refused",
-        Act(now, tz, contact_id, "web"),
+        action,
+        act,
         subject=f"submission:{link.submission_id}" if link is not None else "",
-        after={"link": link.id if link else None, "state": state, "peer": peer, "reason": reason},
+        after={"link": link.id if link is not None else None, **after},
     )
 
 

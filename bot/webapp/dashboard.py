@@ -523,10 +523,12 @@ def routes(settings: Settings, db: SAEngine, clock: Callable[[], datetime]) -> l
             staff.session,
             staff.scope.organization_id,
             limit=AUDIT_SHOWN,
-            since=datetime.combine(since, time(), tz) if since else None,
-            until=datetime.combine(until + timedelta(days=1), time(), tz) if until else None,
-            action=action or None,
-            text=text or None,
+            search=audit.LogSearch(
+                since=datetime.combine(since, time(), tz) if since else None,
+                until=datetime.combine(until + timedelta(days=1), time(), tz) if until else None,
+                action=action or None,
+                text=text or None,
+            ),
         )
         actions = sorted(
             {

@@ -56,7 +56,9 @@ async def test_staff_edit_contacts_in_vietnamese(world: StaffWorld) -> None:
         audits = s.exec(select(AuditEntry).where(AuditEntry.action == "enterprise.contacts")).all()
         assert [a.actor for a in audits] == [f"telegram:{STAFF}"] * 2
         # a staff member's edit in the chat names him, so the board's audit list shows it
-        shown = audit.board_entries(s, world.org_id, limit=10, action="enterprise.contacts")
+        shown = audit.board_entries(
+            s, world.org_id, limit=10, search=audit.LogSearch(action="enterprise.contacts")
+        )
         assert len(shown) == 2
 
     # Clearing with "-".
@@ -107,7 +109,9 @@ async def test_invite_all_not_linked_returns_the_sheet_and_the_letters(world: St
     assert "Đã cấp 4 mã mời (thu hồi 1 mã cũ chưa dùng)" in out
     assert world.count(InviteCode) == 5
     with world.session() as s:
-        shown = audit.board_entries(s, world.org_id, limit=20, action="invite.")
+        shown = audit.board_entries(
+            s, world.org_id, limit=20, search=audit.LogSearch(action="invite.")
+        )
         assert [e.action for e in shown].count("invite.bulk") == 2
 
 

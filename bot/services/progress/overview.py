@@ -86,12 +86,10 @@ class KindProgress:
 
 @dataclass
 class Progress:
-    """A campaign's progress as seen from one scope."""
+    """A campaign's progress as seen from one scope (the caller knows which campaign it asked
+    about: the progress keeps only the title its texts and charts show)."""
 
-    campaign_id: int
     campaign_title: str
-    year: int
-    organization_id: int
     cluster_id: int | None
     cluster_name: str | None
     enterprises: int  # the participants in scope (enterprises, or the board's units)
@@ -180,12 +178,8 @@ def campaign_progress(session: Session, campaign_id: int, scope: Scope) -> Progr
         )
         for d in deadlines
     ]
-    assert campaign.id is not None
     return Progress(
-        campaign_id=campaign.id,
         campaign_title=campaign.title,
-        year=campaign.year,
-        organization_id=campaign.organization_id,
         cluster_id=scope.cluster_id,
         cluster_name=clusters.get(scope.cluster_id) if scope.cluster_id is not None else None,
         enterprises=enterprises,

@@ -85,10 +85,7 @@ def test_it_is_a_valid_png_with_vietnamese_text(engine: Engine) -> None:
 
 def test_a_campaign_without_deadlines_still_draws(engine: Engine) -> None:
     progress = Progress(
-        campaign_id=1,
         campaign_title="Trống",
-        year=2024,
-        organization_id=1,
         cluster_id=None,
         cluster_name=None,
         enterprises=0,
