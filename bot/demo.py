@@ -178,8 +178,21 @@ def seed_demo(session: Session, now: datetime, today: date) -> DemoData:
     )
 
 
-def console_contact(session: Session, organization: Organization, as_staff: bool) -> Contact:
-    """The console's user: a staff member of the demo board, or a (not yet linked) officer."""
+def console_contact(
+    session: Session, organization: Organization, as_staff: bool, now: datetime
+) -> Contact:
+    """The console's user: a staff member of the demo board, or a (not yet linked) officer.
+
+    Making the staff member is audited as the bot itself at `now`, the start's clock (the one
+    `seed_demo` is given).
+    """
     if as_staff:
-        return add_staff(session, Channel.CONSOLE, STAFF_USER_ID, Role.STAFF, organization)
+        return add_staff(
+            session,
+            Channel.CONSOLE,
+            STAFF_USER_ID,
+            Role.STAFF,
+            organization,
+            Act(now, UTC, None, SYSTEM),
+        )
     return get_or_create_contact(session, Channel.CONSOLE, OFFICER_USER_ID, OFFICER_USER_ID)

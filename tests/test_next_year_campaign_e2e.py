@@ -40,7 +40,7 @@ from conversations.engine import Engine as ChatEngine
 from conversations.flows import export as ex
 from scheduler.planner import preview_day, reminder_date
 from tests.conversations.conftest import Chat, Clock
-from tests.values import present
+from tests.values import present, set_up
 
 THIS_YEAR = datetime.now(UTC).year
 NEXT = THIS_YEAR + 1  # 2027 when this was written
@@ -114,7 +114,14 @@ def _board(engine: Engine) -> dict[str, Any]:
             enterprise_id=enterprise.id,
         )
         session.add(officer)
-        add_staff(session, "telegram", "staff-1", "staff", org)
+        add_staff(
+            session,
+            "telegram",
+            "staff-1",
+            "staff",
+            org,
+            set_up(datetime(THIS_YEAR, 1, 12, 3, tzinfo=UTC), get_settings().tz),
+        )
         session.commit()
         return {"this_year": this_year, "enterprise": enterprise, "officer": officer}
 

@@ -106,7 +106,7 @@ def import_command(file: Path, org_slug: str | None, dry_run: bool) -> None:
         org = resolve_organization(session, org_slug, t)
         board = org.name
         try:
-            result = import_enterprises(session, org, file, act=cli_act(utcnow()))
+            result = import_enterprises(session, org, file, cli_act(utcnow()))
         except ImportFileError as exc:
             session.rollback()
             raise _fail(exc, t) from None
@@ -383,7 +383,7 @@ def staff_add(
         org = resolve_organization(session, org_slug, t)
         try:
             contact = add_staff(
-                session, channel, user_id, role, org, cluster_name, act=cli_act(utcnow())
+                session, channel, user_id, role, org, cli_act(utcnow()), cluster_name
             )
         except ContactError as exc:
             raise _fail(exc, t) from None

@@ -56,7 +56,7 @@ def _console(settings: Settings, as_staff: bool) -> None:
                 )
             )
         demo = seed_demo(session, now, now.astimezone(settings.tz).date())
-        contact = console_contact(session, demo.organization, as_staff)
+        contact = console_contact(session, demo.organization, as_staff, now)
         linked_to = contact.enterprise_id
     click.echo(
         t(

@@ -8,14 +8,14 @@ parameters and hand them on, one by one, to every helper and to the audit entry.
 frozen value a service's signature says it once, the audit entry (`audit.record`) reads
 who and when from it, and the instant is checked once, where the value is built.
 
-A few set-up changes (the start-up's admins, an import, seeding and tests) may be made with no
-act named; `system_act` stands in for it, the one reading of the wall clock on this side.
+A set-up change (the start-up's admins, the demo's seeding, a test's fixtures) is made by the
+bot itself: an `Act` with actor `SYSTEM`, no contact, and the caller's clock like any other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,4 @@ class Act:
         return self.local_time.date()
 
 
-SYSTEM = "system"  # the audit log's "who" for a change whose caller names no act
-
-
-def system_act() -> Act:
-    """The bot itself, for a change whose caller names no act: "system", by no contact, now
-    by the wall clock (in UTC: these changes fall on no board's day)."""
-    return Act(datetime.now(UTC), UTC, None, SYSTEM)
+SYSTEM = "system"  # the audit log's "who" for a change the bot makes itself (set-up, seeding)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import LANGUAGES, N_
 from bot.models import Channel, Cluster, Contact, Organization, Role
 from bot.services import audit
-from bot.services.acts import SYSTEM, Act, system_act
+from bot.services.acts import SYSTEM, Act
 from bot.services.errors import InvalidInput
 from bot.settings import Settings
 
@@ -218,12 +218,11 @@ def add_staff(
     user_id: str,
     role: str | Role,
     organization: Organization,
+    act: Act,
     cluster_name: str | None = None,
-    *,
-    act: Act | None = None,
 ) -> Contact:
-    """Make a platform user a member of the board's office with `role`, as `act` (the
-    bot itself when None).
+    """Make a platform user a member of the board's office with `role`, as `act` (the CLI's,
+    or the bot itself at the caller's clock for seeding: no wall clock read here).
 
     The user need not have written to the bot yet: the contact is created with the user id as
     its chat id (true of private chats on Telegram and Zalo) and corrected on first message.
@@ -273,7 +272,7 @@ def add_staff(
     session.add(contact)
     session.flush()
     if before != _snapshot(contact):
-        _audit(session, "staff.add", contact, before, act or system_act())
+        _audit(session, "staff.add", contact, before, act)
     return contact
 
 

@@ -45,7 +45,7 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services import enterprise_contacts as details
-from bot.services.acts import Act, system_act
+from bot.services.acts import Act
 from bot.services.board_units import participant_code
 from bot.services.enterprise_contacts import (
     CONTACT_EMAIL,
@@ -528,10 +528,10 @@ class _Nested:
 
 
 def import_enterprises(
-    session: Session, organization: Organization, path: Path, *, act: Act | None = None
+    session: Session, organization: Organization, path: Path, act: Act
 ) -> ImportResult:
     """Create or update the board's enterprises from a CSV or XLSX file (see module docstring),
-    as `act` (the bot itself when None).
+    as `act` (its time comes from the caller: no wall clock read here).
 
     Raises ImportFileError when the file as a whole is unusable; then nothing is changed.
     """
@@ -622,7 +622,7 @@ def import_enterprises(
         audit.record(
             session,
             "enterprise.import",
-            act or system_act(),
+            act,
             subject=f"organization:{organization.id}",
             after={"file": path.name, **result.tally()},
         )

@@ -48,6 +48,7 @@ from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.files import pdf_bytes
 from tests.sheets import active
+from tests.values import set_up
 
 STAFF_CHAT = 9101
 OFFICER_CHAT = 9102
@@ -60,7 +61,14 @@ def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
     with Session(engine) as session:
         org = session.get(Organization, world.org_id)
         assert org is not None
-        add_staff(session, "telegram", str(STAFF_CHAT), "staff", org)
+        add_staff(
+            session,
+            "telegram",
+            str(STAFF_CHAT),
+            "staff",
+            org,
+            set_up(world.clock.now, world.settings.tz),
+        )
         officer = session.get(Contact, world.officer_ids[0])
         assert officer is not None and officer.channel == Channel.TELEGRAM
         officer.user_id = officer.chat_id = str(OFFICER_CHAT)

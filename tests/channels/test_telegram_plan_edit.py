@@ -22,7 +22,7 @@ from conversations.flows import _plan_edit as pe
 from conversations.flows import _plan_spec as spec
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
-from tests.values import present
+from tests.values import present, set_up
 
 STAFF_CHAT = 9101
 
@@ -33,7 +33,14 @@ def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
     with Session(engine) as session:
         org = session.get(Organization, world.org_id)
         assert org is not None
-        add_staff(session, "telegram", str(STAFF_CHAT), "staff", org)
+        add_staff(
+            session,
+            "telegram",
+            str(STAFF_CHAT),
+            "staff",
+            org,
+            set_up(world.clock.now, world.settings.tz),
+        )
         create_campaign(session, org, "bac-giang-kcn", 2027)
         session.commit()
     return world

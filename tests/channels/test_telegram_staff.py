@@ -24,6 +24,7 @@ from tests import files as real
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.sheets import active
+from tests.values import set_up
 
 STAFF_CHAT = 9001
 OFFICER_CHAT = 9002
@@ -36,7 +37,14 @@ def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
     with Session(engine) as session:
         org = session.get(Organization, world.org_id)
         assert org is not None
-        add_staff(session, "telegram", str(STAFF_CHAT), "staff", org)
+        add_staff(
+            session,
+            "telegram",
+            str(STAFF_CHAT),
+            "staff",
+            org,
+            set_up(world.clock.now, world.settings.tz),
+        )
         session.commit()
     return world
 

@@ -27,6 +27,7 @@ from tests.channels.scenarios import launch, play, register, report
 from tests.channels.test_flows_e2e import LAUNCH, REPORT, ConsoleDriver
 from tests.conversations.staff_world import JANUARY, build_staff_world
 from tests.files import pdf_bytes
+from tests.values import set_up
 
 DECEMBER = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội
 
@@ -63,7 +64,9 @@ async def test_a_whole_year_on_the_console(engine: SAEngine, tmp_path: Path) -> 
         org = session.get(Organization, world.org_id)
         sao_mai = session.get(Enterprise, world.enterprise_ids[0])
         assert org is not None and sao_mai is not None
-        add_staff(session, "console", "console-staff", "staff", org)
+        add_staff(
+            session, "console", "console-staff", "staff", org, set_up(JANUARY, world.settings.tz)
+        )
         code = format_code(
             create_invite(session, sao_mai, Act(JANUARY, UTC), timedelta(days=400)).code
         )

@@ -50,6 +50,7 @@ from tests.conversations.staff_world import JANUARY, build_staff_world
 from tests.conversations.test_report import answer
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.files import pdf_bytes
+from tests.values import set_up
 
 STAFF_CHAT = 9201
 OFFICER_CHAT = TELEGRAM_CHAT  # the chat the scenario driver plays in
@@ -87,7 +88,9 @@ async def test_a_whole_year_over_telegram(
         org = session.get(Organization, world.org_id)
         sao_mai = session.get(Enterprise, world.enterprise_ids[0])
         assert org is not None and sao_mai is not None
-        add_staff(session, "telegram", str(STAFF_CHAT), "staff", org)
+        add_staff(
+            session, "telegram", str(STAFF_CHAT), "staff", org, set_up(JANUARY, world.settings.tz)
+        )
         code = format_code(
             create_invite(session, sao_mai, Act(JANUARY, UTC), timedelta(days=400)).code
         )

@@ -38,6 +38,7 @@ from bot.services.taxcode import make_tax_code
 from bot.settings import Settings
 from conversations.engine import Engine
 from tests.conversations.conftest import Chat, Clock, add_board, add_campaign, world_settings
+from tests.values import set_up
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's time zone, handed in by the caller
 
@@ -269,8 +270,8 @@ def build_staff_world(db: SAEngine, files_dir: Path) -> StaffWorld:
             assert enterprise.id is not None and officer.id is not None
             world.enterprise_ids.append(enterprise.id)
             world.officer_ids.append(officer.id)
-        add_staff(s, "telegram", STAFF, "staff", org)
-        add_staff(s, "telegram", ADMIN, "admin", org)
-        add_staff(s, "telegram", LEADER, "cluster-leader", org, "Cụm thi đua số 2")
+        add_staff(s, "telegram", STAFF, "staff", org, set_up(NOW, TZ))
+        add_staff(s, "telegram", ADMIN, "admin", org, set_up(NOW, TZ))
+        add_staff(s, "telegram", LEADER, "cluster-leader", org, set_up(NOW, TZ), "Cụm thi đua số 2")
         s.commit()
     return world

@@ -39,6 +39,7 @@ from conversations.flows import _plan_targets as targets
 from tests.channels.test_year_console import Terminal
 from tests.conversations.conftest import Chat
 from tests.conversations.staff_world import STAFF, StaffWorld, build_staff_world
+from tests.values import set_up
 
 
 @pytest.fixture
@@ -332,7 +333,14 @@ async def test_on_the_console_with_numbers(world: StaffWorld) -> None:
     with world.session() as s:
         organization = s.get(Organization, world.org_id)
         assert organization is not None
-        add_staff(s, "console", "console-staff", "staff", organization)
+        add_staff(
+            s,
+            "console",
+            "console-staff",
+            "staff",
+            organization,
+            set_up(world.clock.now, world.settings.tz),
+        )
         s.commit()
     quiet = io.StringIO()
     office = Terminal(

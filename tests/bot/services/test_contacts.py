@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -21,9 +22,11 @@ from bot.services.contacts import (
     set_language,
 )
 from bot.settings import load_settings
-from tests.values import present
+from tests.values import present, set_up
 
 STARTED = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # the server's start-up
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board's
+SETUP = set_up(STARTED, TZ)  # staff added by the bot itself, at the start-up
 
 
 def test_new_contact_speaks_vietnamese_unless_english(session: Session) -> None:
@@ -78,9 +81,11 @@ def test_unreachable_until_the_contact_writes_again(session: Session) -> None:
 def test_add_staff_roles(session: Session, org: Organization) -> None:
     session.add(Cluster(organization_id=present(org.id), name="Cụm số 1"))
     session.commit()
-    admin = add_staff(session, "telegram", "100", "admin", org)
-    staff = add_staff(session, "zalo", "abc", "staff", org)
-    leader = add_staff(session, "telegram", "101", "cluster-leader", org, cluster_name="cụm  SỐ 1")
+    admin = add_staff(session, "telegram", "100", "admin", org, SETUP)
+    staff = add_staff(session, "zalo", "abc", "staff", org, SETUP)
+    leader = add_staff(
+        session, "telegram", "101", "cluster-leader", org, SETUP, cluster_name="cụm  SỐ 1"
+    )
     session.commit()
     assert admin.role == Role.ADMIN and admin.organization_id == org.id
     assert admin.chat_id == "100"
@@ -89,8 +94,13 @@ def test_add_staff_roles(session: Session, org: Organization) -> None:
     assert all(is_staff(c) for c in (admin, staff, leader))
     actions = session.exec(select(AuditEntry.action)).all()
     assert actions.count("staff.add") == 3
+    # Audited as the act handed in (the bot itself at the start-up), not at the wall clock.
+    added = session.exec(select(AuditEntry).where(AuditEntry.action == "staff.add")).all()
+    assert {(e.actor, e.contact_id, e.at.astimezone(UTC)) for e in added} == {
+        ("system", None, STARTED)
+    }
     # Adding the same person again with the same role changes (and audits) nothing.
-    add_staff(session, "telegram", "100", "admin", org)
+    add_staff(session, "telegram", "100", "admin", org, SETUP)
     session.commit()
     assert session.exec(select(AuditEntry.action)).all().count("staff.add") == 3
 
@@ -111,7 +121,7 @@ def test_add_staff_refuses_bad_requests(
     session.add(Cluster(organization_id=present(org.id), name="Cụm số 1"))
     session.commit()
     with pytest.raises(ContactError) as info:
-        add_staff(session, "telegram", "5", role, org, cluster_name=cluster)
+        add_staff(session, "telegram", "5", role, org, SETUP, cluster_name=cluster)
     assert info.value.msgid.startswith(msgid_start)
     session.rollback()
     assert session.exec(select(Contact)).all() == []
@@ -119,7 +129,7 @@ def test_add_staff_refuses_bad_requests(
 
 def test_add_staff_refuses_unknown_channel(session: Session, org: Organization) -> None:
     with pytest.raises(ContactError) as info:
-        add_staff(session, "facebook", "5", "staff", org)
+        add_staff(session, "facebook", "5", "staff", org, SETUP)
     assert info.value.params == {"value": "facebook"}
 
 
@@ -131,7 +141,7 @@ def test_officer_promoted_to_staff_is_unlinked(session: Session, org: Organizati
     officer.enterprise_id, officer.organization_id = enterprise.id, org.id
     session.commit()
     assert [c.id for c in officers_of(session, present(enterprise.id))] == [officer.id]
-    add_staff(session, "telegram", "9", "staff", org)
+    add_staff(session, "telegram", "9", "staff", org, SETUP)
     session.commit()
     assert officers_of(session, present(enterprise.id)) == []
     assert present(session.get(Contact, officer.id)).enterprise_id is None
@@ -156,7 +166,7 @@ def test_ensure_admins_is_idempotent(session: Session, org: Organization) -> Non
     assert len(session.exec(select(Contact)).all()) == 2
     assert len(session.exec(select(AuditEntry)).all()) == audits
     # A demoted bootstrap admin is an admin again at the next start.
-    add_staff(session, "telegram", "1", "staff", org)
+    add_staff(session, "telegram", "1", "staff", org, SETUP)
     ensure_admins(session, settings, org, STARTED)
     session.commit()
     assert present(session.get(Contact, first[0].id)).role == Role.ADMIN

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.i18n import Translator
 from bot.models import AuditEntry, Channel, Contact, Enterprise, Organization, Role
-from bot.services.acts import Act, system_act
+from bot.services.acts import Act
 from bot.services.enterprise_contacts import (
     ContactDetailError,
     delivery_address,
@@ -24,8 +24,11 @@ from bot.services.enterprise_contacts import (
 )
 from bot.services.enterprises import header_field, import_enterprises, list_enterprises
 from bot.services.taxcode import make_tax_code
+from tests.values import set_up
 
 A, B, C = make_tax_code("240010004"), make_tax_code("240765432"), make_tax_code("010010910")
+NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
+SETUP = set_up(NOW)  # an import, or a change the bot itself makes
 
 
 @pytest.mark.parametrize(
@@ -128,7 +131,7 @@ def test_import_takes_contacts_in_any_order_and_names_bad_lines(
             ["0123", "Công ty D", "", make_tax_code("010024548"), "", "", "", ""],
         ],
     )
-    result = import_enterprises(session, org, path)
+    result = import_enterprises(session, org, path, SETUP)
     session.commit()
     assert result.created == 2
     assert [(r.line, r.msgid) for r in result.rejected] == [
@@ -156,11 +159,11 @@ def test_import_takes_contacts_in_any_order_and_names_bad_lines(
     assert {r.tax_code: r.officers for r in list_enterprises(session, org)} == {A: 0, B: 0}
 
     # Re-importing the same file changes nothing; a blank cell keeps the stored value.
-    again = import_enterprises(session, org, path)
+    again = import_enterprises(session, org, path, SETUP)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
 
-STAFF = Act(datetime(2026, 3, 10, 3, 0, tzinfo=UTC), UTC, actor="telegram:1")  # an edit in the chat
+STAFF = Act(NOW, UTC, actor="telegram:1")  # an edit in the chat
 
 
 def test_staff_edit_is_checked_audited_and_moves_the_email_contact(
@@ -193,10 +196,10 @@ def test_staff_edit_is_checked_audited_and_moves_the_email_contact(
         True,
         "Nguyễn Thị Hoa",
     )
-    assert not update_details(session, enterprise, {"contact_email": "hoa@a.vn"}, system_act())
+    assert not update_details(session, enterprise, {"contact_email": "hoa@a.vn"}, SETUP)
 
     # Clearing every address leaves the contact in place but unreachable.
-    update_details(session, enterprise, {"contact_email": "", "email": ""}, system_act())
+    update_details(session, enterprise, {"contact_email": "", "email": ""}, SETUP)
     session.commit()
     session.refresh(contact)
     assert contact.reachable is False

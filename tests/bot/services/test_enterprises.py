@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from bot.i18n import Translator
-from bot.models import Cluster, Contact, Enterprise, Organization, Zone
+from bot.models import AuditEntry, Cluster, Contact, Enterprise, Organization, Zone
 from bot.models.enums import Channel
 from bot.services.enterprises import (
     ImportFileError,
@@ -21,10 +23,12 @@ from bot.services.enterprises import (
 )
 from bot.services.taxcode import InvalidTaxCode
 from tests.sheets import active
-from tests.values import present
+from tests.values import present, set_up
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE = DATA / "enterprises_bac_giang.csv"
+NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
+IMPORTED = set_up(NOW, ZoneInfo("Asia/Ho_Chi_Minh"))  # the bot itself imports, at NOW
 
 # What the sample file must give: the valid codes, and each rejected line with its msgid.
 VALID = {"0100109106", "0300588569", "0101245486-001", "2400100041", "2407654320"}
@@ -64,10 +68,13 @@ def _codes(session: Session) -> set[str]:
 
 
 def test_csv_sample_accepts_exactly_the_valid_codes(session: Session, org: Organization) -> None:
-    result = import_enterprises(session, org, SAMPLE)
+    result = import_enterprises(session, org, SAMPLE, IMPORTED)
     session.commit()
     assert _codes(session) == VALID
     assert (result.created, result.updated, result.unchanged) == (5, 0, 0)
+    # Audited as the act handed in, at its time (the service reads no clock).
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "enterprise.import")).one()
+    assert (entry.actor, entry.contact_id, entry.at.astimezone(UTC)) == ("system", None, NOW)
     assert {r.line: r.msgid for r in result.rejected} == REJECTED
     assert [r.line for r in result.rejected] == sorted(REJECTED)
     # The reasons say which rule failed, in the reader's language.
@@ -91,10 +98,10 @@ def test_csv_sample_accepts_exactly_the_valid_codes(session: Session, org: Organ
 
 
 def test_reimport_changes_nothing(session: Session, org: Organization) -> None:
-    import_enterprises(session, org, SAMPLE)
+    import_enterprises(session, org, SAMPLE, IMPORTED)
     session.commit()
     before = [(e.id, e.name, e.zone_id, e.cluster_id) for e in session.exec(select(Enterprise))]
-    again = import_enterprises(session, org, SAMPLE)
+    again = import_enterprises(session, org, SAMPLE, IMPORTED)
     session.commit()
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
     assert len(again.rejected) == len(REJECTED)
@@ -114,7 +121,7 @@ def test_xlsx_same_result_with_title_row_and_number_cells(
         if row and row[1] == "2400100041":
             row[1] = 2400100041
     path = _write_xlsx(tmp_path / "dn.xlsx", rows, title="DANH SÁCH DOANH NGHIỆP KCN BẮC GIANG")
-    result = import_enterprises(session, org, path)
+    result = import_enterprises(session, org, path, IMPORTED)
     session.commit()
     assert _codes(session) == VALID
     assert result.created == 5
@@ -132,7 +139,7 @@ def test_english_headers_any_order_comma_no_bom(
         "C1,0100109107,Z1,Typo,0902\n",
         encoding="utf-8",
     )
-    result = import_enterprises(session, org, path)
+    result = import_enterprises(session, org, path, IMPORTED)
     session.commit()
     assert result.created == 1
     assert [(r.line, r.tax_code) for r in result.rejected] == [(3, "0100109107")]
@@ -177,12 +184,12 @@ def test_headers_with_brackets(header: str, field: str | None) -> None:
 def test_update_by_tax_code(session: Session, org: Organization, tmp_path: Path) -> None:
     first = tmp_path / "a.csv"
     first.write_text("MST;Tên;KCN;Cụm\n0100109106;Viettel;Z1;C1\n", encoding="utf-8")
-    import_enterprises(session, org, first)
+    import_enterprises(session, org, first, IMPORTED)
     session.commit()
     second = tmp_path / "b.csv"
     # New name and cluster; a blank zone cell keeps the stored zone.
     second.write_text("MST;Tên;KCN;Cụm\n0100109106;Viettel Bắc Giang;;C2\n", encoding="utf-8")
-    result = import_enterprises(session, org, second)
+    result = import_enterprises(session, org, second, IMPORTED)
     session.commit()
     assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
     [row] = list_enterprises(session, org)
@@ -201,7 +208,7 @@ def test_tax_code_of_another_board_is_refused(
     session.commit()
     path = tmp_path / "a.csv"
     path.write_text("MST;Tên\n0100109106;Viettel BG\n0300588569;Vinamilk\n", encoding="utf-8")
-    result = import_enterprises(session, org, path)
+    result = import_enterprises(session, org, path, IMPORTED)
     session.commit()
     assert result.created == 1
     [rejected] = result.rejected
@@ -228,7 +235,7 @@ def test_unusable_files_change_nothing(
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ImportFileError) as info:
-        import_enterprises(session, org, path)
+        import_enterprises(session, org, path, IMPORTED)
     assert info.value.msgid.startswith(msgid_start)
     session.commit()
     assert _codes(session) == set()
@@ -238,13 +245,13 @@ def test_non_utf8_csv(session: Session, org: Organization, tmp_path: Path) -> No
     path = tmp_path / "a.csv"
     path.write_bytes("MST;Tên\n0100109106;Công ty\n".encode("utf-16"))
     with pytest.raises(ImportFileError) as info:
-        import_enterprises(session, org, path)
+        import_enterprises(session, org, path, IMPORTED)
     assert "UTF-8" in info.value.msgid
 
 
 def test_missing_file(session: Session, org: Organization, tmp_path: Path) -> None:
     with pytest.raises(ImportFileError):
-        import_enterprises(session, org, tmp_path / "nothing.csv")
+        import_enterprises(session, org, tmp_path / "nothing.csv", IMPORTED)
 
 
 def test_a_rolled_back_import_leaves_nothing(
@@ -252,14 +259,14 @@ def test_a_rolled_back_import_leaves_nothing(
 ) -> None:
     """The valid rows are one unit: a failure before the commit keeps none of them."""
     copy = shutil.copy(SAMPLE, tmp_path / "x.csv")
-    import_enterprises(session, org, Path(copy))
+    import_enterprises(session, org, Path(copy), IMPORTED)
     session.rollback()
     assert _codes(session) == set()
     assert session.exec(select(Zone)).all() == []
 
 
 def test_list_enterprises_with_names_and_officers(session: Session, org: Organization) -> None:
-    import_enterprises(session, org, SAMPLE)
+    import_enterprises(session, org, SAMPLE, IMPORTED)
     session.flush()
     viettel = find_enterprise(session, "0100 109 106")
     assert viettel is not None
@@ -299,7 +306,7 @@ def test_a_control_character_refuses_only_its_line(
         f"2400100041;Công ty Tốt;Z{bad}1;C1\n",
         encoding="utf-8",
     )
-    result = import_enterprises(session, org, path)
+    result = import_enterprises(session, org, path, IMPORTED)
     session.commit()
     assert result.created == 1
     assert [(r.line, r.msgid) for r in result.rejected] == [
@@ -330,6 +337,6 @@ def test_an_xlsx_with_a_raw_control_character_is_refused_whole(
         for item in src.infolist():
             dst.writestr(item, src.read(item.filename).replace(b"CTRLMARK", b"\x01"))
     with pytest.raises(ImportFileError):
-        import_enterprises(session, org, path)
+        import_enterprises(session, org, path, IMPORTED)
     session.rollback()
     assert _codes(session) == set()

@@ -38,7 +38,7 @@ from bot.services.invites import (
     normalize_code,
     redeem_invite,
 )
-from tests.values import present
+from tests.values import present, set_up
 
 NOW = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the board\'s time zone, handed in by the caller
@@ -184,7 +184,7 @@ def test_wrong_tries_survive_only_if_committed(session: Session, enterprise: Ent
 
 def test_staff_cannot_be_linked(session: Session, enterprise: Enterprise) -> None:
     org = present(session.get(Organization, enterprise.organization_id))
-    admin = add_staff(session, "telegram", "1", "admin", org)
+    admin = add_staff(session, "telegram", "1", "admin", org, set_up(NOW, TZ))
     invite = create_invite(session, enterprise, ACT)
     session.commit()
     error = _try(session, admin, invite.code, NOW)
@@ -232,9 +232,9 @@ def test_a_global_limit_stops_guessing_across_accounts_and_alerts_staff(
 ) -> None:
     """5 tries per account is 5 more on every new account: 30 wrong tries an hour across all
     accounts pause linking by code, and the board's admins and staff get one notice each."""
-    admin = add_staff(session, "telegram", "900", "admin", org)
+    admin = add_staff(session, "telegram", "900", "admin", org, set_up(NOW, TZ))
     admin.language = "vi"
-    staff = add_staff(session, "zalo", "901", "staff", org)
+    staff = add_staff(session, "zalo", "901", "staff", org, set_up(NOW, TZ))
     staff.language = "en"
     session.commit()
     invite = create_invite(session, enterprise, ACT)
@@ -278,7 +278,7 @@ def test_the_guessing_alert_is_worded_in_the_language_the_reader_has_when_it_is_
     session: Session, org: Organization, enterprise: Enterprise
 ) -> None:
     """Issue 12: a /language switch between queueing and sending is honoured."""
-    staff = add_staff(session, "telegram", "900", "staff", org)
+    staff = add_staff(session, "telegram", "900", "staff", org, set_up(NOW, TZ))
     staff.language = "vi"
     session.commit()
     for n in range(GLOBAL_MAX_WRONG_TRIES):
