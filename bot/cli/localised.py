@@ -113,6 +113,11 @@ def _localise_tree(command: click.Command, catalogue: gettext.NullTranslations) 
     for param in command.params:
         if isinstance(param, click.Option):
             _translate(param, "help", catalogue)
+    # Click builds `--help` on first use, with its text in the language of that run, and keeps
+    # it (Command._help_option, click >= 8.1.8). Dropped here, it is built again through the
+    # catalogue just installed: otherwise a process that ran the CLI in English first (tests)
+    # showed "Show this message and exit." in every later Vietnamese run.
+    command._help_option = None
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _localise_tree(sub, catalogue)

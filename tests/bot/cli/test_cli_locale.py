@@ -46,6 +46,9 @@ def test_help_and_errors_in_english() -> None:
     # and back: one process switching languages keeps translating from the English source
     assert "Bảo trì cơ sở dữ liệu." in _run(["--help"], "vi")
     assert "Database maintenance." in _run(["--help"], "en")
+    # click keeps the --help option it built in English: the Vietnamese run must not show it
+    assert "Hiện hướng dẫn này rồi thoát." in _run(["db", "--help"], "vi")
+    assert "Show this message and exit." in _run(["db", "--help"], "en")
 
 
 def test_every_help_text_has_a_vietnamese_translation() -> None:
