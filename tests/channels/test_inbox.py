@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,50 +34,60 @@ SECRET = "inbox-test-secret"
 UPDATES = 300 if os.environ.get("THIDUA_SOAK") else 120
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# The line `serve()` logs once it listens; the process binds port 0 and the test reads the
+# port here. A port picked free by the test and bound seconds later by the process could be
+# taken in between (by another xdist worker's client connection), and the test would then
+# talk to a stranger.
+LISTENING = re.compile(rb"web server listening on 127\.0\.0\.1:(\d+)")
 
 
 def _start(
-    engine: Engine, fake: FakeTelegramServer, port: int, tmp_path: Path, delay: float = 0.0
-) -> subprocess.Popen[bytes]:
+    engine: Engine, fake: FakeTelegramServer, tmp_path: Path, delay: float = 0.0
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """The bot process and its log file (where `_ready` finds the port it listens on)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "THIDUA_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "THIDUA_FILES_DIR": str(tmp_path / "files"),
         "THIDUA_WEB_HOST": "127.0.0.1",
-        "THIDUA_WEB_PORT": str(port),
+        "THIDUA_WEB_PORT": "0",
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn",
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "TEST_HANDLER_DELAY": str(delay),
     }
-    log = (tmp_path / f"serve-{time.monotonic_ns()}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.channels.serve_process"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = tmp_path / f"serve-{time.monotonic_ns()}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.channels.serve_process"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return process, log_path
 
 
-async def _ready(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+async def _ready(process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> int:
+    """The port the bot listens on, once its log says so and /healthz answers."""
     deadline = time.monotonic() + timeout
+    port: int | None = None
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
-            assert process.poll() is None, "the bot process exited"
+            assert process.poll() is None, "the bot process exited: " + log.read_text()[-2000:]
+            if port is None:
+                found = LISTENING.search(log.read_bytes())
+                port = int(found.group(1)) if found else None
             try:
-                if (await http.get(f"http://127.0.0.1:{port}/healthz", timeout=1)).is_success:
-                    return
+                url = f"http://127.0.0.1:{port}/healthz"
+                if port and (await http.get(url, timeout=1)).is_success:
+                    return port
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.1)
-    raise AssertionError("the bot did not start")
+    raise AssertionError("the bot did not start: " + log.read_text()[-2000:])
 
 
 async def _post_all(
@@ -118,11 +128,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 async def test_sigkill_after_the_200_loses_nothing(
     engine: Engine, fake_telegram: FakeTelegramServer, tmp_path: Path
 ) -> None:
-    port = _free_port()
     # A slow engine (1 s an update, as with large downloads): processing lags the 200s.
-    process = _start(engine, fake_telegram, port, tmp_path, delay=1.0)
+    process, log = _start(engine, fake_telegram, tmp_path, delay=1.0)
     try:
-        await _ready(port, process)
+        port = await _ready(process, log)
         statuses, chats = await _post_all(port, fake_telegram, 5000)
         assert statuses == [200] * UPDATES
         process.kill()  # SIGKILL right after the last 200
@@ -132,8 +141,8 @@ async def test_sigkill_after_the_200_loses_nothing(
         handled_before = _handled_keys(engine)
         assert len(handled_before) < UPDATES
 
-        process = _start(engine, fake_telegram, port, tmp_path)
-        await _ready(port, process)
+        process, log = _start(engine, fake_telegram, tmp_path)
+        await _ready(process, log)
         deadline = time.monotonic() + 60
         while _count(engine, InboundUpdate) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
@@ -159,10 +168,9 @@ async def test_sigkill_after_the_200_loses_nothing(
 async def test_sigterm_drains_the_updates_in_hand(
     engine: Engine, fake_telegram: FakeTelegramServer, tmp_path: Path
 ) -> None:
-    port = _free_port()
-    process = _start(engine, fake_telegram, port, tmp_path, delay=0.3)
+    process, log = _start(engine, fake_telegram, tmp_path, delay=0.3)
     try:
-        await _ready(port, process)
+        port = await _ready(process, log)
         statuses, _chats = await _post_all(port, fake_telegram, 7000)
         assert statuses == [200] * UPDATES
         process.send_signal(signal.SIGTERM)
