@@ -1,8 +1,9 @@
 """Shared fixtures: a real SQLite file and a real PostgreSQL database for every database test.
 
 `engine` is parametrised over both. PostgreSQL tests run in a database created for this
-test run (dropped at the end) and skip only when no server answers on 127.0.0.1:5432;
-under CI (CI=true) a missing server is an error, never a skip.
+test process (under `make test`, each pytest-xdist worker has its own; dropped at the end)
+and skip only when no server answers on 127.0.0.1:5432; under CI (CI=true) a missing server
+is an error, never a skip.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def _loopback_web_server(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test run, with the models' tables."""
+    """A fresh PostgreSQL database for this test process (one per xdist worker), empty:
+    `pg_engine` makes the tables."""
     if not _pg_available():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL does not answer on 127.0.0.1:5432, and CI must not skip it")
