@@ -34,10 +34,8 @@ from bot.models import (
     Channel,
     Contact,
     DeadlineKind,
-    Organization,
     RegistrationEntry,
 )
-from bot.services.contacts import add_staff
 from bot.services.sheets import HEADER_ROW
 from bot.settings import load_settings
 from conversations.engine import Engine
@@ -48,7 +46,6 @@ from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.files import pdf_bytes
 from tests.sheets import active
-from tests.values import set_up
 
 STAFF_CHAT = 9101
 OFFICER_CHAT = 9102
@@ -59,16 +56,7 @@ DECEMBER = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội, a Thu
 def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
     world = build_staff_world(engine, tmp_path / "files")
     with Session(engine) as session:
-        org = session.get(Organization, world.org_id)
-        assert org is not None
-        add_staff(
-            session,
-            "telegram",
-            str(STAFF_CHAT),
-            "staff",
-            org,
-            set_up(world.clock.now, world.settings.tz),
-        )
+        world.add_staff_member(session, "telegram", str(STAFF_CHAT))
         officer = session.get(Contact, world.officer_ids[0])
         assert officer is not None and officer.channel == Channel.TELEGRAM
         officer.user_id = officer.chat_id = str(OFFICER_CHAT)

@@ -12,9 +12,8 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import Session, col, select
 
 from bot.channels.telegram import build_application, start_application, stop_application
-from bot.models import Campaign, Observance, Organization
+from bot.models import Campaign, Observance
 from bot.services.campaigns import create_campaign
-from bot.services.contacts import add_staff
 from bot.settings import load_settings
 from conversations.engine import Engine
 from conversations.flows import _plan_days as days
@@ -22,7 +21,7 @@ from conversations.flows import _plan_edit as pe
 from conversations.flows import _plan_spec as spec
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
-from tests.values import present, set_up
+from tests.values import present
 
 STAFF_CHAT = 9101
 
@@ -31,16 +30,7 @@ STAFF_CHAT = 9101
 def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
     world = build_staff_world(engine, tmp_path / "files")
     with Session(engine) as session:
-        org = session.get(Organization, world.org_id)
-        assert org is not None
-        add_staff(
-            session,
-            "telegram",
-            str(STAFF_CHAT),
-            "staff",
-            org,
-            set_up(world.clock.now, world.settings.tz),
-        )
+        org = world.add_staff_member(session, "telegram", str(STAFF_CHAT))
         create_campaign(session, org, "bac-giang-kcn", 2027)
         session.commit()
     return world

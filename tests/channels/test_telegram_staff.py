@@ -14,9 +14,8 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlmodel import Session, select
 
 from bot.channels.telegram import build_application, start_application, stop_application
-from bot.models import DeadlineKind, Delivery, DeliveryKind, Organization
+from bot.models import DeadlineKind, Delivery, DeliveryKind
 from bot.notifications.render import render_deliveries
-from bot.services.contacts import add_staff
 from bot.services.sheets import HEADER_ROW
 from bot.settings import load_settings
 from conversations.engine import Engine
@@ -24,7 +23,6 @@ from tests import files as real
 from tests.conversations.staff_world import StaffWorld, build_staff_world
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.sheets import active
-from tests.values import set_up
 
 STAFF_CHAT = 9001
 OFFICER_CHAT = 9002
@@ -35,16 +33,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def world(engine: SAEngine, tmp_path: Path) -> StaffWorld:
     world = build_staff_world(engine, tmp_path / "files")
     with Session(engine) as session:
-        org = session.get(Organization, world.org_id)
-        assert org is not None
-        add_staff(
-            session,
-            "telegram",
-            str(STAFF_CHAT),
-            "staff",
-            org,
-            set_up(world.clock.now, world.settings.tz),
-        )
+        world.add_staff_member(session, "telegram", str(STAFF_CHAT))
         session.commit()
     return world
 

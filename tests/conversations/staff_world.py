@@ -25,6 +25,7 @@ from bot.models import (
     DeadlineKind,
     Delivery,
     Enterprise,
+    Organization,
     Role,
     Submission,
     Zone,
@@ -118,6 +119,14 @@ class StaffWorld:
 
     def officer_chat(self, index: int) -> Chat:
         return Chat(self.engine(), f"off-{index}")
+
+    def add_staff_member(self, session: Session, channel: str, user_id: str) -> Organization:
+        """Make `user_id` on `channel` a staff member of the board, as set up at the world's
+        start (the channel tests' own staff account); the board, for what comes next."""
+        org = session.get(Organization, self.org_id)
+        assert org is not None
+        add_staff(session, channel, user_id, "staff", org, set_up(self.clock.now, self.settings.tz))
+        return org
 
     def count(self, model: type[SQLModel], *where: ColumnElement[bool] | bool) -> int:
         with self.session() as s:
