@@ -20,12 +20,12 @@ from pathlib import Path
 
 import click
 
-from bench import broadcast, memory, planning, throughput
+from bench import broadcast, engine, memory, planning, throughput
 from bench.common import median, pg_available
 from bench.machine import busy_note, load_average, machine_lines
 from bench.report import Report, Row
 
-ALL = ("throughput", "broadcast", "planning", "memory")
+ALL = ("throughput", "broadcast", "planning", "memory", "engine")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 
 
@@ -61,6 +61,8 @@ def main(
             _planning(report, databases, runs, quick)
         if "memory" in selected:
             _memory(report, runs, quick)
+        if "engine" in selected:
+            _engine(report, databases, runs, quick, Path(tmp))
     report.elapsed = time.perf_counter() - started
     if "broadcast" in selected and not full:
         report.notes.append(
@@ -190,6 +192,51 @@ def _throughput(report: Report, databases: list[str], runs: int, quick: bool, tm
                 f"rate ratio {e.rate / r.rate:.2f}×, "
                 f"CPU ratio {r.cpu_ms_per_update / e.cpu_ms_per_update:.2f}×"
                 for r, e in zip(ours, results["echo"], strict=True)
+            )
+        )
+
+
+def _engine(report: Report, databases: list[str], runs: int, quick: bool, tmp: Path) -> None:
+    officers = 2 if quick else 40
+    _say(f"engine alone: {officers} officers x {throughput.STEPS_PER_OFFICER} updates, {runs} runs")
+    section = "5. Engine alone"
+    for database in databases:
+        name = "SQLite" if database == "sqlite" else "PostgreSQL"
+        results = engine.measure(database, officers, runs, tmp)
+        report.rows += [
+            Row(
+                section,
+                f"Python calls per update, {name} (deterministic)",
+                median([r.calls_per_update for r in results]),
+                runs,
+                "(reported)",
+                None,
+                shown=f"{median([r.calls_per_update for r in results]):.0f}",
+            ),
+            Row(
+                section,
+                f"SQL statements per update, {name}",
+                median([r.statements_per_update for r in results]),
+                runs,
+                "(reported)",
+                None,
+            ),
+            Row(
+                section,
+                f"CPU ms per update, {name} (the transaction alone)",
+                median([r.cpu_ms_per_update for r in results]),
+                runs,
+                "(reported)",
+                None,
+            ),
+        ]
+        report.details.append(
+            f"Engine alone on {name}, per run: "
+            + "; ".join(
+                f"{r.updates} updates, {r.calls_per_update:.0f} calls, "
+                f"{r.statements_per_update:.2f} statements, {r.cpu_ms_per_update:.2f} ms CPU "
+                "per update"
+                for r in results
             )
         )
 

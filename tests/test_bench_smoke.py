@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bench import broadcast, memory, planning, throughput
+from bench import broadcast, engine, memory, planning, throughput
 from bench.__main__ import main as bench_main
 from bench.fake_process import RemoteFakeTelegram
 from bench.report import Report, Row
@@ -23,6 +23,14 @@ async def test_throughput_whole_bot_and_echo_answer_every_update(tmp_path: Path)
     assert ours.errors == 0, ours.check
     assert ours.check.startswith("2/2 registrations saved")
     assert ours.rate > 0 and echo.rate > 0
+
+
+def test_engine_alone_counts_its_calls_and_statements(tmp_path: Path) -> None:
+    [run] = engine.measure("sqlite", 2, 1, tmp_path)
+    assert run.updates == 2 * throughput.STEPS_PER_OFFICER
+    # Every update claims its key and reads its sender at the least.
+    assert run.statements >= 2 * run.updates
+    assert run.calls > run.statements and run.cpu_seconds > 0
 
 
 async def test_broadcast_outbox_loses_and_doubles_nothing_and_naive_is_compared() -> None:
