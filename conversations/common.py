@@ -6,13 +6,14 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, bindparam
+from sqlalchemy import and_, bindparam
 from sqlmodel import col, select
 
 from bot.i18n import N_, Translator
 from bot.messaging import Reply
 from bot.models import Campaign, Contact, Deadline, DeadlineKind, Enterprise, Role
 from bot.services.audience import joins_campaign, words
+from bot.services.campaigns import LATEST_FIRST, running_on
 from bot.services.contacts import is_staff as _is_staff
 from bot.services.items import kind_command, kind_label
 from bot.services.submissions import deadline_for as subs_deadline_for
@@ -59,22 +60,11 @@ def board_id(ctx: Ctx) -> int | None:
     return organization_id
 
 
-def _running(where: ColumnElement[bool]) -> ColumnElement[bool]:
-    """`where`, for a campaign running on the day bound as `today`."""
-    return and_(
-        where,
-        col(Campaign.active).is_(True),
-        col(Campaign.starts_on) <= bindparam("today"),
-        col(Campaign.ends_on) >= bindparam("today"),
-    )
-
-
-_LATEST_FIRST = (col(Campaign.starts_on).desc(), col(Campaign.id).desc())
 # Staff see every campaign of their board.
 _BOARD_CAMPAIGN = (
     select(Campaign)
-    .where(_running(col(Campaign.organization_id) == bindparam("board")))
-    .order_by(*_LATEST_FIRST)
+    .where(col(Campaign.organization_id) == bindparam("board"), running_on(bindparam("today")))
+    .order_by(*LATEST_FIRST)
     .limit(1)
 )
 # An officer's campaign is one his participant takes part in (an enterprise never sees the
@@ -82,9 +72,9 @@ _BOARD_CAMPAIGN = (
 # the flow shows next, in one statement. (With no campaign running, the one row has none.)
 _PARTICIPANT_CAMPAIGN = (
     select(Enterprise, Campaign)
-    .outerjoin(Campaign, _running(joins_campaign()))
+    .outerjoin(Campaign, and_(joins_campaign(), running_on(bindparam("today"))))
     .where(col(Enterprise.id) == bindparam("enterprise"))
-    .order_by(*_LATEST_FIRST)
+    .order_by(*LATEST_FIRST)
     .limit(1)
 )
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -413,15 +414,25 @@ def list_campaigns(session: Session, organization: Organization | None = None) -
     return list(session.exec(query).all())
 
 
+def running_on(day: Any) -> ColumnElement[bool]:
+    """WHERE condition: the campaign is active and its period contains `day` (a date, or a
+    bound parameter in a statement built once)."""
+    return and_(
+        col(Campaign.active).is_(True),
+        col(Campaign.starts_on) <= day,
+        col(Campaign.ends_on) >= day,
+    )
+
+
+# Where a board runs several campaigns on a day, the one an answer is about: the latest-starting.
+LATEST_FIRST = (col(Campaign.starts_on).desc(), col(Campaign.id).desc())
+
+
 def active_campaigns(
     session: Session, on: date, organization: Organization | None = None
 ) -> list[Campaign]:
     """Active campaigns whose period contains `on`."""
-    query = select(Campaign).where(
-        col(Campaign.active).is_(True),
-        col(Campaign.starts_on) <= on,
-        col(Campaign.ends_on) >= on,
-    )
+    query = select(Campaign).where(running_on(on))
     if organization is not None:
         query = query.where(Campaign.organization_id == organization.id)
     return list(session.exec(query.order_by(col(Campaign.starts_on), col(Campaign.id))).all())

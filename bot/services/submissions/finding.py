@@ -20,6 +20,7 @@ from bot.models.submission import (
 )
 from bot.services import audit
 from bot.services.acts import Act
+from bot.services.campaigns import LATEST_FIRST, running_on
 from bot.services.errors import (
     InvalidInput,
     NotFound,
@@ -97,11 +98,9 @@ _LATEST = (
     select(Campaign.id)
     .where(
         col(Campaign.organization_id) == bindparam("organization_id"),
-        col(Campaign.active).is_(True),
-        col(Campaign.starts_on) <= bindparam("today"),
-        col(Campaign.ends_on) >= bindparam("today"),
+        running_on(bindparam("today")),
     )
-    .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
+    .order_by(*LATEST_FIRST)
     .limit(1)
     .correlate(None)  # the board's latest campaign, not a condition on the joined one
     .scalar_subquery()
