@@ -20,12 +20,12 @@ from pathlib import Path
 
 import click
 
-from bench import broadcast, engine, memory, planning, throughput
+from bench import broadcast, engine, instructions, memory, planning, throughput
 from bench.common import median, pg_available
 from bench.machine import busy_note, load_average, machine_lines
 from bench.report import Report, Row
 
-ALL = ("throughput", "broadcast", "planning", "memory", "engine")
+ALL = ("throughput", "broadcast", "planning", "memory", "engine", "instructions")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 
 
@@ -63,6 +63,8 @@ def main(
             _memory(report, runs, quick)
         if "engine" in selected:
             _engine(report, databases, runs, quick, Path(tmp))
+        if "instructions" in selected:
+            _instructions(report, databases, quick, Path(tmp))
     report.elapsed = time.perf_counter() - started
     if "broadcast" in selected and not full:
         report.notes.append(
@@ -238,6 +240,43 @@ def _engine(report: Report, databases: list[str], runs: int, quick: bool, tmp: P
                 "per update"
                 for r in results
             )
+        )
+
+
+def _instructions(report: Report, databases: list[str], quick: bool, tmp: Path) -> None:
+    section = "6. Instructions"
+    if not instructions.available():
+        report.notes.append("valgrind is not installed: section 6 (instructions) not measured.")
+        return
+    officers = 3 if quick else 20
+    _say(f"instructions: {officers} officers x {throughput.STEPS_PER_OFFICER} updates, callgrind")
+    for database in databases:
+        name = "SQLite" if database == "sqlite" else "PostgreSQL"
+        # One run: the count repeats (unlike CPU time), and a run takes minutes.
+        run = instructions.measure(database, officers, tmp)
+        report.rows += [
+            Row(
+                section,
+                f"instructions per update, millions: echo bot / whole bot on {name}",
+                run.bot_per_update / 1e6,
+                1,
+                "(reported)",
+                None,
+                shown=f"{run.echo_per_update / 1e6:.2f} / {run.bot_per_update / 1e6:.2f}",
+            ),
+            Row(
+                section,
+                f"instructions per update vs echo bot ({name}), ×",
+                run.ratio,
+                1,
+                "≤ 1.5",
+                run.ratio <= 1.5,
+                shortfall=f"{run.ratio / 1.5 - 1:.0%} over",
+            ),
+        ]
+        report.details.append(
+            f"Instructions on {name}: {run.updates} updates each, echo bot {run.echo:,}, "
+            f"whole bot {run.bot:,} ({run.check})"
         )
 
 

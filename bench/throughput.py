@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -85,6 +85,28 @@ class RunResult:
         return self.updates / self.seconds if self.seconds > 0 else 0.0
 
 
+class Meter(Protocol):
+    """What the timed part of a run is measured with: `begin` as the script is queued, `end`
+    when its last update has been handled, returning the CPU seconds between the two."""
+
+    def begin(self) -> None: ...
+
+    def end(self) -> float: ...
+
+
+class CpuMeter:
+    """CPU time of this process (event loop and worker threads): the usual meter."""
+
+    def __init__(self) -> None:
+        self._began = 0.0
+
+    def begin(self) -> None:
+        self._began = time.process_time()
+
+    def end(self) -> float:
+        return time.process_time() - self._began
+
+
 class _Counter:
     """Counts fully handled updates and wakes the waiter at the target."""
 
@@ -140,6 +162,7 @@ async def _drive(
     script: list[tuple[str, int, str]],
     start: Callable[[], Any],
     timeout: float,
+    meter: Meter,
 ) -> tuple[float, float]:
     """Queue the script, wait until every update is handled: (wall seconds, CPU seconds).
 
@@ -156,10 +179,12 @@ async def _drive(
             await asyncio.to_thread(fake.call, "push_script", warm)
             await asyncio.wait_for(counter.done.wait(), timeout)
         counter.expect(len(script))
-        began, cpu = time.perf_counter(), time.process_time()
+        began = time.perf_counter()
+        meter.begin()
         await asyncio.to_thread(fake.call, "push_script", script)
         await asyncio.wait_for(counter.done.wait(), timeout)
-        return time.perf_counter() - began, time.process_time() - cpu
+        cpu = meter.end()
+        return time.perf_counter() - began, cpu
     finally:
         await stop_application(application)
 
@@ -170,7 +195,9 @@ def _split(chat_ids: list[int]) -> tuple[list[int], list[int]]:
     return chat_ids[:WARM_OFFICERS], chat_ids[WARM_OFFICERS:]
 
 
-async def run_echo(fake: RemoteFakeTelegram, chat_ids: list[int], timeout: float) -> RunResult:
+async def run_echo(
+    fake: RemoteFakeTelegram, chat_ids: list[int], timeout: float, meter: Meter
+) -> RunResult:
     """The bare python-telegram-bot echo bot on the officers' updates (the first
     `WARM_OFFICERS` of `chat_ids` warm it up, untimed)."""
     fake.call("reset")
@@ -185,7 +212,9 @@ async def run_echo(fake: RemoteFakeTelegram, chat_ids: list[int], timeout: float
 
     warm, timed = _split(chat_ids)
     script = officer_script(timed)
-    seconds, cpu = await _drive(application, fake, officer_script(warm), script, start, timeout)
+    seconds, cpu = await _drive(
+        application, fake, officer_script(warm), script, start, timeout, meter
+    )
     echoes = fake.call("sent_count") - len(warm) * STEPS_PER_OFFICER
     return RunResult(len(script), seconds, cpu, check=f"{echoes} echoes")
 
@@ -196,6 +225,7 @@ async def run_bot(
     officers: int,
     files_dir: Path,
     timeout: float,
+    meter: Meter,
 ) -> RunResult:
     """The whole bot on a fresh database (`database`: "sqlite" or "postgresql"): `officers`
     timed, after `WARM_OFFICERS` more untimed."""
@@ -221,6 +251,7 @@ async def run_bot(
             script,
             lambda: start_application(application, settings),
             timeout,
+            meter,
         )
         with Session(db) as session:
             entries = session.exec(select(func.count()).select_from(RegistrationEntry)).one()
@@ -237,20 +268,26 @@ async def run_bot(
 
 
 async def measure(
-    officers: int, runs: int, databases: list[str], files_dir: Path, timeout: float = 300.0
+    officers: int,
+    runs: int,
+    databases: list[str],
+    files_dir: Path,
+    timeout: float = 300.0,
+    meter: Callable[[str], Meter] = lambda bot: CpuMeter(),
 ) -> dict[str, list[RunResult]]:
-    """`runs` rounds of: echo bot, then the whole bot on each database; all on one fake."""
+    """`runs` rounds of: echo bot, then the whole bot on each database; all on one fake.
+    `meter` gives the meter of each measured run by its bot ("echo" or the database)."""
     results: dict[str, list[RunResult]] = {"echo": [], **{db: [] for db in databases}}
     with RemoteFakeTelegram() as fake:
         # One warm-up round of each, not counted: imports, first connections, caches.
         warm = max(2, officers // 10)
-        await run_echo(fake, list(range(1, WARM_OFFICERS + warm + 1)), timeout)
-        await run_bot(fake, databases[0], warm, files_dir, timeout)
+        await run_echo(fake, list(range(1, WARM_OFFICERS + warm + 1)), timeout, CpuMeter())
+        await run_bot(fake, databases[0], warm, files_dir, timeout, CpuMeter())
         for _ in range(runs):
             chat_ids = [10_000_000 + i for i in range(WARM_OFFICERS + officers)]
-            results["echo"].append(await run_echo(fake, chat_ids, timeout))
+            results["echo"].append(await run_echo(fake, chat_ids, timeout, meter("echo")))
             for database in databases:
                 results[database].append(
-                    await run_bot(fake, database, officers, files_dir, timeout)
+                    await run_bot(fake, database, officers, files_dir, timeout, meter(database))
                 )
     return results

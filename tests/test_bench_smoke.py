@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from bench import broadcast, engine, memory, planning, throughput
+from bench import broadcast, engine, instructions, memory, planning, throughput
 from bench.__main__ import main as bench_main
 from bench.fake_process import RemoteFakeTelegram
 from bench.report import Report, Row
@@ -81,3 +82,13 @@ def test_cli_writes_the_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = output.read_text()
     assert "## Machine" in text and "SQL statements per plan on SQLite" in text
+
+
+@pytest.mark.skipif(not instructions.available(), reason="valgrind is not installed")
+def test_instructions_count_both_bots_on_the_same_script(tmp_path: Path) -> None:
+    run = instructions.measure("sqlite", 2, tmp_path)
+    assert run.updates == 2 * throughput.STEPS_PER_OFFICER
+    assert "echo 14 echoes" in run.check and "0 error replies" in run.check
+    # Both bots did real work inside the count: an echo update alone is millions.
+    assert run.echo > 1_000_000 * run.updates and run.bot > 1_000_000 * run.updates
+    assert 0.5 < run.ratio < 5
