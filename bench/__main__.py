@@ -1,12 +1,14 @@
 """`python -m bench` (`make bench`): run every benchmark and write docs/PERFORMANCE.md.
 
-    python -m bench                 # the default sizes, about ten minutes
+    python -m bench                 # the default sizes, about fifteen minutes
     python -m bench --full          # the broadcast to all 10,000 recipients (about 15 more)
-    python -m bench --quick         # tiny sizes, seconds (what the smoke test runs)
+    python -m bench --quick         # tiny sizes, a minute or two (the smoke test's sizes)
+    python -m bench --only instructions   # section 6 alone: instructions counted, ~4 minutes
     python -m bench --only planning --output /tmp/perf.md
 
 PostgreSQL figures need a server on 127.0.0.1:5432 (user postgres, database test, or
 THIDUA_BENCH_PG_URL); without one they are marked as not measured, never silently dropped.
+Section 6 needs valgrind (Debian's package); without it the report says it was not measured.
 """
 
 from __future__ import annotations
