@@ -6,8 +6,9 @@ there is mostly how cold the caches are when it runs, not how much it does. This
 counts what it does: the same script, the same bots and the same fake Bot API as
 `bench.throughput`, run once inside valgrind's callgrind, which counts the instructions each
 bot executes in its timed part (the fake runs outside, at full speed). For the same code and
-script the count is the same to within a few per cent (the updates' interleaving under the
-slower process varies a little), whatever else the machine is doing.
+script the whole bot's count repeats to within a few per cent, whatever else the machine is
+doing; the echo bot's moves more (12-15 M instructions per update), with how its concurrent
+sends queue for pooled connections at valgrind's pace, so the ratio moves by about a fifth.
 
 It needs valgrind on the PATH (Debian's package); without it the figures are missing and
 the report says so. A run takes a minute or two per database: valgrind runs Python about
