@@ -160,8 +160,7 @@ def _child(database: str, officers: int, files_dir: Path) -> None:
         throughput.measure(officers, 1, [database], files_dir, TIMEOUT, CallgrindMeter)
     )
     [echo], [ours] = results["echo"], results[database]
-    echoes = int(echo.check.split()[0])
-    if echoes != echo.updates or ours.errors:
+    if echo.errors or ours.errors:
         # A send that timed out at valgrind's pace would make a bot look cheaper than it is.
         raise SystemExit(f"not every update was answered: echo {echo.check}; bot {ours.check}")
     print(json.dumps({"updates": ours.updates, "check": f"echo {echo.check}; bot {ours.check}"}))
